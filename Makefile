@@ -1,0 +1,109 @@
+# partscan — top-level build.
+#
+#   make            build build/partscan (and build/partscan-milter once it exists)
+#   make check      install missing dependencies, build, run every test
+#   make demo       build and scan the bundled samples with the bundled test signatures
+#   make bench      benchmarks that print figures
+#   make format     clang-format every source file; make format-check fails on a difference
+#
+# Variables: CC, CFLAGS_EXTRA, SAN=1 (ASan+UBSan), WERROR=1, PREFIX, DESTDIR.
+
+CC ?= cc
+BUILD ?= build
+PKGS := gmime-3.0 libcrypto libarchive
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wpointer-arith -Wno-unused-parameter
+OPT ?= -O2 -g
+CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -I. $(PKG_CFLAGS) \
+	-DPARTSCAN_VERSION=\"$(VERSION)\" $(CFLAGS_EXTRA)
+LDFLAGS ?=
+LIBS := $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(WERROR),1)
+CFLAGS += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD := build-san
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ENGINE_SRC := $(sort $(wildcard engine/*.c))
+MIME_SRC := $(sort $(wildcard mime/*.c))
+CONF_SRC := $(sort $(wildcard conf/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/check_*.c))
+TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBPARTSCAN := $(BUILD)/libpartscan.a
+TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all check check-unit check-cli demo bench format format-check deps clean install
+
+all: $(BUILD)/partscan
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/partscan: $(call obj,$(CLI_SRC)) $(LIBPARTSCAN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(call obj,$(TESTLIB_SRC)) $(LIBPARTSCAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+
+$(BUILD)/obj/tests/%.o: CFLAGS += $(CHECK_CFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\"
+
+deps:
+	@contrib/install-deps.sh
+
+# The one command: dependencies, build with -Werror, format check, unit suites, CLI tests.
+check: deps
+	$(MAKE) WERROR=1 all $(TESTS)
+	$(MAKE) format-check
+	$(MAKE) check-unit check-cli
+
+check-unit: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+check-cli: all
+	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; BUILD=$(BUILD) sh $$t; done
+
+demo: all
+	@contrib/demo.sh $(BUILD)/partscan
+
+bench: all
+	$(MAKE) -C . $(BUILD)/bench/bench_engine
+	$(BUILD)/bench/bench_engine
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIBPARTSCAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null || ls */*.c */*.h)
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: clean"
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

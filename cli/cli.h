@@ -1,0 +1,36 @@
+#ifndef PARTSCAN_CLI_H
+#define PARTSCAN_CLI_H
+
+/* The partscan command: shared pieces of its subcommands. */
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "engine/sigdb.h"
+
+/* Exit codes of every subcommand. */
+#define CLI_EXIT_CLEAN 0
+#define CLI_EXIT_FOUND 1
+#define CLI_EXIT_ERROR 2
+
+/* Signature paths used when no -d is given: those of them that exist. */
+extern const char *const cli_default_db_paths[];
+
+/*
+ * Load the signatures of paths (NULL or empty: the defaults), printing warnings to stderr.
+ * Returns 0, or -1 after printing the error. A database with no signatures is an error here:
+ * scanning with nothing to find would report every file clean.
+ */
+int cli_load_db(char **paths, bool strict, bool pua, struct sigdb **db_r);
+
+void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void cli_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* Parse a subcommand's options; on failure print the reason and usage, return false. */
+bool cli_parse(GOptionContext *ctx, int *argc, char ***argv);
+
+int cli_cmd_scan(int argc, char **argv);
+int cli_cmd_hash(int argc, char **argv);
+int cli_cmd_db(int argc, char **argv);
+
+#endif

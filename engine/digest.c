@@ -1,0 +1,196 @@
+/*
+ * digest: MD5 / SHA-1 / SHA-256 with OpenSSL EVP, only the set asked for, in one pass.
+ *
+ * When several digests are wanted the buffer is walked once in 64 KB blocks and each block is
+ * fed to every context while it is still in the CPU cache. The EVP_MD objects are fetched once
+ * (OpenSSL 3 fetching is not free) and shared read-only by all threads.
+ */
+
+#include "engine/digest.h"
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+#define DIGEST_BLOCK (64 * 1024)
+
+static const char *const digest_names[DIGEST__COUNT] = {"md5", "sha1", "sha256"};
+static const size_t digest_lens[DIGEST__COUNT] = {16, 20, 32};
+
+struct digest_ctx {
+	unsigned int mask;
+	EVP_MD_CTX *ctx[DIGEST__COUNT];
+};
+
+static EVP_MD *digest_md_cache[DIGEST__COUNT];
+
+static gpointer digest_fetch_all(gpointer unused)
+{
+	static const char *const algos[DIGEST__COUNT] = {"MD5", "SHA1", "SHA256"};
+
+	for (int i = 0; i < DIGEST__COUNT; i++)
+		digest_md_cache[i] = EVP_MD_fetch(NULL, algos[i], NULL);
+	return NULL;
+}
+
+static const EVP_MD *digest_md(enum digest_type type)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, digest_fetch_all, NULL);
+	return digest_md_cache[type];
+}
+
+size_t digest_len(enum digest_type type)
+{
+	return digest_lens[type];
+}
+
+const char *digest_name(enum digest_type type)
+{
+	return digest_names[type];
+}
+
+int digest_type_from_hexlen(size_t hexlen, enum digest_type *type_r)
+{
+	for (int i = 0; i < DIGEST__COUNT; i++) {
+		if (digest_lens[i] * 2 == hexlen) {
+			*type_r = (enum digest_type)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const unsigned char *digest_get(const struct digest_set *set, enum digest_type type)
+{
+	switch (type) {
+	case DIGEST_MD5:
+		return set->md5;
+	case DIGEST_SHA1:
+		return set->sha1;
+	default:
+		return set->sha256;
+	}
+}
+
+struct digest_ctx *digest_ctx_new(unsigned int mask)
+{
+	struct digest_ctx *ctx = g_new0(struct digest_ctx, 1);
+
+	ctx->mask = mask & DIGEST_ALL;
+	for (int i = 0; i < DIGEST__COUNT; i++) {
+		const EVP_MD *md;
+
+		if (!(ctx->mask & DIGEST_BIT(i)))
+			continue;
+		md = digest_md((enum digest_type)i);
+		ctx->ctx[i] = EVP_MD_CTX_new();
+		if (md == NULL || ctx->ctx[i] == NULL ||
+		    EVP_DigestInit_ex(ctx->ctx[i], md, NULL) != 1) {
+			digest_ctx_free(&ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}
+
+int digest_ctx_update(struct digest_ctx *ctx, const unsigned char *data, size_t size)
+{
+	while (size > 0) {
+		size_t n = size < DIGEST_BLOCK ? size : DIGEST_BLOCK;
+
+		for (int i = 0; i < DIGEST__COUNT; i++) {
+			if (ctx->ctx[i] != NULL && EVP_DigestUpdate(ctx->ctx[i], data, n) != 1)
+				return -1;
+		}
+		data += n;
+		size -= n;
+	}
+	return 0;
+}
+
+int digest_ctx_final(struct digest_ctx *ctx, struct digest_set *set_r)
+{
+	memset(set_r, 0, sizeof(*set_r));
+	for (int i = 0; i < DIGEST__COUNT; i++) {
+		unsigned char *out = (unsigned char *)digest_get(set_r, (enum digest_type)i);
+
+		if (ctx->ctx[i] == NULL)
+			continue;
+		if (EVP_DigestFinal_ex(ctx->ctx[i], out, NULL) != 1) {
+			set_r->mask = 0;
+			return -1;
+		}
+		set_r->mask |= DIGEST_BIT(i);
+	}
+	return 0;
+}
+
+void digest_ctx_free(struct digest_ctx **ctxp)
+{
+	struct digest_ctx *ctx = *ctxp;
+
+	if (ctx == NULL)
+		return;
+	for (int i = 0; i < DIGEST__COUNT; i++)
+		EVP_MD_CTX_free(ctx->ctx[i]);
+	g_free(ctx);
+	*ctxp = NULL;
+}
+
+int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
+		   struct digest_set *set_r)
+{
+	struct digest_ctx *ctx;
+	int ret;
+
+	memset(set_r, 0, sizeof(*set_r));
+	if ((mask & DIGEST_ALL) == 0)
+		return 0;
+	ctx = digest_ctx_new(mask);
+	if (ctx == NULL)
+		return -1;
+	ret = digest_ctx_update(ctx, data, size);
+	if (ret == 0)
+		ret = digest_ctx_final(ctx, set_r);
+	else
+		set_r->mask = 0;
+	digest_ctx_free(&ctx);
+	return ret;
+}
+
+char *digest_hex(const unsigned char *bytes, size_t len, char *out)
+{
+	static const char hexdigits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hexdigits[bytes[i] >> 4];
+		out[2 * i + 1] = hexdigits[bytes[i] & 15];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+/* -1 for a non-hex character; built once, read by every thread */
+static const signed char digest_hexval[256] = {
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
+	['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
+	['F'] = 16,
+};
+
+int digest_unhex(const char *hex, size_t len, unsigned char *out)
+{
+	/* the table holds value + 1 so that 0 means "not hex" */
+	int bad = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi = digest_hexval[(unsigned char)hex[2 * i]];
+		int lo = digest_hexval[(unsigned char)hex[2 * i + 1]];
+
+		bad |= (hi == 0) | (lo == 0);
+		out[i] = (unsigned char)(((unsigned)hi - 1u) << 4 | ((unsigned)lo - 1u));
+	}
+	return bad ? -1 : 0;
+}

@@ -1,0 +1,156 @@
+#ifndef PARTSCAN_SIGDB_H
+#define PARTSCAN_SIGDB_H
+
+/*
+ * sigdb: hash signature databases.
+ *
+ * Loads ClamAV hash databases (.hdb .hsb: detection; .hdu .hsu: PUA; .fp .sfp: allow list;
+ * .ign2 / .ign: names to drop) and plain hash lists (one MD5 / SHA-1 / SHA-256 per line), from
+ * files or directories, or opens a compiled snapshot by mmap. The result is immutable and
+ * reference-counted: build it once, share it between threads, drop the last reference to free
+ * it. A reload builds a new one beside the old one.
+ *
+ * Lookups are keyed by (size, hash): sigdb_digests_for_size() says which digests a part of a
+ * given size needs at all, so a part whose size no signature has (and for which no `*`-size
+ * signature of that hash type exists) is never hashed.
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/digest.h"
+
+/* The ClamAV functionality level whose signatures we accept (ClamAV 1.4's). */
+#define SIGDB_FLEVEL 212
+
+/* Signature sizes are 32-bit, as in ClamAV; parts larger than this match `*` signatures only. */
+#define SIGDB_MAX_SIZE 0xfffffffeu
+
+enum sigdb_kind {
+	SIGDB_DETECT = 0, /* .hdb .hsb, plain lists */
+	SIGDB_PUA,        /* .hdu .hsu (loaded only when enabled) */
+	SIGDB_ALLOW,      /* .fp .sfp */
+	SIGDB_KIND__COUNT
+};
+
+enum sigdb_format {
+	SIGDB_FORMAT_UNKNOWN = 0,
+	SIGDB_FORMAT_HDB,
+	SIGDB_FORMAT_HSB,
+	SIGDB_FORMAT_HDU,
+	SIGDB_FORMAT_HSU,
+	SIGDB_FORMAT_FP,
+	SIGDB_FORMAT_SFP,
+	SIGDB_FORMAT_IGN2,
+	SIGDB_FORMAT_IGN,
+	SIGDB_FORMAT_PLAIN,
+	SIGDB_FORMAT_SNAPSHOT,
+	SIGDB_FORMAT_CONTAINER, /* .cvd .cld .cud */
+	SIGDB_FORMAT_OTHER,     /* a ClamAV database kind partscan does not use (.ndb, .ldb, ...) */
+	SIGDB_FORMAT__COUNT
+};
+
+struct sigdb_options {
+	bool strict;         /* a malformed line refuses the whole file (default: skip + warn) */
+	bool pua;            /* load .hdu / .hsu */
+	unsigned int flevel; /* 0: SIGDB_FLEVEL */
+	/*
+	 * Called for every warning (malformed line as "file:line: reason", skipped file, ...).
+	 * At most SIGDB_MAX_LINE_WARNINGS per file are reported line by line; the rest are
+	 * summed up in one message. NULL: warnings are only counted.
+	 */
+	void (*warn)(void *ctx, const char *message);
+	void *warn_ctx;
+};
+
+#define SIGDB_MAX_LINE_WARNINGS 10
+
+/* Provenance of one loaded file (or container member). */
+struct sigdb_source {
+	char *path; /* as found */
+	char *name; /* base name */
+	enum sigdb_format format;
+	int64_t mtime; /* seconds since the epoch */
+	uint64_t size; /* bytes */
+	char *version; /* "daily 27000 (2024-01-01T00:00:00Z)" from a container, or NULL */
+	unsigned int counts[SIGDB_KIND__COUNT][DIGEST__COUNT]; /* signatures loaded */
+	unsigned int star[DIGEST__COUNT];                      /* ... of which with size `*` */
+	unsigned int lines;          /* lines read */
+	unsigned int bad_lines;      /* malformed (skipped, or refused in strict mode) */
+	unsigned int skipped_flevel; /* outside our functionality level */
+	unsigned int skipped_pua;    /* PUA signatures not loaded */
+	unsigned int ignored;        /* dropped by an .ign2 / .ign entry */
+	unsigned int ign_entries;    /* for .ign2 / .ign files: entries read */
+	unsigned int unused;         /* container members of kinds partscan does not use */
+	char *first_error;           /* the first malformed line's message, or NULL */
+	bool refused;                /* strict mode: a malformed line refused the whole file */
+	/* private: the range of the name pool that holds this source's names */
+	uint32_t pool_begin, pool_end;
+};
+
+/* One signature that matched. Pointers stay valid while the caller holds a reference. */
+struct sigdb_match {
+	const char *name;
+	enum sigdb_kind kind;
+	enum digest_type type;
+	const struct sigdb_source *source;
+};
+
+struct sigdb;
+
+/*
+ * Load signatures from files and directories (NULL-terminated list). A directory contributes
+ * its files with a known extension (not recursively), in name order; .ign2/.ign entries apply
+ * to every path. A single path that is a compiled snapshot is opened by mmap instead.
+ * Returns 0, or -1 with error set: an unreadable path, a malformed line in strict mode, a
+ * corrupt snapshot. A database with zero signatures is not an error.
+ */
+int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struct sigdb **db_r,
+	       GError **error);
+
+/* Open a compiled snapshot (mmap, no parsing). Returns 0, or -1 with a clear reason. */
+int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error);
+
+/* Write db as a compiled snapshot to path (atomically: temp file + rename). */
+int sigdb_compile(const struct sigdb *db, const char *path, GError **error);
+
+/* true when the file starts with the snapshot magic. */
+bool sigdb_is_snapshot(const char *path);
+
+struct sigdb *sigdb_ref(struct sigdb *db);
+void sigdb_unref(struct sigdb **db);
+
+/* Mask of DIGEST_BIT()s a part of this size must have computed to be looked up at all. */
+unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size);
+
+/*
+ * Every signature of this type matching (hash, size), either exactly or with size `*`.
+ * Fills at most max matches and returns how many there are in all.
+ */
+size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
+		    uint64_t size, struct sigdb_match *matches, size_t max);
+
+/* A number unique to this database within the process (for caches and logs). */
+uint64_t sigdb_generation(const struct sigdb *db);
+/* Total signatures loaded (all kinds and types). */
+size_t sigdb_count(const struct sigdb *db);
+/* Signatures of one kind and type. */
+size_t sigdb_count_of(const struct sigdb *db, enum sigdb_kind kind, enum digest_type type);
+/* The functionality level the database was loaded for. */
+unsigned int sigdb_flevel(const struct sigdb *db);
+
+size_t sigdb_source_count(const struct sigdb *db);
+const struct sigdb_source *sigdb_source_get(const struct sigdb *db, size_t i);
+/* Path of the snapshot this database was opened from, or NULL when loaded from text. */
+const char *sigdb_snapshot_path(const struct sigdb *db);
+
+/* The format a file name's extension announces (SIGDB_FORMAT_UNKNOWN when none). */
+enum sigdb_format sigdb_format_from_name(const char *name);
+/* "hdb", "hsb", ..., "plain", "snapshot", "container". */
+const char *sigdb_format_name(enum sigdb_format format);
+/* "detect", "pua", "allow". */
+const char *sigdb_kind_name(enum sigdb_kind kind);
+
+#endif

@@ -1,0 +1,85 @@
+#ifndef PARTSCAN_SIGDB_PRIVATE_H
+#define PARTSCAN_SIGDB_PRIVATE_H
+
+/* Internals shared by sigdb.c (lookups), sigdb_load.c (text) and sigdb_snapshot.c (mmap). */
+
+#include "engine/sigdb.h"
+
+#include <string.h>
+
+/* Size value of a `*` signature: sorts after every real size. */
+#define SIGDB_STAR 0xffffffffu
+
+/*
+ * One table per digest type: records of (uint32 size, uint32 name offset, hash), sorted by
+ * (size, hash), `*` records last. Record sizes are 24 / 28 / 40 bytes, 4-aligned, so the
+ * same bytes serve in memory and in a snapshot.
+ */
+struct sigdb_table {
+	unsigned char *recs;
+	size_t count;
+	size_t cap;  /* records allocated (0: recs points into a snapshot) */
+	size_t star; /* trailing `*` records */
+	size_t rec_size;
+};
+
+#define SIGDB_REC_HDR 8
+
+/*
+ * The name pool holds entries, each starting with a tag byte:
+ *   SIGDB_NAME_LITERAL  the name, NUL-terminated
+ *   SIGDB_NAME_STEMMED  uint32 pool offset of a literal stem, uint32 id, uint8 revision:
+ *                       the name "<stem>-<id>-<revision>" (ClamAV's naming scheme)
+ * A record's name offset points at its entry. Stemmed names cost 10 bytes instead of ~30;
+ * they are spelled out on a match, once per database, into a memo guarded by a mutex.
+ */
+#define SIGDB_NAME_LITERAL 0
+#define SIGDB_NAME_STEMMED 1
+#define SIGDB_NAME_STEMMED_LEN 10
+
+struct sigdb_memo {
+	GMutex lock;
+	GHashTable *names; /* pool offset -> spelled-out name */
+};
+
+struct sigdb {
+	gint refcount;
+	uint64_t generation;
+	unsigned int flevel;
+	struct sigdb_source *sources;
+	size_t n_sources;
+	struct sigdb_table tables[DIGEST__COUNT];
+	char *names; /* pool of NUL-terminated names */
+	size_t names_len;
+	size_t names_cap; /* 0: names points into a snapshot */
+	void *map_base;   /* snapshot mapping, or NULL */
+	size_t map_len;
+	char *snapshot_path;
+	struct sigdb_memo memo;
+};
+
+static inline uint32_t sigdb_rec_size_of(const unsigned char *rec)
+{
+	uint32_t v;
+	memcpy(&v, rec, 4);
+	return v;
+}
+
+static inline uint32_t sigdb_rec_name_of(const unsigned char *rec)
+{
+	uint32_t v;
+	memcpy(&v, rec + 4, 4);
+	return v;
+}
+
+struct sigdb *sigdb_new_empty(void);
+/* The name of the pool entry at off (spelled out on first use); "(corrupt)" if damaged. */
+const char *sigdb_name_at(const struct sigdb *db, uint32_t off);
+uint64_t sigdb_next_generation(void);
+/* Sort a table by (size, hash) and count its `*` records. */
+void sigdb_table_sort(struct sigdb_table *table);
+/* The kind of the signatures a source format holds. */
+enum sigdb_kind sigdb_format_kind(enum sigdb_format format);
+void sigdb_source_clear(struct sigdb_source *src);
+
+#endif
