@@ -9,6 +9,7 @@
 # Variables: CC, CFLAGS_EXTRA, SAN=1 (ASan+UBSan), WERROR=1, PREFIX, DESTDIR.
 
 CC ?= cc
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 BUILD ?= build
 PKGS := gmime-3.0 libcrypto libarchive
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -32,8 +33,6 @@ CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-rec
 LDFLAGS += -fsanitize=address,undefined
 BUILD := build-san
 endif
-
-VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 MIME_SRC := $(sort $(wildcard mime/*.c))
@@ -82,7 +81,7 @@ check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
 
 check-cli: all
-	@set -e; for t in tests/cli/*.sh; do echo "== $$t"; BUILD=$(BUILD) sh $$t; done
+	@set -e; for t in tests/cli/test_*.sh; do echo "== $$t"; BUILD=$(BUILD) sh $$t; done
 
 demo: all
 	@contrib/demo.sh $(BUILD)/partscan

@@ -91,14 +91,14 @@ static int db_info(char **paths, bool strict, bool pua)
 		       "%zu malformed lines\n",
 		       sigdb_count(db),
 		       sigdb_count_of(db, SIGDB_DETECT, DIGEST_MD5) +
-			       sigdb_count_of(db, SIGDB_DETECT, DIGEST_SHA1) +
-			       sigdb_count_of(db, SIGDB_DETECT, DIGEST_SHA256),
+		               sigdb_count_of(db, SIGDB_DETECT, DIGEST_SHA1) +
+		               sigdb_count_of(db, SIGDB_DETECT, DIGEST_SHA256),
 		       sigdb_count_of(db, SIGDB_PUA, DIGEST_MD5) +
-			       sigdb_count_of(db, SIGDB_PUA, DIGEST_SHA1) +
-			       sigdb_count_of(db, SIGDB_PUA, DIGEST_SHA256),
+		               sigdb_count_of(db, SIGDB_PUA, DIGEST_SHA1) +
+		               sigdb_count_of(db, SIGDB_PUA, DIGEST_SHA256),
 		       sigdb_count_of(db, SIGDB_ALLOW, DIGEST_MD5) +
-			       sigdb_count_of(db, SIGDB_ALLOW, DIGEST_SHA1) +
-			       sigdb_count_of(db, SIGDB_ALLOW, DIGEST_SHA256),
+		               sigdb_count_of(db, SIGDB_ALLOW, DIGEST_SHA1) +
+		               sigdb_count_of(db, SIGDB_ALLOW, DIGEST_SHA256),
 		       sigdb_source_count(db), bad);
 		sigdb_unref(&db);
 	}
@@ -130,12 +130,12 @@ int cli_cmd_db(int argc, char **argv)
 	gboolean strict = FALSE, pua = FALSE;
 	char *output = NULL;
 	GOptionEntry entries[] = {
-		{"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "snapshot to write (compile)",
-		 "FILE"},
-		{"strict", 0, 0, G_OPTION_ARG_NONE, &strict, "refuse a file with a malformed line",
-		 NULL},
-		{"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
-		{NULL}};
+	        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output, "snapshot to write (compile)",
+	         "FILE"},
+	        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict, "refuse a file with a malformed line",
+	         NULL},
+	        {"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
+	        {NULL}};
 	GOptionContext *ctx = g_option_context_new("info PATH... | compile -o FILE PATH...");
 	int ret;
 

@@ -15,10 +15,10 @@ int cli_cmd_hash(int argc, char **argv)
 {
 	gboolean md5 = FALSE, sha1 = FALSE, sha256 = FALSE;
 	GOptionEntry entries[] = {
-		{"md5", 0, 0, G_OPTION_ARG_NONE, &md5, "MD5 (.hdb, the default)", NULL},
-		{"sha1", 0, 0, G_OPTION_ARG_NONE, &sha1, "SHA-1 (.hsb)", NULL},
-		{"sha256", 0, 0, G_OPTION_ARG_NONE, &sha256, "SHA-256 (.hsb)", NULL},
-		{NULL}};
+	        {"md5", 0, 0, G_OPTION_ARG_NONE, &md5, "MD5 (.hdb, the default)", NULL},
+	        {"sha1", 0, 0, G_OPTION_ARG_NONE, &sha1, "SHA-1 (.hsb)", NULL},
+	        {"sha256", 0, 0, G_OPTION_ARG_NONE, &sha256, "SHA-256 (.hsb)", NULL},
+	        {NULL}};
 	GOptionContext *ctx = g_option_context_new("FILE... - print signature lines");
 	enum digest_type type = DIGEST_MD5;
 	int ret = CLI_EXIT_CLEAN;
@@ -48,7 +48,7 @@ int cli_cmd_hash(int argc, char **argv)
 		char hex[DIGEST_MAX_HEX];
 		char *name;
 		int r = strcmp(argv[i], "-") == 0 ? fmap_read_fd(STDIN_FILENO, 0, &map, &error)
-						  : fmap_open_file(argv[i], &map, &error);
+		                                  : fmap_open_file(argv[i], &map, &error);
 
 		if (r < 0) {
 			cli_error("%s", error->message);

@@ -43,7 +43,7 @@ static void scan_file(struct scan_ctx *ctx, const char *path)
 	struct fmap map;
 	GError *error = NULL;
 	int r = strcmp(path, "-") == 0 ? fmap_read_fd(STDIN_FILENO, 0, &map, &error)
-				       : fmap_open_file(path, &map, &error);
+	                               : fmap_open_file(path, &map, &error);
 
 	if (r < 0) {
 		/* the message already names the path */
@@ -152,16 +152,16 @@ int cli_cmd_scan(int argc, char **argv)
 	gboolean pua = FALSE;
 	char **dbs = NULL;
 	GOptionEntry entries[] = {
-		{"database", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &dbs,
-		 "signature file, directory or snapshot (repeatable)", "DB"},
-		{"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object per file", NULL},
-		{"infected", 0, 0, G_OPTION_ARG_NONE, &infected_only,
-		 "print only infected files and errors", NULL},
-		{"no-summary", 0, 0, G_OPTION_ARG_NONE, &no_summary, "no summary at the end", NULL},
-		{"strict", 0, 0, G_OPTION_ARG_NONE, &strict,
-		 "refuse a signature file with a malformed line", NULL},
-		{"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
-		{NULL}};
+	        {"database", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &dbs,
+	         "signature file, directory or snapshot (repeatable)", "DB"},
+	        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object per file", NULL},
+	        {"infected", 0, 0, G_OPTION_ARG_NONE, &infected_only,
+	         "print only infected files and errors", NULL},
+	        {"no-summary", 0, 0, G_OPTION_ARG_NONE, &no_summary, "no summary at the end", NULL},
+	        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+	         "refuse a signature file with a malformed line", NULL},
+	        {"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
+	        {NULL}};
 	GOptionContext *octx = g_option_context_new("PATH...|- - scan files with the engine");
 	gint64 t0;
 	int ret;

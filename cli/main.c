@@ -91,7 +91,7 @@ int cli_load_db(char **paths, bool strict, bool pua, struct sigdb **db_r)
 		ret = -1;
 	} else if (sigdb_count(*db_r) == 0) {
 		cli_error("no signatures loaded from %s%s", (char *)use->pdata[0],
-			  use->len > 2 ? " and the other paths" : "");
+		          use->len > 2 ? " and the other paths" : "");
 		sigdb_unref(db_r);
 		ret = -1;
 	}
@@ -155,7 +155,7 @@ static void cli_version(void)
 			if (sigdb_format_from_name(name) != SIGDB_FORMAT_UNKNOWN &&
 			    stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-					 gmtime(&st.st_mtime));
+				         gmtime(&st.st_mtime));
 				printf("    %s (%s, %lld bytes, modified %s)\n", name,
 				       sigdb_format_name(sigdb_format_from_name(name)),
 				       (long long)st.st_size, when);

@@ -18,6 +18,20 @@ static void report_finding_json(struct json *j, const char *key, const struct sc
 	json_end_object(j);
 }
 
+/* "dll,dotnet" -> ["dll","dotnet"] */
+static void report_flags_json(struct json *j, const char *flags)
+{
+	char **names = g_strsplit(flags, ",", -1);
+
+	json_begin_array(j, "flags");
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (names[i][0] != '\0')
+			json_string(j, NULL, names[i]);
+	}
+	json_end_array(j);
+	g_strfreev(names);
+}
+
 static void report_digests_json(struct json *j, const struct digest_set *d)
 {
 	for (int t = 0; t < DIGEST__COUNT; t++) {
@@ -25,7 +39,7 @@ static void report_digests_json(struct json *j, const struct digest_set *d)
 
 		if (d->mask & DIGEST_BIT(t))
 			json_string(j, digest_name(t),
-				    digest_hex(digest_get(d, t), digest_len(t), hex));
+			            digest_hex(digest_get(d, t), digest_len(t), hex));
 	}
 }
 
@@ -43,7 +57,7 @@ static void report_json(const char *name, const struct scan_result *r)
 	json_uint(&j, "size", r->size);
 	json_string(&j, "type", ftype_name(r->type.type));
 	json_string(&j, "family", ftype_family_name(ftype_family(r->type.type)));
-	json_string(&j, "flags", ftype_flags_string(r->type.flags, flags, sizeof(flags)));
+	report_flags_json(&j, ftype_flags_string(r->type.flags, flags, sizeof(flags)));
 	json_bool(&j, "extension_mismatch", ftype_ext_mismatch(base, &r->type));
 	report_digests_json(&j, &r->digests);
 	json_begin_array(&j, "findings");

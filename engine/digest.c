@@ -140,7 +140,7 @@ void digest_ctx_free(struct digest_ctx **ctxp)
 }
 
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
-		   struct digest_set *set_r)
+                   struct digest_set *set_r)
 {
 	struct digest_ctx *ctx;
 	int ret;
@@ -174,10 +174,10 @@ char *digest_hex(const unsigned char *bytes, size_t len, char *out)
 
 /* -1 for a non-hex character; built once, read by every thread */
 static const signed char digest_hexval[256] = {
-	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,
-	['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
-	['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15,
-	['F'] = 16,
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+        ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+        ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+        ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
 int digest_unhex(const char *hex, size_t len, unsigned char *out)

@@ -11,15 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum digest_type {
-	DIGEST_MD5 = 0,
-	DIGEST_SHA1,
-	DIGEST_SHA256,
-	DIGEST__COUNT
-};
+enum digest_type { DIGEST_MD5 = 0, DIGEST_SHA1, DIGEST_SHA256, DIGEST__COUNT };
 
-#define DIGEST_BIT(t) (1u << (t))
-#define DIGEST_ALL (DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA1) | DIGEST_BIT(DIGEST_SHA256))
+#define DIGEST_BIT(t)  (1u << (t))
+#define DIGEST_ALL     (DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA1) | DIGEST_BIT(DIGEST_SHA256))
 #define DIGEST_MAX_LEN 32
 #define DIGEST_MAX_HEX (DIGEST_MAX_LEN * 2 + 1)
 
@@ -45,7 +40,7 @@ const unsigned char *digest_get(const struct digest_set *set, enum digest_type t
  * (set->mask is then 0).
  */
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
-		   struct digest_set *set_r);
+                   struct digest_set *set_r);
 
 /* Incremental form for data that arrives in pieces. */
 struct digest_ctx;

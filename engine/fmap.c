@@ -40,12 +40,12 @@ int fmap_open_file(const char *path, struct fmap *map_r, GError **error)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		            g_strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		            g_strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -70,7 +70,7 @@ int fmap_open_file(const char *path, struct fmap *map_r, GError **error)
 	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (base == MAP_FAILED) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: mmap: %s",
-			    path, g_strerror(errno));
+		            path, g_strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -95,7 +95,7 @@ int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
 			if (cap > SIZE_MAX / 2) {
 				g_free(buf);
 				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-					    "input too large");
+				            "input too large");
 				return -1;
 			}
 			cap *= 2;
@@ -105,8 +105,8 @@ int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-				    "read: %s", g_strerror(errno));
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "read: %s",
+			            g_strerror(errno));
 			g_free(buf);
 			return -1;
 		}
@@ -115,7 +115,7 @@ int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
 		len += (size_t)n;
 		if (max_size > 0 && len > max_size) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				    "input larger than %zu bytes", max_size);
+			            "input larger than %zu bytes", max_size);
 			g_free(buf);
 			return -1;
 		}

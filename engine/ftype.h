@@ -46,16 +46,16 @@ enum ftype {
 	FTYPE_URL, /* Internet shortcut ([InternetShortcut]) */
 
 	/* documents */
-	FTYPE_OLE2,    /* OLE2 compound file of no more specific kind */
-	FTYPE_DOC,     /* OLE2 Word; flags: MACROS, ENCRYPTED */
-	FTYPE_XLS,     /* OLE2 Excel */
-	FTYPE_PPT,     /* OLE2 PowerPoint */
-	FTYPE_MSG,     /* OLE2 Outlook message */
-	FTYPE_OOXML,   /* OOXML package of no more specific kind */
-	FTYPE_DOCX,    /* flags: MACROS when word/vbaProject.bin is present */
+	FTYPE_OLE2,  /* OLE2 compound file of no more specific kind */
+	FTYPE_DOC,   /* OLE2 Word; flags: MACROS, ENCRYPTED */
+	FTYPE_XLS,   /* OLE2 Excel */
+	FTYPE_PPT,   /* OLE2 PowerPoint */
+	FTYPE_MSG,   /* OLE2 Outlook message */
+	FTYPE_OOXML, /* OOXML package of no more specific kind */
+	FTYPE_DOCX,  /* flags: MACROS when word/vbaProject.bin is present */
 	FTYPE_XLSX,
 	FTYPE_PPTX,
-	FTYPE_ODF,     /* OpenDocument (odt/ods/odp/...) */
+	FTYPE_ODF, /* OpenDocument (odt/ods/odp/...) */
 	FTYPE_PDF,
 	FTYPE_RTF,
 	FTYPE_ONENOTE,
@@ -120,15 +120,15 @@ enum ftype_family {
 };
 
 /* Flags refining a type. */
-#define FTYPE_FLAG_DLL (1u << 0)       /* PE: IMAGE_FILE_DLL */
-#define FTYPE_FLAG_DOTNET (1u << 1)    /* PE: has a CLR (COM descriptor) header */
-#define FTYPE_FLAG_64BIT (1u << 2)     /* PE32+, ELF64, Mach-O 64 */
-#define FTYPE_FLAG_FAT (1u << 3)       /* Mach-O universal binary */
-#define FTYPE_FLAG_MACROS (1u << 4)    /* VBA project present (OLE2 dir / vbaProject.bin) */
+#define FTYPE_FLAG_DLL       (1u << 0) /* PE: IMAGE_FILE_DLL */
+#define FTYPE_FLAG_DOTNET    (1u << 1) /* PE: has a CLR (COM descriptor) header */
+#define FTYPE_FLAG_64BIT     (1u << 2) /* PE32+, ELF64, Mach-O 64 */
+#define FTYPE_FLAG_FAT       (1u << 3) /* Mach-O universal binary */
+#define FTYPE_FLAG_MACROS    (1u << 4) /* VBA project present (OLE2 dir / vbaProject.bin) */
 #define FTYPE_FLAG_ENCRYPTED (1u << 5) /* encrypted document/archive where the header says so */
-#define FTYPE_FLAG_UTF8 (1u << 6)      /* text: contains valid non-ASCII UTF-8 */
-#define FTYPE_FLAG_BOM (1u << 7)       /* text: starts with a byte order mark */
-#define FTYPE_FLAG_RAR5 (1u << 8)      /* RAR: version 5 format */
+#define FTYPE_FLAG_UTF8      (1u << 6) /* text: contains valid non-ASCII UTF-8 */
+#define FTYPE_FLAG_BOM       (1u << 7) /* text: starts with a byte order mark */
+#define FTYPE_FLAG_RAR5      (1u << 8) /* RAR: version 5 format */
 #define FTYPE_FLAG_TRUNCATED (1u << 9) /* structure claims more bytes than present */
 
 struct ftype_info {
@@ -143,10 +143,10 @@ struct ftype_info {
  */
 void ftype_detect(const unsigned char *data, size_t size, struct ftype_info *info_r);
 
-/* Limits of the bounded reads (see ftype.c and ftype_container.c). */
-#define FTYPE_TEXT_SAMPLE 8192       /* bytes of the head the text heuristics look at */
-#define FTYPE_OLE2_MAX_ENTRIES 1024  /* OLE2 directory entries read */
-#define FTYPE_ZIP_MAX_ENTRIES 4096   /* zip central directory (or local header) entries read */
+/* Limits of the bounded reads (see ftype.c, ftype_text.c and ftype_container.c). */
+#define FTYPE_TEXT_SAMPLE      8192 /* bytes of the head the text heuristics look at */
+#define FTYPE_OLE2_MAX_ENTRIES 1024 /* OLE2 directory entries read */
+#define FTYPE_ZIP_MAX_ENTRIES  4096 /* zip central directory (or local header) entries read */
 
 /*
  * Refine a buffer that starts with the OLE2 signature (msi, doc, xls, ppt, msg or ole2) or with a
@@ -158,6 +158,15 @@ void ftype_detect(const unsigned char *data, size_t size, struct ftype_info *inf
  */
 void ftype_detect_ole2(const unsigned char *data, size_t size, struct ftype_info *info_r);
 void ftype_detect_zip(const unsigned char *data, size_t size, struct ftype_info *info_r);
+
+/*
+ * Type a buffer by its first FTYPE_TEXT_SAMPLE bytes as mail (eml, mbox), UTF-16, or text and
+ * what a text may be: pdf (a "%PDF-" in the first KB), html, hta, xml, svg, wsf, url, js, vbs,
+ * ps1, bat, else text (flags UTF8, BOM). Returns true when it typed the buffer, false (info_r
+ * untouched) when the sample is neither mail nor text. Called by ftype_detect() after the magic
+ * numbers; exposed for the tests.
+ */
+bool ftype_detect_text(const unsigned char *data, size_t size, struct ftype_info *info_r);
 
 /* The stable short name of a type ("pe", "docx", "binary"). */
 const char *ftype_name(enum ftype type);

@@ -33,7 +33,7 @@ void json_append_escaped(GString *out, const char *value, size_t len)
 				p += n;
 			} else {
 				g_string_append_printf(out, "\\u00%c%c", hexdigits[c >> 4],
-						       hexdigits[c & 15]);
+				                       hexdigits[c & 15]);
 				p++;
 			}
 			continue;
@@ -57,7 +57,7 @@ void json_append_escaped(GString *out, const char *value, size_t len)
 		default:
 			if (c < 0x20 || c == 0x7f)
 				g_string_append_printf(out, "\\u00%c%c", hexdigits[c >> 4],
-						       hexdigits[c & 15]);
+				                       hexdigits[c & 15]);
 			else
 				g_string_append_c(out, (gchar)c);
 		}

@@ -43,7 +43,7 @@ static void scan_lookups(const struct sigdb *db, struct scan_result *r)
 		if (!(r->digests.mask & DIGEST_BIT(t)))
 			continue;
 		n = sigdb_lookup(db, (enum digest_type)t, digest_get(&r->digests, t), r->size, m,
-				 SCAN_LOOKUP_MAX);
+		                 SCAN_LOOKUP_MAX);
 		for (size_t i = 0; i < n && i < SCAN_LOOKUP_MAX; i++)
 			scan_record(r, &m[i]);
 		if (n > SCAN_LOOKUP_MAX)
@@ -52,7 +52,7 @@ static void scan_lookups(const struct sigdb *db, struct scan_result *r)
 }
 
 static int scan_hash(const unsigned char *data, size_t size, unsigned int mask,
-		     struct digest_set *set, GError **error)
+                     struct digest_set *set, GError **error)
 {
 	struct digest_set more;
 
@@ -73,7 +73,7 @@ static int scan_hash(const unsigned char *data, size_t size, unsigned int mask,
 }
 
 int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
-	       const struct scan_options *opts, struct scan_result *r, GError **error)
+               const struct scan_options *opts, struct scan_result *r, GError **error)
 {
 	static const struct scan_options defaults;
 	unsigned int need;

@@ -52,7 +52,7 @@ struct scan_result {
  * digests could not be computed (the part is then unscanned, not clean).
  */
 int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
-	       const struct scan_options *opts, struct scan_result *result_r, GError **error);
+               const struct scan_options *opts, struct scan_result *result_r, GError **error);
 
 /* true when a detection (or enabled PUA) signature matched and no allow entry cleared it. */
 bool scan_result_infected(const struct scan_result *result);

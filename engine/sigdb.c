@@ -12,22 +12,22 @@
 #include <sys/mman.h>
 
 static const char *const sigdb_format_names[SIGDB_FORMAT__COUNT] = {
-	[SIGDB_FORMAT_UNKNOWN] = "unknown", [SIGDB_FORMAT_HDB] = "hdb",
-	[SIGDB_FORMAT_HSB] = "hsb",         [SIGDB_FORMAT_HDU] = "hdu",
-	[SIGDB_FORMAT_HSU] = "hsu",         [SIGDB_FORMAT_FP] = "fp",
-	[SIGDB_FORMAT_SFP] = "sfp",         [SIGDB_FORMAT_IGN2] = "ign2",
-	[SIGDB_FORMAT_IGN] = "ign",         [SIGDB_FORMAT_PLAIN] = "plain",
-	[SIGDB_FORMAT_SNAPSHOT] = "snapshot", [SIGDB_FORMAT_CONTAINER] = "container",
-	[SIGDB_FORMAT_OTHER] = "other",
+        [SIGDB_FORMAT_UNKNOWN] = "unknown",   [SIGDB_FORMAT_HDB] = "hdb",
+        [SIGDB_FORMAT_HSB] = "hsb",           [SIGDB_FORMAT_HDU] = "hdu",
+        [SIGDB_FORMAT_HSU] = "hsu",           [SIGDB_FORMAT_FP] = "fp",
+        [SIGDB_FORMAT_SFP] = "sfp",           [SIGDB_FORMAT_IGN2] = "ign2",
+        [SIGDB_FORMAT_IGN] = "ign",           [SIGDB_FORMAT_PLAIN] = "plain",
+        [SIGDB_FORMAT_SNAPSHOT] = "snapshot", [SIGDB_FORMAT_CONTAINER] = "container",
+        [SIGDB_FORMAT_OTHER] = "other",
 };
 
 static const char *const sigdb_kind_names[SIGDB_KIND__COUNT] = {"detect", "pua", "allow"};
 
 /* ClamAV database kinds we recognise but do not use (counted, reported, never an error). */
 static const char *const sigdb_other_exts[] = {
-	"ndb", "ndu", "ldb", "ldu", "idb", "cdb", "mdb", "mdu", "msb", "msu", "imp", "pdb",
-	"gdb", "wdb", "cbc", "ftm", "crb", "cfg", "hwp", "yar", "yara", "pwdb", "cat", "crtdb",
-	"db",  "zmd", "rmd", "sdb", "info",
+        "ndb",  "ndu",  "ldb", "ldu",   "idb", "cdb", "mdb", "mdu", "msb",  "msu",
+        "imp",  "pdb",  "gdb", "wdb",   "cbc", "ftm", "crb", "cfg", "hwp",  "yar",
+        "yara", "pwdb", "cat", "crtdb", "db",  "zmd", "rmd", "sdb", "info",
 };
 
 uint64_t sigdb_next_generation(void)
@@ -40,7 +40,7 @@ uint64_t sigdb_next_generation(void)
 struct sigdb *sigdb_new_empty(void)
 {
 	static const size_t rec_sizes[DIGEST__COUNT] = {SIGDB_REC_HDR + 16, SIGDB_REC_HDR + 20,
-							SIGDB_REC_HDR + 32};
+	                                                SIGDB_REC_HDR + 32};
 	struct sigdb *db = g_new0(struct sigdb, 1);
 
 	db->refcount = 1;
@@ -120,16 +120,16 @@ enum sigdb_format sigdb_format_from_name(const char *name)
 		const char *ext;
 		enum sigdb_format format;
 	} map[] = {
-		{"hdb", SIGDB_FORMAT_HDB},        {"hsb", SIGDB_FORMAT_HSB},
-		{"hdu", SIGDB_FORMAT_HDU},        {"hsu", SIGDB_FORMAT_HSU},
-		{"fp", SIGDB_FORMAT_FP},          {"sfp", SIGDB_FORMAT_SFP},
-		{"ign2", SIGDB_FORMAT_IGN2},      {"ign", SIGDB_FORMAT_IGN},
-		{"txt", SIGDB_FORMAT_PLAIN},      {"lst", SIGDB_FORMAT_PLAIN},
-		{"csv", SIGDB_FORMAT_PLAIN},      {"md5", SIGDB_FORMAT_PLAIN},
-		{"sha1", SIGDB_FORMAT_PLAIN},     {"sha256", SIGDB_FORMAT_PLAIN},
-		{"hashes", SIGDB_FORMAT_PLAIN},   {"psdb", SIGDB_FORMAT_SNAPSHOT},
-		{"cvd", SIGDB_FORMAT_CONTAINER},  {"cld", SIGDB_FORMAT_CONTAINER},
-		{"cud", SIGDB_FORMAT_CONTAINER},
+	        {"hdb", SIGDB_FORMAT_HDB},       {"hsb", SIGDB_FORMAT_HSB},
+	        {"hdu", SIGDB_FORMAT_HDU},       {"hsu", SIGDB_FORMAT_HSU},
+	        {"fp", SIGDB_FORMAT_FP},         {"sfp", SIGDB_FORMAT_SFP},
+	        {"ign2", SIGDB_FORMAT_IGN2},     {"ign", SIGDB_FORMAT_IGN},
+	        {"txt", SIGDB_FORMAT_PLAIN},     {"lst", SIGDB_FORMAT_PLAIN},
+	        {"csv", SIGDB_FORMAT_PLAIN},     {"md5", SIGDB_FORMAT_PLAIN},
+	        {"sha1", SIGDB_FORMAT_PLAIN},    {"sha256", SIGDB_FORMAT_PLAIN},
+	        {"hashes", SIGDB_FORMAT_PLAIN},  {"psdb", SIGDB_FORMAT_SNAPSHOT},
+	        {"cvd", SIGDB_FORMAT_CONTAINER}, {"cld", SIGDB_FORMAT_CONTAINER},
+	        {"cud", SIGDB_FORMAT_CONTAINER},
 	};
 	const char *dot = strrchr(name, '.');
 
@@ -189,7 +189,7 @@ void sigdb_unref(struct sigdb **dbp)
 
 /* Compare a record with (size, hash). */
 static int sigdb_rec_cmp_key(const unsigned char *rec, uint32_t size, const unsigned char *hash,
-			     size_t hlen)
+                             size_t hlen)
 {
 	uint32_t rsize = sigdb_rec_size_of(rec);
 
@@ -200,7 +200,7 @@ static int sigdb_rec_cmp_key(const unsigned char *rec, uint32_t size, const unsi
 
 /* Index of the first record >= (size, hash); hash NULL compares sizes only. */
 static size_t sigdb_lower_bound(const struct sigdb_table *t, uint32_t size,
-				const unsigned char *hash)
+                                const unsigned char *hash)
 {
 	size_t lo = 0, hi = t->count, hlen = t->rec_size - SIGDB_REC_HDR;
 
@@ -262,8 +262,8 @@ static const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, u
 }
 
 static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint32_t size,
-			    const unsigned char *hash, struct sigdb_match *matches, size_t max,
-			    size_t n)
+                            const unsigned char *hash, struct sigdb_match *matches, size_t max,
+                            size_t n)
 {
 	const struct sigdb_table *t = &db->tables[type];
 	size_t hlen = t->rec_size - SIGDB_REC_HDR;
@@ -281,7 +281,8 @@ static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint3
 			matches[n].name = sigdb_name_at(db, off);
 			matches[n].type = type;
 			matches[n].source = src;
-			matches[n].kind = src != NULL ? sigdb_format_kind(src->format) : SIGDB_DETECT;
+			matches[n].kind =
+			        src != NULL ? sigdb_format_kind(src->format) : SIGDB_DETECT;
 		}
 		n++;
 	}
@@ -289,7 +290,7 @@ static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint3
 }
 
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
-		    uint64_t size, struct sigdb_match *matches, size_t max)
+                    uint64_t size, struct sigdb_match *matches, size_t max)
 {
 	size_t n = 0;
 
@@ -402,8 +403,8 @@ static void sigdb_insertion_sort(unsigned char *base, size_t n, size_t rs, unsig
 	}
 }
 
-static void sigdb_radix_sort(unsigned char *base, size_t n, size_t rs, size_t depth,
-			     size_t key_len, unsigned char *tmp)
+static void sigdb_radix_sort(unsigned char *base, size_t n, size_t rs, size_t depth, size_t key_len,
+                             unsigned char *tmp)
 {
 	size_t count[256] = {0}, start[256], next[256];
 
@@ -438,7 +439,7 @@ static void sigdb_radix_sort(unsigned char *base, size_t n, size_t rs, size_t de
 	for (int b = 0; b < 256; b++) {
 		if (count[b] > 1)
 			sigdb_radix_sort(base + start[b] * rs, count[b], rs, depth + 1, key_len,
-					 tmp);
+			                 tmp);
 	}
 }
 

@@ -77,7 +77,7 @@ struct sigdb_source {
 	char *version; /* "daily 27000 (2024-01-01T00:00:00Z)" from a container, or NULL */
 	unsigned int counts[SIGDB_KIND__COUNT][DIGEST__COUNT]; /* signatures loaded */
 	unsigned int star[DIGEST__COUNT];                      /* ... of which with size `*` */
-	unsigned int lines;          /* lines read */
+	unsigned int lines;                                    /* lines read */
 	unsigned int bad_lines;      /* malformed (skipped, or refused in strict mode) */
 	unsigned int skipped_flevel; /* outside our functionality level */
 	unsigned int skipped_pua;    /* PUA signatures not loaded */
@@ -108,7 +108,7 @@ struct sigdb;
  * corrupt snapshot. A database with zero signatures is not an error.
  */
 int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struct sigdb **db_r,
-	       GError **error);
+               GError **error);
 
 /* Open a compiled snapshot (mmap, no parsing). Returns 0, or -1 with a clear reason. */
 int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error);
@@ -130,7 +130,7 @@ unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size);
  * Fills at most max matches and returns how many there are in all.
  */
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
-		    uint64_t size, struct sigdb_match *matches, size_t max);
+                    uint64_t size, struct sigdb_match *matches, size_t max);
 
 /* A number unique to this database within the process (for caches and logs). */
 uint64_t sigdb_generation(const struct sigdb *db);

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #define SIGDB_READ_BLOCK (1024 * 1024)
-#define SIGDB_MAX_NAME 511
+#define SIGDB_MAX_NAME   511
 
 void sigdb_loader_warn(struct sigdb_loader *ld, const char *fmt, ...)
 {
@@ -191,7 +191,7 @@ static bool sigdb_canonical_uint(const char *s, size_t len, uint32_t max, uint32
 
 /* Split "<stem>-<id>-<rev>" (ClamAV's scheme); false when the name is not of that form. */
 static bool sigdb_split_name(const char *name, size_t len, size_t *stem_len, uint32_t *id,
-			     uint32_t *rev)
+                             uint32_t *rev)
 {
 	size_t d2 = len, d1;
 
@@ -215,8 +215,7 @@ static uint32_t sigdb_intern(struct sigdb_loader *ld, const char *name, size_t l
 	size_t stem_len;
 	uint32_t id, rev, off, stem;
 
-	if (ld->have_last && ld->last_len == len &&
-	    memcmp(ld->last_name, name, len) == 0)
+	if (ld->have_last && ld->last_len == len && memcmp(ld->last_name, name, len) == 0)
 		return ld->last_off;
 	if (sigdb_split_name(name, len, &stem_len, &id, &rev)) {
 		stem = sigdb_stem(ld, name, stem_len);
@@ -236,7 +235,7 @@ static uint32_t sigdb_intern(struct sigdb_loader *ld, const char *name, size_t l
 }
 
 void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsigned char *hash,
-		      uint32_t size, const char *name, size_t name_len)
+                      uint32_t size, const char *name, size_t name_len)
 {
 	struct sigdb_table *t = &ld->db->tables[type];
 	struct sigdb_source *src = sigdb_cur(ld);
@@ -257,7 +256,7 @@ void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsi
 
 /* true when an ignore entry drops this signature line. */
 static bool sigdb_ignored(struct sigdb_loader *ld, const char *name, size_t name_len,
-			  const char *line, size_t len)
+                          const char *line, size_t len)
 {
 	GArray *md5s;
 	struct digest_set d;
@@ -313,7 +312,7 @@ static bool sigdb_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *
 
 /* "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]" */
 static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t len,
-			     unsigned int lineno)
+                             unsigned int lineno)
 {
 	const char *f[6];
 	size_t flen[6], nf = 0, start = 0;
@@ -379,7 +378,7 @@ static bool sigdb_is_sep(char c)
 
 /* A CSV line: every field that is a bare hash becomes a signature named after the file. */
 static void sigdb_parse_csv(struct sigdb_loader *ld, const char *line, size_t len,
-			    unsigned int lineno)
+                            unsigned int lineno)
 {
 	size_t i = 0, found = 0;
 
@@ -407,7 +406,7 @@ static void sigdb_parse_csv(struct sigdb_loader *ld, const char *line, size_t le
 
 /* "hash [name]": one MD5 / SHA-1 / SHA-256, optionally followed by a name. */
 static void sigdb_parse_plain(struct sigdb_loader *ld, const char *line, size_t len,
-			      unsigned int lineno)
+                              unsigned int lineno)
 {
 	unsigned char hash[DIGEST_MAX_LEN];
 	enum digest_type type;
@@ -435,7 +434,7 @@ static void sigdb_parse_plain(struct sigdb_loader *ld, const char *line, size_t 
 
 /* .ign2 "Name[:md5]" and old .ign "db:line:Name". */
 static void sigdb_parse_ign(struct sigdb_loader *ld, const char *line, size_t len,
-			    unsigned int lineno)
+                            unsigned int lineno)
 {
 	struct sigdb_source *src = sigdb_cur(ld);
 	const char *colon = memchr(line, ':', len), *name = line;
@@ -475,7 +474,7 @@ static void sigdb_parse_ign(struct sigdb_loader *ld, const char *line, size_t le
 }
 
 static void sigdb_parse_line(struct sigdb_loader *ld, const char *line, size_t len,
-			     unsigned int lineno)
+                             unsigned int lineno)
 {
 	const struct sigdb_source *src = sigdb_cur(ld);
 
@@ -524,7 +523,7 @@ size_t sigdb_loader_feed(struct sigdb_loader *ld, const char *data, size_t len, 
 }
 
 size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char *name,
-			  enum sigdb_format format)
+                          enum sigdb_format format)
 {
 	struct sigdb_source src = {0};
 	char *stem;
@@ -566,7 +565,7 @@ void sigdb_loader_end(struct sigdb_loader *ld)
 		sigdb_loader_warn(ld, "%s; file refused (strict mode)", src->first_error);
 	} else if (src->bad_lines > SIGDB_MAX_LINE_WARNINGS) {
 		sigdb_loader_warn(ld, "%s: %u more malformed lines skipped", src->path,
-				  src->bad_lines - SIGDB_MAX_LINE_WARNINGS);
+		                  src->bad_lines - SIGDB_MAX_LINE_WARNINGS);
 	}
 	src->pool_end = (uint32_t)ld->db->names_len;
 	ld->have_last = false;

@@ -16,26 +16,25 @@ struct sigdb_loader {
 	GHashTable *ignore; /* name -> GArray of 16-byte MD5s (empty: the whole name) */
 	size_t cur;         /* index of the source being read */
 	char *stem;         /* the current file's name without extension (plain lists) */
-	bool have_last; /* last_* hold the previous line's name */
+	bool have_last;     /* last_* hold the previous line's name */
 	uint32_t last_off;
 	size_t last_len;
 	char last_name[512];
 	size_t mark_count[DIGEST__COUNT]; /* table sizes when the current source began */
-	uint32_t *stems; /* open-addressing set of pool offsets of literal stems */
+	uint32_t *stems;                  /* open-addressing set of pool offsets of literal stems */
 	size_t stems_cap, stems_count;
-	bool owns_ignore;     /* the ignore table is freed with the loader */
-	GPtrArray *warnings;  /* non-NULL in a worker thread: warnings kept for later */
+	bool owns_ignore;    /* the ignore table is freed with the loader */
+	GPtrArray *warnings; /* non-NULL in a worker thread: warnings kept for later */
 };
 
 /* Free what the loader owns besides the database (ignore table, stems, stem of the file). */
 void sigdb_loader_clear(struct sigdb_loader *ld);
 
-
 void sigdb_loader_warn(struct sigdb_loader *ld, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* Start a source (file or container member); returns its index in ld->sources. */
 size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char *name,
-			  enum sigdb_format format);
+                          enum sigdb_format format);
 /*
  * Parse the complete lines of data; with final, the last unterminated line too. Returns the
  * bytes consumed (the rest is an incomplete line to feed again with more data).
@@ -45,7 +44,7 @@ size_t sigdb_loader_feed(struct sigdb_loader *ld, const char *data, size_t len, 
 void sigdb_loader_end(struct sigdb_loader *ld);
 /* Add one signature to the current source. */
 void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsigned char *hash,
-		      uint32_t size, const char *name, size_t name_len);
+                      uint32_t size, const char *name, size_t name_len);
 
 /*
  * Read a container (.cvd / .cld / .cud) into the loader: its hash members become sources.

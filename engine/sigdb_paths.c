@@ -106,7 +106,7 @@ static int sigdb_collect_paths(const char *const *paths, GArray *files, GError *
 
 		if (stat(paths[i], &st) < 0) {
 			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-				    paths[i], g_strerror(errno));
+			            paths[i], g_strerror(errno));
 			return -1;
 		}
 		if (S_ISDIR(st.st_mode)) {
@@ -116,8 +116,8 @@ static int sigdb_collect_paths(const char *const *paths, GArray *files, GError *
 		}
 		if (sigdb_is_snapshot(paths[i])) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "%s: a compiled snapshot must be the only database path",
-				    paths[i]);
+			            "%s: a compiled snapshot must be the only database path",
+			            paths[i]);
 			return -1;
 		}
 		f.path = g_strdup(paths[i]);
@@ -141,7 +141,7 @@ static int sigdb_read_file(struct sigdb_loader *ld, const struct sigdb_file *f, 
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", f->path,
-			    g_strerror(errno));
+		            g_strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -160,7 +160,7 @@ static int sigdb_read_file(struct sigdb_loader *ld, const struct sigdb_file *f, 
 			continue;
 		if (n < 0) {
 			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-				    f->path, g_strerror(errno));
+			            f->path, g_strerror(errno));
 			ret = -1;
 			break;
 		}
@@ -290,7 +290,7 @@ static void sigdb_rebase_recs(unsigned char *recs, size_t count, size_t rec_size
 }
 
 static void sigdb_merge_table(struct sigdb *db, int t, struct sigdb_part *parts, size_t n,
-			      const uint32_t *bases)
+                              const uint32_t *bases)
 {
 	struct sigdb_table *dst = &db->tables[t];
 	size_t total = 0, big = 0, rs = dst->rec_size;
@@ -386,7 +386,7 @@ static void sigdb_sort_tables(struct sigdb *db)
 }
 
 static void sigdb_part_init(struct sigdb_part *part, const struct sigdb_file *f,
-			    const struct sigdb_loader *proto)
+                            const struct sigdb_loader *proto)
 {
 	part->file = f;
 	part->ld = *proto;
@@ -411,7 +411,7 @@ static void sigdb_part_clear(struct sigdb_part *part)
 
 /* Read every file (ignore lists first), merge in order; -1 on the first failed file. */
 static int sigdb_load_files(struct sigdb_loader *proto, struct sigdb *db, GArray *files,
-			    GError **error)
+                            GError **error)
 {
 	struct sigdb_part *parts = g_new0(struct sigdb_part, files->len);
 	size_t n = 0, nign;
@@ -458,7 +458,7 @@ static void sigdb_array_free(gpointer p)
 }
 
 int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struct sigdb **db_r,
-	       GError **error)
+               GError **error)
 {
 	static const struct sigdb_options defaults;
 	struct sigdb_loader proto = {0};

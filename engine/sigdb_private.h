@@ -33,8 +33,8 @@ struct sigdb_table {
  * A record's name offset points at its entry. Stemmed names cost 10 bytes instead of ~30;
  * they are spelled out on a match, once per database, into a memo guarded by a mutex.
  */
-#define SIGDB_NAME_LITERAL 0
-#define SIGDB_NAME_STEMMED 1
+#define SIGDB_NAME_LITERAL     0
+#define SIGDB_NAME_STEMMED     1
 #define SIGDB_NAME_STEMMED_LEN 10
 
 struct sigdb_memo {

@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SNAP_MAGIC "PSCANSDB"
+#define SNAP_MAGIC   "PSCANSDB"
 #define SNAP_VERSION 1
-#define SNAP_BOM 0x01020304u
-#define SNAP_NONE UINT32_MAX
+#define SNAP_BOM     0x01020304u
+#define SNAP_NONE    UINT32_MAX
 
 enum { SNAP_SOURCES, SNAP_STRINGS, SNAP_NAMES, SNAP_MD5, SNAP_SHA1, SNAP_SHA256, SNAP__SECTS };
 
@@ -103,7 +103,7 @@ static uint64_t snap_file_checksum(const unsigned char *file, size_t size)
 	memcpy(&hdr, file, sizeof(hdr));
 	hdr.checksum = 0;
 	return snap_checksum(snap_checksum(0, (const unsigned char *)&hdr, sizeof(hdr)),
-			     file + sizeof(hdr), size - sizeof(hdr));
+	                     file + sizeof(hdr), size - sizeof(hdr));
 }
 
 bool sigdb_is_snapshot(const char *path)
@@ -160,7 +160,7 @@ static void snap_put_source(GByteArray *out, GString *strings, const struct sigd
 }
 
 static void snap_append_section(GByteArray *file, struct snap_section *sect, const void *data,
-				size_t len)
+                                size_t len)
 {
 	static const guint8 zeros[8];
 
@@ -198,7 +198,7 @@ static int snap_write_file(const char *path, const guint8 *data, size_t len, GEr
 	return 0;
 fail:
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-		    g_strerror(errno));
+	            g_strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
@@ -224,7 +224,7 @@ int sigdb_compile(const struct sigdb *db, const char *path, GError **error)
 		const struct sigdb_table *tab = &db->tables[t];
 
 		snap_append_section(file, &hdr.sect[SNAP_MD5 + t], tab->recs,
-				    tab->count * tab->rec_size);
+		                    tab->count * tab->rec_size);
 		hdr.sect[SNAP_MD5 + t].extra = tab->star;
 	}
 	memcpy(hdr.magic, SNAP_MAGIC, 8);
@@ -250,7 +250,7 @@ int sigdb_compile(const struct sigdb *db, const char *path, GError **error)
 static int snap_fail(GError **error, const char *path, const char *reason)
 {
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: not a usable snapshot: %s", path,
-		    reason);
+	            reason);
 	return -1;
 }
 
@@ -266,7 +266,7 @@ static char *snap_str(const char *strings, size_t len, uint32_t off, bool *bad)
 }
 
 static int snap_read_sources(struct sigdb *db, const unsigned char *file,
-			     const struct snap_header *hdr)
+                             const struct snap_header *hdr)
 {
 	const struct snap_section *ss = &hdr->sect[SNAP_SOURCES];
 	const struct snap_section *st = &hdr->sect[SNAP_STRINGS];
@@ -289,7 +289,7 @@ static int snap_read_sources(struct sigdb *db, const unsigned char *file,
 		s->version = snap_str(strings, st->len, r.version, &bad);
 		s->first_error = snap_str(strings, st->len, r.first_error, &bad);
 		s->format = r.format < SIGDB_FORMAT__COUNT ? (enum sigdb_format)r.format
-							   : SIGDB_FORMAT_UNKNOWN;
+		                                           : SIGDB_FORMAT_UNKNOWN;
 		s->refused = r.refused != 0;
 		s->mtime = r.mtime;
 		s->size = r.size;
@@ -311,8 +311,7 @@ static int snap_read_sources(struct sigdb *db, const unsigned char *file,
 	return bad ? -1 : 0;
 }
 
-static const char *snap_check(const unsigned char *file, size_t size,
-			      const struct snap_header *hdr)
+static const char *snap_check(const unsigned char *file, size_t size, const struct snap_header *hdr)
 {
 	static const size_t rec_sizes[DIGEST__COUNT] = {24, 28, 40};
 
@@ -360,7 +359,7 @@ int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-			    g_strerror(errno));
+		            g_strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -373,14 +372,13 @@ int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error)
 	close(fd);
 	if (base == MAP_FAILED) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: mmap: %s",
-			    path, g_strerror(errno));
+		            path, g_strerror(errno));
 		return -1;
 	}
 	file = base;
 	memcpy(&hdr, file, sizeof(hdr));
-	reason = memcmp(hdr.magic, SNAP_MAGIC, 8) != 0
-			 ? "bad magic"
-			 : snap_check(file, (size_t)st.st_size, &hdr);
+	reason = memcmp(hdr.magic, SNAP_MAGIC, 8) != 0 ? "bad magic"
+	                                               : snap_check(file, (size_t)st.st_size, &hdr);
 	if (reason != NULL) {
 		munmap(base, (size_t)st.st_size);
 		return snap_fail(error, path, reason);

@@ -10,10 +10,10 @@
 #include "tests/lib/testutil.h"
 
 /* MD5 / SHA-1 / SHA-256 of "abc" (3 bytes) and of "hello\n" (6 bytes) */
-#define ABC_MD5 "900150983cd24fb0d6963f7d28e17f72"
-#define ABC_SHA1 "a9993e364706816aba3e25717850c26c9cd0d89d"
+#define ABC_MD5    "900150983cd24fb0d6963f7d28e17f72"
+#define ABC_SHA1   "a9993e364706816aba3e25717850c26c9cd0d89d"
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-#define HELLO_MD5 "b1946ac92492d2347c6235b4d2611184"
+#define HELLO_MD5  "b1946ac92492d2347c6235b4d2611184"
 
 static char *tmp;
 static GPtrArray *warnings;
@@ -102,8 +102,8 @@ END_TEST
 START_TEST(test_hsb_types_by_length)
 {
 	char *p = testutil_write(tmp, "t.hsb",
-				 ABC_SHA1 ":3:Sha1.Abc\n" ABC_SHA256 ":3:Sha256.Abc\n"
-				 "# a comment line\n\n" ABC_MD5 ":3:Md5.In.Hsb\r\n");
+	                         ABC_SHA1 ":3:Sha1.Abc\n" ABC_SHA256 ":3:Sha256.Abc\n"
+	                                  "# a comment line\n\n" ABC_MD5 ":3:Md5.In.Hsb\r\n");
 	struct sigdb *db = load(p, NULL);
 	struct sigdb_match m[2];
 	unsigned char h[32];
@@ -142,9 +142,9 @@ END_TEST
 START_TEST(test_flevel_ranges)
 {
 	char *p = testutil_write(tmp, "t.hdb",
-				 ABC_MD5 ":3:InRange:100:300\n" HELLO_MD5 ":6:TooNew:999\n"
-				 "00000000000000000000000000000001:1:TooOld:1:50\n"
-				 "00000000000000000000000000000002:2:OpenMax:10:\n");
+	                         ABC_MD5 ":3:InRange:100:300\n" HELLO_MD5 ":6:TooNew:999\n"
+	                                 "00000000000000000000000000000001:1:TooOld:1:50\n"
+	                                 "00000000000000000000000000000002:2:OpenMax:10:\n");
 	struct sigdb *db = load(p, NULL);
 	const struct sigdb_source *s = sigdb_source_get(db, 0);
 
@@ -171,11 +171,12 @@ END_TEST
 START_TEST(test_bad_lines_reported)
 {
 	char *p = testutil_write(tmp, "bad.hdb",
-				 ABC_MD5 ":3:Good\n"
-				 "nothex!!nothex!!nothex!!nothex!!:3:BadHex\n"
-				 "abcd:3:ShortHash\n" HELLO_MD5 ":six:BadSize\n" HELLO_MD5 ":6:\n" HELLO_MD5
-				 "\n" HELLO_MD5 ":6:Name:x\n" HELLO_MD5 ":6:N:1:2:3\n" HELLO_MD5
-				 ":99999999999:TooBig\n" HELLO_MD5 ":6:Good2\n");
+	                         ABC_MD5 ":3:Good\n"
+	                                 "nothex!!nothex!!nothex!!nothex!!:3:BadHex\n"
+	                                 "abcd:3:ShortHash\n" HELLO_MD5 ":six:BadSize\n" HELLO_MD5
+	                                 ":6:\n" HELLO_MD5 "\n" HELLO_MD5 ":6:Name:x\n" HELLO_MD5
+	                                 ":6:N:1:2:3\n" HELLO_MD5 ":99999999999:TooBig\n" HELLO_MD5
+	                                 ":6:Good2\n");
 	struct sigdb *db = load(p, NULL);
 	const struct sigdb_source *s = sigdb_source_get(db, 0);
 
@@ -227,7 +228,7 @@ START_TEST(test_strict_refuses_file)
 
 	ck_assert(s->refused);
 	ck_assert_uint_eq(s->counts[SIGDB_DETECT][DIGEST_MD5], 0);
-	ck_assert_ptr_null(match(db, ABC_MD5, 3));      /* rolled back */
+	ck_assert_ptr_null(match(db, ABC_MD5, 3));           /* rolled back */
 	ck_assert_str_eq(match(db, ABC_SHA256, 3), "Other"); /* the other file stands */
 	ck_assert(warned("bad.hdb:2: expected HASH:SIZE:NAME; file refused (strict mode)"));
 	sigdb_unref(&db);
@@ -282,9 +283,9 @@ START_TEST(test_ign2)
 	digest_hex(d.md5, 16, line_md5);
 	g_mkdir(dir, 0755);
 	g_free(testutil_write(dir, "a.hdb",
-			      ABC_MD5 ":3:Drop.ByName\n" HELLO_MD5 ":6:Drop.ByLine\n"
-				      "00000000000000000000000000000001:1:Drop.ByLine\n"
-				      "00000000000000000000000000000002:2:Keep\n"));
+	                      ABC_MD5 ":3:Drop.ByName\n" HELLO_MD5 ":6:Drop.ByLine\n"
+	                              "00000000000000000000000000000001:1:Drop.ByLine\n"
+	                              "00000000000000000000000000000002:2:Keep\n"));
 	{
 		/* the ignore list sorts after the database: it must still apply */
 		char *ign = g_strdup_printf("Drop.ByName\nDrop.ByLine:%s\n", line_md5);
@@ -314,13 +315,15 @@ END_TEST
 
 START_TEST(test_plain_lists)
 {
-	char *p = testutil_write(tmp, "full_sha256.txt",
-				 "################\n# MalwareBazaar dump\n# sha256_hash\n" ABC_SHA256
-				 "\n  " ABC_MD5 "   Named.Sample\n" ABC_SHA1 ",Comma.Name\n"
-				 "not-a-hash\n");
-	char *csv = testutil_write(tmp, "export.csv",
-				   "# \"first_seen\",\"sha256\",\"md5\"\n"
-				   "\"2024-01-01\",\"" ABC_SHA256 "\",\"" HELLO_MD5 "\",\"x.exe\"\n");
+	char *p =
+	        testutil_write(tmp, "full_sha256.txt",
+	                       "################\n# MalwareBazaar dump\n# sha256_hash\n" ABC_SHA256
+	                       "\n  " ABC_MD5 "   Named.Sample\n" ABC_SHA1 ",Comma.Name\n"
+	                       "not-a-hash\n");
+	char *csv =
+	        testutil_write(tmp, "export.csv",
+	                       "# \"first_seen\",\"sha256\",\"md5\"\n"
+	                       "\"2024-01-01\",\"" ABC_SHA256 "\",\"" HELLO_MD5 "\",\"x.exe\"\n");
 	struct sigdb *db = load(p, csv);
 	const struct sigdb_source *s = sigdb_source_get(db, 0);
 
@@ -394,10 +397,17 @@ END_TEST
 START_TEST(test_names_stemmed_and_literal)
 {
 	/* ClamAV-style names are stored stemmed; others literally; all must read back exact */
-	static const char *const names[] = {
-		"Win.Trojan.Agent-1234567-0", "Win.Trojan.Agent-7654321-2", "Doc.Macro-0-0",
-		"Odd-01-0",  "Odd-1-000",   "Odd-1-256",   "-1-0",   "A--1-0",
-		"Plain.Name", "Win.Trojan.Agent-4294967295-255", "Big-4294967296-0"};
+	static const char *const names[] = {"Win.Trojan.Agent-1234567-0",
+	                                    "Win.Trojan.Agent-7654321-2",
+	                                    "Doc.Macro-0-0",
+	                                    "Odd-01-0",
+	                                    "Odd-1-000",
+	                                    "Odd-1-256",
+	                                    "-1-0",
+	                                    "A--1-0",
+	                                    "Plain.Name",
+	                                    "Win.Trojan.Agent-4294967295-255",
+	                                    "Big-4294967296-0"};
 	GString *text = g_string_new(NULL);
 	struct sigdb *db;
 	char *p;
@@ -428,7 +438,8 @@ START_TEST(test_duplicates_and_many)
 	/* 5000 signatures in random order, plus one hash listed twice under two names */
 	for (unsigned int i = 0; i < 5000; i++) {
 		unsigned int k = (i * 7919u) % 5000u;
-		g_string_append_printf(text, "%08x%024x:%u:Sig.Many-%u-0\n", k, 0, 1000 + k % 13, k);
+		g_string_append_printf(text, "%08x%024x:%u:Sig.Many-%u-0\n", k, 0, 1000 + k % 13,
+		                       k);
 	}
 	g_string_append(text, "0000000a000000000000000000000000:1010:Second.Name\n");
 	p = testutil_write(tmp, "many.hdb", text->str);
@@ -455,7 +466,8 @@ static char *write_mixed_db(void)
 	char *dir = g_build_filename(tmp, "db", NULL);
 
 	g_mkdir(dir, 0755);
-	g_free(testutil_write(dir, "a.hdb", ABC_MD5 ":3:Win.Test.Abc-1-0\n" HELLO_MD5 ":6:Hello\n"));
+	g_free(testutil_write(dir, "a.hdb",
+	                      ABC_MD5 ":3:Win.Test.Abc-1-0\n" HELLO_MD5 ":6:Hello\n"));
 	g_free(testutil_write(dir, "b.hsb", ABC_SHA256 ":*:Star.Sha-2-1:73\n" ABC_SHA1 ":3:S1\n"));
 	g_free(testutil_write(dir, "c.fp", HELLO_MD5 ":6:Good.Hello\n"));
 	g_free(testutil_write(dir, "d.hdb", "bad line\n"));
@@ -482,8 +494,8 @@ START_TEST(test_snapshot_round_trip)
 	ck_assert_str_eq(match(sdb, ABC_MD5, 3), "Win.Test.Abc-1-0");
 	ck_assert_str_eq(match(sdb, ABC_SHA256, 77), "Star.Sha-2-1");
 	ck_assert_str_eq(match(sdb, ABC_SHA1, 3), "S1");
-	ck_assert_uint_eq(sigdb_digests_for_size(sdb, 6), DIGEST_BIT(DIGEST_MD5) |
-								  DIGEST_BIT(DIGEST_SHA256));
+	ck_assert_uint_eq(sigdb_digests_for_size(sdb, 6),
+	                  DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA256));
 	digest_unhex(HELLO_MD5, 16, h);
 	ck_assert_uint_eq(sigdb_lookup(sdb, DIGEST_MD5, h, 6, m, 4), 2);
 	for (size_t i = 0; i < 2; i++) {
@@ -493,7 +505,8 @@ START_TEST(test_snapshot_round_trip)
 			ck_assert_str_eq(m[i].source->name, "a.hdb");
 	}
 	for (size_t i = 0; i < sigdb_source_count(db); i++) {
-		const struct sigdb_source *a = sigdb_source_get(db, i), *b = sigdb_source_get(sdb, i);
+		const struct sigdb_source *a = sigdb_source_get(db, i),
+		                          *b = sigdb_source_get(sdb, i);
 		ck_assert_str_eq(a->path, b->path);
 		ck_assert_int_eq(a->format, b->format);
 		ck_assert_int_eq(a->mtime, b->mtime);
@@ -560,7 +573,8 @@ START_TEST(test_snapshot_corruption)
 	g_free(msg);
 	g_free(bad);
 	/* not a snapshot at all */
-	bad = testutil_write(tmp, "junk.psdb", "definitely not a snapshot, just some text here....");
+	bad = testutil_write(tmp, "junk.psdb",
+	                     "definitely not a snapshot, just some text here....");
 	msg = expect_snapshot_error(bad);
 	ck_assert_msg(strstr(msg, "magic") != NULL || strstr(msg, "truncated") != NULL, "%s", msg);
 	g_free(msg);

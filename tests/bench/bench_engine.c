@@ -47,11 +47,11 @@ static uint64_t rng(void)
 }
 
 static const char *const platforms[] = {"Win", "Doc", "Xls", "Pdf", "Html", "Unix", "Andr", "Js"};
-static const char *const categories[] = {"Trojan", "Malware", "Downloader", "Exploit", "Dropper",
-					 "Packed", "Phishing", "Ransomware"};
-static const char *const families[] = {"Agent", "Emotet", "Generic", "Qakbot", "Zbot", "Mirai",
-				       "AgentTesla", "Formbook", "Lokibot", "Remcos", "Njrat",
-				       "Ursnif", "Dridex", "IcedID", "Valyria", "Kryptik"};
+static const char *const categories[] = {"Trojan",  "Malware", "Downloader", "Exploit",
+                                         "Dropper", "Packed",  "Phishing",   "Ransomware"};
+static const char *const families[] = {
+        "Agent",   "Emotet", "Generic", "Qakbot", "Zbot",   "Mirai",  "AgentTesla", "Formbook",
+        "Lokibot", "Remcos", "Njrat",   "Ursnif", "Dridex", "IcedID", "Valyria",    "Kryptik"};
 
 static int gen_file(const char *path, size_t n, size_t hashlen)
 {
@@ -71,8 +71,8 @@ static int gen_file(const char *path, size_t n, size_t hashlen)
 		}
 		hex[hashlen] = '\0';
 		fprintf(f, "%s:%u:%s.%s.%s-%u-%u\n", hex, (unsigned)(rng() % 20000000 + 100),
-			platforms[rng() % 8], categories[rng() % 8], families[rng() % 16],
-			(unsigned)(rng() % 9000000 + 1000000), (unsigned)(rng() % 3));
+		        platforms[rng() % 8], categories[rng() % 8], families[rng() % 16],
+		        (unsigned)(rng() % 9000000 + 1000000), (unsigned)(rng() % 3));
 	}
 	return fclose(f);
 }
@@ -94,8 +94,7 @@ static long rss_kb(const char *field)
 }
 
 /* In a child: load, report "seconds rss_kb hwm_kb count" through a pipe. */
-static int measure_load(const char *const *paths, double *secs, long *rss, long *hwm,
-			size_t *count)
+static int measure_load(const char *const *paths, double *secs, long *rss, long *hwm, size_t *count)
 {
 	int fds[2];
 	pid_t pid;
@@ -116,7 +115,7 @@ static int measure_load(const char *const *paths, double *secs, long *rss, long 
 			_exit(1);
 		}
 		dprintf(fds[1], "%f %ld %ld %zu\n", t, rss_kb("VmRSS:"), rss_kb("VmHWM:"),
-			sigdb_count(db));
+		        sigdb_count(db));
 		_exit(0);
 	}
 	close(fds[1]);
@@ -135,7 +134,7 @@ static void bench_lookups(struct sigdb *db, const char *md5_file)
 	/* read back some real hashes for hits */
 	FILE *f = fopen(md5_file, "r");
 	size_t n = 0, hits = 0, total = 2000000;
-	unsigned char (*hashes)[16] = g_malloc(100000 * 16);
+	unsigned char(*hashes)[16] = g_malloc(100000 * 16);
 	uint32_t *sizes = g_malloc(100000 * sizeof(uint32_t));
 	char line[256];
 	double t0, t;
@@ -171,7 +170,7 @@ static void bench_lookups(struct sigdb *db, const char *md5_file)
 }
 
 static void bench_scan(struct sigdb *db, const char *label, size_t size, unsigned int want,
-		       const unsigned char *buf)
+                       const unsigned char *buf)
 {
 	struct scan_options opts = {.want = want};
 	struct scan_result r;
@@ -190,8 +189,7 @@ static void bench_scan(struct sigdb *db, const char *label, size_t size, unsigne
 	       r.digests.mask & DIGEST_BIT(DIGEST_SHA256) ? " sha256" : " none");
 }
 
-static void bench_clamscan(const char *md5_file, const char *sha_file, double ours_s,
-			   long ours_kb)
+static void bench_clamscan(const char *md5_file, const char *sha_file, double ours_s, long ours_kb)
 {
 	struct rusage ru;
 	int status;
@@ -265,9 +263,10 @@ static int gen_size_match(const char *path, size_t size)
 	if (f == NULL)
 		return -1;
 	fprintf(f, "0123456789abcdef0123456789abcdef:%zu:Bench.SizeMatch-1-0\n", size);
-	fprintf(f, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef:%zu:"
-		   "Bench.SizeMatch-2-0\n",
-		size);
+	fprintf(f,
+	        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef:%zu:"
+	        "Bench.SizeMatch-2-0\n",
+	        size);
 	return fclose(f);
 }
 
@@ -307,8 +306,8 @@ int main(int argc, char **argv)
 	printf("snapshot compile: %.3f s\n", secs);
 	if (measure_load(snap_paths, &secs, &rss, &hwm, &count) < 0)
 		return 1;
-	printf("snapshot open: %zu signatures in %.3f s, RSS %.1f MB (file pages, shared)\n",
-	       count, secs, rss / 1024.0);
+	printf("snapshot open: %zu signatures in %.3f s, RSS %.1f MB (file pages, shared)\n", count,
+	       secs, rss / 1024.0);
 	bench_clamscan(md5, sha, text_secs, text_rss);
 
 	if (sigdb_load(match_paths, NULL, &db, &error) < 0) {
@@ -321,7 +320,7 @@ int main(int argc, char **argv)
 		buf[i] = (unsigned char)(rng() >> 56);
 	bench_scan(db, "100 MB, no size match", bufsize + 1, 0, buf);
 	bench_scan(db, "100 MB, no size match, SHA-256 logged", bufsize + 1,
-		   DIGEST_BIT(DIGEST_SHA256), buf);
+	           DIGEST_BIT(DIGEST_SHA256), buf);
 	bench_scan(db, "100 MB, size match (MD5 + SHA-256)", bufsize, 0, buf);
 	bench_scan(db, "100 MB, all three digests", bufsize, DIGEST_ALL, buf);
 	g_free(buf);

@@ -1,0 +1,484 @@
+/*
+ * ftype.c: the real type of a buffer, learned from its bytes.
+ *
+ * In order to keep the cost independent of the size, detection looks at bounded places only:
+ * fixed footers at the end (VHD, DMG), the ISO 9660 / UDF volume descriptors at 32 KB, magic
+ * numbers at the head, one PE header at e_lfanew, the OLE2 and zip directories (read by
+ * ftype_container.c within FTYPE_OLE2_MAX_ENTRIES / FTYPE_ZIP_MAX_ENTRIES), and a text sample
+ * of at most FTYPE_TEXT_SAMPLE bytes (ftype_text.c: mail, text, markup, scripts). The bytes are
+ * hostile: every read is checked against the size and every offset or count taken from the
+ * data is validated before use. Weak magic numbers (MZ, BM, cpio, tar, ARJ, ICO, LZMA) need a
+ * sane header as well, so that text starting with "MZ" or "BM" stays text.
+ *
+ * Thread safety: no state; every table is const. Safe to call from any thread.
+ */
+
+#include "engine/ftype.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define HEAD_WINDOW 1024 /* "%PDF-" may start anywhere in the first KB */
+
+static bool has(size_t size, size_t off, size_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+static uint16_t le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static bool at(const unsigned char *d, size_t size, size_t off, const char *magic, size_t len)
+{
+	return has(size, off, len) && memcmp(d + off, magic, len) == 0;
+}
+
+static bool set(struct ftype_info *info, enum ftype type, unsigned int flags)
+{
+	info->type = type;
+	info->flags |= flags;
+	return true;
+}
+
+/* Magic numbers that need no further check: long enough or checked by the reader anyway. */
+struct magic {
+	unsigned char off, len;
+	const char *bytes;
+	enum ftype type;
+	unsigned int flags;
+};
+
+static const struct magic magics[] = {
+        {0, 8, "\x89PNG\r\n\x1a\n", FTYPE_PNG, 0},
+        {0, 3, "\xff\xd8\xff", FTYPE_JPEG, 0},
+        {0, 6, "GIF87a", FTYPE_GIF, 0},
+        {0, 6, "GIF89a", FTYPE_GIF, 0},
+        {0, 4, "II*\0", FTYPE_TIFF, 0},
+        {0, 4, "MM\0*", FTYPE_TIFF, 0},
+        {0, 4, "II+\0", FTYPE_TIFF, 0}, /* BigTIFF */
+        {0, 4, "MM\0+", FTYPE_TIFF, 0},
+        {0, 6, "7z\xbc\xaf\x27\x1c", FTYPE_7Z, 0},
+        {0, 3, "\x1f\x8b\x08", FTYPE_GZIP, 0},
+        {0, 6,
+         "\xfd"
+         "7zXZ\0",
+         FTYPE_XZ, 0},
+        {0, 4, "\x28\xb5\x2f\xfd", FTYPE_ZSTD, 0},
+        {0, 4, "\x78\x9f\x3e\x22", FTYPE_TNEF, 0},
+        {0, 8, "vhdxfile", FTYPE_VHDX, 0},
+        {0, 8, "conectix", FTYPE_VHD, 0}, /* dynamic disk: copy of the footer at 0 */
+        {7, 7, "**ACE**", FTYPE_ACE, 0},
+        {0, 5, "%PDF-", FTYPE_PDF, 0},
+        {0, 4, "{\\rt", FTYPE_RTF, 0}, /* Word needs only "{\rt": "{\rtf1" is not required */
+        /* OneNote section {7B5C52E4-D88C-4DA7-AEB1-5378D02996D3}, table of contents (onetoc2) */
+        {0, 16, "\xe4\x52\x5c\x7b\x8c\xd8\xa7\x4d\xae\xb1\x53\x78\xd0\x29\x96\xd3", FTYPE_ONENOTE,
+         0},
+        {0, 16, "\xa1\x2f\xff\x43\xd9\xef\x76\x4c\x9e\xe2\x10\xea\x57\x22\x76\x5f", FTYPE_ONENOTE,
+         0},
+};
+
+/* Shell link: HeaderSize 0x4C, then LinkCLSID {00021401-0000-0000-C000-000000000046}. */
+static const char lnk_magic[20] = "\x4c\0\0\0\x01\x14\x02\0\0\0\0\0\xc0\0\0\0\0\0\0\x46";
+
+static void detect_pe(const unsigned char *d, size_t size, size_t pe, struct ftype_info *info)
+{
+	size_t opt = pe + 24, ndir_off, dir_off, clr;
+	uint16_t optsize = le16(d + pe + 20), magic;
+	uint32_t ndir;
+
+	set(info, FTYPE_PE, (le16(d + pe + 22) & 0x2000) ? FTYPE_FLAG_DLL : 0);
+	if (!has(size, opt, 2)) {
+		info->flags |= FTYPE_FLAG_TRUNCATED;
+		return;
+	}
+	magic = le16(d + opt);
+	if (magic == 0x20b) {
+		info->flags |= FTYPE_FLAG_64BIT;
+		ndir_off = 108;
+		dir_off = 112;
+	} else if (magic == 0x10b) {
+		ndir_off = 92;
+		dir_off = 96;
+	} else {
+		return; /* ROM image or garbage: still a PE signature */
+	}
+	if (!has(size, opt, dir_off)) {
+		info->flags |= FTYPE_FLAG_TRUNCATED;
+		return;
+	}
+	/* Data directory 14 is the CLR (COM descriptor) header: a .NET assembly. */
+	ndir = le32(d + opt + ndir_off);
+	clr = dir_off + 14 * 8;
+	if (ndir <= 14 || optsize < clr + 8)
+		return;
+	if (!has(size, opt + clr, 8))
+		info->flags |= FTYPE_FLAG_TRUNCATED;
+	else if (le32(d + opt + clr) != 0 && le32(d + opt + clr + 4) != 0)
+		info->flags |= FTYPE_FLAG_DOTNET;
+}
+
+/*
+ * "MZ": a PE when e_lfanew points at "PE\0\0", else a DOS program when the header is sane
+ * (text starting with "MZ" is not), else not an executable at all.
+ */
+static bool detect_mz(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	bool dos_ok;
+	uint32_t lfanew;
+
+	if (size < 6)
+		return set(info, FTYPE_MZ, FTYPE_FLAG_TRUNCATED);
+	dos_ok = le16(d + 2) < 512 && le16(d + 4) != 0; /* bytes on the last page, pages */
+	if (size < 0x40)
+		return dos_ok ? set(info, FTYPE_MZ, FTYPE_FLAG_TRUNCATED) : false;
+	lfanew = le32(d + 0x3c);
+	if (lfanew >= 4 && has(size, lfanew, 24) && memcmp(d + lfanew, "PE\0\0", 4) == 0) {
+		detect_pe(d, size, lfanew, info);
+		return true;
+	}
+	if (!dos_ok)
+		return false;
+	return set(info, FTYPE_MZ,
+	           lfanew >= 0x40 && !has(size, lfanew, 4) ? FTYPE_FLAG_TRUNCATED : 0);
+}
+
+/*
+ * 0xCAFEBABE is both a fat Mach-O (then a small architecture count follows) and a Java class
+ * file (then minor and major version: the major is 45 or more, so the big-endian word is never
+ * small).
+ */
+static bool detect_cafebabe(const unsigned char *d, size_t size, struct ftype_info *info,
+                            bool fat64)
+{
+	size_t entsize = fat64 ? 32 : 20;
+	uint32_t n;
+
+	if (size < 8)
+		return false;
+	n = be32(d + 4);
+	if (n >= 1 && n <= 20) {
+		set(info, FTYPE_MACHO, FTYPE_FLAG_FAT);
+		for (uint32_t i = 0; i < n; i++) {
+			if (!has(size, 8 + i * entsize, entsize)) {
+				info->flags |= FTYPE_FLAG_TRUNCATED;
+				break;
+			}
+			if (be32(d + 8 + i * entsize) & 0x01000000) /* CPU_ARCH_ABI64 */
+				info->flags |= FTYPE_FLAG_64BIT;
+		}
+		return true;
+	}
+	if (!fat64 && (n & 0xffff) >= 45 && (n & 0xffff) < 100)
+		return set(info, FTYPE_CLASS, 0);
+	return false;
+}
+
+static bool detect_exec(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	uint32_t m = size >= 4 ? be32(d) : 0;
+
+	if (at(d, size, 0, "MZ", 2))
+		return detect_mz(d, size, info);
+	if (at(d, size, 0,
+	       "\x7f"
+	       "ELF",
+	       4)) {
+		bool is64 = size > 4 && d[4] == 2;
+		return set(info, FTYPE_ELF,
+		           (is64 ? FTYPE_FLAG_64BIT : 0) |
+		                   (size < (is64 ? 64u : 52u) ? FTYPE_FLAG_TRUNCATED : 0));
+	}
+	if (m == 0xfeedface || m == 0xcefaedfe)
+		return set(info, FTYPE_MACHO, size < 28 ? FTYPE_FLAG_TRUNCATED : 0);
+	if (m == 0xfeedfacf || m == 0xcffaedfe)
+		return set(info, FTYPE_MACHO,
+		           FTYPE_FLAG_64BIT | (size < 32 ? FTYPE_FLAG_TRUNCATED : 0));
+	if (m == 0xcafebabe || m == 0xcafebabf)
+		return detect_cafebabe(d, size, info, m == 0xcafebabf);
+	/* "dex\n035\0": three version digits */
+	if (at(d, size, 0, "dex\n", 4) && size >= 8 && d[4] >= '0' && d[4] <= '9' && d[5] >= '0' &&
+	    d[5] <= '9' && d[6] >= '0' && d[6] <= '9' && d[7] == 0)
+		return set(info, FTYPE_DEX, size < 0x70 ? FTYPE_FLAG_TRUNCATED : 0);
+	if (at(d, size, 0, lnk_magic, sizeof(lnk_magic)))
+		return set(info, FTYPE_LNK, size < 0x4c ? FTYPE_FLAG_TRUNCATED : 0);
+	if (at(d, size, 0, "#!", 2)) {
+		size_t i = 2;
+		while (i < size && i < 16 && (d[i] == ' ' || d[i] == '\t'))
+			i++;
+		if (i < size && d[i] == '/')
+			return set(info, FTYPE_SCRIPT, 0);
+	}
+	return false;
+}
+
+static bool all_digits(const unsigned char *p, size_t n, bool octal)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+		bool ok = octal ? (c >= '0' && c <= '7')
+		                : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		                   (c >= 'A' && c <= 'F'));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* cpio: ASCII headers must be all (hex or octal) digits; binary ones need a sane name. */
+static bool detect_cpio(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if ((at(d, size, 0, "070701", 6) || at(d, size, 0, "070702", 6)) && has(size, 0, 110) &&
+	    all_digits(d + 6, 104, false))
+		return set(info, FTYPE_CPIO, 0);
+	if (at(d, size, 0, "070707", 6) && has(size, 0, 76) && all_digits(d + 6, 70, true))
+		return set(info, FTYPE_CPIO, 0);
+	if (size >= 26 && ((d[0] == 0xc7 && d[1] == 0x71) || (d[0] == 0x71 && d[1] == 0xc7))) {
+		bool le = d[0] == 0xc7;
+		size_t namesize = le ? le16(d + 20) : (size_t)(d[20] << 8 | d[21]);
+		if (namesize >= 2 && namesize <= 4096 && has(size, 26, namesize) &&
+		    d[26 + namesize - 1] == 0 && d[26] != 0)
+			return set(info, FTYPE_CPIO, 0);
+	}
+	return false;
+}
+
+/* tar: the ustar magic, or an old-style header whose checksum is right. */
+static bool detect_tar(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	uint32_t sum = 0, ssum = 0, want = 0;
+	size_t i;
+
+	if (size < 512 || d[0] == 0)
+		return false;
+	if (at(d, size, 257, "ustar", 5) && (d[262] == 0 || d[262] == ' '))
+		return set(info, FTYPE_TAR, 0);
+	for (i = 148; i < 156 && (d[i] == ' ' || d[i] == 0); i++)
+		;
+	if (i == 156 || d[i] < '0' || d[i] > '7')
+		return false;
+	for (; i < 156 && d[i] >= '0' && d[i] <= '7'; i++)
+		want = want * 8 + (d[i] - '0');
+	if (i < 156 && d[i] != ' ' && d[i] != 0)
+		return false;
+	for (i = 0; i < 512; i++) {
+		unsigned char c = (i >= 148 && i < 156) ? ' ' : d[i];
+		sum += c;
+		ssum += (uint32_t)(int32_t)(signed char)c;
+	}
+	return (want == sum || want == ssum) ? set(info, FTYPE_TAR, 0) : false;
+}
+
+static uint32_t crc32_nibble(const unsigned char *p, size_t n)
+{
+	static const uint32_t t[16] = {0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac,
+	                               0x76dc4190, 0x6b6b51f4, 0x4db26158, 0x5005713c,
+	                               0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
+	                               0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c};
+	uint32_t crc = 0xffffffff;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		crc = (crc >> 4) ^ t[crc & 15];
+		crc = (crc >> 4) ^ t[crc & 15];
+	}
+	return ~crc;
+}
+
+/* ARJ: 0x60 0xEA, a basic header of at most 2600 bytes and its CRC-32. */
+static bool detect_arj(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	size_t n;
+
+	if (!at(d, size, 0, "\x60\xea", 2) || size < 8)
+		return false;
+	n = le16(d + 2);
+	if (n < 30 || n > 2600 || !has(size, 4, n + 4) || d[4] > n)
+		return false;
+	return crc32_nibble(d + 4, n) == le32(d + 4 + n) ? set(info, FTYPE_ARJ, 0) : false;
+}
+
+/* RAR: flag RAR5 and archives whose headers are encrypted (RAR4 MHD_PASSWORD, RAR5 header 4). */
+static bool detect_rar(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if (at(d, size, 0, "Rar!\x1a\x07\x01\x00", 8)) {
+		set(info, FTYPE_RAR, FTYPE_FLAG_RAR5);
+		/* CRC32, then vint header size (1-3 bytes), then vint header type */
+		for (size_t i = 12; i < 15 && i + 1 < size; i++) {
+			if (!(d[i] & 0x80)) {
+				if (d[i + 1] == 4)
+					info->flags |= FTYPE_FLAG_ENCRYPTED;
+				break;
+			}
+		}
+		return true;
+	}
+	if (at(d, size, 0, "Rar!\x1a\x07\x00", 7)) {
+		set(info, FTYPE_RAR, 0);
+		if (size >= 12 && d[9] == 0x73 && (le16(d + 10) & 0x80))
+			info->flags |= FTYPE_FLAG_ENCRYPTED;
+		return true;
+	}
+	return false;
+}
+
+static bool detect_image(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if (at(d, size, 0, "BM", 2) && size >= 18) {
+		uint32_t dib = le32(d + 14), off = le32(d + 10);
+		bool dib_ok = dib == 12 || dib == 40 || dib == 52 || dib == 56 || dib == 64 ||
+		              dib == 108 || dib == 124;
+		if (dib_ok && le32(d + 6) == 0 && off >= 14 + dib)
+			return set(info, FTYPE_BMP, 0);
+	}
+	if (at(d, size, 0, "RIFF", 4) && at(d, size, 8, "WEBP", 4))
+		return set(info, FTYPE_WEBP, 0);
+	/* ICO: reserved 0, type 1, a count, then a sane first entry */
+	if (at(d, size, 0, "\0\0\1\0", 4) && size >= 22) {
+		uint16_t n = le16(d + 4), bpp = le16(d + 12);
+		uint32_t bytes = le32(d + 14), off = le32(d + 18);
+		if (n >= 1 && (d[9] == 0 || d[9] == 0xff) && le16(d + 10) <= 1 && bpp <= 32 &&
+		    (bpp & (bpp - 1)) == 0 && bytes > 0 && off >= 6 + 16u * n)
+			return set(info, FTYPE_ICO, 0);
+	}
+	return false;
+}
+
+static bool detect_archive(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if (detect_rar(d, size, info))
+		return true;
+	/* bzip2: "BZh1".."BZh9", then a block magic (pi) or the end-of-stream magic (sqrt pi) */
+	if (at(d, size, 0, "BZh", 3) && size >= 4 && d[3] >= '1' && d[3] <= '9' &&
+	    (size < 10 || at(d, size, 4, "1AY&SY", 6) ||
+	     at(d, size, 4, "\x17\x72\x45\x38\x50\x90", 6)))
+		return set(info, FTYPE_BZIP2, 0);
+	/* CAB: "MSCF", reserved1 zero, format version 1.x */
+	if (at(d, size, 0, "MSCF\0\0\0\0", 8) && size >= 26 && d[25] == 1)
+		return set(info, FTYPE_CAB, 0);
+	/* CHM: "ITSF" version 2 or 3 */
+	if (at(d, size, 0, "ITSF", 4) && size >= 8 && (le32(d + 4) == 2 || le32(d + 4) == 3))
+		return set(info, FTYPE_CHM, 0);
+	return detect_cpio(d, size, info) || detect_tar(d, size, info) || detect_arj(d, size, info);
+}
+
+/* Structures found at the end or at 32 KB: they win over what the head looks like. */
+static bool detect_disk(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	static const size_t iso_off[] = {0x8001, 0x8801, 0x9001};
+	bool bea = false;
+
+	if (size >= 512 && (at(d, size, size - 512, "conectix", 8) ||
+	                    (size >= 511 && at(d, size, size - 511, "conectix", 8))))
+		return set(info, FTYPE_VHD, 0);
+	if (size >= 512 && at(d, size, size - 512, "koly", 4) && be32(d + size - 508) == 4 &&
+	    be32(d + size - 504) == 512)
+		return set(info, FTYPE_DMG, 0);
+	/* UDF volume recognition sequence: BEA01, then NSR02/NSR03 (2 KB or larger sectors) */
+	for (size_t k = 0; k < 32 && has(size, 0x8000 + k * 2048, 6); k++) {
+		const unsigned char *p = d + 0x8000 + k * 2048 + 1;
+		if (memcmp(p, "BEA01", 5) == 0)
+			bea = true;
+		else if (bea && (memcmp(p, "NSR02", 5) == 0 || memcmp(p, "NSR03", 5) == 0))
+			return set(info, FTYPE_UDF, 0);
+		else if (memcmp(p, "TEA01", 5) == 0)
+			break;
+	}
+	for (size_t i = 0; i < sizeof(iso_off) / sizeof(iso_off[0]); i++)
+		if (at(d, size, iso_off[i], "CD001", 5))
+			return set(info, FTYPE_ISO, 0);
+	return false;
+}
+
+/*
+ * LZMA "alone" has no magic: a properties byte below 225, a dictionary size of 2^n or
+ * 2^n + 2^(n-1), an uncompressed size that is unknown (-1) or plausible, and the range coder's
+ * first byte, which is always 0.
+ */
+static bool detect_lzma(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	uint32_t dict, low;
+	uint64_t usize = 0;
+
+	if (size < 14 || d[0] >= 225 || d[13] != 0)
+		return false;
+	dict = le32(d + 1);
+	low = dict & (~dict + 1); /* lowest bit set */
+	if (dict < 4096 || (dict - low != 0 && dict - low != low << 1))
+		return false;
+	for (int i = 7; i >= 0; i--)
+		usize = usize << 8 | d[5 + i];
+	if (usize != UINT64_MAX && usize > ((uint64_t)1 << 40))
+		return false;
+	return set(info, FTYPE_LZMA, 0);
+}
+
+static bool detect_binary_head(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if (at(d, size, 0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
+		ftype_detect_ole2(d, size, info);
+		return true;
+	}
+	if (at(d, size, 0, "PK\3\4", 4) || at(d, size, 0, "PK\5\6", 4) ||
+	    at(d, size, 0, "PK\7\x08PK\3\4", 8)) {
+		ftype_detect_zip(d, size, info);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(magics) / sizeof(magics[0]); i++)
+		if (at(d, size, magics[i].off, magics[i].bytes, magics[i].len))
+			return set(info, magics[i].type, magics[i].flags);
+	return detect_exec(d, size, info) || detect_archive(d, size, info) ||
+	       detect_image(d, size, info);
+}
+
+static bool pdf_in_head(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	size_t n = size < HEAD_WINDOW ? size : HEAD_WINDOW;
+
+	return memmem(d, n, "%PDF-", 5) != NULL ? set(info, FTYPE_PDF, 0) : false;
+}
+
+/* A PDF whose trailer (at the end, or at the start when linearized) names an /Encrypt dict. */
+static void pdf_flags(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	size_t n = size < 4096 ? size : 4096;
+
+	if (memmem(d + size - n, n, "/Encrypt", 8) || memmem(d, n, "/Encrypt", 8))
+		info->flags |= FTYPE_FLAG_ENCRYPTED;
+}
+
+/*
+ * Order matters: footers and disc descriptors first (a DMG or a disc image may start with
+ * anything), then magic numbers, then mail and text (ftype_text.c; mail before "%PDF-" in the
+ * first KB, as a message may quote a PDF header), then a PDF header after binary junk, then
+ * LZMA, which has no magic.
+ */
+void ftype_detect(const unsigned char *data, size_t size, struct ftype_info *info_r)
+{
+	info_r->type = FTYPE_BINARY;
+	info_r->flags = 0;
+	if (size == 0 || data == NULL) {
+		info_r->type = FTYPE_EMPTY;
+		return;
+	}
+	if (detect_disk(data, size, info_r) || detect_binary_head(data, size, info_r) ||
+	    ftype_detect_text(data, size, info_r) || pdf_in_head(data, size, info_r) ||
+	    detect_lzma(data, size, info_r)) {
+		if (info_r->type == FTYPE_PDF)
+			pdf_flags(data, size, info_r);
+		return;
+	}
+	info_r->type = FTYPE_BINARY;
+	info_r->flags = 0;
+}

@@ -1,0 +1,53 @@
+# Shared helpers for the command-line tests (sourced). Each test script runs the built
+# binaries in a temporary directory and fails on the first broken expectation.
+set -u
+BUILD=${BUILD:-build}
+TOP=$(pwd)
+PARTSCAN="$TOP/$BUILD/partscan"
+CLAMFILES=${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}
+T=$(mktemp -d "${TMPDIR:-/tmp}/partscan-cli-XXXXXX")
+trap 'rm -rf "$T"' EXIT
+failures=0
+checks=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# run EXPECTED_EXIT CMD... : run, keep stdout in $T/out and stderr in $T/err
+run() {
+	want=$1
+	shift
+	checks=$((checks + 1))
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" != "$want" ]; then
+		fail "exit $got (wanted $want): $*"
+		sed 's/^/  out: /' "$T/out" | head -20 >&2
+		sed 's/^/  err: /' "$T/err" | head -20 >&2
+	fi
+}
+
+# expect FILE PATTERN : grep -E PATTERN in $T/FILE (out or err)
+expect() {
+	checks=$((checks + 1))
+	grep -Eq -- "$2" "$T/$1" || {
+		fail "$1 lacks /$2/"
+		sed "s/^/  $1: /" "$T/$1" | head -20 >&2
+	}
+}
+
+# refute FILE PATTERN
+refute() {
+	checks=$((checks + 1))
+	if grep -Eq -- "$2" "$T/$1"; then
+		fail "$1 has /$2/"
+		sed "s/^/  $1: /" "$T/$1" | head -20 >&2
+	fi
+}
+
+finish() {
+	echo "$(basename "$0"): $checks checks, $failures failures"
+	[ "$failures" = 0 ]
+}

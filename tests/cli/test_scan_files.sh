@@ -1,0 +1,100 @@
+#!/bin/sh
+# partscan scan / hash / db on files: detection, clean files, exit codes, JSON, snapshots,
+# with signatures made by `partscan hash` from Debian's clamav-testfiles.
+. "$(dirname "$0")/lib.sh"
+
+mkdir "$T/db" "$T/files"
+cp "$CLAMFILES/clam.exe" "$T/files/"
+cp "$CLAMFILES/clam.pdf" "$T/files/"
+printf 'plain harmless text\n' >"$T/files/readme.txt"
+
+# signature lines from the hash command, loadable as .hdb / .hsb
+run 0 "$PARTSCAN" hash "$CLAMFILES/clam.exe"
+expect out '^aa15bcf478d165efd2065190eb473bcb:544:clam.exe$'
+sed 's/clam.exe$/Clamav.Test.File-1-0/' "$T/out" >"$T/db/test.hdb"
+run 0 "$PARTSCAN" hash --sha256 "$CLAMFILES/clam.exe"
+expect out '^71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495:544:clam.exe$'
+run 0 "$PARTSCAN" hash --sha1 - <"$CLAMFILES/clam.exe"
+expect out '^[0-9a-f]{40}:544:stdin$'
+run 2 "$PARTSCAN" hash --md5 --sha1 "$CLAMFILES/clam.exe"
+
+# detection and exit codes
+run 1 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe"
+expect out "clam.exe: Clamav.Test.File-1-0 FOUND"
+expect out "Infected files: 1"
+run 0 "$PARTSCAN" scan -d "$T/db" "$T/files/readme.txt" "$T/files/clam.pdf"
+expect out "readme.txt: OK"
+expect out "Scanned files: 2"
+run 1 "$PARTSCAN" scan -d "$T/db" --infected --no-summary "$T/files"
+expect out "clam.exe: Clamav.Test.File-1-0 FOUND"
+refute out "OK$"
+refute out "SCAN SUMMARY"
+run 1 "$PARTSCAN" scan -d "$T/db/test.hdb" - <"$CLAMFILES/clam.exe"
+expect out "^stdin: Clamav.Test.File-1-0 FOUND"
+# an unreadable path is an error, and an error wins over a detection
+run 2 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe" "$T/missing"
+expect out "missing: ERROR"
+expect out "clam.exe: Clamav.Test.File-1-0 FOUND"
+
+# JSON: one object per file and a summary, all valid
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/files"
+python3 - "$T/out" <<'PY' || fail "JSON output"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+files = {o["path"].rsplit("/", 1)[-1]: o for o in objs if "path" in o}
+exe = files["clam.exe"]
+assert exe["result"] == "infected", exe
+assert exe["type"] == "pe" and exe["size"] == 544, exe
+assert exe["sha256"] == "71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495"
+assert exe["findings"][0]["name"] == "Clamav.Test.File-1-0"
+assert exe["findings"][0]["db"] == "test.hdb" and exe["findings"][0]["hash"] == "md5"
+assert files["readme.txt"]["result"] == "clean" and files["readme.txt"]["type"] == "text"
+assert files["clam.pdf"]["type"] == "pdf"
+assert objs[-1]["summary"]["files"] == 3 and objs[-1]["summary"]["infected"] == 1
+PY
+
+# the allow list beats the detection
+"$PARTSCAN" hash --sha256 "$CLAMFILES/clam.exe" | sed 's/clam.exe$/Known.Good/' >"$T/db/local.sfp"
+run 0 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe"
+expect out "clam.exe: OK"
+rm "$T/db/local.sfp"
+
+# .ign2 drops a signature by name
+echo "Clamav.Test.File-1-0" >"$T/db/local.ign2"
+run 2 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe"
+expect err "no signatures loaded"
+rm "$T/db/local.ign2"
+
+# a malformed line: reported with file:line and skipped; strict mode refuses
+printf 'not a signature\n' >>"$T/db/test.hdb"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/files/clam.exe"
+expect err "test.hdb:2: expected HASH:SIZE:NAME \(line skipped\)"
+run 2 "$PARTSCAN" scan --strict -d "$T/db" --no-summary "$T/files/clam.exe"
+expect err "test.hdb:2: .*strict"
+
+# db info
+run 0 "$PARTSCAN" db info "$T/db"
+expect out "format hdb, 1 signatures"
+expect out "detect 1: md5 1"
+expect out "malformed lines: 1, skipped \(first: .*test.hdb:2:"
+expect out "^total: 1 signatures"
+
+# compiled snapshot: same verdicts; damage is a clear error
+run 0 "$PARTSCAN" db compile -o "$T/db.psdb" "$T/db"
+expect out "1 signatures from 1 files"
+run 1 "$PARTSCAN" scan -d "$T/db.psdb" --no-summary "$T/files/clam.exe"
+expect out "Clamav.Test.File-1-0 FOUND"
+run 0 "$PARTSCAN" db info "$T/db.psdb"
+expect out "compiled snapshot of"
+head -c 100 "$T/db.psdb" >"$T/trunc.psdb"
+run 2 "$PARTSCAN" scan -d "$T/trunc.psdb" "$T/files/clam.exe"
+expect err "truncated"
+
+# no database at all
+run 2 "$PARTSCAN" scan -d "$T/files/readme.txt" "$T/files/clam.exe"
+run 0 "$PARTSCAN" --version
+expect out "^partscan [0-9]"
+run 2 "$PARTSCAN" frobnicate
+expect err "unknown command"
+
+finish

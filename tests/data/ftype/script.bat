@@ -1,0 +1,5 @@
+@echo off
+setlocal
+cd /d "%~dp0"
+if exist x.txt del x.txt
+exit /b 0

