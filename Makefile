@@ -86,9 +86,12 @@ check-cli: all
 demo: all
 	@contrib/demo.sh $(BUILD)/partscan
 
-bench: all
-	$(MAKE) -C . $(BUILD)/bench/bench_engine
-	$(BUILD)/bench/bench_engine
+BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
+BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+# Every tests/bench/bench_*.c is a program that prints figures; none asserts a time.
+bench: all $(BENCHES)
+	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIBPARTSCAN)
 	@mkdir -p $(dir $@)

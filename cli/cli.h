@@ -29,6 +29,9 @@ void cli_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 /* Parse a subcommand's options; on failure print the reason and usage, return false. */
 bool cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 
+/* --version: the version and the signatures on disk. */
+void cli_version(void);
+
 int cli_cmd_scan(int argc, char **argv);
 int cli_cmd_hash(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);

@@ -23,9 +23,9 @@ START_TEST(test_vectors)
 	ck_assert_str_eq(hex_of(&d, DIGEST_MD5, hex), "900150983cd24fb0d6963f7d28e17f72");
 	ck_assert_str_eq(hex_of(&d, DIGEST_SHA1, hex), "a9993e364706816aba3e25717850c26c9cd0d89d");
 	ck_assert_str_eq(hex_of(&d, DIGEST_SHA256, hex),
-			 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	ck_assert_int_eq(digest_compute((const unsigned char *)"", 0, DIGEST_BIT(DIGEST_MD5), &d),
-			 0);
+	                 0);
 	ck_assert_str_eq(hex_of(&d, DIGEST_MD5, hex), "d41d8cd98f00b204e9800998ecf8427e");
 }
 END_TEST
@@ -34,8 +34,8 @@ START_TEST(test_only_what_is_asked)
 {
 	struct digest_set d;
 
-	ck_assert_int_eq(digest_compute((const unsigned char *)"abc", 3, DIGEST_BIT(DIGEST_SHA1), &d),
-			 0);
+	ck_assert_int_eq(
+	        digest_compute((const unsigned char *)"abc", 3, DIGEST_BIT(DIGEST_SHA1), &d), 0);
 	ck_assert_uint_eq(d.mask, DIGEST_BIT(DIGEST_SHA1));
 	ck_assert_int_eq(digest_compute((const unsigned char *)"abc", 3, 0, &d), 0);
 	ck_assert_uint_eq(d.mask, 0);

@@ -7,7 +7,7 @@
 #include "engine/scan.h"
 #include "tests/lib/testutil.h"
 
-#define ABC_MD5 "900150983cd24fb0d6963f7d28e17f72"
+#define ABC_MD5    "900150983cd24fb0d6963f7d28e17f72"
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 static char *tmp;
@@ -23,8 +23,7 @@ static void teardown(void)
 	g_free(tmp);
 }
 
-static struct sigdb *db_of(const char *name, const char *text, const char *name2,
-			   const char *text2)
+static struct sigdb *db_of(const char *name, const char *text, const char *name2, const char *text2)
 {
 	char *p1 = testutil_write(tmp, name, text);
 	char *p2 = name2 != NULL ? testutil_write(tmp, name2, text2) : NULL;
@@ -82,13 +81,14 @@ END_TEST
 
 START_TEST(test_allow_list_wins)
 {
-	struct sigdb *db = db_of("t.hdb", ABC_MD5 ":3:Abc.Bad\n", "t.sfp", ABC_SHA256 ":3:Abc.Good\n");
+	struct sigdb *db =
+	        db_of("t.hdb", ABC_MD5 ":3:Abc.Bad\n", "t.sfp", ABC_SHA256 ":3:Abc.Good\n");
 	struct scan_result r;
 
 	ck_assert_int_eq(scan_bytes(db, abc, 3, NULL, &r, NULL), 0);
 	ck_assert(r.allowlisted);
 	ck_assert_str_eq(r.allow.name, "Abc.Good");
-	ck_assert_uint_eq(r.n_findings, 1); /* still reported as a finding ... */
+	ck_assert_uint_eq(r.n_findings, 1);   /* still reported as a finding ... */
 	ck_assert(!scan_result_infected(&r)); /* ... that does not count */
 	sigdb_unref(&db);
 }
@@ -114,8 +114,8 @@ START_TEST(test_cache_path)
 	ck_assert_uint_eq(st.hits, 1);
 	/* another database generation never sees the old verdict */
 	{
-		struct sigdb *db2 = db_of("u.hdb", "00000000000000000000000000000000:3:Other\n",
-					  NULL, NULL);
+		struct sigdb *db2 =
+		        db_of("u.hdb", "00000000000000000000000000000000:3:Other\n", NULL, NULL);
 		ck_assert_int_eq(scan_bytes(db2, abc, 3, &o, &r2, NULL), 0);
 		ck_assert(!r2.cached);
 		ck_assert(!scan_result_infected(&r2));

@@ -87,9 +87,10 @@ START_TEST(test_json_writer)
 	json_end_array(&j);
 	json_double(&j, "d", 1.5);
 	json_end_object(&j);
-	ck_assert_str_eq(out->str, "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"u\":18446744073709551615,"
-				   "\"i\":-5,\"b\":true,\"n\":null,\"null\":null,\"a\":[1,{},\"x\"],"
-				   "\"d\":1.500}");
+	ck_assert_str_eq(out->str,
+	                 "{\"s\":\"a\\\"b\\\\c\\n\\t\\u0001\",\"u\":18446744073709551615,"
+	                 "\"i\":-5,\"b\":true,\"n\":null,\"null\":null,\"a\":[1,{},\"x\"],"
+	                 "\"d\":1.500}");
 	g_string_free(out, TRUE);
 }
 END_TEST

@@ -1,0 +1,162 @@
+#ifndef PARTSCAN_MSGSCAN_H
+#define PARTSCAN_MSGSCAN_H
+
+/*
+ * msgscan: one whole message -> one report.
+ *
+ * msg_scan() parses the message from one memory buffer (GMime), walks every leaf part (nested
+ * message/rfc822 and message/global too, uuencoded blocks inside text, the attachments of a
+ * TNEF winmail.dat, later archive members), decodes each into memory, scans each with the
+ * engine, sweeps the raw body for encoded runs that the parsed tree does not account for, and
+ * fills one report: message anomalies and limits hit, and per part its path, name, declared
+ * and real type, sizes, digests, findings and flags. The same call serves the milter, the
+ * `partscan` command, the tests and the fuzzer; it gives the same report for the same bytes
+ * however the buffer was assembled.
+ *
+ * Limits are one struct (0 = default). Hitting one sets a flag on the part or the message and
+ * carries on: the report says what could not be scanned, it never silently passes it.
+ * Thread safety: msg_scan() may run in many threads at once with a shared sigdb and cache.
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/json.h"
+#include "engine/scan.h"
+
+/* Every limit on untrusted input, in one place. 0 means the default given. */
+struct msg_limits {
+	uint64_t max_message_bytes; /* 0: 100 MiB; beyond, the rest is not parsed (MSG_LIMIT_MESSAGE) */
+	uint64_t max_header_bytes;  /* 0: 1 MiB of any one header block (MSG_LIMIT_HEADER) */
+	unsigned int max_depth;     /* 0: 16 levels of multipart / message nesting */
+	unsigned int max_parts;     /* 0: 1000 parts per message, all kinds counted */
+	uint64_t max_part_bytes;    /* 0: 50 MiB decoded per part; beyond, the part is truncated */
+	uint64_t max_total_bytes;   /* 0: 200 MiB decoded per message, all parts together */
+	/* archives */
+	unsigned int max_archive_depth;   /* 0: 5 archives within archives */
+	unsigned int max_archive_members; /* 0: 1000 members per archive */
+	uint64_t max_member_bytes;        /* 0: 50 MiB per archive member */
+	unsigned int max_ratio;           /* 0: 200: decompressed / compressed bytes of a member */
+};
+
+/* Copy limits, replacing every 0 by its default. */
+void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r);
+
+/* Part flags (struct msg_part.flags). */
+#define MSG_PART_BODY (1u << 0)         /* a text/html body rather than an attachment */
+#define MSG_PART_ENCRYPTED (1u << 1)    /* encrypted content: cannot be scanned */
+#define MSG_PART_TRUNCATED (1u << 2)    /* decoded only up to a byte limit: scanned partly */
+#define MSG_PART_BAD_ENCODING (1u << 3) /* invalid base64 / quoted-printable / uuencode */
+#define MSG_PART_PARTIAL (1u << 4)      /* a message/partial fragment */
+#define MSG_PART_SWEEP (1u << 5)        /* found by the raw sweep, not in the parsed tree */
+#define MSG_PART_UUENCODED (1u << 6)    /* decoded from a "begin NNN name" block in text */
+#define MSG_PART_TNEF (1u << 7)         /* an attachment extracted from a TNEF container */
+#define MSG_PART_ARCHIVE_MEMBER (1u << 8) /* a member of an archive */
+#define MSG_PART_CONTAINER (1u << 9)    /* its contents follow as parts of their own */
+#define MSG_PART_EXT_MISMATCH (1u << 10) /* the name's extension is not what the bytes are */
+#define MSG_PART_SCAN_ERROR (1u << 11)  /* the engine failed on it: not scanned */
+#define MSG_PART_LIMIT (1u << 12)       /* a limit stopped it or its contents (see note) */
+
+/* Message flags (struct msg_report.flags): limits hit, and what they cost. */
+#define MSG_LIMIT_MESSAGE (1u << 0) /* message larger than max_message_bytes */
+#define MSG_LIMIT_HEADER (1u << 1)  /* a header block larger than max_header_bytes */
+#define MSG_LIMIT_DEPTH (1u << 2)   /* nesting deeper than max_depth: deeper parts unscanned */
+#define MSG_LIMIT_PARTS (1u << 3)   /* more parts than max_parts: the rest unscanned */
+#define MSG_LIMIT_TOTAL (1u << 4)   /* max_total_bytes reached: later parts unscanned */
+#define MSG_LIMIT_ARCHIVE (1u << 5) /* an archive limit (depth, members, bytes, ratio) */
+
+/* Anomalies (struct msg_report.anomalies): the message is odd, what was parsed was scanned. */
+#define MSG_ANOM_MISSING_BOUNDARY (1u << 0)   /* a multipart without its closing boundary */
+#define MSG_ANOM_DUPLICATE_CTYPE (1u << 1)    /* two Content-Type headers in one entity */
+#define MSG_ANOM_BAD_BOUNDARY (1u << 2)       /* missing, over-long or odd boundary parameter */
+#define MSG_ANOM_BAD_ENCODING (1u << 3)       /* some part had an invalid transfer encoding */
+#define MSG_ANOM_NO_HEADER_END (1u << 4)      /* headers not ended by an empty line */
+#define MSG_ANOM_BAD_HEADER (1u << 5)         /* malformed header lines */
+#define MSG_ANOM_EMPTY_MULTIPART (1u << 6)    /* a multipart with no parts */
+#define MSG_ANOM_BARE_LF (1u << 7)            /* LF-only line ends (mixed with CRLF) */
+#define MSG_ANOM_SWEEP_EXTRA (1u << 8)        /* the raw sweep found content the tree missed */
+#define MSG_ANOM_DUPLICATE_BOUNDARY (1u << 9) /* nested multiparts share a boundary */
+#define MSG_ANOM_GARBAGE (1u << 10)           /* text after the closing boundary, NUL bytes */
+#define MSG_ANOM_NOT_MIME (1u << 11)          /* no header block at all: not a message */
+
+struct msg_part {
+	char *path;         /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu:a.exe" */
+	char *name;         /* file name, decoded to UTF-8 (RFC 2231, RFC 2047), or NULL */
+	char *content_type; /* declared, lower-case "type/subtype" ("text/plain" if none) */
+	char *disposition;  /* "attachment", "inline" or NULL */
+	char *encoding;     /* declared transfer encoding, or "uuencode", "tnef", ... */
+	uint64_t encoded_size; /* bytes of the part's body as it is in the message */
+	uint64_t decoded_size; /* bytes decoded and scanned */
+	unsigned int depth;    /* nesting level (0: the top-level entity) */
+	unsigned int flags;    /* MSG_PART_* */
+	int parent;            /* index of the part it was extracted from, or -1 */
+	char *note;            /* why it is flagged (limit, encoding error), or NULL */
+	bool scanned;          /* scan holds a result; false: not scanned (see flags) */
+	struct scan_result scan;
+	/*
+	 * Where the part lies in the raw message, for the strip action: [raw_begin, raw_end)
+	 * covers its header block and its body, [body_begin, raw_end) the body alone. Parts that
+	 * are not MIME entities of the message (uuencoded, TNEF, sweep, archive members) have
+	 * raw_begin == raw_end == 0; strip removes the entity that holds them.
+	 */
+	uint64_t raw_begin, body_begin, raw_end;
+};
+
+struct msg_report {
+	struct sigdb *db;   /* reference held: findings' names stay valid as long as the report */
+	uint64_t size;      /* bytes of the message */
+	GPtrArray *parts;   /* struct msg_part *, in walk order */
+	unsigned int flags; /* MSG_LIMIT_* */
+	unsigned int anomalies; /* MSG_ANOM_* */
+	GPtrArray *notes;   /* char *: each anomaly or limit hit, with where ("part 2: ...") */
+	char *message_id;   /* header values (decoded), or NULL */
+	char *subject;
+	char *from;
+	double scan_ms;     /* wall time of msg_scan() */
+};
+
+struct msg_scan_options {
+	const struct msg_limits *limits; /* NULL: all defaults */
+	struct scan_options scan;        /* digests always wanted (SHA-256 for logs), cache */
+};
+
+/*
+ * Scan one message. Returns 0 with *report_r set (free it with msg_report_free), whatever
+ * the message looks like; -1 with error set only on internal failure (the engine could not
+ * hash), in which case nothing may be concluded about the message.
+ */
+int msg_scan(struct sigdb *db, const unsigned char *raw, size_t len,
+	     const struct msg_scan_options *opts, struct msg_report **report_r, GError **error);
+
+void msg_report_free(struct msg_report **report);
+
+/* Parts infected (a finding not cleared by the allow list). */
+unsigned int msg_report_infected(const struct msg_report *report);
+/* true when something could not be scanned: a limit hit, an encrypted or truncated part. */
+bool msg_report_unscannable(const struct msg_report *report, const char **reason_r);
+
+/* Names of part flags, message flags and anomalies ("encrypted", "limit-depth", ...). */
+const char *msg_part_flag_name(unsigned int bit);
+const char *msg_flag_name(unsigned int bit);
+const char *msg_anomaly_name(unsigned int bit);
+
+/*
+ * Write the report's members ("size", "flags", "anomalies", "notes", "parts": [...]) into
+ * the JSON object the caller has open. Every part: path, name, content_type, disposition,
+ * encoding, sizes, real type, family, type flags, part flags, extension mismatch, digests
+ * computed (SHA-256 always when asked), findings, allow-list entry.
+ */
+void msg_report_json(const struct msg_report *report, struct json *j);
+
+/* mbox: iterate over the messages of an mbox buffer ("From " separator lines). */
+struct msg_mbox_iter {
+	const unsigned char *data;
+	size_t len, pos;
+	unsigned int index;
+};
+void msg_mbox_init(struct msg_mbox_iter *it, const unsigned char *data, size_t len);
+/* 1 with the next message's bytes (without its "From " line), 0 at the end. */
+int msg_mbox_next(struct msg_mbox_iter *it, const unsigned char **msg_r, size_t *len_r);
+
+#endif
