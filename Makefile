@@ -11,7 +11,7 @@
 CC ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 BUILD ?= build
-PKGS := gmime-3.0 libcrypto libarchive
+PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -38,12 +38,17 @@ ENGINE_SRC := $(sort $(wildcard engine/*.c))
 MIME_SRC := $(sort $(wildcard mime/*.c))
 CONF_SRC := $(sort $(wildcard conf/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
+# milter/: everything but the libmilter glue is a library the tests link too
+MILTER_GLUE := milter/main.c milter/callbacks.c
+MILTER_SRC := $(filter-out $(MILTER_GLUE),$(sort $(wildcard milter/*.c)))
 TEST_SRC := $(sort $(wildcard tests/check_*.c))
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPARTSCAN := $(BUILD)/libpartscan.a
+LIBMILTER := $(BUILD)/libpartscan-milter.a
+MILTER_LIBS := -lmilter -lsystemd
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all check check-unit check-cli demo bench format format-check deps clean install
@@ -59,10 +64,19 @@ $(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC))
 	rm -f $@
 	ar rcs $@ $^
 
+$(LIBMILTER): $(call obj,$(MILTER_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/partscan: $(call obj,$(CLI_SRC)) $(LIBPARTSCAN)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(call obj,$(TESTLIB_SRC)) $(LIBPARTSCAN)
+$(BUILD)/partscan-milter: $(call obj,$(MILTER_GLUE)) $(LIBMILTER) $(LIBPARTSCAN)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(MILTER_LIBS)
+
+$(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(call obj,$(TESTLIB_SRC)) $(LIBMILTER) \
+		$(LIBPARTSCAN)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 

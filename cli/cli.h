@@ -32,7 +32,13 @@ bool cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 /* --version: the version and the signatures on disk. */
 void cli_version(void);
 
+struct conf;
+/* The configuration: path, else /etc/partscan/partscan.conf if present, else defaults. */
+int cli_load_conf(const char *path, struct conf **conf_r);
+
 int cli_cmd_scan(int argc, char **argv);
+int cli_cmd_ctl(int argc, char **argv);
+int cli_cmd_quarantine(int argc, char **argv);
 int cli_cmd_hash(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
 

@@ -9,6 +9,7 @@
  */
 
 #include "cli/cli.h"
+#include "conf/conf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -98,6 +99,23 @@ int cli_load_db(char **paths, bool strict, bool pua, struct sigdb **db_r)
 	return ret;
 }
 
+int cli_load_conf(const char *path, struct conf **conf_r)
+{
+	static const char *const def = "/etc/partscan/partscan.conf";
+	GError *error = NULL;
+
+	if (path == NULL && !g_file_test(def, G_FILE_TEST_EXISTS)) {
+		*conf_r = conf_defaults();
+		return 0;
+	}
+	if (conf_load(path != NULL ? path : def, conf_r, &error) < 0) {
+		cli_error("%s", error->message);
+		g_error_free(error);
+		return -1;
+	}
+	return 0;
+}
+
 bool cli_parse(GOptionContext *ctx, int *argc, char ***argv)
 {
 	GError *error = NULL;
@@ -123,6 +141,10 @@ static void cli_usage(FILE *out)
 	      "  db info PATH...      what a signature file or directory holds\n"
 	      "  db compile -o FILE PATH...\n"
 	      "                       write a compiled snapshot that opens by mmap\n"
+	      "  ctl [-s SOCKET] ping|version|reload|stats\n"
+	      "                       talk to a running partscan-milter\n"
+	      "  quarantine list | show [--raw] ID | release [--force] ID | delete ID\n"
+	      "                       the quarantine store of partscan-milter\n"
 	      "\n"
 	      "Options:\n"
 	      "  -h, --help           this help; COMMAND --help for a command's options\n"
@@ -155,6 +177,10 @@ int main(int argc, char **argv)
 		return cli_cmd_hash(argc - 1, argv + 1);
 	if (strcmp(cmd, "db") == 0)
 		return cli_cmd_db(argc - 1, argv + 1);
+	if (strcmp(cmd, "ctl") == 0)
+		return cli_cmd_ctl(argc - 1, argv + 1);
+	if (strcmp(cmd, "quarantine") == 0)
+		return cli_cmd_quarantine(argc - 1, argv + 1);
 	cli_error("unknown command '%s' (see --help)", cmd);
 	return CLI_EXIT_ERROR;
 }

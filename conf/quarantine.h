@@ -1,0 +1,41 @@
+#ifndef PARTSCAN_QUARANTINE_H
+#define PARTSCAN_QUARANTINE_H
+
+/*
+ * quarantine: the store of quarantined messages and removed parts, shared by partscan-milter
+ * (which writes) and `partscan quarantine` (which lists, shows, releases and deletes).
+ *
+ * One directory; each item is two files named by its id, never by anything from the message:
+ * ID.data (the original message, or the removed MIME entity) and ID.json (metadata: queue id,
+ * sender, recipients, reasons, part hashes, time). Both are written atomically (temporary
+ * file, fsync, rename, then the directory fsync'd), mode 0600; the .json is written last and
+ * marks a complete item. Thread safe: ids are unique across threads and processes.
+ */
+
+#include <glib.h>
+#include <stddef.h>
+
+/* A new id: "YYYYMMDDTHHMMSSZ-" + 16 random hex digits. */
+char *quarantine_new_id(void);
+
+/* true for a string that has the form of an id (safe to build a path from). */
+gboolean quarantine_id_valid(const char *id);
+
+/*
+ * Store one item (data, then its metadata JSON). Returns 0, or -1 with error set: then
+ * nothing is left behind and the caller must not lose the message (tempfail it).
+ */
+int quarantine_write(const char *dir, const char *id, const unsigned char *data, size_t len,
+		     const char *json, GError **error);
+
+/* The ids of the complete items, oldest first. */
+GPtrArray *quarantine_list(const char *dir, GError **error);
+
+/* Read an item's metadata or data. */
+char *quarantine_read_meta(const char *dir, const char *id, GError **error);
+GBytes *quarantine_read_data(const char *dir, const char *id, GError **error);
+
+/* Remove an item (both files). */
+int quarantine_delete(const char *dir, const char *id, GError **error);
+
+#endif

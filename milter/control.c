@@ -1,0 +1,275 @@
+/*
+ * control: the control socket server (see control.h). Commands are parsed by
+ * control_reply(), which sees only the bounded line; a slow or silent client is dropped
+ * after CONTROL_TIMEOUT_MS.
+ */
+
+#include "milter/control.h"
+#include "milter/live.h"
+#include "milter/mlog.h"
+#include "milter/reload.h"
+#include "milter/stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static int control_fd = -1;
+static int control_wake[2] = {-1, -1};
+static char *control_path;
+static GThread *control_thread;
+
+static void control_time(GString *out, int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+	g_string_append(out, buf);
+}
+
+char *control_version_text(void)
+{
+	GString *out = g_string_new(NULL);
+	struct live *l = live_acquire();
+	char *differs;
+
+	g_string_append_printf(out, "partscan %s\n", PARTSCAN_VERSION);
+	if (l == NULL || l->db == NULL) {
+		g_string_append(out, "loaded: no signatures\n");
+		live_release(&l);
+		return g_string_free(out, FALSE);
+	}
+	g_string_append_printf(out, "loaded: generation %" G_GUINT64_FORMAT ", %zu signatures, at ",
+			       (guint64)sigdb_generation(l->db), sigdb_count(l->db));
+	control_time(out, l->loaded_at / G_USEC_PER_SEC);
+	g_string_append_printf(out, " in %.3f s%s%s\n", l->load_seconds,
+			       sigdb_snapshot_path(l->db) != NULL ? ", snapshot " : "",
+			       sigdb_snapshot_path(l->db) != NULL ? sigdb_snapshot_path(l->db)
+								  : "");
+	for (size_t i = 0; i < sigdb_source_count(l->db); i++) {
+		const struct sigdb_source *s = sigdb_source_get(l->db, i);
+		unsigned int n = 0;
+
+		for (int k = 0; k < SIGDB_KIND__COUNT; k++)
+			for (int t = 0; t < DIGEST__COUNT; t++)
+				n += s->counts[k][t];
+		g_string_append_printf(out, "  %s: %s%s%u signatures, modified ", s->path,
+				       s->version != NULL ? s->version : "",
+				       s->version != NULL ? ", " : "", n);
+		control_time(out, s->mtime);
+		g_string_append_c(out, '\n');
+	}
+	differs = reload_disk_differs(l);
+	if (differs == NULL)
+		g_string_append(out, "disk: same as loaded\n");
+	else
+		g_string_append_printf(out, "disk: reload pending (%s)\n", differs);
+	g_free(differs);
+	live_release(&l);
+	return g_string_free(out, FALSE);
+}
+
+static char *control_reload(void)
+{
+	GError *error = NULL;
+	struct live *l;
+	char *reply;
+
+	if (reload_now(true, &error) < 0) {
+		reply = g_strdup_printf("ERROR reload failed, still using the loaded signatures: "
+					"%s\n",
+					error->message);
+		g_error_free(error);
+		return reply;
+	}
+	l = live_acquire();
+	reply = g_strdup_printf("RELOADED generation %" G_GUINT64_FORMAT ", %zu signatures\n",
+				(guint64)sigdb_generation(l->db), sigdb_count(l->db));
+	live_release(&l);
+	return reply;
+}
+
+static char *control_stats(void)
+{
+	struct live *l = live_acquire();
+	char *json, *reply;
+
+	json = stats_json(l != NULL && l->db != NULL ? sigdb_count(l->db) : 0,
+			  l != NULL && l->db != NULL ? sigdb_generation(l->db) : 0);
+	live_release(&l);
+	reply = g_strconcat(json, "\n", NULL);
+	g_free(json);
+	return reply;
+}
+
+char *control_reply(const char *line, size_t len)
+{
+	char cmd[CONTROL_MAX_LINE + 1];
+	size_t n = 0;
+
+	/* the command word, case-insensitive, surrounding blanks and CR ignored */
+	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
+		len--;
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (len == 0 || len > CONTROL_MAX_LINE || memchr(line, '\0', len) != NULL)
+		return g_strdup("ERROR expected PING, VERSION, RELOAD or STATS\n");
+	for (n = 0; n < len; n++)
+		cmd[n] = g_ascii_toupper(line[n]);
+	cmd[n] = '\0';
+	if (strcmp(cmd, "PING") == 0)
+		return g_strdup("PONG\n");
+	if (strcmp(cmd, "VERSION") == 0)
+		return control_version_text();
+	if (strcmp(cmd, "RELOAD") == 0)
+		return control_reload();
+	if (strcmp(cmd, "STATS") == 0)
+		return control_stats();
+	return g_strdup("ERROR unknown command (expected PING, VERSION, RELOAD or STATS)\n");
+}
+
+/* Read one line (to "\n" or NUL) within the time limit; -1 when none arrives. */
+static int control_read_line(int fd, char *buf, size_t max, size_t *len_r)
+{
+	gint64 deadline = g_get_monotonic_time() + CONTROL_TIMEOUT_MS * 1000;
+	size_t len = 0;
+
+	while (len < max) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
+		ssize_t n;
+		char *end;
+
+		if (left <= 0 || poll(&p, 1, left) <= 0)
+			return -1;
+		n = read(fd, buf + len, max - len);
+		if (n <= 0)
+			return len > 0 ? (*len_r = len, 0) : -1;
+		len += (size_t)n;
+		end = memchr(buf, '\n', len);
+		if (end == NULL)
+			end = memchr(buf, '\0', len);
+		if (end != NULL) {
+			*len_r = (size_t)(end - buf);
+			return 0;
+		}
+	}
+	*len_r = max + 1; /* too long: control_reply refuses it */
+	return 0;
+}
+
+static void control_serve(int fd)
+{
+	char buf[CONTROL_MAX_LINE + 2];
+	size_t len;
+	char *reply;
+
+	if (control_read_line(fd, buf, sizeof(buf), &len) < 0)
+		return;
+	reply = control_reply(buf, len > sizeof(buf) ? sizeof(buf) : len);
+	if (len > sizeof(buf) - 1) {
+		g_free(reply);
+		reply = g_strdup("ERROR line too long\n");
+	}
+	for (size_t off = 0, total = strlen(reply); off < total;) {
+		ssize_t n = send(fd, reply + off, total - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	g_free(reply);
+}
+
+static gpointer control_main(gpointer unused)
+{
+	for (;;) {
+		struct pollfd fds[2] = {{control_fd, POLLIN, 0}, {control_wake[0], POLLIN, 0}};
+		int c;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents != 0)
+			break;
+		c = accept4(control_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		control_serve(c);
+		close(c);
+	}
+	return NULL;
+}
+
+int control_open(const char *path, unsigned int mode, const char *group, GError **error)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG, "%s: path too long",
+			    path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	(void)unlink(path); /* a stale socket of an earlier run */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(fd, 16) < 0)
+		goto fail;
+	if (chmod(path, mode) < 0)
+		goto fail;
+	if (group != NULL) {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL || chown(path, (uid_t)-1, gr->gr_gid) < 0) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+				    "%s: cannot give it to group %s", path, group);
+			close(fd);
+			return -1;
+		}
+	}
+	control_fd = fd;
+	control_path = g_strdup(path);
+	return 0;
+fail:
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "control socket %s: %s",
+		    path, g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+void control_start(void)
+{
+	if (control_fd < 0 || pipe2(control_wake, O_CLOEXEC) < 0)
+		return;
+	control_thread = g_thread_new("control", control_main, NULL);
+}
+
+void control_stop(void)
+{
+	if (control_thread != NULL) {
+		(void)!write(control_wake[1], "q", 1);
+		g_thread_join(control_thread);
+		control_thread = NULL;
+	}
+	if (control_fd >= 0) {
+		close(control_fd);
+		control_fd = -1;
+		(void)unlink(control_path);
+	}
+	g_clear_pointer(&control_path, g_free);
+}

@@ -1,0 +1,33 @@
+#ifndef PARTSCAN_CONTROL_H
+#define PARTSCAN_CONTROL_H
+
+/*
+ * control: the daemon's control socket (unix, mode and group configurable). One command per
+ * connection, a line of at most CONTROL_MAX_LINE bytes ended by "\n" (or NUL), answered and
+ * closed:
+ *   PING     -> "PONG"
+ *   VERSION  -> partscan's version, the loaded signatures (generation, per file: name,
+ *               version, signatures, mtime) and whether the disk differs ("reload pending")
+ *   RELOAD   -> reloads signatures (and configuration) now: "RELOADED ..." or "ERROR ..."
+ *   STATS    -> one JSON object of counters
+ * A client gets CONTROL_TIMEOUT_MS to send its line. Thread safe; one thread serves.
+ */
+
+#include <glib.h>
+
+#define CONTROL_MAX_LINE 64
+#define CONTROL_TIMEOUT_MS 5000
+
+/* Create the socket (before dropping privileges): path, mode, group (NULL: unchanged). */
+int control_open(const char *path, unsigned int mode, const char *group, GError **error);
+/* Serve on a thread until control_stop(). */
+void control_start(void);
+void control_stop(void);
+
+/* The reply to one command line (without its terminator). Pure; for tests and fuzzing. */
+char *control_reply(const char *line, size_t len);
+
+/* Text of VERSION. */
+char *control_version_text(void);
+
+#endif

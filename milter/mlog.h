@@ -1,0 +1,54 @@
+#ifndef PARTSCAN_MLOG_H
+#define PARTSCAN_MLOG_H
+
+/*
+ * mlog: what the daemon writes. One JSON record per message to the configured file (queue id,
+ * client, sender, recipients, size, every part with path, name, declared and real type,
+ * SHA-256, findings, the verdict, the action, scan time, DB generation) and one syslog line
+ * per message; never message content. Daemon events go to syslog, and to stderr when in the
+ * foreground. Thread safe: records are written whole with one write(2) on an O_APPEND file.
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "conf/conf.h"
+#include "milter/policy.h"
+#include "mime/msgscan.h"
+
+struct mlog_record {
+	const char *queue_id;
+	const char *client_addr;
+	const char *client_name;
+	const char *helo;
+	const char *sender;
+	const char *const *recipients;
+	unsigned int rcpt_dropped; /* recipients beyond the bound, counted only */
+	uint64_t size;
+	const struct msg_report *report; /* NULL: not scanned (skipped, error) */
+	const struct policy_plan *plan;  /* NULL: skipped */
+	const char *result;              /* "accept", "reject", "tempfail", "discard", "skip" */
+	const char *error;               /* internal failure, or NULL */
+	const GPtrArray *quarantine_ids; /* char *, or NULL */
+	double total_ms;
+	uint64_t db_generation;
+	size_t db_signatures;
+};
+
+/* Start logging (foreground: daemon events also to stderr). */
+void mlog_init(const char *ident, const char *facility, bool foreground);
+/* Open (or reopen, after a reload or logrotate) the JSON log named by conf; NULL path: off. */
+int mlog_open(const char *path, GError **error);
+void mlog_reopen(void);
+void mlog_close(void);
+
+void mlog_message(const struct mlog_record *rec, bool to_syslog);
+
+void mlog_info(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void mlog_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void mlog_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* syslog facility by name ("mail", "daemon", "local0".."local7", "user"); -1 if unknown. */
+int mlog_facility(const char *name);
+
+#endif

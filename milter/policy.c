@@ -1,0 +1,346 @@
+/*
+ * policy: report + conf -> plan (see policy.h). Everything here is deterministic and free of
+ * side effects; names from messages (attachment names, signature names) are sanitized
+ * before they reach a reply or a header.
+ */
+
+#include "milter/policy.h"
+
+#include <string.h>
+
+static const char *const policy_class_names[POLICY_CLASS__COUNT] = {
+	"clean", "unscannable", "blocked", "infected", "error"};
+
+const char *policy_class_name(enum policy_class cls)
+{
+	return (unsigned)cls < POLICY_CLASS__COUNT ? policy_class_names[cls] : "unknown";
+}
+
+char *policy_sanitize(const char *text, size_t max, bool for_reply)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const unsigned char *p = (const unsigned char *)(text != NULL ? text : "");
+	     *p != '\0' && out->len < max; p++) {
+		if (*p == '%' && for_reply)
+			g_string_append(out, "%%");
+		else if (*p >= 0x20 && *p < 0x7f)
+			g_string_append_c(out, (char)*p);
+		else if (*p < 0x80 || (*p & 0xc0) == 0xc0)
+			g_string_append_c(out, '?'); /* one '?' per control byte or UTF-8 char */
+	}
+	return g_string_free(out, FALSE);
+}
+
+static bool policy_in_list(char *const *list, const char *word)
+{
+	for (; list != NULL && *list != NULL; list++) {
+		if (g_ascii_strcasecmp(*list, word) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool policy_dangerous_family(enum ftype_family f)
+{
+	return f == FTYPE_FAMILY_EXECUTABLE || f == FTYPE_FAMILY_SCRIPT ||
+	       f == FTYPE_FAMILY_SHORTCUT;
+}
+
+/* The last path element of an attachment name ('/' or '\\' separated). */
+static const char *policy_basename(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *back = strrchr(name, '\\');
+
+	if (back != NULL && (slash == NULL || back > slash))
+		slash = back;
+	return slash != NULL ? slash + 1 : name;
+}
+
+/*
+ * "invoice.pdf.exe" (also "invoice.pdf   .exe", "invoice.pdf.exe."): a dangerous last
+ * extension after one that announces something harmless.
+ */
+static bool policy_double_ext(const struct conf *conf, const char *name)
+{
+	char *copy = g_strdup(policy_basename(name)), *last, *prev, *ext, *probe;
+	size_t n = strlen(copy);
+	bool ret = false;
+
+	while (n > 0 && (copy[n - 1] == '.' || copy[n - 1] == ' ')) /* Windows drops these */
+		copy[--n] = '\0';
+	last = strrchr(copy, '.');
+	if (last != NULL && last != copy) {
+		*last = '\0';
+		ext = g_ascii_strdown(last + 1, -1);
+		g_strchomp(copy);
+		prev = strrchr(copy, '.');
+		probe = g_strconcat("x.", ext, NULL);
+		if (prev != NULL && prev != copy &&
+		    (policy_in_list(conf->block_extensions, ext) ||
+		     policy_dangerous_family(ftype_ext_family(probe)))) {
+			enum ftype_family pf = ftype_ext_family(copy);
+			ret = pf != FTYPE_FAMILY_OTHER && !policy_dangerous_family(pf);
+		}
+		g_free(probe);
+		g_free(ext);
+	}
+	g_free(copy);
+	return ret;
+}
+
+bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r)
+{
+	const char *name = part->name != NULL ? policy_basename(part->name) : NULL;
+	char extbuf[64];
+	const char *ext;
+
+	*reason_r = NULL;
+	if (name != NULL && conf->block_double_extensions && policy_double_ext(conf, name)) {
+		*reason_r = g_strdup_printf("double extension %s", name);
+		return true;
+	}
+	if (name != NULL) {
+		ext = ftype_extension(name, extbuf, sizeof(extbuf));
+		if (ext != NULL && policy_in_list(conf->block_extensions, ext)) {
+			*reason_r = g_strdup_printf("extension .%s", ext);
+			return true;
+		}
+	}
+	if (part->scanned && conf->block_type[part->scan.type.type]) {
+		enum ftype t = part->scan.type.type;
+		*reason_r = g_strdup_printf("%s %s", ftype_family_name(ftype_family(t)),
+					    ftype_name(t));
+		return true;
+	}
+	return false;
+}
+
+/* Why a part could not be (fully) scanned, or NULL. */
+static const char *policy_part_unscannable(const struct msg_part *part)
+{
+	if (part->flags & MSG_PART_ENCRYPTED)
+		return "encrypted";
+	if (part->flags & MSG_PART_SCAN_ERROR)
+		return "scan error";
+	if (part->flags & MSG_PART_TRUNCATED)
+		return "truncated at a size limit";
+	if (part->flags & MSG_PART_LIMIT)
+		return part->note != NULL ? part->note : "limit";
+	if (part->flags & MSG_PART_PARTIAL)
+		return "message/partial fragment";
+	return NULL;
+}
+
+static void policy_hit(struct policy_plan *plan, int part, enum policy_class cls,
+		       const char *what)
+{
+	struct policy_hit *h = g_new0(struct policy_hit, 1);
+
+	h->part = part;
+	h->cls = cls;
+	h->what = g_strdup(what);
+	g_ptr_array_add(plan->hits, h);
+	plan->classes |= 1u << cls;
+}
+
+static void policy_hit_free(gpointer p)
+{
+	struct policy_hit *h = p;
+
+	g_free(h->what);
+	g_free(h);
+}
+
+static void policy_collect(const struct conf *conf, const struct msg_report *report,
+			   struct policy_plan *plan)
+{
+	const char *reason;
+
+	for (guint i = 0; i < report->parts->len; i++) {
+		const struct msg_part *part = report->parts->pdata[i];
+		char *why;
+
+		if (part->scanned && scan_result_infected(&part->scan))
+			policy_hit(plan, (int)i, POLICY_INFECTED, scan_result_name(&part->scan));
+		if (policy_part_blocked(conf, part, &why)) {
+			policy_hit(plan, (int)i, POLICY_BLOCKED, why);
+			g_free(why);
+		}
+		reason = policy_part_unscannable(part);
+		if (reason != NULL)
+			policy_hit(plan, (int)i, POLICY_UNSCANNABLE, reason);
+	}
+	if (msg_report_unscannable(report, &reason) && report->flags != 0)
+		policy_hit(plan, -1, POLICY_UNSCANNABLE, reason);
+}
+
+static enum conf_action policy_action_of(const struct conf *conf, enum policy_class cls)
+{
+	switch (cls) {
+	case POLICY_INFECTED:
+		return conf->on_infected;
+	case POLICY_BLOCKED:
+		return conf->on_blocked;
+	case POLICY_UNSCANNABLE:
+		return conf->on_unscannable;
+	case POLICY_ERROR:
+		return conf->on_error;
+	default:
+		return CONF_ACTION_ACCEPT;
+	}
+}
+
+/* The first hit of a class. */
+static const struct policy_hit *policy_first(const struct policy_plan *plan,
+					     enum policy_class cls)
+{
+	for (guint i = 0; i < plan->hits->len; i++) {
+		const struct policy_hit *h = plan->hits->pdata[i];
+		if (h->cls == cls)
+			return h;
+	}
+	return NULL;
+}
+
+static const char *policy_part_label(const struct msg_report *report, int part)
+{
+	const struct msg_part *p;
+
+	if (report == NULL || part < 0)
+		return "message";
+	p = report->parts->pdata[part];
+	return p->name != NULL ? p->name : p->path;
+}
+
+int policy_entity(const struct msg_report *report, int part)
+{
+	while (part >= 0) {
+		const struct msg_part *p = report->parts->pdata[part];
+
+		if (p->raw_end > p->raw_begin)
+			return part;
+		part = p->parent;
+	}
+	return -1;
+}
+
+static gint policy_cmp_begin(gconstpointer a, gconstpointer b, gpointer report)
+{
+	const struct msg_report *r = report;
+	const struct msg_part *pa = r->parts->pdata[*(const int *)a];
+	const struct msg_part *pb = r->parts->pdata[*(const int *)b];
+
+	return pa->raw_begin < pb->raw_begin ? -1 : pa->raw_begin > pb->raw_begin ? 1 : 0;
+}
+
+/* The entities to strip: of every hit whose class asks for strip, outermost only, sorted. */
+static void policy_strip_list(const struct conf *conf, const struct msg_report *report,
+			      struct policy_plan *plan)
+{
+	GArray *all = g_array_new(FALSE, FALSE, sizeof(int));
+	uint64_t covered_end = 0;
+
+	for (guint i = 0; i < plan->hits->len; i++) {
+		const struct policy_hit *h = plan->hits->pdata[i];
+		int e;
+
+		if (h->part < 0 || policy_action_of(conf, h->cls) != CONF_ACTION_STRIP)
+			continue;
+		e = policy_entity(report, h->part);
+		if (e >= 0)
+			g_array_append_val(all, e);
+	}
+	g_array_sort_with_data(all, policy_cmp_begin, (gpointer)report);
+	for (guint i = 0; i < all->len; i++) {
+		int e = g_array_index(all, int, i);
+		const struct msg_part *p = report->parts->pdata[e];
+
+		if (plan->strip->len > 0 && p->raw_begin < covered_end)
+			continue; /* inside (or equal to) an entity already stripped */
+		g_array_append_val(plan->strip, e);
+		covered_end = p->raw_end;
+	}
+	g_array_free(all, TRUE);
+}
+
+static void policy_texts(const struct conf *conf, const struct msg_report *report,
+			 struct policy_plan *plan)
+{
+	static const char *const labels[POLICY_CLASS__COUNT] = {"Clean", "Unscannable", "Blocked",
+								"Infected", "Error"};
+	const struct policy_hit *h = policy_first(plan, plan->cls);
+	char *what = policy_sanitize(h != NULL ? h->what : "", 120, false);
+	const char *label = policy_part_label(report, h != NULL ? h->part : -1);
+	char *file = policy_sanitize(label, 80, false);
+	GString *reply, *summary = g_string_new(NULL);
+
+	plan->status = plan->cls == POLICY_CLEAN
+			       ? g_strdup("Clean")
+			       : g_strdup_printf("%s (%s)", labels[plan->cls], what);
+	reply = g_string_new(plan->action == CONF_ACTION_REJECT ? conf->reject_message
+								 : conf->tempfail_message);
+	g_string_replace(reply, "%v", what, 0);
+	g_string_replace(reply, "%f", file, 0);
+	plan->reply = policy_sanitize(reply->str, 400, true);
+	for (guint i = 0; i < plan->hits->len; i++) {
+		const struct policy_hit *x = plan->hits->pdata[i];
+		char *l = policy_sanitize(policy_part_label(report, x->part), 80, false);
+		char *w = policy_sanitize(x->what, 120, false);
+
+		g_string_append_printf(summary, "%s%s: %s in %s", i > 0 ? "; " : "",
+				       policy_class_name(x->cls), w, l);
+		g_free(l);
+		g_free(w);
+	}
+	plan->summary = g_string_free(summary, FALSE);
+	g_string_free(reply, TRUE);
+	g_free(what);
+	g_free(file);
+}
+
+void policy_decide(const struct conf *conf, const struct msg_report *report, const char *error,
+		   const char *unscannable, struct policy_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->strip = g_array_new(FALSE, FALSE, sizeof(int));
+	plan->hits = g_ptr_array_new_with_free_func(policy_hit_free);
+	if (report == NULL)
+		policy_hit(plan, -1, POLICY_ERROR, error != NULL ? error : "scan failed");
+	else
+		policy_collect(conf, report, plan);
+	if (unscannable != NULL)
+		policy_hit(plan, -1, POLICY_UNSCANNABLE, unscannable);
+
+	plan->action = CONF_ACTION_ACCEPT;
+	plan->cls = POLICY_CLEAN;
+	for (int c = POLICY_CLASS__COUNT - 1; c > POLICY_CLEAN; c--) {
+		enum conf_action a;
+
+		if (!(plan->classes & (1u << c)))
+			continue;
+		a = policy_action_of(conf, (enum policy_class)c);
+		if (plan->cls == POLICY_CLEAN || a > plan->action) {
+			/* classes run worst first, so among equal actions the worst class stays */
+			plan->action = a;
+			plan->cls = (enum policy_class)c;
+		}
+	}
+	if (report != NULL && plan->action == CONF_ACTION_STRIP)
+		policy_strip_list(conf, report, plan);
+	if (plan->action == CONF_ACTION_STRIP && plan->strip->len == 0 && plan->cls != POLICY_CLEAN)
+		plan->action = CONF_ACTION_TAG; /* nothing strippable (a message-wide reason) */
+	policy_texts(conf, report, plan);
+}
+
+void policy_plan_clear(struct policy_plan *plan)
+{
+	g_free(plan->status);
+	g_free(plan->reply);
+	g_free(plan->summary);
+	if (plan->strip != NULL)
+		g_array_free(plan->strip, TRUE);
+	if (plan->hits != NULL)
+		g_ptr_array_free(plan->hits, TRUE);
+	memset(plan, 0, sizeof(*plan));
+}

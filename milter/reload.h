@@ -1,0 +1,56 @@
+#ifndef PARTSCAN_RELOAD_H
+#define PARTSCAN_RELOAD_H
+
+/*
+ * reload: build snapshots and swap them in.
+ *
+ * Triggers: SIGHUP (configuration and signatures), a change under a signature path (inotify,
+ * signatures only; changes are collected for RELOAD_SETTLE_MS so that a tool writing many
+ * files causes one reload), RELOAD on the control socket. The new signatures are built
+ * beside the old ones; in-flight messages finish on the old snapshot. A failed reload keeps
+ * the current snapshot and logs why (a refused file as file:line).
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "milter/live.h"
+
+#define RELOAD_SETTLE_MS 200
+
+/* Command-line settings that win over the configuration file, also after a reload. */
+struct reload_overrides {
+	char *socket;    /* -p */
+	char **db_paths; /* -d, NULL-terminated, or NULL */
+};
+
+/* Read the configuration (NULL path: built-in defaults) and apply the overrides. */
+int reload_read_conf(const char *path, const struct reload_overrides *ovr, struct conf **conf_r,
+		     GError **error);
+
+/*
+ * Load the signatures conf names. Returns 0 with *db_r, or -1 with error (unreadable path,
+ * a file refused in strict mode as "file:line: reason", no signatures at all).
+ */
+int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r,
+		   GError **error);
+
+/* Start the reload thread (watching conf's signature paths when db_watch is on). */
+int reload_start(const char *conf_path, const struct reload_overrides *ovr, GError **error);
+void reload_stop(void);
+
+/* From a signal handler (async-signal-safe): reload configuration + signatures soon. */
+void reload_signal(void);
+/* From a signal handler: reopen the message log. */
+void reload_signal_logs(void);
+
+/* Reload now, on this thread (control socket). Returns 0, or -1 with error. */
+int reload_now(bool with_conf, GError **error);
+
+/*
+ * Compare the current snapshot's files with the disk: NULL when the same, else a new string
+ * naming the first differences ("daily.cvd changed, x.hdb new").
+ */
+char *reload_disk_differs(const struct live *live);
+
+#endif

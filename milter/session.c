@@ -1,0 +1,407 @@
+/*
+ * session: per-connection and per-message state, and the end-of-message pipeline (see
+ * session.h). Limits: headers beyond limits.max_header_bytes and message bytes beyond
+ * limits.max_message_bytes are not buffered (the message is then unscannable: the policy
+ * decides), recipients beyond SESSION_MAX_RCPTS are counted only.
+ */
+
+#include "milter/session.h"
+#include "milter/live.h"
+#include "milter/mlog.h"
+#include "milter/skip.h"
+#include "milter/stats.h"
+#include "milter/workers.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+struct message {
+	struct live *live;
+	char *sender;
+	GPtrArray *rcpts; /* char *, NULL-terminated for the logs */
+	unsigned int rcpt_dropped;
+	char *queue_id;
+	bool authenticated;
+	GByteArray *raw;
+	size_t body_offset;
+	bool header_overflow, body_overflow;
+	unsigned int inbound_scanned, inbound_status;
+	gint64 started;
+};
+
+struct session {
+	const struct session_ops *ops;
+	char *client_name, *client_addr, *helo;
+	struct sockaddr_storage addr;
+	bool has_addr, leadspace, skip_client;
+	struct message *msg;
+};
+
+static char *session_hostname;
+
+void session_set_hostname(const char *hostname)
+{
+	g_free(session_hostname);
+	session_hostname = g_strdup(hostname);
+}
+
+static void message_free(struct message **mp)
+{
+	struct message *m = *mp;
+
+	if (m == NULL)
+		return;
+	live_release(&m->live);
+	g_free(m->sender);
+	g_ptr_array_free(m->rcpts, TRUE);
+	g_free(m->queue_id);
+	if (m->raw != NULL)
+		g_byte_array_free(m->raw, TRUE);
+	g_free(m);
+	*mp = NULL;
+}
+
+struct session *session_new(const struct session_ops *ops, const char *hostname,
+			    const struct sockaddr *addr, bool leadspace)
+{
+	struct session *s = g_new0(struct session, 1);
+	char buf[INET6_ADDRSTRLEN] = "";
+
+	s->ops = ops;
+	s->client_name = g_strdup(hostname);
+	s->leadspace = leadspace;
+	if (addr != NULL && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6)) {
+		size_t len = addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+							: sizeof(struct sockaddr_in6);
+		const void *in = addr->sa_family == AF_INET
+					 ? (const void *)&((const struct sockaddr_in *)(const void *)
+								   addr)
+						   ->sin_addr
+					 : (const void *)&((const struct sockaddr_in6 *)(const void *)
+								   addr)
+						   ->sin6_addr;
+
+		memcpy(&s->addr, addr, len);
+		s->has_addr = true;
+		inet_ntop(addr->sa_family, in, buf, sizeof(buf));
+		s->client_addr = g_strdup(buf);
+	}
+	stats_connection(1);
+	return s;
+}
+
+void session_free(struct session **sp)
+{
+	struct session *s = *sp;
+
+	if (s == NULL)
+		return;
+	message_free(&s->msg);
+	g_free(s->client_name);
+	g_free(s->client_addr);
+	g_free(s->helo);
+	g_free(s);
+	stats_connection(-1);
+	*sp = NULL;
+}
+
+bool session_leadspace(const struct session *s)
+{
+	return s->leadspace;
+}
+
+enum session_status session_connect(struct session *s)
+{
+	struct live *l = live_acquire();
+
+	s->skip_client = l != NULL && skip_client(l->conf, s->has_addr
+								   ? (const struct sockaddr *)&s->addr
+								   : NULL);
+	live_release(&l);
+	return SESSION_CONTINUE;
+}
+
+void session_helo(struct session *s, const char *helo)
+{
+	g_free(s->helo);
+	s->helo = g_strdup(helo);
+}
+
+static const char *const *session_rcpts(const struct message *m)
+{
+	return (const char *const *)m->rcpts->pdata;
+}
+
+/* Log a message that is not scanned, and let it pass. */
+static enum session_status session_skip(struct session *s, const char *why)
+{
+	struct message *m = s->msg;
+	struct mlog_record rec = {
+		.queue_id = m->queue_id,
+		.client_addr = s->client_addr,
+		.client_name = s->client_name,
+		.helo = s->helo,
+		.sender = m->sender,
+		.recipients = session_rcpts(m),
+		.rcpt_dropped = m->rcpt_dropped,
+		.result = why,
+		.total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
+	};
+
+	stats_skipped();
+	mlog_message(&rec, m->live->conf->syslog);
+	message_free(&s->msg);
+	return SESSION_ACCEPT;
+}
+
+enum session_status session_envfrom(struct session *s, void *ctx, const char *sender)
+{
+	struct message *m;
+	const char *v;
+
+	message_free(&s->msg);
+	m = s->msg = g_new0(struct message, 1);
+	m->started = g_get_monotonic_time();
+	m->live = live_acquire();
+	m->sender = g_strdup(sender);
+	m->rcpts = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(m->rcpts, NULL);
+	v = s->ops->macro(ctx, "i");
+	m->queue_id = g_strdup(v);
+	v = s->ops->macro(ctx, "{auth_authen}");
+	m->authenticated = v != NULL && v[0] != '\0';
+	if (m->live == NULL)
+		return SESSION_TEMPFAIL; /* not started yet: cannot happen after start-up */
+	if (s->skip_client)
+		return session_skip(s, "skip: client network");
+	if (skip_sender(m->live->conf, sender, m->authenticated))
+		return session_skip(s, m->authenticated && m->live->conf->skip_authenticated
+					       ? "skip: authenticated"
+					       : "skip: sender");
+	return SESSION_CONTINUE;
+}
+
+enum session_status session_envrcpt(struct session *s, const char *rcpt)
+{
+	struct message *m = s->msg;
+
+	if (m == NULL)
+		return SESSION_TEMPFAIL;
+	if (m->rcpts->len > SESSION_MAX_RCPTS) {
+		m->rcpt_dropped++;
+		return SESSION_CONTINUE;
+	}
+	m->rcpts->pdata[m->rcpts->len - 1] = g_strdup(rcpt);
+	g_ptr_array_add(m->rcpts, NULL);
+	return SESSION_CONTINUE;
+}
+
+/* Append bytes to the buffer unless that passes limit; false when it would. */
+static bool session_append(struct message *m, const void *data, size_t len, uint64_t limit)
+{
+	if (m->raw == NULL)
+		m->raw = g_byte_array_sized_new(16384);
+	if (len > limit || m->raw->len > limit - len)
+		return false;
+	g_byte_array_append(m->raw, data, (guint)len);
+	return true;
+}
+
+/* The header value with every line end as CRLF (MTAs hand folded values with bare LF). */
+static GString *session_header_line(const struct session *s, const char *name,
+				    const char *value)
+{
+	GString *line = g_string_new(name);
+
+	g_string_append_c(line, ':');
+	if (!s->leadspace)
+		g_string_append_c(line, ' ');
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '\n' && (p == value || p[-1] != '\r'))
+			g_string_append_c(line, '\r');
+		g_string_append_c(line, *p);
+	}
+	g_string_append(line, "\r\n");
+	return line;
+}
+
+enum session_status session_header(struct session *s, const char *name, const char *value)
+{
+	struct message *m = s->msg;
+	const struct conf *c;
+	GString *line;
+
+	if (m == NULL)
+		return SESSION_TEMPFAIL;
+	c = m->live->conf;
+	if (g_ascii_strcasecmp(name, c->header_status) == 0)
+		m->inbound_status++;
+	else if (g_ascii_strcasecmp(name, c->header_scanned) == 0)
+		m->inbound_scanned++;
+	if (m->header_overflow)
+		return SESSION_CONTINUE;
+	line = session_header_line(s, name, value);
+	if (!session_append(m, line->str, line->len, c->limits.max_header_bytes))
+		m->header_overflow = true;
+	g_string_free(line, TRUE);
+	return SESSION_CONTINUE;
+}
+
+enum session_status session_eoh(struct session *s, void *ctx)
+{
+	struct message *m = s->msg;
+	const char *qid;
+
+	if (m == NULL)
+		return SESSION_TEMPFAIL;
+	if (m->raw == NULL)
+		m->raw = g_byte_array_sized_new(16384);
+	g_byte_array_append(m->raw, (const guint8 *)"\r\n", 2);
+	m->body_offset = m->raw->len;
+	qid = s->ops->macro(ctx, "i");
+	if (qid != NULL && m->queue_id == NULL)
+		m->queue_id = g_strdup(qid);
+	if (skip_recipients(m->live->conf, session_rcpts(m)))
+		return session_skip(s, "skip: recipients");
+	return SESSION_CONTINUE;
+}
+
+enum session_status session_body(struct session *s, const unsigned char *chunk, size_t len)
+{
+	struct message *m = s->msg;
+
+	if (m == NULL)
+		return SESSION_TEMPFAIL;
+	if (!m->body_overflow &&
+	    !session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
+		m->body_overflow = true;
+	return SESSION_CONTINUE;
+}
+
+void session_abort(struct session *s)
+{
+	message_free(&s->msg);
+}
+
+static const char *session_overflow(const struct message *m, char *buf, size_t size)
+{
+	const struct msg_limits *lim = &m->live->conf->limits;
+
+	if (m->header_overflow)
+		g_snprintf(buf, size, "headers larger than %" G_GUINT64_FORMAT " bytes",
+			   (guint64)lim->max_header_bytes);
+	else if (m->body_overflow)
+		g_snprintf(buf, size, "message larger than %" G_GUINT64_FORMAT " bytes",
+			   (guint64)lim->max_message_bytes);
+	else
+		return NULL;
+	return buf;
+}
+
+static void session_log(const struct session *s, const struct message *m,
+			const struct msg_report *report, const struct policy_plan *plan,
+			enum actions_result result, const char *error, const GPtrArray *ids)
+{
+	static const char *const results[] = {"accept", "reject", "tempfail", "discard"};
+	struct mlog_record rec = {
+		.queue_id = m->queue_id,
+		.client_addr = s->client_addr,
+		.client_name = s->client_name,
+		.helo = s->helo,
+		.sender = m->sender,
+		.recipients = session_rcpts(m),
+		.rcpt_dropped = m->rcpt_dropped,
+		.size = m->raw != NULL ? m->raw->len : 0,
+		.report = report,
+		.plan = plan,
+		.result = results[result],
+		.error = error,
+		.quarantine_ids = ids,
+		.total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
+		.db_generation = m->live->db != NULL ? sigdb_generation(m->live->db) : 0,
+		.db_signatures = m->live->db != NULL ? sigdb_count(m->live->db) : 0,
+	};
+
+	mlog_message(&rec, m->live->conf->syslog);
+}
+
+/* Scan on a worker; NULL report and *error_r set when the scan could not be done. */
+static struct msg_report *session_scan(struct session *s, void *ctx, struct message *m,
+				       char **error_r)
+{
+	struct msg_scan_options opts = {
+		.limits = &m->live->conf->limits,
+		.scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
+	};
+	struct msg_report *report = NULL;
+	GError *error = NULL;
+
+	if (m->live->db == NULL) {
+		*error_r = g_strdup(m->live->load_error != NULL ? m->live->load_error
+								: "no signatures loaded");
+		return NULL;
+	}
+	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, &report, &error,
+			 s->ops->progress, ctx) < 0) {
+		*error_r = g_strdup_printf("scan failed: %s", error->message);
+		g_error_free(error);
+		return NULL;
+	}
+	return report;
+}
+
+enum session_status session_eom(struct session *s, void *ctx)
+{
+	static const enum session_status map[] = {SESSION_CONTINUE, SESSION_REJECT,
+						  SESSION_TEMPFAIL, SESSION_DISCARD};
+	struct message *m = s->msg;
+	struct policy_plan plan;
+	struct msg_report *report;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *scan_error = NULL, *act_error = NULL, why[128];
+	const char *qid;
+	enum actions_result result;
+
+	if (m == NULL || m->raw == NULL)
+		return SESSION_TEMPFAIL;
+	qid = s->ops->macro(ctx, "i");
+	if (qid != NULL && m->queue_id == NULL)
+		m->queue_id = g_strdup(qid);
+	report = session_scan(s, ctx, m, &scan_error);
+	policy_decide(m->live->conf, report, scan_error, session_overflow(m, why, sizeof(why)),
+		      &plan);
+	if (m->live->db == NULL)
+		plan.action = CONF_ACTION_TEMPFAIL; /* never pass what could not be scanned */
+	{
+		struct actions_message am = {
+			.raw = m->raw->data,
+			.len = m->raw->len,
+			.body_offset = m->body_offset,
+			.queue_id = m->queue_id,
+			.sender = m->sender,
+			.recipients = session_rcpts(m),
+			.client = s->client_addr,
+			.inbound_scanned = m->inbound_scanned,
+			.inbound_status = m->inbound_status,
+			.hostname = session_hostname,
+		};
+		result = actions_apply(&s->ops->actions, ctx, m->live->conf, report, &plan, &am,
+				       ids, &act_error);
+	}
+	if (act_error != NULL || scan_error != NULL) {
+		stats_error();
+		mlog_error("%s: %s", m->queue_id != NULL ? m->queue_id : "NOQUEUE",
+			   act_error != NULL ? act_error : scan_error);
+	}
+	stats_message(plan.cls, plan.action, report != NULL ? report->parts->len : 0,
+		      m->raw->len, report != NULL ? report->scan_ms : 0);
+	session_log(s, m, report, &plan, result, act_error != NULL ? act_error : scan_error, ids);
+	policy_plan_clear(&plan);
+	msg_report_free(&report);
+	g_ptr_array_free(ids, TRUE);
+	g_free(scan_error);
+	g_free(act_error);
+	message_free(&s->msg);
+	return map[result];
+}

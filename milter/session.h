@@ -1,0 +1,56 @@
+#ifndef PARTSCAN_SESSION_H
+#define PARTSCAN_SESSION_H
+
+/*
+ * session: one MTA connection and the message in it, independent of libmilter.
+ *
+ * The callbacks (callbacks.c) hand every event to this module; the tests drive it directly
+ * with fake operations. A message takes the current snapshot at MAIL FROM and keeps it to the
+ * end, is buffered (headers as "Name: value" CRLF lines, a blank line, the body) up to the
+ * configured limits, and at end of message is scanned on a worker, decided by the policy,
+ * acted upon and logged. Every internal failure becomes a tempfail.
+ */
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "milter/actions.h"
+
+enum session_status {
+	SESSION_CONTINUE = 0,
+	SESSION_ACCEPT, /* accept the rest of this message without further callbacks */
+	SESSION_REJECT,
+	SESSION_TEMPFAIL,
+	SESSION_DISCARD,
+};
+
+struct session_ops {
+	struct actions_ops actions;
+	void (*progress)(void *ctx);                          /* "still working" to the MTA */
+	const char *(*macro)(void *ctx, const char *name); /* a macro's value, or NULL */
+};
+
+/* Bound on the recipients kept per message (the rest are counted). */
+#define SESSION_MAX_RCPTS 1000
+
+struct session;
+
+struct session *session_new(const struct session_ops *ops, const char *hostname,
+			    const struct sockaddr *addr, bool leadspace);
+void session_free(struct session **s);
+bool session_leadspace(const struct session *s);
+
+enum session_status session_connect(struct session *s);
+void session_helo(struct session *s, const char *helo);
+enum session_status session_envfrom(struct session *s, void *ctx, const char *sender);
+enum session_status session_envrcpt(struct session *s, const char *rcpt);
+enum session_status session_header(struct session *s, const char *name, const char *value);
+enum session_status session_eoh(struct session *s, void *ctx);
+enum session_status session_body(struct session *s, const unsigned char *chunk, size_t len);
+enum session_status session_eom(struct session *s, void *ctx);
+void session_abort(struct session *s);
+
+/* This host's name for X-Virus-Scanned (set once at start-up). */
+void session_set_hostname(const char *hostname);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * workers: a GThreadPool of scanners (see workers.h). Each job lives on the waiting
+ * session's stack; the session cannot go away while it waits (libmilter runs one callback
+ * at a time per session), so the job always outlives the worker's use of it.
+ */
+
+#include "milter/workers.h"
+#include "milter/stats.h"
+
+struct workers_job {
+	struct sigdb *db;
+	const unsigned char *raw;
+	size_t len;
+	const struct msg_scan_options *opts;
+	struct msg_report *report;
+	GError *error;
+	int ret;
+	bool done;
+	GMutex lock;
+	GCond cond;
+};
+
+static GThreadPool *workers_pool;
+
+static void workers_run(gpointer data, gpointer unused)
+{
+	struct workers_job *job = data;
+	struct msg_report *report = NULL;
+	GError *error = NULL;
+	int ret;
+
+	stats_scan_begin();
+	ret = msg_scan(job->db, job->raw, job->len, job->opts, &report, &error);
+	stats_scan_end();
+	g_mutex_lock(&job->lock);
+	job->ret = ret;
+	job->report = report;
+	job->error = error;
+	job->done = true;
+	g_cond_signal(&job->cond);
+	g_mutex_unlock(&job->lock);
+}
+
+int workers_init(unsigned int threads, GError **error)
+{
+	if (threads == 0)
+		threads = g_get_num_processors();
+	workers_pool = g_thread_pool_new(workers_run, NULL, (gint)threads, FALSE, error);
+	return workers_pool != NULL ? 0 : -1;
+}
+
+void workers_shutdown(void)
+{
+	if (workers_pool != NULL)
+		g_thread_pool_free(workers_pool, FALSE, TRUE);
+	workers_pool = NULL;
+}
+
+int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
+		 const struct msg_scan_options *opts, struct msg_report **report_r,
+		 GError **error, void (*progress)(void *ctx), void *ctx)
+{
+	struct workers_job job = {.db = db, .raw = raw, .len = len, .opts = opts};
+	GError *push_error = NULL;
+
+	*report_r = NULL;
+	g_mutex_init(&job.lock);
+	g_cond_init(&job.cond);
+	if (workers_pool == NULL || !g_thread_pool_push(workers_pool, &job, &push_error)) {
+		/* no pool (tests, tools): scan on this thread */
+		g_clear_error(&push_error);
+		workers_run(&job, NULL);
+	}
+	g_mutex_lock(&job.lock);
+	while (!job.done) {
+		gint64 until = g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+
+		if (!g_cond_wait_until(&job.cond, &job.lock, until) && !job.done &&
+		    progress != NULL) {
+			g_mutex_unlock(&job.lock);
+			progress(ctx);
+			g_mutex_lock(&job.lock);
+		}
+	}
+	g_mutex_unlock(&job.lock);
+	g_mutex_clear(&job.lock);
+	g_cond_clear(&job.cond);
+	*report_r = job.report;
+	if (job.error != NULL)
+		g_propagate_error(error, job.error);
+	return job.ret;
+}
