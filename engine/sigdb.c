@@ -158,6 +158,11 @@ void sigdb_source_clear(struct sigdb_source *src)
 	g_free(src->name);
 	g_free(src->version);
 	g_free(src->first_error);
+	g_free(src->container);
+	g_free(src->cvd_name);
+	g_free(src->verify_detail);
+	g_free(src->reject_reason);
+	g_free(src->unused_detail);
 	memset(src, 0, sizeof(*src));
 }
 

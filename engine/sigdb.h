@@ -6,7 +6,8 @@
  *
  * Loads ClamAV hash databases (.hdb .hsb: detection; .hdu .hsu: PUA; .fp .sfp: allow list;
  * .ign2 / .ign: names to drop) and plain hash lists (one MD5 / SHA-1 / SHA-256 per line), from
- * files or directories, or opens a compiled snapshot by mmap. The result is immutable and
+ * files or directories — also from inside freshclam's verified containers (.cvd .cld .cud) —
+ * or opens a compiled snapshot by mmap. The result is immutable and
  * reference-counted: build it once, share it between threads, drop the last reference to free
  * it. A reload builds a new one beside the old one.
  *
@@ -63,9 +64,44 @@ struct sigdb_options {
 	 */
 	void (*warn)(void *ctx, const char *message);
 	void *warn_ctx;
+
+	/* ClamAV containers (.cvd .cld .cud); 0 / NULL: the defaults below */
+	/*
+	 * CA certificates (*.crt, *.pem) that detached NAME-VERSION.cvd.sign files are checked
+	 * against. NULL: $CVD_CERTS_DIR (ClamAV's variable), else SIGDB_CERT_DIR.
+	 */
+	const char *cert_dir;
+	uint64_t cvd_max_member;      /* bytes of one container member: SIGDB_CVD_MAX_MEMBER */
+	unsigned int cvd_max_members; /* members of one container: SIGDB_CVD_MAX_MEMBERS */
+	uint64_t cvd_max_total;    /* bytes of all members of one container: SIGDB_CVD_MAX_TOTAL */
+	unsigned int max_age_days; /* a daily container older than this is warned about: 7 */
+	int64_t verify_time;       /* certificates are checked at this time (epoch s); 0: now */
+	/*
+	 * FOR TESTS ONLY: accept a .cvd / .cld that carries no signature at all (no .sign, no
+	 * header signature, no DSIG in its .info). A signature that is present and wrong is still
+	 * refused, and so is a mismatching MD5, size or SHA-256. Never set this in production.
+	 */
+	bool allow_unsigned;
 };
 
 #define SIGDB_MAX_LINE_WARNINGS 10
+
+#define SIGDB_CERT_DIR         "/etc/clamav/certs" /* where Debian-style ClamAV 1.5 keeps them */
+#define SIGDB_CVD_MAX_MEMBER   (512ull * 1024 * 1024)
+#define SIGDB_CVD_MAX_MEMBERS  10000u
+#define SIGDB_CVD_MAX_TOTAL    (4ull * 1024 * 1024 * 1024)
+#define SIGDB_CVD_MAX_AGE_DAYS 7u
+
+/* How a ClamAV container was verified. */
+enum sigdb_verify {
+	SIGDB_VERIFY_NONE = 0, /* not a container, or not verified (rejected / superseded) */
+	SIGDB_VERIFY_SIGN,     /* a detached NAME-VERSION.cvd.sign (PKCS#7) and the CA store */
+	SIGDB_VERIFY_LEGACY,   /* the header: MD5 of the body, RSA-signed with ClamAV's key */
+	SIGDB_VERIFY_INFO,     /* .cld: its signed .info lists every used member's SHA-256 */
+	SIGDB_VERIFY_CUD,      /* .cud: unsigned by design; sizes and SHA-256 of its .info */
+	SIGDB_VERIFY_UNSIGNED, /* no signature, accepted because allow_unsigned is set (tests) */
+	SIGDB_VERIFY__COUNT
+};
 
 /* Provenance of one loaded file (or container member). */
 struct sigdb_source {
@@ -74,7 +110,7 @@ struct sigdb_source {
 	enum sigdb_format format;
 	int64_t mtime; /* seconds since the epoch */
 	uint64_t size; /* bytes */
-	char *version; /* "daily 27000 (2024-01-01T00:00:00Z)" from a container, or NULL */
+	char *version; /* "daily 27000 (2024-01-01T09:15:00Z, 123456 signatures)", or NULL */
 	unsigned int counts[SIGDB_KIND__COUNT][DIGEST__COUNT]; /* signatures loaded */
 	unsigned int star[DIGEST__COUNT];                      /* ... of which with size `*` */
 	unsigned int lines;                                    /* lines read */
@@ -88,6 +124,24 @@ struct sigdb_source {
 	bool refused;                /* strict mode: a malformed line refused the whole file */
 	/* private: the range of the name pool that holds this source's names */
 	uint32_t pool_begin, pool_end;
+
+	/*
+	 * ClamAV containers. The container itself is a source of format SIGDB_FORMAT_CONTAINER
+	 * (no signatures of its own); each hash member it loads follows it as a source of its
+	 * own ("daily.cvd:daily.hdb", named "daily.hdb") with the same container fields.
+	 */
+	char *container;      /* members: the container's path; NULL for anything else */
+	char *cvd_name;       /* the database: "daily" */
+	uint32_t cvd_version; /* from the header (verified: see verify) */
+	uint32_t cvd_sigs;    /* signatures of all kinds the header announces */
+	uint32_t cvd_flevel;  /* functionality level the header asks for */
+	int64_t built;        /* build time from the header, seconds since the epoch (0: none) */
+	enum sigdb_verify verify;
+	char *verify_detail; /* the signer, signature file or key that verified it */
+	bool rejected;       /* could not be verified or read: nothing of it is loaded */
+	bool superseded;     /* a newer container of the same database is loaded instead */
+	char *reject_reason; /* why it is rejected or superseded */
+	char *unused_detail; /* container: member kinds not used, "cbc 3, ldb 1", or NULL */
 };
 
 /* One signature that matched. Pointers stay valid while the caller holds a reference. */
@@ -104,8 +158,11 @@ struct sigdb;
  * Load signatures from files and directories (NULL-terminated list). A directory contributes
  * its files with a known extension (not recursively), in name order; .ign2/.ign entries apply
  * to every path. A single path that is a compiled snapshot is opened by mmap instead.
- * Returns 0, or -1 with error set: an unreadable path, a malformed line in strict mode, a
- * corrupt snapshot. A database with zero signatures is not an error.
+ * A ClamAV container is verified (see enum sigdb_verify); one that fails is recorded as a
+ * rejected source with the reason (and warned about), and the rest still loads; of several
+ * containers of one database, the newest verified one loads, the others are superseded.
+ * Returns 0, or -1 with error set: an unreadable path (a container too), a malformed line in
+ * strict mode, a corrupt snapshot. A database with zero signatures is not an error.
  */
 int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struct sigdb **db_r,
                GError **error);
@@ -145,6 +202,22 @@ size_t sigdb_source_count(const struct sigdb *db);
 const struct sigdb_source *sigdb_source_get(const struct sigdb *db, size_t i);
 /* Path of the snapshot this database was opened from, or NULL when loaded from text. */
 const char *sigdb_snapshot_path(const struct sigdb *db);
+
+/*
+ * The loaded container of a database ("daily", "main"...): not rejected, not superseded;
+ * NULL when none is loaded.
+ */
+const struct sigdb_source *sigdb_container_find(const struct sigdb *db, const char *cvd_name);
+/* The oldest build time of the loaded containers (seconds since the epoch), 0 when none. */
+int64_t sigdb_oldest_container_time(const struct sigdb *db);
+/*
+ * One line naming every loaded container, for logs and VERSION replies:
+ * "bytecode 19 2010-05-14T13:57:10Z, daily 27000 2024-01-01T09:15:00Z"; NULL when none.
+ * g_free() it.
+ */
+char *sigdb_containers_describe(const struct sigdb *db);
+/* "none", "sign", "legacy", "info", "cud", "unsigned". */
+const char *sigdb_verify_name(enum sigdb_verify verify);
 
 /* The format a file name's extension announces (SIGDB_FORMAT_UNKNOWN when none). */
 enum sigdb_format sigdb_format_from_name(const char *name);

@@ -46,10 +46,36 @@ void sigdb_loader_end(struct sigdb_loader *ld);
 void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsigned char *hash,
                       uint32_t size, const char *name, size_t name_len);
 
+/* ---- ClamAV containers (sigdb_container.c) ---- */
+
 /*
- * Read a container (.cvd / .cld / .cud) into the loader: its hash members become sources.
- * Returns 0, or -1 with error set for a container that cannot be used at all.
+ * Read a container (.cvd / .cld / .cud) into the loader, in one go: a source for the container,
+ * then one for each hash member (its ignore lists first). Returns 0 — also for a container
+ * that is rejected (recorded and warned about, nothing loaded) — or -1 with error set when the
+ * file cannot be read at all. sigdb_load() uses the two steps below instead.
  */
 int sigdb_load_container(struct sigdb_loader *ld, const char *path, GError **error);
+
+/* A container read, checked, and its used members held in memory until they are parsed. */
+struct sigdb_cvd;
+
+/*
+ * Step 1: map the file, check its header and signatures, copy its used members out. Returns 0
+ * with *cvd_r set — rejected or not — or -1 when the file cannot be opened or mapped.
+ * Thread safe for distinct containers; opts must outlive the container.
+ */
+int sigdb_cvd_read(const char *path, const struct sigdb_options *opts, struct sigdb_cvd **cvd_r,
+                   GError **error);
+void sigdb_cvd_free(struct sigdb_cvd **cvd);
+/* Of containers of the same database, mark all but the newest loadable one superseded. */
+void sigdb_cvd_precedence(struct sigdb_cvd *const *cvds, size_t n);
+/* Step 2: the container's own source (status, version, warnings). */
+void sigdb_cvd_add_source(struct sigdb_loader *ld, const struct sigdb_cvd *cvd);
+/* Members to parse (0 for a rejected or superseded container). */
+size_t sigdb_cvd_member_count(const struct sigdb_cvd *cvd);
+/* true for an ignore list (.ign2 / .ign): parsed before every signature file. */
+bool sigdb_cvd_member_is_ignore(const struct sigdb_cvd *cvd, size_t i);
+/* Parse member i as a source of its own, then free its text. One loader per member. */
+void sigdb_cvd_load_member(struct sigdb_loader *ld, struct sigdb_cvd *cvd, size_t i);
 
 #endif

@@ -2,10 +2,12 @@
  * sigdb_paths: sigdb_load() — which files of the given paths are read, in which order.
  *
  * A directory contributes its regular files with a known extension (not recursively, dotfiles
- * skipped), sorted by name, as ClamAV reads its database directory. Ignore lists (.ign2, .ign)
- * are read first so that they apply to every file. An explicitly named file with an unknown
- * extension is sniffed: ':'-separated lines are ClamAV hash lines, anything else a plain list.
- * A single path holding a compiled snapshot is opened by mmap instead.
+ * skipped), sorted by name, as ClamAV reads its database directory. Ignore lists (.ign2, .ign,
+ * and those inside ClamAV containers) are read first so that they apply to every file. An
+ * explicitly named file with an unknown extension is sniffed: ':'-separated lines are ClamAV
+ * hash lines, anything else a plain list. ClamAV containers are read and verified first, in
+ * parallel (sigdb_container.c); of several of the same database, the newest verified one
+ * loads. A single path holding a compiled snapshot is opened by mmap instead.
  */
 
 #include "engine/sigdb_load.h"
@@ -202,31 +204,39 @@ static void sigdb_note_unused(struct sigdb_loader *ld, const struct sigdb_file *
  * concatenated (offsets rebased), each table grows from its largest part (realloc, no copy)
  * and the rest are appended. Ignore lists are read first, on this thread, and are read-only
  * while the workers run. Warnings of workers are kept and reported in file order.
+ * A container is read and checked beforehand (in parallel with other containers); it then
+ * gives a part for its own source and one per used member, and its ignore-list members are
+ * read with the ignore files, so that they too apply to every signature.
  */
 struct sigdb_part {
 	const struct sigdb_file *file;
+	struct sigdb_cvd *cvd; /* a container's part: its own source (member < 0) or a member */
+	long member;
 	struct sigdb_loader ld;
 	GError *error;
 	int ret;
-};
-
-struct sigdb_work {
-	struct sigdb_part *parts;
-	gint n;
-	gint next;
 };
 
 static void sigdb_part_run(struct sigdb_part *part)
 {
 	const struct sigdb_file *f = part->file;
 
-	if (f->format == SIGDB_FORMAT_OTHER)
+	if (part->cvd != NULL && part->member < 0)
+		sigdb_cvd_add_source(&part->ld, part->cvd);
+	else if (part->cvd != NULL)
+		sigdb_cvd_load_member(&part->ld, part->cvd, (size_t)part->member);
+	else if (f->format == SIGDB_FORMAT_OTHER)
 		sigdb_note_unused(&part->ld, f);
-	else if (f->format == SIGDB_FORMAT_CONTAINER)
-		part->ret = sigdb_load_container(&part->ld, f->path, &part->error);
 	else
 		part->ret = sigdb_read_file(&part->ld, f, &part->error);
 }
+
+struct sigdb_work {
+	void (*fn)(void *ctx, size_t i);
+	void *ctx;
+	gint n;
+	gint next;
+};
 
 static gpointer sigdb_worker(gpointer data)
 {
@@ -237,14 +247,15 @@ static gpointer sigdb_worker(gpointer data)
 
 		if (i >= w->n)
 			break;
-		sigdb_part_run(&w->parts[i]);
+		w->fn(w->ctx, (size_t)i);
 	}
 	return NULL;
 }
 
-static void sigdb_run_parts(struct sigdb_part *parts, size_t n)
+/* fn(ctx, 0 .. n-1), by as many threads as there are cores. */
+static void sigdb_parallel(size_t n, void (*fn)(void *ctx, size_t i), void *ctx)
 {
-	struct sigdb_work work = {parts, (gint)n, 0};
+	struct sigdb_work work = {fn, ctx, (gint)n, 0};
 	size_t nthreads = MIN((size_t)g_get_num_processors(), n);
 	GThread **threads;
 
@@ -258,6 +269,18 @@ static void sigdb_run_parts(struct sigdb_part *parts, size_t n)
 	for (size_t i = 0; i < nthreads; i++)
 		g_thread_join(threads[i]);
 	g_free(threads);
+}
+
+struct sigdb_run {
+	struct sigdb_part *parts;
+	const size_t *order;
+};
+
+static void sigdb_run_one(void *ctx, size_t i)
+{
+	struct sigdb_run *run = ctx;
+
+	sigdb_part_run(&run->parts[run->order[i]]);
 }
 
 /* Shift the stem offsets of the stemmed entries of a pool segment moved to base. */
@@ -386,9 +409,11 @@ static void sigdb_sort_tables(struct sigdb *db)
 }
 
 static void sigdb_part_init(struct sigdb_part *part, const struct sigdb_file *f,
-                            const struct sigdb_loader *proto)
+                            struct sigdb_cvd *cvd, long member, const struct sigdb_loader *proto)
 {
 	part->file = f;
+	part->cvd = cvd;
+	part->member = member;
 	part->ld = *proto;
 	part->ld.db = sigdb_new_empty();
 	part->ld.sources = g_array_new(FALSE, TRUE, sizeof(struct sigdb_source));
@@ -409,30 +434,125 @@ static void sigdb_part_clear(struct sigdb_part *part)
 		g_error_free(part->error);
 }
 
+static bool sigdb_is_ign(const struct sigdb_file *f)
+{
+	return f->format == SIGDB_FORMAT_IGN2 || f->format == SIGDB_FORMAT_IGN;
+}
+
+/* Ignore lists (files, and containers' members) fill the shared table: run first, alone. */
+static bool sigdb_part_is_ign(const struct sigdb_part *p)
+{
+	if (p->cvd != NULL)
+		return p->member >= 0 && sigdb_cvd_member_is_ignore(p->cvd, (size_t)p->member);
+	return sigdb_is_ign(p->file);
+}
+
+struct sigdb_cvd_job {
+	GArray *files;
+	struct sigdb_cvd **cvds; /* one per file, NULL for other files */
+	GError **errors;
+	const struct sigdb_options *opts;
+};
+
+static void sigdb_cvd_job_run(void *ctx, size_t i)
+{
+	struct sigdb_cvd_job *job = ctx;
+	const struct sigdb_file *f = &g_array_index(job->files, struct sigdb_file, i);
+
+	if (f->format == SIGDB_FORMAT_CONTAINER)
+		(void)sigdb_cvd_read(f->path, job->opts, &job->cvds[i], &job->errors[i]);
+}
+
+/* Read and check every container, in parallel; -1 when one cannot be read at all. */
+static int sigdb_read_containers(const struct sigdb_options *opts, GArray *files,
+                                 struct sigdb_cvd **cvds, GError **error)
+{
+	struct sigdb_cvd_job job = {files, cvds, g_new0(GError *, files->len), opts};
+	struct sigdb_cvd **found = g_new(struct sigdb_cvd *, files->len + 1);
+	size_t n = 0;
+	int ret = 0;
+
+	sigdb_parallel(files->len, sigdb_cvd_job_run, &job);
+	for (guint i = 0; i < files->len; i++) {
+		if (job.errors[i] != NULL && ret == 0) {
+			g_propagate_error(error, job.errors[i]);
+			ret = -1;
+		} else if (job.errors[i] != NULL) {
+			g_error_free(job.errors[i]);
+		}
+		if (cvds[i] != NULL)
+			found[n++] = cvds[i];
+	}
+	sigdb_cvd_precedence(found, n);
+	g_free(found);
+	g_free(job.errors);
+	return ret;
+}
+
+/*
+ * The parts, in the order of their sources: ignore files, then every other file in order (a
+ * container: its own part, then its members'). *order_r lists the parts to run: the first
+ * *n_serial one by one (ignore files, then containers' ignore lists), the rest in parallel.
+ */
+static struct sigdb_part *sigdb_make_parts(struct sigdb_loader *proto, GArray *files,
+                                           struct sigdb_cvd **cvds, size_t *n_r, size_t **order_r,
+                                           size_t *n_serial)
+{
+	size_t n = 0, cap = files->len, np = 0;
+	struct sigdb_part *parts;
+	size_t *order;
+
+	for (guint i = 0; i < files->len; i++)
+		cap += cvds[i] != NULL ? sigdb_cvd_member_count(cvds[i]) : 0;
+	parts = g_new0(struct sigdb_part, cap);
+	for (guint i = 0; i < files->len; i++) {
+		const struct sigdb_file *f = &g_array_index(files, struct sigdb_file, i);
+		if (sigdb_is_ign(f))
+			sigdb_part_init(&parts[n++], f, NULL, -1, proto);
+	}
+	for (guint i = 0; i < files->len; i++) {
+		const struct sigdb_file *f = &g_array_index(files, struct sigdb_file, i);
+
+		if (sigdb_is_ign(f))
+			continue;
+		sigdb_part_init(&parts[n++], f, cvds[i], -1, proto);
+		for (size_t m = 0; cvds[i] != NULL && m < sigdb_cvd_member_count(cvds[i]); m++)
+			sigdb_part_init(&parts[n++], f, cvds[i], (long)m, proto);
+	}
+	order = g_new(size_t, n);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			if (sigdb_part_is_ign(&parts[i]) == (pass == 0))
+				order[np++] = i;
+		}
+		if (pass == 0)
+			*n_serial = np;
+	}
+	*n_r = n;
+	*order_r = order;
+	return parts;
+}
+
 /* Read every file (ignore lists first), merge in order; -1 on the first failed file. */
 static int sigdb_load_files(struct sigdb_loader *proto, struct sigdb *db, GArray *files,
                             GError **error)
 {
-	struct sigdb_part *parts = g_new0(struct sigdb_part, files->len);
-	size_t n = 0, nign;
-	int ret = 0;
+	struct sigdb_cvd **cvds = g_new0(struct sigdb_cvd *, files->len);
+	struct sigdb_part *parts = NULL;
+	struct sigdb_run run;
+	size_t n = 0, n_serial = 0, *order = NULL;
+	int ret = sigdb_read_containers(proto->opts, files, cvds, error);
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (guint i = 0; i < files->len; i++) {
-			const struct sigdb_file *f = &g_array_index(files, struct sigdb_file, i);
-			bool ign = f->format == SIGDB_FORMAT_IGN2 || f->format == SIGDB_FORMAT_IGN;
-
-			if (ign == (pass == 0))
-				sigdb_part_init(&parts[n++], f, proto);
-		}
-		if (pass == 0) {
-			/* ignore lists fill the shared table: one at a time, before the rest */
-			nign = n;
-			for (size_t i = 0; i < nign; i++)
-				sigdb_part_run(&parts[i]);
-		}
+	if (ret == 0) {
+		parts = sigdb_make_parts(proto, files, cvds, &n, &order, &n_serial);
+		run.parts = parts;
+		run.order = order;
+		/* ignore lists fill the shared table: one at a time, before the rest */
+		for (size_t i = 0; i < n_serial; i++)
+			sigdb_run_one(&run, i);
+		run.order = order + n_serial;
+		sigdb_parallel(n - n_serial, sigdb_run_one, &run);
 	}
-	sigdb_run_parts(parts + nign, n - nign);
 	for (size_t i = 0; i < n; i++) {
 		GPtrArray *w = parts[i].ld.warnings;
 
@@ -448,7 +568,11 @@ static int sigdb_load_files(struct sigdb_loader *proto, struct sigdb *db, GArray
 		sigdb_merge(db, parts, n);
 	for (size_t i = 0; i < n; i++)
 		sigdb_part_clear(&parts[i]);
+	for (guint i = 0; i < files->len; i++)
+		sigdb_cvd_free(&cvds[i]);
+	g_free(cvds);
 	g_free(parts);
+	g_free(order);
 	return ret;
 }
 

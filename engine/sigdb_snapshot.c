@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC   "PSCANSDB"
-#define SNAP_VERSION 1
+#define SNAP_VERSION 2 /* 2: container fields in the sources */
 #define SNAP_BOM     0x01020304u
 #define SNAP_NONE    UINT32_MAX
 
@@ -60,7 +60,16 @@ struct snap_source {
 	uint32_t star[DIGEST__COUNT];
 	uint32_t lines, bad_lines, skipped_flevel, skipped_pua, ignored, ign_entries, unused;
 	uint32_t pool_begin, pool_end, reserved;
+	/* containers (version 2) */
+	uint32_t container, cvd_name, verify_detail, reject_reason, unused_detail;
+	uint32_t cvd_version, cvd_sigs, cvd_flevel, verify, flags; /* SNAP_REJECTED ... */
+	int64_t built;
 };
+
+#define SNAP_REJECTED   1u
+#define SNAP_SUPERSEDED 2u
+
+G_STATIC_ASSERT(sizeof(struct snap_source) == 176);
 
 /* ---- checksum ---- */
 
@@ -156,6 +165,17 @@ static void snap_put_source(GByteArray *out, GString *strings, const struct sigd
 	r.unused = s->unused;
 	r.pool_begin = s->pool_begin;
 	r.pool_end = s->pool_end;
+	r.container = snap_string(strings, s->container);
+	r.cvd_name = snap_string(strings, s->cvd_name);
+	r.verify_detail = snap_string(strings, s->verify_detail);
+	r.reject_reason = snap_string(strings, s->reject_reason);
+	r.unused_detail = snap_string(strings, s->unused_detail);
+	r.cvd_version = s->cvd_version;
+	r.cvd_sigs = s->cvd_sigs;
+	r.cvd_flevel = s->cvd_flevel;
+	r.verify = (uint32_t)s->verify;
+	r.flags = (s->rejected ? SNAP_REJECTED : 0) | (s->superseded ? SNAP_SUPERSEDED : 0);
+	r.built = s->built;
 	g_byte_array_append(out, (const guint8 *)&r, sizeof(r));
 }
 
@@ -265,6 +285,27 @@ static char *snap_str(const char *strings, size_t len, uint32_t off, bool *bad)
 	return g_strdup(strings + off);
 }
 
+static void snap_read_container(struct sigdb_source *s, const struct snap_source *r,
+                                const char *strings, size_t len, bool *bad)
+{
+	s->container = snap_str(strings, len, r->container, bad);
+	s->cvd_name = snap_str(strings, len, r->cvd_name, bad);
+	s->verify_detail = snap_str(strings, len, r->verify_detail, bad);
+	s->reject_reason = snap_str(strings, len, r->reject_reason, bad);
+	s->unused_detail = snap_str(strings, len, r->unused_detail, bad);
+	s->cvd_version = r->cvd_version;
+	s->cvd_sigs = r->cvd_sigs;
+	s->cvd_flevel = r->cvd_flevel;
+	s->verify =
+	        r->verify < SIGDB_VERIFY__COUNT ? (enum sigdb_verify)r->verify : SIGDB_VERIFY_NONE;
+	s->rejected = (r->flags & SNAP_REJECTED) != 0;
+	s->superseded = (r->flags & SNAP_SUPERSEDED) != 0;
+	s->built = r->built;
+	if (r->verify >= SIGDB_VERIFY__COUNT ||
+	    (r->flags & ~(SNAP_REJECTED | SNAP_SUPERSEDED)) != 0)
+		*bad = true;
+}
+
 static int snap_read_sources(struct sigdb *db, const unsigned char *file,
                              const struct snap_header *hdr)
 {
@@ -304,6 +345,7 @@ static int snap_read_sources(struct sigdb *db, const unsigned char *file,
 		s->unused = r.unused;
 		s->pool_begin = r.pool_begin;
 		s->pool_end = r.pool_end;
+		snap_read_container(s, &r, strings, st->len, &bad);
 		if (s->path == NULL || s->name == NULL || r.pool_begin > r.pool_end ||
 		    (i > 0 && r.pool_begin < db->sources[i - 1].pool_end))
 			bad = true;
