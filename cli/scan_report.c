@@ -1,12 +1,20 @@
 /*
  * scan_report: one scanned target -> output lines or one JSON object, and the counters of the
  * summary.
+ *
+ * Files are typed by their bytes first: messages and mailboxes go through msg_scan() (every
+ * part decoded and scanned), TNEF files through msg_scan_attachment(), everything else is one
+ * buffer for the engine, as before. Message lines name the part: "NAME[PATH PARTNAME]: ...".
+ * An unscannable part (encrypted, partial, cut by a limit) is printed as UNSCANNABLE and
+ * counted; it is not a finding unless --alert-unscannable (as clamscan's --alert-encrypted).
  */
 
 #include "cli/scan_report.h"
 #include "engine/json.h"
+#include "mime/msgscan.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void report_finding_json(struct json *j, const char *key, const struct scan_finding *f)
 {
@@ -76,7 +84,7 @@ static void report_json(const char *name, const struct scan_result *r)
 	g_free(base);
 }
 
-void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fmap *map)
+static void report_file(struct scan_ctx *ctx, const char *name, const struct fmap *map)
 {
 	struct scan_result r;
 	GError *error = NULL;
@@ -101,4 +109,131 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 	} else if (!ctx->infected_only) {
 		printf("%s: OK\n", name);
 	}
+}
+
+/* "NAME[PATH PARTNAME]" */
+static char *part_label(const char *name, const struct msg_part *p)
+{
+	return g_strdup_printf("%s[%s%s%s]", name, p->path, p->name != NULL ? " " : "",
+	                       p->name != NULL ? p->name : "");
+}
+
+static void message_json(const char *name, const struct msg_report *r, const char *result)
+{
+	GString *out = g_string_new(NULL);
+	struct json j;
+
+	json_init(&j, out);
+	json_begin_object(&j, NULL);
+	json_string(&j, "path", name);
+	json_string(&j, "result", result);
+	msg_report_json(r, &j);
+	json_end_object(&j);
+	puts(out->str);
+	g_string_free(out, TRUE);
+}
+
+static void message_part_lines(struct scan_ctx *ctx, const char *name, const struct msg_part *p)
+{
+	char *label = part_label(name, p);
+	const char *reason;
+
+	if (p->scanned && scan_result_infected(&p->scan)) {
+		for (unsigned int i = 0; i < p->scan.n_findings; i++)
+			printf("%s: %s FOUND\n", label, p->scan.findings[i].name);
+	} else if (msg_part_unscannable(p, &reason)) {
+		if (!ctx->infected_only || ctx->alert_unscannable)
+			printf("%s: UNSCANNABLE %s%s%s%s\n", label, reason, p->note ? " (" : "",
+			       p->note ? p->note : "", p->note ? ")" : "");
+	}
+	if ((p->flags & MSG_PART_EXT_MISMATCH) && !ctx->infected_only)
+		printf("%s: WARNING extension mismatch (real type %s)\n", label,
+		       ftype_name(p->scan.type.type));
+	g_free(label);
+}
+
+/* Print and count one message's report; true when it counts as found. */
+static bool message_report(struct scan_ctx *ctx, const char *name, const struct msg_report *r)
+{
+	unsigned int infected = msg_report_infected(r), unscannable = 0;
+	const char *result;
+
+	for (guint i = 0; i < r->parts->len; i++)
+		unscannable += msg_part_unscannable(g_ptr_array_index(r->parts, i), NULL);
+	if (r->flags != 0)
+		unscannable++;
+	result = infected > 0 ? "infected" : unscannable > 0 ? "unscannable" : "clean";
+	ctx->messages++;
+	ctx->parts += r->parts->len;
+	ctx->infected_parts += infected;
+	ctx->unscannable += unscannable;
+	if (ctx->json) {
+		message_json(name, r, result);
+	} else {
+		for (guint i = 0; i < r->parts->len; i++)
+			message_part_lines(ctx, name, g_ptr_array_index(r->parts, i));
+		for (unsigned int bit = 1; bit != 0 && bit <= r->flags; bit <<= 1) {
+			if ((r->flags & bit) && (!ctx->infected_only || ctx->alert_unscannable))
+				printf("%s: UNSCANNABLE %s\n", name, msg_flag_name(bit));
+		}
+		if (infected == 0 && unscannable == 0 && !ctx->infected_only)
+			printf("%s: OK\n", name);
+	}
+	return infected > 0 || (unscannable > 0 && ctx->alert_unscannable);
+}
+
+/* One message (or TNEF file when tnef): scan, print, count. true when found. */
+static bool message_target(struct scan_ctx *ctx, const char *name, const unsigned char *data,
+                           size_t len, bool tnef)
+{
+	struct msg_scan_options o = {.scan = ctx->opts};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+	char *base = g_path_get_basename(name);
+	int ret = tnef ? msg_scan_attachment(ctx->db, base, data, len, &o, &r, &error)
+	               : msg_scan(ctx->db, data, len, &o, &r, &error);
+	bool found;
+
+	g_free(base);
+	if (ret < 0) {
+		ctx->errors++;
+		printf("%s: ERROR %s\n", name, error->message);
+		g_error_free(error);
+		return false;
+	}
+	found = message_report(ctx, name, r);
+	msg_report_free(&r);
+	return found;
+}
+
+void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fmap *map)
+{
+	struct ftype_info t;
+	bool found = false;
+
+	ftype_detect(map->data, map->size, &t);
+	if (t.type != FTYPE_EML && t.type != FTYPE_MBOX && t.type != FTYPE_TNEF &&
+	    !ctx->force_mbox) {
+		report_file(ctx, name, map);
+		return;
+	}
+	ctx->files++;
+	ctx->bytes += map->size;
+	if (t.type == FTYPE_MBOX || ctx->force_mbox) {
+		struct msg_mbox_iter it;
+		const unsigned char *msg;
+		size_t len;
+
+		msg_mbox_init(&it, map->data, map->size);
+		while (msg_mbox_next(&it, &msg, &len) == 1) {
+			char *label = g_strdup_printf("%s#%u", name, it.index);
+
+			found |= message_target(ctx, label, msg, len, false);
+			g_free(label);
+		}
+	} else {
+		found = message_target(ctx, name, map->data, map->size, t.type == FTYPE_TNEF);
+	}
+	if (found)
+		ctx->infected++;
 }

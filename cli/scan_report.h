@@ -14,10 +14,18 @@ struct scan_ctx {
 	struct scan_options opts;
 	bool json;
 	bool infected_only;
+	bool force_mbox;        /* --mbox: every target is an mbox */
+	bool alert_unscannable; /* --alert-unscannable: an unscannable message counts as found */
 	uint64_t files, infected, errors, bytes;
+	uint64_t messages, parts, infected_parts, unscannable; /* mail only */
 };
 
-/* Scan one target's bytes (name is what the output calls it) and print the result. */
+/*
+ * Scan one target's bytes (name is what the output calls it) and print the result. The bytes
+ * decide how: a message (RFC 5322 headers) or an mbox ("From " line, or --mbox) goes through
+ * the message pipeline, part by part; a TNEF file has its attachments scanned too; anything
+ * else is scanned as one file.
+ */
 void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fmap *map);
 
 #endif

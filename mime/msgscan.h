@@ -27,7 +27,7 @@
 
 /* Every limit on untrusted input, in one place. 0 means the default given. */
 struct msg_limits {
-	uint64_t max_message_bytes; /* 0: 100 MiB; beyond, the rest is not parsed (MSG_LIMIT_MESSAGE) */
+	uint64_t max_message_bytes; /* 0: 100 MiB; the rest is not parsed (MSG_LIMIT_MESSAGE) */
 	uint64_t max_header_bytes;  /* 0: 1 MiB of any one header block (MSG_LIMIT_HEADER) */
 	unsigned int max_depth;     /* 0: 16 levels of multipart / message nesting */
 	unsigned int max_parts;     /* 0: 1000 parts per message, all kinds counted */
@@ -44,61 +44,79 @@ struct msg_limits {
 void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r);
 
 /* Part flags (struct msg_part.flags). */
-#define MSG_PART_BODY (1u << 0)         /* a text/html body rather than an attachment */
-#define MSG_PART_ENCRYPTED (1u << 1)    /* encrypted content: cannot be scanned */
-#define MSG_PART_TRUNCATED (1u << 2)    /* decoded only up to a byte limit: scanned partly */
-#define MSG_PART_BAD_ENCODING (1u << 3) /* invalid base64 / quoted-printable / uuencode */
-#define MSG_PART_PARTIAL (1u << 4)      /* a message/partial fragment */
-#define MSG_PART_SWEEP (1u << 5)        /* found by the raw sweep, not in the parsed tree */
-#define MSG_PART_UUENCODED (1u << 6)    /* decoded from a "begin NNN name" block in text */
-#define MSG_PART_TNEF (1u << 7)         /* an attachment extracted from a TNEF container */
-#define MSG_PART_ARCHIVE_MEMBER (1u << 8) /* a member of an archive */
-#define MSG_PART_CONTAINER (1u << 9)    /* its contents follow as parts of their own */
-#define MSG_PART_EXT_MISMATCH (1u << 10) /* the name's extension is not what the bytes are */
-#define MSG_PART_SCAN_ERROR (1u << 11)  /* the engine failed on it: not scanned */
-#define MSG_PART_LIMIT (1u << 12)       /* a limit stopped it or its contents (see note) */
+#define MSG_PART_BODY           (1u << 0)  /* a text/html body rather than an attachment */
+#define MSG_PART_ENCRYPTED      (1u << 1)  /* encrypted content: cannot be scanned */
+#define MSG_PART_TRUNCATED      (1u << 2)  /* decoded only up to a byte limit: scanned partly */
+#define MSG_PART_BAD_ENCODING   (1u << 3)  /* invalid base64 / quoted-printable / uuencode */
+#define MSG_PART_PARTIAL        (1u << 4)  /* a message/partial fragment */
+#define MSG_PART_SWEEP          (1u << 5)  /* found by the raw sweep, not in the parsed tree */
+#define MSG_PART_UUENCODED      (1u << 6)  /* decoded from a "begin NNN name" block in text */
+#define MSG_PART_TNEF           (1u << 7)  /* an attachment extracted from a TNEF container */
+#define MSG_PART_ARCHIVE_MEMBER (1u << 8)  /* a member of an archive */
+#define MSG_PART_CONTAINER      (1u << 9)  /* its contents follow as parts of their own */
+#define MSG_PART_EXT_MISMATCH   (1u << 10) /* the name's extension is not what the bytes are */
+#define MSG_PART_SCAN_ERROR     (1u << 11) /* the engine failed on it: not scanned */
+#define MSG_PART_LIMIT          (1u << 12) /* a limit stopped it or its contents (see note) */
+#define MSG_PART_OPAQUE         (1u << 13) /* a container whose contents could not be read */
 
 /* Message flags (struct msg_report.flags): limits hit, and what they cost. */
 #define MSG_LIMIT_MESSAGE (1u << 0) /* message larger than max_message_bytes */
-#define MSG_LIMIT_HEADER (1u << 1)  /* a header block larger than max_header_bytes */
-#define MSG_LIMIT_DEPTH (1u << 2)   /* nesting deeper than max_depth: deeper parts unscanned */
-#define MSG_LIMIT_PARTS (1u << 3)   /* more parts than max_parts: the rest unscanned */
-#define MSG_LIMIT_TOTAL (1u << 4)   /* max_total_bytes reached: later parts unscanned */
+#define MSG_LIMIT_HEADER  (1u << 1) /* a header block larger than max_header_bytes */
+#define MSG_LIMIT_DEPTH   (1u << 2) /* nesting deeper than max_depth: deeper parts unscanned */
+#define MSG_LIMIT_PARTS   (1u << 3) /* more parts than max_parts: the rest unscanned */
+#define MSG_LIMIT_TOTAL   (1u << 4) /* max_total_bytes reached: later parts unscanned */
 #define MSG_LIMIT_ARCHIVE (1u << 5) /* an archive limit (depth, members, bytes, ratio) */
 
 /* Anomalies (struct msg_report.anomalies): the message is odd, what was parsed was scanned. */
-#define MSG_ANOM_MISSING_BOUNDARY (1u << 0)   /* a multipart without its closing boundary */
-#define MSG_ANOM_DUPLICATE_CTYPE (1u << 1)    /* two Content-Type headers in one entity */
-#define MSG_ANOM_BAD_BOUNDARY (1u << 2)       /* missing, over-long or odd boundary parameter */
-#define MSG_ANOM_BAD_ENCODING (1u << 3)       /* some part had an invalid transfer encoding */
-#define MSG_ANOM_NO_HEADER_END (1u << 4)      /* headers not ended by an empty line */
-#define MSG_ANOM_BAD_HEADER (1u << 5)         /* malformed header lines */
-#define MSG_ANOM_EMPTY_MULTIPART (1u << 6)    /* a multipart with no parts */
-#define MSG_ANOM_BARE_LF (1u << 7)            /* LF-only line ends (mixed with CRLF) */
-#define MSG_ANOM_SWEEP_EXTRA (1u << 8)        /* the raw sweep found content the tree missed */
-#define MSG_ANOM_DUPLICATE_BOUNDARY (1u << 9) /* nested multiparts share a boundary */
-#define MSG_ANOM_GARBAGE (1u << 10)           /* text after the closing boundary, NUL bytes */
-#define MSG_ANOM_NOT_MIME (1u << 11)          /* no header block at all: not a message */
+#define MSG_ANOM_MISSING_BOUNDARY   (1u << 0)  /* a multipart without its closing boundary */
+#define MSG_ANOM_DUPLICATE_CTYPE    (1u << 1)  /* two Content-Type headers in one entity */
+#define MSG_ANOM_BAD_BOUNDARY       (1u << 2)  /* missing, over-long or odd boundary parameter */
+#define MSG_ANOM_BAD_ENCODING       (1u << 3)  /* some part had an invalid transfer encoding */
+#define MSG_ANOM_NO_HEADER_END      (1u << 4)  /* headers not ended by an empty line */
+#define MSG_ANOM_BAD_HEADER         (1u << 5)  /* malformed header lines */
+#define MSG_ANOM_EMPTY_MULTIPART    (1u << 6)  /* a multipart with no parts */
+#define MSG_ANOM_BARE_LF            (1u << 7)  /* LF-only line ends (mixed with CRLF) */
+#define MSG_ANOM_SWEEP_EXTRA        (1u << 8)  /* the raw sweep found content the tree missed */
+#define MSG_ANOM_DUPLICATE_BOUNDARY (1u << 9)  /* nested multiparts share a boundary */
+#define MSG_ANOM_GARBAGE            (1u << 10) /* text after the closing boundary, NUL bytes */
+#define MSG_ANOM_NOT_MIME           (1u << 11) /* no header block at all: not a message */
 
+/*
+ * PATHS. Parts are numbered as IMAP numbers body parts: the children of the top multipart are
+ * "1", "2", ...; those of a multipart at "2" are "2.1", "2.2"; a message that is not multipart
+ * has the single part "1". Inside a nested message (message/rfc822 or message/global at "3",
+ * or a message found inside a decoded part "3": base64 message/rfc822, an attached .eml,
+ * S/MIME signed data) numbering starts again after a slash: "3/1", "3/2.1". Parts extracted
+ * from a part P: "P/uuN" (N-th uuencoded block of a text), "P/tnefN" (N-th TNEF attachment);
+ * later archive members "P/N". Finds of the raw sweep: "sweepN" ("3/sweepN" inside a nested
+ * message found in a decoded part).
+ */
 struct msg_part {
-	char *path;         /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu:a.exe" */
-	char *name;         /* file name, decoded to UTF-8 (RFC 2231, RFC 2047), or NULL */
-	char *content_type; /* declared, lower-case "type/subtype" ("text/plain" if none) */
-	char *disposition;  /* "attachment", "inline" or NULL */
-	char *encoding;     /* declared transfer encoding, or "uuencode", "tnef", ... */
+	char *path;            /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu1", "2/tnef1",
+	                       "sweep1" (see PATHS above) */
+	char *name;            /* file name, decoded to UTF-8 (RFC 2231, RFC 2047), or NULL */
+	char *alt_name;        /* Content-Type name when it differs from the Content-Disposition
+	                       filename (a mail client may show either), or NULL */
+	char *content_type;    /* declared, lower-case "type/subtype" ("text/plain" if none) */
+	char *disposition;     /* "attachment", "inline" or NULL */
+	char *encoding;        /* declared transfer encoding, or "uuencode", "tnef", ... */
 	uint64_t encoded_size; /* bytes of the part's body as it is in the message */
 	uint64_t decoded_size; /* bytes decoded and scanned */
 	unsigned int depth;    /* nesting level (0: the top-level entity) */
 	unsigned int flags;    /* MSG_PART_* */
-	int parent;            /* index of the part it was extracted from, or -1 */
+	int parent;            /* index of the part it was extracted from (a sweep find: the leaf
+	                          whose body holds it), or -1 */
 	char *note;            /* why it is flagged (limit, encoding error), or NULL */
 	bool scanned;          /* scan holds a result; false: not scanned (see flags) */
 	struct scan_result scan;
 	/*
 	 * Where the part lies in the raw message, for the strip action: [raw_begin, raw_end)
-	 * covers its header block and its body, [body_begin, raw_end) the body alone. Parts that
-	 * are not MIME entities of the message (uuencoded, TNEF, sweep, archive members) have
-	 * raw_begin == raw_end == 0; strip removes the entity that holds them.
+	 * covers its header block and its body, [body_begin, raw_end) the body alone (without the
+	 * line end before the next boundary, which belongs to the boundary). For the single part
+	 * of a message that is not multipart (path "1", depth 0) the header block is the
+	 * message's. Parts that are not MIME entities of the message (uuencoded, TNEF, sweep,
+	 * archive members, and parts of a message found inside a decoded part) have
+	 * raw_begin == raw_end == 0; strip removes the entity that holds them (see parent).
 	 */
 	uint64_t raw_begin, body_begin, raw_end;
 };
@@ -109,11 +127,11 @@ struct msg_report {
 	GPtrArray *parts;   /* struct msg_part *, in walk order */
 	unsigned int flags; /* MSG_LIMIT_* */
 	unsigned int anomalies; /* MSG_ANOM_* */
-	GPtrArray *notes;   /* char *: each anomaly or limit hit, with where ("part 2: ...") */
-	char *message_id;   /* header values (decoded), or NULL */
+	GPtrArray *notes;       /* char *: each anomaly or limit hit, with where ("part 2: ...") */
+	char *message_id;       /* header values (decoded), or NULL */
 	char *subject;
 	char *from;
-	double scan_ms;     /* wall time of msg_scan() */
+	double scan_ms; /* wall time of msg_scan() */
 };
 
 struct msg_scan_options {
@@ -127,14 +145,33 @@ struct msg_scan_options {
  * hash), in which case nothing may be concluded about the message.
  */
 int msg_scan(struct sigdb *db, const unsigned char *raw, size_t len,
-	     const struct msg_scan_options *opts, struct msg_report **report_r, GError **error);
+             const struct msg_scan_options *opts, struct msg_report **report_r, GError **error);
 
 void msg_report_free(struct msg_report **report);
+
+/*
+ * Scan one file that is not a message (an attachment saved to disk, a winmail.dat) the way a
+ * part of a message is scanned: a report with the file as part "1" (named name, may be NULL)
+ * and, after it, what the container hook extracts from it (TNEF attachments, a message inside
+ * it; later archive members). No raw offsets, no sweep. Returns as msg_scan().
+ */
+int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char *data, size_t len,
+                        const struct msg_scan_options *opts, struct msg_report **report_r,
+                        GError **error);
 
 /* Parts infected (a finding not cleared by the allow list). */
 unsigned int msg_report_infected(const struct msg_report *report);
 /* true when something could not be scanned: a limit hit, an encrypted or truncated part. */
 bool msg_report_unscannable(const struct msg_report *report, const char **reason_r);
+
+/*
+ * true when the part was not (entirely) scanned: encrypted, partial, stopped or truncated by a
+ * limit, an unreadable container, an engine failure. *reason_r (may be NULL) gets the flag's
+ * name ("encrypted", "limit", ...).
+ */
+bool msg_part_unscannable(const struct msg_part *part, const char **reason_r);
+/* "infected", "unscannable" or "clean" (in that order of precedence). */
+const char *msg_part_result(const struct msg_part *part);
 
 /* Names of part flags, message flags and anomalies ("encrypted", "limit-depth", ...). */
 const char *msg_part_flag_name(unsigned int bit);

@@ -1,0 +1,354 @@
+/*
+ * decode: base64, quoted-printable and uuencode into pre-sized buffers.
+ *
+ * Base64 is the bulk of mail: the decoder takes four characters at a time through one table
+ * while they are all in the alphabet, and falls back to one character at a time around line
+ * ends, padding and junk, so a 76-column body costs one slow step per line. Output never
+ * exceeds cap; input is never read past len. No allocation, no state: thread safe.
+ */
+
+#include "mime/decode.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define B64V(c)                                                                                    \
+	((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                                    \
+	 : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                                               \
+	 : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                                               \
+	 : (c) == '+'               ? 62                                                           \
+	 : (c) == '/'               ? 63                                                           \
+	                            : 0xff)
+#define B4(n)  B64V(n), B64V(n + 1), B64V(n + 2), B64V(n + 3)
+#define B16(n) B4(n), B4(n + 4), B4(n + 8), B4(n + 12)
+#define B64(n) B16(n), B16(n + 16), B16(n + 32), B16(n + 48)
+
+/* 0..63 for the alphabet, 0xff for everything else */
+static const uint8_t b64_rank[256] = {B64(0), B64(64), B64(128), B64(192)};
+
+/*
+ * The same, pre-shifted into the little-endian word of the three output bytes (plus a fourth
+ * byte that the next group overwrites): a group is four loads, three ORs and one store.
+ * Characters outside the alphabet set bit 24.
+ */
+#define BAD       0x01000000u
+#define D0V(v)    ((v) == 0xff ? BAD : (uint32_t)(v) << 2)
+#define D1V(v)    ((v) == 0xff ? BAD : (uint32_t)(v) >> 4 | ((uint32_t)(v)&15) << 12)
+#define D2V(v)    ((v) == 0xff ? BAD : ((uint32_t)(v) >> 2) << 8 | ((uint32_t)(v)&3) << 22)
+#define D3V(v)    ((v) == 0xff ? BAD : (uint32_t)(v) << 16)
+#define T4(M, n)  M(B64V(n)), M(B64V(n + 1)), M(B64V(n + 2)), M(B64V(n + 3))
+#define T16(M, n) T4(M, n), T4(M, n + 4), T4(M, n + 8), T4(M, n + 12)
+#define T64(M, n) T16(M, n), T16(M, n + 16), T16(M, n + 32), T16(M, n + 48)
+#define TABLE(M)                                                                                   \
+	{                                                                                          \
+		T64(M, 0), T64(M, 64), T64(M, 128), T64(M, 192)                                    \
+	}
+static const uint32_t b64_d0[256] = TABLE(D0V);
+static const uint32_t b64_d1[256] = TABLE(D1V);
+static const uint32_t b64_d2[256] = TABLE(D2V);
+static const uint32_t b64_d3[256] = TABLE(D3V);
+
+/* Whole groups of four alphabet characters, and the CRLF / LF line ends between them. */
+static void b64_fast(const unsigned char **pp, const unsigned char *end, unsigned char *out,
+                     size_t *op, size_t cap)
+{
+	const unsigned char *p = *pp;
+	size_t o = *op;
+
+	for (;;) {
+		while (end - p >= 4 && o + 3 <= cap) {
+			uint32_t w = b64_d0[p[0]] | b64_d1[p[1]] | b64_d2[p[2]] | b64_d3[p[3]];
+
+			if (w & BAD)
+				break;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			memcpy(out + o, &w, 4); /* the slack takes the fourth byte */
+#else
+			out[o] = (unsigned char)w;
+			out[o + 1] = (unsigned char)(w >> 8);
+			out[o + 2] = (unsigned char)(w >> 16);
+#endif
+			p += 4;
+			o += 3;
+		}
+		if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+			p += 2;
+		else if (p < end && p[0] == '\n')
+			p++;
+		else
+			break;
+	}
+	*pp = p;
+	*op = o;
+}
+
+bool mime_decode_is_base64(unsigned char c)
+{
+	return b64_rank[c] < 64;
+}
+
+size_t mime_decode_bound(enum mime_enc enc, size_t len)
+{
+	switch (enc) {
+	case MIME_ENC_BASE64:
+	case MIME_ENC_UU:
+		return len / 4 * 3 + 3;
+	case MIME_ENC_QP:
+	case MIME_ENC_RAW:
+	default:
+		return len;
+	}
+}
+
+/* Flush a partial group of n (2 or 3) characters at '=' or at the end. */
+static size_t b64_flush(uint32_t acc, int n, unsigned char *out, size_t o, size_t cap,
+                        unsigned int *flags)
+{
+	if (n == 1) {
+		*flags |= MIME_DECODE_BAD;
+		return o;
+	}
+	if (n < 2)
+		return o;
+	if (o + (size_t)(n - 1) > cap) {
+		*flags |= MIME_DECODE_FULL;
+		return o;
+	}
+	if (n == 2) {
+		out[o++] = (unsigned char)(acc >> 4);
+	} else {
+		out[o++] = (unsigned char)(acc >> 10);
+		out[o++] = (unsigned char)(acc >> 2);
+	}
+	return o;
+}
+
+size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                          unsigned int *flags_r)
+{
+	const unsigned char *p = in, *end = in + len;
+	unsigned int flags = 0;
+	uint32_t acc = 0;
+	bool padded = false;
+	size_t o = 0;
+	int n = 0;
+
+	while (p < end) {
+		unsigned char c;
+		uint32_t r;
+
+		if (n == 0) {
+			size_t before = o;
+
+			b64_fast(&p, end, out, &o, cap);
+			if (o != before && padded) {
+				flags |= MIME_DECODE_BAD; /* data after '=' */
+				padded = false;
+			}
+			if (p >= end)
+				break;
+		}
+		c = *p++;
+		r = b64_rank[c];
+		if (r < 64) {
+			if (padded) {
+				/* data after '=': decoded as a new run, as most clients do */
+				flags |= MIME_DECODE_BAD;
+				padded = false;
+			}
+			acc = acc << 6 | r;
+			if (++n == 4) {
+				if (o + 3 > cap) {
+					flags |= MIME_DECODE_FULL;
+					n = 0;
+					break;
+				}
+				out[o++] = (unsigned char)(acc >> 16);
+				out[o++] = (unsigned char)(acc >> 8);
+				out[o++] = (unsigned char)acc;
+				n = 0;
+				acc = 0;
+			}
+		} else if (c == '=') {
+			o = b64_flush(acc, n, out, o, cap, &flags);
+			n = 0;
+			acc = 0;
+			padded = true;
+		} else if (c != '\n' && c != '\r' && c != ' ' && c != '\t') {
+			flags |= MIME_DECODE_BAD;
+		}
+		if (flags & MIME_DECODE_FULL)
+			break;
+	}
+	if (n > 0)
+		o = b64_flush(acc, n, out, o, cap, &flags);
+	*flags_r = flags;
+	return o;
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                      unsigned int *flags_r)
+{
+	const unsigned char *p = in, *end = in + len;
+	unsigned int flags = 0;
+	size_t o = 0;
+
+	while (p < end) {
+		const unsigned char *eq = memchr(p, '=', (size_t)(end - p));
+		size_t run = (size_t)((eq != NULL ? eq : end) - p);
+		const unsigned char *q;
+		int hi, lo;
+
+		if (run > cap - o) {
+			memcpy(out + o, p, cap - o);
+			o = cap;
+			flags |= MIME_DECODE_FULL;
+			break;
+		}
+		memcpy(out + o, p, run);
+		o += run;
+		if (eq == NULL)
+			break;
+		p = eq + 1;
+		hi = p < end ? hexval(p[0]) : -1;
+		lo = p + 1 < end ? hexval(p[1]) : -1;
+		if (hi >= 0 && lo >= 0) {
+			if (o >= cap) {
+				flags |= MIME_DECODE_FULL;
+				break;
+			}
+			out[o++] = (unsigned char)(hi << 4 | lo);
+			p += 2;
+			continue;
+		}
+		/* a soft line break: '=', optional blanks, a line end (or the end of the part) */
+		q = p;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q == end || *q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n')) {
+			p = q == end ? end : q + (*q == '\r' ? 2 : 1);
+			continue;
+		}
+		flags |= MIME_DECODE_BAD;
+		if (o >= cap) {
+			flags |= MIME_DECODE_FULL;
+			break;
+		}
+		out[o++] = '=';
+	}
+	*flags_r = flags;
+	return o;
+}
+
+/* One uuencoded line (without its line end) into out; returns the bytes written. */
+static size_t uu_line(const unsigned char *line, size_t n, unsigned char *out, size_t room,
+                      unsigned int *flags)
+{
+	size_t want = (size_t)((line[0] - 32) & 63), o = 0, i = 1;
+
+	if (want > room) {
+		*flags |= MIME_DECODE_FULL;
+		want = room;
+	}
+	while (o < want) {
+		uint32_t v = 0;
+
+		for (int k = 0; k < 4; k++, i++) {
+			unsigned char c = i < n ? line[i] : ' ';
+
+			if (i >= n || c < 32 || c > 96)
+				*flags |= MIME_DECODE_BAD;
+			v = v << 6 | (uint32_t)((c - 32) & 63);
+		}
+		for (int k = 2; k >= 0 && o < want; k--)
+			out[o++] = (unsigned char)(v >> (8 * k));
+	}
+	return o;
+}
+
+size_t mime_decode_uu(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                      unsigned int *flags_r)
+{
+	const unsigned char *p = in, *end = in + len;
+	unsigned int flags = 0;
+	bool ended = false;
+	size_t o = 0;
+
+	while (p < end && !(flags & MIME_DECODE_FULL)) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *eol = nl != NULL ? nl : end;
+		size_t n = (size_t)(eol - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n >= 3 && memcmp(p, "end", 3) == 0 && (n == 3 || p[3] == ' ' || p[3] == '\t')) {
+			ended = true;
+			break;
+		}
+		if (n > 0 && (p[0] == '`' || p[0] == ' ')) {
+			/* a zero-length line ends the data ("end" is a formality after it) */
+			ended = true;
+			break;
+		}
+		if (n > 0 && p[0] > 32 && p[0] <= 96)
+			o += uu_line(p, n, out + o, cap - o, &flags);
+		else if (n > 0)
+			flags |= MIME_DECODE_BAD;
+		p = nl != NULL ? nl + 1 : end;
+	}
+	if (!ended)
+		flags |= MIME_DECODE_BAD;
+	*flags_r = flags;
+	return o;
+}
+
+/* Skip to the line after a "begin" line, if the body has one before any uu data. */
+static const unsigned char *uu_skip_begin(const unsigned char *in, size_t len)
+{
+	const unsigned char *p = in, *end = in + len;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl != NULL ? nl : end) - p);
+
+		if (n >= 6 && memcmp(p, "begin ", 6) == 0)
+			return nl != NULL ? nl + 1 : end;
+		if (n > 0 && !(n == 1 && p[0] == '\r'))
+			return in; /* data first: no begin line */
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return in;
+}
+
+size_t mime_decode(enum mime_enc enc, const unsigned char *in, size_t len, unsigned char *out,
+                   size_t cap, unsigned int *flags_r)
+{
+	const unsigned char *p;
+
+	switch (enc) {
+	case MIME_ENC_BASE64:
+		return mime_decode_base64(in, len, out, cap, flags_r);
+	case MIME_ENC_QP:
+		return mime_decode_qp(in, len, out, cap, flags_r);
+	case MIME_ENC_UU:
+		p = uu_skip_begin(in, len);
+		return mime_decode_uu(p, len - (size_t)(p - in), out, cap, flags_r);
+	case MIME_ENC_RAW:
+	default:
+		*flags_r = len > cap ? MIME_DECODE_FULL : 0;
+		len = len > cap ? cap : len;
+		memcpy(out, in, len);
+		return len;
+	}
+}

@@ -1,0 +1,309 @@
+/*
+ * part: the per-part pipeline of msg_scan() — budget, decode, scan, record, expand — and the
+ * bookkeeping every module shares (notes, flags, limits, part creation).
+ *
+ * Limits: a part's buffer holds at most max_part_bytes and never more than what is left of
+ * max_total_bytes; one buffer is alive per nesting level (a part, and a part inside it while
+ * its container is scanned), so peak memory is bounded by the limits. Notes are bounded
+ * (MIME_MAX_NOTES per report, MIME_MAX_NOTE_LEN per part). Thread safety: one context per call.
+ */
+
+#include "mime/ctx.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void mime_note(struct mime_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->report->notes->len >= MIME_MAX_NOTES) {
+		ctx->dropped_notes++;
+		return;
+	}
+	va_start(ap, fmt);
+	g_ptr_array_add(ctx->report->notes, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+void mime_anomaly(struct mime_ctx *ctx, unsigned int bit, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	ctx->report->anomalies |= bit;
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	mime_note(ctx, "%s", text);
+	g_free(text);
+}
+
+void mime_limit(struct mime_ctx *ctx, unsigned int flag, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	if (ctx->report->flags & flag)
+		return;
+	ctx->report->flags |= flag;
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	mime_note(ctx, "%s", text);
+	g_free(text);
+}
+
+void mime_part_flag(struct msg_part *part, unsigned int flag, const char *fmt, ...)
+{
+	va_list ap;
+	char *text, *joined;
+
+	part->flags |= flag;
+	if (fmt == NULL)
+		return;
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (part->note == NULL) {
+		part->note = text;
+		return;
+	}
+	if (strlen(part->note) + strlen(text) + 2 > MIME_MAX_NOTE_LEN) {
+		g_free(text);
+		return;
+	}
+	joined = g_strconcat(part->note, "; ", text, NULL);
+	g_free(part->note);
+	g_free(text);
+	part->note = joined;
+}
+
+static bool count_one(struct mime_ctx *ctx)
+{
+	if (ctx->count >= ctx->lim.max_parts) {
+		mime_limit(ctx, MSG_LIMIT_PARTS, "more than %u parts: the rest is not scanned",
+		           ctx->lim.max_parts);
+		return false;
+	}
+	ctx->count++;
+	return true;
+}
+
+bool mime_count_entity(struct mime_ctx *ctx)
+{
+	return count_one(ctx);
+}
+
+int mime_part_new(struct mime_ctx *ctx, const char *path, int parent, unsigned int depth)
+{
+	struct msg_part *p;
+
+	if (!count_one(ctx))
+		return -1;
+	p = g_new0(struct msg_part, 1);
+	p->path = g_strdup(path);
+	p->parent = parent;
+	p->depth = depth;
+	g_ptr_array_add(ctx->report->parts, p);
+	return (int)ctx->report->parts->len - 1;
+}
+
+size_t mime_budget(struct mime_ctx *ctx, struct msg_part *part)
+{
+	uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
+	                        ? ctx->lim.max_total_bytes - ctx->decoded
+	                        : 0;
+
+	if (left == 0) {
+		mime_part_flag(part, MSG_PART_LIMIT,
+		               "not scanned: max_total_bytes (%" G_GUINT64_FORMAT
+		               ") decoded in this message",
+		               ctx->lim.max_total_bytes);
+		mime_limit(ctx, MSG_LIMIT_TOTAL,
+		           "max_total_bytes (%" G_GUINT64_FORMAT
+		           ") reached at part %s: later parts "
+		           "are not scanned",
+		           ctx->lim.max_total_bytes, part->path);
+		return 0;
+	}
+	if (left > ctx->lim.max_part_bytes)
+		left = ctx->lim.max_part_bytes;
+	return left > SIZE_MAX - MIME_DECODE_SLACK ? SIZE_MAX - MIME_DECODE_SLACK : (size_t)left;
+}
+
+static void job_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got)
+{
+	bool by_total = ctx->lim.max_total_bytes - ctx->decoded < ctx->lim.max_part_bytes;
+
+	mime_part_flag(part, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)",
+	               got, by_total ? "max_total_bytes" : "max_part_bytes");
+	if (by_total)
+		mime_limit(ctx, MSG_LIMIT_TOTAL,
+		           "max_total_bytes (%" G_GUINT64_FORMAT
+		           ") reached at part %s: later parts "
+		           "are not scanned",
+		           ctx->lim.max_total_bytes, part->path);
+}
+
+static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
+{
+	static const char *const names[] = {"data", "base64", "quoted-printable", "uuencode"};
+
+	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", names[enc]);
+	if (!(ctx->report->anomalies & MSG_ANOM_BAD_ENCODING))
+		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: invalid %s", part->path,
+		             names[enc]);
+}
+
+void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
+{
+	struct msg_part *part = mime_part_at(ctx, (int)job->part);
+	const unsigned char *src = job->in_raw ? job->body : NULL;
+	unsigned int flags = 0;
+	unsigned char *buf;
+	size_t cap, n;
+
+	if (ctx->error != NULL)
+		return;
+	if (job->body_len == 0) {
+		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0);
+		return;
+	}
+	cap = mime_budget(ctx, part);
+	if (cap == 0)
+		return;
+	if (job->enc == MIME_ENC_RAW) {
+		/* a view of the message: no copy */
+		n = job->body_len < cap ? job->body_len : cap;
+		if (n < job->body_len)
+			job_truncated(ctx, part, n);
+		ctx->decoded += n;
+		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len);
+		return;
+	}
+	if (mime_decode_bound(job->enc, job->body_len) < cap)
+		cap = mime_decode_bound(job->enc, job->body_len);
+	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
+	if (buf == NULL) {
+		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
+		if (ctx->error == NULL)
+			g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+			            "out of memory decoding part %s", part->path);
+		return;
+	}
+	n = mime_decode(job->enc, job->body, job->body_len, buf, cap, &flags);
+	if (flags & MIME_DECODE_FULL)
+		job_truncated(ctx, part, n);
+	if (flags & MIME_DECODE_BAD)
+		job_bad_encoding(ctx, part, job->enc);
+	ctx->decoded += n;
+	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len);
+	g_free(buf);
+}
+
+static void part_names_mismatch(struct msg_part *p)
+{
+	if (p->name != NULL && ftype_ext_mismatch(p->name, &p->scan.type))
+		p->flags |= MSG_PART_EXT_MISMATCH;
+	if (p->alt_name != NULL && ftype_ext_mismatch(p->alt_name, &p->scan.type))
+		p->flags |= MSG_PART_EXT_MISMATCH;
+}
+
+void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                    enum mime_enc enc, const unsigned char *src, size_t src_len)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	GError *error = NULL;
+
+	if (ctx->error != NULL)
+		return;
+	if (scan_bytes(ctx->db, data, len, ctx->scan, &p->scan, &error) < 0) {
+		mime_part_flag(p, MSG_PART_SCAN_ERROR, "not scanned: %s", error->message);
+		g_propagate_error(&ctx->error, error);
+		return;
+	}
+	p->scanned = true;
+	p->decoded_size = len;
+	part_names_mismatch(p);
+	if (p->scan.type.flags & FTYPE_FLAG_ENCRYPTED)
+		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
+		               ftype_name(p->scan.type.type));
+	if (ctx->dedupe) {
+		struct mime_seen s = {len, mime_hash64(data, len), enc, src, src_len};
+
+		g_array_append_val(ctx->seen, s);
+	}
+	mime_expand(ctx, idx, data, len);
+}
+
+static inline uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t mime_hash64(const unsigned char *data, size_t len)
+{
+	static const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull,
+	                      k2 = 0x8ebc6af09c88c6e3ull, k3 = 0x589965cc75374cc3ull;
+	uint64_t s0 = k0 ^ len, s1 = k1, s2 = k2, s3 = k3;
+	const unsigned char *p = data;
+	size_t n = len;
+	unsigned char tail[32] = {0};
+
+	while (n >= 32) {
+		s0 = mum(rd64(p) ^ k1, rd64(p + 8) ^ s0);
+		s1 = mum(rd64(p + 16) ^ k2, rd64(p + 24) ^ s1);
+		s2 += s0;
+		s3 ^= s1;
+		p += 32;
+		n -= 32;
+	}
+	if (n > 0)
+		memcpy(tail, p, n);
+	s0 = mum(rd64(tail) ^ k1 ^ n, rd64(tail + 8) ^ s0);
+	s1 = mum(rd64(tail + 16) ^ k2, rd64(tail + 24) ^ s1);
+	return mum(s0 ^ s2 ^ k3, s1 ^ s3 ^ len);
+}
+
+/* Decode a seen part again and compare (a hash match is not proof: the hash is not secret). */
+static bool seen_confirm(const struct mime_seen *s, const unsigned char *data, size_t len)
+{
+	unsigned int flags;
+	unsigned char *buf;
+	bool eq;
+
+	if (s->enc == MIME_ENC_RAW)
+		return s->src_len >= len && memcmp(s->src, data, len) == 0;
+	buf = g_try_malloc(len + MIME_DECODE_SLACK);
+	if (buf == NULL)
+		return false;
+	eq = mime_decode(s->enc, s->src, s->src_len, buf, len, &flags) == len &&
+	     memcmp(buf, data, len) == 0;
+	g_free(buf);
+	return eq;
+}
+
+bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len)
+{
+	uint64_t h = mime_hash64(data, len);
+
+	for (guint i = 0; i < ctx->seen->len; i++) {
+		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i);
+
+		/* without a source to decode again, it cannot be confirmed: not a duplicate */
+		if (s->size == len && s->hash == h && s->src != NULL && seen_confirm(s, data, len))
+			return true;
+	}
+	return false;
+}

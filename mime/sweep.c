@@ -1,0 +1,400 @@
+/*
+ * sweep: every base64 run and uuencoded block of a message buffer, whatever the tree says.
+ *
+ * One pass over the lines of the buffer. Bodies the parsed tree decodes itself (base64,
+ * quoted-printable, uuencode) are jumped over by byte range; a run that only partly lies in
+ * one is decoded (the parsers disagree there). A base64 run is a sequence of lines made only
+ * of the base64 alphabet (from column 0, trailing blanks allowed, '=' padding ending it) of at
+ * least SWEEP_MIN_CHARS characters; lines starting with "--" (boundary-like), headers, blank
+ * lines and text end it. "-----BEGIN ...-----" armour (PGP, PEM) is not decoded: clients do
+ * not show it as attachments. A "begin NNN name" block is taken unless it lies in a text body
+ * the tree searches for uuencode itself. The name of a find comes from the nearest
+ * Content-Type / Content-Disposition header before it in the same boundary segment.
+ *
+ * The same pass notes LF-only lines mixed with CRLF lines, and boundary lines with trailing
+ * text (a delimiter to some parsers, content to others).
+ *
+ * Limits: candidates are decoded one at a time within max_part_bytes and max_total_bytes and
+ * counted against max_parts; what the tree already scanned is dropped by size, hash and bytes.
+ * Thread safety: per call.
+ */
+
+#include "mime/sweep.h"
+#include "mime/uuencode.h"
+
+#include <string.h>
+
+/* 33 decoded bytes: below this a run of "words" from prose is more likely than a file */
+#define SWEEP_MIN_CHARS    44
+#define SWEEP_MAX_HEADER   2048 /* bytes of a Content-* header read for a name */
+#define SWEEP_MAX_BOUNDARY 64   /* boundaries compared with "--" lines */
+
+struct mime_sweep_cand {
+	size_t begin, end; /* the encoded lines in the walk's buffer */
+	enum mime_enc enc;
+	char *name;
+};
+
+struct sweep {
+	struct mime_walk *w;
+	GArray *cands;
+	GArray *skip, *uu; /* sorted copies of the walk's ranges */
+	guint si;
+	size_t run_begin, run_end, run_chars;
+	bool in_run;
+	char *name; /* from the last Content-* header of the segment */
+	unsigned int crlf, lf;
+	bool bad_boundary;
+};
+
+static gint range_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct mime_range *x = a, *y = b;
+
+	return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : 0;
+}
+
+static GArray *sorted_copy(GArray *ranges)
+{
+	GArray *c = g_array_sized_new(FALSE, FALSE, sizeof(struct mime_range), ranges->len);
+
+	g_array_append_vals(c, ranges->data, ranges->len);
+	g_array_sort(c, range_cmp);
+	return c;
+}
+
+static bool inside(GArray *ranges, size_t begin, size_t end)
+{
+	for (guint i = 0; i < ranges->len; i++) {
+		const struct mime_range *r = &g_array_index(ranges, struct mime_range, i);
+
+		if (r->begin <= begin && end <= r->end)
+			return true;
+	}
+	return false;
+}
+
+static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc enc,
+                      const char *name)
+{
+	struct mime_sweep_cand c = {begin, end, enc, g_strdup(name)};
+
+	g_array_append_val(s->cands, c);
+}
+
+static void run_flush(struct sweep *s)
+{
+	if (s->in_run && s->run_chars >= SWEEP_MIN_CHARS &&
+	    !inside(s->skip, s->run_begin, s->run_end))
+		sweep_add(s, s->run_begin, s->run_end, MIME_ENC_BASE64, s->name);
+	s->in_run = false;
+}
+
+/* A base64 line: alphabet from column 0, then '=' padding, then blanks. Returns its chars. */
+static size_t b64_line(const unsigned char *p, size_t n, bool *padded)
+{
+	size_t i = 0, core;
+
+	while (i < n && mime_decode_is_base64(p[i]))
+		i++;
+	core = i;
+	while (i < n && p[i] == '=' && i - core < 2)
+		i++;
+	*padded = i > core;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i == n ? core + (*padded ? 1 : 0) : 0;
+}
+
+/* A file name from a Content-Type / Content-Disposition header (folded lines included). */
+static void header_name(struct sweep *s, const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *q = p, *nl;
+	GString *v = g_string_new(NULL);
+	bool disp = g_ascii_strncasecmp((const char *)p, "content-disposition:", 20) == 0;
+	const char *name = NULL;
+
+	q = (const unsigned char *)memchr(p, ':', (size_t)(end - p)) + 1;
+	while (q < end && v->len < SWEEP_MAX_HEADER) {
+		nl = memchr(q, '\n', (size_t)(end - q));
+		g_string_append_len(v, (const char *)q, (nl != NULL ? nl : end) - q);
+		if (nl == NULL || nl + 1 >= end || (nl[1] != ' ' && nl[1] != '\t'))
+			break;
+		q = nl + 1;
+	}
+	g_strdelimit(v->str, "\r\n", ' ');
+	if (disp) {
+		GMimeContentDisposition *d = g_mime_content_disposition_parse(NULL, v->str);
+
+		name = d != NULL ? g_mime_content_disposition_get_parameter(d, "filename") : NULL;
+		if (name != NULL && *name != '\0') {
+			g_free(s->name);
+			s->name = g_utf8_make_valid(name, -1);
+		}
+		if (d != NULL)
+			g_object_unref(d);
+	} else {
+		GMimeContentType *t = g_mime_content_type_parse(NULL, v->str);
+
+		name = t != NULL ? g_mime_content_type_get_parameter(t, "name") : NULL;
+		if (name != NULL && *name != '\0' && s->name == NULL)
+			s->name = g_utf8_make_valid(name, -1);
+		if (t != NULL)
+			g_object_unref(t);
+	}
+	g_string_free(v, TRUE);
+}
+
+/* "--" + a boundary of the message + trailing text that is not "--" or blanks. */
+static void boundary_line(struct sweep *s, const unsigned char *p, size_t n)
+{
+	GPtrArray *bs = s->w->boundaries;
+	bool prefix = false;
+
+	for (guint i = 0; i < bs->len && i < SWEEP_MAX_BOUNDARY; i++) {
+		const char *b = bs->pdata[i];
+		size_t bl = strlen(b), k;
+
+		if (n < bl + 2 || memcmp(p + 2, b, bl) != 0)
+			continue;
+		k = bl + 2;
+		if (n - k >= 2 && p[k] == '-' && p[k + 1] == '-')
+			k += 2;
+		while (k < n && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		if (k == n)
+			return; /* a delimiter of some multipart */
+		prefix = true;
+	}
+	if (prefix && !s->bad_boundary) {
+		s->bad_boundary = true;
+		mime_anomaly(s->w->ctx, MSG_ANOM_BAD_BOUNDARY,
+		             "%sboundary line with trailing text at offset %zu",
+		             s->w->parent >= 0 ? "in a nested message: " : "",
+		             (size_t)(p - s->w->data));
+	}
+}
+
+/*
+ * Past an armoured block ("-----BEGIN ...": PGP, PEM) starting at p: its armour headers,
+ * base64 lines, blank lines and checksum, up to its "-----END" line. Any other line ends it,
+ * so a stray BEGIN line cannot hide what follows.
+ */
+static const unsigned char *armour_end(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	p = nl != NULL ? nl + 1 : end;
+	while (p < end) {
+		const unsigned char *next;
+		size_t n;
+		bool padded;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		next = nl != NULL ? nl + 1 : end;
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n >= 9 && memcmp(p, "-----END ", 9) == 0)
+			return next;
+		if (n > 0 && b64_line(p, n, &padded) == 0 && p[0] != '=' &&
+		    (memchr(p, ':', n) == NULL || p[0] == ' ' || p[0] == '\t'))
+			return p;
+		p = next;
+	}
+	return end;
+}
+
+/*
+ * A "begin" line: the block is a candidate unless the tree searches this text body for
+ * uuencode itself; either way the sweep continues after it. NULL when it is no block.
+ */
+static const unsigned char *uu_block(struct sweep *s, const unsigned char *p)
+{
+	struct mime_walk *w = s->w;
+	size_t pos = (size_t)(p - w->data);
+	struct mime_uu_block b;
+
+	if (!mime_uu_next(w->data, w->len, &pos, &b) || b.begin != (size_t)(p - w->data))
+		return NULL;
+	if (!inside(s->uu, b.begin, b.begin + 1) && !inside(s->skip, b.begin, b.end)) {
+		if (b.base64)
+			sweep_add(s, b.data, b.end, MIME_ENC_BASE64, b.name);
+		else
+			sweep_add(s, b.begin, b.end, MIME_ENC_UU, b.name);
+	}
+	return w->data + (b.end > b.begin ? b.end : b.begin + 1);
+}
+
+/* Jump over a body the tree decodes, when not inside a run. */
+static const unsigned char *skip_decoded(struct sweep *s, const unsigned char *p)
+{
+	size_t pos = (size_t)(p - s->w->data);
+
+	while (s->si < s->skip->len && g_array_index(s->skip, struct mime_range, s->si).end <= pos)
+		s->si++;
+	if (s->si < s->skip->len) {
+		const struct mime_range *r = &g_array_index(s->skip, struct mime_range, s->si);
+
+		if (r->begin <= pos && r->end > pos)
+			return s->w->data + r->end;
+	}
+	return p;
+}
+
+/* One line [p, p + n) (without its line end): returns where the next line starts. */
+static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, size_t n,
+                                       const unsigned char *next)
+{
+	const unsigned char *end = s->w->data + s->w->len, *q;
+	bool padded;
+	size_t chars;
+
+	if (n >= 2 && p[0] == '-' && p[1] == '-') {
+		run_flush(s);
+		g_free(s->name);
+		s->name = NULL;
+		if (n >= 11 && memcmp(p, "-----BEGIN ", 11) == 0)
+			return armour_end(p, end);
+		boundary_line(s, p, n);
+		return next;
+	}
+	chars = b64_line(p, n, &padded);
+	if (chars > 0) {
+		if (!s->in_run) {
+			s->in_run = true;
+			s->run_begin = (size_t)(p - s->w->data);
+			s->run_chars = 0;
+		}
+		s->run_chars += chars;
+		s->run_end = (size_t)(next - s->w->data);
+		if (padded)
+			run_flush(s);
+		return next;
+	}
+	run_flush(s);
+	if (n >= 5 && p[0] == 'b' && (q = uu_block(s, p)) != NULL)
+		return q;
+	if (n > 13 && g_ascii_strncasecmp((const char *)p, "content-", 8) == 0 &&
+	    (g_ascii_strncasecmp((const char *)p, "content-type:", 13) == 0 ||
+	     (n > 20 && g_ascii_strncasecmp((const char *)p, "content-disposition:", 20) == 0)))
+		header_name(s, p, end);
+	return next;
+}
+
+GArray *mime_sweep_find(struct mime_walk *w)
+{
+	struct sweep s = {.w = w};
+	const unsigned char *p = w->data, *end = w->data + w->len;
+
+	s.cands = g_array_new(FALSE, FALSE, sizeof(struct mime_sweep_cand));
+	s.skip = sorted_copy(w->skip);
+	s.uu = sorted_copy(w->uu_raw);
+	while (p < end) {
+		const unsigned char *nl, *next;
+		size_t n;
+
+		if (!s.in_run) {
+			p = skip_decoded(&s, p);
+			if (p >= end)
+				break;
+		}
+		nl = memchr(p, '\n', (size_t)(end - p));
+		next = nl != NULL ? nl + 1 : end;
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r') {
+			n--;
+			s.crlf += nl != NULL;
+		} else {
+			s.lf += nl != NULL;
+		}
+		p = sweep_line(&s, p, n, next);
+	}
+	run_flush(&s);
+	if (s.crlf > 0 && s.lf > 0)
+		mime_anomaly(w->ctx, MSG_ANOM_BARE_LF, "%s%u LF-only line ends among %u CRLF ones",
+		             w->parent >= 0 ? "in a nested message: " : "", s.lf, s.crlf);
+	g_free(s.name);
+	g_array_free(s.skip, TRUE);
+	g_array_free(s.uu, TRUE);
+	return s.cands;
+}
+
+/* The leaf whose body holds offset pos, or the walk's parent. */
+static int cand_parent(struct mime_walk *w, size_t pos)
+{
+	for (guint i = 0; i < w->leaves->len; i++) {
+		const struct mime_range *r = &g_array_index(w->leaves, struct mime_range, i);
+
+		if (r->begin <= pos && pos < r->end)
+			return r->part;
+	}
+	return w->parent;
+}
+
+static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsigned char *buf,
+                      size_t n, unsigned int dflags)
+{
+	struct mime_ctx *ctx = w->ctx;
+	int parent = cand_parent(w, c->begin);
+	unsigned int depth = parent >= 0 ? mime_part_at(ctx, parent)->depth + 1 : w->depth;
+	char *path = g_strdup_printf("%ssweep%u", w->prefix, ++w->sweeps);
+	size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
+	int idx = mime_part_new(ctx, path, parent, depth);
+	struct msg_part *p;
+
+	g_free(path);
+	if (idx < 0)
+		return;
+	p = mime_part_at(ctx, idx);
+	p->name = c->name != NULL ? g_utf8_make_valid(c->name, -1) : NULL;
+	p->content_type = g_strdup("application/octet-stream");
+	p->encoding = g_strdup(c->enc == MIME_ENC_UU ? "uuencode" : "base64");
+	p->encoded_size = c->end - c->begin;
+	mime_part_flag(p, MSG_PART_SWEEP | (c->enc == MIME_ENC_UU ? MSG_PART_UUENCODED : 0),
+	               "found by the raw sweep at %s offset %zu-%zu",
+	               w->in_raw ? "message" : "nested message", base + c->begin, base + c->end);
+	if (dflags & MIME_DECODE_FULL)
+		mime_part_flag(p, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned",
+		               n);
+	mime_anomaly(ctx, MSG_ANOM_SWEEP_EXTRA,
+	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
+	             n);
+	ctx->decoded += n;
+	mime_part_scan(ctx, idx, buf, n, c->enc, w->in_raw ? w->data + c->begin : NULL,
+	               c->end - c->begin);
+}
+
+void mime_sweep_scan(struct mime_walk *w, GArray *cands)
+{
+	struct mime_ctx *ctx = w->ctx;
+
+	for (guint i = 0; i < cands->len; i++) {
+		struct mime_sweep_cand *c = &g_array_index(cands, struct mime_sweep_cand, i);
+		size_t len = c->end - c->begin, cap = mime_decode_bound(c->enc, len), n;
+		uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
+		                        ? ctx->lim.max_total_bytes - ctx->decoded
+		                        : 0;
+		unsigned int flags = 0;
+		unsigned char *buf;
+
+		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
+			if (left == 0) {
+				mime_limit(ctx, MSG_LIMIT_TOTAL,
+				           "max_total_bytes (%" G_GUINT64_FORMAT
+				           ") reached: the raw sweep stopped",
+				           ctx->lim.max_total_bytes);
+			} else {
+				cap = MIN((uint64_t)cap, MIN(left, ctx->lim.max_part_bytes));
+				buf = g_try_malloc(cap + MIME_DECODE_SLACK);
+				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
+				                              cap, &flags)
+				                : 0;
+				if (n > 0 && !mime_seen_has(ctx, buf, n))
+					cand_part(w, c, buf, n, flags);
+				g_free(buf);
+			}
+		}
+		g_free(c->name);
+	}
+}

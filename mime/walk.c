@@ -1,0 +1,760 @@
+/*
+ * walk: a message in memory -> GMime tree -> parts, decode jobs and byte ranges.
+ *
+ * GMime parses from a memory stream over the caller's buffer without copying it: a GByteArray
+ * wraps the borrowed bytes (GMime only reads them) and is taken back before it is freed. In
+ * persist mode each leaf's content is a substream of that stream, whose bounds are the body's
+ * offsets in the buffer; header offsets come from GMime's headers. The walk descends into
+ * multiparts and message/rfc822 / message/global parts itself (g_mime_message_foreach does not
+ * enter nested messages), within max_depth (GMime's own limit is 1024 levels) and max_parts.
+ * GMime's parser warnings and the walk's own checks (closing boundaries, boundary syntax and
+ * reuse, header blocks) become anomalies.
+ *
+ * Thread safety: GMime is initialised once per process (g_once); each walk has its own parser
+ * and parser options (the warning callback writes into this walk's report only), so
+ * independent messages are parsed in parallel.
+ */
+
+#include "mime/walk.h"
+#include "mime/sweep.h"
+
+#include <string.h>
+
+/* RFC 2046: a boundary is 1 to 70 characters */
+#define WALK_MAX_BOUNDARY 70
+/* lines of inner closing delimiters and epilogues looked through for a closing delimiter */
+#define WALK_MAX_EPILOGUE 1000
+
+/* The multiparts above an entity, for boundary reuse checks. */
+struct frame {
+	const struct frame *up;
+	const char *boundary;
+};
+
+static gpointer walk_init_once(gpointer arg)
+{
+	g_mime_init();
+	return NULL;
+}
+
+void mime_walk_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, walk_init_once, NULL);
+}
+
+/* "in part 2 (offset 120): " for notes about a message found inside a part. */
+static char *walk_where(struct mime_walk *w, gint64 offset)
+{
+	if (w->parent >= 0)
+		return g_strdup_printf("in part %s, offset %" G_GINT64_FORMAT ": ",
+		                       mime_part_at(w->ctx, w->parent)->path, offset);
+	if (offset >= 0)
+		return g_strdup_printf("offset %" G_GINT64_FORMAT ": ", offset);
+	return g_strdup("");
+}
+
+static bool name_is(const char *item, const char *name)
+{
+	return item != NULL && g_ascii_strcasecmp(item, name) == 0;
+}
+
+static void walk_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	struct mime_walk *w = data;
+	struct mime_ctx *ctx = w->ctx;
+	char *where = walk_where(w, offset);
+	char *it = g_strndup(item != NULL ? item : "", 80);
+
+	switch (code) {
+	case GMIME_WARN_DUPLICATED_HEADER:
+	case GMIME_CRIT_CONFLICTING_HEADER:
+		if (name_is(item, "Content-Type"))
+			mime_anomaly(ctx, MSG_ANOM_DUPLICATE_CTYPE, "%stwo Content-Type headers",
+			             where);
+		else if (name_is(item, "Content-Transfer-Encoding") ||
+		         name_is(item, "Content-Disposition"))
+			mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%stwo %s headers", where, it);
+		break;
+	case GMIME_WARN_DUPLICATED_PARAMETER:
+	case GMIME_CRIT_CONFLICTING_PARAMETER:
+		if (name_is(item, "boundary"))
+			mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY, "%sboundary declared twice",
+			             where);
+		else if (name_is(item, "name") || name_is(item, "filename"))
+			mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%s%s declared twice", where, it);
+		break;
+	case GMIME_WARN_INVALID_CONTENT_TYPE:
+		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid Content-Type \"%s\"", where, it);
+		break;
+	case GMIME_WARN_MALFORMED_MESSAGE:
+		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%smalformed message", where);
+		break;
+	case GMIME_CRIT_INVALID_HEADER_NAME:
+		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid header line \"%s\"", where, it);
+		break;
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+		mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY, "%smultipart without a boundary", where);
+		break;
+	case GMIME_WARN_INVALID_PARAMETER:
+		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid header parameter \"%s\"", where,
+		             it);
+		break;
+	case GMIME_CRIT_NESTING_OVERFLOW:
+		mime_limit(ctx, MSG_LIMIT_DEPTH, "%sGMime's nesting limit reached", where);
+		break;
+	case GMIME_WARN_PART_WITHOUT_CONTENT:
+		mime_anomaly(ctx, MSG_ANOM_NO_HEADER_END, "%sheaders ended by a boundary", where);
+		break;
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%spart without headers or content", where);
+		break;
+	case GMIME_WARN_TRUNCATED_MESSAGE:
+		mime_note(ctx, "%sthe message ends early (truncated)", where);
+		break;
+	default:
+		/* 8-bit headers, RFC 2047 and address list glitches: common and harmless here */
+		break;
+	}
+	g_free(it);
+	g_free(where);
+}
+
+static void range_add(GArray *a, size_t begin, size_t end, int part)
+{
+	struct mime_range r = {begin, end, part};
+
+	g_array_append_val(a, r);
+}
+
+/* Offset of the first header of an entity, or -1. */
+static gint64 hdr_begin(GMimeObject *obj)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+	gint64 best = -1;
+
+	for (int i = 0; i < n; i++) {
+		gint64 off = g_mime_header_get_offset(g_mime_header_list_get_header_at(list, i));
+
+		if (off >= 0 && (best < 0 || off < best))
+			best = off;
+	}
+	return best;
+}
+
+/* End of an entity's header block when it has no content: after its last header line. */
+static gint64 hdr_end(GMimeObject *obj)
+{
+	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
+	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
+	gint64 end = -1;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
+		const char *name = g_mime_header_get_raw_name(h),
+		           *value = g_mime_header_get_raw_value(h);
+		gint64 off = g_mime_header_get_offset(h);
+
+		if (off >= 0 && name != NULL && value != NULL)
+			end = MAX(end, off + (gint64)strlen(name) + 1 + (gint64)strlen(value));
+	}
+	return end;
+}
+
+/*
+ * The body of a leaf: [*begin, *end) of the walk's buffer, or a copy when GMime did not keep
+ * it as a view of the buffer (*copy_r set, owned by the walk). false when it has no content.
+ */
+static bool body_range(struct mime_walk *w, GMimePart *part, size_t *begin, size_t *end,
+                       const unsigned char **copy_r, bool copy_ok)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *s = dw != NULL ? g_mime_data_wrapper_get_stream(dw) : NULL;
+	GByteArray *copy;
+
+	*copy_r = NULL;
+	if (s == NULL)
+		return false;
+	if (GMIME_IS_STREAM_MEM(s) &&
+	    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s)) == w->bytes) {
+		gint64 b = s->bound_start, e = s->bound_end < 0 ? (gint64)w->len : s->bound_end;
+
+		*begin = (size_t)CLAMP(b, 0, (gint64)w->len);
+		*end = (size_t)CLAMP(e, (gint64)*begin, (gint64)w->len);
+		return true;
+	}
+	if (!copy_ok)
+		return false;
+	/* not a view of our buffer: read it (bounded by the message) */
+	copy = g_byte_array_new();
+	g_mime_stream_reset(s);
+	for (;;) {
+		guint8 chunk[4096];
+		ssize_t n = g_mime_stream_read(s, (char *)chunk, sizeof(chunk));
+
+		if (n <= 0 || copy->len + (size_t)n > w->len)
+			break;
+		g_byte_array_append(copy, chunk, (guint)n);
+	}
+	g_ptr_array_add(w->copies, copy);
+	*copy_r = copy->data;
+	*begin = 0;
+	*end = copy->len;
+	return true;
+}
+
+/* End offset of an entity (its last body byte), or -1. */
+static gint64 entity_end(struct mime_walk *w, GMimeObject *obj)
+{
+	if (GMIME_IS_MULTIPART(obj)) {
+		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
+
+		return n > 0 ? entity_end(w, g_mime_multipart_get_part(GMIME_MULTIPART(obj), n - 1))
+		             : hdr_end(obj);
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		GMimeObject *top = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
+
+		return top != NULL ? entity_end(w, top) : hdr_end(obj);
+	}
+	if (GMIME_IS_PART(obj)) {
+		size_t b, e;
+		const unsigned char *copy;
+
+		if (body_range(w, GMIME_PART(obj), &b, &e, &copy, false))
+			return (gint64)e;
+	}
+	return hdr_end(obj);
+}
+
+/* A header line "Name:" (or a folded continuation). */
+static bool header_line(const unsigned char *p, size_t n)
+{
+	size_t j = 0;
+
+	if (p[0] == ' ' || p[0] == '\t')
+		return true;
+	while (j < n && p[j] > 32 && p[j] < 127 && p[j] != ':')
+		j++;
+	while (j > 0 && j < n && (p[j] == ' ' || p[j] == '\t'))
+		j++;
+	return j > 0 && j < n && p[j] == ':';
+}
+
+/*
+ * The header block at off: ended by an empty line (not by a boundary, a body line or the end
+ * of the message), no NUL byte, within max_header_bytes.
+ */
+static void walk_check_headers(struct mime_walk *w, size_t off, const char *what)
+{
+	const unsigned char *start = w->data + off, *p = start, *end = w->data + w->len;
+	struct mime_ctx *ctx = w->ctx;
+	bool nul = false;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *eol = nl != NULL ? nl : end;
+		size_t n = (size_t)(eol - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if ((uint64_t)(eol - start) > ctx->lim.max_header_bytes) {
+			mime_limit(
+			        ctx, MSG_LIMIT_HEADER,
+			        "%s: header block larger than max_header_bytes (%" G_GUINT64_FORMAT
+			        ")",
+			        what, ctx->lim.max_header_bytes);
+			return;
+		}
+		if (memchr(p, '\0', n) != NULL)
+			nul = true;
+		if (!header_line(p, n) || nl == NULL) {
+			mime_anomaly(ctx, MSG_ANOM_NO_HEADER_END,
+			             "%s: header block not ended by an empty line", what);
+			break;
+		}
+		p = nl + 1;
+	}
+	if (nul)
+		mime_anomaly(ctx, MSG_ANOM_GARBAGE, "%s: NUL byte in the header block", what);
+}
+
+static char *utf8_or_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? g_utf8_make_valid(s, -1) : NULL;
+}
+
+static char *mime_type_of(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	char *t = ct != NULL ? g_mime_content_type_get_mime_type(ct) : NULL;
+	char *lower = g_ascii_strdown(t != NULL ? t : "text/plain", -1);
+
+	g_free(t);
+	return lower;
+}
+
+/* Names, types and encoding as declared in the headers. */
+static void leaf_declared(struct msg_part *p, GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+	const char *fn =
+	        cd != NULL ? g_mime_content_disposition_get_parameter(cd, "filename") : NULL;
+	const char *ctname = ct != NULL ? g_mime_content_type_get_parameter(ct, "name") : NULL;
+	const char *cte = g_mime_object_get_header(obj, "Content-Transfer-Encoding");
+
+	p->content_type = mime_type_of(obj);
+	if (cd != NULL && g_mime_content_disposition_get_disposition(cd) != NULL)
+		p->disposition =
+		        g_ascii_strdown(g_mime_content_disposition_get_disposition(cd), -1);
+	p->name = utf8_or_null(fn != NULL && *fn != '\0' ? fn : ctname);
+	if (fn != NULL && *fn != '\0' && ctname != NULL && *ctname != '\0' &&
+	    strcmp(fn, ctname) != 0)
+		p->alt_name = utf8_or_null(ctname);
+	if (cte != NULL) {
+		char *t = g_strstrip(g_strdup(cte));
+
+		p->encoding = g_ascii_strdown(t, -1);
+		g_free(t);
+	}
+	if (g_str_has_prefix(p->content_type, "text/") && p->name == NULL &&
+	    (p->disposition == NULL || strcmp(p->disposition, "attachment") != 0))
+		p->flags |= MSG_PART_BODY;
+}
+
+static enum mime_enc leaf_encoding(GMimePart *part)
+{
+	switch (g_mime_part_get_content_encoding(part)) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+		return MIME_ENC_BASE64;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		return MIME_ENC_QP;
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		return MIME_ENC_UU;
+	default:
+		return MIME_ENC_RAW;
+	}
+}
+
+/* Start of a headerless entity: the empty line before its body, if there is one. */
+static size_t blank_before(struct mime_walk *w, size_t body)
+{
+	const unsigned char *d = w->data;
+
+	if (body >= 2 && d[body - 1] == '\n' && d[body - 2] == '\n')
+		return body - 1;
+	if (body >= 3 && d[body - 1] == '\n' && d[body - 2] == '\r' && d[body - 3] == '\n')
+		return body - 2;
+	return body;
+}
+
+static void leaf_flags(struct mime_walk *w, struct msg_part *p, GMimeObject *obj, bool encrypted)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *smime = ct != NULL ? g_mime_content_type_get_parameter(ct, "smime-type") : NULL;
+
+	if (encrypted)
+		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted (multipart/encrypted)");
+	if (smime != NULL && (g_ascii_strcasecmp(smime, "enveloped-data") == 0 ||
+	                      g_ascii_strcasecmp(smime, "authEnveloped-data") == 0))
+		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted (S/MIME %s)", smime);
+	if (GMIME_IS_MESSAGE_PARTIAL(obj)) {
+		GMimeMessagePartial *mp = GMIME_MESSAGE_PARTIAL(obj);
+
+		mime_part_flag(p, MSG_PART_PARTIAL, "message/partial fragment %d of %d",
+		               g_mime_message_partial_get_number(mp),
+		               g_mime_message_partial_get_total(mp));
+	}
+}
+
+static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, unsigned int depth,
+                      GMimeMessage *msg, bool encrypted)
+{
+	struct mime_ctx *ctx = w->ctx;
+	int idx = mime_part_new(ctx, path, w->parent, depth);
+	gint64 hb = hdr_begin(obj), mb = msg != NULL ? hdr_begin(GMIME_OBJECT(msg)) : -1;
+	const unsigned char *copy = NULL;
+	struct mime_job job = {0};
+	struct msg_part *p;
+	size_t b = 0, e = 0;
+	bool has_body;
+
+	if (idx < 0)
+		return;
+	p = mime_part_at(ctx, idx);
+	leaf_declared(p, obj);
+	leaf_flags(w, p, obj, encrypted);
+	has_body = body_range(w, GMIME_PART(obj), &b, &e, &copy, true);
+	if (!has_body) {
+		gint64 he = hdr_end(obj);
+
+		b = e = (size_t)CLAMP(he, 0, (gint64)w->len);
+	}
+	if (mb >= 0 && (hb < 0 || mb < hb))
+		hb = mb;
+	job.part = (unsigned int)idx;
+	job.enc = leaf_encoding(GMIME_PART(obj));
+	job.body = copy != NULL ? copy + b : w->data + b;
+	job.body_len = e - b;
+	job.in_raw = w->in_raw && copy == NULL;
+	p->encoded_size = e - b;
+	if (job.enc == MIME_ENC_UU)
+		p->flags |= MSG_PART_UUENCODED;
+	if (copy == NULL) {
+		size_t rb = hb >= 0 && (size_t)hb <= b ? (size_t)hb : blank_before(w, b);
+		size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
+
+		if (w->in_raw) {
+			p->raw_begin = base + rb;
+			p->body_begin = base + b;
+			p->raw_end = base + e;
+		}
+		range_add(w->leaves, b, e, idx);
+		if (job.enc != MIME_ENC_RAW)
+			range_add(w->skip, b, e, idx);
+		else if (g_str_has_prefix(p->content_type, "text/"))
+			range_add(w->uu_raw, b, e, idx);
+	}
+	g_array_append_val(w->jobs, job);
+}
+
+/* An entity below max_depth: listed, flagged, not walked (the sweep still sees its bytes). */
+static void walk_too_deep(struct mime_walk *w, GMimeObject *obj, const char *path,
+                          unsigned int depth)
+{
+	struct mime_ctx *ctx = w->ctx;
+	int idx = mime_part_new(ctx, path, w->parent, depth);
+	gint64 b = hdr_begin(obj), e = entity_end(w, obj);
+	struct msg_part *p;
+
+	mime_limit(ctx, MSG_LIMIT_DEPTH, "part %s: nesting deeper than max_depth (%u): not scanned",
+	           path, ctx->lim.max_depth);
+	if (idx < 0)
+		return;
+	p = mime_part_at(ctx, idx);
+	p->content_type = mime_type_of(obj);
+	mime_part_flag(p, MSG_PART_LIMIT, "deeper than max_depth (%u): not scanned",
+	               ctx->lim.max_depth);
+	if (w->in_raw && b >= 0 && e >= b) {
+		size_t base = (size_t)(w->data - ctx->raw);
+
+		p->raw_begin = base + (size_t)b;
+		p->body_begin = base + (size_t)b;
+		p->raw_end = base + (size_t)e;
+	}
+}
+
+/* RFC 2046 bchars, a space not last. */
+static bool boundary_ok(const char *b)
+{
+	size_t n = strlen(b);
+
+	if (n == 0 || n > WALK_MAX_BOUNDARY || b[n - 1] == ' ')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isalnum(b[i]) && strchr("'()+_,-./:=? ", b[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/* "--" + boundary at p, then the end of the line or "--" (with final) and blanks. */
+static bool delimiter_at(const unsigned char *p, size_t n, const char *boundary, bool final)
+{
+	size_t blen = strlen(boundary);
+
+	if (n < blen + 2 || memcmp(p, "--", 2) != 0 || memcmp(p + 2, boundary, blen) != 0)
+		return false;
+	return !final || (n >= blen + 4 && memcmp(p + 2 + blen, "--", 2) == 0);
+}
+
+/*
+ * The closing delimiter after the last part's body: "--boundary--", after at most the
+ * closing delimiters and epilogues of the multiparts inside (WALK_MAX_EPILOGUE lines), and
+ * before any delimiter of an enclosing multipart.
+ */
+static bool closed_after(struct mime_walk *w, gint64 end, const char *boundary,
+                         const struct frame *up)
+{
+	const unsigned char *p = w->data + CLAMP(end, 0, (gint64)w->len), *stop = w->data + w->len;
+
+	for (unsigned int lines = 0; p < stop && lines < WALK_MAX_EPILOGUE; lines++) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(stop - p));
+		size_t n = (size_t)((nl != NULL ? nl : stop) - p);
+
+		if (delimiter_at(p, n, boundary, true))
+			return true;
+		for (const struct frame *f = up; f != NULL; f = f->up) {
+			if (f->boundary != NULL && delimiter_at(p, n, f->boundary, false))
+				return false;
+		}
+		p = nl != NULL ? nl + 1 : stop;
+	}
+	return false;
+}
+
+static void multipart_checks(struct mime_walk *w, GMimeMultipart *mp, const char *path,
+                             const struct frame *up, int n)
+{
+	struct mime_ctx *ctx = w->ctx;
+	const char *b = g_mime_multipart_get_boundary(mp);
+	const char *epi = g_mime_multipart_get_epilogue(mp);
+	const char *what = path;
+
+	if (n == 0)
+		mime_anomaly(ctx, MSG_ANOM_EMPTY_MULTIPART, "part %s: multipart with no parts",
+		             what);
+	if (b == NULL)
+		return;
+	g_ptr_array_add(w->boundaries, (gpointer)b);
+	if (!boundary_ok(b))
+		mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY,
+		             "part %s: boundary of %zu characters outside RFC 2046's syntax", what,
+		             strlen(b));
+	for (const struct frame *f = up; f != NULL; f = f->up) {
+		if (f->boundary != NULL &&
+		    (g_str_has_prefix(f->boundary, b) || g_str_has_prefix(b, f->boundary))) {
+			mime_anomaly(ctx, MSG_ANOM_DUPLICATE_BOUNDARY,
+			             "part %s: boundary reused (or a prefix of) an enclosing one",
+			             what);
+			break;
+		}
+	}
+	if (n > 0 && !closed_after(w, entity_end(w, g_mime_multipart_get_part(mp, n - 1)), b, up))
+		mime_anomaly(ctx, MSG_ANOM_MISSING_BOUNDARY, "part %s: no closing boundary", what);
+	if (epi != NULL) {
+		for (const char *c = epi; *c != '\0'; c++) {
+			if (!g_ascii_isspace(*c)) {
+				mime_anomaly(ctx, MSG_ANOM_GARBAGE,
+				             "part %s: text after the closing boundary", what);
+				break;
+			}
+		}
+	}
+}
+
+static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
+                        const char *child_prefix, unsigned int depth, const struct frame *up,
+                        GMimeMessage *msg, bool encrypted);
+
+static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *path,
+                           const char *child_prefix, unsigned int depth, const struct frame *up,
+                           bool top)
+{
+	int n = g_mime_multipart_get_count(mp);
+	struct frame f = {up, g_mime_multipart_get_boundary(mp)};
+	bool encrypted = GMIME_IS_MULTIPART_ENCRYPTED(mp);
+
+	/* a message's top multipart has no number of its own */
+	multipart_checks(w, mp,
+	                 !top                    ? path
+	                 : *child_prefix != '\0' ? child_prefix
+	                                         : "(top)",
+	                 up, n);
+	for (int i = 0; i < n; i++) {
+		GMimeObject *child = g_mime_multipart_get_part(mp, i);
+		char *cpath = g_strdup_printf("%s%d", child_prefix, i + 1);
+		char *cprefix = g_strconcat(cpath, ".", NULL);
+		gint64 hb = hdr_begin(child);
+		/* in multipart/encrypted, every part but the control part is ciphertext */
+		bool enc = encrypted && i > 0;
+
+		if (hb >= 0)
+			walk_check_headers(w, (size_t)hb, cpath);
+		walk_entity(w, child, cpath, cprefix, depth + 1, &f, NULL, enc);
+		g_free(cprefix);
+		g_free(cpath);
+		if (w->ctx->report->flags & MSG_LIMIT_PARTS)
+			break;
+	}
+}
+
+static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, const char *path,
+                              unsigned int depth, const struct frame *up)
+{
+	GMimeMessage *m = g_mime_message_part_get_message(mpart);
+	GMimeObject *top = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
+	char *tpath, *tprefix;
+	gint64 hb;
+
+	if (top == NULL) {
+		int idx = mime_part_new(w->ctx, path, w->parent, depth);
+
+		if (idx >= 0) {
+			mime_part_at(w->ctx, idx)->content_type = mime_type_of(GMIME_OBJECT(mpart));
+			mime_part_flag(mime_part_at(w->ctx, idx), 0, "empty nested message");
+		}
+		return;
+	}
+	hb = hdr_begin(GMIME_OBJECT(m));
+	if (hb >= 0)
+		walk_check_headers(w, (size_t)hb, path);
+	tpath = g_strconcat(path, "/1", NULL);
+	tprefix = g_strconcat(path, "/", NULL);
+	walk_entity(w, top, tpath, tprefix, depth + 1, up, m, false);
+	g_free(tprefix);
+	g_free(tpath);
+}
+
+static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
+                        const char *child_prefix, unsigned int depth, const struct frame *up,
+                        GMimeMessage *msg, bool encrypted)
+{
+	if (depth > w->ctx->lim.max_depth) {
+		walk_too_deep(w, obj, path, depth);
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		if (mime_count_entity(w->ctx))
+			walk_multipart(w, GMIME_MULTIPART(obj), path, child_prefix, depth, up,
+			               msg != NULL);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		if (mime_count_entity(w->ctx))
+			walk_message_part(w, GMIME_MESSAGE_PART(obj), path, depth, up);
+	} else if (GMIME_IS_PART(obj)) {
+		walk_leaf(w, obj, path, depth, msg, encrypted);
+	}
+}
+
+/* No header block at all: the whole buffer is one text part (the sweep still runs). */
+static void walk_not_mime(struct mime_walk *w)
+{
+	struct mime_ctx *ctx = w->ctx;
+	char *path = g_strconcat(w->prefix, "1", NULL);
+	int idx = mime_part_new(ctx, path, w->parent, w->depth);
+	struct mime_job job = {0};
+	struct msg_part *p;
+
+	mime_anomaly(ctx, MSG_ANOM_NOT_MIME, "no header block: scanned as one text part");
+	g_free(path);
+	if (idx < 0)
+		return;
+	p = mime_part_at(ctx, idx);
+	p->content_type = g_strdup("text/plain");
+	p->flags |= MSG_PART_BODY;
+	p->encoded_size = w->len;
+	if (w->in_raw) {
+		p->raw_begin = p->body_begin = (size_t)(w->data - ctx->raw);
+		p->raw_end = p->raw_begin + w->len;
+	}
+	range_add(w->leaves, 0, w->len, idx);
+	range_add(w->uu_raw, 0, w->len, idx);
+	job.part = (unsigned int)idx;
+	job.enc = MIME_ENC_RAW;
+	job.body = w->data;
+	job.body_len = w->len;
+	job.in_raw = w->in_raw;
+	g_array_append_val(w->jobs, job);
+}
+
+static void walk_header_values(struct mime_walk *w)
+{
+	struct msg_report *r = w->ctx->report;
+	InternetAddressList *from = g_mime_message_get_from(w->message);
+
+	r->message_id = utf8_or_null(g_mime_message_get_message_id(w->message));
+	r->subject = utf8_or_null(g_mime_message_get_subject(w->message));
+	if (from != NULL && internet_address_list_length(from) > 0) {
+		char *s = internet_address_list_to_string(from, NULL, FALSE);
+
+		r->from = utf8_or_null(s);
+		g_free(s);
+	}
+}
+
+static void walk_open(struct mime_walk *w)
+{
+	static const guint8 empty[1];
+
+	mime_walk_init();
+	w->jobs = g_array_new(FALSE, FALSE, sizeof(struct mime_job));
+	w->skip = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
+	w->uu_raw = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
+	w->leaves = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
+	w->boundaries = g_ptr_array_new();
+	w->copies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	/* borrowed bytes: GMime reads them, the array is taken back in walk_close() */
+	w->bytes = g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len);
+	w->stream = g_mime_stream_mem_new_with_byte_array(w->bytes);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(w->stream), FALSE);
+	w->parser = g_mime_parser_new_with_stream(w->stream);
+	g_mime_parser_set_persist_stream(w->parser, TRUE);
+	w->options = g_mime_parser_options_new();
+	g_mime_parser_options_set_warning_callback(w->options, walk_warning, w);
+	w->message = g_mime_parser_construct_message(w->parser, w->options);
+}
+
+static void walk_close(struct mime_walk *w)
+{
+	if (w->message != NULL)
+		g_object_unref(w->message);
+	g_object_unref(w->parser);
+	g_object_unref(w->stream);
+	g_mime_parser_options_free(w->options);
+	g_byte_array_steal(w->bytes, NULL); /* the bytes are the caller's */
+	g_byte_array_unref(w->bytes);
+	g_array_free(w->jobs, TRUE);
+	g_array_free(w->skip, TRUE);
+	g_array_free(w->uu_raw, TRUE);
+	g_array_free(w->leaves, TRUE);
+	g_ptr_array_free(w->boundaries, TRUE);
+	g_ptr_array_free(w->copies, TRUE);
+}
+
+bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
+                       const char *prefix, unsigned int depth, int parent)
+{
+	struct mime_walk w = {.ctx = ctx,
+	                      .data = data,
+	                      .len = len,
+	                      .in_raw = in_raw,
+	                      .prefix = prefix,
+	                      .depth = depth,
+	                      .parent = parent};
+	GMimeObject *top;
+	GArray *cands;
+
+	/* an mbox "From " line before the headers is not part of the message */
+	if (len > 5 && memcmp(data, "From ", 5) == 0) {
+		const unsigned char *nl = memchr(data, '\n', len);
+
+		if (nl != NULL) {
+			w.len -= (size_t)(nl + 1 - data);
+			w.data = nl + 1;
+		}
+	}
+	walk_open(&w);
+	top = w.message != NULL ? g_mime_message_get_mime_part(w.message) : NULL;
+	if (w.message == NULL && parent >= 0) {
+		walk_close(&w);
+		return false;
+	}
+	if (w.message == NULL) {
+		walk_not_mime(&w);
+	} else {
+		char *path = g_strconcat(prefix, "1", NULL);
+		gint64 hb = hdr_begin(GMIME_OBJECT(w.message));
+
+		if (parent < 0)
+			walk_header_values(&w);
+		walk_check_headers(&w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
+		if (top != NULL)
+			walk_entity(&w, top, path, prefix, depth, NULL, w.message, false);
+		g_free(path);
+	}
+	cands = mime_sweep_find(&w);
+	if (cands->len > 0)
+		ctx->dedupe = true;
+	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
+		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
+	mime_sweep_scan(&w, cands);
+	g_array_free(cands, TRUE);
+	walk_close(&w);
+	return true;
+}

@@ -1,0 +1,52 @@
+#ifndef PARTSCAN_MIME_WALK_H
+#define PARTSCAN_MIME_WALK_H
+
+/*
+ * walk: one message buffer -> GMime tree -> parts and decode jobs (internal to mime/).
+ *
+ * mime_walk_message() parses a message held in memory (the message itself, or a message found
+ * inside a decoded part), walks every entity within the depth and part limits, records each
+ * leaf as a part with its path, names, declared type and encoding and where its header block
+ * and body lie, sweeps the buffer for encoded runs the tree does not account for (sweep.c),
+ * then decodes and scans every leaf in walk order and the sweep's finds after them.
+ */
+
+#include <gmime/gmime.h>
+
+#include "mime/ctx.h"
+
+struct mime_walk {
+	struct mime_ctx *ctx;
+	const unsigned char *data; /* the message buffer (borrowed) */
+	size_t len;
+	bool in_raw;        /* data is the message msg_scan() was given: offsets go in the parts */
+	const char *prefix; /* path prefix of this message's parts: "" or "2/" */
+	unsigned int depth; /* depth of the message's top entity */
+	int parent;         /* the part this message was found in, or -1 */
+	GArray *jobs;       /* struct mime_job, in walk order */
+	GArray *skip;       /* struct mime_range: bodies the tree decodes (base64, QP, uuencode) */
+	GArray *uu_raw;     /* struct mime_range: text bodies the tree searches for uuencode */
+	GArray *leaves;     /* struct mime_range: bodies of the leaves (part = their index) */
+	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
+	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
+	unsigned int sweeps;   /* parts the sweep added */
+	/* GMime objects */
+	GByteArray *bytes;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeParserOptions *options;
+	GMimeMessage *message;
+};
+
+/*
+ * Parse, walk, sweep, decode and scan one message found at depth (its top entity's), inside
+ * part parent (-1 for the message itself); its parts' paths start with prefix.
+ * Returns false when data is not a message at all (no header block): nothing is added then.
+ */
+bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
+                       const char *prefix, unsigned int depth, int parent);
+
+/* GMime is initialised once per process (thread safe). */
+void mime_walk_init(void);
+
+#endif

@@ -1,0 +1,522 @@
+/*
+ * libcheck suite: mime — golden walks of the messages in tests/data/msgs (UPDATE_REFS=1
+ * rewrites the .ref files), raw offsets, the strip round trip, chunking equivalence, names,
+ * ClamAV's test mails, EICAR built at run time, clean messages.
+ */
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/json.h"
+#include "mime/decode.h"
+#include "mime/msgscan.h"
+#include "tests/lib/testutil.h"
+
+#define MSGS    TEST_DATA "/msgs"
+#define TESTSIG TEST_DATA "/../../contrib/test-signatures"
+
+static struct sigdb *db;
+
+static void setup(void)
+{
+	const char *paths[] = {TESTSIG, NULL};
+	GError *error = NULL;
+
+	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+}
+
+static void teardown(void)
+{
+	sigdb_unref(&db);
+}
+
+static struct msg_report *scan_buf(const void *data, size_t len, const struct msg_limits *lim)
+{
+	struct msg_scan_options o = {.limits = lim, .scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan(db, data, len, &o, &r, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	return r;
+}
+
+static char *read_msg(const char *name, size_t *len)
+{
+	char *path = g_build_filename(MSGS, name, NULL);
+	char *data = testutil_read(path, len);
+
+	g_free(path);
+	return data;
+}
+
+static const struct msg_part *part_of(const struct msg_report *r, const char *path)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (strcmp(p->path, path) == 0)
+			return p;
+	}
+	ck_abort_msg("no part %s", path);
+	return NULL;
+}
+
+typedef const char *(*namer)(unsigned int);
+
+static void bits_str(GString *s, unsigned int bits, namer name)
+{
+	bool first = true;
+
+	for (unsigned int i = 0; i < 32; i++) {
+		if (bits & (1u << i)) {
+			g_string_append_printf(s, "%s%s", first ? "" : ",", name(1u << i));
+			first = false;
+		}
+	}
+	if (first)
+		g_string_append_c(s, '-');
+}
+
+/* The stable text dump of a walk compared with the .ref files. */
+static char *dump(const struct msg_report *r)
+{
+	GString *s = g_string_new(NULL);
+	char hex[DIGEST_MAX_HEX];
+
+	g_string_append_printf(s, "message size=%" G_GUINT64_FORMAT " flags=", r->size);
+	bits_str(s, r->flags, msg_flag_name);
+	g_string_append(s, " anomalies=");
+	bits_str(s, r->anomalies, msg_anomaly_name);
+	g_string_append_printf(s, "\nsubject: %s\n", r->subject != NULL ? r->subject : "-");
+	for (guint i = 0; i < r->notes->len; i++)
+		g_string_append_printf(s, "note: %s\n", (char *)g_ptr_array_index(r->notes, i));
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		g_string_append_printf(
+		        s,
+		        "part %s | name=%s | alt=%s | %s | disp=%s | enc=%s | %" G_GUINT64_FORMAT
+		        " -> %" G_GUINT64_FORMAT " | depth=%u parent=%d | real=%s | flags=",
+		        p->path, p->name ? p->name : "-", p->alt_name ? p->alt_name : "-",
+		        p->content_type, p->disposition ? p->disposition : "-",
+		        p->encoding ? p->encoding : "-", p->encoded_size, p->decoded_size, p->depth,
+		        p->parent, p->scanned ? ftype_name(p->scan.type.type) : "-");
+		bits_str(s, p->flags, msg_part_flag_name);
+		g_string_append_printf(
+		        s, " | sha256=%s | found=%s",
+		        p->scanned && (p->scan.digests.mask & DIGEST_BIT(DIGEST_SHA256))
+		                ? digest_hex(p->scan.digests.sha256, 32, hex)
+		                : "-",
+		        p->scanned && scan_result_infected(&p->scan) ? scan_result_name(&p->scan)
+		                                                     : "-");
+		if (p->note != NULL)
+			g_string_append_printf(s, " | note=%s", p->note);
+		g_string_append_c(s, '\n');
+	}
+	return g_string_free(s, FALSE);
+}
+
+static GPtrArray *fixtures(void)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GDir *d = g_dir_open(MSGS, 0, NULL);
+	const char *n;
+
+	ck_assert_ptr_nonnull(d);
+	while ((n = g_dir_read_name(d)) != NULL) {
+		if (g_str_has_suffix(n, ".eml"))
+			g_ptr_array_add(names, g_strdup(n));
+	}
+	g_dir_close(d);
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	ck_assert_uint_ge(names->len, 20);
+	return names;
+}
+
+START_TEST(test_golden)
+{
+	GPtrArray *names = fixtures();
+	bool update = getenv("UPDATE_REFS") != NULL;
+	unsigned int bad = 0;
+
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		size_t len;
+		char *data = read_msg(name, &len);
+		struct msg_report *r = scan_buf(data, len, NULL);
+		char *got = dump(r);
+		char *refname = g_strdup_printf("%s/%.*s.ref", MSGS, (int)strlen(name) - 4, name);
+		char *want = NULL;
+
+		if (update) {
+			ck_assert(g_file_set_contents(refname, got, -1, NULL));
+		} else if (!g_file_get_contents(refname, &want, NULL, NULL) ||
+		           strcmp(want, got) != 0) {
+			fprintf(stderr, "golden mismatch for %s; got:\n%s\nwanted:\n%s\n", name,
+			        got, want != NULL ? want : "(no .ref: run with UPDATE_REFS=1)");
+			bad++;
+		}
+		g_free(want);
+		g_free(refname);
+		g_free(got);
+		msg_report_free(&r);
+		g_free(data);
+	}
+	ck_assert_msg(bad == 0, "%u golden walks differ", bad);
+	g_ptr_array_free(names, TRUE);
+}
+END_TEST
+
+static enum mime_enc enc_of(const char *encoding)
+{
+	if (encoding == NULL)
+		return MIME_ENC_RAW;
+	if (strcmp(encoding, "base64") == 0)
+		return MIME_ENC_BASE64;
+	if (strcmp(encoding, "quoted-printable") == 0)
+		return MIME_ENC_QP;
+	if (strcmp(encoding, "x-uuencode") == 0 || strcmp(encoding, "uuencode") == 0)
+		return MIME_ENC_UU;
+	return MIME_ENC_RAW;
+}
+
+/* [body_begin, raw_end) decodes to the part's bytes; [raw_begin, body_begin) is its header. */
+static void check_offsets(const char *name, const unsigned char *raw, size_t len,
+                          const struct msg_part *p)
+{
+	unsigned char *buf = g_malloc(p->raw_end - p->body_begin + 8);
+	struct digest_set d;
+	unsigned int flags;
+	size_t n;
+
+	ck_assert_msg(p->raw_begin <= p->body_begin && p->body_begin <= p->raw_end &&
+	                      p->raw_end <= len,
+	              "%s %s: offsets", name, p->path);
+	ck_assert_msg(p->raw_begin == 0 || raw[p->raw_begin - 1] == '\n',
+	              "%s %s: header block starts mid-line", name, p->path);
+	if (p->raw_begin < p->body_begin) {
+		size_t hl = p->body_begin - p->raw_begin;
+		char *h = g_strndup((const char *)raw + p->raw_begin, hl);
+		bool ok = g_str_has_suffix(h, "\n\n") || g_str_has_suffix(h, "\r\n\r\n") ||
+		          (hl <= 2 && h[hl - 1] == '\n');
+
+		g_free(h);
+		ck_assert_msg(ok, "%s %s: the header block does not end with an empty line", name,
+		              p->path);
+	}
+	ck_assert_uint_eq(p->raw_end - p->body_begin, p->encoded_size);
+	n = mime_decode(enc_of(p->encoding), raw + p->body_begin, p->raw_end - p->body_begin, buf,
+	                p->raw_end - p->body_begin + 3, &flags);
+	if (p->scanned && !(p->flags & MSG_PART_TRUNCATED)) {
+		ck_assert_msg(n == p->decoded_size,
+		              "%s %s: %zu bytes decoded, %" G_GUINT64_FORMAT " scanned", name,
+		              p->path, n, p->decoded_size);
+		digest_compute(buf, n, DIGEST_BIT(DIGEST_SHA256), &d);
+		ck_assert_msg(memcmp(d.sha256, p->scan.digests.sha256, 32) == 0,
+		              "%s %s: body bytes", name, p->path);
+	}
+	g_free(buf);
+}
+
+START_TEST(test_raw_offsets)
+{
+	GPtrArray *names = fixtures();
+	unsigned int checked = 0;
+
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		size_t len;
+		char *data = read_msg(name, &len);
+		struct msg_report *r = scan_buf(data, len, NULL);
+
+		for (guint k = 0; k < r->parts->len; k++) {
+			const struct msg_part *p = g_ptr_array_index(r->parts, k);
+
+			if (p->flags & (MSG_PART_SWEEP | MSG_PART_UUENCODED | MSG_PART_TNEF)) {
+				ck_assert_uint_eq(p->raw_end, 0);
+				continue;
+			}
+			if (p->raw_end == 0)
+				continue;
+			check_offsets(name, (unsigned char *)data, len, p);
+			checked++;
+		}
+		msg_report_free(&r);
+		g_free(data);
+	}
+	ck_assert_uint_ge(checked, 35);
+	g_ptr_array_free(names, TRUE);
+}
+END_TEST
+
+/* Replace one part's [raw_begin, raw_end) by a notice: the rest must be byte-identical. */
+static void strip_one(const char *name, const char *path)
+{
+	static const char notice[] = "Content-Type: text/plain\r\n\r\n[removed]";
+	size_t len;
+	char *data = read_msg(name, &len);
+	struct msg_report *r = scan_buf(data, len, NULL), *r2;
+	const struct msg_part *p = part_of(r, path);
+	GString *s = g_string_new_len(data, (gssize)p->raw_begin);
+	guint others = 0;
+
+	ck_assert(msg_report_infected(r) > 0);
+	g_string_append(s, notice);
+	g_string_append_len(s, data + p->raw_end, (gssize)(len - p->raw_end));
+	r2 = scan_buf(s->str, s->len, NULL);
+	ck_assert_uint_eq(msg_report_infected(r2), 0);
+	ck_assert_uint_eq(r2->anomalies & MSG_ANOM_SWEEP_EXTRA, 0);
+	ck_assert_str_eq(part_of(r2, path)->content_type, "text/plain");
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *a = g_ptr_array_index(r->parts, i);
+
+		if (strcmp(a->path, path) == 0 || g_str_has_prefix(a->path, path))
+			continue;
+		ck_assert_mem_eq(a->scan.digests.sha256, part_of(r2, a->path)->scan.digests.sha256,
+		                 32);
+		others++;
+	}
+	ck_assert_uint_ge(others, 1);
+	msg_report_free(&r);
+	msg_report_free(&r2);
+	g_string_free(s, TRUE);
+	g_free(data);
+}
+
+START_TEST(test_strip_round_trip)
+{
+	strip_one("nested.eml", "2/2");
+	strip_one("tnef.eml", "2");
+	strip_one("signed.eml", "1.2");
+	strip_one("lf_only.eml", "2");
+}
+END_TEST
+
+static char *report_json(const struct msg_report *r)
+{
+	GString *out = g_string_new(NULL);
+	struct json j;
+
+	json_init(&j, out);
+	json_begin_object(&j, NULL);
+	msg_report_json(r, &j);
+	json_end_object(&j);
+	return g_string_free(out, FALSE);
+}
+
+START_TEST(test_chunking)
+{
+	static const size_t sizes[] = {1, 7, 64, 1000, 4096, 65535};
+	GPtrArray *names = fixtures();
+
+	for (guint i = 0; i < names->len; i++) {
+		size_t len;
+		char *data = read_msg(g_ptr_array_index(names, i), &len);
+		struct msg_report *r = scan_buf(data, len, NULL);
+		char *want = report_json(r);
+
+		for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
+			GByteArray *b = g_byte_array_new();
+			struct msg_report *r2;
+			char *got;
+
+			for (size_t off = 0; off < len; off += sizes[k])
+				g_byte_array_append(b, (guint8 *)data + off,
+				                    (guint)MIN(sizes[k], len - off));
+			r2 = scan_buf(b->data, b->len, NULL);
+			got = report_json(r2);
+			ck_assert_str_eq(got, want);
+			g_free(got);
+			msg_report_free(&r2);
+			g_byte_array_unref(b);
+		}
+		g_free(want);
+		msg_report_free(&r);
+		g_free(data);
+	}
+	g_ptr_array_free(names, TRUE);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	size_t len;
+	char *data = read_msg("names.eml", &len);
+	struct msg_report *r = scan_buf(data, len, NULL);
+
+	ck_assert_str_eq(r->subject, "\xc3\xa9t\xc3\xa9 names");
+	ck_assert_str_eq(part_of(r, "1")->name, "r\xc3\xa9sum\xc3\xa9.txt");
+	ck_assert_str_eq(part_of(r, "2")->name, "caf\xc3\xa9.txt");
+	ck_assert_str_eq(part_of(r, "3")->name, "\xe2\x82\xac rate.txt");
+	ck_assert_str_eq(part_of(r, "4")->name, "invoice.pdf");
+	ck_assert_str_eq(part_of(r, "4")->alt_name, "shown.txt");
+	ck_assert(part_of(r, "4")->flags & MSG_PART_EXT_MISMATCH);
+	ck_assert_str_eq(part_of(r, "5")->name, "facture \xc3\xa9t\xc3\xa9.pdf");
+	ck_assert(part_of(r, "5")->flags & MSG_PART_EXT_MISMATCH);
+	ck_assert_str_eq(scan_result_name(&part_of(r, "5")->scan), "Clamav.Test.File-6");
+	msg_report_free(&r);
+	g_free(data);
+}
+END_TEST
+
+static unsigned int infected_in(const char *file, bool mbox)
+{
+	char *path = testutil_clamav_file(file);
+	size_t len;
+	char *data = testutil_read(path, &len);
+	unsigned int n = 0;
+
+	if (mbox) {
+		struct msg_mbox_iter it;
+		const unsigned char *m;
+		size_t mlen;
+
+		msg_mbox_init(&it, (unsigned char *)data, len);
+		while (msg_mbox_next(&it, &m, &mlen) == 1) {
+			struct msg_report *r = scan_buf(m, mlen, NULL);
+
+			n += msg_report_infected(r);
+			msg_report_free(&r);
+		}
+		ck_assert_uint_eq(it.index, 1);
+	} else {
+		struct msg_report *r = scan_buf(data, len, NULL);
+
+		n = msg_report_infected(r);
+		ck_assert_uint_eq(r->anomalies & MSG_ANOM_SWEEP_EXTRA, 0);
+		msg_report_free(&r);
+	}
+	g_free(data);
+	g_free(path);
+	return n;
+}
+
+START_TEST(test_clamav_testfiles)
+{
+	char *path = testutil_clamav_file("clam.tnef");
+	size_t len;
+	char *data = testutil_read(path, &len);
+	struct msg_report *r = NULL;
+
+	ck_assert_uint_eq(infected_in("clam.mail", false), 1);
+	ck_assert_uint_eq(infected_in("clam.exe.mbox.base64", true), 1);
+	ck_assert_uint_eq(infected_in("clam.exe.mbox.uu", true), 1);
+	/* clam.tnef as a file: its attachment is clam.exe */
+	ck_assert_int_eq(
+	        msg_scan_attachment(db, "clam.tnef", (unsigned char *)data, len, NULL, &r, NULL),
+	        0);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert_str_eq(part_of(r, "1/tnef1")->name, "clam.exe");
+	ck_assert(part_of(r, "1/tnef1")->flags & MSG_PART_TNEF);
+	ck_assert(part_of(r, "1")->flags & MSG_PART_CONTAINER);
+	msg_report_free(&r);
+	g_free(data);
+	g_free(path);
+}
+END_TEST
+
+/* EICAR, written in two halves so that this file is not itself a test file. */
+static char *eicar(void)
+{
+	return g_strconcat("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-",
+	                   "ANTIVIRUS-TEST-FILE!$H+H*", NULL);
+}
+
+START_TEST(test_eicar_everywhere)
+{
+	char *e = eicar();
+	char *b64 = g_base64_encode((guchar *)e, strlen(e));
+	char *msgs[3];
+
+	msgs[0] = g_strdup_printf("From: a@example.org\r\nSubject: eicar\r\nContent-Type: "
+	                          "multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: "
+	                          "text/plain\r\n\r\nhi\r\n--b\r\nContent-Type: application/"
+	                          "octet-stream; name=eicar.com\r\nContent-Transfer-Encoding: "
+	                          "base64\r\n\r\n%s\r\n--b--\r\n",
+	                          b64);
+	/* as the whole body of a single-part message, 7bit */
+	msgs[1] = g_strdup_printf("From: a@example.org\nSubject: plain\n\n%s", e);
+	/* quoted-printable */
+	msgs[2] = g_strdup_printf("From: a@example.org\nContent-Type: application/octet-stream\n"
+	                          "Content-Transfer-Encoding: quoted-printable\n\n%s",
+	                          e);
+	for (int i = 0; i < 3; i++) {
+		struct msg_report *r = scan_buf(msgs[i], strlen(msgs[i]), NULL);
+
+		ck_assert_msg(msg_report_infected(r) == 1, "message %d", i);
+		g_free(msgs[i]);
+		msg_report_free(&r);
+	}
+	g_free(b64);
+	g_free(e);
+}
+END_TEST
+
+START_TEST(test_clean_stays_clean)
+{
+	static const char *const clean[] = {"clean.eml", "alternative.eml", "encrypted.eml",
+	                                    "smime_encrypted.eml"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(clean); i++) {
+		size_t len;
+		char *data = read_msg(clean[i], &len);
+		struct msg_report *r = scan_buf(data, len, NULL);
+
+		ck_assert_uint_eq(msg_report_infected(r), 0);
+		ck_assert_uint_eq(r->anomalies, 0);
+		ck_assert_uint_eq(r->flags, 0);
+		msg_report_free(&r);
+		g_free(data);
+	}
+}
+END_TEST
+
+/* The encrypted and partial parts are reported unscannable, with a reason. */
+START_TEST(test_unscannable)
+{
+	static const char *const files[] = {"encrypted.eml", "smime_encrypted.eml", "partial.eml"};
+	static const char *const reasons[] = {"encrypted", "encrypted", "partial"};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		size_t len;
+		char *data = read_msg(files[i], &len);
+		struct msg_report *r = scan_buf(data, len, NULL);
+		const char *reason = NULL;
+
+		ck_assert(msg_report_unscannable(r, &reason));
+		ck_assert_str_eq(reason, reasons[i]);
+		msg_report_free(&r);
+		g_free(data);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("mime");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_raw_offsets);
+	tcase_add_test(tc, test_strip_round_trip);
+	tcase_add_test(tc, test_chunking);
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_clamav_testfiles);
+	tcase_add_test(tc, test_eicar_everywhere);
+	tcase_add_test(tc, test_clean_stays_clean);
+	tcase_add_test(tc, test_unscannable);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
