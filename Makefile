@@ -51,9 +51,9 @@ LIBMILTER := $(BUILD)/libpartscan-milter.a
 MILTER_LIBS := -lmilter -lsystemd
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all check check-unit check-cli demo bench format format-check deps clean install
+.PHONY: all check check-unit check-cli demo run bench format format-check deps clean install
 
-all: $(BUILD)/partscan
+all: $(BUILD)/partscan $(BUILD)/partscan-milter
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,6 +100,35 @@ check-cli: all
 demo: all
 	@contrib/demo.sh $(BUILD)/partscan
 
+# Start partscan-milter in the foreground on conf/partscan-dev.conf (runtime files under run/,
+# the bundled test signatures) and print how to point Postfix at it.
+run: deps
+	$(MAKE) all
+	@contrib/run.sh $(BUILD)/partscan-milter
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/partscan \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -m 0755 $(BUILD)/partscan-milter $(DESTDIR)$(SBINDIR)/partscan-milter
+	install -m 0755 $(BUILD)/partscan $(DESTDIR)$(BINDIR)/partscan
+	[ -e $(DESTDIR)$(SYSCONFDIR)/partscan/partscan.conf ] || \
+		install -m 0644 conf/partscan.conf $(DESTDIR)$(SYSCONFDIR)/partscan/partscan.conf
+	install -m 0644 conf/partscan.conf $(DESTDIR)$(SYSCONFDIR)/partscan/partscan.conf.sample
+	install -m 0644 contrib/man/partscan.1 $(DESTDIR)$(MANDIR)/man1/partscan.1
+	install -m 0644 contrib/man/partscan.conf.5 $(DESTDIR)$(MANDIR)/man5/partscan.conf.5
+	install -m 0644 contrib/man/partscan-milter.8 $(DESTDIR)$(MANDIR)/man8/partscan-milter.8
+	sed -e 's|/usr/local/sbin|$(SBINDIR)|; s|/etc/partscan|$(SYSCONFDIR)/partscan|' \
+		contrib/systemd/partscan-milter.service > $(DESTDIR)$(UNITDIR)/partscan-milter.service
+	install -m 0644 contrib/logrotate/partscan $(DESTDIR)$(SYSCONFDIR)/logrotate.d/partscan
+
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
@@ -120,6 +149,6 @@ format-check:
 	@clang-format --dry-run --Werror $(FORMAT_SRC) && echo "format: clean"
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz run
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

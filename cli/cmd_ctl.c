@@ -65,7 +65,7 @@ static int ctl_exchange(const char *path, const char *cmd)
 	}
 	fputs(reply->str, stdout);
 	ret = g_str_has_prefix(reply->str, "ERROR") || reply->len == 0 ? CLI_EXIT_ERROR
-									: CLI_EXIT_CLEAN;
+	                                                               : CLI_EXIT_CLEAN;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -78,10 +78,10 @@ int cli_cmd_ctl(int argc, char **argv)
 {
 	char *sock = NULL, *conf_path = NULL;
 	GOptionEntry entries[] = {
-		{"socket", 's', 0, G_OPTION_ARG_FILENAME, &sock, "control socket", "SOCKET"},
-		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path,
-		 "configuration naming the socket", "FILE"},
-		{NULL}};
+	        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &sock, "control socket", "SOCKET"},
+	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path,
+	         "configuration naming the socket", "FILE"},
+	        {NULL}};
 	GOptionContext *ctx = g_option_context_new("ping|version|reload|stats");
 	static const char *const cmds[] = {"ping", "version", "reload", "stats"};
 	struct conf *conf = NULL;

@@ -34,7 +34,7 @@ static JsonObject *q_meta(const char *dir, const char *id, JsonParser **parser_r
 	if (!json_parser_load_from_data(parser, text, -1, &error) ||
 	    (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
 		cli_error("quarantine: %s: damaged metadata%s%s", id, error != NULL ? ": " : "",
-			  error != NULL ? error->message : "");
+		          error != NULL ? error->message : "");
 		g_clear_error(&error);
 		g_object_unref(parser);
 		g_free(text);
@@ -70,8 +70,8 @@ static int q_list(const char *dir)
 		if (o == NULL)
 			continue;
 		rcpts = json_object_has_member(o, "recipients")
-				? json_object_get_array_member(o, "recipients")
-				: NULL;
+		                ? json_object_get_array_member(o, "recipients")
+		                : NULL;
 		printf("%s  %-7s %-10s from=<%s> rcpts=%u  %s\n", (char *)ids->pdata[i],
 		       q_str(o, "kind"), q_str(o, "action"),
 		       q_str(o, "sender") != NULL ? q_str(o, "sender") : "",
@@ -158,13 +158,13 @@ static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 	}
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE,
-				 &error);
+	                         &error);
 	if (proc != NULL && g_subprocess_communicate(proc, data, NULL, NULL, NULL, &error) &&
 	    g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 0)
 		ret = 0;
 	else
 		cli_error("quarantine: %s failed%s%s", sendmail, error != NULL ? ": " : "",
-			  error != NULL ? error->message : "");
+		          error != NULL ? error->message : "");
 	g_clear_error(&error);
 	if (proc != NULL)
 		g_object_unref(proc);
@@ -185,14 +185,14 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 		return CLI_EXIT_ERROR;
 	if (g_strcmp0(q_str(o, "kind"), "message") != 0) {
 		cli_error("quarantine: %s is a removed part, not a message: 'show --raw' extracts "
-			  "it",
-			  id);
+		          "it",
+		          id);
 		goto out;
 	}
 	if (g_strcmp0(q_str(o, "action"), "quarantine") == 0 && !force) {
 		cli_error("quarantine: %s is also held in the MTA's queue as %s: release it there "
-			  "(postsuper -H %s), or use --force to re-inject this copy",
-			  id, q_str(o, "queue_id"), q_str(o, "queue_id"));
+		          "(postsuper -H %s), or use --force to re-inject this copy",
+		          id, q_str(o, "queue_id"), q_str(o, "queue_id"));
 		goto out;
 	}
 	data = quarantine_read_data(dir, id, &error);
@@ -219,12 +219,12 @@ int cli_cmd_quarantine(int argc, char **argv)
 	char *conf_path = NULL, *dir = NULL;
 	gboolean raw = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
-		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path, "configuration", "FILE"},
-		{"directory", 'q', 0, G_OPTION_ARG_FILENAME, &dir, "quarantine directory", "DIR"},
-		{"raw", 0, 0, G_OPTION_ARG_NONE, &raw, "show: the stored bytes", NULL},
-		{"force", 0, 0, G_OPTION_ARG_NONE, &force,
-		 "release: re-inject even when held in the MTA", NULL},
-		{NULL}};
+	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path, "configuration", "FILE"},
+	        {"directory", 'q', 0, G_OPTION_ARG_FILENAME, &dir, "quarantine directory", "DIR"},
+	        {"raw", 0, 0, G_OPTION_ARG_NONE, &raw, "show: the stored bytes", NULL},
+	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+	         "release: re-inject even when held in the MTA", NULL},
+	        {NULL}};
 	GOptionContext *ctx = g_option_context_new("list | show ID | release ID | delete ID");
 	struct conf *conf = NULL;
 	const char *cmd;

@@ -110,7 +110,7 @@ static const struct conf_key conf_table[] = {
 /* clang-format on */
 
 static const char *const conf_action_names[CONF_ACTION__COUNT] = {
-	"accept", "tag", "strip", "quarantine", "tempfail", "discard", "reject"};
+        "accept", "tag", "strip", "quarantine", "tempfail", "discard", "reject"};
 
 const char *conf_action_name(enum conf_action action)
 {
@@ -223,13 +223,14 @@ static bool conf_parse_types(const char *v, bool *types, char **bad_r)
 		enum ftype t;
 		enum ftype_family f;
 
-		if (ftype_from_name(words[i], &t) == 0) {
-			types[t] = true;
-		} else if (ftype_family_from_name(words[i], &f) == 0) {
+		/* a family name wins over the type of the same name ("script") */
+		if (ftype_family_from_name(words[i], &f) == 0) {
 			for (int k = 0; k < FTYPE__COUNT; k++) {
 				if (ftype_family((enum ftype)k) == f)
 					types[k] = true;
 			}
+		} else if (ftype_from_name(words[i], &t) == 0) {
+			types[t] = true;
 		} else {
 			*bad_r = g_strdup(words[i]);
 			ok = false;
@@ -290,8 +291,8 @@ static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		*(bool *)field = b;
 		return NULL;
 	case T_UINT:
-		if (!g_ascii_isdigit(v[0]) || !g_ascii_string_to_unsigned(v, 10, k->min, k->max, &n,
-									     NULL))
+		if (!g_ascii_isdigit(v[0]) ||
+		    !g_ascii_string_to_unsigned(v, 10, k->min, k->max, &n, NULL))
 			return g_strdup("expected a whole number in range");
 		*(unsigned int *)field = (unsigned int)n;
 		return NULL;
@@ -319,7 +320,8 @@ static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		return NULL;
 	case T_ACTION:
 		if (conf_action_from_name(v, (enum conf_action *)field) < 0)
-			return g_strdup("expected accept, tag, strip, quarantine, tempfail, discard or reject");
+			return g_strdup("expected accept, tag, strip, quarantine, tempfail, "
+			                "discard or reject");
 		return NULL;
 	case T_NODB:
 		if (g_ascii_strcasecmp(v, "refuse") == 0)
@@ -347,7 +349,7 @@ struct conf *conf_defaults(void)
 		char *why = conf_set(c, &conf_table[i], conf_table[i].def);
 		if (why != NULL)
 			g_error("default of %s.%s: %s", conf_table[i].section, conf_table[i].key,
-				why);
+			        why);
 	}
 	return c;
 }
@@ -374,7 +376,7 @@ static bool conf_known_section(const char *section)
 }
 
 static int conf_fail(GError **error, const char *name, unsigned int line, const char *fmt, ...)
-	G_GNUC_PRINTF(4, 5);
+        G_GNUC_PRINTF(4, 5);
 
 static int conf_fail(GError **error, const char *name, unsigned int line, const char *fmt, ...)
 {
@@ -391,7 +393,7 @@ static int conf_fail(GError **error, const char *name, unsigned int line, const 
 
 /* One "key = value" line of section; 0 or -1 with error set. */
 static int conf_line(struct conf *c, const char *name, unsigned int lineno, const char *section,
-		     char *line, unsigned int *seen, GError **error)
+                     char *line, unsigned int *seen, GError **error)
 {
 	char *eq = strchr(line, '='), *key, *value;
 	const struct conf_key *k;
@@ -416,7 +418,7 @@ static int conf_line(struct conf *c, const char *name, unsigned int lineno, cons
 		return conf_fail(error, name, lineno, "unknown key '%s' in [%s]", key, section);
 	if (seen[k - conf_table] != 0)
 		return conf_fail(error, name, lineno, "%s.%s is already set on line %u", section,
-				 key, seen[k - conf_table]);
+		                 key, seen[k - conf_table]);
 	seen[k - conf_table] = lineno;
 	why = conf_set(c, k, value);
 	if (why == NULL)
@@ -426,8 +428,7 @@ static int conf_line(struct conf *c, const char *name, unsigned int lineno, cons
 	return ret;
 }
 
-int conf_parse(const char *name, const char *text, size_t len, struct conf **conf_r,
-	       GError **error)
+int conf_parse(const char *name, const char *text, size_t len, struct conf **conf_r, GError **error)
 {
 	struct conf *c = conf_defaults();
 	unsigned int seen[G_N_ELEMENTS(conf_table)] = {0}, lineno = 0;
@@ -444,7 +445,7 @@ int conf_parse(const char *name, const char *text, size_t len, struct conf **con
 		lineno++;
 		if (end - pos > CONF_MAX_LINE) {
 			ret = conf_fail(error, name, lineno, "line longer than %d bytes",
-					CONF_MAX_LINE);
+			                CONF_MAX_LINE);
 			break;
 		}
 		line = g_strndup(text + pos, end - pos);
@@ -463,8 +464,8 @@ int conf_parse(const char *name, const char *text, size_t len, struct conf **con
 				g_free(section);
 				section = g_strdup(g_strstrip(s + 1));
 				if (!conf_known_section(section))
-					ret = conf_fail(error, name, lineno,
-							"unknown section [%s]", section);
+					ret = conf_fail(error, name, lineno, "unknown section [%s]",
+					                section);
 			}
 		} else {
 			ret = conf_line(c, name, lineno, section, s, seen, error);
@@ -494,7 +495,7 @@ int conf_load(const char *path, struct conf **conf_r, GError **error)
 	if (len > CONF_MAX_FILE) {
 		g_free(text);
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
-			    "%s: larger than %d bytes", path, CONF_MAX_FILE);
+		            "%s: larger than %d bytes", path, CONF_MAX_FILE);
 		return -1;
 	}
 	ret = conf_parse(path, text, len, conf_r, error);
@@ -514,7 +515,7 @@ void conf_free(struct conf **cp)
 		if (conf_table[i].type == T_STR)
 			g_free(*(char **)field);
 		else if (conf_table[i].type == T_LIST || conf_table[i].type == T_EXTS ||
-			 conf_table[i].type == T_NETS)
+		         conf_table[i].type == T_NETS)
 			g_strfreev(*(char ***)field);
 	}
 	g_free(c->path);
@@ -532,8 +533,8 @@ static void conf_dump_size(GString *out, uint64_t n)
 		unsigned int shift = 30 - 10 * (unsigned)i;
 
 		if (n != 0 && n % (1ull << shift) == 0) {
-			g_string_append_printf(out, "%" G_GUINT64_FORMAT "%c", (guint64)(n >> shift),
-					       units[i]);
+			g_string_append_printf(out, "%" G_GUINT64_FORMAT "%c",
+			                       (guint64)(n >> shift), units[i]);
 			return;
 		}
 	}
@@ -566,15 +567,15 @@ static void conf_dump_value(GString *out, const struct conf *c, const struct con
 	case T_NETS:
 		for (char *const *w = *(char **const *)field; w != NULL && *w != NULL; w++)
 			g_string_append_printf(out, "%s%s", w == *(char **const *)field ? "" : " ",
-					       *w);
+			                       *w);
 		break;
 	case T_ACTION:
 		g_string_append(out, conf_action_name(*(const enum conf_action *)field));
 		break;
 	case T_NODB:
 		g_string_append(out, *(const enum conf_no_db *)field == CONF_NO_DB_TEMPFAIL
-					     ? "tempfail"
-					     : "refuse");
+		                             ? "tempfail"
+		                             : "refuse");
 		break;
 	case T_TYPES: {
 		const bool *types = field;
@@ -583,7 +584,7 @@ static void conf_dump_value(GString *out, const struct conf *c, const struct con
 		for (int t = 0; t < FTYPE__COUNT; t++) {
 			if (types[t]) {
 				g_string_append_printf(out, "%s%s", first ? "" : " ",
-						       ftype_name((enum ftype)t));
+				                       ftype_name((enum ftype)t));
 				first = false;
 			}
 		}
@@ -598,8 +599,8 @@ char *conf_dump(const struct conf *c)
 	const char *section = NULL;
 
 	g_string_append_printf(out, "# effective configuration%s%s\n",
-			       c->path != NULL ? " from " : " (built-in defaults)",
-			       c->path != NULL ? c->path : "");
+	                       c->path != NULL ? " from " : " (built-in defaults)",
+	                       c->path != NULL ? c->path : "");
 	for (size_t i = 0; i < G_N_ELEMENTS(conf_table); i++) {
 		const struct conf_key *k = &conf_table[i];
 		size_t mark;
@@ -611,6 +612,11 @@ char *conf_dump(const struct conf *c)
 		g_string_append_printf(out, "%s = ", k->key);
 		mark = out->len;
 		conf_dump_value(out, c, k);
+		if (out->len == mark) {
+			g_string_truncate(out, mark - 1); /* "key =" without a trailing blank */
+			g_string_append_c(out, '\n');
+			continue;
+		}
 		/* keep leading/trailing spaces of a string value through a round trip */
 		if (out->len > mark && (out->str[mark] == ' ' || out->str[out->len - 1] == ' ')) {
 			g_string_insert_c(out, (gssize)mark, '"');

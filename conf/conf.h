@@ -37,15 +37,15 @@ struct conf {
 	char *path; /* the file read, or NULL for built-in defaults */
 
 	/* [milter] */
-	char *socket;          /* unix:PATH, inet:PORT@HOST, inet6:PORT@HOST */
+	char *socket; /* unix:PATH, inet:PORT@HOST, inet6:PORT@HOST */
 	unsigned int socket_mode;
-	char *socket_group;    /* NULL: unchanged */
-	char *user;            /* NULL: do not change user */
-	bool allow_root;       /* run as root (only with allow_root = yes) */
-	char *pid_file;        /* NULL: none */
-	unsigned int workers;  /* concurrent scans; 0: number of cores */
-	unsigned int timeout;  /* seconds of MTA silence before libmilter gives up */
-	char *hostname;        /* for X-Virus-Scanned; NULL: this host's name */
+	char *socket_group;   /* NULL: unchanged */
+	char *user;           /* NULL: do not change user */
+	bool allow_root;      /* run as root (only with allow_root = yes) */
+	char *pid_file;       /* NULL: none */
+	unsigned int workers; /* concurrent scans; 0: number of cores */
+	unsigned int timeout; /* seconds of MTA silence before libmilter gives up */
+	char *hostname;       /* for X-Virus-Scanned; NULL: this host's name */
 	enum conf_no_db on_no_database;
 
 	/* [control] */
@@ -58,7 +58,7 @@ struct conf {
 	bool db_strict;
 	bool db_pua;
 	bool db_watch;
-	char *db_certificates; /* certificate directory for .cvd.sign; NULL: default */
+	char *db_certificates;        /* certificate directory for .cvd.sign; NULL: default */
 	unsigned int db_max_age_days; /* freshness gate for containers; 0: off */
 	enum conf_action on_stale_db;
 
@@ -79,17 +79,17 @@ struct conf {
 	char *header_status;  /* "X-Virus-Status" */
 
 	/* [skip] */
-	char **skip_networks;  /* CIDR or "local" */
+	char **skip_networks; /* CIDR or "local" */
 	bool skip_authenticated;
-	char **skip_senders;   /* glob patterns, case-insensitive */
+	char **skip_senders; /* glob patterns, case-insensitive */
 	char **skip_recipients;
 
 	/* [quarantine] */
 	char *quarantine_dir;
-	char *sendmail;        /* for `partscan quarantine release` */
+	char *sendmail; /* for `partscan quarantine release` */
 
 	/* [log] */
-	char *json_log;        /* NULL: off */
+	char *json_log; /* NULL: off */
 	bool syslog;
 	char *syslog_facility; /* "mail", "local0", ... */
 	char *syslog_ident;
@@ -106,7 +106,7 @@ int conf_load(const char *path, struct conf **conf_r, GError **error);
 
 /* Parse text as if read from name (tests, -t). */
 int conf_parse(const char *name, const char *text, size_t len, struct conf **conf_r,
-	       GError **error);
+               GError **error);
 
 void conf_free(struct conf **conf);
 

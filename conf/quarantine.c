@@ -42,13 +42,13 @@ gboolean quarantine_id_valid(const char *id)
 static int quarantine_fail(GError **error, const char *what, int err)
 {
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err), "%s: %s", what,
-		    g_strerror(err));
+	            g_strerror(err));
 	return -1;
 }
 
 /* Write one file atomically with mode 0600. */
 static int quarantine_put(const char *dir, const char *name, const void *data, size_t len,
-			  GError **error)
+                          GError **error)
 {
 	char *tmp = g_strdup_printf("%s/.tmp-%s", dir, name);
 	char *path = g_strdup_printf("%s/%s", dir, name);
@@ -109,7 +109,7 @@ static void quarantine_sync_dir(const char *dir)
 }
 
 int quarantine_write(const char *dir, const char *id, const unsigned char *data, size_t len,
-		     const char *json, GError **error)
+                     const char *json, GError **error)
 {
 	char *dname = g_strdup_printf("%s.data", id), *jname = g_strdup_printf("%s.json", id);
 	int ret;

@@ -26,7 +26,7 @@ gboolean quarantine_id_valid(const char *id);
  * nothing is left behind and the caller must not lose the message (tempfail it).
  */
 int quarantine_write(const char *dir, const char *id, const unsigned char *data, size_t len,
-		     const char *json, GError **error);
+                     const char *json, GError **error);
 
 /* The ids of the complete items, oldest first. */
 GPtrArray *quarantine_list(const char *dir, GError **error);

@@ -219,6 +219,13 @@ char *sigdb_containers_describe(const struct sigdb *db);
 /* "none", "sign", "legacy", "info", "cud", "unsigned". */
 const char *sigdb_verify_name(enum sigdb_verify verify);
 
+/*
+ * Append to out what paths (files or directories) hold on disk, loading nothing: per file its
+ * format, size and mtime; for a container its header (database, version, build time,
+ * signatures; not verified).
+ */
+void sigdb_describe_disk(const char *const *paths, GString *out);
+
 /* The format a file name's extension announces (SIGDB_FORMAT_UNKNOWN when none). */
 enum sigdb_format sigdb_format_from_name(const char *name);
 /* "hdb", "hsb", ..., "plain", "snapshot", "container". */

@@ -13,7 +13,7 @@
 #include <time.h>
 
 static enum actions_result actions_tempfail(const struct actions_ops *ops, void *ctx,
-					    const char *why, char **error_r)
+                                            const char *why, char **error_r)
 {
 	char *text = g_strdup_printf("Message could not be processed (%s), try again later", why);
 
@@ -38,8 +38,8 @@ static void actions_json_part(struct json *j, const struct msg_part *p)
 		for (int t = 0; t < DIGEST__COUNT; t++) {
 			if (p->scan.digests.mask & DIGEST_BIT(t))
 				json_string(j, digest_name(t),
-					    digest_hex(digest_get(&p->scan.digests, t),
-						       digest_len(t), hex));
+				            digest_hex(digest_get(&p->scan.digests, t),
+				                       digest_len(t), hex));
 		}
 		if (scan_result_infected(&p->scan))
 			json_string(j, "signature", scan_result_name(&p->scan));
@@ -47,9 +47,8 @@ static void actions_json_part(struct json *j, const struct msg_part *p)
 	json_end_object(j);
 }
 
-char *actions_item_json(const char *id, const struct conf *conf,
-			const struct msg_report *report, const struct policy_plan *plan,
-			const struct actions_message *msg, int part)
+char *actions_item_json(const char *id, const struct conf *conf, const struct msg_report *report,
+                        const struct policy_plan *plan, const struct actions_message *msg, int part)
 {
 	GString *out = g_string_new(NULL);
 	char when[32];
@@ -82,20 +81,20 @@ char *actions_item_json(const char *id, const struct conf *conf,
 		}
 		json_end_array(&j);
 	}
-	json_uint(&j, "size", part < 0 || report == NULL
-				      ? (uint64_t)msg->len
-				      : ((const struct msg_part *)report->parts->pdata[part])
-						->raw_end -
-						((const struct msg_part *)report->parts->pdata[part])
-							->raw_begin);
+	json_uint(
+	        &j, "size",
+	        part < 0 || report == NULL
+	                ? (uint64_t)msg->len
+	                : ((const struct msg_part *)report->parts->pdata[part])->raw_end -
+	                          ((const struct msg_part *)report->parts->pdata[part])->raw_begin);
 	json_end_object(&j);
 	(void)conf;
 	return g_string_free(out, FALSE);
 }
 
 static int actions_store(const struct conf *conf, const struct msg_report *report,
-			 const struct policy_plan *plan, const struct actions_message *msg,
-			 int part, GPtrArray *ids, char **error_r)
+                         const struct policy_plan *plan, const struct actions_message *msg,
+                         int part, GPtrArray *ids, char **error_r)
 {
 	char *id = quarantine_new_id();
 	char *json = actions_item_json(id, conf, report, plan, msg, part);
@@ -123,7 +122,7 @@ static int actions_store(const struct conf *conf, const struct msg_report *repor
 
 /* The reason a stripped entity was removed: the first hit in it (or in what it holds). */
 static const char *actions_reason_for(const struct msg_report *report,
-				      const struct policy_plan *plan, int entity)
+                                      const struct policy_plan *plan, int entity)
 {
 	for (guint i = 0; i < plan->hits->len; i++) {
 		const struct policy_hit *h = plan->hits->pdata[i];
@@ -135,8 +134,8 @@ static const char *actions_reason_for(const struct msg_report *report,
 }
 
 static int actions_strip(const struct actions_ops *ops, void *ctx, const struct conf *conf,
-			 const struct msg_report *report, const struct policy_plan *plan,
-			 const struct actions_message *msg, GPtrArray *ids, char **error_r)
+                         const struct msg_report *report, const struct policy_plan *plan,
+                         const struct actions_message *msg, GPtrArray *ids, char **error_r)
 {
 	struct strip_notice *notices = g_new0(struct strip_notice, plan->strip->len);
 	GByteArray *body;
@@ -153,14 +152,14 @@ static int actions_strip(const struct actions_ops *ops, void *ctx, const struct 
 	}
 	if (ret == 0) {
 		body = strip_body(msg->raw, msg->len, msg->body_offset, report, notices,
-				  plan->strip->len, &whole);
+		                  plan->strip->len, &whole);
 		ret = ops->replace_body(ctx, body->data, body->len);
 		if (ret == 0 && whole) {
 			ret = ops->change_header(ctx, "Content-Type", 1,
-						 "text/plain; charset=us-ascii");
+			                         "text/plain; charset=us-ascii");
 			if (ret == 0)
 				ret = ops->change_header(ctx, "Content-Transfer-Encoding", 1,
-							 "7bit");
+				                         "7bit");
 		}
 		if (ret < 0 && *error_r == NULL)
 			*error_r = g_strdup("the MTA refused the new body");
@@ -171,7 +170,7 @@ static int actions_strip(const struct actions_ops *ops, void *ctx, const struct 
 }
 
 static int actions_headers(const struct actions_ops *ops, void *ctx, const struct conf *conf,
-			   const struct policy_plan *plan, const struct actions_message *msg)
+                           const struct policy_plan *plan, const struct actions_message *msg)
 {
 	char *scanned;
 	int ret = 0;
@@ -186,7 +185,7 @@ static int actions_headers(const struct actions_ops *ops, void *ctx, const struc
 	if (ret < 0 || (plan->action == CONF_ACTION_ACCEPT && plan->cls != POLICY_CLEAN))
 		return ret; /* accept: the message goes on untouched */
 	scanned = g_strdup_printf("partscan %s at %s", PARTSCAN_VERSION,
-				  msg->hostname != NULL ? msg->hostname : "localhost");
+	                          msg->hostname != NULL ? msg->hostname : "localhost");
 	ret = ops->add_header(ctx, conf->header_scanned, scanned);
 	if (ret == 0)
 		ret = ops->add_header(ctx, conf->header_status, plan->status);
@@ -194,10 +193,9 @@ static int actions_headers(const struct actions_ops *ops, void *ctx, const struc
 	return ret;
 }
 
-enum actions_result actions_apply(const struct actions_ops *ops, void *ctx,
-				  const struct conf *conf, const struct msg_report *report,
-				  const struct policy_plan *plan, const struct actions_message *msg,
-				  GPtrArray *ids, char **error_r)
+enum actions_result actions_apply(const struct actions_ops *ops, void *ctx, const struct conf *conf,
+                                  const struct msg_report *report, const struct policy_plan *plan,
+                                  const struct actions_message *msg, GPtrArray *ids, char **error_r)
 {
 	*error_r = NULL;
 	switch (plan->action) {

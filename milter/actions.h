@@ -49,14 +49,14 @@ enum actions_result {
  * (quarantine store, an operation refused) the result is ACTIONS_TEMPFAIL with a 451 reply
  * set and *error_r says why.
  */
-enum actions_result actions_apply(const struct actions_ops *ops, void *ctx,
-				  const struct conf *conf, const struct msg_report *report,
-				  const struct policy_plan *plan, const struct actions_message *msg,
-				  GPtrArray *ids, char **error_r);
+enum actions_result actions_apply(const struct actions_ops *ops, void *ctx, const struct conf *conf,
+                                  const struct msg_report *report, const struct policy_plan *plan,
+                                  const struct actions_message *msg, GPtrArray *ids,
+                                  char **error_r);
 
 /* The metadata JSON of a quarantine item (part < 0: the whole message). */
-char *actions_item_json(const char *id, const struct conf *conf,
-			const struct msg_report *report, const struct policy_plan *plan,
-			const struct actions_message *msg, int part);
+char *actions_item_json(const char *id, const struct conf *conf, const struct msg_report *report,
+                        const struct policy_plan *plan, const struct actions_message *msg,
+                        int part);
 
 #endif

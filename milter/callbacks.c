@@ -86,7 +86,7 @@ static int op_quarantine(void *ctx, const char *reason)
 static int op_set_reply(void *ctx, const char *rcode, const char *xcode, const char *text)
 {
 	return smfi_setreply(ctx, (char *)rcode, (char *)xcode, (char *)text) == MI_SUCCESS ? 0
-											       : -1;
+	                                                                                    : -1;
 }
 
 static void op_progress(void *ctx)
@@ -100,16 +100,16 @@ static const char *op_macro(void *ctx, const char *name)
 }
 
 static const struct session_ops cb_ops = {
-	.actions =
-		{
-			.add_header = op_add_header,
-			.change_header = op_change_header,
-			.replace_body = op_replace_body,
-			.quarantine = op_quarantine,
-			.set_reply = op_set_reply,
-		},
-	.progress = op_progress,
-	.macro = op_macro,
+        .actions =
+                {
+                        .add_header = op_add_header,
+                        .change_header = op_change_header,
+                        .replace_body = op_replace_body,
+                        .quarantine = op_quarantine,
+                        .set_reply = op_set_reply,
+                },
+        .progress = op_progress,
+        .macro = op_macro,
 };
 
 /* ---- callbacks ---- */
@@ -121,7 +121,7 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	const int *lead = smfi_getpriv(ctx);
 	struct session *s = session_new(&cb_ops, hostname, (const struct sockaddr *)hostaddr,
-					lead == &cb_lead_yes);
+	                                lead == &cb_lead_yes);
 
 	if (s == NULL)
 		return SMFIS_TEMPFAIL;
@@ -181,12 +181,11 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			       unsigned long f2, unsigned long f3, unsigned long *pf0,
-			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                               unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                               unsigned long *pf2, unsigned long *pf3)
 {
-	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY |
-				   SMFIF_QUARANTINE;
+	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
 
 	if ((f0 & want) != want) {
 		/* the MTA cannot modify messages: we can still reject and tempfail */
@@ -205,20 +204,20 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 }
 
 static struct smfiDesc cb_desc = {
-	.xxfi_name = "partscan",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
-	.xxfi_connect = mlfi_connect,
-	.xxfi_helo = mlfi_helo,
-	.xxfi_envfrom = mlfi_envfrom,
-	.xxfi_envrcpt = mlfi_envrcpt,
-	.xxfi_header = mlfi_header,
-	.xxfi_eoh = mlfi_eoh,
-	.xxfi_body = mlfi_body,
-	.xxfi_eom = mlfi_eom,
-	.xxfi_abort = mlfi_abort,
-	.xxfi_close = mlfi_close,
-	.xxfi_negotiate = mlfi_negotiate,
+        .xxfi_name = "partscan",
+        .xxfi_version = SMFI_VERSION,
+        .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
+        .xxfi_connect = mlfi_connect,
+        .xxfi_helo = mlfi_helo,
+        .xxfi_envfrom = mlfi_envfrom,
+        .xxfi_envrcpt = mlfi_envrcpt,
+        .xxfi_header = mlfi_header,
+        .xxfi_eoh = mlfi_eoh,
+        .xxfi_body = mlfi_body,
+        .xxfi_eom = mlfi_eom,
+        .xxfi_abort = mlfi_abort,
+        .xxfi_close = mlfi_close,
+        .xxfi_negotiate = mlfi_negotiate,
 };
 
 int callbacks_register(void)

@@ -48,12 +48,12 @@ char *control_version_text(void)
 		return g_string_free(out, FALSE);
 	}
 	g_string_append_printf(out, "loaded: generation %" G_GUINT64_FORMAT ", %zu signatures, at ",
-			       (guint64)sigdb_generation(l->db), sigdb_count(l->db));
+	                       (guint64)sigdb_generation(l->db), sigdb_count(l->db));
 	control_time(out, l->loaded_at / G_USEC_PER_SEC);
 	g_string_append_printf(out, " in %.3f s%s%s\n", l->load_seconds,
-			       sigdb_snapshot_path(l->db) != NULL ? ", snapshot " : "",
-			       sigdb_snapshot_path(l->db) != NULL ? sigdb_snapshot_path(l->db)
-								  : "");
+	                       sigdb_snapshot_path(l->db) != NULL ? ", snapshot " : "",
+	                       sigdb_snapshot_path(l->db) != NULL ? sigdb_snapshot_path(l->db)
+	                                                          : "");
 	for (size_t i = 0; i < sigdb_source_count(l->db); i++) {
 		const struct sigdb_source *s = sigdb_source_get(l->db, i);
 		unsigned int n = 0;
@@ -62,8 +62,8 @@ char *control_version_text(void)
 			for (int t = 0; t < DIGEST__COUNT; t++)
 				n += s->counts[k][t];
 		g_string_append_printf(out, "  %s: %s%s%u signatures, modified ", s->path,
-				       s->version != NULL ? s->version : "",
-				       s->version != NULL ? ", " : "", n);
+		                       s->version != NULL ? s->version : "",
+		                       s->version != NULL ? ", " : "", n);
 		control_time(out, s->mtime);
 		g_string_append_c(out, '\n');
 	}
@@ -85,14 +85,14 @@ static char *control_reload(void)
 
 	if (reload_now(true, &error) < 0) {
 		reply = g_strdup_printf("ERROR reload failed, still using the loaded signatures: "
-					"%s\n",
-					error->message);
+		                        "%s\n",
+		                        error->message);
 		g_error_free(error);
 		return reply;
 	}
 	l = live_acquire();
 	reply = g_strdup_printf("RELOADED generation %" G_GUINT64_FORMAT ", %zu signatures\n",
-				(guint64)sigdb_generation(l->db), sigdb_count(l->db));
+	                        (guint64)sigdb_generation(l->db), sigdb_count(l->db));
 	live_release(&l);
 	return reply;
 }
@@ -103,7 +103,7 @@ static char *control_stats(void)
 	char *json, *reply;
 
 	json = stats_json(l != NULL && l->db != NULL ? sigdb_count(l->db) : 0,
-			  l != NULL && l->db != NULL ? sigdb_generation(l->db) : 0);
+	                  l != NULL && l->db != NULL ? sigdb_generation(l->db) : 0);
 	live_release(&l);
 	reply = g_strconcat(json, "\n", NULL);
 	g_free(json);
@@ -219,7 +219,7 @@ int control_open(const char *path, unsigned int mode, const char *group, GError 
 
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NAMETOOLONG, "%s: path too long",
-			    path);
+		            path);
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
@@ -236,7 +236,7 @@ int control_open(const char *path, unsigned int mode, const char *group, GError 
 
 		if (gr == NULL || chown(path, (uid_t)-1, gr->gr_gid) < 0) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "%s: cannot give it to group %s", path, group);
+			            "%s: cannot give it to group %s", path, group);
 			close(fd);
 			return -1;
 		}
@@ -246,7 +246,7 @@ int control_open(const char *path, unsigned int mode, const char *group, GError 
 	return 0;
 fail:
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "control socket %s: %s",
-		    path, g_strerror(errno));
+	            path, g_strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;

@@ -15,7 +15,7 @@
 
 #include <glib.h>
 
-#define CONTROL_MAX_LINE 64
+#define CONTROL_MAX_LINE   64
 #define CONTROL_TIMEOUT_MS 5000
 
 /* Create the socket (before dropping privileges): path, mode, group (NULL: unchanged). */

@@ -20,10 +20,10 @@
 struct live {
 	gint refcount;
 	struct conf *conf;
-	struct sigdb *db;     /* NULL: no signatures (on_no_database = tempfail) */
-	gint64 loaded_at;     /* wall clock, microseconds */
-	double load_seconds;  /* time the signatures took to load */
-	char *load_error;     /* why db is NULL, or NULL */
+	struct sigdb *db;    /* NULL: no signatures (on_no_database = tempfail) */
+	gint64 loaded_at;    /* wall clock, microseconds */
+	double load_seconds; /* time the signatures took to load */
+	char *load_error;    /* why db is NULL, or NULL */
 };
 
 /* A snapshot that owns conf and db (either may be NULL: db NULL means no signatures). */

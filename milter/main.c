@@ -63,19 +63,19 @@ static void main_die(const char *fmt, ...)
 static void main_parse_args(int argc, char **argv, struct main_opts *o)
 {
 	GOptionEntry entries[] = {
-		{"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->conf_path,
-		 "configuration file (default " MAIN_DEFAULT_CONF ")", "FILE"},
-		{"socket", 'p', 0, G_OPTION_ARG_STRING, &o->ovr.socket,
-		 "milter socket, overrides milter.socket (unix:PATH, inet:PORT@HOST)", "SOCKET"},
-		{"database", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ovr.db_paths,
-		 "signature path, overrides database.path (repeatable)", "DBPATH"},
-		{"foreground", 'f', 0, G_OPTION_ARG_NONE, &o->foreground,
-		 "stay in the foreground, log to stderr too", NULL},
-		{"test", 't', 0, G_OPTION_ARG_NONE, &o->test,
-		 "check the configuration, print the effective one, exit", NULL},
-		{"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
-		 "print the version and the signatures on disk, exit", NULL},
-		{NULL}};
+	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->conf_path,
+	         "configuration file (default " MAIN_DEFAULT_CONF ")", "FILE"},
+	        {"socket", 'p', 0, G_OPTION_ARG_STRING, &o->ovr.socket,
+	         "milter socket, overrides milter.socket (unix:PATH, inet:PORT@HOST)", "SOCKET"},
+	        {"database", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &o->ovr.db_paths,
+	         "signature path, overrides database.path (repeatable)", "DBPATH"},
+	        {"foreground", 'f', 0, G_OPTION_ARG_NONE, &o->foreground,
+	         "stay in the foreground, log to stderr too", NULL},
+	        {"test", 't', 0, G_OPTION_ARG_NONE, &o->test,
+	         "check the configuration, print the effective one, exit", NULL},
+	        {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
+	         "print the version and the signatures on disk, exit", NULL},
+	        {NULL}};
 	GOptionContext *ctx = g_option_context_new("- partscan's milter for Postfix and Sendmail");
 	GError *error = NULL;
 
@@ -95,34 +95,14 @@ static void main_parse_args(int argc, char **argv, struct main_opts *o)
 
 static void main_version(const struct conf *c)
 {
+	GString *out = g_string_new(NULL);
+
 	printf("partscan-milter %s (ClamAV functionality level %u)\n", PARTSCAN_VERSION,
 	       SIGDB_FLEVEL);
 	printf("signatures on disk (what a start would load; not loaded by this command):\n");
-	for (char **p = c->db_paths; p != NULL && *p != NULL; p++) {
-		GDir *d = g_dir_open(*p, 0, NULL);
-		const char *name;
-
-		if (d == NULL) {
-			printf("  %s%s\n", *p, g_file_test(*p, G_FILE_TEST_EXISTS) ? "" : ": absent");
-			continue;
-		}
-		printf("  %s:\n", *p);
-		while ((name = g_dir_read_name(d)) != NULL) {
-			char *path = g_build_filename(*p, name, NULL), when[32];
-			struct stat st;
-
-			if (name[0] != '.' && sigdb_format_from_name(name) != SIGDB_FORMAT_UNKNOWN &&
-			    stat(path, &st) == 0) {
-				strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ",
-					 gmtime(&st.st_mtime));
-				printf("    %s (%s, %lld bytes, modified %s)\n", name,
-				       sigdb_format_name(sigdb_format_from_name(name)),
-				       (long long)st.st_size, when);
-			}
-			g_free(path);
-		}
-		g_dir_close(d);
-	}
+	sigdb_describe_disk((const char *const *)c->db_paths, out);
+	fputs(out->str, stdout);
+	g_string_free(out, TRUE);
 }
 
 /* The path of a unix milter socket ("unix:/x", "local:/x", "/x"), or NULL for inet. */
@@ -274,11 +254,11 @@ static struct live *main_first_snapshot(struct conf *c)
 	if (reload_load_db(c, &db, &secs, &error) < 0) {
 		if (c->on_no_database == CONF_NO_DB_REFUSE)
 			main_die("no signatures: %s (refusing to start; on_no_database = "
-				 "tempfail starts anyway and tempfails every message)",
-				 error->message);
+			         "tempfail starts anyway and tempfails every message)",
+			         error->message);
 		mlog_error("no signatures: %s; every message is tempfailed until a reload "
-			   "succeeds",
-			   error->message);
+		           "succeeds",
+		           error->message);
 	}
 	l = live_new(c, db, secs);
 	if (error != NULL) {
@@ -337,8 +317,7 @@ int main(int argc, char **argv)
 	c = NULL;
 
 	main_block_signals();
-	if (workers_init(workers, &error) < 0 ||
-	    reload_start(o.conf_path, &o.ovr, &error) < 0)
+	if (workers_init(workers, &error) < 0 || reload_start(o.conf_path, &o.ovr, &error) < 0)
 		main_die("%s", error->message);
 	control_start();
 	milter = g_thread_new("milter", main_milter_thread, NULL);

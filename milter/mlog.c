@@ -27,10 +27,10 @@ int mlog_facility(const char *name)
 		const char *name;
 		int facility;
 	} map[] = {
-		{"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
-		{"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
-		{"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
-		{"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+	        {"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+	        {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+	        {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+	        {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
@@ -45,7 +45,7 @@ void mlog_init(const char *ident, const char *facility, bool foreground)
 	int f = mlog_facility(facility);
 
 	openlog(ident != NULL ? ident : "partscan-milter", LOG_PID | LOG_NDELAY,
-		f >= 0 ? f : LOG_MAIL);
+	        f >= 0 ? f : LOG_MAIL);
 	mlog_stderr = foreground;
 }
 
@@ -94,7 +94,7 @@ static int mlog_open_locked(const char *path, GError **error)
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (fd < 0) {
 			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s",
-				    path, g_strerror(errno));
+			            path, g_strerror(errno));
 			return -1;
 		}
 	}
@@ -175,9 +175,8 @@ static char *mlog_json(const struct mlog_record *r)
 	json_string(&j, "status", r->plan != NULL ? r->plan->status : NULL);
 	json_string(&j, "action", r->plan != NULL ? conf_action_name(r->plan->action) : "accept");
 	json_string(&j, "result", r->result);
-	json_string(&j, "reasons", r->plan != NULL && r->plan->cls != POLICY_CLEAN
-					   ? r->plan->summary
-					   : NULL);
+	json_string(&j, "reasons",
+	            r->plan != NULL && r->plan->cls != POLICY_CLEAN ? r->plan->summary : NULL);
 	if (r->error != NULL)
 		json_string(&j, "error", r->error);
 	if (r->quarantine_ids != NULL && r->quarantine_ids->len > 0) {
@@ -190,7 +189,6 @@ static char *mlog_json(const struct mlog_record *r)
 	json_uint(&j, "db_generation", r->db_generation);
 	json_uint(&j, "db_signatures", r->db_signatures);
 	if (r->report != NULL) {
-		json_string(&j, "message_id", r->report->message_id);
 		json_double(&j, "scan_ms", r->report->scan_ms);
 		msg_report_json(r->report, &j);
 	} else {

@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-static const char *const policy_class_names[POLICY_CLASS__COUNT] = {
-	"clean", "unscannable", "blocked", "infected", "error"};
+static const char *const policy_class_names[POLICY_CLASS__COUNT] = {"clean", "unscannable",
+                                                                    "blocked", "infected", "error"};
 
 const char *policy_class_name(enum policy_class cls)
 {
@@ -109,8 +109,8 @@ bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, c
 	}
 	if (part->scanned && conf->block_type[part->scan.type.type]) {
 		enum ftype t = part->scan.type.type;
-		*reason_r = g_strdup_printf("%s %s", ftype_family_name(ftype_family(t)),
-					    ftype_name(t));
+		*reason_r =
+		        g_strdup_printf("%s %s", ftype_family_name(ftype_family(t)), ftype_name(t));
 		return true;
 	}
 	return false;
@@ -132,8 +132,7 @@ static const char *policy_part_unscannable(const struct msg_part *part)
 	return NULL;
 }
 
-static void policy_hit(struct policy_plan *plan, int part, enum policy_class cls,
-		       const char *what)
+static void policy_hit(struct policy_plan *plan, int part, enum policy_class cls, const char *what)
 {
 	struct policy_hit *h = g_new0(struct policy_hit, 1);
 
@@ -153,7 +152,7 @@ static void policy_hit_free(gpointer p)
 }
 
 static void policy_collect(const struct conf *conf, const struct msg_report *report,
-			   struct policy_plan *plan)
+                           struct policy_plan *plan)
 {
 	const char *reason;
 
@@ -192,8 +191,7 @@ static enum conf_action policy_action_of(const struct conf *conf, enum policy_cl
 }
 
 /* The first hit of a class. */
-static const struct policy_hit *policy_first(const struct policy_plan *plan,
-					     enum policy_class cls)
+static const struct policy_hit *policy_first(const struct policy_plan *plan, enum policy_class cls)
 {
 	for (guint i = 0; i < plan->hits->len; i++) {
 		const struct policy_hit *h = plan->hits->pdata[i];
@@ -236,7 +234,7 @@ static gint policy_cmp_begin(gconstpointer a, gconstpointer b, gpointer report)
 
 /* The entities to strip: of every hit whose class asks for strip, outermost only, sorted. */
 static void policy_strip_list(const struct conf *conf, const struct msg_report *report,
-			      struct policy_plan *plan)
+                              struct policy_plan *plan)
 {
 	GArray *all = g_array_new(FALSE, FALSE, sizeof(int));
 	uint64_t covered_end = 0;
@@ -265,10 +263,10 @@ static void policy_strip_list(const struct conf *conf, const struct msg_report *
 }
 
 static void policy_texts(const struct conf *conf, const struct msg_report *report,
-			 struct policy_plan *plan)
+                         struct policy_plan *plan)
 {
 	static const char *const labels[POLICY_CLASS__COUNT] = {"Clean", "Unscannable", "Blocked",
-								"Infected", "Error"};
+	                                                        "Infected", "Error"};
 	const struct policy_hit *h = policy_first(plan, plan->cls);
 	char *what = policy_sanitize(h != NULL ? h->what : "", 120, false);
 	const char *label = policy_part_label(report, h != NULL ? h->part : -1);
@@ -276,10 +274,10 @@ static void policy_texts(const struct conf *conf, const struct msg_report *repor
 	GString *reply, *summary = g_string_new(NULL);
 
 	plan->status = plan->cls == POLICY_CLEAN
-			       ? g_strdup("Clean")
-			       : g_strdup_printf("%s (%s)", labels[plan->cls], what);
+	                       ? g_strdup("Clean")
+	                       : g_strdup_printf("%s (%s)", labels[plan->cls], what);
 	reply = g_string_new(plan->action == CONF_ACTION_REJECT ? conf->reject_message
-								 : conf->tempfail_message);
+	                                                        : conf->tempfail_message);
 	g_string_replace(reply, "%v", what, 0);
 	g_string_replace(reply, "%f", file, 0);
 	plan->reply = policy_sanitize(reply->str, 400, true);
@@ -289,7 +287,7 @@ static void policy_texts(const struct conf *conf, const struct msg_report *repor
 		char *w = policy_sanitize(x->what, 120, false);
 
 		g_string_append_printf(summary, "%s%s: %s in %s", i > 0 ? "; " : "",
-				       policy_class_name(x->cls), w, l);
+		                       policy_class_name(x->cls), w, l);
 		g_free(l);
 		g_free(w);
 	}
@@ -300,7 +298,7 @@ static void policy_texts(const struct conf *conf, const struct msg_report *repor
 }
 
 void policy_decide(const struct conf *conf, const struct msg_report *report, const char *error,
-		   const char *unscannable, struct policy_plan *plan)
+                   const char *unscannable, struct policy_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
 	plan->strip = g_array_new(FALSE, FALSE, sizeof(int));

@@ -35,13 +35,13 @@ struct policy_hit {
 
 struct policy_plan {
 	enum conf_action action;
-	enum policy_class cls;   /* the class behind the action (the worst of equals) */
-	unsigned int classes;    /* 1 << class for every class present */
-	char *status;            /* X-Virus-Status value: "Clean", "Infected (Name)", ... */
-	char *reply;             /* SMTP reply text for reject / tempfail (safe for setreply) */
-	char *summary;           /* one line for logs and quarantine reasons */
-	GArray *strip;           /* int: indices of the MIME entities to replace (strip) */
-	GPtrArray *hits;         /* struct policy_hit * */
+	enum policy_class cls; /* the class behind the action (the worst of equals) */
+	unsigned int classes;  /* 1 << class for every class present */
+	char *status;          /* X-Virus-Status value: "Clean", "Infected (Name)", ... */
+	char *reply;           /* SMTP reply text for reject / tempfail (safe for setreply) */
+	char *summary;         /* one line for logs and quarantine reasons */
+	GArray *strip;         /* int: indices of the MIME entities to replace (strip) */
+	GPtrArray *hits;       /* struct policy_hit * */
 };
 
 /*
@@ -49,7 +49,7 @@ struct policy_plan {
  * a reason found outside the report (the milter's buffer limits). Always fills plan_r.
  */
 void policy_decide(const struct conf *conf, const struct msg_report *report, const char *error,
-		   const char *unscannable, struct policy_plan *plan_r);
+                   const char *unscannable, struct policy_plan *plan_r);
 void policy_plan_clear(struct policy_plan *plan);
 
 /* Is this part blocked by type or name? reason_r gets a new string when it is. */

@@ -27,7 +27,7 @@ static char *reload_conf_path;
 static struct reload_overrides reload_ovr;
 
 int reload_read_conf(const char *path, const struct reload_overrides *ovr, struct conf **conf_r,
-		     GError **error)
+                     GError **error)
 {
 	struct conf *c;
 
@@ -54,18 +54,17 @@ static void reload_db_warn(void *ctx, const char *message)
 	mlog_warn("signatures: %s", message);
 }
 
-int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r,
-		   GError **error)
+int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r, GError **error)
 {
-	struct sigdb_options opts = {.strict = conf->db_strict,
-				     .pua = conf->db_pua,
-				     .warn = reload_db_warn};
+	struct sigdb_options opts = {
+	        .strict = conf->db_strict, .pua = conf->db_pua, .warn = reload_db_warn};
 	gint64 t0 = g_get_monotonic_time();
 	struct sigdb *db;
 
 	*db_r = NULL;
 	if (conf->db_paths == NULL || conf->db_paths[0] == NULL) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no signature path configured");
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
+		            "no signature path configured");
 		return -1;
 	}
 	if (sigdb_load((const char *const *)conf->db_paths, &opts, &db, error) < 0)
@@ -75,14 +74,14 @@ int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds
 
 		if (s->refused) {
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-				    "%s (strict mode: file refused)", s->first_error);
+			            "%s (strict mode: file refused)", s->first_error);
 			sigdb_unref(&db);
 			return -1;
 		}
 	}
 	if (sigdb_count(db) == 0) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-			    "no signatures found in %s", conf->db_paths[0]);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no signatures found in %s",
+		            conf->db_paths[0]);
 		sigdb_unref(&db);
 		return -1;
 	}
@@ -113,7 +112,7 @@ static int reload_locked(bool with_conf, GError **error)
 		/* the same configuration: a private copy, as snapshots own theirs */
 		char *text = conf_dump(cur->conf);
 		int r = conf_parse(cur->conf->path != NULL ? cur->conf->path : "(defaults)", text,
-				   strlen(text), &conf, error);
+		                   strlen(text), &conf, error);
 		g_free(text);
 		if (r < 0)
 			goto out;
@@ -121,8 +120,8 @@ static int reload_locked(bool with_conf, GError **error)
 	if (reload_load_db(conf, &db, &secs, error) < 0)
 		goto out;
 	mlog_info("signatures loaded: %zu from %zu files in %.3f s (generation %" G_GUINT64_FORMAT
-		  ")",
-		  sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db));
+	          ")",
+	          sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db));
 	reload_watch(conf);
 	live_publish(live_new(conf, db, secs));
 	conf = NULL;
@@ -150,7 +149,7 @@ static void reload_logged(bool with_conf)
 
 	if (reload_now(with_conf, &error) < 0) {
 		mlog_error("reload failed, keeping the loaded signatures and configuration: %s",
-			   error->message);
+		           error->message);
 		g_error_free(error);
 	}
 }
@@ -159,8 +158,8 @@ static void reload_logged(bool with_conf)
 
 static void reload_watch(const struct conf *conf)
 {
-	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
-			      IN_CREATE | IN_ATTRIB | IN_DELETE_SELF;
+	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+	                      IN_ATTRIB | IN_DELETE_SELF;
 
 	if (reload_inotify >= 0)
 		close(reload_inotify);
@@ -173,8 +172,8 @@ static void reload_watch(const struct conf *conf)
 		return;
 	}
 	for (char **p = conf->db_paths; *p != NULL; p++) {
-		char *dir = g_file_test(*p, G_FILE_TEST_IS_DIR) ? g_strdup(*p)
-								 : g_path_get_dirname(*p);
+		char *dir =
+		        g_file_test(*p, G_FILE_TEST_IS_DIR) ? g_strdup(*p) : g_path_get_dirname(*p);
 
 		if (inotify_add_watch(reload_inotify, dir, mask) < 0)
 			mlog_warn("cannot watch %s: %s", dir, g_strerror(errno));
@@ -260,7 +259,7 @@ int reload_start(const char *conf_path, const struct reload_overrides *ovr, GErr
 	reload_ovr.db_paths = g_strdupv(ovr->db_paths);
 	if (pipe2(reload_pipe, O_CLOEXEC) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "pipe: %s",
-			    g_strerror(errno));
+		            g_strerror(errno));
 		live_release(&cur);
 		return -1;
 	}
@@ -329,7 +328,8 @@ static void reload_disk_files(char **paths, GHashTable *out)
 		while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
 			char *p;
 
-			if (name[0] == '.' || sigdb_format_from_name(name) == SIGDB_FORMAT_UNKNOWN ||
+			if (name[0] == '.' ||
+			    sigdb_format_from_name(name) == SIGDB_FORMAT_UNKNOWN ||
 			    sigdb_format_from_name(name) == SIGDB_FORMAT_SNAPSHOT)
 				continue;
 			p = g_build_filename(*paths, name, NULL);
@@ -386,7 +386,7 @@ char *reload_disk_differs(const struct live *live)
 		g_hash_table_iter_init(&it, disk);
 		while (g_hash_table_iter_next(&it, &key, NULL))
 			g_string_append_printf(what, "%s%s is new", what->len ? ", " : "",
-					       (char *)key);
+			                       (char *)key);
 	}
 out:
 	g_hash_table_destroy(disk);

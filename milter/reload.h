@@ -26,14 +26,13 @@ struct reload_overrides {
 
 /* Read the configuration (NULL path: built-in defaults) and apply the overrides. */
 int reload_read_conf(const char *path, const struct reload_overrides *ovr, struct conf **conf_r,
-		     GError **error);
+                     GError **error);
 
 /*
  * Load the signatures conf names. Returns 0 with *db_r, or -1 with error (unreadable path,
  * a file refused in strict mode as "file:line: reason", no signatures at all).
  */
-int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r,
-		   GError **error);
+int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r, GError **error);
 
 /* Start the reload thread (watching conf's signature paths when db_watch is on). */
 int reload_start(const char *conf_path, const struct reload_overrides *ovr, GError **error);

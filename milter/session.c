@@ -63,7 +63,7 @@ static void message_free(struct message **mp)
 }
 
 struct session *session_new(const struct session_ops *ops, const char *hostname,
-			    const struct sockaddr *addr, bool leadspace)
+                            const struct sockaddr *addr, bool leadspace)
 {
 	struct session *s = g_new0(struct session, 1);
 	char buf[INET6_ADDRSTRLEN] = "";
@@ -73,14 +73,13 @@ struct session *session_new(const struct session_ops *ops, const char *hostname,
 	s->leadspace = leadspace;
 	if (addr != NULL && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6)) {
 		size_t len = addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
-							: sizeof(struct sockaddr_in6);
-		const void *in = addr->sa_family == AF_INET
-					 ? (const void *)&((const struct sockaddr_in *)(const void *)
-								   addr)
-						   ->sin_addr
-					 : (const void *)&((const struct sockaddr_in6 *)(const void *)
-								   addr)
-						   ->sin6_addr;
+		                                        : sizeof(struct sockaddr_in6);
+		const void *in =
+		        addr->sa_family == AF_INET
+		                ? (const void *)&((const struct sockaddr_in *)(const void *)addr)
+		                          ->sin_addr
+		                : (const void *)&((const struct sockaddr_in6 *)(const void *)addr)
+		                          ->sin6_addr;
 
 		memcpy(&s->addr, addr, len);
 		s->has_addr = true;
@@ -115,9 +114,9 @@ enum session_status session_connect(struct session *s)
 {
 	struct live *l = live_acquire();
 
-	s->skip_client = l != NULL && skip_client(l->conf, s->has_addr
-								   ? (const struct sockaddr *)&s->addr
-								   : NULL);
+	s->skip_client =
+	        l != NULL &&
+	        skip_client(l->conf, s->has_addr ? (const struct sockaddr *)&s->addr : NULL);
 	live_release(&l);
 	return SESSION_CONTINUE;
 }
@@ -138,15 +137,15 @@ static enum session_status session_skip(struct session *s, const char *why)
 {
 	struct message *m = s->msg;
 	struct mlog_record rec = {
-		.queue_id = m->queue_id,
-		.client_addr = s->client_addr,
-		.client_name = s->client_name,
-		.helo = s->helo,
-		.sender = m->sender,
-		.recipients = session_rcpts(m),
-		.rcpt_dropped = m->rcpt_dropped,
-		.result = why,
-		.total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
+	        .queue_id = m->queue_id,
+	        .client_addr = s->client_addr,
+	        .client_name = s->client_name,
+	        .helo = s->helo,
+	        .sender = m->sender,
+	        .recipients = session_rcpts(m),
+	        .rcpt_dropped = m->rcpt_dropped,
+	        .result = why,
+	        .total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
 	};
 
 	stats_skipped();
@@ -177,8 +176,8 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 		return session_skip(s, "skip: client network");
 	if (skip_sender(m->live->conf, sender, m->authenticated))
 		return session_skip(s, m->authenticated && m->live->conf->skip_authenticated
-					       ? "skip: authenticated"
-					       : "skip: sender");
+		                               ? "skip: authenticated"
+		                               : "skip: sender");
 	return SESSION_CONTINUE;
 }
 
@@ -209,8 +208,7 @@ static bool session_append(struct message *m, const void *data, size_t len, uint
 }
 
 /* The header value with every line end as CRLF (MTAs hand folded values with bare LF). */
-static GString *session_header_line(const struct session *s, const char *name,
-				    const char *value)
+static GString *session_header_line(const struct session *s, const char *name, const char *value)
 {
 	GString *line = g_string_new(name);
 
@@ -290,37 +288,37 @@ static const char *session_overflow(const struct message *m, char *buf, size_t s
 
 	if (m->header_overflow)
 		g_snprintf(buf, size, "headers larger than %" G_GUINT64_FORMAT " bytes",
-			   (guint64)lim->max_header_bytes);
+		           (guint64)lim->max_header_bytes);
 	else if (m->body_overflow)
 		g_snprintf(buf, size, "message larger than %" G_GUINT64_FORMAT " bytes",
-			   (guint64)lim->max_message_bytes);
+		           (guint64)lim->max_message_bytes);
 	else
 		return NULL;
 	return buf;
 }
 
 static void session_log(const struct session *s, const struct message *m,
-			const struct msg_report *report, const struct policy_plan *plan,
-			enum actions_result result, const char *error, const GPtrArray *ids)
+                        const struct msg_report *report, const struct policy_plan *plan,
+                        enum actions_result result, const char *error, const GPtrArray *ids)
 {
 	static const char *const results[] = {"accept", "reject", "tempfail", "discard"};
 	struct mlog_record rec = {
-		.queue_id = m->queue_id,
-		.client_addr = s->client_addr,
-		.client_name = s->client_name,
-		.helo = s->helo,
-		.sender = m->sender,
-		.recipients = session_rcpts(m),
-		.rcpt_dropped = m->rcpt_dropped,
-		.size = m->raw != NULL ? m->raw->len : 0,
-		.report = report,
-		.plan = plan,
-		.result = results[result],
-		.error = error,
-		.quarantine_ids = ids,
-		.total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
-		.db_generation = m->live->db != NULL ? sigdb_generation(m->live->db) : 0,
-		.db_signatures = m->live->db != NULL ? sigdb_count(m->live->db) : 0,
+	        .queue_id = m->queue_id,
+	        .client_addr = s->client_addr,
+	        .client_name = s->client_name,
+	        .helo = s->helo,
+	        .sender = m->sender,
+	        .recipients = session_rcpts(m),
+	        .rcpt_dropped = m->rcpt_dropped,
+	        .size = m->raw != NULL ? m->raw->len : 0,
+	        .report = report,
+	        .plan = plan,
+	        .result = results[result],
+	        .error = error,
+	        .quarantine_ids = ids,
+	        .total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
+	        .db_generation = m->live->db != NULL ? sigdb_generation(m->live->db) : 0,
+	        .db_signatures = m->live->db != NULL ? sigdb_count(m->live->db) : 0,
 	};
 
 	mlog_message(&rec, m->live->conf->syslog);
@@ -328,22 +326,22 @@ static void session_log(const struct session *s, const struct message *m,
 
 /* Scan on a worker; NULL report and *error_r set when the scan could not be done. */
 static struct msg_report *session_scan(struct session *s, void *ctx, struct message *m,
-				       char **error_r)
+                                       char **error_r)
 {
 	struct msg_scan_options opts = {
-		.limits = &m->live->conf->limits,
-		.scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
+	        .limits = &m->live->conf->limits,
+	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
 	};
 	struct msg_report *report = NULL;
 	GError *error = NULL;
 
 	if (m->live->db == NULL) {
 		*error_r = g_strdup(m->live->load_error != NULL ? m->live->load_error
-								: "no signatures loaded");
+		                                                : "no signatures loaded");
 		return NULL;
 	}
 	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, &report, &error,
-			 s->ops->progress, ctx) < 0) {
+	                 s->ops->progress, ctx) < 0) {
 		*error_r = g_strdup_printf("scan failed: %s", error->message);
 		g_error_free(error);
 		return NULL;
@@ -354,7 +352,7 @@ static struct msg_report *session_scan(struct session *s, void *ctx, struct mess
 enum session_status session_eom(struct session *s, void *ctx)
 {
 	static const enum session_status map[] = {SESSION_CONTINUE, SESSION_REJECT,
-						  SESSION_TEMPFAIL, SESSION_DISCARD};
+	                                          SESSION_TEMPFAIL, SESSION_DISCARD};
 	struct message *m = s->msg;
 	struct policy_plan plan;
 	struct msg_report *report;
@@ -370,32 +368,32 @@ enum session_status session_eom(struct session *s, void *ctx)
 		m->queue_id = g_strdup(qid);
 	report = session_scan(s, ctx, m, &scan_error);
 	policy_decide(m->live->conf, report, scan_error, session_overflow(m, why, sizeof(why)),
-		      &plan);
+	              &plan);
 	if (m->live->db == NULL)
 		plan.action = CONF_ACTION_TEMPFAIL; /* never pass what could not be scanned */
 	{
 		struct actions_message am = {
-			.raw = m->raw->data,
-			.len = m->raw->len,
-			.body_offset = m->body_offset,
-			.queue_id = m->queue_id,
-			.sender = m->sender,
-			.recipients = session_rcpts(m),
-			.client = s->client_addr,
-			.inbound_scanned = m->inbound_scanned,
-			.inbound_status = m->inbound_status,
-			.hostname = session_hostname,
+		        .raw = m->raw->data,
+		        .len = m->raw->len,
+		        .body_offset = m->body_offset,
+		        .queue_id = m->queue_id,
+		        .sender = m->sender,
+		        .recipients = session_rcpts(m),
+		        .client = s->client_addr,
+		        .inbound_scanned = m->inbound_scanned,
+		        .inbound_status = m->inbound_status,
+		        .hostname = session_hostname,
 		};
 		result = actions_apply(&s->ops->actions, ctx, m->live->conf, report, &plan, &am,
-				       ids, &act_error);
+		                       ids, &act_error);
 	}
 	if (act_error != NULL || scan_error != NULL) {
 		stats_error();
 		mlog_error("%s: %s", m->queue_id != NULL ? m->queue_id : "NOQUEUE",
-			   act_error != NULL ? act_error : scan_error);
+		           act_error != NULL ? act_error : scan_error);
 	}
-	stats_message(plan.cls, plan.action, report != NULL ? report->parts->len : 0,
-		      m->raw->len, report != NULL ? report->scan_ms : 0);
+	stats_message(plan.cls, plan.action, report != NULL ? report->parts->len : 0, m->raw->len,
+	              report != NULL ? report->scan_ms : 0);
 	session_log(s, m, report, &plan, result, act_error != NULL ? act_error : scan_error, ids);
 	policy_plan_clear(&plan);
 	msg_report_free(&report);

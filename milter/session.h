@@ -26,7 +26,7 @@ enum session_status {
 
 struct session_ops {
 	struct actions_ops actions;
-	void (*progress)(void *ctx);                          /* "still working" to the MTA */
+	void (*progress)(void *ctx);                       /* "still working" to the MTA */
 	const char *(*macro)(void *ctx, const char *name); /* a macro's value, or NULL */
 };
 
@@ -36,7 +36,7 @@ struct session_ops {
 struct session;
 
 struct session *session_new(const struct session_ops *ops, const char *hostname,
-			    const struct sockaddr *addr, bool leadspace);
+                            const struct sockaddr *addr, bool leadspace);
 void session_free(struct session **s);
 bool session_leadspace(const struct session *s);
 

@@ -17,12 +17,12 @@ static GInetAddress *skip_inet(const struct sockaddr *sa)
 		return NULL;
 	if (sa->sa_family == AF_INET)
 		return g_inet_address_new_from_bytes(
-			(const guint8 *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			G_SOCKET_FAMILY_IPV4);
+		        (const guint8 *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		        G_SOCKET_FAMILY_IPV4);
 	if (sa->sa_family == AF_INET6)
 		return g_inet_address_new_from_bytes(
-			(const guint8 *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			G_SOCKET_FAMILY_IPV6);
+		        (const guint8 *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		        G_SOCKET_FAMILY_IPV6);
 	return NULL;
 }
 

@@ -6,9 +6,8 @@
 #include "milter/stats.h"
 #include "engine/json.h"
 
-static const unsigned int stats_bounds[STATS_BUCKETS - 1] = {1,   2,   5,    10,   20,
-							     50,  100, 200,  500,  1000,
-							     5000};
+static const unsigned int stats_bounds[STATS_BUCKETS - 1] = {1,   2,   5,   10,   20,  50,
+                                                             100, 200, 500, 1000, 5000};
 
 static struct {
 	gint64 started;
@@ -37,7 +36,7 @@ void stats_init(void)
 }
 
 void stats_message(enum policy_class cls, enum conf_action action, unsigned int parts,
-		   uint64_t bytes, double scan_ms)
+                   uint64_t bytes, double scan_ms)
 {
 	size_t b = 0;
 

@@ -17,7 +17,7 @@
 
 void stats_init(void);
 void stats_message(enum policy_class cls, enum conf_action action, unsigned int parts,
-		   uint64_t bytes, double scan_ms);
+                   uint64_t bytes, double scan_ms);
 void stats_skipped(void);
 void stats_error(void);
 void stats_reload(bool ok);

@@ -8,18 +8,18 @@
 
 #include <string.h>
 
-char *strip_notice_text(const struct msg_part *part, const char *reason,
-			const char *quarantine_id, const char *eol)
+char *strip_notice_text(const struct msg_part *part, const char *reason, const char *quarantine_id,
+                        const char *eol)
 {
 	char *name = policy_sanitize(part->name != NULL ? part->name : part->path, 120, false);
 	char *why = policy_sanitize(reason, 200, false);
 	GString *s = g_string_new(NULL);
 
 	g_string_append_printf(s,
-			       "The attachment \"%s\" (%s, %" G_GUINT64_FORMAT
-			       " bytes) was removed by partscan:%s%s.%s",
-			       name, part->scanned ? ftype_name(part->scan.type.type) : "unknown",
-			       (guint64)part->decoded_size, eol, why, eol);
+	                       "The attachment \"%s\" (%s, %" G_GUINT64_FORMAT
+	                       " bytes) was removed by partscan:%s%s.%s",
+	                       name, part->scanned ? ftype_name(part->scan.type.type) : "unknown",
+	                       (guint64)part->decoded_size, eol, why, eol);
 	if (quarantine_id != NULL)
 		g_string_append_printf(s, "It is kept in quarantine as %s.%s", quarantine_id, eol);
 	g_free(name);
@@ -36,13 +36,13 @@ static const char *strip_eol_at(const unsigned char *raw, size_t len, uint64_t b
 }
 
 static void strip_append_entity(GByteArray *out, const struct msg_part *part,
-				const struct strip_notice *n, const char *eol)
+                                const struct strip_notice *n, const char *eol)
 {
 	char *text = strip_notice_text(part, n->reason, n->quarantine_id, eol);
 	char *hdr = g_strdup_printf("Content-Type: text/plain; charset=us-ascii%s"
-				    "Content-Disposition: inline%s"
-				    "Content-Transfer-Encoding: 7bit%s%s",
-				    eol, eol, eol, eol);
+	                            "Content-Disposition: inline%s"
+	                            "Content-Transfer-Encoding: 7bit%s%s",
+	                            eol, eol, eol, eol);
 
 	g_byte_array_append(out, (const guint8 *)hdr, (guint)strlen(hdr));
 	g_byte_array_append(out, (const guint8 *)text, (guint)strlen(text));
@@ -51,8 +51,8 @@ static void strip_append_entity(GByteArray *out, const struct msg_part *part,
 }
 
 GByteArray *strip_body(const unsigned char *raw, size_t len, size_t body_offset,
-		       const struct msg_report *report, const struct strip_notice *notices,
-		       size_t n, bool *whole_r)
+                       const struct msg_report *report, const struct strip_notice *notices,
+                       size_t n, bool *whole_r)
 {
 	GByteArray *out = g_byte_array_new();
 	size_t pos = body_offset;
@@ -65,7 +65,7 @@ GByteArray *strip_body(const unsigned char *raw, size_t len, size_t body_offset,
 		if (p->raw_begin < body_offset) {
 			/* the entity is the message itself: the body becomes the notice */
 			char *text = strip_notice_text(p, notices[i].reason,
-						       notices[i].quarantine_id, eol);
+			                               notices[i].quarantine_id, eol);
 			g_byte_array_set_size(out, 0);
 			g_byte_array_append(out, (const guint8 *)text, (guint)strlen(text));
 			g_free(text);

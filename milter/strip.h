@@ -26,11 +26,11 @@ struct strip_notice {
  * caller must make the top-level Content-Type text/plain.
  */
 GByteArray *strip_body(const unsigned char *raw, size_t len, size_t body_offset,
-		       const struct msg_report *report, const struct strip_notice *notices,
-		       size_t n, bool *whole_r);
+                       const struct msg_report *report, const struct strip_notice *notices,
+                       size_t n, bool *whole_r);
 
 /* The notice text for one entity (line ends: eol). */
-char *strip_notice_text(const struct msg_part *part, const char *reason,
-			const char *quarantine_id, const char *eol);
+char *strip_notice_text(const struct msg_part *part, const char *reason, const char *quarantine_id,
+                        const char *eol);
 
 #endif

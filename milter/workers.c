@@ -57,8 +57,8 @@ void workers_shutdown(void)
 }
 
 int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
-		 const struct msg_scan_options *opts, struct msg_report **report_r,
-		 GError **error, void (*progress)(void *ctx), void *ctx)
+                 const struct msg_scan_options *opts, struct msg_report **report_r, GError **error,
+                 void (*progress)(void *ctx), void *ctx)
 {
 	struct workers_job job = {.db = db, .raw = raw, .len = len, .opts = opts};
 	GError *push_error = NULL;
@@ -73,7 +73,8 @@ int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
 	}
 	g_mutex_lock(&job.lock);
 	while (!job.done) {
-		gint64 until = g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+		gint64 until =
+		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
 
 		if (!g_cond_wait_until(&job.cond, &job.lock, until) && !job.done &&
 		    progress != NULL) {

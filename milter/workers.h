@@ -21,7 +21,7 @@ void workers_shutdown(void);
  */
 #define WORKERS_PROGRESS_SECONDS 5
 int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
-		 const struct msg_scan_options *opts, struct msg_report **report_r,
-		 GError **error, void (*progress)(void *ctx), void *ctx);
+                 const struct msg_scan_options *opts, struct msg_report **report_r, GError **error,
+                 void (*progress)(void *ctx), void *ctx);
 
 #endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# make run: partscan-milter in the foreground on the bundled development configuration.
+# Every runtime path is under run/ in the checkout; the signatures are the bundled test
+# signatures (EICAR and clam.exe); mail is rejected, tagged or logged, see run/messages.json.
+set -eu
+MILTER=${1:-build/partscan-milter}
+TOP=$(pwd)
+mkdir -p run/quarantine
+SOCK="unix:$TOP/run/milter.sock"
+cat <<EOT
+partscan-milter $(cat VERSION) starts in the foreground (Ctrl-C stops it).
+
+  configuration   conf/partscan-dev.conf   (check: $MILTER -t -c conf/partscan-dev.conf)
+  milter socket   $SOCK
+  control socket  $TOP/run/control.sock    (build/partscan ctl -s $TOP/run/control.sock stats)
+  message log     $TOP/run/messages.json
+  quarantine      $TOP/run/quarantine      (build/partscan quarantine -q run/quarantine list)
+
+To point Postfix at it, add to /etc/postfix/main.cf and run 'postfix reload':
+
+  smtpd_milters = $SOCK
+  non_smtpd_milters = \$smtpd_milters
+  milter_default_action = tempfail
+  milter_protocol = 6
+
+(Postfix's smtpd must be able to reach the socket: on Debian smtpd runs chrooted, so use
+ inet instead: add -p inet:8899@127.0.0.1 here and smtpd_milters = inet:127.0.0.1:8899.)
+
+EOT
+exec "$MILTER" -f -c conf/partscan-dev.conf -p "$SOCK" "$@"

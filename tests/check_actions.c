@@ -1,0 +1,439 @@
+/*
+ * libcheck suite: actions and strip — the plan carried out through a recording fake of the
+ * smfi_* operations, the quarantine store on disk, and the rewritten body byte for byte.
+ */
+
+#include <check.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/quarantine.h"
+#include "milter/actions.h"
+#include "milter/strip.h"
+#include "tests/lib/testutil.h"
+
+static struct conf *conf;
+static char *tmp;
+static GPtrArray *calls; /* "add Name: value", "chg Name 1 -", "body N", "hold why", ... */
+static GByteArray *new_body;
+static bool fail_body;
+
+static int rec_add(void *ctx, const char *name, const char *value)
+{
+	g_ptr_array_add(calls, g_strdup_printf("add %s: %s", name, value));
+	return 0;
+}
+
+static int rec_change(void *ctx, const char *name, int index, const char *value)
+{
+	g_ptr_array_add(calls,
+	                g_strdup_printf("chg %s %d %s", name, index, value != NULL ? value : "-"));
+	return 0;
+}
+
+static int rec_body(void *ctx, const unsigned char *data, size_t len)
+{
+	if (fail_body)
+		return -1;
+	g_byte_array_append(new_body, data, (guint)len);
+	g_ptr_array_add(calls, g_strdup_printf("body %zu", len));
+	return 0;
+}
+
+static int rec_hold(void *ctx, const char *reason)
+{
+	g_ptr_array_add(calls, g_strdup_printf("hold %s", reason));
+	return 0;
+}
+
+static int rec_reply(void *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	g_ptr_array_add(calls, g_strdup_printf("reply %s %s %s", rcode, xcode, text));
+	return 0;
+}
+
+static const struct actions_ops rec_ops = {rec_add, rec_change, rec_body, rec_hold, rec_reply};
+
+static void setup(void)
+{
+	conf = conf_defaults();
+	tmp = testutil_tmpdir();
+	g_free(conf->quarantine_dir);
+	conf->quarantine_dir = g_strdup(tmp);
+	calls = g_ptr_array_new_with_free_func(g_free);
+	new_body = g_byte_array_new();
+	fail_body = false;
+}
+
+static void teardown(void)
+{
+	conf_free(&conf);
+	testutil_rmdir(tmp);
+	g_free(tmp);
+	g_ptr_array_free(calls, TRUE);
+	g_byte_array_free(new_body, TRUE);
+}
+
+static bool called(const char *call)
+{
+	for (guint i = 0; i < calls->len; i++) {
+		if (strcmp(calls->pdata[i], call) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A two-attachment message, with the offsets a MIME walk reports: part 1 the text body,
+ * part 2 "a.pdf", part 3 "evil.exe".
+ */
+static const char msg_text[] = "From: a@example.org\r\n"
+                               "Content-Type: multipart/mixed; boundary=\"BB\"\r\n"
+                               "\r\n"
+                               "preamble\r\n"
+                               "--BB\r\n"
+                               "Content-Type: text/plain\r\n"
+                               "\r\n"
+                               "hello\r\n"
+                               "--BB\r\n"
+                               "Content-Type: application/pdf; name=a.pdf\r\n"
+                               "\r\n"
+                               "PDFDATA\r\n"
+                               "--BB\r\n"
+                               "Content-Type: application/octet-stream; name=evil.exe\r\n"
+                               "Content-Transfer-Encoding: base64\r\n"
+                               "\r\n"
+                               "TVqQAAMAAAAEAAAA\r\n"
+                               "--BB--\r\n"
+                               "epilogue\r\n";
+
+static struct msg_report *report;
+static size_t body_offset;
+
+static struct msg_part *mkpart(const char *path, const char *name, const char *hdr_start,
+                               const char *body_start, const char *end_before, unsigned int flags)
+{
+	struct msg_part *p = g_new0(struct msg_part, 1);
+	const char *h = strstr(msg_text, hdr_start), *b = strstr(h, body_start);
+	const char *e = strstr(b, end_before);
+
+	p->path = g_strdup(path);
+	p->name = g_strdup(name);
+	p->parent = -1;
+	p->scanned = true;
+	p->flags = flags;
+	p->raw_begin = (uint64_t)(h - msg_text);
+	p->body_begin = (uint64_t)(b - msg_text);
+	p->raw_end = (uint64_t)(e - msg_text);
+	p->decoded_size = (uint64_t)(e - b);
+	g_ptr_array_add(report->parts, p);
+	return p;
+}
+
+static void build_report(void)
+{
+	struct msg_part *exe;
+
+	report = g_new0(struct msg_report, 1);
+	report->parts = g_ptr_array_new();
+	report->notes = g_ptr_array_new();
+	body_offset = (size_t)(strstr(msg_text, "\r\n\r\n") - msg_text) + 4;
+	mkpart("1", NULL, "Content-Type: text/plain", "hello", "\r\n--BB", MSG_PART_BODY);
+	mkpart("2", "a.pdf", "Content-Type: application/pdf", "PDFDATA", "\r\n--BB", 0);
+	exe = mkpart("3", "evil.exe", "Content-Type: application/octet-stream", "TVqQ",
+	             "\r\n--BB--", 0);
+	exe->scan.type.type = FTYPE_PE;
+	exe->scan.n_findings = 1;
+	exe->scan.findings[0].name = "Win.Test.Evil-1-0";
+}
+
+static void free_report(void)
+{
+	for (guint i = 0; i < report->parts->len; i++) {
+		struct msg_part *p = report->parts->pdata[i];
+		g_free(p->path);
+		g_free(p->name);
+		g_free(p);
+	}
+	g_ptr_array_free(report->parts, TRUE);
+	g_ptr_array_free(report->notes, TRUE);
+	g_clear_pointer(&report, g_free);
+}
+
+static const char *const rcpts[] = {"<b@example.org>", "<c@example.org>", NULL};
+
+static struct actions_message msg_of(void)
+{
+	struct actions_message m = {
+	        .raw = (const unsigned char *)msg_text,
+	        .len = sizeof(msg_text) - 1,
+	        .body_offset = body_offset,
+	        .queue_id = "4XyZ1",
+	        .sender = "<a@example.org>",
+	        .recipients = rcpts,
+	        .client = "192.0.2.1",
+	        .inbound_scanned = 1,
+	        .inbound_status = 2,
+	        .hostname = "mx.example.org",
+	};
+	return m;
+}
+
+static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, char **error)
+{
+	struct actions_message m = msg_of();
+
+	policy_decide(conf, report, NULL, NULL, plan);
+	return actions_apply(&rec_ops, NULL, conf, report, plan, &m, ids, error);
+}
+
+START_TEST(test_reject)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *error;
+
+	build_report();
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_REJECT);
+	ck_assert_ptr_null(error);
+	ck_assert_uint_eq(calls->len, 1);
+	ck_assert_str_eq(calls->pdata[0],
+	                 "reply 550 5.7.1 Message rejected: Win.Test.Evil-1-0 (evil.exe)");
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_tag_removes_forged_headers)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *error, *scanned;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_TAG;
+	conf->on_blocked = CONF_ACTION_TAG;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	/* the two inbound X-Virus-Status and one X-Virus-Scanned go first, last index first */
+	ck_assert_str_eq(calls->pdata[0], "chg X-Virus-Status 2 -");
+	ck_assert_str_eq(calls->pdata[1], "chg X-Virus-Status 1 -");
+	ck_assert_str_eq(calls->pdata[2], "chg X-Virus-Scanned 1 -");
+	scanned = g_strdup_printf("add X-Virus-Scanned: partscan %s at mx.example.org",
+	                          PARTSCAN_VERSION);
+	ck_assert(called(scanned));
+	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	ck_assert_uint_eq(calls->len, 5);
+	g_free(scanned);
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_accept_untouched)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *error;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_ACCEPT;
+	conf->on_blocked = CONF_ACTION_ACCEPT;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	/* forged status headers still go; nothing is added */
+	ck_assert_uint_eq(calls->len, 3);
+	ck_assert(!called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_quarantine_store)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free), *list;
+	char *error, *meta, *path;
+	GBytes *data;
+	struct stat st;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_QUARANTINE;
+	conf->on_blocked = CONF_ACTION_QUARANTINE;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	ck_assert_uint_eq(ids->len, 1);
+	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	{
+		char *hold = g_strdup_printf("hold %s", plan.summary);
+		ck_assert(called(hold));
+		g_free(hold);
+	}
+	list = quarantine_list(tmp, NULL);
+	ck_assert_uint_eq(list->len, 1);
+	ck_assert_str_eq(list->pdata[0], ids->pdata[0]);
+	data = quarantine_read_data(tmp, ids->pdata[0], NULL);
+	ck_assert_uint_eq(g_bytes_get_size(data), sizeof(msg_text) - 1);
+	ck_assert_mem_eq(g_bytes_get_data(data, NULL), msg_text, sizeof(msg_text) - 1);
+	meta = quarantine_read_meta(tmp, ids->pdata[0], NULL);
+	ck_assert_ptr_nonnull(strstr(meta, "\"kind\":\"message\""));
+	ck_assert_ptr_nonnull(strstr(meta, "\"queue_id\":\"4XyZ1\""));
+	ck_assert_ptr_nonnull(
+	        strstr(meta, "\"recipients\":[\"<b@example.org>\",\"<c@example.org>\"]"));
+	ck_assert_ptr_nonnull(strstr(meta, "\"signature\":\"Win.Test.Evil-1-0\""));
+	/* private to the daemon's user */
+	path = g_strdup_printf("%s/%s.data", tmp, (char *)ids->pdata[0]);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	g_free(path);
+	g_free(meta);
+	g_bytes_unref(data);
+	g_ptr_array_free(list, TRUE);
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_quarantine_unwritable_tempfails)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *error;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_QUARANTINE;
+	conf->on_blocked = CONF_ACTION_QUARANTINE;
+	g_free(conf->quarantine_dir);
+	conf->quarantine_dir = g_strdup("/nonexistent/quarantine");
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
+	ck_assert_ptr_nonnull(error);
+	ck_assert_ptr_nonnull(strstr(error, "quarantine"));
+	ck_assert(g_str_has_prefix(calls->pdata[calls->len - 1], "reply 451 4.7.1"));
+	ck_assert(!called("hold"));
+	ck_assert_uint_eq(ids->len, 0);
+	g_free(error);
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_strip_keeps_every_other_byte)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	const struct msg_part *exe;
+	const char *notice_start;
+	char *error;
+	GBytes *stored;
+	size_t prefix, suffix;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	ck_assert_ptr_null(error);
+	ck_assert_uint_eq(ids->len, 1);
+	exe = report->parts->pdata[2];
+	/* everything before the removed entity and after it is identical */
+	prefix = exe->raw_begin - body_offset;
+	suffix = sizeof(msg_text) - 1 - exe->raw_end;
+	ck_assert_mem_eq(new_body->data, msg_text + body_offset, prefix);
+	ck_assert_mem_eq(new_body->data + new_body->len - suffix, msg_text + exe->raw_end, suffix);
+	/* and in its place a notice naming the file, the reason and the quarantine id */
+	g_byte_array_append(new_body, (const guint8 *)"", 1);
+	notice_start = (const char *)new_body->data + prefix;
+	ck_assert(g_str_has_prefix(notice_start, "Content-Type: text/plain; charset=us-ascii\r\n"));
+	ck_assert_ptr_nonnull(strstr(notice_start, "\"evil.exe\""));
+	ck_assert_ptr_nonnull(strstr(notice_start, "Win.Test.Evil-1-0"));
+	ck_assert_ptr_nonnull(strstr(notice_start, (char *)ids->pdata[0]));
+	ck_assert_ptr_nonnull(strstr(notice_start, "\r\n--BB--\r\nepilogue\r\n"));
+	/* the removed entity is what the store holds */
+	stored = quarantine_read_data(tmp, ids->pdata[0], NULL);
+	ck_assert_uint_eq(g_bytes_get_size(stored), exe->raw_end - exe->raw_begin);
+	ck_assert_mem_eq(g_bytes_get_data(stored, NULL), msg_text + exe->raw_begin,
+	                 exe->raw_end - exe->raw_begin);
+	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	g_bytes_unref(stored);
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+START_TEST(test_strip_whole_message)
+{
+	/* a message that is one attachment: the body becomes the notice, the type text/plain */
+	static const char one[] = "From: a@example.org\r\n"
+	                          "Content-Type: application/x-msdownload; name=\"x.exe\"\r\n"
+	                          "Content-Transfer-Encoding: base64\r\n"
+	                          "\r\n"
+	                          "TVqQAAMAAAAEAAAA\r\n";
+	struct msg_report r = {0};
+	struct msg_part p = {.path = "1", .name = "x.exe", .parent = -1, .scanned = true};
+	struct strip_notice n = {.part = 0, .reason = "extension .exe", .quarantine_id = NULL};
+	size_t off = (size_t)(strstr(one, "\r\n\r\n") - one) + 4;
+	GByteArray *body;
+	bool whole;
+
+	r.parts = g_ptr_array_new();
+	g_ptr_array_add(r.parts, &p);
+	p.raw_begin = 0;
+	p.body_begin = off;
+	p.raw_end = sizeof(one) - 1;
+	body = strip_body((const unsigned char *)one, sizeof(one) - 1, off, &r, &n, 1, &whole);
+	ck_assert(whole);
+	g_byte_array_append(body, (const guint8 *)"", 1);
+	ck_assert(g_str_has_prefix((char *)body->data, "The attachment \"x.exe\""));
+	ck_assert_ptr_nonnull(strstr((char *)body->data, "extension .exe"));
+	g_byte_array_free(body, TRUE);
+	g_ptr_array_free(r.parts, TRUE);
+}
+END_TEST
+
+START_TEST(test_strip_body_refused_tempfails)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	char *error;
+
+	build_report();
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	fail_body = true;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
+	ck_assert_ptr_nonnull(error);
+	g_free(error);
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("actions");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_reject);
+	tcase_add_test(tc, test_tag_removes_forged_headers);
+	tcase_add_test(tc, test_accept_untouched);
+	tcase_add_test(tc, test_quarantine_store);
+	tcase_add_test(tc, test_quarantine_unwritable_tempfails);
+	tcase_add_test(tc, test_strip_keeps_every_other_byte);
+	tcase_add_test(tc, test_strip_whole_message);
+	tcase_add_test(tc, test_strip_body_refused_tempfails);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,335 @@
+/* libcheck suite: policy — the decision table, on hand-made reports. */
+
+#include <check.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "milter/policy.h"
+
+static struct conf *conf;
+
+static void setup(void)
+{
+	conf = conf_defaults();
+}
+
+static void teardown(void)
+{
+	conf_free(&conf);
+}
+
+static struct msg_report *report_new(void)
+{
+	struct msg_report *r = g_new0(struct msg_report, 1);
+
+	r->parts = g_ptr_array_new();
+	r->notes = g_ptr_array_new();
+	return r;
+}
+
+/* A scanned part; infected: signature name or NULL. */
+static struct msg_part *part_add(struct msg_report *r, const char *path, const char *name,
+                                 enum ftype type, const char *infected, unsigned int flags)
+{
+	struct msg_part *p = g_new0(struct msg_part, 1);
+
+	p->path = g_strdup(path);
+	p->name = g_strdup(name);
+	p->content_type = g_strdup("application/octet-stream");
+	p->scanned = !(flags & MSG_PART_ENCRYPTED);
+	p->scan.type.type = type;
+	p->flags = flags;
+	p->parent = -1;
+	p->decoded_size = 100;
+	if (infected != NULL) {
+		p->scan.n_findings = 1;
+		p->scan.findings[0].name = infected;
+		p->scan.findings[0].kind = SIGDB_DETECT;
+	}
+	g_ptr_array_add(r->parts, p);
+	return p;
+}
+
+static void report_free(struct msg_report *r)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		struct msg_part *p = r->parts->pdata[i];
+		g_free(p->path);
+		g_free(p->name);
+		g_free(p->content_type);
+		g_free(p);
+	}
+	g_ptr_array_free(r->parts, TRUE);
+	g_ptr_array_free(r->notes, TRUE);
+	g_free(r);
+}
+
+static void decide(const struct msg_report *r, struct policy_plan *plan)
+{
+	policy_decide(conf, r, NULL, NULL, plan);
+}
+
+START_TEST(test_clean)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	part_add(r, "2", "report.pdf", FTYPE_PDF, NULL, 0);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_ACCEPT);
+	ck_assert_int_eq(plan.cls, POLICY_CLEAN);
+	ck_assert_uint_eq(plan.classes, 0);
+	ck_assert_str_eq(plan.status, "Clean");
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_infected_reject)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	part_add(r, "2", "eicar.com.txt", FTYPE_TEXT, "Eicar-Test-Signature", 0);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
+	ck_assert_str_eq(plan.status, "Infected (Eicar-Test-Signature)");
+	ck_assert_str_eq(plan.reply, "Message rejected: Eicar-Test-Signature (eicar.com.txt)");
+	ck_assert_ptr_nonnull(strstr(plan.summary, "infected: Eicar-Test-Signature in eicar"));
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
+/* The table of names and types the default policy blocks, and those it lets through. */
+static const struct {
+	const char *name;
+	enum ftype type;
+	const char *reason; /* NULL: not blocked */
+} block_table[] = {
+        {"setup.exe", FTYPE_TEXT, "extension .exe"},
+        {"SETUP.EXE", FTYPE_BINARY, "extension .exe"},
+        {"run.js", FTYPE_TEXT, "extension .js"},
+        {"report.pdf", FTYPE_PE, "executable pe"},
+        {NULL, FTYPE_ELF, "executable elf"},
+        {"shortcut.txt", FTYPE_LNK, "shortcut lnk"},
+        {"disk.bin", FTYPE_ISO, "diskimage iso"},
+        {"invoice.pdf.exe", FTYPE_PE, "double extension invoice.pdf.exe"},
+        {"invoice.pdf      .exe", FTYPE_TEXT, "double extension"},
+        {"photo.jpg.lnk", FTYPE_BINARY, "double extension photo.jpg.lnk"},
+        {"invoice.pdf.exe.", FTYPE_BINARY, "double extension"},
+        {"C:\\Users\\x\\doc.docx.scr", FTYPE_BINARY, "double extension doc.docx.scr"},
+        {"archive.tar.gz", FTYPE_GZIP, NULL},
+        {"report.pdf", FTYPE_PDF, NULL},
+        {"notes.txt", FTYPE_TEXT, NULL},
+        {"data.2024.csv", FTYPE_TEXT, NULL},
+        {"my.program.exe.zip", FTYPE_ZIP, NULL},
+        {"letter.docx", FTYPE_DOCX, NULL},
+        {NULL, FTYPE_HTML, NULL},
+};
+
+START_TEST(test_block_table)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(block_table); i++) {
+		struct msg_part p = {.name = (char *)block_table[i].name, .scanned = true};
+		char *why = NULL;
+		bool blocked;
+
+		p.scan.type.type = block_table[i].type;
+		blocked = policy_part_blocked(conf, &p, &why);
+		if (block_table[i].reason == NULL) {
+			ck_assert_msg(!blocked, "%s blocked: %s", block_table[i].name, why);
+		} else {
+			ck_assert_msg(blocked, "%s (%s) not blocked", block_table[i].name,
+			              ftype_name(block_table[i].type));
+			ck_assert_msg(strstr(why, block_table[i].reason) != NULL,
+			              "%s: '%s' lacks '%s'", block_table[i].name, why,
+			              block_table[i].reason);
+		}
+		g_free(why);
+	}
+}
+END_TEST
+
+START_TEST(test_block_configurable)
+{
+	struct msg_part p = {.name = "setup.exe", .scanned = true};
+	char *why = NULL;
+
+	p.scan.type.type = FTYPE_PE;
+	conf_free(&conf);
+	{
+		const char *text = "[policy]\nblock_types = archive\nblock_extensions =\n"
+		                   "block_double_extensions = no\n";
+		GError *error = NULL;
+		ck_assert_int_eq(conf_parse("t", text, strlen(text), &conf, &error), 0);
+	}
+	ck_assert(!policy_part_blocked(conf, &p, &why));
+	p.scan.type.type = FTYPE_7Z;
+	ck_assert(policy_part_blocked(conf, &p, &why));
+	ck_assert_str_eq(why, "archive 7z");
+	g_free(why);
+}
+END_TEST
+
+START_TEST(test_unscannable_tag)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	part_add(r, "2", "secret.zip", FTYPE_ZIP, NULL, MSG_PART_ENCRYPTED);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
+	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
+	ck_assert_str_eq(plan.status, "Unscannable (encrypted)");
+	policy_plan_clear(&plan);
+
+	/* a message-wide limit (from the milter's buffer) */
+	report_free(r);
+	r = report_new();
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	policy_decide(conf, r, NULL, "message larger than 10 bytes", &plan);
+	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
+	ck_assert_str_eq(plan.status, "Unscannable (message larger than 10 bytes)");
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_error_tempfail)
+{
+	struct policy_plan plan;
+
+	policy_decide(conf, NULL, "scan failed: out of luck", NULL, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TEMPFAIL);
+	ck_assert_int_eq(plan.cls, POLICY_ERROR);
+	ck_assert_str_eq(plan.reply, "Message could not be scanned, try again later");
+	ck_assert_str_eq(plan.status, "Error (scan failed: out of luck)");
+	policy_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(test_precedence)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+
+	part_add(r, "1", "a.exe", FTYPE_PE, "Bad.Thing", 0);
+	part_add(r, "2", "b.zip", FTYPE_ZIP, NULL, MSG_PART_ENCRYPTED);
+	/* infected=tag, unscannable=quarantine: quarantine is more severe */
+	conf->on_infected = CONF_ACTION_TAG;
+	conf->on_blocked = CONF_ACTION_TAG;
+	conf->on_unscannable = CONF_ACTION_QUARANTINE;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
+	ck_assert_uint_eq(plan.classes, (1u << POLICY_INFECTED) | (1u << POLICY_BLOCKED) |
+	                                        (1u << POLICY_UNSCANNABLE));
+	policy_plan_clear(&plan);
+	/* equal actions: the worst class names the status */
+	conf->on_unscannable = CONF_ACTION_TAG;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
+	ck_assert_str_eq(plan.status, "Infected (Bad.Thing)");
+	policy_plan_clear(&plan);
+	/* discard beats tempfail, reject beats discard */
+	conf->on_infected = CONF_ACTION_TEMPFAIL;
+	conf->on_blocked = CONF_ACTION_DISCARD;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_DISCARD);
+	policy_plan_clear(&plan);
+	conf->on_unscannable = CONF_ACTION_REJECT;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_strip_entities)
+{
+	struct msg_report *r = report_new();
+	struct msg_part *body, *att, *uu, *inner;
+	struct policy_plan plan;
+
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	body = part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	body->raw_begin = 300, body->body_begin = 350, body->raw_end = 400;
+	att = part_add(r, "2", "clean.pdf", FTYPE_PDF, NULL, 0);
+	att->raw_begin = 500, att->body_begin = 560, att->raw_end = 900;
+	/* uuencoded content inside the text body: strip the body entity holding it */
+	uu = part_add(r, "1/uu:x.exe", "x.exe", FTYPE_PE, NULL, MSG_PART_UUENCODED);
+	uu->parent = 0;
+	inner = part_add(r, "3", "virus.doc", FTYPE_DOC, "Doc.Bad", 0);
+	inner->raw_begin = 1000, inner->body_begin = 1050, inner->raw_end = 2000;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	ck_assert_uint_eq(plan.strip->len, 2);
+	ck_assert_int_eq(g_array_index(plan.strip, int, 0), 0);
+	ck_assert_int_eq(g_array_index(plan.strip, int, 1), 3);
+	policy_plan_clear(&plan);
+	report_free(r);
+
+	/* only a message-wide reason: nothing to strip, the message is tagged */
+	conf->on_unscannable = CONF_ACTION_STRIP;
+	r = report_new();
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	policy_decide(conf, r, NULL, "message larger than 1 bytes", &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
+START_TEST(test_sanitize)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+	char *s;
+
+	part_add(r, "2", "100%\r\nevil\x01.exe", FTYPE_PE, "Sig%s", 0);
+	decide(r, &plan);
+	ck_assert_str_eq(plan.reply, "Message rejected: Sig%%s (100%%??evil?.exe)");
+	ck_assert_str_eq(plan.status, "Infected (Sig%s)");
+	policy_plan_clear(&plan);
+	report_free(r);
+	s = policy_sanitize("caf\xc3\xa9 \xe2\x82\xac!", 100, false);
+	ck_assert_str_eq(s, "caf? ?!");
+	g_free(s);
+	s = policy_sanitize("abcdef", 3, false);
+	ck_assert_str_eq(s, "abc");
+	g_free(s);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_clean);
+	tcase_add_test(tc, test_infected_reject);
+	tcase_add_test(tc, test_block_table);
+	tcase_add_test(tc, test_block_configurable);
+	tcase_add_test(tc, test_unscannable_tag);
+	tcase_add_test(tc, test_error_tempfail);
+	tcase_add_test(tc, test_precedence);
+	tcase_add_test(tc, test_strip_entities);
+	tcase_add_test(tc, test_sanitize);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
