@@ -260,6 +260,8 @@ static struct live *main_first_snapshot(struct conf *c)
 		           "succeeds",
 		           error->message);
 	}
+	if (db != NULL)
+		reload_log_loaded(db, secs);
 	l = live_new(c, db, secs);
 	if (error != NULL) {
 		l->load_error = g_strdup(error->message);

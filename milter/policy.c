@@ -8,8 +8,14 @@
 
 #include <string.h>
 
-static const char *const policy_class_names[POLICY_CLASS__COUNT] = {"clean", "unscannable",
-                                                                    "blocked", "infected", "error"};
+static const char *const policy_class_names[POLICY_CLASS__COUNT] = {
+        [POLICY_CLEAN] = "clean",
+        [POLICY_STALE] = "stale",
+        [POLICY_UNSCANNABLE] = "unscannable",
+        [POLICY_BLOCKED] = "blocked",
+        [POLICY_INFECTED] = "infected",
+        [POLICY_ERROR] = "error",
+};
 
 const char *policy_class_name(enum policy_class cls)
 {
@@ -185,6 +191,8 @@ static enum conf_action policy_action_of(const struct conf *conf, enum policy_cl
 		return conf->on_unscannable;
 	case POLICY_ERROR:
 		return conf->on_error;
+	case POLICY_STALE:
+		return conf->on_stale_db;
 	default:
 		return CONF_ACTION_ACCEPT;
 	}
@@ -265,8 +273,14 @@ static void policy_strip_list(const struct conf *conf, const struct msg_report *
 static void policy_texts(const struct conf *conf, const struct msg_report *report,
                          struct policy_plan *plan)
 {
-	static const char *const labels[POLICY_CLASS__COUNT] = {"Clean", "Unscannable", "Blocked",
-	                                                        "Infected", "Error"};
+	static const char *const labels[POLICY_CLASS__COUNT] = {
+	        [POLICY_CLEAN] = "Clean",
+	        [POLICY_STALE] = "Stale signatures",
+	        [POLICY_UNSCANNABLE] = "Unscannable",
+	        [POLICY_BLOCKED] = "Blocked",
+	        [POLICY_INFECTED] = "Infected",
+	        [POLICY_ERROR] = "Error",
+	};
 	const struct policy_hit *h = policy_first(plan, plan->cls);
 	char *what = policy_sanitize(h != NULL ? h->what : "", 120, false);
 	const char *label = policy_part_label(report, h != NULL ? h->part : -1);
@@ -297,18 +311,21 @@ static void policy_texts(const struct conf *conf, const struct msg_report *repor
 	g_free(file);
 }
 
-void policy_decide(const struct conf *conf, const struct msg_report *report, const char *error,
-                   const char *unscannable, struct policy_plan *plan)
+void policy_decide(const struct conf *conf, const struct policy_input *in, struct policy_plan *plan)
 {
+	const struct msg_report *report = in->report;
+
 	memset(plan, 0, sizeof(*plan));
 	plan->strip = g_array_new(FALSE, FALSE, sizeof(int));
 	plan->hits = g_ptr_array_new_with_free_func(policy_hit_free);
 	if (report == NULL)
-		policy_hit(plan, -1, POLICY_ERROR, error != NULL ? error : "scan failed");
+		policy_hit(plan, -1, POLICY_ERROR, in->error != NULL ? in->error : "scan failed");
 	else
 		policy_collect(conf, report, plan);
-	if (unscannable != NULL)
-		policy_hit(plan, -1, POLICY_UNSCANNABLE, unscannable);
+	if (in->unscannable != NULL)
+		policy_hit(plan, -1, POLICY_UNSCANNABLE, in->unscannable);
+	if (in->stale != NULL)
+		policy_hit(plan, -1, POLICY_STALE, in->stale);
 
 	plan->action = CONF_ACTION_ACCEPT;
 	plan->cls = POLICY_CLEAN;

@@ -20,6 +20,7 @@
 
 enum policy_class {
 	POLICY_CLEAN = 0,
+	POLICY_STALE, /* the signatures are older than database.max_age_days */
 	POLICY_UNSCANNABLE,
 	POLICY_BLOCKED,
 	POLICY_INFECTED,
@@ -44,12 +45,16 @@ struct policy_plan {
 	GPtrArray *hits;       /* struct policy_hit * */
 };
 
-/*
- * Decide. report NULL means the scan failed (error says why). unscannable, when not NULL, is
- * a reason found outside the report (the milter's buffer limits). Always fills plan_r.
- */
-void policy_decide(const struct conf *conf, const struct msg_report *report, const char *error,
-                   const char *unscannable, struct policy_plan *plan_r);
+struct policy_input {
+	const struct msg_report *report; /* NULL: the scan failed, error says why */
+	const char *error;
+	const char *unscannable; /* a reason found outside the report (buffer limits), or NULL */
+	const char *stale;       /* why the signatures are stale, or NULL */
+};
+
+/* Decide. Always fills plan_r. */
+void policy_decide(const struct conf *conf, const struct policy_input *in,
+                   struct policy_plan *plan_r);
 void policy_plan_clear(struct policy_plan *plan);
 
 /* Is this part blocked by type or name? reason_r gets a new string when it is. */
@@ -58,7 +63,7 @@ bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, c
 /* The MIME entity holding part: itself, or the first ancestor with a raw range; -1 if none. */
 int policy_entity(const struct msg_report *report, int part);
 
-/* "clean", "unscannable", "blocked", "infected", "error". */
+/* "clean", "stale", "unscannable", "blocked", "infected", "error". */
 const char *policy_class_name(enum policy_class cls);
 
 /*

@@ -92,6 +92,17 @@ int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds
 
 static void reload_watch(const struct conf *conf);
 
+void reload_log_loaded(const struct sigdb *db, double secs)
+{
+	char *containers = sigdb_containers_describe(db);
+
+	mlog_info("signatures loaded: %zu from %zu files in %.3f s (generation %" G_GUINT64_FORMAT
+	          ")%s%s",
+	          sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db),
+	          containers != NULL ? "; containers: " : "", containers != NULL ? containers : "");
+	g_free(containers);
+}
+
 /* Build and publish; the caller holds reload_lock. */
 static int reload_locked(bool with_conf, GError **error)
 {

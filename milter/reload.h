@@ -34,6 +34,9 @@ int reload_read_conf(const char *path, const struct reload_overrides *ovr, struc
  */
 int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds_r, GError **error);
 
+/* Log what was loaded: counts, time, generation, containers and their versions. */
+void reload_log_loaded(const struct sigdb *db, double secs);
+
 /* Start the reload thread (watching conf's signature paths when db_watch is on). */
 int reload_start(const char *conf_path, const struct reload_overrides *ovr, GError **error);
 void reload_stop(void);

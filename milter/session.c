@@ -297,6 +297,22 @@ static const char *session_overflow(const struct message *m, char *buf, size_t s
 	return buf;
 }
 
+/* Why the loaded signatures count as stale (database.max_age_days), or NULL. */
+static const char *session_stale(const struct live *l, char *buf, size_t size)
+{
+	unsigned int days = l->conf->db_max_age_days;
+	int64_t built, age;
+
+	if (days == 0 || l->db == NULL)
+		return NULL;
+	built = sigdb_oldest_container_time(l->db);
+	age = (int64_t)(g_get_real_time() / G_USEC_PER_SEC) - built;
+	if (built <= 0 || age <= (int64_t)days * 86400)
+		return NULL;
+	g_snprintf(buf, size, "signatures built %" G_GINT64_FORMAT " days ago", age / 86400);
+	return buf;
+}
+
 static void session_log(const struct session *s, const struct message *m,
                         const struct msg_report *report, const struct policy_plan *plan,
                         enum actions_result result, const char *error, const GPtrArray *ids)
@@ -357,7 +373,7 @@ enum session_status session_eom(struct session *s, void *ctx)
 	struct policy_plan plan;
 	struct msg_report *report;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *scan_error = NULL, *act_error = NULL, why[128];
+	char *scan_error = NULL, *act_error = NULL, why[128], stale[160];
 	const char *qid;
 	enum actions_result result;
 
@@ -367,8 +383,15 @@ enum session_status session_eom(struct session *s, void *ctx)
 	if (qid != NULL && m->queue_id == NULL)
 		m->queue_id = g_strdup(qid);
 	report = session_scan(s, ctx, m, &scan_error);
-	policy_decide(m->live->conf, report, scan_error, session_overflow(m, why, sizeof(why)),
-	              &plan);
+	{
+		struct policy_input in = {
+			.report = report,
+			.error = scan_error,
+			.unscannable = session_overflow(m, why, sizeof(why)),
+			.stale = session_stale(m->live, stale, sizeof(stale)),
+		};
+		policy_decide(m->live->conf, &in, &plan);
+	}
 	if (m->live->db == NULL)
 		plan.action = CONF_ACTION_TEMPFAIL; /* never pass what could not be scanned */
 	{

@@ -186,7 +186,7 @@ static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, char **
 {
 	struct actions_message m = msg_of();
 
-	policy_decide(conf, report, NULL, NULL, plan);
+	policy_decide(conf, &(struct policy_input){.report = report}, plan);
 	return actions_apply(&rec_ops, NULL, conf, report, plan, &m, ids, error);
 }
 

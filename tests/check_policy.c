@@ -67,7 +67,7 @@ static void report_free(struct msg_report *r)
 
 static void decide(const struct msg_report *r, struct policy_plan *plan)
 {
-	policy_decide(conf, r, NULL, NULL, plan);
+	policy_decide(conf, &(struct policy_input){.report = r}, plan);
 }
 
 START_TEST(test_clean)
@@ -99,7 +99,8 @@ START_TEST(test_infected_reject)
 	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
 	ck_assert_str_eq(plan.status, "Infected (Eicar-Test-Signature)");
 	ck_assert_str_eq(plan.reply, "Message rejected: Eicar-Test-Signature (eicar.com.txt)");
-	ck_assert_ptr_nonnull(strstr(plan.summary, "infected: Eicar-Test-Signature in eicar"));
+	ck_assert_msg(strstr(plan.summary, "infected: Eicar-Test-Signature in eicar") != NULL, "%s",
+	              plan.summary);
 	policy_plan_clear(&plan);
 	report_free(r);
 }
@@ -193,7 +194,10 @@ START_TEST(test_unscannable_tag)
 	report_free(r);
 	r = report_new();
 	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
-	policy_decide(conf, r, NULL, "message larger than 10 bytes", &plan);
+	policy_decide(
+	        conf,
+	        &(struct policy_input){.report = r, .unscannable = "message larger than 10 bytes"},
+	        &plan);
 	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
 	ck_assert_str_eq(plan.status, "Unscannable (message larger than 10 bytes)");
 	policy_plan_clear(&plan);
@@ -205,12 +209,39 @@ START_TEST(test_error_tempfail)
 {
 	struct policy_plan plan;
 
-	policy_decide(conf, NULL, "scan failed: out of luck", NULL, &plan);
+	policy_decide(conf, &(struct policy_input){.error = "scan failed: out of luck"}, &plan);
 	ck_assert_int_eq(plan.action, CONF_ACTION_TEMPFAIL);
 	ck_assert_int_eq(plan.cls, POLICY_ERROR);
 	ck_assert_str_eq(plan.reply, "Message could not be scanned, try again later");
 	ck_assert_str_eq(plan.status, "Error (scan failed: out of luck)");
 	policy_plan_clear(&plan);
+}
+END_TEST
+
+START_TEST(test_stale_signatures)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+	struct policy_input in = {.stale = "signatures built 9 days ago"};
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	in.report = r;
+	policy_decide(conf, &in, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
+	ck_assert_int_eq(plan.cls, POLICY_STALE);
+	ck_assert_str_eq(plan.status, "Stale signatures (signatures built 9 days ago)");
+	policy_plan_clear(&plan);
+	/* the freshness gate can hold mail back too; a real finding still wins */
+	conf->on_stale_db = CONF_ACTION_TEMPFAIL;
+	policy_decide(conf, &in, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TEMPFAIL);
+	policy_plan_clear(&plan);
+	part_add(r, "2", "x.doc", FTYPE_DOC, "Doc.Bad", 0);
+	policy_decide(conf, &in, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
+	policy_plan_clear(&plan);
+	report_free(r);
 }
 END_TEST
 
@@ -281,7 +312,10 @@ START_TEST(test_strip_entities)
 	conf->on_unscannable = CONF_ACTION_STRIP;
 	r = report_new();
 	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
-	policy_decide(conf, r, NULL, "message larger than 1 bytes", &plan);
+	policy_decide(
+	        conf,
+	        &(struct policy_input){.report = r, .unscannable = "message larger than 1 bytes"},
+	        &plan);
 	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
 	policy_plan_clear(&plan);
 	report_free(r);
@@ -323,6 +357,7 @@ int main(void)
 	tcase_add_test(tc, test_block_configurable);
 	tcase_add_test(tc, test_unscannable_tag);
 	tcase_add_test(tc, test_error_tempfail);
+	tcase_add_test(tc, test_stale_signatures);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_strip_entities);
 	tcase_add_test(tc, test_sanitize);
