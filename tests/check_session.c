@@ -1,0 +1,360 @@
+/*
+ * libcheck suite: session — whole messages through the milter's session logic (the code the
+ * libmilter callbacks call), with a real scan against the bundled test signatures and a
+ * recording fake of the smfi_* operations: verdicts, replies, headers, strip, limits, skip
+ * rules, body chunking, the JSON log.
+ */
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "milter/live.h"
+#include "milter/mlog.h"
+#include "milter/session.h"
+#include "tests/lib/testutil.h"
+
+static char *tmp, *logpath;
+static GPtrArray *calls;
+static GByteArray *new_body;
+
+static int rec_add(void *ctx, const char *name, const char *value)
+{
+	g_ptr_array_add(calls, g_strdup_printf("add %s: %s", name, value));
+	return 0;
+}
+
+static int rec_change(void *ctx, const char *name, int index, const char *value)
+{
+	g_ptr_array_add(calls,
+	                g_strdup_printf("chg %s %d %s", name, index, value != NULL ? value : "-"));
+	return 0;
+}
+
+static int rec_body(void *ctx, const unsigned char *data, size_t len)
+{
+	g_byte_array_append(new_body, data, (guint)len);
+	return 0;
+}
+
+static int rec_hold(void *ctx, const char *reason)
+{
+	g_ptr_array_add(calls, g_strdup_printf("hold %s", reason));
+	return 0;
+}
+
+static int rec_reply(void *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	g_ptr_array_add(calls, g_strdup_printf("reply %s %s %s", rcode, xcode, text));
+	return 0;
+}
+
+static void rec_progress(void *ctx)
+{
+}
+
+static const char *rec_macro(void *ctx, const char *name)
+{
+	return strcmp(name, "i") == 0 ? "4QID" : NULL;
+}
+
+static const struct session_ops ops = {
+        {rec_add, rec_change, rec_body, rec_hold, rec_reply}, rec_progress, rec_macro};
+
+static bool called(const char *prefix)
+{
+	for (guint i = 0; i < calls->len; i++) {
+		if (g_str_has_prefix(calls->pdata[i], prefix))
+			return true;
+	}
+	return false;
+}
+
+/* Publish a snapshot made of conf text (paths filled in) and the bundled signatures. */
+static void publish(const char *extra, bool with_db)
+{
+	char *text = g_strdup_printf("[quarantine]\ndirectory = %s\n[log]\njson = %s\nsyslog = no\n"
+	                             "%s",
+	                             tmp, logpath, extra);
+	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
+	const char *paths[] = {sigs, NULL};
+	struct conf *c;
+	struct sigdb *db = NULL;
+	GError *error = NULL;
+
+	ck_assert_int_eq(conf_parse("test", text, strlen(text), &c, &error), 0);
+	if (with_db)
+		ck_assert_int_eq(sigdb_load(paths, NULL, &db, &error), 0);
+	live_publish(live_new(c, db, 0));
+	g_free(text);
+	g_free(sigs);
+}
+
+static void setup(void)
+{
+	tmp = testutil_tmpdir();
+	logpath = g_build_filename(tmp, "messages.json", NULL);
+	calls = g_ptr_array_new_with_free_func(g_free);
+	new_body = g_byte_array_new();
+	mlog_init("check_session", "mail", false);
+	ck_assert_int_eq(mlog_open(logpath, NULL), 0);
+	publish("", true);
+}
+
+static void teardown(void)
+{
+	live_shutdown();
+	mlog_close();
+	testutil_rmdir(tmp);
+	g_free(tmp);
+	g_free(logpath);
+	g_ptr_array_free(calls, TRUE);
+	g_byte_array_free(new_body, TRUE);
+}
+
+static char *eicar(void)
+{
+	/* written in two halves so that this source is not itself a test file */
+	return g_strconcat("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-",
+	                   "ANTIVIRUS-TEST-FILE!$H+H*", NULL);
+}
+
+/* A message body with a text part and an attachment (its content base64'd). */
+static char *body_with(const char *name, const char *content)
+{
+	char *b64 = g_base64_encode((const guchar *)content, strlen(content));
+	char *body = g_strdup_printf("--XYZ\r\n"
+	                             "Content-Type: text/plain; charset=us-ascii\r\n"
+	                             "\r\n"
+	                             "Please find the file attached.\r\n"
+	                             "--XYZ\r\n"
+	                             "Content-Type: application/octet-stream; name=\"%s\"\r\n"
+	                             "Content-Disposition: attachment; filename=\"%s\"\r\n"
+	                             "Content-Transfer-Encoding: base64\r\n"
+	                             "\r\n"
+	                             "%s\r\n"
+	                             "--XYZ--\r\n",
+	                             name, name, b64);
+	g_free(b64);
+	return body;
+}
+
+/* One message through a session: body fed in chunks of `chunk` bytes (0: at once). */
+static enum session_status run_message(const char *sender, const char *const *rcpts,
+                                       const char *body, size_t chunk, bool forged)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct session *s;
+	enum session_status st;
+	size_t len = strlen(body);
+
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	s = session_new(&ops, "client.example.org", (struct sockaddr *)&sin, true);
+	ck_assert_int_eq(session_connect(s), SESSION_CONTINUE);
+	session_helo(s, "client.example.org");
+	st = session_envfrom(s, NULL, sender);
+	for (size_t i = 0; st == SESSION_CONTINUE && rcpts[i] != NULL; i++)
+		st = session_envrcpt(s, rcpts[i]);
+	if (st == SESSION_CONTINUE) {
+		session_header(s, "From", " <a@example.org>");
+		session_header(s, "Subject", " test\n\tfolded");
+		session_header(s, "MIME-Version", " 1.0");
+		session_header(s, "Content-Type", " multipart/mixed; boundary=\"XYZ\"");
+		if (forged)
+			session_header(s, "X-Virus-Status", " Clean");
+		st = session_eoh(s, NULL);
+	}
+	for (size_t off = 0; st == SESSION_CONTINUE && off < len;) {
+		size_t n = chunk == 0 ? len : MIN(chunk, len - off);
+		st = session_body(s, (const unsigned char *)body + off, n);
+		off += n;
+	}
+	if (st == SESSION_CONTINUE)
+		st = session_eom(s, NULL);
+	session_free(&s);
+	return st;
+}
+
+static const char *const one_rcpt[] = {"<b@example.net>", NULL};
+
+START_TEST(test_clean_tagged)
+{
+	char *body = body_with("minutes.txt", "nothing to see\n");
+	char *log;
+
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, true), SESSION_CONTINUE);
+	ck_assert(called("chg X-Virus-Status 1 -"));
+	ck_assert(called("add X-Virus-Scanned: partscan "));
+	ck_assert(called("add X-Virus-Status: Clean"));
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"queue_id\":\"4QID\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"verdict\":\"clean\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"addr\":\"192.0.2.7\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"name\":\"minutes.txt\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"sha256\":\""));
+	ck_assert_ptr_null(strstr(log, "nothing to see")); /* never the content */
+	g_free(log);
+	g_free(body);
+}
+END_TEST
+
+START_TEST(test_infected_rejected_any_chunking)
+{
+	static const size_t chunks[] = {0, 1, 7, 64, 65535};
+	char *e = eicar(), *body = body_with("eicar.txt", e);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(chunks); i++) {
+		g_ptr_array_set_size(calls, 0);
+		ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, chunks[i], false),
+		                 SESSION_REJECT);
+		ck_assert_uint_eq(calls->len, 1);
+		ck_assert_str_eq(calls->pdata[0], "reply 550 5.7.1 Message rejected: "
+		                                  "Eicar-Test-Signature (eicar.txt)");
+	}
+	g_free(body);
+	g_free(e);
+}
+END_TEST
+
+START_TEST(test_strip)
+{
+	char *e = eicar(), *body = body_with("eicar.txt", e),
+	     *b64 = g_base64_encode((guchar *)e, 68);
+	char *nb;
+
+	publish("[policy]\ninfected = strip\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
+	                 SESSION_CONTINUE);
+	ck_assert(called("add X-Virus-Status: Infected (Eicar-Test-Signature)"));
+	g_byte_array_append(new_body, (const guint8 *)"", 1);
+	nb = (char *)new_body->data;
+	ck_assert(g_str_has_prefix(nb, "--XYZ\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+	                               "Please find the file attached.\r\n--XYZ\r\n"));
+	ck_assert(g_str_has_suffix(nb, "\r\n--XYZ--\r\n"));
+	ck_assert_ptr_null(strstr(nb, b64));
+	ck_assert_ptr_nonnull(strstr(nb, "\"eicar.txt\""));
+	ck_assert_ptr_nonnull(strstr(nb, "kept in quarantine as"));
+	g_free(body);
+	g_free(b64);
+	g_free(e);
+}
+END_TEST
+
+START_TEST(test_oversize_unscannable)
+{
+	GString *big = g_string_new("--XYZ\r\nContent-Type: text/plain\r\n\r\n");
+
+	publish("[limits]\nmax_message_size = 2K\n", true);
+	for (int i = 0; i < 100; i++)
+		g_string_append(big,
+		                "a line of text that makes the message larger than allowed\r\n");
+	g_string_append(big, "--XYZ--\r\n");
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, big->str, 100, false),
+	                 SESSION_CONTINUE);
+	ck_assert(called("add X-Virus-Status: Unscannable (message larger than 2048 bytes)"));
+	g_string_free(big, TRUE);
+}
+END_TEST
+
+START_TEST(test_skip_rules)
+{
+	static const char *const two[] = {"<list@lists.example.org>", "<b@example.net>", NULL};
+	static const char *const lists[] = {"<x@lists.example.org>", "<y@LISTS.example.org>", NULL};
+	char *e = eicar(), *body = body_with("eicar.txt", e), *log;
+
+	publish("[skip]\nsenders = *@trusted.example.org\nrecipients = *@lists.example.org\n",
+	        true);
+	/* a skipped sender: accepted at MAIL FROM, nothing scanned, logged as skipped */
+	ck_assert_int_eq(run_message("<Boss@Trusted.Example.org>", one_rcpt, body, 0, false),
+	                 SESSION_ACCEPT);
+	ck_assert_uint_eq(calls->len, 0);
+	/* every recipient skipped */
+	ck_assert_int_eq(run_message("<a@example.org>", lists, body, 0, false), SESSION_ACCEPT);
+	/* one recipient that is not: scanned */
+	ck_assert_int_eq(run_message("<a@example.org>", two, body, 0, false), SESSION_REJECT);
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"result\":\"skip: sender\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"result\":\"skip: recipients\""));
+	g_free(log);
+	g_free(body);
+	g_free(e);
+}
+END_TEST
+
+START_TEST(test_skip_network)
+{
+	char *e = eicar(), *body = body_with("eicar.txt", e);
+
+	publish("[skip]\nnetworks = 192.0.2.0/24\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false), SESSION_ACCEPT);
+	publish("[skip]\nnetworks = 198.51.100.0/24 local\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false), SESSION_REJECT);
+	g_free(body);
+	g_free(e);
+}
+END_TEST
+
+START_TEST(test_no_database_tempfails)
+{
+	char *body = body_with("minutes.txt", "nothing to see\n");
+
+	publish("[policy]\nerror = accept\n", false);
+	/* even with error = accept: what was not scanned is never passed */
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
+	                 SESSION_TEMPFAIL);
+	g_free(body);
+}
+END_TEST
+
+START_TEST(test_abort_then_next)
+{
+	struct session *s = session_new(&ops, "localhost", NULL, false);
+	char *body = body_with("minutes.txt", "nothing\n");
+
+	session_envfrom(s, NULL, "<a@example.org>");
+	session_envrcpt(s, "<b@example.net>");
+	session_header(s, "Subject", "x");
+	session_eoh(s, NULL);
+	session_body(s, (const unsigned char *)"partial", 7);
+	session_abort(s);
+	/* the next message on the same connection starts clean */
+	session_envfrom(s, NULL, "<a@example.org>");
+	session_envrcpt(s, "<b@example.net>");
+	session_header(s, "Content-Type", "multipart/mixed; boundary=\"XYZ\"");
+	session_eoh(s, NULL);
+	session_body(s, (const unsigned char *)body, strlen(body));
+	ck_assert_int_eq(session_eom(s, NULL), SESSION_CONTINUE);
+	ck_assert(called("add X-Virus-Status: Clean"));
+	session_free(&s);
+	ck_assert_ptr_null(s);
+	g_free(body);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("session");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_clean_tagged);
+	tcase_add_test(tc, test_infected_rejected_any_chunking);
+	tcase_add_test(tc, test_strip);
+	tcase_add_test(tc, test_oversize_unscannable);
+	tcase_add_test(tc, test_skip_rules);
+	tcase_add_test(tc, test_skip_network);
+	tcase_add_test(tc, test_no_database_tempfails);
+	tcase_add_test(tc, test_abort_then_next);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
