@@ -33,7 +33,11 @@ struct mime_job {
 	const unsigned char *body; /* the encoded body: in the message, or in a decoded parent */
 	size_t body_len;
 	bool in_raw; /* body lies in the message buffer: the sweep may re-decode it */
+	bool no_uu;  /* a text body in which the sweep saw no "begin" line: no uuencode search */
 };
+
+/* Hints to mime_part_scan() / mime_expand(). */
+#define MIME_HINT_NO_UU (1u << 0) /* no uuencoded block can be in these bytes */
 
 /* What was decoded, for deduplication: size, a fast hash, and how to decode it again. */
 struct mime_seen {
@@ -96,7 +100,8 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
  * deduplication when src is given (the encoded source in the message) and expand containers.
  */
 void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len);
+                    enum mime_enc enc, const unsigned char *src, size_t src_len,
+                    unsigned int hints);
 
 /* A fast 64-bit hash (not cryptographic: equal hashes are confirmed byte by byte). */
 uint64_t mime_hash64(const unsigned char *data, size_t len);
@@ -108,6 +113,7 @@ bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len);
  * attachments, messages inside parts (message/rfc822 sent as base64, S/MIME signed data),
  * and later archive members. Children are scanned while data is alive.
  */
-void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len);
+void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                 unsigned int hints);
 
 #endif

@@ -24,7 +24,7 @@
 #define B64(n) B16(n), B16(n + 16), B16(n + 32), B16(n + 48)
 
 /* 0..63 for the alphabet, 0xff for everything else */
-static const uint8_t b64_rank[256] = {B64(0), B64(64), B64(128), B64(192)};
+const uint8_t mime_decode_b64_rank[256] = {B64(0), B64(64), B64(128), B64(192)};
 
 /*
  * The same, pre-shifted into the little-endian word of the three output bytes (plus a fourth
@@ -82,11 +82,6 @@ static void b64_fast(const unsigned char **pp, const unsigned char *end, unsigne
 	*op = o;
 }
 
-bool mime_decode_is_base64(unsigned char c)
-{
-	return b64_rank[c] < 64;
-}
-
 size_t mime_decode_bound(enum mime_enc enc, size_t len)
 {
 	switch (enc) {
@@ -110,15 +105,17 @@ static size_t b64_flush(uint32_t acc, int n, unsigned char *out, size_t o, size_
 	}
 	if (n < 2)
 		return o;
-	if (o + (size_t)(n - 1) > cap) {
-		*flags |= MIME_DECODE_FULL;
-		return o;
-	}
 	if (n == 2) {
-		out[o++] = (unsigned char)(acc >> 4);
+		acc <<= 12; /* as if two padding characters followed */
 	} else {
-		out[o++] = (unsigned char)(acc >> 10);
-		out[o++] = (unsigned char)(acc >> 2);
+		acc <<= 6;
+	}
+	for (int k = 2; k > 3 - n; k--) {
+		if (o >= cap) {
+			*flags |= MIME_DECODE_FULL;
+			break;
+		}
+		out[o++] = (unsigned char)(acc >> (8 * k));
 	}
 	return o;
 }
@@ -149,7 +146,7 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 				break;
 		}
 		c = *p++;
-		r = b64_rank[c];
+		r = mime_decode_b64_rank[c];
 		if (r < 64) {
 			if (padded) {
 				/* data after '=': decoded as a new run, as most clients do */
@@ -159,6 +156,9 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 			acc = acc << 6 | r;
 			if (++n == 4) {
 				if (o + 3 > cap) {
+					/* fill up to cap exactly, then stop */
+					for (int k = 2; k >= 0 && o < cap; k--)
+						out[o++] = (unsigned char)(acc >> (8 * k));
 					flags |= MIME_DECODE_FULL;
 					n = 0;
 					break;

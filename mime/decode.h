@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum mime_enc {
 	MIME_ENC_RAW = 0, /* 7bit, 8bit, binary, unknown: the bytes as they are */
@@ -58,7 +59,13 @@ size_t mime_decode_uu(const unsigned char *in, size_t len, unsigned char *out, s
 size_t mime_decode(enum mime_enc enc, const unsigned char *in, size_t len, unsigned char *out,
                    size_t cap, unsigned int *flags_r);
 
+/* 0..63 for the characters of the base64 alphabet, 0xff for every other byte. */
+extern const uint8_t mime_decode_b64_rank[256];
+
 /* true when the character is in the base64 alphabet (not '='). */
-bool mime_decode_is_base64(unsigned char c);
+static inline bool mime_decode_is_base64(unsigned char c)
+{
+	return mime_decode_b64_rank[c] < 64;
+}
 
 #endif

@@ -218,13 +218,14 @@ static bool message_wanted(const struct msg_part *p)
 	return t == NULL || !g_str_has_prefix(t, "text/");
 }
 
-void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                 unsigned int hints)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 
 	if (ctx->error != NULL || (p->flags & MSG_PART_ENCRYPTED))
 		return;
-	if (uu_wanted(p))
+	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
 		expand_uu(ctx, idx, data, len);
 	p = mime_part_at(ctx, idx);
 	switch (p->scan.type.type) {

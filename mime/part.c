@@ -167,7 +167,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	if (ctx->error != NULL)
 		return;
 	if (job->body_len == 0) {
-		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0);
+		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0, 0);
 		return;
 	}
 	cap = mime_budget(ctx, part);
@@ -179,7 +179,8 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 		if (n < job->body_len)
 			job_truncated(ctx, part, n);
 		ctx->decoded += n;
-		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len);
+		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len,
+		               job->no_uu && n == job->body_len ? MIME_HINT_NO_UU : 0);
 		return;
 	}
 	if (mime_decode_bound(job->enc, job->body_len) < cap)
@@ -198,7 +199,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	if (flags & MIME_DECODE_BAD)
 		job_bad_encoding(ctx, part, job->enc);
 	ctx->decoded += n;
-	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len);
+	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len, 0);
 	g_free(buf);
 }
 
@@ -211,7 +212,7 @@ static void part_names_mismatch(struct msg_part *p)
 }
 
 void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len)
+                    enum mime_enc enc, const unsigned char *src, size_t src_len, unsigned int hints)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 	GError *error = NULL;
@@ -234,7 +235,7 @@ void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, si
 
 		g_array_append_val(ctx->seen, s);
 	}
-	mime_expand(ctx, idx, data, len);
+	mime_expand(ctx, idx, data, len, hints);
 }
 
 static inline uint64_t rd64(const unsigned char *p)

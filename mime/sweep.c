@@ -215,6 +215,7 @@ static const unsigned char *uu_block(struct sweep *s, const unsigned char *p)
 	size_t pos = (size_t)(p - w->data);
 	struct mime_uu_block b;
 
+	g_array_append_val(w->uu_lines, pos);
 	if (!mime_uu_next(w->data, w->len, &pos, &b) || b.begin != (size_t)(p - w->data))
 		return NULL;
 	if (!inside(s->uu, b.begin, b.begin + 1) && !inside(s->skip, b.begin, b.end)) {
@@ -273,9 +274,10 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 		return next;
 	}
 	run_flush(s);
-	if (n >= 5 && p[0] == 'b' && (q = uu_block(s, p)) != NULL)
+	if (n >= 6 && p[0] == 'b' && mime_uu_begin_line(p, n) && (q = uu_block(s, p)) != NULL)
 		return q;
-	if (n > 13 && g_ascii_strncasecmp((const char *)p, "content-", 8) == 0 &&
+	if (n > 13 && (p[0] == 'C' || p[0] == 'c') &&
+	    g_ascii_strncasecmp((const char *)p, "content-", 8) == 0 &&
 	    (g_ascii_strncasecmp((const char *)p, "content-type:", 13) == 0 ||
 	     (n > 20 && g_ascii_strncasecmp((const char *)p, "content-disposition:", 20) == 0)))
 		header_name(s, p, end);
@@ -362,7 +364,7 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 	             n);
 	ctx->decoded += n;
 	mime_part_scan(ctx, idx, buf, n, c->enc, w->in_raw ? w->data + c->begin : NULL,
-	               c->end - c->begin);
+	               c->end - c->begin, 0);
 }
 
 void mime_sweep_scan(struct mime_walk *w, GArray *cands)

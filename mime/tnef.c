@@ -179,6 +179,11 @@ static bool tnef_props(const unsigned char *p, size_t len, struct mime_tnef_att 
 			if (!prop_value(&r, &v, &n))
 				return false;
 			if (k == 0 && id == PR_ATTACH_LONG_FILENAME && n > 0) {
+				/* strings are stored with their terminator */
+				size_t unit = type == PT_UNICODE ? 2 : 1;
+
+				while (n >= unit && v[n - 1] == 0 && v[n - unit] == 0)
+					n -= unit;
 				att->title = v;
 				att->title_len = n;
 				att->title_utf16 = type == PT_UNICODE;

@@ -653,6 +653,34 @@ static void walk_not_mime(struct mime_walk *w)
 	g_array_append_val(w->jobs, job);
 }
 
+/*
+ * The sweep has read every line of the raw text bodies: those without a "begin" line need no
+ * uuencode search of their own (the search is the same on the same bytes).
+ */
+static void walk_uu_hints(struct mime_walk *w)
+{
+	for (guint i = 0; i < w->jobs->len; i++) {
+		struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+		size_t off = (size_t)(job->body - w->data), end = off + job->body_len;
+		bool raw_text = false, seen = false;
+
+		if (job->enc != MIME_ENC_RAW || job->body < w->data || end > w->len)
+			continue;
+		for (guint k = 0; k < w->uu_raw->len && !raw_text; k++) {
+			const struct mime_range *r =
+			        &g_array_index(w->uu_raw, struct mime_range, k);
+
+			raw_text = r->begin == off && r->end == end;
+		}
+		for (guint k = 0; k < w->uu_lines->len && !seen; k++) {
+			size_t at = g_array_index(w->uu_lines, size_t, k);
+
+			seen = at >= off && at < end;
+		}
+		job->no_uu = raw_text && !seen;
+	}
+}
+
 static void walk_header_values(struct mime_walk *w)
 {
 	struct msg_report *r = w->ctx->report;
@@ -677,6 +705,7 @@ static void walk_open(struct mime_walk *w)
 	w->skip = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
 	w->uu_raw = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
 	w->leaves = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
+	w->uu_lines = g_array_new(FALSE, FALSE, sizeof(size_t));
 	w->boundaries = g_ptr_array_new();
 	w->copies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
 	/* borrowed bytes: GMime reads them, the array is taken back in walk_close() */
@@ -703,6 +732,7 @@ static void walk_close(struct mime_walk *w)
 	g_array_free(w->skip, TRUE);
 	g_array_free(w->uu_raw, TRUE);
 	g_array_free(w->leaves, TRUE);
+	g_array_free(w->uu_lines, TRUE);
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
 }
@@ -751,6 +781,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	cands = mime_sweep_find(&w);
 	if (cands->len > 0)
 		ctx->dedupe = true;
+	walk_uu_hints(&w);
 	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
 		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
 	mime_sweep_scan(&w, cands);

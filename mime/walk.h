@@ -27,6 +27,7 @@ struct mime_walk {
 	GArray *skip;       /* struct mime_range: bodies the tree decodes (base64, QP, uuencode) */
 	GArray *uu_raw;     /* struct mime_range: text bodies the tree searches for uuencode */
 	GArray *leaves;     /* struct mime_range: bodies of the leaves (part = their index) */
+	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
 	unsigned int sweeps;   /* parts the sweep added */
