@@ -6,7 +6,7 @@ TOP=$(pwd)
 PARTSCAN="$TOP/$BUILD/partscan"
 CLAMFILES=${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}
 T=$(mktemp -d "${TMPDIR:-/tmp}/partscan-cli-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 failures=0
 checks=0
 

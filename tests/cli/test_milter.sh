@@ -1,0 +1,259 @@
+#!/bin/sh
+# partscan-milter driven by Debian's miltertest (a real milter client speaking the protocol):
+# reject with the template text, tag clean mail (forged X-Virus-* removed), strip, quarantine
+# (hold), blocked double extensions, unscannable parts; then the control socket, reloads by
+# inotify, SIGHUP and RELOAD (and a failed one that keeps the old signatures), and a clean stop.
+. "$(dirname "$0")/lib.sh"
+
+MILTER="$TOP/$BUILD/partscan-milter"
+command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed"; exit 0; }
+
+mkdir -p "$T/db" "$T/q"
+cp "$TOP/contrib/test-signatures/"* "$T/db/"
+SOCK="unix:$T/milter.sock"
+
+write_conf() { # $1: extra [policy] lines
+	cat >"$T/partscan.conf" <<EOF
+[milter]
+socket = $SOCK
+user =
+allow_root = yes
+pid_file = $T/milter.pid
+[control]
+socket = $T/control.sock
+[database]
+path = $T/db
+[policy]
+$1
+[quarantine]
+directory = $T/q
+[log]
+json = $T/messages.json
+syslog = no
+EOF
+}
+
+start_milter() {
+	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
+	MPID=$!
+	for i in $(seq 50); do
+		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "partscan-milter did not start"
+	cat "$T/milter.out" >&2
+	return 1
+}
+
+stop_milter() {
+	kill -TERM "$MPID" 2>/dev/null
+	wait "$MPID"
+	st=$?
+	checks=$((checks + 1))
+	[ "$st" = 0 ] || fail "partscan-milter exited $st on SIGTERM"
+}
+
+EICAR_B64=$(printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' |
+	base64 -w0)
+
+# mt_message NAME FILENAME B64 [extra header lines as Lua calls] : a Lua preamble that sends
+# one two-part message and ends with mt.eom
+mt_message() {
+	cat <<EOF
+conn = mt.connect("$SOCK", 20, 0.1)
+if conn == nil then error("connect failed") end
+mt.conninfo(conn, "client.example.org", "192.0.2.10")
+mt.helo(conn, "client.example.org")
+mt.macro(conn, SMFIC_MAIL, "i", "4Q1D")
+mt.mailfrom(conn, "<sender@example.org>")
+mt.rcptto(conn, "<rcpt@example.net>")
+mt.header(conn, "From", "sender@example.org")
+mt.header(conn, "Subject", "test $1")
+mt.header(conn, "MIME-Version", "1.0")
+mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
+$4
+mt.eoh(conn)
+mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"$2\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$3\r\n--XX--\r\n")
+if mt.eom(conn) ~= nil then error("eom failed") end
+EOF
+}
+
+run_lua() { # $1: name of $T/NAME.lua (not in a pipeline: failures must be counted here)
+	checks=$((checks + 1))
+	# (miltertest prints nothing for a failed check: it only exits 1)
+	if ! miltertest -s "$T/$1.lua" >"$T/$1.out" 2>&1; then
+		fail "miltertest $1"
+		sed 's/^/  /' "$T/$1.out" >&2
+	fi
+}
+
+write_conf ""
+start_milter || { finish; exit 1; }
+
+# infected: rejected with the template text
+{
+	mt_message eicar eicar.txt "$EICAR_B64" ""
+	cat <<'EOF'
+if mt.getreply(conn) ~= SMFIR_REPLYCODE then error("not a reply code") end
+if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+    "Message rejected: Eicar-Test-Signature (eicar.txt)") then error("wrong reply") end
+mt.disconnect(conn)
+EOF
+} >"$T/reject.lua"
+run_lua reject
+
+# clean: tagged, forged copies of our headers removed
+CLEAN_B64=$(printf 'just some text\n' | base64 -w0)
+{
+	mt_message clean notes.txt "$CLEAN_B64" 'mt.header(conn, "X-Virus-Status", "Clean")
+mt.header(conn, "X-Virus-Scanned", "forged")'
+	cat <<'EOF'
+if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not continue") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", " Clean") then error("no status") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Scanned") then error("no scanned") end
+if not (mt.eom_check(conn, MT_HDRDELETE, "X-Virus-Status") or
+        mt.eom_check(conn, MT_HDRCHANGE, "X-Virus-Status")) then error("forged kept") end
+if mt.eom_check(conn, MT_BODYCHANGE) then error("body changed") end
+mt.disconnect(conn)
+EOF
+} >"$T/clean.lua"
+run_lua clean
+
+# a double extension is blocked
+EXE_B64=$(head -c 200 "$CLAMFILES/clam.exe" | base64 -w0)
+{
+	mt_message blocked "invoice.pdf.exe" "$EXE_B64" ""
+	cat <<'EOF'
+if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+    "Message rejected: double extension invoice.pdf.exe (invoice.pdf.exe)") then
+	error("wrong reply") end
+mt.disconnect(conn)
+EOF
+} >"$T/blocked.lua"
+run_lua blocked
+stop_milter
+
+# strip: the attachment is replaced by a notice and kept in the store
+write_conf "infected = strip"
+start_milter || { finish; exit 1; }
+{
+	mt_message strip eicar.txt "$EICAR_B64" ""
+	cat <<'EOF'
+if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not continue") end
+if not mt.eom_check(conn, MT_BODYCHANGE) then error("body not replaced") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", " Infected (Eicar-Test-Signature)") then
+	error("no status") end
+mt.disconnect(conn)
+EOF
+} >"$T/strip.lua"
+run_lua strip
+run 0 "$PARTSCAN" quarantine -q "$T/q" list
+expect out "part +strip .*from=<<sender@example.org>>"
+expect out "^1 items"
+ID=$(sed -n 's/^\([0-9TZ]*-[0-9a-f]*\) .*/\1/p' "$T/out" | head -1)
+run 0 "$PARTSCAN" quarantine -q "$T/q" show "$ID"
+expect out '"kind" : "part"'
+expect out '"signature" : "Eicar-Test-Signature"'
+run 0 "$PARTSCAN" quarantine -q "$T/q" show --raw "$ID"
+expect out "$EICAR_B64"
+run 2 "$PARTSCAN" quarantine -q "$T/q" release "$ID"
+expect err "a removed part"
+run 0 "$PARTSCAN" quarantine -q "$T/q" delete "$ID"
+stop_milter
+
+# quarantine: held in the MTA queue with the reason, a copy in the store
+write_conf "infected = quarantine"
+start_milter || { finish; exit 1; }
+{
+	mt_message hold eicar.txt "$EICAR_B64" ""
+	cat <<'EOF'
+if not mt.eom_check(conn, MT_QUARANTINE) then error("not held") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", " Infected (Eicar-Test-Signature)") then
+	error("no status") end
+mt.disconnect(conn)
+EOF
+} >"$T/hold.lua"
+run_lua hold
+run 0 "$PARTSCAN" quarantine -q "$T/q" list
+expect out "message +quarantine"
+ID=$(sed -n 's/^\([0-9TZ]*-[0-9a-f]*\) .*/\1/p' "$T/out" | head -1)
+run 2 "$PARTSCAN" quarantine -q "$T/q" release "$ID"
+expect err "held in the MTA's queue as 4Q1D"
+# the store is private to the daemon
+checks=$((checks + 1))
+[ "$(stat -c %a "$T/q/$ID.data")" = 600 ] || fail "quarantine item mode $(stat -c %a "$T/q/$ID.data")"
+
+# the control socket
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+expect out "^partscan [0-9]"
+expect out "partscan-test.hdb: 2 signatures"
+expect out "disk: same as loaded"
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" stats
+python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["messages"]>=1 and s["verdicts"]["infected"]>=1 and s["signatures"]==4, s' "$T/out" ||
+	fail "STATS"
+run 2 "$PARTSCAN" ctl -s "$T/control.sock" frob
+checks=$((checks + 1))
+[ "$(stat -c %a "$T/control.sock")" = 660 ] || fail "control socket mode"
+GEN=$(sed -n 's/^loaded: generation \([0-9]*\).*/\1/p' "$T/out" 2>/dev/null)
+"$PARTSCAN" ctl -s "$T/control.sock" version | sed -n 's/^loaded: generation \([0-9]*\).*/\1/p' >"$T/gen0"
+
+# a new signature file: live within a second (inotify), VERSION follows
+"$PARTSCAN" hash "$CLAMFILES/clam.pdf" | sed 's/clam.pdf$/Test.Pdf-1-0/' >"$T/db/extra.hdb"
+sleep 1
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+expect out "extra.hdb: 1 signatures"
+expect out "disk: same as loaded"
+# SIGHUP reloads and does not stop the daemon
+kill -HUP "$MPID"
+sleep 1
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" ping
+expect out PONG
+expect_gen_gt() {
+	checks=$((checks + 1))
+	g=$("$PARTSCAN" ctl -s "$T/control.sock" version | sed -n 's/^loaded: generation \([0-9]*\).*/\1/p')
+	[ "$g" -gt "$1" ] || fail "generation $g not above $1"
+}
+expect_gen_gt "$(cat "$T/gen0")"
+# RELOAD, and a reload that fails (strict mode, a broken line) keeps the signatures
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" reload
+expect out "^RELOADED generation [0-9]+, 5 signatures"
+sed -i 's/^\[database\]/[database]\nstrict = yes\nwatch = no/' "$T/partscan.conf"
+printf 'this is not a signature\n' >>"$T/db/extra.hdb"
+run 2 "$PARTSCAN" ctl -s "$T/control.sock" reload
+expect out "^ERROR reload failed, still using the loaded signatures: .*extra.hdb:2:"
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+expect out "loaded: generation [0-9]+, 5 signatures"
+expect out "reload pending \(.*extra.hdb changed"
+stop_milter
+checks=$((checks + 1))
+[ ! -e "$T/milter.pid" ] || fail "pid file left behind"
+
+# the JSON log: one record per message, with hashes and verdicts, never content
+python3 - "$T/messages.json" <<'PY' || fail "JSON log"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert len(recs) >= 5, len(recs)
+r = recs[0]
+assert r["queue_id"] == "4Q1D" and r["verdict"] == "infected" and r["result"] == "reject", r
+assert r["client"]["addr"] == "192.0.2.10" and r["recipients"] == ["<rcpt@example.net>"]
+att = [p for p in r["parts"] if p.get("name") == "eicar.txt"][0]
+assert att["sha256"] == "275a021bbfb6489e54d471899f7db9d1663fc695ec2fe2a2c4538aabf651fd0f", att
+assert all("db_generation" in x and "action" in x for x in recs)
+PY
+
+# refuses to start without signatures; -t checks and prints the configuration
+mkdir "$T/empty"
+sed -i "s|^path = .*|path = $T/empty|" "$T/partscan.conf"
+run 1 "$MILTER" -f -c "$T/partscan.conf"
+expect err "no signatures.*refusing to start"
+run 0 "$MILTER" -t -c "$T/partscan.conf"
+expect out "^\[policy\]"
+expect out "^infected = quarantine"
+printf '[milter]\nbogus = 1\n' >"$T/bad.conf"
+run 1 "$MILTER" -t -c "$T/bad.conf"
+expect err "bad.conf:2: unknown key 'bogus' in \[milter\]"
+run 0 "$MILTER" --version -c "$T/partscan.conf" -d "$T/db"
+expect out "^partscan-milter [0-9]"
+expect out "partscan-test.hdb \(hdb"
+
+finish
