@@ -1,0 +1,264 @@
+#!/bin/sh
+# End to end: a private Postfix (its own configuration and queue directories, listening on
+# 127.0.0.1, delivering to maildirs) with partscan-milter in front of it, driven by swaks.
+# Clean mail is delivered tagged; infected mail is rejected with the reply template; a blocked
+# attachment is stripped (the rest of the message byte for byte as sent); an unscannable
+# message goes to Postfix's hold queue. Everything is started and stopped here.
+# Needs root (Postfix's master runs as root) and the postfix and swaks packages.
+. "$(dirname "$0")/lib.sh"
+
+MILTER="$TOP/$BUILD/partscan-milter"
+if [ "$(id -u)" != 0 ] || ! command -v swaks >/dev/null || ! id postfix >/dev/null 2>&1 ||
+	[ ! -x /usr/lib/postfix/sbin/master ]; then
+	echo "SKIP: needs root, postfix and swaks"
+	exit 0
+fi
+
+PF="$T/postfix"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$PF" "$T/spool" "$T/data" "$T/mail" "$T/db" "$T/q"
+chmod 755 "$T"
+chown postfix "$T/data" "$T/mail"
+cp "$TOP/contrib/test-signatures/"* "$T/db/"
+
+cat >"$T/partscan.conf" <<EOF
+[milter]
+socket = unix:$T/milter.sock
+socket_mode = 0666
+user =
+allow_root = yes
+pid_file = $T/milter.pid
+[control]
+socket = $T/control.sock
+[database]
+path = $T/db
+[policy]
+infected = reject
+blocked = strip
+unscannable = quarantine
+[quarantine]
+directory = $T/q
+[log]
+json = $T/messages.json
+syslog = no
+EOF
+
+cat >"$PF/main.cf" <<EOF
+compatibility_level = 3.6
+config_directory = $PF
+queue_directory = $T/spool
+data_directory = $T/data
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mx.partscan.test
+mydomain = partscan.test
+myorigin = partscan.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_recipient_restrictions = permit_mynetworks, reject
+relay_domains =
+alias_maps =
+alias_database =
+local_recipient_maps =
+virtual_mailbox_domains = partscan.test
+virtual_mailbox_base = $T/mail
+virtual_mailbox_maps = static:inbox/
+virtual_uid_maps = static:$(id -u postfix)
+virtual_gid_maps = static:$(id -g postfix)
+maillog_file = $T/maillog
+maillog_file_prefixes = $T
+smtpd_milters = unix:$T/milter.sock
+non_smtpd_milters =
+milter_default_action = tempfail
+milter_protocol = 6
+milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr}
+milter_end_of_data_macros = i
+smtputf8_enable = no
+biff = no
+EOF
+cat >"$PF/master.cf" <<EOF
+127.0.0.1:$PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+
+"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
+MPID=$!
+postfix_stop() {
+	postfix -c "$PF" stop >/dev/null 2>&1
+	kill -TERM "$MPID" 2>/dev/null
+	wait "$MPID" 2>/dev/null
+}
+trap 'postfix_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+for i in $(seq 50); do
+	[ -S "$T/milter.sock" ] && break
+	sleep 0.1
+done
+checks=$((checks + 1))
+if ! postfix -c "$PF" check >"$T/pfcheck" 2>&1 || ! postfix -c "$PF" start >>"$T/pfcheck" 2>&1; then
+	fail "private Postfix did not start"
+	cat "$T/pfcheck" >&2
+	finish
+	exit 1
+fi
+for i in $(seq 50); do
+	swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+# send NAME FILE: swaks with the message as given; the SMTP dialogue in $T/NAME.smtp
+send() {
+	swaks --server 127.0.0.1 --port "$PORT" --from sender@example.org \
+		--to "user@partscan.test" --data "$2" >"$T/$1.smtp" 2>&1
+}
+
+# mail FILE ATTNAME ATTCONTENT-FILE : a two-part message built byte by byte
+mail() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import base64, sys
+out, name, content = sys.argv[1], sys.argv[2], open(sys.argv[3], "rb").read()
+b64 = base64.encodebytes(content).replace(b"\n", b"\r\n")
+msg = (b"From: sender@example.org\r\nTo: user@partscan.test\r\nSubject: test " + name.encode() +
+       b"\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0undary\"\r\n"
+       b"X-Virus-Status: Clean (forged)\r\n\r\n"
+       b"This is a multi-part message.\r\n--b0undary\r\n"
+       b"Content-Type: text/plain; charset=us-ascii\r\n\r\nHello,\r\nthe file.\r\n\r\n"
+       b"--b0undary\r\nContent-Type: application/octet-stream; name=\"" + name.encode() +
+       b"\"\r\nContent-Disposition: attachment; filename=\"" + name.encode() +
+       b"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64 +
+       b"--b0undary\r\nContent-Type: text/plain\r\n\r\nafter the attachment\r\n"
+       b"--b0undary--\r\nepilogue\r\n")
+open(out, "wb").write(msg)
+PY
+}
+
+printf 'quarterly figures, nothing else\n' >"$T/notes.txt"
+printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' \
+	>"$T/eicar.bin"
+mail "$T/clean.eml" notes.txt "$T/notes.txt"
+mail "$T/infected.eml" eicar.txt "$T/eicar.bin"
+# an executable that no signature matches (only its name and type are against it)
+cp "$CLAMFILES/clam-aspack.exe" "$T/setup.bin"
+mail "$T/blocked.eml" setup.exe "$T/setup.bin"
+cat >"$T/encrypted.eml" <<'EOF'
+From: sender@example.org
+To: user@partscan.test
+Subject: test encrypted
+MIME-Version: 1.0
+Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="enc"
+
+--enc
+Content-Type: application/pgp-encrypted
+
+Version: 1
+
+--enc
+Content-Type: application/octet-stream
+
+-----BEGIN PGP MESSAGE-----
+hQEMA1234567890ABCDEF
+-----END PGP MESSAGE-----
+
+--enc--
+EOF
+
+send clean "$T/clean.eml"
+send infected "$T/infected.eml"
+send blocked "$T/blocked.eml"
+send encrypted "$T/encrypted.eml"
+
+checks=$((checks + 1))
+grep -q "550 5.7.1 Message rejected: Eicar-Test-Signature (eicar.txt)" "$T/infected.smtp" ||
+	{ fail "infected mail not rejected"; cat "$T/infected.smtp" >&2; }
+for m in clean blocked encrypted; do
+	checks=$((checks + 1))
+	grep -q "<- *250 2.0.0 Ok: queued" "$T/$m.smtp" ||
+		{ fail "$m mail not accepted"; cat "$T/$m.smtp" >&2; }
+done
+
+# wait for the two deliveries
+for i in $(seq 100); do
+	[ "$(find "$T/mail/inbox/new" -type f 2>/dev/null | wc -l)" -ge 2 ] && break
+	sleep 0.1
+done
+checks=$((checks + 1))
+n=$(find "$T/mail/inbox/new" -type f 2>/dev/null | wc -l)
+[ "$n" = 2 ] || { fail "$n messages delivered (wanted 2)"; cat "$T/maillog" >&2; }
+
+python3 - "$T" <<'PY' || fail "delivered copies"
+import glob, os, sys
+t = sys.argv[1]
+got = {}
+for f in glob.glob(t + "/mail/inbox/new/*"):
+    data = open(f, "rb").read().replace(b"\r\n", b"\n")
+    subject = [l for l in data.split(b"\n") if l.startswith(b"Subject:")][0]
+    got[subject.split()[-1].decode()] = data
+clean, blocked = got["notes.txt"], got["setup.exe"]
+hdr = lambda d: d.split(b"\n\n", 1)[0] + b"\n"
+body = lambda d: d.split(b"\n\n", 1)[1]
+assert b"X-Virus-Status: Clean\n" in hdr(clean), hdr(clean)
+assert b"Clean (forged)" not in clean, "forged header kept"
+assert b"X-Virus-Scanned: partscan " in hdr(clean)
+assert b"X-Virus-Status: Blocked (extension .exe)" in hdr(blocked), hdr(blocked)
+# the stripped message: every byte outside the removed part exactly as sent
+sent = open(t + "/blocked.eml", "rb").read().replace(b"\r\n", b"\n")
+# (the SMTP client adds a line end at the very end: compare without trailing ones)
+sb, db = body(sent).rstrip(b"\n"), body(blocked).rstrip(b"\n")
+start = sb.index(b'Content-Type: application/octet-stream; name="setup.exe"')
+end = sb.index(b"\n--b0undary\nContent-Type: text/plain\n\nafter")
+assert db.startswith(sb[:start]), "text before the removed part changed"
+assert db.endswith(sb[end:]), "text after the removed part changed"
+notice = db[start:len(db) - (len(sb) - end)]
+assert b"Content-Type: text/plain" in notice and b'"setup.exe"' in notice, notice
+assert b"extension .exe" in notice and b"kept in quarantine as" in notice, notice
+assert b"TVqQ" not in db, "the executable is still there"
+PY
+
+# the unscannable message waits in the hold queue
+checks=$((checks + 1))
+postqueue -c "$PF" -j >"$T/queue.json" 2>&1
+python3 -c '
+import json, sys
+q = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(q) == 1 and q[0]["queue_name"] == "hold", q
+' "$T/queue.json" || { fail "encrypted message not held"; cat "$T/queue.json" >&2; }
+
+# one JSON record per message, with the verdicts and actions
+python3 - "$T/messages.json" "$T/setup.bin" <<'PY' || fail "JSON log"
+import hashlib, json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+by = {r["subject"].split()[-1]: r for r in recs}
+assert by["notes.txt"]["verdict"] == "clean" and by["notes.txt"]["result"] == "accept"
+assert by["eicar.txt"]["verdict"] == "infected" and by["eicar.txt"]["result"] == "reject"
+assert by["setup.exe"]["verdict"] == "blocked" and by["setup.exe"]["action"] == "strip"
+assert by["encrypted"]["verdict"] == "unscannable" and by["encrypted"]["action"] == "quarantine"
+assert all(r["queue_id"] for r in recs), [r["queue_id"] for r in recs]
+exe = [p for p in by["setup.exe"]["parts"] if p.get("name") == "setup.exe"][0]
+assert exe["type"] == "pe", exe
+assert exe["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest(), exe
+PY
+run 0 "$PARTSCAN" quarantine -q "$T/q" list
+expect out "part +strip"
+expect out "message +quarantine"
+
+finish
