@@ -19,7 +19,8 @@
 	 : (c) == '+'               ? 62                                                           \
 	 : (c) == '/'               ? 63                                                           \
 	                            : 0xff)
-#define B4(n)  B64V(n), B64V(n + 1), B64V(n + 2), B64V(n + 3)
+#define R8(c)  ((uint8_t)B64V(c))
+#define B4(n)  R8(n), R8(n + 1), R8(n + 2), R8(n + 3)
 #define B16(n) B4(n), B4(n + 4), B4(n + 8), B4(n + 12)
 #define B64(n) B16(n), B16(n + 16), B16(n + 32), B16(n + 48)
 

@@ -495,6 +495,61 @@ START_TEST(test_unscannable)
 }
 END_TEST
 
+/* The milter scans messages in many threads with one database: same reports as alone. */
+struct thread_job {
+	GPtrArray *names, *want;
+	bool ok;
+};
+
+static gpointer thread_scan(gpointer data)
+{
+	struct thread_job *job = data;
+
+	job->ok = true;
+	for (int round = 0; round < 5; round++) {
+		for (guint i = 0; i < job->names->len; i++) {
+			size_t len;
+			char *msg = read_msg(g_ptr_array_index(job->names, i), &len);
+			struct msg_report *r = scan_buf(msg, len, NULL);
+			char *got = report_json(r);
+
+			job->ok &= strcmp(got, g_ptr_array_index(job->want, i)) == 0;
+			g_free(got);
+			msg_report_free(&r);
+			g_free(msg);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_threads)
+{
+	struct thread_job job = {fixtures(), g_ptr_array_new_with_free_func(g_free), false};
+	struct thread_job jobs[4];
+	GThread *t[4];
+
+	for (guint i = 0; i < job.names->len; i++) {
+		size_t len;
+		char *msg = read_msg(g_ptr_array_index(job.names, i), &len);
+		struct msg_report *r = scan_buf(msg, len, NULL);
+
+		g_ptr_array_add(job.want, report_json(r));
+		msg_report_free(&r);
+		g_free(msg);
+	}
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = job;
+		t[i] = g_thread_new("scan", thread_scan, &jobs[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		g_thread_join(t[i]);
+		ck_assert(jobs[i].ok);
+	}
+	g_ptr_array_free(job.want, TRUE);
+	g_ptr_array_free(job.names, TRUE);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("mime");
@@ -513,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, test_eicar_everywhere);
 	tcase_add_test(tc, test_clean_stays_clean);
 	tcase_add_test(tc, test_unscannable);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
