@@ -7,8 +7,7 @@
  * offsets in the buffer; header offsets come from GMime's headers. The walk descends into
  * multiparts and message/rfc822 / message/global parts itself (g_mime_message_foreach does not
  * enter nested messages), within max_depth (GMime's own limit is 1024 levels) and max_parts.
- * GMime's parser warnings and the walk's own checks (closing boundaries, boundary syntax and
- * reuse, header blocks) become anomalies.
+ * GMime's parser warnings and the walk's own checks (checks.c) become anomalies.
  *
  * Thread safety: GMime is initialised once per process (g_once); each walk has its own parser
  * and parser options (the warning callback writes into this walk's report only), so
@@ -19,17 +18,6 @@
 #include "mime/sweep.h"
 
 #include <string.h>
-
-/* RFC 2046: a boundary is 1 to 70 characters */
-#define WALK_MAX_BOUNDARY 70
-/* lines of inner closing delimiters and epilogues looked through for a closing delimiter */
-#define WALK_MAX_EPILOGUE 1000
-
-/* The multiparts above an entity, for boundary reuse checks. */
-struct frame {
-	const struct frame *up;
-	const char *boundary;
-};
 
 static gpointer walk_init_once(gpointer arg)
 {
@@ -42,83 +30,6 @@ void mime_walk_init(void)
 	static GOnce once = G_ONCE_INIT;
 
 	g_once(&once, walk_init_once, NULL);
-}
-
-/* "in part 2 (offset 120): " for notes about a message found inside a part. */
-static char *walk_where(struct mime_walk *w, gint64 offset)
-{
-	if (w->parent >= 0)
-		return g_strdup_printf("in part %s, offset %" G_GINT64_FORMAT ": ",
-		                       mime_part_at(w->ctx, w->parent)->path, offset);
-	if (offset >= 0)
-		return g_strdup_printf("offset %" G_GINT64_FORMAT ": ", offset);
-	return g_strdup("");
-}
-
-static bool name_is(const char *item, const char *name)
-{
-	return item != NULL && g_ascii_strcasecmp(item, name) == 0;
-}
-
-static void walk_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
-{
-	struct mime_walk *w = data;
-	struct mime_ctx *ctx = w->ctx;
-	char *where = walk_where(w, offset);
-	char *it = g_strndup(item != NULL ? item : "", 80);
-
-	switch (code) {
-	case GMIME_WARN_DUPLICATED_HEADER:
-	case GMIME_CRIT_CONFLICTING_HEADER:
-		if (name_is(item, "Content-Type"))
-			mime_anomaly(ctx, MSG_ANOM_DUPLICATE_CTYPE, "%stwo Content-Type headers",
-			             where);
-		else if (name_is(item, "Content-Transfer-Encoding") ||
-		         name_is(item, "Content-Disposition"))
-			mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%stwo %s headers", where, it);
-		break;
-	case GMIME_WARN_DUPLICATED_PARAMETER:
-	case GMIME_CRIT_CONFLICTING_PARAMETER:
-		if (name_is(item, "boundary"))
-			mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY, "%sboundary declared twice",
-			             where);
-		else if (name_is(item, "name") || name_is(item, "filename"))
-			mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%s%s declared twice", where, it);
-		break;
-	case GMIME_WARN_INVALID_CONTENT_TYPE:
-		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid Content-Type \"%s\"", where, it);
-		break;
-	case GMIME_WARN_MALFORMED_MESSAGE:
-		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%smalformed message", where);
-		break;
-	case GMIME_CRIT_INVALID_HEADER_NAME:
-		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid header line \"%s\"", where, it);
-		break;
-	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-		mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY, "%smultipart without a boundary", where);
-		break;
-	case GMIME_WARN_INVALID_PARAMETER:
-		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%sinvalid header parameter \"%s\"", where,
-		             it);
-		break;
-	case GMIME_CRIT_NESTING_OVERFLOW:
-		mime_limit(ctx, MSG_LIMIT_DEPTH, "%sGMime's nesting limit reached", where);
-		break;
-	case GMIME_WARN_PART_WITHOUT_CONTENT:
-		mime_anomaly(ctx, MSG_ANOM_NO_HEADER_END, "%sheaders ended by a boundary", where);
-		break;
-	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-		mime_anomaly(ctx, MSG_ANOM_BAD_HEADER, "%spart without headers or content", where);
-		break;
-	case GMIME_WARN_TRUNCATED_MESSAGE:
-		mime_note(ctx, "%sthe message ends early (truncated)", where);
-		break;
-	default:
-		/* 8-bit headers, RFC 2047 and address list glitches: common and harmless here */
-		break;
-	}
-	g_free(it);
-	g_free(where);
 }
 
 static void range_add(GArray *a, size_t begin, size_t end, int part)
@@ -228,60 +139,6 @@ static gint64 entity_end(struct mime_walk *w, GMimeObject *obj)
 			return (gint64)e;
 	}
 	return hdr_end(obj);
-}
-
-/* A header line "Name:" (or a folded continuation). */
-static bool header_line(const unsigned char *p, size_t n)
-{
-	size_t j = 0;
-
-	if (p[0] == ' ' || p[0] == '\t')
-		return true;
-	while (j < n && p[j] > 32 && p[j] < 127 && p[j] != ':')
-		j++;
-	while (j > 0 && j < n && (p[j] == ' ' || p[j] == '\t'))
-		j++;
-	return j > 0 && j < n && p[j] == ':';
-}
-
-/*
- * The header block at off: ended by an empty line (not by a boundary, a body line or the end
- * of the message), no NUL byte, within max_header_bytes.
- */
-static void walk_check_headers(struct mime_walk *w, size_t off, const char *what)
-{
-	const unsigned char *start = w->data + off, *p = start, *end = w->data + w->len;
-	struct mime_ctx *ctx = w->ctx;
-	bool nul = false;
-
-	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
-		const unsigned char *eol = nl != NULL ? nl : end;
-		size_t n = (size_t)(eol - p);
-
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n == 0)
-			break;
-		if ((uint64_t)(eol - start) > ctx->lim.max_header_bytes) {
-			mime_limit(
-			        ctx, MSG_LIMIT_HEADER,
-			        "%s: header block larger than max_header_bytes (%" G_GUINT64_FORMAT
-			        ")",
-			        what, ctx->lim.max_header_bytes);
-			return;
-		}
-		if (memchr(p, '\0', n) != NULL)
-			nul = true;
-		if (!header_line(p, n) || nl == NULL) {
-			mime_anomaly(ctx, MSG_ANOM_NO_HEADER_END,
-			             "%s: header block not ended by an empty line", what);
-			break;
-		}
-		p = nl + 1;
-	}
-	if (nul)
-		mime_anomaly(ctx, MSG_ANOM_GARBAGE, "%s: NUL byte in the header block", what);
 }
 
 static char *utf8_or_null(const char *s)
@@ -450,113 +307,22 @@ static void walk_too_deep(struct mime_walk *w, GMimeObject *obj, const char *pat
 	}
 }
 
-/* RFC 2046 bchars, a space not last. */
-static bool boundary_ok(const char *b)
-{
-	size_t n = strlen(b);
-
-	if (n == 0 || n > WALK_MAX_BOUNDARY || b[n - 1] == ' ')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!g_ascii_isalnum(b[i]) && strchr("'()+_,-./:=? ", b[i]) == NULL)
-			return false;
-	}
-	return true;
-}
-
-/* "--" + boundary at p, then the end of the line or "--" (with final) and blanks. */
-static bool delimiter_at(const unsigned char *p, size_t n, const char *boundary, bool final)
-{
-	size_t blen = strlen(boundary);
-
-	if (n < blen + 2 || memcmp(p, "--", 2) != 0 || memcmp(p + 2, boundary, blen) != 0)
-		return false;
-	return !final || (n >= blen + 4 && memcmp(p + 2 + blen, "--", 2) == 0);
-}
-
-/*
- * The closing delimiter after the last part's body: "--boundary--", after at most the
- * closing delimiters and epilogues of the multiparts inside (WALK_MAX_EPILOGUE lines), and
- * before any delimiter of an enclosing multipart.
- */
-static bool closed_after(struct mime_walk *w, gint64 end, const char *boundary,
-                         const struct frame *up)
-{
-	const unsigned char *p = w->data + CLAMP(end, 0, (gint64)w->len), *stop = w->data + w->len;
-
-	for (unsigned int lines = 0; p < stop && lines < WALK_MAX_EPILOGUE; lines++) {
-		const unsigned char *nl = memchr(p, '\n', (size_t)(stop - p));
-		size_t n = (size_t)((nl != NULL ? nl : stop) - p);
-
-		if (delimiter_at(p, n, boundary, true))
-			return true;
-		for (const struct frame *f = up; f != NULL; f = f->up) {
-			if (f->boundary != NULL && delimiter_at(p, n, f->boundary, false))
-				return false;
-		}
-		p = nl != NULL ? nl + 1 : stop;
-	}
-	return false;
-}
-
-static void multipart_checks(struct mime_walk *w, GMimeMultipart *mp, const char *path,
-                             const struct frame *up, int n)
-{
-	struct mime_ctx *ctx = w->ctx;
-	const char *b = g_mime_multipart_get_boundary(mp);
-	const char *epi = g_mime_multipart_get_epilogue(mp);
-	const char *what = path;
-
-	if (n == 0)
-		mime_anomaly(ctx, MSG_ANOM_EMPTY_MULTIPART, "part %s: multipart with no parts",
-		             what);
-	if (b == NULL)
-		return;
-	g_ptr_array_add(w->boundaries, (gpointer)b);
-	if (!boundary_ok(b))
-		mime_anomaly(ctx, MSG_ANOM_BAD_BOUNDARY,
-		             "part %s: boundary of %zu characters outside RFC 2046's syntax", what,
-		             strlen(b));
-	for (const struct frame *f = up; f != NULL; f = f->up) {
-		if (f->boundary != NULL &&
-		    (g_str_has_prefix(f->boundary, b) || g_str_has_prefix(b, f->boundary))) {
-			mime_anomaly(ctx, MSG_ANOM_DUPLICATE_BOUNDARY,
-			             "part %s: boundary reused (or a prefix of) an enclosing one",
-			             what);
-			break;
-		}
-	}
-	if (n > 0 && !closed_after(w, entity_end(w, g_mime_multipart_get_part(mp, n - 1)), b, up))
-		mime_anomaly(ctx, MSG_ANOM_MISSING_BOUNDARY, "part %s: no closing boundary", what);
-	if (epi != NULL) {
-		for (const char *c = epi; *c != '\0'; c++) {
-			if (!g_ascii_isspace(*c)) {
-				mime_anomaly(ctx, MSG_ANOM_GARBAGE,
-				             "part %s: text after the closing boundary", what);
-				break;
-			}
-		}
-	}
-}
-
 static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
-                        const char *child_prefix, unsigned int depth, const struct frame *up,
+                        const char *child_prefix, unsigned int depth, const struct mime_frame *up,
                         GMimeMessage *msg, bool encrypted);
 
 static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *path,
-                           const char *child_prefix, unsigned int depth, const struct frame *up,
-                           bool top)
+                           const char *child_prefix, unsigned int depth,
+                           const struct mime_frame *up, bool top)
 {
 	int n = g_mime_multipart_get_count(mp);
-	struct frame f = {up, g_mime_multipart_get_boundary(mp)};
+	struct mime_frame f = {up, g_mime_multipart_get_boundary(mp)};
 	bool encrypted = GMIME_IS_MULTIPART_ENCRYPTED(mp);
-
 	/* a message's top multipart has no number of its own */
-	multipart_checks(w, mp,
-	                 !top                    ? path
-	                 : *child_prefix != '\0' ? child_prefix
-	                                         : "(top)",
-	                 up, n);
+	const char *what = !top ? path : *child_prefix != '\0' ? child_prefix : "(top)";
+	gint64 last_end = n > 0 ? entity_end(w, g_mime_multipart_get_part(mp, n - 1)) : -1;
+
+	mime_check_multipart(w, mp, what, up, n, last_end);
 	for (int i = 0; i < n; i++) {
 		GMimeObject *child = g_mime_multipart_get_part(mp, i);
 		char *cpath = g_strdup_printf("%s%d", child_prefix, i + 1);
@@ -566,7 +332,7 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 		bool enc = encrypted && i > 0;
 
 		if (hb >= 0)
-			walk_check_headers(w, (size_t)hb, cpath);
+			mime_check_headers(w, (size_t)hb, cpath);
 		walk_entity(w, child, cpath, cprefix, depth + 1, &f, NULL, enc);
 		g_free(cprefix);
 		g_free(cpath);
@@ -576,7 +342,7 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 }
 
 static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, const char *path,
-                              unsigned int depth, const struct frame *up)
+                              unsigned int depth, const struct mime_frame *up)
 {
 	GMimeMessage *m = g_mime_message_part_get_message(mpart);
 	GMimeObject *top = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
@@ -594,7 +360,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 	}
 	hb = hdr_begin(GMIME_OBJECT(m));
 	if (hb >= 0)
-		walk_check_headers(w, (size_t)hb, path);
+		mime_check_headers(w, (size_t)hb, path);
 	tpath = g_strconcat(path, "/1", NULL);
 	tprefix = g_strconcat(path, "/", NULL);
 	walk_entity(w, top, tpath, tprefix, depth + 1, up, m, false);
@@ -603,7 +369,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 }
 
 static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
-                        const char *child_prefix, unsigned int depth, const struct frame *up,
+                        const char *child_prefix, unsigned int depth, const struct mime_frame *up,
                         GMimeMessage *msg, bool encrypted)
 {
 	if (depth > w->ctx->lim.max_depth) {
@@ -715,7 +481,7 @@ static void walk_open(struct mime_walk *w)
 	w->parser = g_mime_parser_new_with_stream(w->stream);
 	g_mime_parser_set_persist_stream(w->parser, TRUE);
 	w->options = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(w->options, walk_warning, w);
+	g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
 	w->message = g_mime_parser_construct_message(w->parser, w->options);
 }
 
@@ -773,7 +539,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 
 		if (parent < 0)
 			walk_header_values(&w);
-		walk_check_headers(&w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
+		mime_check_headers(&w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
 		if (top != NULL)
 			walk_entity(&w, top, path, prefix, depth, NULL, w.message, false);
 		g_free(path);

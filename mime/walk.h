@@ -39,6 +39,26 @@ struct mime_walk {
 	GMimeMessage *message;
 };
 
+/* The multiparts above an entity (for boundary reuse checks). */
+struct mime_frame {
+	const struct mime_frame *up;
+	const char *boundary;
+};
+
+/* GMime's warning callback (data: the walk): parser warnings -> anomalies and notes. */
+void mime_check_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data);
+/*
+ * The header block at off (what: how notes call it): ended by an empty line (not by a
+ * boundary, a body line or the end of the buffer), no NUL byte, within max_header_bytes.
+ */
+void mime_check_headers(struct mime_walk *w, size_t off, const char *what);
+/*
+ * A multipart with n parts, the last one ending at last_end: parts present, boundary syntax,
+ * not reused from an enclosing multipart (up), closing delimiter present, nothing after it.
+ */
+void mime_check_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *path,
+                          const struct mime_frame *up, int n, gint64 last_end);
+
 /*
  * Parse, walk, sweep, decode and scan one message found at depth (its top entity's), inside
  * part parent (-1 for the message itself); its parts' paths start with prefix.
