@@ -4,7 +4,7 @@
  *
  * Files are typed by their bytes first: messages and mailboxes go through msg_scan() (every
  * part decoded and scanned), TNEF files through msg_scan_attachment(), everything else is one
- * buffer for the engine, as before. Message lines name the part: "NAME[PATH PARTNAME]: ...".
+ * buffer for the engine, as before (mail files are looked up as a whole too). Message lines name the part: "NAME[PATH PARTNAME]: ...".
  * An unscannable part (encrypted, partial, cut by a limit) is printed as UNSCANNABLE and
  * counted; it is not a finding unless --alert-unscannable (as clamscan's --alert-encrypted).
  */
@@ -152,8 +152,9 @@ static void message_part_lines(struct scan_ctx *ctx, const char *name, const str
 	g_free(label);
 }
 
-/* Print and count one message's report; true when it counts as found. */
-static bool message_report(struct scan_ctx *ctx, const char *name, const struct msg_report *r)
+/* Print and count one message's report; true when it counts as found (see no_ok above). */
+static bool message_report(struct scan_ctx *ctx, const char *name, const struct msg_report *r,
+                           bool no_ok)
 {
 	unsigned int infected = msg_report_infected(r), unscannable = 0;
 	const char *result;
@@ -176,15 +177,18 @@ static bool message_report(struct scan_ctx *ctx, const char *name, const struct 
 			if ((r->flags & bit) && (!ctx->infected_only || ctx->alert_unscannable))
 				printf("%s: UNSCANNABLE %s\n", name, msg_flag_name(bit));
 		}
-		if (infected == 0 && unscannable == 0 && !ctx->infected_only)
+		if (infected == 0 && unscannable == 0 && !ctx->infected_only && !no_ok)
 			printf("%s: OK\n", name);
 	}
 	return infected > 0 || (unscannable > 0 && ctx->alert_unscannable);
 }
 
-/* One message (or TNEF file when tnef): scan, print, count. true when found. */
+/*
+ * One message (or TNEF file when tnef): scan, print, count. true when found. no_ok: the file
+ * was already found as a whole, print no "OK" for it.
+ */
 static bool message_target(struct scan_ctx *ctx, const char *name, const unsigned char *data,
-                           size_t len, bool tnef)
+                           size_t len, bool tnef, bool no_ok)
 {
 	struct msg_scan_options o = {.scan = ctx->opts};
 	struct msg_report *r = NULL;
@@ -201,9 +205,30 @@ static bool message_target(struct scan_ctx *ctx, const char *name, const unsigne
 		g_error_free(error);
 		return false;
 	}
-	found = message_report(ctx, name, r);
+	found = message_report(ctx, name, r, no_ok);
 	msg_report_free(&r);
 	return found;
+}
+
+/*
+ * A mail file is also one file: a signature of the whole file (a known message, a known
+ * mailbox) is found as before. Only its size is looked up unless some signature has it.
+ */
+static bool whole_file(struct scan_ctx *ctx, const char *name, const struct fmap *map)
+{
+	struct scan_options o = {.cache = ctx->opts.cache};
+	struct scan_result r;
+
+	if (scan_bytes(ctx->db, map->data, map->size, &o, &r, NULL) < 0 ||
+	    !scan_result_infected(&r))
+		return false;
+	if (ctx->json) {
+		report_json(name, &r);
+	} else {
+		for (unsigned int i = 0; i < r.n_findings; i++)
+			printf("%s: %s FOUND\n", name, r.findings[i].name);
+	}
+	return true;
 }
 
 void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fmap *map)
@@ -219,6 +244,7 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 	}
 	ctx->files++;
 	ctx->bytes += map->size;
+	found = whole_file(ctx, name, map);
 	if (t.type == FTYPE_MBOX || ctx->force_mbox) {
 		struct msg_mbox_iter it;
 		const unsigned char *msg;
@@ -228,11 +254,12 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 		while (msg_mbox_next(&it, &msg, &len) == 1) {
 			char *label = g_strdup_printf("%s#%u", name, it.index);
 
-			found |= message_target(ctx, label, msg, len, false);
+			found |= message_target(ctx, label, msg, len, false, false);
 			g_free(label);
 		}
 	} else {
-		found = message_target(ctx, name, map->data, map->size, t.type == FTYPE_TNEF);
+		found |= message_target(ctx, name, map->data, map->size, t.type == FTYPE_TNEF,
+		                        found);
 	}
 	if (found)
 		ctx->infected++;

@@ -109,6 +109,13 @@ s = objs[-1]["summary"]
 assert s["files"] == 4 and s["messages"] == 3 and s["infected"] == 3 and s["unscannable"] == 1, s
 PY
 
+# a mail file is one file too: a signature of the whole message is found as before
+"$PARTSCAN" hash "$MSGS/clean.eml" | sed 's/clean.eml$/Known.Message/' >"$T/db/msg.hdb"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$MSGS/clean.eml"
+expect out "clean.eml: Known.Message FOUND$"
+refute out "OK$"
+rm "$T/db/msg.hdb"
+
 # files that are not mail are scanned as before
 printf 'plain text\n' >"$T/mail/readme.txt"
 run 0 "$PARTSCAN" scan -d "$T/db" "$T/mail/readme.txt"
