@@ -32,7 +32,8 @@ struct mime_job {
 	enum mime_enc enc;
 	const unsigned char *body; /* the encoded body: in the message, or in a decoded parent */
 	size_t body_len;
-	bool in_raw; /* body lies in the message buffer: the sweep may re-decode it */
+	bool in_raw; /* body lies in a buffer alive for the rest of the walk (the message, or the
+	                decoded part a nested message was found in): dedupe may decode it again */
 	bool no_uu;  /* a text body in which the sweep saw no "begin" line: no uuencode search */
 };
 
@@ -97,7 +98,8 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
 
 /*
  * Scan decoded bytes as part idx (which must be alive while this runs), record them for
- * deduplication when src is given (the encoded source in the message) and expand containers.
+ * deduplication when src is given (their encoded source, alive until the walk that found it
+ * ends) and expand containers (hints: MIME_HINT_*).
  */
 void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
                     enum mime_enc enc, const unsigned char *src, size_t src_len,

@@ -22,6 +22,7 @@
 #include "mime/sweep.h"
 #include "mime/uuencode.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* 33 decoded bytes: below this a run of "words" from prose is more likely than a file */
@@ -45,6 +46,9 @@ struct sweep {
 	char *name; /* from the last Content-* header of the segment */
 	unsigned int crlf, lf;
 	bool bad_boundary;
+	/* the segment since the last "--" line: headers, then a body declared base64 */
+	bool seg_headers, seg_b64;
+	size_t seg_body; /* where that body starts, or SIZE_MAX */
 };
 
 static gint range_cmp(gconstpointer a, gconstpointer b)
@@ -88,6 +92,57 @@ static void run_flush(struct sweep *s)
 	    !inside(s->skip, s->run_begin, s->run_end))
 		sweep_add(s, s->run_begin, s->run_end, MIME_ENC_BASE64, s->name);
 	s->in_run = false;
+}
+
+static bool blank_bytes(const unsigned char *p, const unsigned char *end)
+{
+	for (; p < end; p++) {
+		if (*p != '\r' && *p != '\n' && *p != ' ' && *p != '\t')
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The body of a segment whose headers say base64, up to the next "--" line, decoded whole as
+ * a client would (skipping what is not base64): junk lines cut runs but not this. Not when it
+ * is the last run and blank lines (the same bytes decoded again).
+ */
+static void seg_flush(struct sweep *s, size_t end)
+{
+	const struct mime_sweep_cand *last =
+	        s->cands->len > 0
+	                ? &g_array_index(s->cands, struct mime_sweep_cand, s->cands->len - 1)
+	                : NULL;
+
+	if (s->seg_body != SIZE_MAX && end > s->seg_body && end - s->seg_body >= SWEEP_MIN_CHARS &&
+	    !(last != NULL && last->begin == s->seg_body &&
+	      blank_bytes(s->w->data + last->end, s->w->data + end))) {
+		/* the runs inside it are pieces of it: drop them */
+		while (s->cands->len > 0 &&
+		       g_array_index(s->cands, struct mime_sweep_cand, s->cands->len - 1).begin >=
+		               s->seg_body) {
+			g_free(g_array_index(s->cands, struct mime_sweep_cand, s->cands->len - 1)
+			               .name);
+			g_array_set_size(s->cands, s->cands->len - 1);
+		}
+		sweep_add(s, s->seg_body, end, MIME_ENC_BASE64, s->name);
+	}
+	s->seg_body = SIZE_MAX;
+}
+
+/* A header line "Content-Transfer-Encoding: base64" (any case, blanks). */
+static bool cte_base64(const unsigned char *p, size_t n)
+{
+	char *v;
+	bool yes;
+
+	if (n < 26 || g_ascii_strncasecmp((const char *)p, "content-transfer-encoding:", 26) != 0)
+		return false;
+	v = g_ascii_strdown((const char *)p + 26, (gssize)(n - 26));
+	yes = strstr(v, "base64") != NULL;
+	g_free(v);
+	return yes;
 }
 
 /* A base64 line: alphabet from column 0, then '=' padding, then blanks. Returns its chars. */
@@ -253,6 +308,9 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 
 	if (n >= 2 && p[0] == '-' && p[1] == '-') {
 		run_flush(s);
+		seg_flush(s, (size_t)(p - s->w->data));
+		s->seg_headers = true;
+		s->seg_b64 = false;
 		g_free(s->name);
 		s->name = NULL;
 		if (n >= 11 && memcmp(p, "-----BEGIN ", 11) == 0)
@@ -274,8 +332,15 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 		return next;
 	}
 	run_flush(s);
+	if (n == 0 && s->seg_headers) {
+		s->seg_headers = false;
+		if (s->seg_b64)
+			s->seg_body = (size_t)(next - s->w->data);
+	}
 	if (n >= 6 && p[0] == 'b' && mime_uu_begin_line(p, n) && (q = uu_block(s, p)) != NULL)
 		return q;
+	if (s->seg_headers && (p[0] == 'C' || p[0] == 'c') && cte_base64(p, n))
+		s->seg_b64 = true;
 	if (n > 13 && (p[0] == 'C' || p[0] == 'c') &&
 	    g_ascii_strncasecmp((const char *)p, "content-", 8) == 0 &&
 	    (g_ascii_strncasecmp((const char *)p, "content-type:", 13) == 0 ||
@@ -286,7 +351,7 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 
 GArray *mime_sweep_find(struct mime_walk *w)
 {
-	struct sweep s = {.w = w};
+	struct sweep s = {.w = w, .seg_headers = true, .seg_body = SIZE_MAX};
 	const unsigned char *p = w->data, *end = w->data + w->len;
 
 	s.cands = g_array_new(FALSE, FALSE, sizeof(struct mime_sweep_cand));
@@ -297,7 +362,11 @@ GArray *mime_sweep_find(struct mime_walk *w)
 		size_t n;
 
 		if (!s.in_run) {
-			p = skip_decoded(&s, p);
+			const unsigned char *q = skip_decoded(&s, p);
+
+			if (q != p)
+				s.seg_body = SIZE_MAX; /* the tree decodes that body */
+			p = q;
 			if (p >= end)
 				break;
 		}
@@ -313,6 +382,7 @@ GArray *mime_sweep_find(struct mime_walk *w)
 		p = sweep_line(&s, p, n, next);
 	}
 	run_flush(&s);
+	seg_flush(&s, w->len);
 	if (s.crlf > 0 && s.lf > 0)
 		mime_anomaly(w->ctx, MSG_ANOM_BARE_LF, "%s%u LF-only line ends among %u CRLF ones",
 		             w->parent >= 0 ? "in a nested message: " : "", s.lf, s.crlf);
@@ -363,8 +433,7 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
 	ctx->decoded += n;
-	mime_part_scan(ctx, idx, buf, n, c->enc, w->in_raw ? w->data + c->begin : NULL,
-	               c->end - c->begin, 0);
+	mime_part_scan(ctx, idx, buf, n, c->enc, w->data + c->begin, c->end - c->begin, 0);
 }
 
 void mime_sweep_scan(struct mime_walk *w, GArray *cands)

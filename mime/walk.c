@@ -259,7 +259,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	job.enc = leaf_encoding(GMIME_PART(obj));
 	job.body = copy != NULL ? copy + b : w->data + b;
 	job.body_len = e - b;
-	job.in_raw = w->in_raw && copy == NULL;
+	job.in_raw = copy == NULL;
 	p->encoded_size = e - b;
 	if (job.enc == MIME_ENC_UU)
 		p->flags |= MSG_PART_UUENCODED;
@@ -415,7 +415,7 @@ static void walk_not_mime(struct mime_walk *w)
 	job.enc = MIME_ENC_RAW;
 	job.body = w->data;
 	job.body_len = w->len;
-	job.in_raw = w->in_raw;
+	job.in_raw = true;
 	g_array_append_val(w->jobs, job);
 }
 
@@ -444,6 +444,17 @@ static void walk_uu_hints(struct mime_walk *w)
 			seen = at >= off && at < end;
 		}
 		job->no_uu = raw_text && !seen;
+	}
+}
+
+/* What was recorded from a decoded buffer cannot be decoded again once it is freed. */
+static void walk_forget(struct mime_walk *w, guint from)
+{
+	for (guint i = from; !w->in_raw && i < w->ctx->seen->len; i++) {
+		struct mime_seen *s = &g_array_index(w->ctx->seen, struct mime_seen, i);
+
+		if (s->src >= w->data && s->src < w->data + w->len)
+			s->src = NULL;
 	}
 }
 
@@ -513,6 +524,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	                      .prefix = prefix,
 	                      .depth = depth,
 	                      .parent = parent};
+	guint seen_mark = ctx->seen->len;
 	GMimeObject *top;
 	GArray *cands;
 
@@ -552,6 +564,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
 	mime_sweep_scan(&w, cands);
 	g_array_free(cands, TRUE);
+	walk_forget(&w, seen_mark);
 	walk_close(&w);
 	return true;
 }

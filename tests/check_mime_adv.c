@@ -53,7 +53,7 @@ static struct msg_report *scan_lim(const char *msg, size_t len, const struct msg
 	return r;
 }
 
-/* "%E" in a template is replaced by clam.exe in base64. */
+/* "%E" in a template is replaced by clam.exe in base64, "%J" by the same with junk lines. */
 static char *expand(const char *tmpl)
 {
 	GString *s = g_string_new(NULL);
@@ -61,6 +61,14 @@ static char *expand(const char *tmpl)
 	for (const char *p = tmpl; *p != '\0'; p++) {
 		if (p[0] == '%' && p[1] == 'E') {
 			g_string_append(s, exe_b64);
+			p++;
+		} else if (p[0] == '%' && p[1] == 'J') {
+			char **lines = g_strsplit(exe_b64, "\r\n", -1);
+
+			for (size_t i = 0; lines[i] != NULL; i++)
+				g_string_append_printf(s, "%s\r\n%s", lines[i],
+				                       i % 2 ? "!!! ~~~\r\n" : "");
+			g_strfreev(lines);
 			p++;
 		} else {
 			g_string_append_c(s, *p);
@@ -163,6 +171,11 @@ static const struct adv cases[] = {
          MSG_ANOM_SWEEP_EXTRA, 0, 1},
         {"unknown transfer encoding",
          H "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base-64\r\n\r\n%E",
+         MSG_ANOM_SWEEP_EXTRA, 0, 1},
+        {"missed by the tree, junk lines inside the base64",
+         H "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--b\r\n"
+           "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           "%J--b--\r\n",
          MSG_ANOM_SWEEP_EXTRA, 0, 1},
         {"uuencode at the top of a 7bit body",
          H "Content-Type: text/plain\r\n\r\nbegin 644 x.exe\r\nM35I0\r\n`\r\nend\r\n", 0, 0, 0},
