@@ -3,13 +3,18 @@
  *
  * One pass over the lines of the buffer. Bodies the parsed tree decodes itself (base64,
  * quoted-printable, uuencode) are jumped over by byte range; a run that only partly lies in
- * one is decoded (the parsers disagree there). A base64 run is a sequence of lines made only
- * of the base64 alphabet (from column 0, trailing blanks allowed, '=' padding ending it) of at
- * least SWEEP_MIN_CHARS characters; lines starting with "--" (boundary-like), headers, blank
- * lines and text end it. "-----BEGIN ...-----" armour (PGP, PEM) is not decoded: clients do
- * not show it as attachments. A "begin NNN name" block is taken unless it lies in a text body
- * the tree searches for uuencode itself. The name of a find comes from the nearest
- * Content-Type / Content-Disposition header before it in the same boundary segment.
+ * one is decoded (the parsers disagree there). A jumped body is swept after all when the tree
+ * found it odd (base64 that did not decode cleanly, quoted-printable with "--" lines): another
+ * parser may see a part inside it (mime_sweep_find_range, called by the walk).
+ *
+ * A base64 run is a sequence of lines made only of the base64 alphabet (from column 0,
+ * trailing blanks allowed, '=' padding ending it) of at least SWEEP_MIN_CHARS characters;
+ * lines starting with "--" (boundary-like), headers, blank lines and text end it. The whole
+ * body of a segment whose headers declare base64 is a candidate too, decoded as a client
+ * would (junk lines inside cannot split it). "-----BEGIN ...-----" armour (PGP, PEM) is not
+ * decoded: clients do not show it as attachments. A "begin NNN name" block is taken unless it
+ * lies in a text body the tree searches for uuencode itself. The name of a find comes from
+ * the nearest Content-Type / Content-Disposition header before it in the same segment.
  *
  * The same pass notes LF-only lines mixed with CRLF lines, and boundary lines with trailing
  * text (a delimiter to some parsers, content to others).
@@ -349,13 +354,14 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 	return next;
 }
 
-GArray *mime_sweep_find(struct mime_walk *w)
+static GArray *sweep_find(struct mime_walk *w, size_t from, size_t to, bool whole)
 {
-	struct sweep s = {.w = w, .seg_headers = true, .seg_body = SIZE_MAX};
-	const unsigned char *p = w->data, *end = w->data + w->len;
+	struct sweep s = {.w = w, .seg_headers = whole, .seg_body = SIZE_MAX};
+	const unsigned char *p = w->data + from, *end = w->data + to;
 
 	s.cands = g_array_new(FALSE, FALSE, sizeof(struct mime_sweep_cand));
-	s.skip = sorted_copy(w->skip);
+	s.skip =
+	        whole ? sorted_copy(w->skip) : g_array_new(FALSE, FALSE, sizeof(struct mime_range));
 	s.uu = sorted_copy(w->uu_raw);
 	while (p < end) {
 		const unsigned char *nl, *next;
@@ -382,14 +388,24 @@ GArray *mime_sweep_find(struct mime_walk *w)
 		p = sweep_line(&s, p, n, next);
 	}
 	run_flush(&s);
-	seg_flush(&s, w->len);
-	if (s.crlf > 0 && s.lf > 0)
+	seg_flush(&s, to);
+	if (whole && s.crlf > 0 && s.lf > 0)
 		mime_anomaly(w->ctx, MSG_ANOM_BARE_LF, "%s%u LF-only line ends among %u CRLF ones",
 		             w->parent >= 0 ? "in a nested message: " : "", s.lf, s.crlf);
 	g_free(s.name);
 	g_array_free(s.skip, TRUE);
 	g_array_free(s.uu, TRUE);
 	return s.cands;
+}
+
+GArray *mime_sweep_find(struct mime_walk *w)
+{
+	return sweep_find(w, 0, w->len, true);
+}
+
+GArray *mime_sweep_find_range(struct mime_walk *w, size_t from, size_t to)
+{
+	return sweep_find(w, from, to, false);
 }
 
 /* The leaf whose body holds offset pos, or the walk's parent. */

@@ -17,6 +17,9 @@
 /* Candidate runs (struct mime_sweep_cand) of w's buffer; never NULL. */
 GArray *mime_sweep_find(struct mime_walk *w);
 
+/* The same over [from, to) of w's buffer, skipping nothing (a body the tree decoded badly). */
+GArray *mime_sweep_find_range(struct mime_walk *w, size_t from, size_t to);
+
 /* Decode, deduplicate and scan the candidates (after the tree's parts). */
 void mime_sweep_scan(struct mime_walk *w, GArray *cands);
 

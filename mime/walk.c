@@ -473,11 +473,8 @@ static void walk_header_values(struct mime_walk *w)
 	}
 }
 
-static void walk_open(struct mime_walk *w)
+static void walk_arrays(struct mime_walk *w)
 {
-	static const guint8 empty[1];
-
-	mime_walk_init();
 	w->jobs = g_array_new(FALSE, FALSE, sizeof(struct mime_job));
 	w->skip = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
 	w->uu_raw = g_array_new(FALSE, FALSE, sizeof(struct mime_range));
@@ -485,6 +482,14 @@ static void walk_open(struct mime_walk *w)
 	w->uu_lines = g_array_new(FALSE, FALSE, sizeof(size_t));
 	w->boundaries = g_ptr_array_new();
 	w->copies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+}
+
+static void walk_open(struct mime_walk *w)
+{
+	static const guint8 empty[1];
+
+	mime_walk_init();
+	walk_arrays(w);
 	/* borrowed bytes: GMime reads them, the array is taken back in walk_close() */
 	w->bytes = g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len);
 	w->stream = g_mime_stream_mem_new_with_byte_array(w->bytes);
@@ -500,11 +505,13 @@ static void walk_close(struct mime_walk *w)
 {
 	if (w->message != NULL)
 		g_object_unref(w->message);
-	g_object_unref(w->parser);
-	g_object_unref(w->stream);
-	g_mime_parser_options_free(w->options);
-	g_byte_array_steal(w->bytes, NULL); /* the bytes are the caller's */
-	g_byte_array_unref(w->bytes);
+	if (w->parser != NULL) {
+		g_object_unref(w->parser);
+		g_object_unref(w->stream);
+		g_mime_parser_options_free(w->options);
+		g_byte_array_steal(w->bytes, NULL); /* the bytes are the caller's */
+		g_byte_array_unref(w->bytes);
+	}
 	g_array_free(w->jobs, TRUE);
 	g_array_free(w->skip, TRUE);
 	g_array_free(w->uu_raw, TRUE);
@@ -512,6 +519,34 @@ static void walk_close(struct mime_walk *w)
 	g_array_free(w->uu_lines, TRUE);
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
+}
+
+/*
+ * Bodies the tree decoded but that may hold a part another parser sees: a base64 (or
+ * uuencoded) body that did not decode cleanly (it has headers or boundary lines in it), a
+ * quoted-printable body with lines starting with "--" (quoted-printable leaves base64 and
+ * boundary lines as they are). They are swept after all, with no skip.
+ */
+static void walk_dirty(struct mime_walk *w, GArray *cands)
+{
+	for (guint i = 0; i < w->jobs->len; i++) {
+		const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+		size_t off = (size_t)(job->body - w->data);
+		GArray *more;
+
+		bool bad = mime_part_at(w->ctx, (int)job->part)->flags & MSG_PART_BAD_ENCODING;
+
+		if (job->body < w->data || off + job->body_len > w->len)
+			continue;
+		if (!((job->enc == MIME_ENC_BASE64 || job->enc == MIME_ENC_UU) && bad) &&
+		    !(job->enc == MIME_ENC_QP && memmem(job->body, job->body_len, "\n--", 3)))
+			continue;
+		more = mime_sweep_find_range(w, off, off + job->body_len);
+		if (more->len > 0)
+			w->ctx->dedupe = true;
+		g_array_append_vals(cands, more->data, more->len);
+		g_array_free(more, TRUE);
+	}
 }
 
 bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
@@ -562,6 +597,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	walk_uu_hints(&w);
 	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
 		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
+	walk_dirty(&w, cands);
 	mime_sweep_scan(&w, cands);
 	g_array_free(cands, TRUE);
 	walk_forget(&w, seen_mark);

@@ -177,6 +177,16 @@ static const struct adv cases[] = {
            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
            "%J--b--\r\n",
          MSG_ANOM_SWEEP_EXTRA, 0, 1},
+        {"a part of the other boundary inside a base64 body",
+         H "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n"
+           "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           "--b\r\n" EXE "--b--\r\n--a--\r\n",
+         MSG_ANOM_SWEEP_EXTRA | MSG_ANOM_BAD_ENCODING, 0, 1},
+        {"a part of the other boundary inside a quoted-printable body",
+         H "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--a\r\n"
+           "Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+           "--b\r\n" EXE "--b--\r\n--a--\r\n",
+         MSG_ANOM_SWEEP_EXTRA, 0, 1},
         {"uuencode at the top of a 7bit body",
          H "Content-Type: text/plain\r\n\r\nbegin 644 x.exe\r\nM35I0\r\n`\r\nend\r\n", 0, 0, 0},
 };
