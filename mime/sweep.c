@@ -72,15 +72,20 @@ static GArray *sorted_copy(GArray *ranges)
 	return c;
 }
 
+/* [begin, end) lies inside one of the sorted, disjoint ranges (binary search). */
 static bool inside(GArray *ranges, size_t begin, size_t end)
 {
-	for (guint i = 0; i < ranges->len; i++) {
-		const struct mime_range *r = &g_array_index(ranges, struct mime_range, i);
+	guint lo = 0, hi = ranges->len;
 
-		if (r->begin <= begin && end <= r->end)
-			return true;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(ranges, struct mime_range, mid).begin <= begin)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return false;
+	return lo > 0 && g_array_index(ranges, struct mime_range, lo - 1).end >= end;
 }
 
 static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc enc,
@@ -88,6 +93,14 @@ static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc e
 {
 	struct mime_sweep_cand c = {begin, end, enc, g_strdup(name)};
 
+	/* more candidates than parts allowed: they could not be reported anyway */
+	if (s->cands->len >= s->w->ctx->lim.max_parts) {
+		mime_limit(s->w->ctx, MSG_LIMIT_PARTS,
+		           "the raw sweep found more than %u encoded runs: the rest is not scanned",
+		           s->w->ctx->lim.max_parts);
+		g_free(c.name);
+		return;
+	}
 	g_array_append_val(s->cands, c);
 }
 

@@ -19,6 +19,9 @@
 
 #include <string.h>
 
+/* lines starting with "--" allowed per part of max_parts before GMime parses */
+#define WALK_MAX_DELIMITERS 16
+
 static gpointer walk_init_once(gpointer arg)
 {
 	g_mime_init();
@@ -419,6 +422,22 @@ static void walk_not_mime(struct mime_walk *w)
 	g_array_append_val(w->jobs, job);
 }
 
+/* A "begin" line in [off, end): the offsets are in increasing order (binary search). */
+static bool uu_line_in(GArray *lines, size_t off, size_t end)
+{
+	guint lo = 0, hi = lines->len;
+
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(lines, size_t, mid) < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < lines->len && g_array_index(lines, size_t, lo) < end;
+}
+
 /*
  * The sweep has read every line of the raw text bodies: those without a "begin" line need no
  * uuencode search of their own (the search is the same on the same bytes).
@@ -438,12 +457,32 @@ static void walk_uu_hints(struct mime_walk *w)
 
 			raw_text = r->begin == off && r->end == end;
 		}
-		for (guint k = 0; k < w->uu_lines->len && !seen; k++) {
-			size_t at = g_array_index(w->uu_lines, size_t, k);
-
-			seen = at >= off && at < end;
-		}
+		seen = uu_line_in(w->uu_lines, off, end);
 		job->no_uu = raw_text && !seen;
+	}
+}
+
+/*
+ * GMime builds its whole tree before the walk can count parts, and each entity costs it some
+ * microseconds and kilobytes: a message of many tiny parts is cut before parsing, after
+ * WALK_MAX_DELIMITERS lines starting with "--" per allowed part (MSG_LIMIT_PARTS).
+ */
+static void walk_cap(struct mime_walk *w)
+{
+	uint64_t max = (uint64_t)w->ctx->lim.max_parts * WALK_MAX_DELIMITERS, n = 0;
+	const unsigned char *p = w->data, *end = w->data + w->len;
+
+	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
+		if ((p == w->data || p[-1] == '\n') && p + 1 < end && p[1] == '-' && ++n > max) {
+			mime_limit(w->ctx, MSG_LIMIT_PARTS,
+			           "more than %" G_GUINT64_FORMAT
+			           " boundary-like lines: parsed up to "
+			           "offset %zu only",
+			           max, (size_t)(p - w->data));
+			w->len = (size_t)(p - w->data);
+			return;
+		}
+		p += 2;
 	}
 }
 
@@ -572,6 +611,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 			w.data = nl + 1;
 		}
 	}
+	walk_cap(&w);
 	walk_open(&w);
 	top = w.message != NULL ? g_mime_message_get_mime_part(w.message) : NULL;
 	if (w.message == NULL && parent >= 0) {

@@ -297,7 +297,22 @@ START_TEST(test_part_limit)
 	ck_assert(r->flags & MSG_LIMIT_PARTS);
 	ck_assert_uint_le(r->parts->len, 10);
 	ck_assert(msg_report_unscannable(r, NULL));
-	msg_report_free(&r);
+	/* many more delimiters than parts allowed: cut before GMime builds its tree */
+	{
+		GString *big = g_string_new(H "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+		bool cut = false;
+
+		for (int i = 0; i < 300; i++)
+			g_string_append(big, "--b\r\n\r\nx\r\n");
+		msg_report_free(&r);
+		r = scan_lim(big->str, big->len, &lim);
+		ck_assert(r->flags & MSG_LIMIT_PARTS);
+		for (guint i = 0; i < r->notes->len; i++)
+			cut |= strstr(g_ptr_array_index(r->notes, i), "boundary-like lines") !=
+			       NULL;
+		ck_assert(cut);
+		g_string_free(big, TRUE);
+	}
 	/* within the default limit: all 51 parts, the last one found */
 	r = scan_lim(m, strlen(m), NULL);
 	ck_assert_uint_eq(r->flags, 0);
