@@ -311,6 +311,7 @@ START_TEST(test_part_limit)
 			cut |= strstr(g_ptr_array_index(r->notes, i), "boundary-like lines") !=
 			       NULL;
 		ck_assert(cut);
+		msg_report_free(&r);
 		g_string_free(big, TRUE);
 	}
 	/* within the default limit: all 51 parts, the last one found */
