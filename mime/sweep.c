@@ -53,7 +53,8 @@ struct sweep {
 	bool bad_boundary;
 	/* the segment since the last "--" line: headers, then a body declared base64 */
 	bool seg_headers, seg_b64;
-	size_t seg_body; /* where that body starts, or SIZE_MAX */
+	size_t seg_body;  /* where that body starts, or SIZE_MAX */
+	size_t next_skip; /* where the next skipped body may start (0: look it up) */
 };
 
 static gint range_cmp(gconstpointer a, gconstpointer b)
@@ -104,8 +105,10 @@ static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc e
 	g_array_append_val(s->cands, c);
 }
 
-static void run_flush(struct sweep *s)
+static inline void run_flush(struct sweep *s)
 {
+	if (!s->in_run)
+		return;
 	if (s->in_run && s->run_chars >= SWEEP_MIN_CHARS &&
 	    !inside(s->skip, s->run_begin, s->run_end))
 		sweep_add(s, s->run_begin, s->run_end, MIME_ENC_BASE64, s->name);
@@ -164,7 +167,7 @@ static bool cte_base64(const unsigned char *p, size_t n)
 }
 
 /* A base64 line: alphabet from column 0, then '=' padding, then blanks. Returns its chars. */
-static size_t b64_line(const unsigned char *p, size_t n, bool *padded)
+static inline size_t b64_line(const unsigned char *p, size_t n, bool *padded)
 {
 	size_t i = 0, core;
 
@@ -307,9 +310,11 @@ static const unsigned char *skip_decoded(struct sweep *s, const unsigned char *p
 
 	while (s->si < s->skip->len && g_array_index(s->skip, struct mime_range, s->si).end <= pos)
 		s->si++;
+	s->next_skip = SIZE_MAX;
 	if (s->si < s->skip->len) {
 		const struct mime_range *r = &g_array_index(s->skip, struct mime_range, s->si);
 
+		s->next_skip = r->begin;
 		if (r->begin <= pos && r->end > pos)
 			return s->w->data + r->end;
 	}
@@ -380,7 +385,7 @@ static GArray *sweep_find(struct mime_walk *w, size_t from, size_t to, bool whol
 		const unsigned char *nl, *next;
 		size_t n;
 
-		if (!s.in_run) {
+		if (!s.in_run && (size_t)(p - w->data) >= s.next_skip) {
 			const unsigned char *q = skip_decoded(&s, p);
 
 			if (q != p)
