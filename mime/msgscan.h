@@ -161,7 +161,10 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 
 /* Parts infected (a finding not cleared by the allow list). */
 unsigned int msg_report_infected(const struct msg_report *report);
-/* true when something could not be scanned: a limit hit, an encrypted or truncated part. */
+/*
+ * true when something could not be scanned: a limit hit, an encrypted or truncated part.
+ * *reason_r (may be NULL) gets a flag's name ("limit-depth", "encrypted", ...).
+ */
 bool msg_report_unscannable(const struct msg_report *report, const char **reason_r);
 
 /*
@@ -179,14 +182,21 @@ const char *msg_flag_name(unsigned int bit);
 const char *msg_anomaly_name(unsigned int bit);
 
 /*
- * Write the report's members ("size", "flags", "anomalies", "notes", "parts": [...]) into
- * the JSON object the caller has open. Every part: path, name, content_type, disposition,
- * encoding, sizes, real type, family, type flags, part flags, extension mismatch, digests
- * computed (SHA-256 always when asked), findings, allow-list entry.
+ * Write the report's members ("size", "message_id", "subject", "from", "flags", "anomalies",
+ * "notes", "parts": [...]) into the JSON object the caller has open. Every part: path, name
+ * (alt_name when the two names differ), result, content_type, disposition, encoding,
+ * encoded_size, size (decoded), depth, parent, type, family, type_flags, flags,
+ * extension_mismatch, the digests computed (SHA-256 always when asked), findings,
+ * allowlisted, note, and raw_begin / body_begin / raw_end for MIME entities of the message.
+ * Deterministic (scan_ms is left out): the same report gives the same bytes.
  */
 void msg_report_json(const struct msg_report *report, struct json *j);
 
-/* mbox: iterate over the messages of an mbox buffer ("From " separator lines). */
+/*
+ * mbox: iterate over the messages of an mbox buffer, in place. A "From " line at the start or
+ * after an empty line separates messages; a buffer without one is one message. index counts
+ * the messages returned (1 after the first).
+ */
 struct msg_mbox_iter {
 	const unsigned char *data;
 	size_t len, pos;
