@@ -243,13 +243,19 @@ static bool conf_parse_types(const char *v, bool *types, char **bad_r)
 /* A list of words; extensions lose leading dots and are lower-cased. */
 static void conf_store_list(void *field, const char *v, bool exts)
 {
-	g_strfreev(*(char ***)field);
-	*(char ***)field = conf_split_words(v);
-	for (char **w = *(char ***)field; exts && *w != NULL; w++) {
-		char *low = g_ascii_strdown(*w + strspn(*w, "."), -1);
-		g_free(*w);
-		*w = low;
+	char **words = conf_split_words(v);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (char **w = words; *w != NULL; w++) {
+		const char *word = exts ? *w + strspn(*w, ".") : *w;
+
+		if (*word != '\0') /* "." alone is no extension */
+			g_ptr_array_add(out, exts ? g_ascii_strdown(word, -1) : g_strdup(word));
 	}
+	g_ptr_array_add(out, NULL);
+	g_strfreev(words);
+	g_strfreev(*(char ***)field);
+	*(char ***)field = (char **)g_ptr_array_free(out, FALSE);
 }
 
 /* Each word a CIDR network or "local": NULL, or the reason (g_free it). */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -110,10 +111,12 @@ static char *control_stats(void)
 	return reply;
 }
 
-char *control_reply(const char *line, size_t len)
+enum control_cmd control_parse(const char *line, size_t len)
 {
-	char cmd[CONTROL_MAX_LINE + 1];
-	size_t n = 0;
+	static const char *const names[] = {[CONTROL_PING] = "PING",
+	                                    [CONTROL_VERSION] = "VERSION",
+	                                    [CONTROL_RELOAD] = "RELOAD",
+	                                    [CONTROL_STATS] = "STATS"};
 
 	/* the command word, case-insensitive, surrounding blanks and CR ignored */
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
@@ -123,38 +126,51 @@ char *control_reply(const char *line, size_t len)
 		len--;
 	}
 	if (len == 0 || len > CONTROL_MAX_LINE || memchr(line, '\0', len) != NULL)
-		return g_strdup("ERROR expected PING, VERSION, RELOAD or STATS\n");
-	for (n = 0; n < len; n++)
-		cmd[n] = g_ascii_toupper(line[n]);
-	cmd[n] = '\0';
-	if (strcmp(cmd, "PING") == 0)
-		return g_strdup("PONG\n");
-	if (strcmp(cmd, "VERSION") == 0)
-		return control_version_text();
-	if (strcmp(cmd, "RELOAD") == 0)
-		return control_reload();
-	if (strcmp(cmd, "STATS") == 0)
-		return control_stats();
-	return g_strdup("ERROR unknown command (expected PING, VERSION, RELOAD or STATS)\n");
+		return CONTROL_BAD;
+	for (int c = CONTROL_PING; c <= CONTROL_STATS; c++) {
+		if (strlen(names[c]) == len && g_ascii_strncasecmp(line, names[c], len) == 0)
+			return (enum control_cmd)c;
+	}
+	return CONTROL_UNKNOWN;
 }
 
-/* Read one line (to "\n" or NUL) within the time limit; -1 when none arrives. */
-static int control_read_line(int fd, char *buf, size_t max, size_t *len_r)
+char *control_reply(const char *line, size_t len)
+{
+	switch (control_parse(line, len)) {
+	case CONTROL_PING:
+		return g_strdup("PONG\n");
+	case CONTROL_VERSION:
+		return control_version_text();
+	case CONTROL_RELOAD:
+		return control_reload();
+	case CONTROL_STATS:
+		return control_stats();
+	case CONTROL_UNKNOWN:
+		return g_strdup(
+		        "ERROR unknown command (expected PING, VERSION, RELOAD or STATS)\n");
+	default:
+		return g_strdup("ERROR expected PING, VERSION, RELOAD or STATS\n");
+	}
+}
+
+int control_read_line(int fd, char *buf, size_t size, size_t *len_r)
 {
 	gint64 deadline = g_get_monotonic_time() + CONTROL_TIMEOUT_MS * 1000;
 	size_t len = 0;
 
-	while (len < max) {
+	while (len < size) {
 		struct pollfd p = {fd, POLLIN, 0};
 		int left = (int)((deadline - g_get_monotonic_time()) / 1000);
+		const char *end;
 		ssize_t n;
-		char *end;
 
 		if (left <= 0 || poll(&p, 1, left) <= 0)
 			return -1;
-		n = read(fd, buf + len, max - len);
-		if (n <= 0)
-			return len > 0 ? (*len_r = len, 0) : -1;
+		n = read(fd, buf + len, size - len);
+		if (n <= 0) {
+			*len_r = len; /* the peer closed: what came is the line */
+			return len > 0 ? 0 : -1;
+		}
 		len += (size_t)n;
 		end = memchr(buf, '\n', len);
 		if (end == NULL)
@@ -164,7 +180,7 @@ static int control_read_line(int fd, char *buf, size_t max, size_t *len_r)
 			return 0;
 		}
 	}
-	*len_r = max + 1; /* too long: control_reply refuses it */
+	*len_r = SIZE_MAX; /* no end within size bytes: too long */
 	return 0;
 }
 
@@ -176,11 +192,10 @@ static void control_serve(int fd)
 
 	if (control_read_line(fd, buf, sizeof(buf), &len) < 0)
 		return;
-	reply = control_reply(buf, len > sizeof(buf) ? sizeof(buf) : len);
-	if (len > sizeof(buf) - 1) {
-		g_free(reply);
+	if (len > CONTROL_MAX_LINE)
 		reply = g_strdup("ERROR line too long\n");
-	}
+	else
+		reply = control_reply(buf, len);
 	for (size_t off = 0, total = strlen(reply); off < total;) {
 		ssize_t n = send(fd, reply + off, total - off, MSG_NOSIGNAL);
 		if (n <= 0)

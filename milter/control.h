@@ -24,8 +24,26 @@ int control_open(const char *path, unsigned int mode, const char *group, GError 
 void control_start(void);
 void control_stop(void);
 
-/* The reply to one command line (without its terminator). Pure; for tests and fuzzing. */
+enum control_cmd {
+	CONTROL_BAD = 0, /* empty, too long, a NUL inside */
+	CONTROL_UNKNOWN,
+	CONTROL_PING,
+	CONTROL_VERSION,
+	CONTROL_RELOAD,
+	CONTROL_STATS,
+};
+
+/* The command of one line (without its terminator). Pure; for tests and fuzzing. */
+enum control_cmd control_parse(const char *line, size_t len);
+
+/* The reply to one command line: runs the command. */
 char *control_reply(const char *line, size_t len);
+
+/*
+ * Read one line (to "\n" or NUL) of at most size bytes within CONTROL_TIMEOUT_MS. Returns 0
+ * with *len_r its length (SIZE_MAX: no end within size bytes), or -1 when nothing arrives.
+ */
+int control_read_line(int fd, char *buf, size_t size, size_t *len_r);
 
 /* Text of VERSION. */
 char *control_version_text(void);

@@ -165,6 +165,45 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+START_TEST(test_fuzz_regressions)
+{
+	/* found by fuzz_conf: a lone "." in an extension list dumped as an empty word */
+	char *path = g_build_filename(TEST_DATA, "fuzz", "conf", NULL);
+	GDir *d = g_dir_open(path, 0, NULL);
+	const char *name;
+	struct conf *c = parse_ok("[policy]\nblock_extensions = . .EXE ..\n");
+
+	ck_assert_str_eq(c->block_extensions[0], "exe");
+	ck_assert_ptr_null(c->block_extensions[1]);
+	conf_free(&c);
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *file = g_build_filename(path, name, NULL), *text, *d1, *d2;
+		size_t len;
+		struct conf *back;
+		GError *error = NULL;
+
+		text = testutil_read(file, &len);
+		if (conf_parse("fuzz", text, len, &c, &error) == 0) {
+			d1 = conf_dump(c);
+			ck_assert_int_eq(conf_parse("dump", d1, strlen(d1), &back, NULL), 0);
+			d2 = conf_dump(back);
+			ck_assert_str_eq(strchr(d1, '\n'), strchr(d2, '\n'));
+			conf_free(&c);
+			conf_free(&back);
+			g_free(d1);
+			g_free(d2);
+		} else {
+			g_error_free(error);
+		}
+		g_free(text);
+		g_free(file);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_sample_is_documented_defaults)
 {
 	/* the documented sample holds every key, with exactly the built-in defaults */
@@ -223,6 +262,7 @@ int main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors_name_the_line);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_fuzz_regressions);
 	tcase_add_test(tc, test_sample_is_documented_defaults);
 	tcase_add_test(tc, test_dev_conf);
 	suite_add_tcase(s, tc);
