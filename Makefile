@@ -131,14 +131,21 @@ install: all
 
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# the sources a bench program includes (one source file per program)
+BENCH_INC := $(filter-out $(BENCH_SRC) tests/bench/noop_milter.c,$(wildcard tests/bench/*.c))
 
 # Every tests/bench/bench_*.c is a program that prints figures; none asserts a time.
-bench: all $(BENCHES)
+# bench_milter drives partscan-milter, the floor (noop_milter) and clamav-milter if installed.
+bench: all $(BENCHES) $(BUILD)/bench/noop_milter
 	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
 
-$(BUILD)/bench/%: tests/bench/%.c $(LIBPARTSCAN)
+$(BUILD)/bench/%: tests/bench/%.c $(BENCH_INC) $(LIBPARTSCAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBPARTSCAN) $(LIBS)
+
+$(BUILD)/bench/noop_milter: tests/bench/noop_milter.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< -lmilter -lpthread
 
 FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null || ls */*.c */*.h)
 

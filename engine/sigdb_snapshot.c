@@ -229,11 +229,21 @@ fail:
 int sigdb_compile(const struct sigdb *db, const char *path, GError **error)
 {
 	struct snap_header hdr = {0};
-	GByteArray *file = g_byte_array_new(), *sources = g_byte_array_new();
-	GString *strings = g_string_new(NULL);
+	GByteArray *file, *sources;
+	GString *strings;
+	struct stat st;
 	uint64_t ck;
 	int ret;
 
+	/* the file is replaced by rename: never do that to a device, a pipe or a directory */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		            "%s: exists and is not a regular file", path);
+		return -1;
+	}
+	file = g_byte_array_new();
+	sources = g_byte_array_new();
+	strings = g_string_new(NULL);
 	for (size_t i = 0; i < db->n_sources; i++)
 		snap_put_source(sources, strings, &db->sources[i]);
 	g_byte_array_set_size(file, sizeof(hdr));

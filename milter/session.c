@@ -385,10 +385,10 @@ enum session_status session_eom(struct session *s, void *ctx)
 	report = session_scan(s, ctx, m, &scan_error);
 	{
 		struct policy_input in = {
-			.report = report,
-			.error = scan_error,
-			.unscannable = session_overflow(m, why, sizeof(why)),
-			.stale = session_stale(m->live, stale, sizeof(stale)),
+		        .report = report,
+		        .error = scan_error,
+		        .unscannable = session_overflow(m, why, sizeof(why)),
+		        .stale = session_stale(m->live, stale, sizeof(stale)),
 		};
 		policy_decide(m->live->conf, &in, &plan);
 	}

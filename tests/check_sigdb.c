@@ -585,6 +585,23 @@ START_TEST(test_snapshot_corruption)
 }
 END_TEST
 
+START_TEST(test_snapshot_never_replaces_a_device)
+{
+	char *dir = write_mixed_db();
+	struct sigdb *db = load(dir, NULL);
+	GError *error = NULL;
+
+	/* compile renames over its output: /dev/null must stay a device */
+	ck_assert_int_eq(sigdb_compile(db, "/dev/null", &error), -1);
+	ck_assert_ptr_nonnull(strstr(error->message, "not a regular file"));
+	ck_assert(g_file_test("/dev/null", G_FILE_TEST_EXISTS) &&
+	          !g_file_test("/dev/null", G_FILE_TEST_IS_REGULAR));
+	g_error_free(error);
+	sigdb_unref(&db);
+	g_free(dir);
+}
+END_TEST
+
 START_TEST(test_snapshot_must_be_alone)
 {
 	char *dir = write_mixed_db();
@@ -660,6 +677,7 @@ static Suite *sigdb_suite(void)
 	tcase_add_test(tc, test_duplicates_and_many);
 	tcase_add_test(tc, test_snapshot_round_trip);
 	tcase_add_test(tc, test_snapshot_corruption);
+	tcase_add_test(tc, test_snapshot_never_replaces_a_device);
 	tcase_add_test(tc, test_snapshot_must_be_alone);
 	tcase_add_test(tc, test_refcount_shared);
 	tcase_add_test(tc, test_empty_and_formats);

@@ -1,0 +1,1124 @@
+/*
+ * bench_milter: partscan-milter end to end over the milter protocol (printed, never asserted).
+ *
+ * A client of our own (milterclient.c) replays messages the way an MTA does, from 1, 4 and 16
+ * connections in parallel, into: partscan-milter (a temporary configuration: JSON log on as in
+ * production, syslog off, default workers), the floor (noop_milter: libmilter with callbacks
+ * that do nothing), and clamav-milter + clamd when both are installed, all on the same
+ * signatures: the 2M random signatures of bench_engine (generated if absent) and the bundled
+ * test signatures, so verdicts are real (an EICAR message is rejected before the figures).
+ * Messages: text only (~2 KB), and 100 KB, 1 MB and 10 MB with one base64 attachment that is
+ * different in every message (the verdict cache never helps), realistic headers, CRLF. Sizes
+ * are chosen so that no random signature has the size of a part (no lottery of extra digests).
+ * Per message kind and concurrency: msgs/s, MB/s of message, p50 and p99 latency from MAIL to
+ * the final end-of-message reply; one connection per message (as Postfix does for one message
+ * per SMTP session), and for text also one connection reused for every message.
+ * Then memory: 200 sessions each with a 1 MB message, all bodies sent before any end of
+ * message, against partscan-milter with workers = 2; its RSS during and after.
+ *
+ *   bench_milter                     everything above (make bench)
+ *   bench_milter -s SOCKET [-P PID] [-k KIND] [-c CONC] [-t SECONDS] [-r]
+ *                                    only the client, against a milter already running (for
+ *                                    profiling); KIND: text 100k 1m 10m; -r reuses connections;
+ *                                    PID: the milter's, for its CPU time per message
+ *
+ * BENCH_SECONDS (default 1.5) is the time spent per figure.
+ */
+
+#include "engine/sigdb.h"
+#include "tests/bench/benchlib.c"
+#include "tests/bench/milterclient.c"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <glib/gstdio.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#define CRLF "\r\n"
+
+struct kind {
+	const char *name, *label;
+	size_t size; /* nominal message size */
+	bool text;
+	unsigned char *data; /* attachment bytes, or the prose of a text message */
+	size_t n;
+	char *b64; /* base64 lines of data[57..n] (every message's first line is its own) */
+	size_t b64_len;
+};
+
+/* One message of a kind, built on the sending thread. */
+struct bmsg {
+	char qid[16], received[200], subject[48], msgid[48], ctype[64], head[1024];
+	const char *headers[10][2];
+	struct iovec body[3];
+	struct mc_message m;
+	size_t size;
+};
+
+static const char bench_dkim[] =
+        "v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.org; s=bench;\n"
+        "\th=from:to:subject:date:message-id:mime-version:content-type;\n"
+        "\tbh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\n"
+        "\tb=dGhpcyBpcyBub3QgYSByZWFsIHNpZ25hdHVyZSwganVzdCBieXRlcyBvZiB0aGUgcmlnaHQgbGVu\n"
+        "\t Z3RoIGZvciBhIGJlbmNobWFyayBvZiBhIG1pbHRlciwgbm90aGluZyBtb3JlIHRvIHNlZSBoZXJl";
+
+static atomic_uint_fast64_t bench_serial;
+static uint64_t bench_seed;
+static double bench_seconds = 1.5;
+
+/* Bytes of a header as the milter buffers it: "Name: value" CRLF, folds as CRLF. */
+static size_t header_size(const char *name, const char *value)
+{
+	size_t n = strlen(name) + 2 + strlen(value) + 2;
+
+	for (const char *p = value; *p != '\0'; p++)
+		n += *p == '\n';
+	return n;
+}
+
+static void bmsg_build(struct bmsg *b, const struct kind *k)
+{
+	uint64_t id = atomic_fetch_add(&bench_serial, 1);
+	size_t nh = 0, hlen;
+
+	snprintf(b->qid, sizeof(b->qid), "B%010" PRIu64, id);
+	snprintf(b->received, sizeof(b->received),
+	         "from client.example.org (client.example.org [192.0.2.10])\n\tby mail.example.net "
+	         "(Postfix) with ESMTPS id %s\n\tfor <rcpt@example.net>; Mon, 1 Jan 2024 10:00:00 "
+	         "+0000 (UTC)",
+	         b->qid);
+	snprintf(b->subject, sizeof(b->subject), "bench message %" PRIu64, id);
+	snprintf(b->msgid, sizeof(b->msgid), "<bench-%" PRIu64 "@example.org>", id);
+	if (k->text)
+		snprintf(b->ctype, sizeof(b->ctype), "text/plain; charset=utf-8");
+	else
+		snprintf(b->ctype, sizeof(b->ctype), "multipart/mixed; boundary=\"=_b%" PRIu64 "\"",
+		         id);
+#define H(n, v) (b->headers[nh][0] = (n), b->headers[nh][1] = (v), nh++)
+	H("Received", b->received);
+	H("DKIM-Signature", bench_dkim);
+	H("From", "Bench Sender <sender@example.org>");
+	H("To", "Recipient <rcpt@example.net>");
+	H("Subject", b->subject);
+	H("Date", "Mon, 1 Jan 2024 10:00:00 +0000");
+	H("Message-ID", b->msgid);
+	H("MIME-Version", "1.0");
+	H("Content-Type", b->ctype);
+#undef H
+	if (k->text) {
+		/* a line of its own, fixed width: the part's size is the kind's */
+		hlen = (size_t)snprintf(b->head, sizeof(b->head), "Message %020" PRIu64 "." CRLF,
+		                        id ^ bench_seed);
+		b->body[1] = (struct iovec){.iov_base = k->data, .iov_len = k->n};
+		b->body[2] = (struct iovec){.iov_base = CRLF, .iov_len = 2};
+	} else {
+		unsigned char first[57];
+		uint64_t u[2] = {id, bench_seed};
+		gchar *line;
+
+		memcpy(first, u, sizeof(u));
+		memcpy(first + sizeof(u), k->data + sizeof(u), sizeof(first) - sizeof(u));
+		line = g_base64_encode(first, sizeof(first));
+		hlen = (size_t)snprintf(
+		        b->head, sizeof(b->head),
+		        "This is a multi-part message in MIME format." CRLF CRLF
+		        "--=_b%" PRIu64 CRLF "Content-Type: text/plain; charset=utf-8" CRLF CRLF
+		        "Hello," CRLF CRLF "the file you asked for is attached." CRLF CRLF
+		        "Regards," CRLF "Bench" CRLF CRLF "--=_b%" PRIu64 CRLF
+		        "Content-Type: application/octet-stream; name=\"file-%" PRIu64 ".bin\"" CRLF
+		        "Content-Disposition: attachment; filename=\"file-%" PRIu64 ".bin\"" CRLF
+		        "Content-Transfer-Encoding: base64" CRLF CRLF "%s" CRLF,
+		        id, id, id, id, line);
+		g_free(line);
+		b->body[1] = (struct iovec){.iov_base = k->b64, .iov_len = k->b64_len};
+		b->body[2].iov_base = b->head + hlen + 1;
+		b->body[2].iov_len =
+		        (size_t)snprintf(b->head + hlen + 1, sizeof(b->head) - hlen - 1,
+		                         "--=_b%" PRIu64 "--" CRLF, id);
+	}
+	b->body[0] = (struct iovec){.iov_base = b->head, .iov_len = hlen};
+	b->size = 2 + b->body[0].iov_len + b->body[1].iov_len + b->body[2].iov_len;
+	for (size_t i = 0; i < nh; i++)
+		b->size += header_size(b->headers[i][0], b->headers[i][1]);
+	b->m = (struct mc_message){
+	        .queue_id = b->qid,
+	        .sender = "<sender@example.org>",
+	        .rcpt = "<rcpt@example.net>",
+	        .headers = (const char *const(*)[2])b->headers,
+	        .nheaders = nh,
+	        .body = b->body,
+	        .nbody = 3,
+	};
+}
+
+/* The first size from size on that no signature has. */
+static size_t no_match(struct sigdb *db, size_t size)
+{
+	while (db != NULL && sigdb_digests_for_size(db, size) != 0)
+		size++;
+	return size;
+}
+
+static void kind_init(struct kind *k, struct sigdb *db)
+{
+	static const char *const words[] = {"the",      "meeting", "budget",   "report", "figures",
+	                                    "please",   "review",  "attached", "thanks", "regards",
+	                                    "schedule", "project", "update",   "invoice"};
+
+	if (k->text) {
+		GString *s = g_string_new(NULL);
+		/* the part: its own first line (31 bytes), the prose, CRLF */
+		size_t want = no_match(db, k->size + 33) - 33, line = 0;
+
+		while (s->len < want) {
+			const char *w = words[rng() % G_N_ELEMENTS(words)];
+
+			g_string_append(s, w);
+			line += strlen(w) + 1;
+			g_string_append(s, line > 70 ? CRLF : " ");
+			line = line > 70 ? 0 : line;
+		}
+		g_string_truncate(s, want);
+		k->n = s->len;
+		k->data = (unsigned char *)g_string_free(s, FALSE);
+		return;
+	}
+	/* base64 lines of 76 characters + CRLF carry 57 bytes; ~1.5 KB of headers and text */
+	k->n = no_match(db, (k->size - 1500) / 78 * 57);
+	k->data = g_malloc(k->n);
+	for (size_t i = 0; i < k->n; i++)
+		k->data[i] = (unsigned char)(rng() >> 56);
+	{
+		gchar *enc = g_base64_encode(k->data + 57, k->n - 57);
+		size_t len = strlen(enc);
+		GString *s = g_string_sized_new(len / 76 * 78 + 80);
+
+		for (size_t i = 0; i < len; i += 76) {
+			g_string_append_len(s, enc + i, (gssize)MIN(76, len - i));
+			g_string_append(s, CRLF);
+		}
+		g_free(enc);
+		k->b64_len = s->len;
+		k->b64 = g_string_free(s, FALSE);
+	}
+}
+
+/* ---- one figure: a kind at a concurrency ---- */
+
+struct cell {
+	const char *spec;
+	const struct kind *k;
+	bool reuse;
+	unsigned int min_msgs;
+	double deadline;
+	atomic_uint next;
+};
+
+struct result {
+	GArray *lat; /* double, ms */
+	uint64_t bytes;
+	unsigned int verdicts[MC_NVERDICTS], conn_errors, modifications, quarantined;
+	double elapsed;
+	double daemon_cpu, other_cpu; /* CPU seconds: the milter's processes, everyone else's */
+};
+
+/* The processes of the milter measured (0-terminated), for its CPU time per message. */
+static pid_t bench_pids[3];
+
+/* utime + stime of /proc/PID/stat (or "self"), in seconds */
+static double proc_cpu(const char *pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold spaces */
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* busy CPU seconds of the whole machine, from /proc/stat */
+static double machine_cpu(void)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+	           &v[4], &v[5], &v[6], &v[7]) != 8)
+		v[0] = v[1] = v[2] = v[5] = v[6] = v[7] = 0;
+	fclose(f);
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* [0] the milter's processes, [1] this one, [2] the machine */
+static void cpu_sample(double c[3])
+{
+	char pid[24];
+
+	c[0] = 0;
+	for (int i = 0; i < 3 && bench_pids[i] > 0; i++) {
+		snprintf(pid, sizeof(pid), "%ld", (long)bench_pids[i]);
+		c[0] += proc_cpu(pid);
+	}
+	c[1] = proc_cpu("self");
+	c[2] = machine_cpu();
+}
+
+struct worker {
+	struct cell *cell;
+	struct result r;
+};
+
+static gpointer worker_run(gpointer data)
+{
+	struct worker *w = data;
+	struct cell *cell = w->cell;
+	struct mc c = {.fd = -1};
+	struct bmsg *b = g_new(struct bmsg, 1);
+
+	for (;;) {
+		unsigned int i = atomic_fetch_add(&cell->next, 1);
+		enum mc_verdict v;
+		double t0;
+
+		if (i >= cell->min_msgs && now() >= cell->deadline)
+			break;
+		bmsg_build(b, cell->k);
+		if (c.fd < 0 && mc_open(&c, cell->spec) < 0) {
+			if (++w->r.conn_errors > 20)
+				break;
+			g_usleep(10000);
+			continue;
+		}
+		t0 = now();
+		v = mc_send_message(&c, &b->m);
+		if (v != MC_ERROR) {
+			double ms = (now() - t0) * 1000.0;
+
+			g_array_append_val(w->r.lat, ms);
+			w->r.bytes += b->size;
+		}
+		w->r.verdicts[v]++;
+		if (!cell->reuse)
+			mc_quit(&c);
+	}
+	w->r.modifications = c.modifications;
+	w->r.quarantined = c.quarantined;
+	mc_quit(&c);
+	mc_deinit(&c);
+	g_free(b);
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct result run_cell(const char *spec, const struct kind *k, unsigned int conc, bool reuse,
+                              double seconds)
+{
+	struct cell cell = {.spec = spec, .k = k, .reuse = reuse, .min_msgs = 2 * conc};
+	struct worker *w = g_new0(struct worker, conc);
+	GThread **t = g_new(GThread *, conc);
+	struct result r = {.lat = g_array_new(FALSE, FALSE, sizeof(double))};
+	double c0[3], c1[3], t0 = now();
+
+	cpu_sample(c0);
+	cell.deadline = t0 + seconds;
+	for (unsigned int i = 0; i < conc; i++) {
+		w[i].cell = &cell;
+		w[i].r.lat = g_array_new(FALSE, FALSE, sizeof(double));
+		t[i] = g_thread_new("client", worker_run, &w[i]);
+	}
+	for (unsigned int i = 0; i < conc; i++) {
+		g_thread_join(t[i]);
+		g_array_append_vals(r.lat, w[i].r.lat->data, w[i].r.lat->len);
+		g_array_free(w[i].r.lat, TRUE);
+		r.bytes += w[i].r.bytes;
+		for (int v = 0; v < MC_NVERDICTS; v++)
+			r.verdicts[v] += w[i].r.verdicts[v];
+		r.conn_errors += w[i].r.conn_errors;
+		r.modifications += w[i].r.modifications;
+		r.quarantined += w[i].r.quarantined;
+	}
+	r.elapsed = now() - t0;
+	cpu_sample(c1);
+	r.daemon_cpu = c1[0] - c0[0];
+	r.other_cpu = MAX(0, (c1[2] - c0[2]) - r.daemon_cpu - (c1[1] - c0[1]));
+	g_array_sort(r.lat, cmp_double);
+	g_free(w);
+	g_free(t);
+	return r;
+}
+
+static double percentile(const struct result *r, double p)
+{
+	size_t n = r->lat->len, i = (size_t)(p * (double)n + 0.999999);
+
+	if (n == 0)
+		return 0;
+	return g_array_index(r->lat, double, i > 0 ? MIN(i, n) - 1 : 0);
+}
+
+static double msgs_per_s(const struct result *r)
+{
+	return (double)r->lat->len / r->elapsed;
+}
+
+static void print_head(void)
+{
+	printf("  %-10s %-5s %4s %7s %9s %8s %8s %8s %9s %6s  %s\n", "message", "conn", "conc",
+	       "msgs", "msgs/s", "MB/s", "p50 ms", "p99 ms", "cpu us/m", "others", "final replies");
+}
+
+static void print_row(const struct kind *k, bool reuse, unsigned int conc, const struct result *r)
+{
+	GString *v = g_string_new(NULL);
+
+	for (int i = 0; i < MC_NVERDICTS; i++) {
+		if (r->verdicts[i] > 0)
+			g_string_append_printf(v, "%s%s %u", v->len > 0 ? ", " : "",
+			                       mc_verdict_names[i], r->verdicts[i]);
+	}
+	if (r->conn_errors > 0)
+		g_string_append_printf(v, ", connect failed %u", r->conn_errors);
+	printf("  %-10s %-5s %4u %7u %9.1f %8.1f %8.2f %8.2f %9.0f %6.2f  %s\n", k->label,
+	       reuse ? "reuse" : "new", conc, r->lat->len, msgs_per_s(r),
+	       (double)r->bytes / r->elapsed / 1e6, percentile(r, 0.5), percentile(r, 0.99),
+	       r->lat->len > 0 ? r->daemon_cpu / r->lat->len * 1e6 : 0.0, r->other_cpu / r->elapsed,
+	       v->str);
+	fflush(stdout);
+	g_string_free(v, TRUE);
+}
+
+/* ---- the daemons ---- */
+
+struct daemon {
+	const char *name;
+	pid_t pid;
+	char *log;
+};
+
+static long proc_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	FILE *f;
+	long v = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, field, strlen(field)) == 0)
+			v = strtol(line + strlen(field), NULL, 10);
+	}
+	fclose(f);
+	return v;
+}
+
+static int daemon_start(struct daemon *d, const char *dir, const char *const *argv)
+{
+	d->log = g_strdup_printf("%s/%s.out", dir, d->name);
+	d->pid = fork();
+	if (d->pid == 0) {
+		int fd = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	return d->pid > 0 ? 0 : -1;
+}
+
+static void daemon_show_log(const struct daemon *d)
+{
+	gchar *text = NULL;
+
+	if (g_file_get_contents(d->log, &text, NULL, NULL))
+		fprintf(stderr, "%s output:\n%s\n", d->name, text);
+	g_free(text);
+}
+
+/* Wait until probe(arg) answers 0, for at most 180 s; -1 if the daemon dies first. */
+static int daemon_wait(struct daemon *d, int (*probe)(const void *), const void *arg)
+{
+	double t0 = now();
+	int status;
+
+	while (now() - t0 < 180) {
+		if (probe(arg) == 0)
+			return 0;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			fprintf(stderr, "%s exited before it was ready\n", d->name);
+			daemon_show_log(d);
+			d->pid = 0;
+			return -1;
+		}
+		g_usleep(100000);
+	}
+	fprintf(stderr, "%s not ready after 180 s\n", d->name);
+	daemon_show_log(d);
+	return -1;
+}
+
+/* SIGTERM, then SIGKILL if it has not stopped within 20 s. */
+static void daemon_stop(struct daemon *d)
+{
+	double t0 = now();
+
+	if (d->pid > 0) {
+		kill(d->pid, SIGTERM);
+		while (waitpid(d->pid, NULL, WNOHANG) == 0) {
+			if (now() - t0 > 20) {
+				kill(d->pid, SIGKILL);
+				waitpid(d->pid, NULL, 0);
+				break;
+			}
+			g_usleep(20000);
+		}
+	}
+	d->pid = 0;
+	g_clear_pointer(&d->log, g_free);
+}
+
+static int probe_milter(const void *spec)
+{
+	struct mc c = {.fd = -1};
+	int r = mc_open(&c, spec);
+
+	mc_quit(&c);
+	mc_deinit(&c);
+	return r;
+}
+
+static int probe_unix(const void *path)
+{
+	char *spec = g_strdup_printf("unix:%s", (const char *)path);
+	int fd = mc_dial(spec);
+
+	g_free(spec);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* argv of `partscan ctl -s SOCKET ping` */
+static int probe_ctl(const void *argv)
+{
+	gint status;
+
+	if (!g_spawn_sync(NULL, (gchar **)argv, NULL,
+	                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL,
+	                  NULL, &status, NULL))
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	GError *error = NULL;
+
+	if (!g_file_set_contents(path, text, -1, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		exit(1);
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* An EICAR attachment must be rejected: the signatures are really in use. */
+static void sanity(const char *spec)
+{
+	static const char *const headers[][2] = {
+	        {"From", "<sender@example.org>"},
+	        {"Subject", "eicar"},
+	        {"MIME-Version", "1.0"},
+	        {"Content-Type", "multipart/mixed; boundary=\"XX\""}};
+	static const char body[] =
+	        "--XX" CRLF "Content-Type: text/plain" CRLF CRLF "hello" CRLF "--XX" CRLF
+	        "Content-Type: application/octet-stream; name=\"eicar.com\"" CRLF
+	        "Content-Transfer-Encoding: base64" CRLF CRLF
+	        "WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSLVNUQU5EQVJELUFOVElWSVJVUy1URVNU" CRLF
+	        "LUZJTEUhJEgrSCo=" CRLF "--XX--" CRLF;
+	struct iovec iov = {.iov_base = (void *)body, .iov_len = sizeof(body) - 1};
+	struct mc_message m = {.queue_id = "EICAR0001",
+	                       .sender = "<sender@example.org>",
+	                       .rcpt = "<rcpt@example.net>",
+	                       .headers = headers,
+	                       .nheaders = G_N_ELEMENTS(headers),
+	                       .body = &iov,
+	                       .nbody = 1};
+	struct mc c = {.fd = -1};
+	enum mc_verdict v = MC_ERROR;
+
+	if (mc_open(&c, spec) == 0)
+		v = mc_send_message(&c, &m);
+	printf("  EICAR attachment: %s", mc_verdict_names[v]);
+	if (c.cmd == SMFIR_REPLYCODE && c.len > 0)
+		printf(" (%.*s)", (int)MIN(c.len - 1, 80), (const char *)c.buf + 1);
+	printf("\n");
+	mc_quit(&c);
+	mc_deinit(&c);
+}
+
+/* ---- tables ---- */
+
+static const unsigned int concs[] = {1, 4, 16};
+#define NCONC  3
+#define NKINDS 4
+#define NROWS  5
+/* rows of a table: text on new connections, text on one reused connection, the rest new */
+static const struct {
+	int kind;
+	bool reuse;
+} rows[NROWS] = {{0, false}, {0, true}, {1, false}, {2, false}, {3, false}};
+
+struct table {
+	struct result r[NROWS][NCONC];
+	bool done;
+};
+
+static void run_table(const char *spec, struct kind *kinds, struct table *t)
+{
+	print_head();
+	for (int i = 0; i < NROWS; i++) {
+		for (int c = 0; c < NCONC; c++) {
+			t->r[i][c] = run_cell(spec, &kinds[rows[i].kind], concs[c], rows[i].reuse,
+			                      bench_seconds);
+			print_row(&kinds[rows[i].kind], rows[i].reuse, concs[c], &t->r[i][c]);
+		}
+	}
+	t->done = true;
+}
+
+static double cpu_per_msg(const struct result *r)
+{
+	return r->lat->len > 0 ? r->daemon_cpu / r->lat->len : 0;
+}
+
+/* msgs/s of a over b, and b's CPU per message over a's, row by row */
+static void print_ratios(const char *what, const struct table *a, const struct table *b,
+                         struct kind *kinds)
+{
+	printf("%s:\n  %-10s %-5s %-29s  %s\n  %16s", what, "", "", "msgs/s ratio (MB/s the same)",
+	       "milter CPU per message, inverse ratio", "");
+	for (int k = 0; k < 2; k++) {
+		for (int c = 0; c < NCONC; c++)
+			printf("   conc %-2u", concs[c]);
+		printf(k == 0 ? "  " : "\n");
+	}
+	for (int i = 0; i < NROWS; i++) {
+		printf("  %-10s %-5s", kinds[rows[i].kind].label, rows[i].reuse ? "reuse" : "new");
+		for (int c = 0; c < NCONC; c++) {
+			double y = msgs_per_s(&b->r[i][c]);
+
+			printf(" %9.2f", y > 0 ? msgs_per_s(&a->r[i][c]) / y : 0.0);
+		}
+		printf("  ");
+		for (int c = 0; c < NCONC; c++) {
+			double x = cpu_per_msg(&a->r[i][c]);
+
+			printf(" %9.2f", x > 0 ? cpu_per_msg(&b->r[i][c]) / x : 0.0);
+		}
+		printf("\n");
+	}
+}
+
+static void print_targets(const struct table *ps, const struct table *floor)
+{
+	double best = 0;
+	unsigned int at = 0;
+
+	for (int i = 0; i < 2; i++) {
+		double worst = 1e9;
+
+		for (int c = 0; c < NCONC; c++) {
+			double f = msgs_per_s(&floor->r[i][c]);
+
+			if (f > 0)
+				worst = MIN(worst, msgs_per_s(&ps->r[i][c]) / f);
+		}
+		printf("target: text >= 0.8 x floor, %s connections: worst %.2f x floor: %s\n",
+		       rows[i].reuse ? "reused" : "new", worst, worst >= 0.8 ? "met" : "NOT met");
+	}
+	for (int c = 0; c < NCONC; c++) {
+		const struct result *r = &ps->r[3][c];
+		double mbs = (double)r->bytes / r->elapsed / 1e6;
+
+		if (mbs > best) {
+			best = mbs;
+			at = concs[c];
+		}
+	}
+	printf("target: 1 MB mail >= 350 MB/s: best %.1f MB/s (concurrency %u): %s\n", best, at,
+	       best >= 350 ? "met" : "NOT met");
+}
+
+/* ---- memory: 200 sessions hold 1 MB bodies, then all end at once ---- */
+
+#define MEM_SESSIONS 200
+
+struct memctl {
+	const char *spec;
+	const struct kind *k;
+	GMutex lock;
+	GCond cond;
+	unsigned int arrived, done;
+	bool go;
+	size_t size;
+};
+
+struct memsess {
+	struct memctl *ctl;
+	enum mc_verdict v;
+	double ms;
+};
+
+static gpointer mem_session(gpointer data)
+{
+	struct memsess *s = data;
+	struct memctl *ctl = s->ctl;
+	struct mc c = {.fd = -1};
+	struct bmsg *b = g_new(struct bmsg, 1);
+	enum mc_verdict v = MC_ERROR;
+	int r = -1;
+
+	bmsg_build(b, ctl->k);
+	if (mc_open(&c, ctl->spec) == 0)
+		r = mc_send_until_eom(&c, &b->m, &v);
+	g_mutex_lock(&ctl->lock);
+	ctl->size = b->size;
+	ctl->arrived++;
+	g_cond_broadcast(&ctl->cond);
+	while (!ctl->go)
+		g_cond_wait(&ctl->cond, &ctl->lock);
+	g_mutex_unlock(&ctl->lock);
+	if (r == 0) {
+		double t0 = now();
+
+		v = mc_eom(&c, b->qid);
+		s->ms = (now() - t0) * 1000.0;
+	}
+	s->v = v;
+	g_mutex_lock(&ctl->lock);
+	ctl->done++;
+	g_cond_broadcast(&ctl->cond);
+	g_mutex_unlock(&ctl->lock);
+	mc_quit(&c);
+	mc_deinit(&c);
+	g_free(b);
+	return NULL;
+}
+
+/* Sample VmRSS every 20 ms until *count reaches MEM_SESSIONS; the peak in kB. */
+static long mem_wait(struct memctl *ctl, unsigned int *count, pid_t pid)
+{
+	long peak = 0;
+
+	g_mutex_lock(&ctl->lock);
+	while (*count < MEM_SESSIONS) {
+		g_cond_wait_until(&ctl->cond, &ctl->lock, g_get_monotonic_time() + 20000);
+		peak = MAX(peak, proc_kb(pid, "VmRSS:"));
+	}
+	g_mutex_unlock(&ctl->lock);
+	return peak;
+}
+
+static void memory_test(const char *spec, pid_t pid, const struct kind *k, unsigned int workers)
+{
+	struct memctl ctl = {.spec = spec, .k = k};
+	struct memsess *s = g_new0(struct memsess, MEM_SESSIONS);
+	GThread **t = g_new(GThread *, MEM_SESSIONS);
+	long idle = proc_kb(pid, "VmRSS:"), fill, held, scan, after, later;
+	unsigned int verdicts[MC_NVERDICTS] = {0};
+	double buffer, maxms = 0;
+	GString *v = g_string_new(NULL);
+
+	g_mutex_init(&ctl.lock);
+	g_cond_init(&ctl.cond);
+	for (int i = 0; i < MEM_SESSIONS; i++) {
+		s[i].ctl = &ctl;
+		t[i] = g_thread_new("session", mem_session, &s[i]);
+	}
+	fill = mem_wait(&ctl, &ctl.arrived, pid);
+	g_usleep(300000);
+	held = proc_kb(pid, "VmRSS:");
+	g_mutex_lock(&ctl.lock);
+	ctl.go = true;
+	g_cond_broadcast(&ctl.cond);
+	g_mutex_unlock(&ctl.lock);
+	scan = mem_wait(&ctl, &ctl.done, pid);
+	for (int i = 0; i < MEM_SESSIONS; i++) {
+		g_thread_join(t[i]);
+		verdicts[s[i].v]++;
+		maxms = MAX(maxms, s[i].ms);
+	}
+	after = proc_kb(pid, "VmRSS:");
+	g_usleep(1000000);
+	later = proc_kb(pid, "VmRSS:");
+	for (int i = 0; i < MC_NVERDICTS; i++) {
+		if (verdicts[i] > 0)
+			g_string_append_printf(v, "%s%s %u", v->len > 0 ? ", " : "",
+			                       mc_verdict_names[i], verdicts[i]);
+	}
+	/* the session buffer grows by doubling: a message of size bytes takes the next power of 2 */
+	buffer = (double)(1u << g_bit_storage((gulong)ctl.size - 1)) / 1e6;
+	printf("memory: %d sessions, each a %.2f MB message, every body sent before any end of "
+	       "message; workers = %u\n",
+	       MEM_SESSIONS, (double)ctl.size / 1e6, workers);
+	printf("  RSS idle, signatures loaded     %7.1f MB\n", idle / 1024.0);
+	printf("  RSS peak while bodies arrive    %7.1f MB\n", fill / 1024.0);
+	printf("  RSS all %d bodies buffered     %7.1f MB  (+%.1f MB; expected +%d x %.2f MB "
+	       "buffer = +%.1f MB)\n",
+	       MEM_SESSIONS, held / 1024.0, (held - idle) / 1024.0, MEM_SESSIONS, buffer,
+	       MEM_SESSIONS * buffer);
+	printf("  RSS peak while scanning         %7.1f MB  (+%.1f MB over buffered; expected "
+	       "+%u workers x ~%.1f MB decoded)\n",
+	       scan / 1024.0, (scan - held) / 1024.0, workers, (double)k->n / 1e6);
+	printf("  RSS all answered / 1 s later    %7.1f / %.1f MB\n", after / 1024.0,
+	       later / 1024.0);
+	printf("  VmHWM                           %7.1f MB\n", proc_kb(pid, "VmHWM:") / 1024.0);
+	printf("  final replies: %s; slowest end of message %.0f ms (%d scans queued on %u "
+	       "workers)\n",
+	       v->str, maxms, MEM_SESSIONS, workers);
+	g_string_free(v, TRUE);
+	g_free(s);
+	g_free(t);
+	g_mutex_clear(&ctl.lock);
+	g_cond_clear(&ctl.cond);
+}
+
+/* ---- main ---- */
+
+struct setup {
+	char *dir;   /* temporary: sockets, configurations, logs, the signature directory */
+	char *bin;   /* where partscan and partscan-milter are (the build directory) */
+	char *bench; /* where noop_milter is */
+	char *data;  /* bench-data */
+	struct kind *kinds;
+};
+
+static struct kind bench_kinds[NKINDS] = {
+        {.name = "text", .label = "text 2 KB", .size = 2000, .text = true},
+        {.name = "100k", .label = "100 KB", .size = 100 * 1000},
+        {.name = "1m", .label = "1 MB", .size = 1000 * 1000},
+        {.name = "10m", .label = "10 MB", .size = 10 * 1000 * 1000},
+};
+
+static void write_partscan_conf(const struct setup *su, const char *path, const char *extra)
+{
+	char *text = g_strdup_printf("[milter]\nsocket = unix:%s/partscan.sock\nuser =\n"
+	                             "allow_root = yes\npid_file = %s/partscan.pid\n%s"
+	                             "[control]\nsocket = %s/control.sock\n"
+	                             "[database]\npath = %s/db\n"
+	                             "[quarantine]\ndirectory = %s/q\n"
+	                             "[log]\njson = %s/messages.json\nsyslog = no\n",
+	                             su->dir, su->dir, extra, su->dir, su->dir, su->dir, su->dir);
+
+	write_file(path, text);
+	g_free(text);
+}
+
+/* partscan-milter with a temporary configuration; extra: more [milter] lines. */
+static int start_partscan(const struct setup *su, struct daemon *d, const char *extra)
+{
+	char *conf = g_strdup_printf("%s/partscan.conf", su->dir);
+	char *milter = g_strdup_printf("%s/partscan-milter", su->bin);
+	char *ctl = g_strdup_printf("%s/partscan", su->bin);
+	char *sock = g_strdup_printf("%s/control.sock", su->dir);
+	const char *argv[] = {milter, "-f", "-c", conf, NULL};
+	const char *ping[] = {ctl, "ctl", "-s", sock, "ping", NULL};
+	double t0 = now();
+	int r;
+
+	write_partscan_conf(su, conf, extra);
+	d->name = "partscan-milter";
+	r = daemon_start(d, su->dir, argv) < 0 ? -1 : daemon_wait(d, probe_ctl, ping);
+	if (r == 0)
+		printf("partscan-milter: ready in %.1f s (signature load), RSS %.1f MB\n",
+		       now() - t0, proc_kb(d->pid, "VmRSS:") / 1024.0);
+	g_free(conf);
+	g_free(milter);
+	g_free(ctl);
+	g_free(sock);
+	return r;
+}
+
+static void bench_partscan(const struct setup *su, struct table *t)
+{
+	struct daemon d = {0};
+	char *spec = g_strdup_printf("unix:%s/partscan.sock", su->dir);
+
+	printf("\n== partscan-milter (default workers: one per core; JSON log on, syslog off)\n");
+	if (start_partscan(su, &d, "") == 0) {
+		bench_pids[0] = d.pid;
+		sanity(spec);
+		run_table(spec, su->kinds, t);
+		printf("  RSS after the run %.1f MB, peak %.1f MB\n",
+		       proc_kb(d.pid, "VmRSS:") / 1024.0, proc_kb(d.pid, "VmHWM:") / 1024.0);
+	}
+	daemon_stop(&d);
+	g_free(spec);
+}
+
+static void bench_floor(const struct setup *su, struct table *t)
+{
+	struct daemon d = {.name = "noop_milter"};
+	char *spec = g_strdup_printf("unix:%s/noop.sock", su->dir);
+	char *prog = g_strdup_printf("%s/noop_milter", su->bench);
+	const char *argv[] = {prog, "-p", spec, NULL};
+
+	printf("\n== floor: noop_milter (libmilter, every callback returns continue)\n");
+	if (daemon_start(&d, su->dir, argv) == 0 && daemon_wait(&d, probe_milter, spec) == 0) {
+		bench_pids[0] = d.pid;
+		run_table(spec, su->kinds, t);
+	}
+	daemon_stop(&d);
+	g_free(spec);
+	g_free(prog);
+}
+
+static void bench_clamav(const struct setup *su, struct table *t)
+{
+	struct daemon clamd = {.name = "clamd"}, milter = {.name = "clamav-milter"};
+	char *clamd_conf = g_strdup_printf("%s/clamd.conf", su->dir);
+	char *milter_conf = g_strdup_printf("%s/clamav-milter.conf", su->dir);
+	char *clamd_sock = g_strdup_printf("%s/clamd.sock", su->dir);
+	char *spec = g_strdup_printf("unix:%s/clamav-milter.sock", su->dir);
+	const char *clamd_argv[] = {"/usr/sbin/clamd", "-c", clamd_conf, NULL};
+	const char *milter_argv[] = {"/usr/sbin/clamav-milter", "-c", milter_conf, NULL};
+	char *text;
+	double t0 = now();
+
+	printf("\n== clamav-milter + clamd (same signature directory; OnInfected Reject, AddHeader "
+	       "Replace)\n");
+	if (access(clamd_argv[0], X_OK) != 0 || access(milter_argv[0], X_OK) != 0) {
+		printf("clamav-milter: not installed, no comparison\n");
+		goto out;
+	}
+	text = g_strdup_printf(
+	        "LocalSocket %s\nDatabaseDirectory %s/db\nForeground yes\n"
+	        "LogFile %s/clamd.log\nTemporaryDirectory %s\nPidFile %s/clamd.pid\n",
+	        clamd_sock, su->dir, su->dir, su->dir, su->dir);
+	write_file(clamd_conf, text);
+	g_free(text);
+	text = g_strdup_printf("MilterSocket %s\nClamdSocket unix:%s\nOnInfected Reject\n"
+	                       "AddHeader Replace\nForeground yes\n%sLogFile %s/clamav-milter.log\n"
+	                       "PidFile %s/clamav-milter.pid\nTemporaryDirectory %s\n",
+	                       spec, clamd_sock, geteuid() == 0 ? "User root\n" : "", su->dir,
+	                       su->dir, su->dir);
+	write_file(milter_conf, text);
+	g_free(text);
+	if (daemon_start(&clamd, su->dir, clamd_argv) < 0 ||
+	    daemon_wait(&clamd, probe_unix, clamd_sock) < 0)
+		goto out;
+	printf("clamd: ready in %.1f s (signature load), RSS %.1f MB\n", now() - t0,
+	       proc_kb(clamd.pid, "VmRSS:") / 1024.0);
+	if (daemon_start(&milter, su->dir, milter_argv) < 0 ||
+	    daemon_wait(&milter, probe_milter, spec) < 0)
+		goto out;
+	bench_pids[0] = clamd.pid;
+	bench_pids[1] = milter.pid;
+	sanity(spec);
+	run_table(spec, su->kinds, t);
+	printf("  RSS after the run: clamd %.1f MB (peak %.1f), clamav-milter %.1f MB (peak "
+	       "%.1f)\n",
+	       proc_kb(clamd.pid, "VmRSS:") / 1024.0, proc_kb(clamd.pid, "VmHWM:") / 1024.0,
+	       proc_kb(milter.pid, "VmRSS:") / 1024.0, proc_kb(milter.pid, "VmHWM:") / 1024.0);
+out:
+	bench_pids[1] = 0;
+	daemon_stop(&milter);
+	daemon_stop(&clamd);
+	g_free(clamd_conf);
+	g_free(milter_conf);
+	g_free(clamd_sock);
+	g_free(spec);
+}
+
+static void bench_memory(const struct setup *su)
+{
+	struct daemon d = {0};
+	char *spec = g_strdup_printf("unix:%s/partscan.sock", su->dir);
+
+	printf("\n== partscan-milter memory\n");
+	if (start_partscan(su, &d, "workers = 2\n") == 0)
+		memory_test(spec, d.pid, &su->kinds[2], 2);
+	daemon_stop(&d);
+	g_free(spec);
+}
+
+/* The signature directory: bench_engine's random signatures and the bundled test ones. */
+static struct sigdb *setup_signatures(struct setup *su)
+{
+	const char *names[] = {"bench-1000000.hdb", "bench-1000000.hsb"};
+	const char *tests[] = {"contrib/test-signatures/partscan-test.hdb",
+	                       "contrib/test-signatures/partscan-test.hsb"};
+	char *db = g_strdup_printf("%s/db", su->dir);
+	const char *paths[5] = {NULL};
+	struct sigdb *sdb = NULL;
+	GError *error = NULL;
+
+	g_mkdir_with_parents(su->data, 0755);
+	g_mkdir(db, 0755);
+	for (int i = 0; i < 2; i++) {
+		char *src = g_strdup_printf("%s/%s", su->data, names[i]);
+		char *abs = g_canonicalize_filename(src, NULL);
+		char *dst = g_strdup_printf("%s/%s", db, names[i]);
+
+		if (gen_file(src, 1000000, i == 0 ? 32 : 64) < 0 || symlink(abs, dst) < 0) {
+			fprintf(stderr, "%s: %s\n", src, g_strerror(errno));
+			exit(1);
+		}
+		g_free(src);
+		g_free(abs);
+		paths[i] = dst;
+	}
+	for (int i = 0; i < 2; i++) {
+		char *abs = g_canonicalize_filename(tests[i], NULL);
+		char *dst = g_strdup_printf("%s/%s", db, strrchr(tests[i], '/') + 1);
+
+		if (symlink(abs, dst) < 0)
+			fprintf(stderr, "%s: %s\n", dst, g_strerror(errno));
+		g_free(abs);
+		paths[2 + i] = dst;
+	}
+	if (sigdb_load(paths, NULL, &sdb, &error) < 0) {
+		fprintf(stderr, "signatures: %s\n", error->message);
+		exit(1);
+	}
+	printf("signatures: %zu (1M MD5 + 1M SHA-256 random, and the test signatures)\n",
+	       sigdb_count(sdb));
+	for (int i = 0; i < 4; i++)
+		g_free((char *)paths[i]);
+	g_free(db);
+	return sdb;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_milter [-s SOCKET [-P PID] [-k KIND] [-c CONC] [-t SECONDS] "
+	                "[-r]]\n");
+	exit(2);
+}
+
+/* -s: the client alone, against a running milter */
+static int client_only(const char *spec, const char *kind, unsigned int conc, bool reuse)
+{
+	print_head();
+	for (int i = 0; i < NKINDS; i++) {
+		struct result r;
+
+		if (kind != NULL && strcmp(kind, bench_kinds[i].name) != 0)
+			continue;
+		kind_init(&bench_kinds[i], NULL);
+		for (int c = 0; c < NCONC; c++) {
+			if (conc != 0 && conc != concs[c])
+				continue;
+			r = run_cell(spec, &bench_kinds[i], concs[c], reuse, bench_seconds);
+			print_row(&bench_kinds[i], reuse, concs[c], &r);
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct setup su = {.kinds = bench_kinds};
+	struct table ps = {0}, noop = {0}, clam = {0};
+	const char *spec = NULL, *kind = NULL;
+	unsigned int conc = 0;
+	bool reuse = false;
+	struct sigdb *db;
+	int opt;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("BENCH_SECONDS") != NULL)
+		bench_seconds = strtod(getenv("BENCH_SECONDS"), NULL);
+	while ((opt = getopt(argc, argv, "s:k:c:t:rP:")) != -1) {
+		switch (opt) {
+		case 'P':
+			bench_pids[0] = (pid_t)strtol(optarg, NULL, 10);
+			break;
+		case 's':
+			spec = optarg;
+			break;
+		case 'k':
+			kind = optarg;
+			break;
+		case 'c':
+			conc = (unsigned int)strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			bench_seconds = strtod(optarg, NULL);
+			break;
+		case 'r':
+			reuse = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	bench_seed = (uint64_t)g_get_real_time();
+	if (spec != NULL)
+		return client_only(spec, kind, conc, reuse);
+	if (optind != argc)
+		usage();
+
+	su.bench = g_path_get_dirname(argv[0]);
+	su.bin = g_build_filename(su.bench, "..", NULL);
+	su.data = g_build_filename(su.bin, "bench-data", NULL);
+	su.dir = g_dir_make_tmp("partscan-bench-XXXXXX", NULL);
+	if (su.dir == NULL)
+		return 1;
+	printf("cores: %d; %.1f s per figure; latency: MAIL to the final end-of-message reply;\n"
+	       "cpu us/m: CPU time of the milter's processes per message; others: cores busy with "
+	       "other processes meanwhile (figures compare only when that is ~0)\n",
+	       g_get_num_processors(), bench_seconds);
+	db = setup_signatures(&su);
+	for (int i = 0; i < NKINDS; i++)
+		kind_init(&bench_kinds[i], db);
+	sigdb_unref(&db);
+
+	bench_partscan(&su, &ps);
+	bench_floor(&su, &noop);
+	if (ps.done && noop.done) {
+		printf("\n");
+		print_ratios("partscan-milter / floor", &ps, &noop, su.kinds);
+		print_targets(&ps, &noop);
+	}
+	bench_clamav(&su, &clam);
+	if (ps.done && clam.done) {
+		printf("\n");
+		print_ratios("partscan-milter / clamav-milter", &ps, &clam, su.kinds);
+	}
+	bench_memory(&su);
+
+	nftw(su.dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * noop_milter: the floor of bench_milter. A libmilter program whose every callback does
+ * nothing and returns SMFIS_CONTINUE (end of message too), registered with the same flags and
+ * negotiating the same actions, protocol steps and macros as partscan-milter
+ * (milter/callbacks.c). What it costs is what libmilter, its thread per connection and the
+ * protocol cost; partscan-milter's figures are read against it.
+ *
+ * Usage: noop_milter -p SOCKET   (unix:PATH or inet:PORT@HOST; SIGTERM stops it)
+ */
+
+#include <libmilter/mfapi.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static sfsistat noop_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_helo(SMFICTX *ctx, char *helo)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_argv(SMFICTX *ctx, char **argv)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_header(SMFICTX *ctx, char *name, char *value)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_ctx(SMFICTX *ctx)
+{
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+                               unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+                               unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+
+	*pf0 = f0 & want;
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | (f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA));
+	*pf2 = 0;
+	*pf3 = 0;
+	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
+	smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc noop_desc = {
+        .xxfi_name = "noop",
+        .xxfi_version = SMFI_VERSION,
+        .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
+        .xxfi_connect = noop_connect,
+        .xxfi_helo = noop_helo,
+        .xxfi_envfrom = noop_argv,
+        .xxfi_envrcpt = noop_argv,
+        .xxfi_header = noop_header,
+        .xxfi_eoh = noop_ctx,
+        .xxfi_body = noop_body,
+        .xxfi_eom = noop_ctx,
+        .xxfi_abort = noop_ctx,
+        .xxfi_close = noop_ctx,
+        .xxfi_negotiate = noop_negotiate,
+};
+
+int main(int argc, char **argv)
+{
+	const char *socket = NULL;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "p:")) != -1) {
+		if (opt != 'p') {
+			fprintf(stderr, "usage: noop_milter -p SOCKET\n");
+			return 1;
+		}
+		socket = optarg;
+	}
+	if (socket == NULL) {
+		fprintf(stderr, "usage: noop_milter -p SOCKET\n");
+		return 1;
+	}
+	if (smfi_setconn((char *)socket) != MI_SUCCESS || smfi_register(noop_desc) != MI_SUCCESS ||
+	    smfi_opensocket(1) != MI_SUCCESS) {
+		fprintf(stderr, "noop_milter: cannot listen on %s\n", socket);
+		return 1;
+	}
+	return smfi_main() == MI_SUCCESS ? 0 : 1;
+}
