@@ -20,6 +20,7 @@
 #define HEAD_WINDOW      1024 /* "%PDF-" may start anywhere in the first KB; markup tags too */
 #define UTF16_PROBE      512  /* bytes looked at to guess BOM-less UTF-16 */
 #define SCRIPT_MIN_SCORE 4    /* see script_type() */
+#define SCRIPT_FIRST     2048 /* bytes of text with no indicator at all: not a script */
 
 static bool has(size_t size, size_t off, size_t len)
 {
@@ -145,6 +146,40 @@ static int utf8_seq(const unsigned char *p, size_t n)
 }
 
 /*
+ * SWAR helpers on 8 bytes at a time (unaligned loads through memcpy): prose is checked and
+ * lower-cased a word at a time instead of a byte at a time.
+ */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+static uint64_t swar_load(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* Every byte in 0x20..0x7E. */
+static bool swar_printable(const unsigned char *p)
+{
+	uint64_t w = swar_load(p), del = w ^ (0x7full * SWAR_ONES);
+
+	return ((w | ((w - 0x20 * SWAR_ONES) & ~w) | ((del - SWAR_ONES) & ~del)) & SWAR_HIGH) == 0;
+}
+
+/* ASCII lower case of 8 bytes (bytes >= 0x80 unchanged). */
+static uint64_t swar_lower(uint64_t w)
+{
+	uint64_t heptets = w & ~SWAR_HIGH;
+	uint64_t ge_a = heptets + (0x80 - 'A') * SWAR_ONES;
+	uint64_t gt_z = heptets + (0x80 - 'Z' - 1) * SWAR_ONES;
+	uint64_t upper = ge_a & ~gt_z & ~w & SWAR_HIGH;
+
+	return w | (upper >> 2);
+}
+
+/*
  * Is the sample text? No NUL and at most one control character in 64 (form feeds, escapes and a
  * DOS EOF are allowed). Bytes above 0x7F are either valid UTF-8 (flag UTF8 when all are) or a
  * legacy 8-bit charset, which is still text when at least a tenth of the sample is ASCII (the
@@ -158,6 +193,12 @@ static bool text_sample(const unsigned char *s, size_t n, unsigned int *flags_r)
 		unsigned char c = s[i];
 		int len;
 
+		if (i + 8 <= n && swar_printable(s + i)) {
+			/* eight printable ASCII bytes at once: the common case of prose */
+			ascii += 8;
+			i += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			if (c == 0)
 				return false;
@@ -319,7 +360,13 @@ static enum ftype script_type(const char *low, size_t n)
 		head[h] = (unsigned char)(r + 1);
 	}
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned int k = head[bigram((unsigned char)low[i], (unsigned char)low[i + 1])];
+		unsigned int k;
+
+		/* prose shows no indicator in its first SCRIPT_FIRST bytes: stop there */
+		if (i == SCRIPT_FIRST &&
+		    score[FTYPE_JS] + score[FTYPE_VBS] + score[FTYPE_PS1] + score[FTYPE_BAT] == 0)
+			return FTYPE_TEXT;
+		k = head[bigram((unsigned char)low[i], (unsigned char)low[i + 1])];
 		for (; k != 0; k = next[k - 1]) {
 			const struct script_rule *r = &script_rules[k - 1];
 			if (found[k - 1] || r->pattern[0] != low[i] ||
@@ -408,9 +455,16 @@ static enum ftype classify_text(const unsigned char *s, size_t n)
 	if (n > FTYPE_TEXT_SAMPLE)
 		n = FTYPE_TEXT_SAMPLE;
 	low[0] = '\n';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = s[i];
-		low[i + 1] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+	for (size_t i = 0; i < n;) {
+		if (i + 8 <= n) {
+			uint64_t w = swar_lower(swar_load(s + i));
+			memcpy(low + i + 1, &w, 8);
+			i += 8;
+		} else {
+			unsigned char c = s[i];
+			low[i + 1] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+			i++;
+		}
 	}
 	t = markup_type(low + 1, n);
 	return t != FTYPE_TEXT ? t : script_type(low, n + 1);

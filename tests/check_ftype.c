@@ -701,6 +701,37 @@ static void check_sane(const unsigned char *d, size_t len)
 }
 
 /* Every prefix up to 1 KB and 64 more, and 64 suffixes: no over-read (ASan), sane results. */
+/* The word-at-a-time paths: case folding, printable runs, and the 2 KB first look. */
+START_TEST(test_text_fast_paths)
+{
+	GString *t = g_string_new(NULL);
+	struct ftype_info fi;
+
+	g_string_append(t, "ON ERROR RESUME NEXT\r\nDIM Shell\r\nSET Shell = CreateObject("
+	                   "\"WScript.Shell\")\r\nEND SUB\r\n");
+	ftype_detect((const unsigned char *)t->str, t->len, &fi);
+	ck_assert_str_eq(ftype_name(fi.type), "vbs");
+	/* 3 KB of prose, then code: the first look sees nothing and stops: text */
+	g_string_truncate(t, 0);
+	while (t->len < 3000)
+		g_string_append(t, "The quarterly figures show that revenue grew. ");
+	g_string_append(t, "\non error resume next\ndim x\nend sub\nend function\n");
+	ftype_detect((const unsigned char *)t->str, t->len, &fi);
+	ck_assert_str_eq(ftype_name(fi.type), "text");
+	/* a weak indicator early keeps looking, and the code later decides */
+	g_string_prepend(t, "function ");
+	ftype_detect((const unsigned char *)t->str, t->len, &fi);
+	ck_assert_str_eq(ftype_name(fi.type), "vbs");
+	/* a DEL or a control byte inside an otherwise printable word is still seen */
+	g_string_assign(t, "abcdefg\x7fabcdefghabcdefgh");
+	for (int i = 0; i < 200; i++)
+		g_string_append(t, "\x7f\x01\x02\x03\x04\x05\x06\x07\x08");
+	ftype_detect((const unsigned char *)t->str, t->len, &fi);
+	ck_assert_str_eq(ftype_name(fi.type), "binary");
+	g_string_free(t, TRUE);
+}
+END_TEST
+
 START_TEST(test_cuts)
 {
 	char *path = g_strconcat(FIXTURES, samples[_i].file, NULL);
@@ -998,6 +1029,7 @@ static Suite *ftype_suite(void)
 	tcase_set_timeout(robust, 120);
 	tcase_add_test(robust, test_bounded_reads);
 	tcase_add_test(robust, test_big_buffers);
+	tcase_add_test(robust, test_text_fast_paths);
 	tcase_add_loop_test(robust, test_cuts, 0, N_(samples));
 	tcase_add_loop_test(robust, test_mutations, 0, N_(samples));
 	suite_add_tcase(s, robust);
