@@ -21,6 +21,7 @@
  *                                    only the client, against a milter already running (for
  *                                    profiling); KIND: text 100k 1m 10m; -r reuses connections;
  *                                    PID: the milter's, for its CPU time per message
+ *   bench_milter -s SOCKET -P PID -m the memory figures alone, against a running milter
  *
  * BENCH_SECONDS (default 1.5) is the time spent per figure.
  */
@@ -681,13 +682,21 @@ static struct sigdb *setup_signatures(struct setup *su)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_milter [-s SOCKET [-P PID] [-k KIND] [-c CONC] [-t SECONDS] "
-	                "[-r]]\n");
+	                "[-r] | -s SOCKET -P PID -m]\n");
 	exit(2);
 }
 
 /* -s: the client alone, against a running milter */
-static int client_only(const char *spec, const char *kind, unsigned int conc, bool reuse)
+static int client_only(const char *spec, const char *kind, unsigned int conc, bool reuse,
+                       bool memory)
 {
+	if (memory) {
+		kind_init(&bench_kinds[2], NULL);
+		/* (assumed: the default, one worker per core) */
+		memory_test(spec, bench_pids[0], &bench_kinds[2],
+		            (unsigned int)g_get_num_processors());
+		return 0;
+	}
 	print_head();
 	for (int i = 0; i < NKINDS; i++) {
 		struct result r;
@@ -711,14 +720,14 @@ int main(int argc, char **argv)
 	struct table ps = {0}, noop = {0}, clam = {0};
 	const char *spec = NULL, *kind = NULL;
 	unsigned int conc = 0;
-	bool reuse = false;
+	bool reuse = false, memory = false;
 	struct sigdb *db;
 	int opt;
 
 	signal(SIGPIPE, SIG_IGN);
 	if (getenv("BENCH_SECONDS") != NULL)
 		bench_seconds = strtod(getenv("BENCH_SECONDS"), NULL);
-	while ((opt = getopt(argc, argv, "s:k:c:t:rP:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:k:c:t:rP:m")) != -1) {
 		switch (opt) {
 		case 'P':
 			bench_pids[0] = (pid_t)strtol(optarg, NULL, 10);
@@ -738,13 +747,16 @@ int main(int argc, char **argv)
 		case 'r':
 			reuse = true;
 			break;
+		case 'm':
+			memory = true;
+			break;
 		default:
 			usage();
 		}
 	}
 	bench_seed = (uint64_t)g_get_real_time();
 	if (spec != NULL)
-		return client_only(spec, kind, conc, reuse);
+		return client_only(spec, kind, conc, reuse, memory);
 	if (optind != argc)
 		usage();
 
