@@ -51,7 +51,8 @@ LIBMILTER := $(BUILD)/libpartscan-milter.a
 MILTER_LIBS := -lmilter -lsystemd
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all check check-unit check-cli demo run bench format format-check deps clean install
+.PHONY: all check check-unit check-cli check-asan check-valgrind fuzz fuzz-run soak demo run \
+	bench format format-check deps clean install
 
 all: $(BUILD)/partscan $(BUILD)/partscan-milter
 
@@ -93,6 +94,41 @@ check: deps
 
 check-unit: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== $$t"; $$t; done
+
+# The whole suite under AddressSanitizer + UBSan (objects in build-san/). The libcheck suites
+# run without fork so that LeakSanitizer sees every leak of the process.
+check-asan:
+	$(MAKE) SAN=1 WERROR=1 all $(patsubst $(BUILD)/%,build-san/%,$(TESTS))
+	@set -e; for t in $(patsubst $(BUILD)/%,build-san/%,$(TESTS)); do \
+		echo "== $$t (CK_FORK=no)"; CK_FORK=no $$t; done
+	$(MAKE) SAN=1 check-cli
+
+# The libcheck suites under valgrind (no fork): no invalid access, no definite leak.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	--suppressions=tests/valgrind.supp
+check-valgrind: $(TESTS)
+	@set -e; for t in $(TESTS); do echo "== valgrind $$t"; CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
+		$(VALGRIND) $$t; done
+
+# libFuzzer targets (clang): build-fuzz/fuzz_*; `make fuzz-run SECONDS=N` runs each for N
+# seconds on its seeds (tests/data and the shared corpus); a crash fails and is kept in
+# build-fuzz/ to become a regression fixture.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(MILTER_SRC)
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -DPARTSCAN_VERSION=\"$(VERSION)\" -I. \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+SECONDS ?= 30
+fuzz: $(FUZZERS)
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS) -lm
+fuzz-run: $(FUZZERS)
+	@contrib/fuzz-run.sh $(SECONDS) $(FUZZERS)
+
+# A private Postfix and partscan-milter under load; prints figures (not part of check).
+soak: all
+	@sh tests/soak/soak.sh $(BUILD)
 
 check-cli: all
 	@set -e; for t in tests/cli/test_*.sh; do echo "== $$t"; BUILD=$(BUILD) sh $$t; done

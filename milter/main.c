@@ -57,7 +57,8 @@ static void main_die(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "partscan-milter: %s\n", msg);
 	mlog_error("%s", msg);
-	exit(EXIT_FAILURE);
+	/* start-up failed: nothing to clean, and nothing of ours runs at exit */
+	_exit(EXIT_FAILURE);
 }
 
 static void main_parse_args(int argc, char **argv, struct main_opts *o)
@@ -91,6 +92,13 @@ static void main_parse_args(int argc, char **argv, struct main_opts *o)
 	}
 	if (o->conf_path == NULL && g_file_test(MAIN_DEFAULT_CONF, G_FILE_TEST_EXISTS))
 		o->conf_path = g_strdup(MAIN_DEFAULT_CONF);
+}
+
+static void main_free_opts(struct main_opts *o)
+{
+	g_free(o->conf_path);
+	g_free(o->ovr.socket);
+	g_strfreev(o->ovr.db_paths);
 }
 
 static void main_version(const struct conf *c)
@@ -284,6 +292,8 @@ int main(int argc, char **argv)
 	main_parse_args(argc, argv, &o);
 	if (reload_read_conf(o.conf_path, &o.ovr, &c, &error) < 0) {
 		fprintf(stderr, "partscan-milter: %s\n", error->message);
+		g_error_free(error);
+		main_free_opts(&o);
 		return EXIT_FAILURE;
 	}
 	if (o.test || o.version) {
@@ -295,6 +305,7 @@ int main(int argc, char **argv)
 			main_version(c);
 		g_free(dump);
 		conf_free(&c);
+		main_free_opts(&o);
 		return EXIT_SUCCESS;
 	}
 	mlog_init(c->syslog_ident, c->syslog_facility, o.foreground);
@@ -338,6 +349,7 @@ int main(int argc, char **argv)
 	live_shutdown();
 	g_free(socket);
 	g_free(pid_file);
+	main_free_opts(&o);
 	mlog_close();
 	return ret == MI_SUCCESS ? EXIT_SUCCESS : EXIT_FAILURE;
 }

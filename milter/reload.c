@@ -291,6 +291,12 @@ void reload_stop(void)
 		mlog_warn("reload thread: cannot signal stop");
 	g_thread_join(reload_thread);
 	reload_thread = NULL;
+	if (reload_inotify >= 0)
+		close(reload_inotify);
+	reload_inotify = -1;
+	g_clear_pointer(&reload_conf_path, g_free);
+	g_clear_pointer(&reload_ovr.socket, g_free);
+	g_clear_pointer(&reload_ovr.db_paths, g_strfreev);
 }
 
 static void reload_poke(char c)

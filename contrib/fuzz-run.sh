@@ -1,0 +1,50 @@
+#!/bin/sh
+# make fuzz-run: each libFuzzer target for SECONDS seconds on its seeds. New inputs it finds
+# go to build-fuzz/corpus/TARGET; a crash stops the run with the input kept in build-fuzz/.
+set -u
+SECONDS_EACH=$1
+shift
+TOP=$(pwd)
+SHARED="$TOP/../shared/corpus/clamav-cvd"
+seeds() { # the seed directories of a target (made here when they are generated)
+	case $1 in
+	fuzz_msgscan) echo "$TOP/tests/data/msgs" ;;
+	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
+	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
+	fuzz_sigdb)
+		d=build-fuzz/seeds/sigdb
+		mkdir -p $d
+		# the first byte chooses the format: 0 hdb, 1 hsb, ... (see fuzz_sigdb.c)
+		i=0
+		for f in contrib/test-signatures/*.hdb contrib/test-signatures/*.hsb; do
+			printf "\\00$i" | cat - "$f" >"$d/$(basename "$f")"
+			i=$((i + 1))
+		done
+		echo "$TOP/$d"
+		;;
+	fuzz_control)
+		d=build-fuzz/seeds/control
+		mkdir -p $d
+		for c in PING VERSION STATS; do printf '%s\n' $c >"$d/$c"; done
+		echo "$TOP/$d"
+		;;
+	esac
+}
+status=0
+for f in "$@"; do
+	name=$(basename "$f")
+	corpus="build-fuzz/corpus/$name"
+	mkdir -p "$corpus"
+	echo "== $name: ${SECONDS_EACH}s"
+	# shellcheck disable=SC2046
+	if ! PARTSCAN_FUZZ_DB="$TOP/contrib/test-signatures" "$f" -max_total_time="$SECONDS_EACH" \
+		-max_len=65536 -timeout=20 -rss_limit_mb=2048 -artifact_prefix=build-fuzz/ \
+		-print_final_stats=1 "$corpus" $(seeds "$name") >"build-fuzz/$name.log" 2>&1; then
+		echo "$name: FAILED (see build-fuzz/$name.log and the crash-* input in build-fuzz/)"
+		tail -30 "build-fuzz/$name.log"
+		status=1
+	else
+		grep -E "stat::number_of_executed_units|Done" "build-fuzz/$name.log" | tail -1
+	fi
+done
+exit $status
