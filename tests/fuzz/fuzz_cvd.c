@@ -48,7 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_parts(data, size);
 	if (path == NULL)
-		path = g_strdup_printf("/dev/shm/partscan-fuzz-%ld-daily.cud", (long)getpid());
+		path = g_strdup_printf(
+		        "%s/partscan-fuzz-%ld-daily.cud",
+		        g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : g_get_tmp_dir(),
+		        (long)getpid());
 	if (!g_file_set_contents(path, (const char *)data, (gssize)size, NULL))
 		abort();
 	paths[0] = path;
