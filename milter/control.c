@@ -25,6 +25,7 @@
 static int control_fd = -1;
 static int control_wake[2] = {-1, -1};
 static char *control_path;
+static struct stat control_st; /* of the socket we bound: unlink only that one at the end */
 static GThread *control_thread;
 
 static void control_time(GString *out, int64_t t)
@@ -258,6 +259,8 @@ int control_open(const char *path, unsigned int mode, const char *group, GError 
 	}
 	control_fd = fd;
 	control_path = g_strdup(path);
+	if (stat(path, &control_st) < 0)
+		memset(&control_st, 0, sizeof(control_st));
 	return 0;
 fail:
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "control socket %s: %s",
@@ -276,15 +279,23 @@ void control_start(void)
 
 void control_stop(void)
 {
+	struct stat st;
+
 	if (control_thread != NULL) {
 		(void)!write(control_wake[1], "q", 1);
 		g_thread_join(control_thread);
 		control_thread = NULL;
+		close(control_wake[0]);
+		close(control_wake[1]);
+		control_wake[0] = control_wake[1] = -1;
 	}
 	if (control_fd >= 0) {
 		close(control_fd);
 		control_fd = -1;
-		(void)unlink(control_path);
+		/* a newer instance may already listen on the same path: leave its socket alone */
+		if (stat(control_path, &st) == 0 && st.st_ino == control_st.st_ino &&
+		    st.st_dev == control_st.st_dev)
+			(void)unlink(control_path);
 	}
 	g_clear_pointer(&control_path, g_free);
 }
