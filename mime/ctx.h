@@ -59,9 +59,12 @@ struct mime_ctx {
 	uint64_t decoded;   /* bytes decoded into buffers so far (max_total_bytes) */
 	unsigned int count; /* entities and parts counted against max_parts */
 	unsigned int dropped_notes;
-	GArray *seen;  /* struct mime_seen */
-	bool dedupe;   /* the sweep has candidates: record what is decoded */
-	GError *error; /* the first internal failure: msg_scan() then fails */
+	GArray *seen;               /* struct mime_seen */
+	bool dedupe;                /* the sweep has candidates: record what is decoded */
+	GError *error;              /* the first internal failure: msg_scan() then fails */
+	unsigned int archive_depth; /* archives being expanded around the current part */
+	GPtrArray *walks;           /* struct mime_walk *: messages whose parts are being scanned */
+	GPtrArray *passwords; /* struct mime_password *: candidates from the text, NULL: not yet */
 };
 
 /* Add a note to the report (bounded). */
@@ -113,7 +116,8 @@ bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len);
 /*
  * The container hook, called on every decoded part: uuencoded blocks in text, TNEF
  * attachments, messages inside parts (message/rfc822 sent as base64, S/MIME signed data),
- * and later archive members. Children are scanned while data is alive.
+ * archive members (archive.c). Children are scanned while data is alive. A part that the
+ * allow list clears is not looked into.
  */
 void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
                  unsigned int hints);

@@ -7,12 +7,18 @@
  *   a message inside a part (message/rfc822 sent     path P/1, P/2.1 ... (walked like the
  *     as base64, an attached .eml, S/MIME signed       message itself, raw offsets 0)
  *     data)
- *   archive members                                   LATER (libarchive), MSG_PART_ARCHIVE_MEMBER
+ *   archive and compressed-stream members            path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
+ *     (archive.c, libarchive)
+ *
+ * A container the allow list clears is not looked into (its note says so); an archive of a
+ * kind no reader here knows (ARJ, ACE) is flagged opaque.
  *
  * Limits: each level of containment counts as one level of max_depth; children count against
- * max_parts and their decoded bytes against max_total_bytes. Thread safety: per call.
+ * max_parts and their decoded bytes against max_total_bytes; archives have their own limits
+ * too (archive.c). Thread safety: per call.
  */
 
+#include "mime/archive.h"
 #include "mime/ctx.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
@@ -218,6 +224,27 @@ static bool message_wanted(const struct msg_part *p)
 	return t == NULL || !g_str_has_prefix(t, "text/");
 }
 
+/* An archive: its members; a kind no reader here knows: opaque. */
+static void expand_archive(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	enum ftype t = p->scan.type.type;
+
+	if (t == FTYPE_ARJ || t == FTYPE_ACE) {
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s archive: no reader, contents not scanned",
+		               ftype_name(t));
+		return;
+	}
+	if (expand_depth_ok(ctx, p))
+		mime_archive_expand(ctx, idx, data, len);
+}
+
+static bool expand_container_type(enum ftype t)
+{
+	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
+	       t == FTYPE_ARJ || t == FTYPE_ACE;
+}
+
 void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
                  unsigned int hints)
 {
@@ -225,6 +252,12 @@ void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_
 
 	if (ctx->error != NULL || (p->flags & MSG_PART_ENCRYPTED))
 		return;
+	if (p->scanned && p->scan.allowlisted) {
+		/* the allow list vouches for the whole file, contents included */
+		if (expand_container_type(p->scan.type.type))
+			mime_part_flag(p, 0, "allow-listed container: contents not scanned");
+		return;
+	}
 	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
 		expand_uu(ctx, idx, data, len);
 	p = mime_part_at(ctx, idx);
@@ -237,14 +270,15 @@ void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_
 		if (message_wanted(p))
 			expand_message(ctx, idx, data, len, "the attached message");
 		break;
+	case FTYPE_ARJ:
+	case FTYPE_ACE:
+		expand_archive(ctx, idx, data, len);
+		break;
 	default:
-		if (smime_wanted(p))
+		if (mime_archive_type(p->scan.type.type))
+			expand_archive(ctx, idx, data, len);
+		else if (smime_wanted(p))
 			expand_smime(ctx, idx, data, len);
-		/*
-		 * LATER: archives (zip, rar, 7z, tar, gzip, ...): libarchive members become parts
-		 * "P/N" flagged MSG_PART_ARCHIVE_MEMBER, within max_archive_depth,
-		 * max_archive_members, max_member_bytes and max_ratio (MSG_LIMIT_ARCHIVE).
-		 */
 		break;
 	}
 }

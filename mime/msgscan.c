@@ -13,7 +13,9 @@
  */
 
 #include "mime/msgscan.h"
+#include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/password.h"
 #include "mime/walk.h"
 
 #include <string.h>
@@ -97,6 +99,7 @@ static void ctx_open(struct mime_ctx *ctx, struct sigdb *db, const unsigned char
 	ctx->raw = raw;
 	ctx->len = len;
 	ctx->seen = g_array_new(FALSE, FALSE, sizeof(struct mime_seen));
+	ctx->walks = g_ptr_array_new();
 }
 
 static int ctx_close(struct mime_ctx *ctx, gint64 t0, struct msg_report **report_r, GError **error)
@@ -107,6 +110,9 @@ static int ctx_close(struct mime_ctx *ctx, gint64 t0, struct msg_report **report
 		g_ptr_array_add(r->notes,
 		                g_strdup_printf("... and %u more notes", ctx->dropped_notes));
 	g_array_free(ctx->seen, TRUE);
+	g_ptr_array_free(ctx->walks, TRUE);
+	if (ctx->passwords != NULL)
+		g_ptr_array_free(ctx->passwords, TRUE);
 	r->scan_ms = (double)(g_get_monotonic_time() - t0) / 1000.0;
 	if (ctx->error != NULL) {
 		g_propagate_error(error, ctx->error);
@@ -162,6 +168,12 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 	job.body_len = len;
 	mime_job_run(&ctx, &job);
 	return ctx_close(&ctx, t0, report_r, error);
+}
+
+bool msg_type_expanded(enum ftype type)
+{
+	return mime_archive_type(type) || type == FTYPE_TNEF || type == FTYPE_EML ||
+	       type == FTYPE_MBOX || type == FTYPE_ARJ || type == FTYPE_ACE;
 }
 
 unsigned int msg_report_infected(const struct msg_report *report)
@@ -236,7 +248,7 @@ const char *msg_part_flag_name(unsigned int bit)
 	        "body",           "encrypted", "truncated",          "bad-encoding",
 	        "partial",        "sweep",     "uuencoded",          "tnef",
 	        "archive-member", "container", "extension-mismatch", "scan-error",
-	        "limit",          "opaque"};
+	        "limit",          "opaque",    "decrypted"};
 
 	return bit_name(names, G_N_ELEMENTS(names), bit);
 }

@@ -6,7 +6,7 @@
  *
  * msg_scan() parses the message from one memory buffer (GMime), walks every leaf part (nested
  * message/rfc822 and message/global too, uuencoded blocks inside text, the attachments of a
- * TNEF winmail.dat, later archive members), decodes each into memory, scans each with the
+ * TNEF winmail.dat, the members of archives and compressed streams), decodes each into memory, scans each with the
  * engine, sweeps the raw body for encoded runs that the parsed tree does not account for, and
  * fills one report: message anomalies and limits hit, and per part its path, name, declared
  * and real type, sizes, digests, findings and flags. The same call serves the milter, the
@@ -33,11 +33,12 @@ struct msg_limits {
 	unsigned int max_parts;     /* 0: 1000 parts per message, all kinds counted */
 	uint64_t max_part_bytes;    /* 0: 50 MiB decoded per part; beyond, the part is truncated */
 	uint64_t max_total_bytes;   /* 0: 200 MiB decoded per message, all parts together */
-	/* archives */
-	unsigned int max_archive_depth;   /* 0: 5 archives within archives */
-	unsigned int max_archive_members; /* 0: 1000 members per archive */
-	uint64_t max_member_bytes;        /* 0: 50 MiB per archive member */
-	unsigned int max_ratio;           /* 0: 200: decompressed / compressed bytes of a member */
+	/* archives (members are parts: max_parts, max_part_bytes and max_total_bytes apply too) */
+	unsigned int max_archive_depth;   /* 0: 5 archives within archives (not opened beyond) */
+	unsigned int max_archive_members; /* 0: 1000 entries per archive (the rest not read) */
+	uint64_t max_member_bytes;        /* 0: 50 MiB per member (a larger one is not read) */
+	unsigned int max_ratio; /* 0: 200: decompressed bytes of an archive's members / the
+	                           archive's bytes, past the first MiB (the archive stops there) */
 };
 
 /* Copy limits, replacing every 0 by its default. */
@@ -58,6 +59,9 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
 #define MSG_PART_SCAN_ERROR     (1u << 11) /* the engine failed on it: not scanned */
 #define MSG_PART_LIMIT          (1u << 12) /* a limit stopped it or its contents (see note) */
 #define MSG_PART_OPAQUE         (1u << 13) /* a container whose contents could not be read */
+#define MSG_PART_DECRYPTED                                                                         \
+	(1u << 14) /* encrypted member opened with a password found in
+                                              the message's text (the note says which) */
 
 /* Message flags (struct msg_report.flags): limits hit, and what they cost. */
 #define MSG_LIMIT_MESSAGE (1u << 0) /* message larger than max_message_bytes */
@@ -65,7 +69,7 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
 #define MSG_LIMIT_DEPTH   (1u << 2) /* nesting deeper than max_depth: deeper parts unscanned */
 #define MSG_LIMIT_PARTS   (1u << 3) /* more parts than max_parts: the rest unscanned */
 #define MSG_LIMIT_TOTAL   (1u << 4) /* max_total_bytes reached: later parts unscanned */
-#define MSG_LIMIT_ARCHIVE (1u << 5) /* an archive limit (depth, members, bytes, ratio) */
+#define MSG_LIMIT_ARCHIVE (1u << 5) /* an archive limit (depth, members, member bytes, ratio) */
 
 /* Anomalies (struct msg_report.anomalies): the message is odd, what was parsed was scanned. */
 #define MSG_ANOM_MISSING_BOUNDARY   (1u << 0)  /* a multipart without its closing boundary */
@@ -87,9 +91,23 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
  * has the single part "1". Inside a nested message (message/rfc822 or message/global at "3",
  * or a message found inside a decoded part "3": base64 message/rfc822, an attached .eml,
  * S/MIME signed data) numbering starts again after a slash: "3/1", "3/2.1". Parts extracted
- * from a part P: "P/uuN" (N-th uuencoded block of a text), "P/tnefN" (N-th TNEF attachment);
- * later archive members "P/N". Finds of the raw sweep: "sweepN" ("3/sweepN" inside a nested
- * message found in a decoded part).
+ * from a part P: "P/uuN" (N-th uuencoded block of a text), "P/tnefN" (N-th TNEF attachment),
+ * "P/FMT:NAME" (the member NAME, its path inside the archive, of an archive or compressed
+ * stream; FMT: zip, 7z, rar, tar, cpio, iso, cab, gz, bz2, xz, zst, lzma, Z, lz; a member
+ * without a name is "#N", the N-th entry, or "data" for a compressed stream): "2/zip:docs/
+ * invoice.exe", "2/zip:inner.zip/zip:a.exe", "2/zip:fwd.eml/2" (a message in an archive).
+ * Finds of the raw sweep: "sweepN" ("3/sweepN" inside a nested message found in a decoded
+ * part).
+ *
+ * ARCHIVE MEMBERS are parts flagged MSG_PART_ARCHIVE_MEMBER (their container: MSG_PART_CONTAINER)
+ * with parent the container's index, name the member's path inside the archive (the policy
+ * reads its last element's extension), encoding the FMT tag, raw offsets 0. Expanded: zip and
+ * the formats built on it (OOXML, ODF, JAR, APK: their members are what signatures target,
+ * vbaProject.bin, embedded objects, classes.dex), 7z, RAR 4/5, tar, cpio, ISO 9660, cab, and
+ * gzip / bzip2 / xz / zstd / lzma streams. A container the allow list clears is not opened
+ * (its note says so). Encrypted members are flagged MSG_PART_ENCRYPTED, then tried with the
+ * passwords the message's subject and text bodies give ("password: 1234"); one that opens is
+ * scanned and flagged MSG_PART_DECRYPTED instead.
  */
 struct msg_part {
 	char *path;            /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu1", "2/tnef1",
@@ -153,11 +171,17 @@ void msg_report_free(struct msg_report **report);
  * Scan one file that is not a message (an attachment saved to disk, a winmail.dat) the way a
  * part of a message is scanned: a report with the file as part "1" (named name, may be NULL)
  * and, after it, what the container hook extracts from it (TNEF attachments, a message inside
- * it; later archive members). No raw offsets, no sweep. Returns as msg_scan().
+ * it, archive members "1/zip:NAME"). No raw offsets, no sweep. Returns as msg_scan().
  */
 int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char *data, size_t len,
                         const struct msg_scan_options *opts, struct msg_report **report_r,
                         GError **error);
+
+/*
+ * true when parts of this real type are looked into (archives, compressed streams, TNEF,
+ * messages): msg_scan_attachment() lists what such a file holds.
+ */
+bool msg_type_expanded(enum ftype type);
 
 /* Parts infected (a finding not cleared by the allow list). */
 unsigned int msg_report_infected(const struct msg_report *report);

@@ -8,6 +8,7 @@
  * (MIME_MAX_NOTES per report, MIME_MAX_NOTE_LEN per part). Thread safety: one context per call.
  */
 
+#include "mime/archive.h"
 #include "mime/ctx.h"
 
 #include <stdarg.h>
@@ -227,7 +228,8 @@ void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, si
 	p->scanned = true;
 	p->decoded_size = len;
 	part_names_mismatch(p);
-	if (p->scan.type.flags & FTYPE_FLAG_ENCRYPTED)
+	/* an archive's encrypted members are flagged one by one (archive.c), and may open */
+	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type))
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
 	if (ctx->dedupe) {

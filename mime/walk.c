@@ -635,10 +635,13 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	if (cands->len > 0)
 		ctx->dedupe = true;
 	walk_uu_hints(&w);
+	/* its text bodies may hold the password of an encrypted attachment (password.c) */
+	g_ptr_array_add(ctx->walks, &w);
 	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
 		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
 	walk_dirty(&w, cands);
 	mime_sweep_scan(&w, cands);
+	g_ptr_array_remove_index(ctx->walks, ctx->walks->len - 1);
 	g_array_free(cands, TRUE);
 	walk_forget(&w, seen_mark);
 	walk_close(&w);

@@ -1,0 +1,641 @@
+/*
+ * archive: archive and compressed-stream members as parts, read with libarchive from the
+ * decoded part in memory (archive_read_open_memory: no temporary file, no copy).
+ *
+ * Formats: zip (zip64, and the formats built on zip: OOXML, ODF, JAR, APK; members compressed
+ * with deflate64 or implode, which libarchive does not read, are decoded by zipx.c), 7z, RAR 4/5, tar,
+ * cpio, ISO 9660, cab; filters gzip, bzip2, xz, lzma, zstd, compress, lzip. A compressed
+ * stream that holds no archive (clam.exe.bz2) is read again with the "raw" format: one member,
+ * named after the container ("x.exe.gz" -> "x.exe"). Only filters that decode in-process are
+ * registered (never one that would run an external program).
+ *
+ * Limits, each ending in a flag and a note that names it (the report is then unscannable):
+ *   max_archive_depth    archives within archives (counted along the chain, messages between
+ *                        them do not reset it): deeper ones are not opened
+ *   max_archive_members  entries (files, directories, links) read per archive: the rest is not
+ *   max_member_bytes     a member declaring more is not read at all; one that turns out larger
+ *                        is cut there (its first bytes typed)
+ *   max_ratio            decompressed bytes of the archive's members / the archive's bytes,
+ *                        checked once more than MIME_ARCHIVE_RATIO_FLOOR is decompressed and
+ *                        against declared sizes before reading: the archive stops there
+ *   and the message's max_parts, max_part_bytes and max_total_bytes: members are parts and
+ *   their bytes are decoded bytes.
+ * Memory: one member buffer per archive level on the chain (each at most max_member_bytes),
+ * sized from the declared size or grown by doubling, plus libarchive's reader state (a zip's
+ * central directory is held in full: it is part of the bytes already bounded).
+ *
+ * Encrypted members (libarchive decrypts zip's traditional and AES encryption; not 7z or RAR):
+ * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
+ * (password.c) opens the archive again and reads the members still locked; one that opens is
+ * scanned, flagged MSG_PART_DECRYPTED, and its note names which candidate (by number and
+ * where it was found, not its text: the log holds no message content).
+ *
+ * Thread safety: one libarchive reader per call, no shared state.
+ */
+
+#include "mime/archive.h"
+#include "mime/password.h"
+#include "mime/zipx.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <string.h>
+
+#define ARCH_FIRST_BUF (64u * 1024u)
+
+/* An encrypted member not opened yet: its entry number and its part. */
+struct arch_locked {
+	unsigned int entry;
+	int part;
+};
+
+struct arch {
+	struct mime_ctx *ctx;
+	int idx; /* the container */
+	const unsigned char *data;
+	size_t len;
+	bool raw;             /* read with the raw format: a compressed stream */
+	unsigned int entries; /* headers read */
+	uint64_t out;         /* bytes decompressed from members */
+	bool stop;            /* a limit or an error ended the walk */
+	bool zip;             /* the format decrypts (libarchive: zip only) */
+	GArray *locked;       /* struct arch_locked */
+};
+
+bool mime_archive_type(enum ftype type)
+{
+	switch (type) {
+	case FTYPE_ZIP:
+	case FTYPE_JAR:
+	case FTYPE_APK:
+	case FTYPE_OOXML:
+	case FTYPE_DOCX:
+	case FTYPE_XLSX:
+	case FTYPE_PPTX:
+	case FTYPE_ODF:
+	case FTYPE_RAR:
+	case FTYPE_7Z:
+	case FTYPE_GZIP:
+	case FTYPE_BZIP2:
+	case FTYPE_XZ:
+	case FTYPE_ZSTD:
+	case FTYPE_LZMA:
+	case FTYPE_CAB:
+	case FTYPE_CPIO:
+	case FTYPE_TAR:
+	case FTYPE_ISO:
+	case FTYPE_UDF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool arch_stream_type(enum ftype type)
+{
+	return type == FTYPE_GZIP || type == FTYPE_BZIP2 || type == FTYPE_XZ ||
+	       type == FTYPE_ZSTD || type == FTYPE_LZMA;
+}
+
+/* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
+static struct archive *arch_open(const struct arch *st, const char *passphrase, char **error_r)
+{
+	struct archive *a = archive_read_new();
+
+	*error_r = NULL;
+	if (a == NULL) {
+		*error_r = g_strdup("out of memory");
+		return NULL;
+	}
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_compress(a);
+	archive_read_support_filter_lzip(a);
+	if (st->raw) {
+		archive_read_support_format_raw(a);
+	} else {
+		archive_read_support_format_zip(a);
+		archive_read_support_format_7zip(a);
+		archive_read_support_format_rar(a);
+		archive_read_support_format_rar5(a);
+		archive_read_support_format_tar(a);
+		archive_read_support_format_cpio(a);
+		archive_read_support_format_iso9660(a);
+		archive_read_support_format_cab(a);
+	}
+	if (passphrase != NULL)
+		archive_read_add_passphrase(a, passphrase);
+	if (archive_read_open_memory(a, st->data, st->len) != ARCHIVE_OK) {
+		const char *e = archive_error_string(a);
+
+		*error_r = g_strdup(e != NULL ? e : "unrecognized format");
+		archive_read_free(a);
+		return NULL;
+	}
+	if (st->raw && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE) {
+		*error_r = g_strdup("not a compressed stream of a known kind");
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+/* The tag of member paths: "zip", "7z", ..., for a raw stream its filter ("gz", "bz2"). */
+static const char *arch_fmt(struct archive *a)
+{
+	switch (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) {
+	case ARCHIVE_FORMAT_ZIP:
+		return "zip";
+	case ARCHIVE_FORMAT_7ZIP:
+		return "7z";
+	case ARCHIVE_FORMAT_RAR:
+	case ARCHIVE_FORMAT_RAR_V5:
+		return "rar";
+	case ARCHIVE_FORMAT_TAR:
+		return "tar";
+	case ARCHIVE_FORMAT_CPIO:
+		return "cpio";
+	case ARCHIVE_FORMAT_ISO9660:
+		return "iso";
+	case ARCHIVE_FORMAT_CAB:
+		return "cab";
+	case ARCHIVE_FORMAT_RAW:
+		break;
+	default:
+		return "archive";
+	}
+	switch (archive_filter_code(a, 0)) {
+	case ARCHIVE_FILTER_GZIP:
+		return "gz";
+	case ARCHIVE_FILTER_BZIP2:
+		return "bz2";
+	case ARCHIVE_FILTER_XZ:
+		return "xz";
+	case ARCHIVE_FILTER_LZMA:
+		return "lzma";
+	case ARCHIVE_FILTER_ZSTD:
+		return "zst";
+	case ARCHIVE_FILTER_COMPRESS:
+		return "Z";
+	case ARCHIVE_FILTER_LZIP:
+		return "lz";
+	default:
+		return "raw";
+	}
+}
+
+/* Valid UTF-8, at most MIME_ARCHIVE_NAME_MAX bytes, control characters as '?'. */
+static char *arch_clean_name(const char *s)
+{
+	size_t n = strlen(s);
+	char *valid, *cut;
+
+	if (n > MIME_ARCHIVE_NAME_MAX)
+		n = MIME_ARCHIVE_NAME_MAX;
+	cut = g_strndup(s, n);
+	valid = g_utf8_make_valid(cut, -1);
+	g_free(cut);
+	if (strlen(valid) > MIME_ARCHIVE_NAME_MAX) /* replacement characters are 3 bytes */
+		*g_utf8_find_prev_char(valid, valid + MIME_ARCHIVE_NAME_MAX + 1) = '\0';
+	for (char *p = valid; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
+	return valid;
+}
+
+/* A raw stream's member is named after the container: "a.exe.gz" -> "a.exe", "b.tgz" -> "b.tar". */
+static char *arch_raw_name(const char *container)
+{
+	static const char *const sfx[][2] = {{".tgz", ".tar"}, {".tbz2", ".tar"}, {".tbz", ".tar"},
+	                                     {".txz", ".tar"}, {".tzst", ".tar"}, {".gz", ""},
+	                                     {".bz2", ""},     {".xz", ""},       {".zst", ""},
+	                                     {".lzma", ""},    {".lz", ""},       {".z", ""}};
+	const char *base;
+	size_t n;
+
+	if (container == NULL)
+		return NULL;
+	base = strrchr(container, '/') != NULL ? strrchr(container, '/') + 1 : container;
+	n = strlen(base);
+	for (size_t i = 0; i < G_N_ELEMENTS(sfx); i++) {
+		size_t k = strlen(sfx[i][0]);
+
+		if (n > k && g_ascii_strcasecmp(base + n - k, sfx[i][0]) == 0)
+			return g_strdup_printf("%.*s%s", (int)(n - k), base, sfx[i][1]);
+	}
+	return NULL;
+}
+
+/* The part of a member, or -1 when max_parts is reached. */
+static int arch_child(struct arch *st, struct archive *a, struct archive_entry *e)
+{
+	struct msg_part *p = mime_part_at(st->ctx, st->idx);
+	const char *fmt = arch_fmt(a), *s;
+	char *name = NULL, *path;
+	struct msg_part *c;
+	int child;
+
+	if (st->raw) {
+		name = arch_raw_name(p->name);
+	} else {
+		s = archive_entry_pathname_utf8(e);
+		if (s == NULL)
+			s = archive_entry_pathname(e);
+		if (s != NULL && *s != '\0')
+			name = arch_clean_name(s);
+	}
+	if (name != NULL)
+		path = g_strdup_printf("%s/%s:%s", p->path, fmt, name);
+	else if (st->raw)
+		path = g_strdup_printf("%s/%s:data", p->path, fmt);
+	else
+		path = g_strdup_printf("%s/%s:#%u", p->path, fmt, st->entries);
+	child = mime_part_new(st->ctx, path, st->idx, p->depth + 1);
+	g_free(path);
+	if (child < 0) {
+		g_free(name);
+		return -1;
+	}
+	c = mime_part_at(st->ctx, child);
+	c->name = name;
+	c->content_type = g_strdup("application/octet-stream");
+	c->disposition = g_strdup("attachment");
+	c->encoding = g_strdup(fmt);
+	c->encoded_size = st->raw ? st->len : 0;
+	c->flags |= MSG_PART_ARCHIVE_MEMBER;
+	return child;
+}
+
+/* Flag an archive limit on the member (if any) and the container, and stop the archive. */
+static void arch_limit(struct arch *st, int child, const char *what)
+{
+	struct msg_part *p = mime_part_at(st->ctx, st->idx);
+
+	if (child >= 0)
+		mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_LIMIT, "%s", what);
+	mime_part_flag(p, MSG_PART_LIMIT, "%s", what);
+	mime_limit(st->ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", p->path, what);
+	st->stop = true;
+}
+
+/* true (and flagged) when extra more decompressed bytes put the archive over max_ratio. */
+static bool arch_ratio_over(struct arch *st, int child, uint64_t extra)
+{
+	uint64_t out = st->out + extra, max = (uint64_t)st->len * st->ctx->lim.max_ratio;
+	char *what;
+
+	if (out <= MIME_ARCHIVE_RATIO_FLOOR || out <= max || out < st->out)
+		return false;
+	what = g_strdup_printf("max_ratio: %" G_GUINT64_FORMAT " bytes from an archive of %zu "
+	                       "(more than %u:1): the rest is not read",
+	                       out, st->len, st->ctx->lim.max_ratio);
+	arch_limit(st, child, what);
+	g_free(what);
+	return true;
+}
+
+enum arch_fill {
+	ARCH_FILL_OK,    /* the whole member */
+	ARCH_FILL_CUT,   /* cap reached with more data left */
+	ARCH_FILL_RATIO, /* stopped by max_ratio (flagged) */
+	ARCH_FILL_ERROR, /* libarchive failed: *error_r set */
+};
+
+/* Read the current member into *buf_r (at most cap bytes, first buffer size bytes). */
+static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, size_t size,
+                                size_t cap, unsigned char **buf_r, size_t *n_r, int *code_r)
+{
+	unsigned char *buf = g_try_malloc(size > 0 ? size : 1);
+	size_t n = 0;
+
+	*buf_r = buf;
+	*n_r = 0;
+	*code_r = ARCHIVE_OK;
+	if (buf == NULL) {
+		*code_r = ARCHIVE_FATAL;
+		return ARCH_FILL_ERROR;
+	}
+	for (;;) {
+		la_ssize_t got;
+
+		if (n == size) {
+			unsigned char probe;
+
+			if (size == cap) {
+				got = archive_read_data(a, &probe, 1);
+				*n_r = n;
+				if (got < 0)
+					*code_r = (int)got;
+				return got > 0    ? ARCH_FILL_CUT
+				       : got == 0 ? ARCH_FILL_OK
+				                  : ARCH_FILL_ERROR;
+			}
+			size = size > cap / 2 ? cap : MAX(size * 2, (size_t)ARCH_FIRST_BUF);
+			if (size > cap)
+				size = cap;
+			buf = g_try_realloc(*buf_r, size);
+			if (buf == NULL) {
+				*code_r = ARCHIVE_FATAL;
+				*n_r = n;
+				return ARCH_FILL_ERROR;
+			}
+			*buf_r = buf;
+		}
+		got = archive_read_data(a, buf + n, size - n);
+		if (got == 0)
+			break;
+		if (got < 0) {
+			*code_r = (int)got;
+			*n_r = n;
+			return ARCH_FILL_ERROR;
+		}
+		n += (size_t)got;
+		st->out += (uint64_t)got;
+		if (arch_ratio_over(st, child, 0)) {
+			*n_r = n;
+			return ARCH_FILL_RATIO;
+		}
+	}
+	*n_r = n;
+	return ARCH_FILL_OK;
+}
+
+/* Why a member was cut at cap: max_member_bytes, or the message's byte limits. */
+static void arch_cut(struct arch *st, int child, size_t cap)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct msg_part *c = mime_part_at(ctx, child);
+	char *what;
+
+	if (cap == ctx->lim.max_member_bytes) {
+		what = g_strdup_printf("max_member_bytes: member larger than %" G_GUINT64_FORMAT
+		                       " bytes: only its first bytes scanned",
+		                       ctx->lim.max_member_bytes);
+		mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
+		g_free(what);
+		return;
+	}
+	mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)", cap,
+	               ctx->decoded + cap >= ctx->lim.max_total_bytes ? "max_total_bytes"
+	                                                              : "max_part_bytes");
+	if (ctx->decoded + cap >= ctx->lim.max_total_bytes)
+		mime_limit(ctx, MSG_LIMIT_TOTAL,
+		           "max_total_bytes (%" G_GUINT64_FORMAT
+		           ") reached at part %s: later parts "
+		           "are not scanned",
+		           ctx->lim.max_total_bytes, c->path);
+}
+
+/* A zip member libarchive cannot decompress (deflate64, implode), decoded by zipx.c. */
+static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *e, size_t cap,
+                      unsigned char **buf_r, size_t *n_r)
+{
+	const char *name = archive_entry_pathname(e);
+	int64_t usize = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	struct mime_zipx_entry z;
+	unsigned char *buf;
+	size_t want, n;
+	bool ok;
+
+	if (st->raw || (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP ||
+	    name == NULL || usize < 0 ||
+	    !mime_zipx_find(st->data, st->len, name, strlen(name), (uint64_t)usize, &z) ||
+	    (z.method != MIME_ZIPX_DEFLATE64 && z.method != MIME_ZIPX_IMPLODE))
+		return false;
+	want = (uint64_t)usize < cap ? (size_t)usize : cap;
+	buf = g_try_realloc(*buf_r, want > 0 ? want : 1);
+	if (buf == NULL)
+		return false;
+	*buf_r = buf;
+	n = mime_zipx_decode(&z, buf, want, &ok);
+	st->out += n;
+	if (!ok || n != want)
+		return false;
+	*n_r = n;
+	return true;
+}
+
+/*
+ * Read the current member as part child and scan it. quiet (a password attempt): a read
+ * error leaves the part untouched and returns false. Otherwise true.
+ */
+static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
+                      bool quiet)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct msg_part *c = mime_part_at(ctx, child);
+	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	size_t cap, n;
+	unsigned char *buf;
+	enum arch_fill r;
+	int code;
+
+	if (declared >= 0 && (uint64_t)declared > ctx->lim.max_member_bytes) {
+		char *what = g_strdup_printf("max_member_bytes: member of %" G_GINT64_FORMAT
+		                             " bytes (limit %" G_GUINT64_FORMAT "): not read",
+		                             declared, ctx->lim.max_member_bytes);
+
+		mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
+		g_free(what);
+		return true;
+	}
+	if (declared >= 0 && arch_ratio_over(st, child, (uint64_t)declared))
+		return true;
+	cap = mime_budget(ctx, c);
+	if (cap == 0) {
+		st->stop = true;
+		return true;
+	}
+	if (cap > ctx->lim.max_member_bytes)
+		cap = (size_t)ctx->lim.max_member_bytes;
+	r = arch_fill(st, a, child,
+	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
+	              &buf, &n, &code);
+	if (r == ARCH_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
+		r = (uint64_t)declared > cap ? ARCH_FILL_CUT : ARCH_FILL_OK;
+		if (arch_ratio_over(st, child, 0))
+			r = ARCH_FILL_RATIO;
+	}
+	if (r == ARCH_FILL_ERROR && quiet) {
+		g_free(buf);
+		return false;
+	}
+	if (r == ARCH_FILL_CUT)
+		arch_cut(st, child, cap);
+	if (r == ARCH_FILL_ERROR) {
+		const char *why = archive_error_string(a);
+
+		mime_part_flag(c, MSG_PART_OPAQUE, "member could not be read: %s",
+		               why != NULL ? why : "out of memory");
+		if (code == ARCHIVE_FATAL)
+			st->stop = true;
+	}
+	ctx->decoded += n;
+	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
+		mime_part_scan(ctx, child, buf, n, MIME_ENC_RAW, NULL, 0, 0);
+	g_free(buf);
+	return true;
+}
+
+static void arch_lock(struct arch *st, struct archive *a, int child)
+{
+	struct arch_locked l = {st->entries, child};
+
+	st->zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
+	mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED, "encrypted");
+	g_array_append_val(st->locked, l);
+}
+
+/* Every entry of the archive, as parts. */
+static void arch_walk(struct arch *st, struct archive *a)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct archive_entry *e;
+	int r;
+
+	while (!st->stop && ctx->error == NULL) {
+		int child;
+
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (st->entries >= ctx->lim.max_archive_members) {
+			char *what =
+			        g_strdup_printf("max_archive_members: more than %u entries: the "
+			                        "rest is not read",
+			                        ctx->lim.max_archive_members);
+
+			arch_limit(st, -1, what);
+			g_free(what);
+			break;
+		}
+		st->entries++;
+		if (r < ARCHIVE_WARN) {
+			const char *why = archive_error_string(a);
+			struct msg_part *p = mime_part_at(ctx, st->idx);
+
+			if (archive_read_has_encrypted_entries(a) > 0 && st->entries == 1)
+				mime_part_flag(
+				        p, MSG_PART_ENCRYPTED,
+				        "encrypted archive: its list of members cannot be read");
+			else
+				mime_part_flag(p, MSG_PART_OPAQUE,
+				               "unreadable %s after %u entries: %s", arch_fmt(a),
+				               st->entries - 1, why != NULL ? why : "error");
+			if (r == ARCHIVE_FATAL)
+				break;
+			continue;
+		}
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue; /* directories, links, devices: no content of their own */
+		child = arch_child(st, a, e);
+		if (child < 0)
+			break; /* max_parts: flagged by mime_part_new */
+		if (archive_entry_is_data_encrypted(e))
+			arch_lock(st, a, child);
+		else
+			arch_read(st, a, e, child, false);
+	}
+}
+
+/* Try one password on the members still locked: a new reader, the same entry numbers. */
+static void arch_try(struct arch *st, guint k, const struct mime_password *pw)
+{
+	unsigned int entry = 0,
+	             last = g_array_index(st->locked, struct arch_locked, st->locked->len - 1)
+	                            .entry;
+	struct archive_entry *e;
+	struct archive *a;
+	char *error;
+	guint i = 0;
+
+	a = arch_open(st, pw->text, &error);
+	g_free(error);
+	if (a == NULL)
+		return;
+	while (i < st->locked->len && entry < last && st->ctx->error == NULL &&
+	       archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
+		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
+		struct msg_part *c;
+
+		if (++entry != l->entry)
+			continue;
+		if (!arch_read(st, a, e, l->part, true)) {
+			i++;
+			continue;
+		}
+		c = mime_part_at(st->ctx, l->part);
+		c->flags &= ~MSG_PART_ENCRYPTED;
+		if (c->scanned)
+			mime_part_flag(c, MSG_PART_DECRYPTED,
+			               "opened with password candidate %u (from %s)", k + 1,
+			               pw->source);
+		g_array_remove_index(st->locked, i);
+	}
+	archive_read_free(a);
+}
+
+/* The encrypted members: try the message's passwords, note what stays locked and why. */
+static void arch_unlock(struct arch *st)
+{
+	const GPtrArray *pw;
+	const char *why;
+
+	if (st->locked->len == 0)
+		return;
+	pw = mime_passwords(st->ctx);
+	for (guint k = 0; st->zip && k < pw->len && st->locked->len > 0; k++)
+		arch_try(st, k, pw->pdata[k]);
+	why = !st->zip       ? "the reader decrypts zip only"
+	      : pw->len == 0 ? "no password found in the message"
+	                     : "no password found in the message opens it";
+	for (guint i = 0; i < st->locked->len; i++)
+		mime_part_flag(mime_part_at(st->ctx,
+		                            g_array_index(st->locked, struct arch_locked, i).part),
+		               0, "%s", why);
+}
+
+void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	struct arch st = {.ctx = ctx, .idx = idx, .data = data, .len = len};
+	struct archive *a;
+	char *error;
+
+	if (ctx->archive_depth >= ctx->lim.max_archive_depth) {
+		char *what =
+		        g_strdup_printf("max_archive_depth: archive nested deeper than %u: not "
+		                        "opened",
+		                        ctx->lim.max_archive_depth);
+
+		arch_limit(&st, -1, what);
+		g_free(what);
+		return;
+	}
+	a = arch_open(&st, NULL, &error);
+	if (a == NULL && arch_stream_type(p->scan.type.type)) {
+		g_free(error);
+		st.raw = true;
+		a = arch_open(&st, NULL, &error);
+	}
+	if (a == NULL) {
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s contents could not be read: %s",
+		               ftype_name(p->scan.type.type), error);
+		g_free(error);
+		return;
+	}
+	p->flags |= MSG_PART_CONTAINER;
+	st.locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
+	ctx->archive_depth++;
+	arch_walk(&st, a);
+	archive_read_free(a);
+	arch_unlock(&st);
+	ctx->archive_depth--;
+	g_array_free(st.locked, TRUE);
+}

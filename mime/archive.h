@@ -1,0 +1,32 @@
+#ifndef PARTSCAN_MIME_ARCHIVE_H
+#define PARTSCAN_MIME_ARCHIVE_H
+
+/*
+ * archive: the members of archives and compressed streams as parts (internal to mime/).
+ *
+ * mime_archive_expand() reads a decoded part with libarchive from memory and turns every
+ * regular member into a part "P/FMT:NAME" (FMT: zip, 7z, rar, tar, cpio, iso, cab, gz, bz2,
+ * xz, zst, lzma, ...), flagged MSG_PART_ARCHIVE_MEMBER, scanned (and expanded in turn) while
+ * the container's bytes are alive. Limits: max_archive_depth, max_archive_members,
+ * max_member_bytes, max_ratio, and the message's max_parts / max_part_bytes /
+ * max_total_bytes. Encrypted members are flagged, then tried with the passwords found in the
+ * message's text (password.c).
+ */
+
+#include <stdbool.h>
+
+#include "engine/ftype.h"
+#include "mime/ctx.h"
+
+/* Decompressed bytes of an archive below which max_ratio is not applied. */
+#define MIME_ARCHIVE_RATIO_FLOOR (1024u * 1024u)
+/* Bytes of a member's name kept (longer names are cut at a character boundary). */
+#define MIME_ARCHIVE_NAME_MAX 1024
+
+/* true for the real types expanded here (zip and the formats built on it, 7z, rar, ...). */
+bool mime_archive_type(enum ftype type);
+
+/* Expand part idx (its real type is one of mime_archive_type()) whose bytes are data. */
+void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len);
+
+#endif
