@@ -3,7 +3,8 @@
  * standard input, with the engine the milter uses. Messages and mailboxes (recognised by their
  * bytes, or --mbox) are scanned part by part with the milter's message pipeline.
  *
- * Output: "PATH: NAME FOUND" per finding ("PATH[PART NAME]: ..." inside a message), "PATH: OK",
+ * Output: "PATH: NAME FOUND" per finding ("PATH[PART NAME]: ..." inside a message,
+ * "PATH[zip:MEMBER]: ..." inside an archive), "PATH: OK",
  * "PATH: ERROR reason", "PATH[PART NAME]: UNSCANNABLE reason"; a summary unless --no-summary.
  * With --json one object per file or message and a final {"summary": ...} object, each on its
  * own line. Exit: 0 clean, 1 found, 2 error (an error wins: the scan was incomplete).
@@ -130,7 +131,7 @@ static void scan_summary(struct scan_ctx *ctx, double seconds)
 		json_uint(&j, "infected", ctx->infected);
 		json_uint(&j, "errors", ctx->errors);
 		json_uint(&j, "bytes", ctx->bytes);
-		if (ctx->messages > 0) {
+		if (ctx->messages > 0 || ctx->parts > 0) {
 			json_uint(&j, "messages", ctx->messages);
 			json_uint(&j, "parts", ctx->parts);
 			json_uint(&j, "infected_parts", ctx->infected_parts);
@@ -152,7 +153,7 @@ static void scan_summary(struct scan_ctx *ctx, double seconds)
 	       "Time: %.3f sec\n",
 	       sigdb_count(ctx->db), ctx->files, ctx->infected, ctx->errors,
 	       (double)ctx->bytes / (1024.0 * 1024.0), seconds);
-	if (ctx->messages > 0)
+	if (ctx->messages > 0 || ctx->parts > 0)
 		printf("Scanned messages: %" G_GUINT64_FORMAT "\n"
 		       "Scanned parts: %" G_GUINT64_FORMAT "\n"
 		       "Infected parts: %" G_GUINT64_FORMAT "\n"

@@ -3,10 +3,14 @@
  * summary.
  *
  * Files are typed by their bytes first: messages and mailboxes go through msg_scan() (every
- * part decoded and scanned), TNEF files through msg_scan_attachment(), everything else is one
- * buffer for the engine, as before (mail files are looked up as a whole too). Message lines name the part: "NAME[PATH PARTNAME]: ...".
- * An unscannable part (encrypted, partial, cut by a limit) is printed as UNSCANNABLE and
- * counted; it is not a finding unless --alert-unscannable (as clamscan's --alert-encrypted).
+ * part decoded and scanned), files with contents (archives, compressed streams, TNEF) through
+ * msg_scan_attachment() (the file and every member), everything else is one buffer for the
+ * engine, as before (mail files are looked up as a whole too). Lines name the part: in a
+ * message "NAME[PATH PARTNAME]: ..." (PARTNAME left out when PATH ends with it, as members'
+ * paths do: "msg.eml[2/zip:clam.exe]"), in a file "NAME[PATH]" with the file's own "1/" left
+ * out ("clam.zip[zip:clam.exe]", "clam.tnef[tnef1 clam.exe]"). An unscannable part
+ * (encrypted, partial, cut by a limit) is printed as UNSCANNABLE and counted; it is not a
+ * finding unless --alert-unscannable (as clamscan's --alert-encrypted).
  */
 
 #include "cli/scan_report.h"
@@ -111,11 +115,17 @@ static void report_file(struct scan_ctx *ctx, const char *name, const struct fma
 	}
 }
 
-/* "NAME[PATH PARTNAME]" */
-static char *part_label(const char *name, const struct msg_part *p)
+/* "NAME[PATH PARTNAME]"; in a file (file: the report of msg_scan_attachment) without "1/". */
+static char *part_label(const char *name, const struct msg_part *p, bool file)
 {
-	return g_strdup_printf("%s[%s%s%s]", name, p->path, p->name != NULL ? " " : "",
-	                       p->name != NULL ? p->name : "");
+	const char *path = p->path;
+	bool show = p->name != NULL && !g_str_has_suffix(path, p->name);
+
+	if (file && strcmp(path, "1") == 0)
+		return g_strdup(name);
+	if (file && g_str_has_prefix(path, "1/"))
+		path += 2;
+	return g_strdup_printf("%s[%s%s%s]", name, path, show ? " " : "", show ? p->name : "");
 }
 
 static void message_json(const char *name, const struct msg_report *r, const char *result)
@@ -133,9 +143,10 @@ static void message_json(const char *name, const struct msg_report *r, const cha
 	g_string_free(out, TRUE);
 }
 
-static void message_part_lines(struct scan_ctx *ctx, const char *name, const struct msg_part *p)
+static void message_part_lines(struct scan_ctx *ctx, const char *name, const struct msg_part *p,
+                               bool file)
 {
-	char *label = part_label(name, p);
+	char *label = part_label(name, p, file);
 	const char *reason;
 
 	if (p->scanned && scan_result_infected(&p->scan)) {
@@ -152,9 +163,12 @@ static void message_part_lines(struct scan_ctx *ctx, const char *name, const str
 	g_free(label);
 }
 
-/* Print and count one message's report; true when it counts as found (see no_ok above). */
+/*
+ * Print and count one report (of a message, or of a file with contents when file); true when
+ * it counts as found. no_ok: the file was already found as a whole, print no "OK" for it.
+ */
 static bool message_report(struct scan_ctx *ctx, const char *name, const struct msg_report *r,
-                           bool no_ok)
+                           bool no_ok, bool file)
 {
 	unsigned int infected = msg_report_infected(r), unscannable = 0;
 	const char *result;
@@ -164,7 +178,7 @@ static bool message_report(struct scan_ctx *ctx, const char *name, const struct 
 	if (r->flags != 0)
 		unscannable++;
 	result = infected > 0 ? "infected" : unscannable > 0 ? "unscannable" : "clean";
-	ctx->messages++;
+	ctx->messages += !file;
 	ctx->parts += r->parts->len;
 	ctx->infected_parts += infected;
 	ctx->unscannable += unscannable;
@@ -172,7 +186,7 @@ static bool message_report(struct scan_ctx *ctx, const char *name, const struct 
 		message_json(name, r, result);
 	} else {
 		for (guint i = 0; i < r->parts->len; i++)
-			message_part_lines(ctx, name, g_ptr_array_index(r->parts, i));
+			message_part_lines(ctx, name, g_ptr_array_index(r->parts, i), file);
 		for (unsigned int bit = 1; bit != 0 && bit <= r->flags; bit <<= 1) {
 			if ((r->flags & bit) && (!ctx->infected_only || ctx->alert_unscannable))
 				printf("%s: UNSCANNABLE %s\n", name, msg_flag_name(bit));
@@ -184,17 +198,17 @@ static bool message_report(struct scan_ctx *ctx, const char *name, const struct 
 }
 
 /*
- * One message (or TNEF file when tnef): scan, print, count. true when found. no_ok: the file
- * was already found as a whole, print no "OK" for it.
+ * One message (or, when file, a file with contents: an archive, TNEF): scan, print, count.
+ * true when found. no_ok: the file was already found as a whole, print no "OK" for it.
  */
 static bool message_target(struct scan_ctx *ctx, const char *name, const unsigned char *data,
-                           size_t len, bool tnef, bool no_ok)
+                           size_t len, bool file, bool no_ok)
 {
 	struct msg_scan_options o = {.scan = ctx->opts};
 	struct msg_report *r = NULL;
 	GError *error = NULL;
 	char *base = g_path_get_basename(name);
-	int ret = tnef ? msg_scan_attachment(ctx->db, base, data, len, &o, &r, &error)
+	int ret = file ? msg_scan_attachment(ctx->db, base, data, len, &o, &r, &error)
 	               : msg_scan(ctx->db, data, len, &o, &r, &error);
 	bool found;
 
@@ -205,7 +219,7 @@ static bool message_target(struct scan_ctx *ctx, const char *name, const unsigne
 		g_error_free(error);
 		return false;
 	}
-	found = message_report(ctx, name, r, no_ok);
+	found = message_report(ctx, name, r, no_ok, file);
 	msg_report_free(&r);
 	return found;
 }
@@ -237,9 +251,16 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 	bool found = false;
 
 	ftype_detect(map->data, map->size, &t);
-	if (t.type != FTYPE_EML && t.type != FTYPE_MBOX && t.type != FTYPE_TNEF &&
-	    !ctx->force_mbox) {
-		report_file(ctx, name, map);
+	if (t.type != FTYPE_EML && t.type != FTYPE_MBOX && !ctx->force_mbox) {
+		if (!msg_type_expanded(t.type)) {
+			report_file(ctx, name, map);
+			return;
+		}
+		/* a file with contents: the file itself is part "1" of the report */
+		ctx->files++;
+		ctx->bytes += map->size;
+		if (message_target(ctx, name, map->data, map->size, true, false))
+			ctx->infected++;
 		return;
 	}
 	ctx->files++;
@@ -258,8 +279,7 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 			g_free(label);
 		}
 	} else {
-		found |= message_target(ctx, name, map->data, map->size, t.type == FTYPE_TNEF,
-		                        found);
+		found |= message_target(ctx, name, map->data, map->size, false, found);
 	}
 	if (found)
 		ctx->infected++;

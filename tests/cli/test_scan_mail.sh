@@ -14,7 +14,7 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.mail" \
 expect out "clam.mail\[2 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 expect out "clam.exe.mbox.base64#1\[1 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 expect out "clam.exe.mbox.uu#1\[1 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
-expect out "clam.tnef\[1/tnef1 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+expect out "clam.tnef\[tnef1 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 1 "$PARTSCAN" scan -d "$T/db" - <"$CLAMFILES/clam.mail"
 expect out "^stdin\[2 clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 expect out "^Scanned messages: 1$"

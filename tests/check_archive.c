@@ -1,0 +1,611 @@
+/*
+ * libcheck suite: archive — archive members as parts. ClamAV's test archives (clamav-testfiles)
+ * found with a database that holds only clam.exe's hash, as files and attached to a message;
+ * an ISO built here with genisoimage; nesting (archive in archive, message in archive, archive
+ * in a nested message); member names and paths; the allow list of a container; encrypted
+ * members and the passwords found in the message text. Archives are built at run time with
+ * libarchive's writer. The limits and bombs are in check_archive_limits.c.
+ */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/msgscan.h"
+#include "mime/password.h"
+#include "tests/lib/testutil.h"
+
+static char *tmp;
+static struct sigdb *db;
+static char *clam;
+static size_t clam_len;
+
+/* A database of clam.exe's MD5 only (as `partscan hash` writes it), plus extra lines. */
+static struct sigdb *db_with(const char *extra)
+{
+	char *hdb = g_strdup_printf("aa15bcf478d165efd2065190eb473bcb:544:Clam.Exe\n");
+	const char *paths[] = {tmp, NULL};
+	struct sigdb *d = NULL;
+	GError *error = NULL;
+	char *p = testutil_write(tmp, "clam.hdb", hdb);
+
+	g_free(p);
+	if (extra != NULL) {
+		p = testutil_write(tmp, "local.sfp", extra);
+		g_free(p);
+	}
+	ck_assert_msg(sigdb_load(paths, NULL, &d, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	g_free(hdb);
+	return d;
+}
+
+static void setup(void)
+{
+	char *path = testutil_clamav_file("clam.exe");
+
+	tmp = testutil_tmpdir();
+	db = db_with(NULL);
+	clam = testutil_read(path, &clam_len);
+	g_free(path);
+}
+
+static void teardown(void)
+{
+	sigdb_unref(&db);
+	testutil_rmdir(tmp);
+	g_free(tmp);
+	g_free(clam);
+}
+
+struct member {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
+/* An archive of the members in libarchive's format (and filter, passphrase) by name. */
+static GBytes *build(const char *format, const char *filter, const char *options,
+                     const char *passphrase, const struct member *m, size_t n)
+{
+	size_t cap = 1 << 20, used = 0;
+	unsigned char *buf;
+	struct archive *a = archive_write_new();
+
+	for (size_t i = 0; i < n; i++)
+		cap += m[i].len + 1024;
+	buf = g_malloc(cap);
+	ck_assert_int_eq(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+	if (filter != NULL)
+		ck_assert_int_eq(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
+	if (options != NULL)
+		ck_assert_int_eq(archive_write_set_options(a, options), ARCHIVE_OK);
+	if (passphrase != NULL)
+		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_size(e, (la_int64_t)m[i].len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		ck_assert_int_eq(archive_write_data(a, m[i].data, m[i].len), (la_ssize_t)m[i].len);
+		archive_entry_free(e);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return g_bytes_new_take(buf, used);
+}
+
+static GBytes *zip_of(const char *name, const void *data, size_t len)
+{
+	struct member m = {name, data, len};
+
+	return build("zip", NULL, NULL, NULL, &m, 1);
+}
+
+static struct msg_report *scan_file(struct sigdb *d, const char *name, const void *data, size_t len)
+{
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan_attachment(d, name, data, len, &o, &r, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	return r;
+}
+
+static struct msg_report *scan_msg(const char *msg)
+{
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct msg_report *r = NULL;
+
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, NULL), 0);
+	return r;
+}
+
+/* A message: subject, a text/plain body (or none), an attachment (base64) or none. */
+static char *message(const char *subject, const char *body, const char *name, const void *data,
+                     size_t len)
+{
+	char *b64 = data != NULL ? g_base64_encode(data, len) : g_strdup("");
+	char *msg = g_strdup_printf("From: a@example.org\r\nSubject: %s\r\nMIME-Version: 1.0\r\n"
+	                            "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+	                            "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
+	                            "--b\r\nContent-Type: application/octet-stream; name=\"%s\"\r\n"
+	                            "Content-Disposition: attachment; filename=\"%s\"\r\n"
+	                            "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--b--\r\n",
+	                            subject, body != NULL ? body : "hello", name, name, b64);
+
+	g_free(b64);
+	return msg;
+}
+
+static const struct msg_part *find(const struct msg_report *r, const char *path)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (strcmp(p->path, path) == 0)
+			return p;
+	}
+	ck_abort_msg("no part %s", path);
+	return NULL;
+}
+
+static int index_of(const struct msg_report *r, const char *path)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		if (strcmp(((struct msg_part *)g_ptr_array_index(r->parts, i))->path, path) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* ClamAV's test archives, each holding clam.exe: the path of the member that is found. */
+static const struct {
+	const char *file, *member;
+} clam_archives[] = {
+        {"clam.zip", "zip:clam.exe"},          {"clam.7z", "7z:clam.exe"},
+        {"clam.tar.gz", "tar:clam.exe"},       {"clam.bz2.zip", "zip:clam.exe"},
+        {"clam.exe.bz2", "bz2:clam.exe"},      {"clam.newc.cpio", "cpio:clam.exe"},
+        {"clam.odc.cpio", "cpio:clam.exe"},    {"clam.bin-le.cpio", "cpio:clam.exe"},
+        {"clam.bin-be.cpio", "cpio:clam.exe"}, {"clam.cab", "cab:clam.exe"},
+        {"clam.impl.zip", "zip:CLAM.EXE"},     {"clam.d64.zip", "zip:clam.exe"},
+};
+
+static void check_found(const struct msg_report *r, const char *prefix, const char *member)
+{
+	char *path = g_strdup_printf("%s/%s", prefix, member);
+	const struct msg_part *p = find(r, path);
+	const struct msg_part *c = g_ptr_array_index(r->parts, (guint)p->parent);
+
+	ck_assert_msg(msg_report_infected(r) == 1, "%s: %u infected", path, msg_report_infected(r));
+	ck_assert_msg(p->scanned && scan_result_infected(&p->scan), "%s not found: %s", path,
+	              p->note != NULL ? p->note : "");
+	ck_assert_str_eq(scan_result_name(&p->scan), "Clam.Exe");
+	ck_assert(p->flags & MSG_PART_ARCHIVE_MEMBER);
+	ck_assert_str_eq(c->path, prefix);
+	ck_assert(c->flags & MSG_PART_CONTAINER);
+	ck_assert_uint_eq(p->raw_begin + p->raw_end, 0);
+	ck_assert_uint_eq(p->decoded_size, 544);
+	ck_assert_str_eq(p->name, strchr(member, ':') + 1);
+	g_free(path);
+}
+
+/* As files: every archive's clam.exe is found as member "1/FMT:clam.exe". */
+START_TEST(test_clamav_files)
+{
+	size_t len;
+	char *path = testutil_clamav_file(clam_archives[_i].file);
+	char *data = testutil_read(path, &len);
+	struct msg_report *r = scan_file(db, clam_archives[_i].file, data, len);
+
+	check_found(r, "1", clam_archives[_i].member);
+	ck_assert(!msg_report_unscannable(r, NULL));
+	msg_report_free(&r);
+	g_free(data);
+	g_free(path);
+}
+END_TEST
+
+/* The same archives attached to a message: the member is "2/FMT:clam.exe" under part 2. */
+START_TEST(test_clamav_attached)
+{
+	size_t len;
+	char *path = testutil_clamav_file(clam_archives[_i].file);
+	char *data = testutil_read(path, &len);
+	char *msg = message("archive", NULL, clam_archives[_i].file, data, len);
+	struct msg_report *r = scan_msg(msg);
+
+	check_found(r, "2", clam_archives[_i].member);
+	ck_assert_str_eq(find(r, "2")->name, clam_archives[_i].file);
+	ck_assert_uint_gt(find(r, "2")->raw_end, 0);
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(data);
+	g_free(path);
+}
+END_TEST
+
+/* Debian's clamav-testfiles has no clam.iso: one is built here with genisoimage. */
+START_TEST(test_iso)
+{
+	char *exe = testutil_write_bytes(tmp, "clam.exe", clam, clam_len);
+	char *iso = g_build_filename(tmp, "clam.iso", NULL);
+	const char *argv[] = {"genisoimage", "-quiet", "-o", iso, exe, NULL};
+	int status = -1;
+	size_t len;
+	char *data, *msg;
+	struct msg_report *r;
+
+	ck_assert_msg(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+	                           NULL, &status, NULL) &&
+	                      status == 0,
+	              "genisoimage (package genisoimage) failed");
+	data = testutil_read(iso, &len);
+	r = scan_file(db, "clam.iso", data, len);
+	ck_assert_str_eq(ftype_name(find(r, "1")->scan.type.type), "iso");
+	check_found(r, "1", "iso:CLAM.EXE");
+	msg_report_free(&r);
+	msg = message("iso", NULL, "clam.iso", data, len);
+	r = scan_msg(msg);
+	check_found(r, "2", "iso:CLAM.EXE");
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(data);
+	g_free(iso);
+	g_free(exe);
+}
+END_TEST
+
+/* Formats built here: every one holds docs/invoice.exe (clam.exe) and a text. */
+START_TEST(test_formats)
+{
+	static const struct {
+		const char *format, *filter, *tag;
+	} f[] = {{"zip", NULL, "zip"},     {"7zip", NULL, "7z"},     {"gnutar", "xz", "tar"},
+	         {"ustar", "zstd", "tar"}, {"cpio", "lzma", "cpio"}, {"pax", "bzip2", "tar"},
+	         {"newc", "gzip", "cpio"}, {"iso9660", NULL, "iso"}};
+	struct member m[] = {{"readme.txt", "read me\n", 8}, {"docs/invoice.exe", clam, clam_len}};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
+		GBytes *b = build(f[i].format, f[i].filter, NULL, NULL, m, 2);
+		struct msg_report *r =
+		        scan_file(db, "x", g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+		char *want = g_strdup_printf("1/%s:docs/invoice.exe", f[i].tag);
+
+		ck_assert_msg(msg_report_infected(r) == 1, "%s", f[i].format);
+		ck_assert_msg(index_of(r, want) >= 0, "%s: no %s", f[i].format, want);
+		ck_assert_uint_eq(r->parts->len, 3);
+		msg_report_free(&r);
+		g_free(want);
+		g_bytes_unref(b);
+	}
+}
+END_TEST
+
+/* A single compressed stream: one member named after the file. */
+START_TEST(test_streams)
+{
+	static const char *const filters[][3] = {{"gzip", "clam.exe.gz", "1/gz:clam.exe"},
+	                                         {"xz", "clam.exe.xz", "1/xz:clam.exe"},
+	                                         {"zstd", "clam.exe.zst", "1/zst:clam.exe"},
+	                                         {"lzma", "x.lzma", "1/lzma:x"},
+	                                         {"bzip2", "noext", "1/bz2:data"}};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(filters); i++) {
+		struct archive *a = archive_write_new();
+		size_t cap = 65536, used = 0;
+		unsigned char *buf = g_malloc(cap);
+		struct archive_entry *e = archive_entry_new();
+		struct msg_report *r;
+
+		archive_write_set_format_raw(a);
+		archive_write_add_filter_by_name(a, filters[i][0]);
+		ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+		archive_entry_set_filetype(e, AE_IFREG);
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		archive_write_data(a, clam, clam_len);
+		archive_write_close(a);
+		archive_write_free(a);
+		archive_entry_free(e);
+		r = scan_file(db, filters[i][1], buf, used);
+		ck_assert_msg(index_of(r, filters[i][2]) >= 0, "no %s", filters[i][2]);
+		ck_assert_uint_eq(msg_report_infected(r), 1);
+		msg_report_free(&r);
+		g_free(buf);
+	}
+}
+END_TEST
+
+/* Archive in archive, message in archive, archive in a nested message. */
+START_TEST(test_nesting)
+{
+	GBytes *inner = zip_of("clam.exe", clam, clam_len);
+	struct member m = {"inner.zip", g_bytes_get_data(inner, NULL), g_bytes_get_size(inner)};
+	GBytes *outer = build("7zip", NULL, NULL, NULL, &m, 1);
+	char *eml = message("fwd", NULL, "invoice.pdf.exe", clam, clam_len);
+	GBytes *emlzip = zip_of("fwd.eml", eml, strlen(eml));
+	char *b64 = g_base64_encode(g_bytes_get_data(inner, NULL), g_bytes_get_size(inner));
+	char *nested = g_strdup_printf(
+	        "From: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; "
+	        "boundary=o\r\n\r\n--o\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--o\r\n"
+	        "Content-Type: message/rfc822\r\n\r\nFrom: b@example.org\r\nSubject: inner\r\n"
+	        "Content-Type: multipart/mixed; boundary=i\r\n\r\n--i\r\nContent-Type: "
+	        "text/plain\r\n\r\nhi\r\n--i\r\nContent-Type: application/zip; name=a.zip\r\n"
+	        "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--i--\r\n\r\n--o--\r\n",
+	        b64);
+	struct msg_report *r;
+
+	r = scan_file(db, "outer.7z", g_bytes_get_data(outer, NULL), g_bytes_get_size(outer));
+	check_found(r, "1/7z:inner.zip", "zip:clam.exe");
+	ck_assert_uint_eq(find(r, "1/7z:inner.zip/zip:clam.exe")->depth, 2);
+	msg_report_free(&r);
+
+	r = scan_file(db, "mail.zip", g_bytes_get_data(emlzip, NULL), g_bytes_get_size(emlzip));
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert_str_eq(find(r, "1/zip:fwd.eml/2")->name, "invoice.pdf.exe");
+	ck_assert(find(r, "1/zip:fwd.eml")->flags & MSG_PART_CONTAINER);
+	msg_report_free(&r);
+
+	r = scan_msg(nested);
+	check_found(r, "2/2", "zip:clam.exe");
+	msg_report_free(&r);
+
+	g_free(nested);
+	g_free(b64);
+	g_bytes_unref(emlzip);
+	g_free(eml);
+	g_bytes_unref(outer);
+	g_bytes_unref(inner);
+}
+END_TEST
+
+/* Names: kept with their folders, control characters replaced, bounded; unnamed entries. */
+START_TEST(test_names)
+{
+	char *longname = g_strnfill(3000, 'a');
+	struct member m[] = {
+	        {"dir/sub/x.txt", "x", 1}, {"bad\nname.txt", "y", 1}, {longname, "z", 1}};
+	GBytes *b = build("zip", NULL, NULL, NULL, m, 3);
+	struct msg_report *r =
+	        scan_file(db, "n.zip", g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+	const struct msg_part *p = g_ptr_array_index(r->parts, 3);
+
+	ck_assert_str_eq(find(r, "1/zip:dir/sub/x.txt")->name, "dir/sub/x.txt");
+	ck_assert_str_eq(find(r, "1/zip:bad?name.txt")->name, "bad?name.txt");
+	ck_assert_uint_eq(strlen(p->name), 1024);
+	ck_assert_uint_eq(r->parts->len, 4);
+	msg_report_free(&r);
+	g_bytes_unref(b);
+	g_free(longname);
+}
+END_TEST
+
+/* An allow-listed container is not opened: its members are neither listed nor found. */
+START_TEST(test_allowlisted_container)
+{
+	GBytes *z = zip_of("clam.exe", clam, clam_len);
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	char *line;
+	struct sigdb *d;
+	struct msg_report *r;
+
+	g_checksum_update(c, g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	line = g_strdup_printf("%s:%zu:Known.Good.Zip\n", g_checksum_get_string(c),
+	                       g_bytes_get_size(z));
+	d = db_with(line);
+	r = scan_file(d, "ok.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	ck_assert_uint_eq(r->parts->len, 1);
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	ck_assert(find(r, "1")->scan.allowlisted);
+	ck_assert_ptr_nonnull(strstr(find(r, "1")->note, "allow-listed container"));
+	ck_assert(!msg_report_unscannable(r, NULL));
+	msg_report_free(&r);
+	sigdb_unref(&d);
+	g_free(line);
+	g_checksum_free(c);
+	g_bytes_unref(z);
+}
+END_TEST
+
+/* The encrypted zip of clam.exe (password 1234) in a message with body and subject. */
+static struct msg_report *encrypted_in(const char *subject, const char *body, const char *opts)
+{
+	struct member m[] = {{"readme.txt", "plain", 5}, {"clam.exe", clam, clam_len}};
+	GBytes *z = build("zip", NULL, opts, "1234", m, 2);
+	char *msg = message(subject, body, "secret.zip", g_bytes_get_data(z, NULL),
+	                    g_bytes_get_size(z));
+	struct msg_report *r = scan_msg(msg);
+
+	g_free(msg);
+	g_bytes_unref(z);
+	return r;
+}
+
+START_TEST(test_encrypted)
+{
+	static const char *const opts[] = {"zip:encryption=zipcrypt", "zip:encryption=aes256"};
+	const struct msg_part *p;
+	struct msg_report *r;
+	const char *reason;
+
+	/* the password in the body opens it: found, flagged decrypted, the candidate named */
+	r = encrypted_in("invoice", "Hello,\r\nthe Password: 1234\r\nregards", opts[_i]);
+	p = find(r, "2/zip:clam.exe");
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert(p->flags & MSG_PART_DECRYPTED);
+	ck_assert(!(p->flags & MSG_PART_ENCRYPTED));
+	ck_assert_ptr_nonnull(strstr(p->note, "password candidate 1 (from part 1)"));
+	ck_assert_ptr_null(strstr(p->note, "1234"));
+	ck_assert(!msg_report_unscannable(r, NULL));
+	ck_assert(find(r, "2/zip:readme.txt")->flags & MSG_PART_DECRYPTED);
+	msg_report_free(&r);
+
+	/* in the subject, after other words that look like passwords */
+	r = encrypted_in("Rechnung Passwort: 1234", "pw=abcd and pass: wxyz", opts[_i]);
+	p = find(r, "2/zip:clam.exe");
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert_ptr_nonnull(strstr(p->note, "candidate 1 (from the subject)"));
+	msg_report_free(&r);
+
+	/* a wrong password: encrypted, unscannable, not found */
+	r = encrypted_in("invoice", "password: 4321", opts[_i]);
+	p = find(r, "2/zip:clam.exe");
+	ck_assert(p->flags & MSG_PART_ENCRYPTED);
+	ck_assert(!p->scanned);
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	ck_assert(msg_report_unscannable(r, &reason));
+	ck_assert_str_eq(reason, "encrypted");
+	ck_assert_ptr_nonnull(strstr(p->note, "no password found in the message opens it"));
+	msg_report_free(&r);
+
+	/* no password at all */
+	r = encrypted_in("invoice", "see attachment", opts[_i]);
+	ck_assert_ptr_nonnull(
+	        strstr(find(r, "2/zip:clam.exe")->note, "no password found in the message"));
+	ck_assert(msg_report_unscannable(r, NULL));
+	msg_report_free(&r);
+}
+END_TEST
+
+/* Password candidates from text: keywords, languages, separators, quotes, html, bounds. */
+START_TEST(test_password_find)
+{
+	static const struct {
+		const char *text;
+		bool html;
+		const char *want; /* candidates joined by '|' */
+	} cases[] = {
+	        {"Password: 1234", false, "1234"},
+	        {"the password is \"s3cr3t!\".", false, "s3cr3t!|\"s3cr3t!\"."},
+	        {"Passwort:\r\n  Abc-99", false, "Abc-99"},
+	        {"use pw=zz9", false, "zz9"},
+	        {"mot de passe : été2024", false, "été2024"},
+	        {"Contraseña: hola", false, "hola"},
+	        {"ПАРОЛЬ: тест", false, "тест"},
+	        {"<p>Password:<b>9876</b></p>", true, "9876"},
+	        {"passport: 1, bypass: 2, passwords are safe", false, ""},
+	        {"Password protected file", false, ""},
+	        {"pass: a pass: b pass: c pass: d pass: e pass: f pass: g pass: h pass: i", false,
+	         "a|b|c|d|e|f|g|h"},
+	};
+	char *longpw = g_strdup_printf("password: %0100d", 7);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GPtrArray *out = g_ptr_array_new_with_free_func(mime_password_free);
+		GString *got = g_string_new(NULL);
+
+		mime_password_find(cases[i].text, strlen(cases[i].text), cases[i].html, "x", out,
+		                   MIME_PW_MAX);
+		for (guint k = 0; k < out->len; k++)
+			g_string_append_printf(got, "%s%s", k > 0 ? "|" : "",
+			                       ((struct mime_password *)out->pdata[k])->text);
+		ck_assert_msg(strcmp(got->str, cases[i].want) == 0, "\"%s\": got \"%s\"",
+		              cases[i].text, got->str);
+		g_string_free(got, TRUE);
+		g_ptr_array_free(out, TRUE);
+	}
+	{
+		GPtrArray *out = g_ptr_array_new_with_free_func(mime_password_free);
+
+		mime_password_find(longpw, strlen(longpw), false, "x", out, MIME_PW_MAX);
+		ck_assert_uint_eq(out->len, 0);
+		g_ptr_array_free(out, TRUE);
+	}
+	g_free(longpw);
+}
+END_TEST
+
+/* 7z encryption cannot be opened by the reader: flagged, the reason said. */
+START_TEST(test_encrypted_7z)
+{
+	char *path = testutil_clamav_file("clam.7z");
+	const char *argv[] = {"7z", "a", "-bd", "-p1234", NULL, NULL, NULL};
+	char *out = g_build_filename(tmp, "enc.7z", NULL), *exe;
+	int status = -1;
+	size_t len;
+	char *data, *msg;
+	struct msg_report *r;
+
+	exe = testutil_write_bytes(tmp, "clam.exe", clam, clam_len);
+	argv[4] = out;
+	argv[5] = exe;
+	ck_assert_msg(g_spawn_sync(NULL, (char **)argv, NULL,
+	                           G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+	                           NULL, NULL, &status, NULL) &&
+	                      status == 0,
+	              "7z (package p7zip-full) failed");
+	data = testutil_read(out, &len);
+	msg = message("x", "password: 1234", "enc.7z", data, len);
+	r = scan_msg(msg);
+	ck_assert(find(r, "2/7z:clam.exe")->flags & MSG_PART_ENCRYPTED);
+	ck_assert_ptr_nonnull(strstr(find(r, "2/7z:clam.exe")->note, "decrypts zip only"));
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(data);
+	g_free(exe);
+	g_free(out);
+	g_free(path);
+}
+END_TEST
+
+/* The JSON report lists members with their flags and parent. */
+START_TEST(test_json)
+{
+	GBytes *z = zip_of("clam.exe", clam, clam_len);
+	char *msg = message("x", NULL, "a.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	struct msg_report *r = scan_msg(msg);
+	GString *s = g_string_new(NULL);
+	struct json j;
+
+	json_init(&j, s);
+	json_begin_object(&j, NULL);
+	msg_report_json(r, &j);
+	json_end_object(&j);
+	ck_assert_ptr_nonnull(strstr(s->str, "\"path\":\"2/zip:clam.exe\",\"name\":\"clam.exe\""));
+	ck_assert_ptr_nonnull(strstr(s->str, "\"encoding\":\"zip\""));
+	ck_assert_ptr_nonnull(strstr(s->str, "\"parent\":1,"));
+	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"archive-member\"]"));
+	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"container\"]"));
+	g_string_free(s, TRUE);
+	msg_report_free(&r);
+	g_free(msg);
+	g_bytes_unref(z);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("archive");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_clamav_files, 0, G_N_ELEMENTS(clam_archives));
+	tcase_add_loop_test(tc, test_clamav_attached, 0, G_N_ELEMENTS(clam_archives));
+	tcase_add_test(tc, test_iso);
+	tcase_add_test(tc, test_formats);
+	tcase_add_test(tc, test_streams);
+	tcase_add_test(tc, test_nesting);
+	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_allowlisted_container);
+	tcase_add_loop_test(tc, test_encrypted, 0, 2);
+	tcase_add_test(tc, test_password_find);
+	tcase_add_test(tc, test_encrypted_7z);
+	tcase_add_test(tc, test_json);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
