@@ -42,6 +42,7 @@
 #include <string.h>
 
 #define ARCH_FIRST_BUF (64u * 1024u)
+#define ARCH_READ_STEP (256u * 1024u)
 
 /* An encrypted member not opened yet: its entry number and its part. */
 struct arch_locked {
@@ -345,7 +346,8 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 			}
 			*buf_r = buf;
 		}
-		got = archive_read_data(a, buf + n, size - n);
+		/* in steps, so that max_ratio stops a bomb within one step */
+		got = archive_read_data(a, buf + n, MIN(size - n, ARCH_READ_STEP));
 		if (got == 0)
 			break;
 		if (got < 0) {
@@ -635,6 +637,16 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 	ctx->archive_depth++;
 	arch_walk(&st, a);
 	archive_read_free(a);
+	if (!st.raw && st.entries == 0 && arch_stream_type(p->scan.type.type)) {
+		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
+		st.raw = true;
+		a = arch_open(&st, NULL, &error);
+		g_free(error);
+		if (a != NULL) {
+			arch_walk(&st, a);
+			archive_read_free(a);
+		}
+	}
 	arch_unlock(&st);
 	ctx->archive_depth--;
 	g_array_free(st.locked, TRUE);
