@@ -322,6 +322,38 @@ START_TEST(test_strip_entities)
 }
 END_TEST
 
+/* Archive members: blocked like any part; strip removes the MIME entity holding the archive. */
+START_TEST(test_archive_members)
+{
+	struct msg_report *r = report_new();
+	struct msg_part *zip, *inner, *exe;
+	struct policy_plan plan;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	zip = part_add(r, "2", "invoice.zip", FTYPE_ZIP, NULL, MSG_PART_CONTAINER);
+	zip->raw_begin = 500, zip->body_begin = 560, zip->raw_end = 900;
+	inner = part_add(r, "2/zip:in.7z", "in.7z", FTYPE_7Z, NULL,
+	                 MSG_PART_ARCHIVE_MEMBER | MSG_PART_CONTAINER);
+	inner->parent = 1;
+	exe = part_add(r, "2/zip:in.7z/7z:docs/setup.exe", "docs/setup.exe", FTYPE_PE, NULL,
+	               MSG_PART_ARCHIVE_MEMBER);
+	exe->parent = 2;
+	ck_assert_int_eq(policy_entity(r, 3), 1);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.cls, POLICY_BLOCKED);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_str_eq(plan.status, "Blocked (extension .exe)");
+	policy_plan_clear(&plan);
+	conf->on_blocked = CONF_ACTION_STRIP;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	ck_assert_uint_eq(plan.strip->len, 1);
+	ck_assert_int_eq(g_array_index(plan.strip, int, 0), 1);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
 START_TEST(test_sanitize)
 {
 	struct msg_report *r = report_new();
@@ -360,6 +392,7 @@ int main(void)
 	tcase_add_test(tc, test_stale_signatures);
 	tcase_add_test(tc, test_precedence);
 	tcase_add_test(tc, test_strip_entities);
+	tcase_add_test(tc, test_archive_members);
 	tcase_add_test(tc, test_sanitize);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

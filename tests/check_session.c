@@ -1,10 +1,12 @@
 /*
  * libcheck suite: session — whole messages through the milter's session logic (the code the
  * libmilter callbacks call), with a real scan against the bundled test signatures and a
- * recording fake of the smfi_* operations: verdicts, replies, headers, strip, limits, skip
- * rules, body chunking, the JSON log.
+ * recording fake of the smfi_* operations: verdicts, replies, headers, strip (of an archive
+ * whose member is blocked too), limits, skip rules, body chunking, the JSON log.
  */
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <arpa/inet.h>
 #include <check.h>
 #include <glib.h>
@@ -142,6 +144,38 @@ static char *body_with(const char *name, const char *content)
 	return body;
 }
 
+/* A zip (libarchive's writer) of a text and "invoice.exe", attached as base64 to a body. */
+static char *body_with_zip(char **b64_r)
+{
+	static const char *const names[] = {"readme.txt", "docs/invoice.exe"};
+	static const char *const texts[] = {"read me\n", "not really a program\n"};
+	unsigned char buf[4096];
+	size_t used = 0;
+	struct archive *a = archive_write_new();
+	char *body;
+
+	archive_write_set_format_zip(a);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, sizeof(buf), &used), ARCHIVE_OK);
+	for (int i = 0; i < 2; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_size(e, (la_int64_t)strlen(texts[i]));
+		archive_entry_set_filetype(e, AE_IFREG);
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		archive_write_data(a, texts[i], strlen(texts[i]));
+		archive_entry_free(e);
+	}
+	archive_write_close(a);
+	archive_write_free(a);
+	*b64_r = g_base64_encode(buf, used);
+	body = g_strdup_printf("--XYZ\r\nContent-Type: text/plain\r\n\r\nThe files.\r\n--XYZ\r\n"
+	                       "Content-Type: application/zip; name=\"invoice.zip\"\r\n"
+	                       "Content-Transfer-Encoding: base64\r\n\r\n%s\r\n--XYZ--\r\n",
+	                       *b64_r);
+	return body;
+}
+
 /* One message through a session: body fed in chunks of `chunk` bytes (0: at once). */
 static enum session_status run_message(const char *sender, const char *const *rcpts,
                                        const char *body, size_t chunk, bool forged)
@@ -240,6 +274,31 @@ START_TEST(test_strip)
 	g_free(body);
 	g_free(b64);
 	g_free(e);
+}
+END_TEST
+
+/* A member blocked by its extension: the whole attachment that holds it is stripped. */
+START_TEST(test_strip_archive_member)
+{
+	char *b64, *body = body_with_zip(&b64), *nb, *log;
+
+	publish("[policy]\nblocked = strip\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
+	                 SESSION_CONTINUE);
+	ck_assert(called("add X-Virus-Status: Blocked (extension .exe)"));
+	g_byte_array_append(new_body, (const guint8 *)"", 1);
+	nb = (char *)new_body->data;
+	ck_assert(g_str_has_prefix(nb, "--XYZ\r\nContent-Type: text/plain\r\n\r\nThe files.\r\n"
+	                               "--XYZ\r\n"));
+	ck_assert(g_str_has_suffix(nb, "\r\n--XYZ--\r\n"));
+	ck_assert_ptr_null(strstr(nb, b64));
+	ck_assert_ptr_nonnull(strstr(nb, "\"invoice.zip\" (zip,"));
+	ck_assert_ptr_nonnull(strstr(nb, "extension .exe"));
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"path\":\"2/zip:docs/invoice.exe\""));
+	g_free(log);
+	g_free(body);
+	g_free(b64);
 }
 END_TEST
 
@@ -346,6 +405,7 @@ int main(void)
 	tcase_add_test(tc, test_clean_tagged);
 	tcase_add_test(tc, test_infected_rejected_any_chunking);
 	tcase_add_test(tc, test_strip);
+	tcase_add_test(tc, test_strip_archive_member);
 	tcase_add_test(tc, test_oversize_unscannable);
 	tcase_add_test(tc, test_skip_rules);
 	tcase_add_test(tc, test_skip_network);
