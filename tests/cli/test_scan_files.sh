@@ -1,5 +1,6 @@
 #!/bin/sh
-# partscan scan / hash / db on files: detection, clean files, exit codes, JSON, snapshots,
+# partscan scan / hash / db on files: detection (in archives too), clean files, exit codes, JSON,
+# snapshots,
 # with signatures made by `partscan hash` from Debian's clamav-testfiles.
 . "$(dirname "$0")/lib.sh"
 
@@ -31,6 +32,10 @@ refute out "OK$"
 refute out "SCAN SUMMARY"
 run 1 "$PARTSCAN" scan -d "$T/db/test.hdb" - <"$CLAMFILES/clam.exe"
 expect out "^stdin: Clamav.Test.File-1-0 FOUND"
+# archives are looked into: clam.zip is found by its member (more in test_archives.sh)
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.zip"
+expect out "clam.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+refute out "OK$"
 # an unreadable path is an error, and an error wins over a detection
 run 2 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe" "$T/missing"
 expect out "missing: ERROR"

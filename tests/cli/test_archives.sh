@@ -1,0 +1,104 @@
+#!/bin/sh
+# partscan scan on archives: Debian's clamav-testfiles archives found with a database that holds
+# only clam.exe's hash (as files and attached to a message), an ISO built with genisoimage,
+# nesting, deflate64, encrypted zips with the password in the message (zip -P) or not, 7z
+# encryption, a bomb, --json members, the summary.
+. "$(dirname "$0")/lib.sh"
+
+mkdir "$T/db" "$T/a"
+"$PARTSCAN" hash "$CLAMFILES/clam.exe" | sed 's/clam.exe$/Clamav.Test.File-1-0/' >"$T/db/test.hdb"
+cp "$CLAMFILES/clam.exe" "$T/a/"
+
+# msg FILE SUBJECT BODY: a message with FILE attached (base64), on stdout
+msg() {
+	printf 'From: a@example.org\nSubject: %s\nMIME-Version: 1.0\n' "$2"
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\n'
+	printf '%s\n--b\nContent-Type: application/octet-stream; name="%s"\n' "$3" "$(basename "$1")"
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 "$1"
+	printf -- '--b--\n'
+}
+
+# every archive of clamav-testfiles: the member is found, as a file and in a message
+for f in clam.zip:zip:clam.exe clam.7z:7z:clam.exe clam.tar.gz:tar:clam.exe \
+	clam.bz2.zip:zip:clam.exe clam.impl.zip:zip:CLAM.EXE clam.d64.zip:zip:clam.exe \
+	clam.exe.bz2:bz2:clam.exe clam.newc.cpio:cpio:clam.exe clam.odc.cpio:cpio:clam.exe \
+	clam.bin-le.cpio:cpio:clam.exe clam.bin-be.cpio:cpio:clam.exe clam.cab:cab:clam.exe; do
+	file=${f%%:*} member=${f#*:}
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/$file"
+	expect out "$file\[$member\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$CLAMFILES/$file" "archive" "see attachment" >"$T/a/$file.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$file.eml"
+	expect out "$file.eml\[2/$member\]: Clamav.Test.File-1-0 FOUND$"
+done
+
+# an ISO 9660 image (Debian's clamav-testfiles has no clam.iso)
+genisoimage -quiet -o "$T/a/clam.iso" "$T/a/clam.exe" || fail "genisoimage"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/clam.iso"
+expect out "clam.iso\[iso:CLAM.EXE\]: Clamav.Test.File-1-0 FOUND$"
+
+# nesting: zip in zip; a folder kept in the member's path; deflate64 made by 7z
+(cd "$T/a" && mkdir docs && cp clam.exe docs/invoice.exe && zip -q inner.zip docs/invoice.exe &&
+	zip -q outer.zip inner.zip && 7z a -tzip -mm=Deflate64 -bd d64.zip clam.exe >/dev/null)
+run 1 "$PARTSCAN" scan -d "$T/db" "$T/a/outer.zip" "$T/a/d64.zip"
+expect out "outer.zip\[zip:inner.zip/zip:docs/invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+expect out "d64.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+expect out "^Scanned files: 2$"
+expect out "^Infected files: 2$"
+expect out "^Scanned parts: 5$"
+
+# an encrypted zip: opened with the password the message gives, found
+(cd "$T/a" && zip -q -P 'S3cret!' enc.zip clam.exe)
+msg "$T/a/enc.zip" "your invoice" "Hello, the Password: S3cret! Regards" >"$T/a/pw.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pw.eml"
+expect out "pw.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/a/pw.eml"
+expect out '"flags":\["archive-member","decrypted"\]'
+expect out 'opened with password candidate 1 \(from part 1\)'
+refute out 'S3cret'
+# wrong or no password: unscannable, not found, unless --alert-unscannable
+msg "$T/a/enc.zip" "your invoice" "Passwort: nope" >"$T/a/wrong.eml"
+run 0 "$PARTSCAN" scan -d "$T/db" "$T/a/wrong.eml" "$T/a/enc.zip"
+expect out "wrong.eml\[2/zip:clam.exe\]: UNSCANNABLE encrypted \(encrypted; no password found in the message opens it\)$"
+expect out "enc.zip\[zip:clam.exe\]: UNSCANNABLE encrypted \(encrypted; no password found in the message\)$"
+expect out "^Unscannable parts: 2$"
+run 1 "$PARTSCAN" scan -d "$T/db" --alert-unscannable --no-summary "$T/a/wrong.eml"
+# 7z encryption: libarchive does not decrypt it
+(cd "$T/a" && 7z a -bd -p1234 enc.7z clam.exe >/dev/null)
+msg "$T/a/enc.7z" "x" "password: 1234" >"$T/a/7z.eml"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/7z.eml"
+expect out "7z.eml\[2/7z:clam.exe\]: UNSCANNABLE encrypted \(encrypted; the reader decrypts zip only\)$"
+
+# a bomb: 200 MB of zeros in a gzip stream stops at max_member_size (50 MiB by default)
+head -c 200000000 /dev/zero | gzip -1 >"$T/a/zeros.gz"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/zeros.gz"
+expect out "zeros.gz\[gz:zeros\]: UNSCANNABLE limit \(max_member_bytes: member larger than 52428800 bytes"
+expect out "zeros.gz: UNSCANNABLE limit-archive$"
+
+# an archive kind with no reader: said so
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.arj"
+expect out "clam.arj: UNSCANNABLE opaque \(arj archive: no reader, contents not scanned\)$"
+
+# JSON: the archive and its members, one object per file
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$CLAMFILES/clam.zip" "$T/a/outer.zip"
+python3 - "$T/out" <<'PY' || fail "JSON output"
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1])]
+by = {o["path"].rsplit("/", 1)[-1]: o for o in objs if "path" in o}
+z = by["clam.zip"]
+assert z["result"] == "infected", z
+p = {x["path"]: x for x in z["parts"]}
+assert set(p) == {"1", "1/zip:clam.exe"}, list(p)
+assert p["1"]["type"] == "zip" and "container" in p["1"]["flags"], p["1"]
+m = p["1/zip:clam.exe"]
+assert m["name"] == "clam.exe" and m["type"] == "pe" and m["parent"] == 0, m
+assert m["flags"] == ["archive-member"] and m["encoding"] == "zip" and m["size"] == 544, m
+assert m["sha256"] == "71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495"
+assert m["findings"][0]["name"] == "Clamav.Test.File-1-0", m
+o = {x["path"]: x for x in by["outer.zip"]["parts"]}
+assert o["1/zip:inner.zip/zip:docs/invoice.exe"]["depth"] == 2, o
+s = objs[-1]["summary"]
+assert s["files"] == 2 and s["infected"] == 2 and s["parts"] == 5 and s["infected_parts"] == 2, s
+PY
+
+finish
