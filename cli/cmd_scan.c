@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -210,6 +211,13 @@ int cli_cmd_scan(int argc, char **argv)
 	/* SHA-256 of every part is part of the JSON report */
 	ctx.opts.want = json ? DIGEST_BIT(DIGEST_SHA256) : 0;
 
+	/*
+	 * libarchive turns each zip member's DOS time into local time: with TZ unset, glibc
+	 * stats /etc/localtime every time, a system call per archive member (single-threaded
+	 * here, before any scan, so setenv is safe).
+	 */
+	if (getenv("TZ") == NULL)
+		setenv("TZ", ":/etc/localtime", 0);
 	t0 = g_get_monotonic_time();
 	for (int i = 1; i < argc; i++)
 		scan_path(&ctx, argv[i], true);

@@ -3,8 +3,9 @@
  * found with a database that holds only clam.exe's hash, as files and attached to a message;
  * an ISO built here with genisoimage; nesting (archive in archive, message in archive, archive
  * in a nested message); member names and paths; the allow list of a container; encrypted
- * members and the passwords found in the message text. Archives are built at run time with
- * libarchive's writer. The limits and bombs are in check_archive_limits.c.
+ * members and the passwords found in the message text; the same reports from many threads.
+ * Archives are built at run time with libarchive's writer. The limits and bombs are in
+ * check_archive_limits.c.
  */
 
 #include <archive.h>
@@ -581,6 +582,71 @@ START_TEST(test_json)
 }
 END_TEST
 
+/* The milter scans in many threads: archives (and passwords) give the same report in each. */
+static gpointer thread_scan(gpointer data)
+{
+	GPtrArray *msgs = data;
+	bool ok = true;
+
+	for (int round = 0; round < 20; round++) {
+		for (guint i = 0; i < msgs->len; i += 2) {
+			struct msg_report *r = scan_msg(msgs->pdata[i]);
+			GString *s = g_string_new(NULL);
+			struct json j;
+
+			json_init(&j, s);
+			json_begin_object(&j, NULL);
+			msg_report_json(r, &j);
+			json_end_object(&j);
+			ok &= strcmp(s->str, msgs->pdata[i + 1]) == 0;
+			g_string_free(s, TRUE);
+			msg_report_free(&r);
+		}
+	}
+	return GINT_TO_POINTER(ok);
+}
+
+START_TEST(test_threads)
+{
+	static const char *const files[] = {"clam.zip", "clam.7z", "clam.tar.gz", "clam.d64.zip",
+	                                    "clam.cab"};
+	struct member m = {"clam.exe", clam, clam_len};
+	GBytes *enc = build("zip", NULL, "zip:encryption=zipcrypt", "pw", &m, 1);
+	GPtrArray *msgs = g_ptr_array_new_with_free_func(g_free);
+	GThread *t[4];
+
+	for (size_t i = 0; i <= G_N_ELEMENTS(files); i++) {
+		size_t len;
+		char *path = i < G_N_ELEMENTS(files) ? testutil_clamav_file(files[i]) : NULL;
+		char *data = path != NULL ? testutil_read(path, &len) : NULL;
+		char *msg = data != NULL
+		                    ? message("x", NULL, files[i], data, len)
+		                    : message("pw: pw", NULL, "e.zip", g_bytes_get_data(enc, NULL),
+		                              g_bytes_get_size(enc));
+		struct msg_report *r = scan_msg(msg);
+		GString *s = g_string_new(NULL);
+		struct json j;
+
+		json_init(&j, s);
+		json_begin_object(&j, NULL);
+		msg_report_json(r, &j);
+		json_end_object(&j);
+		ck_assert_uint_eq(msg_report_infected(r), 1);
+		g_ptr_array_add(msgs, msg);
+		g_ptr_array_add(msgs, g_string_free(s, FALSE));
+		msg_report_free(&r);
+		g_free(data);
+		g_free(path);
+	}
+	for (int i = 0; i < 4; i++)
+		t[i] = g_thread_new("scan", thread_scan, msgs);
+	for (int i = 0; i < 4; i++)
+		ck_assert(GPOINTER_TO_INT(g_thread_join(t[i])));
+	g_ptr_array_free(msgs, TRUE);
+	g_bytes_unref(enc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("archive");
@@ -602,6 +668,7 @@ int main(void)
 	tcase_add_test(tc, test_password_find);
 	tcase_add_test(tc, test_encrypted_7z);
 	tcase_add_test(tc, test_json);
+	tcase_add_test(tc, test_threads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
