@@ -6,19 +6,16 @@
 # message goes to Postfix's hold queue. Everything is started and stopped here.
 # Needs root (Postfix's master runs as root) and the postfix and swaks packages.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/postfix_lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
-if [ "$(id -u)" != 0 ] || ! command -v swaks >/dev/null || ! id postfix >/dev/null 2>&1 ||
-	[ ! -x /usr/lib/postfix/sbin/master ]; then
+if ! postfix_usable || ! command -v swaks >/dev/null; then
 	echo "SKIP: needs root, postfix and swaks"
 	exit 0
 fi
 
-PF="$T/postfix"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$PF" "$T/spool" "$T/data" "$T/mail" "$T/db" "$T/q"
-chmod 755 "$T"
-chown postfix "$T/data" "$T/mail"
+postfix_setup
+mkdir -p "$T/db" "$T/q"
 cp "$TOP/contrib/test-signatures/"* "$T/db/"
 
 cat >"$T/partscan.conf" <<EOF
@@ -43,88 +40,24 @@ json = $T/messages.json
 syslog = no
 EOF
 
-cat >"$PF/main.cf" <<EOF
-compatibility_level = 3.6
-config_directory = $PF
-queue_directory = $T/spool
-data_directory = $T/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.partscan.test
-mydomain = partscan.test
-myorigin = partscan.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_recipient_restrictions = permit_mynetworks, reject
-relay_domains =
-alias_maps =
-alias_database =
-local_recipient_maps =
-virtual_mailbox_domains = partscan.test
-virtual_mailbox_base = $T/mail
-virtual_mailbox_maps = static:inbox/
-virtual_uid_maps = static:$(id -u postfix)
-virtual_gid_maps = static:$(id -g postfix)
-maillog_file = $T/maillog
-maillog_file_prefixes = $T
-smtpd_milters = unix:$T/milter.sock
-non_smtpd_milters =
-milter_default_action = tempfail
-milter_protocol = 6
-milter_mail_macros = i {auth_type} {auth_authen} {auth_author} {mail_addr}
-milter_end_of_data_macros = i
-smtputf8_enable = no
-biff = no
-EOF
-cat >"$PF/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-smtp      unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
-
 "$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
 MPID=$!
-postfix_stop() {
-	postfix -c "$PF" stop >/dev/null 2>&1
+stop_all() {
+	postfix_stop
 	kill -TERM "$MPID" 2>/dev/null
 	wait "$MPID" 2>/dev/null
 }
-trap 'postfix_stop; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 for i in $(seq 50); do
 	[ -S "$T/milter.sock" ] && break
 	sleep 0.1
 done
 checks=$((checks + 1))
-if ! postfix -c "$PF" check >"$T/pfcheck" 2>&1 || ! postfix -c "$PF" start >>"$T/pfcheck" 2>&1; then
+if ! postfix_start; then
 	fail "private Postfix did not start"
-	cat "$T/pfcheck" >&2
 	finish
 	exit 1
 fi
-for i in $(seq 50); do
-	swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT >/dev/null 2>&1 && break
-	sleep 0.1
-done
 
 # send NAME FILE: swaks with the message as given; the SMTP dialogue in $T/NAME.smtp
 send() {
