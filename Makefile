@@ -140,7 +140,7 @@ demo: all
 # the bundled test signatures) and print how to point Postfix at it.
 run: deps
 	$(MAKE) all
-	@contrib/run.sh $(BUILD)/partscan-milter
+	@contrib/run.sh $(BUILD)/partscan-milter $(RUN_ARGS)
 
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin

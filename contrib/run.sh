@@ -4,6 +4,7 @@
 # signatures (EICAR and clam.exe); mail is rejected, tagged or logged, see run/messages.json.
 set -eu
 MILTER=${1:-build/partscan-milter}
+[ $# -gt 0 ] && shift
 TOP=$(pwd)
 mkdir -p run/quarantine
 SOCK="unix:$TOP/run/milter.sock"
@@ -24,7 +25,9 @@ To point Postfix at it, add to /etc/postfix/main.cf and run 'postfix reload':
   milter_protocol = 6
 
 (Postfix's smtpd must be able to reach the socket: on Debian smtpd runs chrooted, so use
- inet instead: add -p inet:8899@127.0.0.1 here and smtpd_milters = inet:127.0.0.1:8899.)
+ inet instead: make run RUN_ARGS="-p inet:8899@127.0.0.1" and
+ smtpd_milters = inet:127.0.0.1:8899.)
 
 EOT
+# (a -p in the extra arguments comes last and wins)
 exec "$MILTER" -f -c conf/partscan-dev.conf -p "$SOCK" "$@"
