@@ -271,14 +271,18 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 	return child;
 }
 
-/* Flag an archive limit on the member (if any) and the container, and stop the archive. */
+/*
+ * Flag an archive limit on the member (if any) and on the container, whose other members are
+ * not read (a compressed stream has no other member), and stop the archive.
+ */
 static void arch_limit(struct arch *st, int child, const char *what)
 {
 	struct msg_part *p = mime_part_at(st->ctx, st->idx);
 
 	if (child >= 0)
 		mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_LIMIT, "%s", what);
-	mime_part_flag(p, MSG_PART_LIMIT, "%s", what);
+	if (child < 0 || !st->raw)
+		mime_part_flag(p, MSG_PART_LIMIT, "%s", what);
 	mime_limit(st->ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", p->path, what);
 	st->stop = true;
 }
@@ -522,7 +526,8 @@ static void arch_walk(struct arch *st, struct archive *a)
 			const char *why = archive_error_string(a);
 			struct msg_part *p = mime_part_at(ctx, st->idx);
 
-			if (archive_read_has_encrypted_entries(a) > 0 && st->entries == 1)
+			if (st->entries == 1 && (archive_read_has_encrypted_entries(a) > 0 ||
+			                         (p->scan.type.flags & FTYPE_FLAG_ENCRYPTED)))
 				mime_part_flag(
 				        p, MSG_PART_ENCRYPTED,
 				        "encrypted archive: its list of members cannot be read");
@@ -647,6 +652,9 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 			archive_read_free(a);
 		}
 	}
+	if (st.entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
+		               ftype_name(p->scan.type.type));
 	arch_unlock(&st);
 	ctx->archive_depth--;
 	g_array_free(st.locked, TRUE);

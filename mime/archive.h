@@ -18,8 +18,12 @@
 #include "engine/ftype.h"
 #include "mime/ctx.h"
 
-/* Decompressed bytes of an archive below which max_ratio is not applied. */
-#define MIME_ARCHIVE_RATIO_FLOOR (1024u * 1024u)
+/*
+ * Decompressed bytes of an archive below which max_ratio is not applied: the byte limits
+ * bound that much work already, and small sparse files (a gzipped disk image, a blank
+ * bitmap) reach 200:1 legitimately.
+ */
+#define MIME_ARCHIVE_RATIO_FLOOR (8u * 1024u * 1024u)
 /* Bytes of a member's name kept (longer names are cut at a character boundary). */
 #define MIME_ARCHIVE_NAME_MAX 1024
 

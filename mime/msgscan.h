@@ -38,7 +38,7 @@ struct msg_limits {
 	unsigned int max_archive_members; /* 0: 1000 entries per archive (the rest not read) */
 	uint64_t max_member_bytes;        /* 0: 50 MiB per member (a larger one is not read) */
 	unsigned int max_ratio; /* 0: 200: decompressed bytes of an archive's members / the
-	                           archive's bytes, past the first MiB (the archive stops there) */
+	                           archive's bytes, past the first 8 MiB (the archive stops there) */
 };
 
 /* Copy limits, replacing every 0 by its default. */

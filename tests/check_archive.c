@@ -290,6 +290,50 @@ START_TEST(test_formats)
 }
 END_TEST
 
+/* The ftype fixtures: what each archive holds, or why it cannot be read. */
+START_TEST(test_ftype_fixtures)
+{
+	static const struct {
+		const char *file, *path;
+		unsigned int flags; /* of that part */
+	} f[] = {
+	        {"archive.7z", "1/7z:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"archive.cab", "1/cab:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"archive-bin.cpio", "1/cpio:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"archive-gnu.tar", "1/tar:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"hello.txt.lzma", "1/lzma:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"hello.txt.zst", "1/zst:hello.txt", MSG_PART_ARCHIVE_MEMBER},
+	        {"image.iso.gz", "1/iso:HELLO.TXT", MSG_PART_ARCHIVE_MEMBER},
+	        {"macros.docm", "1/zip:word/vbaProject.bin", MSG_PART_ARCHIVE_MEMBER},
+	        {"app.apk", "1/zip:classes.dex", MSG_PART_ARCHIVE_MEMBER},
+	        {"text.odt", "1/zip:content.xml", MSG_PART_ARCHIVE_MEMBER},
+	        {"encrypted.zip", "1/zip:hello.txt", MSG_PART_ENCRYPTED},
+	        {"rar4-encrypted.rar", "1", MSG_PART_ENCRYPTED},
+	        {"rar5-encrypted.rar", "1", MSG_PART_ENCRYPTED},
+	        {"image.udf.gz", "1/gz:image.udf", MSG_PART_OPAQUE},
+	        {"archive.arj", "1", MSG_PART_OPAQUE},
+	        {"archive.ace", "1", MSG_PART_OPAQUE},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
+		char *path = g_build_filename(TEST_DATA, "ftype", f[i].file, NULL);
+		size_t len;
+		char *data = testutil_read(path, &len);
+		struct msg_report *r = scan_file(db, f[i].file, data, len);
+		int k = index_of(r, f[i].path);
+
+		ck_assert_msg(k >= 0, "%s: no part %s", f[i].file, f[i].path);
+		ck_assert_msg(find(r, f[i].path)->flags & f[i].flags, "%s: flags", f[i].file);
+		ck_assert_msg(msg_report_unscannable(r, NULL) ==
+		                      !(f[i].flags & MSG_PART_ARCHIVE_MEMBER),
+		              "%s: unscannable", f[i].file);
+		msg_report_free(&r);
+		g_free(data);
+		g_free(path);
+	}
+}
+END_TEST
+
 /* A single compressed stream: one member named after the file. */
 START_TEST(test_streams)
 {
@@ -661,6 +705,7 @@ int main(void)
 	tcase_add_test(tc, test_iso);
 	tcase_add_test(tc, test_formats);
 	tcase_add_test(tc, test_streams);
+	tcase_add_test(tc, test_ftype_fixtures);
 	tcase_add_test(tc, test_nesting);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_allowlisted_container);
