@@ -10,6 +10,7 @@
  */
 
 #include "engine/cvd.h"
+#include "engine/field.h"
 
 #include "engine/digest.h"
 
@@ -73,33 +74,6 @@ void cvd_db_name(const char *file_name, char *out, size_t out_len)
 
 /* ---- header ---- */
 
-static bool cvd_printable(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f)
-			return false;
-	}
-	return true;
-}
-
-static bool cvd_number(const char *s, size_t len, uint64_t max, uint64_t *v)
-{
-	uint64_t n = 0;
-
-	if (len == 0 || len > 20)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (n > (max - (uint64_t)(s[i] - '0')) / 10)
-			return false;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = n;
-	return true;
-}
-
 static int cvd_bad_field(GError **error, const char *what)
 {
 	g_set_error(error, CVD_ERROR, CVD_ERROR_FORMAT, "bad header: %s", what);
@@ -108,7 +82,7 @@ static int cvd_bad_field(GError **error, const char *what)
 
 static bool cvd_copy_text(char *dst, size_t cap, const char *s, size_t len)
 {
-	if (len >= cap || !cvd_printable(s, len))
+	if (len >= cap || !field_printable(s, len))
 		return false;
 	memcpy(dst, s, len);
 	dst[len] = '\0';
@@ -153,7 +127,7 @@ int cvd_header_parse(const char *text, size_t len, struct cvd_header *hdr, GErro
 		            "not a ClamAV container (no ClamAV-VDB header)");
 		return -1;
 	}
-	if (!cvd_printable(text, len))
+	if (!field_printable(text, len))
 		return cvd_bad_field(error, "control characters inside the header");
 	while (nf < G_N_ELEMENTS(f)) {
 		const char *colon = memchr(text + start, ':', len - start);
@@ -169,13 +143,13 @@ int cvd_header_parse(const char *text, size_t len, struct cvd_header *hdr, GErro
 		return cvd_bad_field(error, "expected 9 ':'-separated fields");
 	if (!cvd_copy_text(hdr->time, sizeof(hdr->time), f[1], fl[1]))
 		return cvd_bad_field(error, "the time field is too long or unprintable");
-	if (!cvd_number(f[2], fl[2], UINT32_MAX, &v))
+	if (!field_uint(f[2], fl[2], UINT32_MAX, &v))
 		return cvd_bad_field(error, "the version is not a number");
 	hdr->version = (uint32_t)v;
-	if (!cvd_number(f[3], fl[3], UINT32_MAX, &v))
+	if (!field_uint(f[3], fl[3], UINT32_MAX, &v))
 		return cvd_bad_field(error, "the signature count is not a number");
 	hdr->sigs = (uint32_t)v;
-	if (!cvd_number(f[4], fl[4], UINT32_MAX, &v))
+	if (!field_uint(f[4], fl[4], UINT32_MAX, &v))
 		return cvd_bad_field(error, "the functionality level is not a number");
 	hdr->flevel = (uint32_t)v;
 	if (cvd_parse_sums(hdr, f[5], fl[5], f[6], fl[6], error) < 0)
@@ -184,7 +158,7 @@ int cvd_header_parse(const char *text, size_t len, struct cvd_header *hdr, GErro
 		return cvd_bad_field(error, "the builder field is too long or unprintable");
 	if (nf == 9) {
 		/* seconds since the epoch, up to year ~36800: anything larger is damage */
-		if (!cvd_number(f[8], fl[8], (uint64_t)1 << 40, &v))
+		if (!field_uint(f[8], fl[8], (uint64_t)1 << 40, &v))
 			return cvd_bad_field(error, "the build time is not a number");
 		hdr->built = (int64_t)v;
 	}
@@ -270,7 +244,7 @@ static int cvd_check_entry(struct archive_entry *e, const struct cvd_limits *lim
 	int64_t size = archive_entry_size(e);
 
 	if (name == NULL || name[0] == '\0' || strlen(name) > CVD_MAX_NAME ||
-	    !cvd_printable(name, strlen(name))) {
+	    !field_printable(name, strlen(name))) {
 		g_set_error(error, CVD_ERROR, CVD_ERROR_FORMAT,
 		            "damaged body: a member has an empty, over-long or unprintable name");
 		return -1;

@@ -14,43 +14,12 @@
  */
 
 #include "engine/ftype.h"
+#include "engine/ftype_bytes.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #define HEAD_WINDOW 1024 /* "%PDF-" may start anywhere in the first KB */
-
-static bool has(size_t size, size_t off, size_t len)
-{
-	return off <= size && len <= size - off;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static bool at(const unsigned char *d, size_t size, size_t off, const char *magic, size_t len)
-{
-	return has(size, off, len) && memcmp(d + off, magic, len) == 0;
-}
-
-static bool set(struct ftype_info *info, enum ftype type, unsigned int flags)
-{
-	info->type = type;
-	info->flags |= flags;
-	return true;
-}
 
 /* Magic numbers that need no further check: long enough or checked by the reader anyway. */
 struct magic {

@@ -18,6 +18,7 @@
  */
 
 #include "engine/ftype.h"
+#include "engine/ftype_bytes.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -27,26 +28,6 @@
 #define OLE2_MAX_STEPS       4096        /* DIFAT sectors followed to find one FAT sector */
 #define OLE2_END             0xfffffffau /* sector numbers from here on are special markers */
 #define ZIP_EOCD_SEARCH      (65535 + 22)
-
-static bool has(size_t size, size_t off, size_t len)
-{
-	return off <= size && len <= size - off;
-}
-
-static uint16_t le16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
-}
 
 /* ---- OLE2 ---- */
 

@@ -13,6 +13,7 @@
  */
 
 #include "engine/ftype.h"
+#include "engine/ftype_bytes.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -21,23 +22,6 @@
 #define UTF16_PROBE      512  /* bytes looked at to guess BOM-less UTF-16 */
 #define SCRIPT_MIN_SCORE 4    /* see script_type() */
 #define SCRIPT_FIRST     2048 /* bytes of text with no indicator at all: not a script */
-
-static bool has(size_t size, size_t off, size_t len)
-{
-	return off <= size && len <= size - off;
-}
-
-static bool at(const unsigned char *d, size_t size, size_t off, const char *magic, size_t len)
-{
-	return has(size, off, len) && memcmp(d + off, magic, len) == 0;
-}
-
-static bool set(struct ftype_info *info, enum ftype type, unsigned int flags)
-{
-	info->type = type;
-	info->flags |= flags;
-	return true;
-}
 
 /* ---- mail ---- */
 

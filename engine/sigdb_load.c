@@ -14,6 +14,7 @@
  */
 
 #include "engine/sigdb_load.h"
+#include "engine/field.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -292,24 +293,6 @@ static bool sigdb_valid_name(const char *name, size_t len)
 	return true;
 }
 
-/* Parse a decimal field into *v; false on anything but digits or overflow. */
-static bool sigdb_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *v)
-{
-	uint64_t n = 0;
-
-	if (len == 0 || len > 20)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		if (n > (max - (uint64_t)(s[i] - '0')) / 10)
-			return false;
-		n = n * 10 + (uint64_t)(s[i] - '0');
-	}
-	*v = n;
-	return true;
-}
-
 /* "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]" */
 static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t len,
                              unsigned int lineno)
@@ -339,13 +322,12 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		return sigdb_bad_line(ld, lineno, "hash is not 32, 40 or 64 hex digits");
 	if (digest_unhex(f[0], flen[0] / 2, hash) < 0)
 		return sigdb_bad_line(ld, lineno, "hash has a non-hex character");
-	if (!(flen[1] == 1 && f[1][0] == '*') &&
-	    !sigdb_parse_uint(f[1], flen[1], SIGDB_MAX_SIZE, &size))
+	if (!(flen[1] == 1 && f[1][0] == '*') && !field_uint(f[1], flen[1], SIGDB_MAX_SIZE, &size))
 		return sigdb_bad_line(ld, lineno, "size is neither a number (< 4 GB) nor '*'");
 	if (!sigdb_valid_name(f[2], flen[2]))
 		return sigdb_bad_line(ld, lineno, "empty, over-long or unprintable name");
 	if (nf > 3 && flen[3] > 0) {
-		if (!sigdb_parse_uint(f[3], flen[3], UINT32_MAX, &lvl))
+		if (!field_uint(f[3], flen[3], UINT32_MAX, &lvl))
 			return sigdb_bad_line(ld, lineno, "MinFLevel is not a number");
 		if (lvl > ld->flevel) {
 			src->skipped_flevel++;
@@ -353,7 +335,7 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		}
 	}
 	if (nf > 4 && flen[4] > 0) {
-		if (!sigdb_parse_uint(f[4], flen[4], UINT32_MAX, &lvl))
+		if (!field_uint(f[4], flen[4], UINT32_MAX, &lvl))
 			return sigdb_bad_line(ld, lineno, "MaxFLevel is not a number");
 		if (lvl < ld->flevel) {
 			src->skipped_flevel++;

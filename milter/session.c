@@ -133,9 +133,10 @@ static const char *const *session_rcpts(const struct message *m)
 }
 
 /* Log a message that is not scanned, and let it pass. */
-static enum session_status session_skip(struct session *s, const char *why)
+/* The log record's envelope part: who sent what to whom, and how long it took. */
+static struct mlog_record session_record(const struct session *s, const struct message *m,
+                                         const char *result)
 {
-	struct message *m = s->msg;
 	struct mlog_record rec = {
 	        .queue_id = m->queue_id,
 	        .client_addr = s->client_addr,
@@ -144,9 +145,20 @@ static enum session_status session_skip(struct session *s, const char *why)
 	        .sender = m->sender,
 	        .recipients = session_rcpts(m),
 	        .rcpt_dropped = m->rcpt_dropped,
-	        .result = why,
+	        .size = m->raw != NULL ? m->raw->len : 0,
+	        .result = result,
 	        .total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
+	        .db_generation = m->live->db != NULL ? sigdb_generation(m->live->db) : 0,
+	        .db_signatures = m->live->db != NULL ? sigdb_count(m->live->db) : 0,
 	};
+
+	return rec;
+}
+
+static enum session_status session_skip(struct session *s, const char *why)
+{
+	struct message *m = s->msg;
+	struct mlog_record rec = session_record(s, m, why);
 
 	stats_skipped();
 	mlog_message(&rec, m->live->conf->syslog);
@@ -318,25 +330,12 @@ static void session_log(const struct session *s, const struct message *m,
                         enum actions_result result, const char *error, const GPtrArray *ids)
 {
 	static const char *const results[] = {"accept", "reject", "tempfail", "discard"};
-	struct mlog_record rec = {
-	        .queue_id = m->queue_id,
-	        .client_addr = s->client_addr,
-	        .client_name = s->client_name,
-	        .helo = s->helo,
-	        .sender = m->sender,
-	        .recipients = session_rcpts(m),
-	        .rcpt_dropped = m->rcpt_dropped,
-	        .size = m->raw != NULL ? m->raw->len : 0,
-	        .report = report,
-	        .plan = plan,
-	        .result = results[result],
-	        .error = error,
-	        .quarantine_ids = ids,
-	        .total_ms = (double)(g_get_monotonic_time() - m->started) / 1000.0,
-	        .db_generation = m->live->db != NULL ? sigdb_generation(m->live->db) : 0,
-	        .db_signatures = m->live->db != NULL ? sigdb_count(m->live->db) : 0,
-	};
+	struct mlog_record rec = session_record(s, m, results[result]);
 
+	rec.report = report;
+	rec.plan = plan;
+	rec.error = error;
+	rec.quarantine_ids = ids;
 	mlog_message(&rec, m->live->conf->syslog);
 }
 
