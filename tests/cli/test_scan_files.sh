@@ -1,7 +1,6 @@
 #!/bin/sh
 # partscan scan / hash / db on files: detection (in archives too), clean files, exit codes, JSON,
-# snapshots,
-# with signatures made by `partscan hash` from Debian's clamav-testfiles.
+# snapshots, with signatures made by `partscan hash` from Debian's clamav-testfiles.
 . "$(dirname "$0")/lib.sh"
 
 mkdir "$T/db" "$T/files"
