@@ -123,13 +123,24 @@ static int q_show(const char *dir, const char *id, bool raw)
 	return CLI_EXIT_CLEAN;
 }
 
+/* "<a@b>" as the MTA handed it -> "a@b" (new string). */
+static char *q_bare_address(const char *addr)
+{
+	char *a = g_strstrip(g_strdup(addr != NULL ? addr : ""));
+	size_t n = strlen(a);
+
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		memmove(a, a + 1, n - 2);
+		a[n - 2] = '\0';
+	}
+	return a;
+}
+
 /* Run sendmail with the message on its standard input. */
 static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 {
 	JsonArray *rcpts = json_object_get_array_member(o, "recipients");
-	GPtrArray *argv = g_ptr_array_new();
-	const char *sender = q_str(o, "sender");
-	char *from = NULL;
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
 	GSubprocess *proc;
 	GError *error = NULL;
 	int ret = -1;
@@ -139,23 +150,13 @@ static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 		g_ptr_array_free(argv, TRUE);
 		return -1;
 	}
-	if (sender != NULL) {
-		from = g_strdup(sender);
-		g_strstrip(from);
-		if (from[0] == '<') /* "<a@b>" as the MTA handed it */
-			memmove(from, from + 1, strlen(from));
-		if (from[0] != '\0' && from[strlen(from) - 1] == '>')
-			from[strlen(from) - 1] = '\0';
-	}
-	g_ptr_array_add(argv, (gpointer)sendmail);
-	g_ptr_array_add(argv, "-i");
-	g_ptr_array_add(argv, "-f");
-	g_ptr_array_add(argv, from != NULL ? from : "");
-	g_ptr_array_add(argv, "--");
-	for (guint i = 0; i < json_array_get_length(rcpts); i++) {
-		const char *r = json_array_get_string_element(rcpts, i);
-		g_ptr_array_add(argv, (gpointer)r);
-	}
+	g_ptr_array_add(argv, g_strdup(sendmail));
+	g_ptr_array_add(argv, g_strdup("-i"));
+	g_ptr_array_add(argv, g_strdup("-f"));
+	g_ptr_array_add(argv, q_bare_address(q_str(o, "sender")));
+	g_ptr_array_add(argv, g_strdup("--"));
+	for (guint i = 0; i < json_array_get_length(rcpts); i++)
+		g_ptr_array_add(argv, q_bare_address(json_array_get_string_element(rcpts, i)));
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE,
 	                         &error);
@@ -169,7 +170,6 @@ static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 	if (proc != NULL)
 		g_object_unref(proc);
 	g_ptr_array_free(argv, TRUE);
-	g_free(from);
 	return ret;
 }
 

@@ -182,6 +182,24 @@ expect err "held in the MTA's queue as 4Q1D"
 # the store is private to the daemon
 checks=$((checks + 1))
 [ "$(stat -c %a "$T/q/$ID.data")" = 600 ] || fail "quarantine item mode $(stat -c %a "$T/q/$ID.data")"
+# --force re-injects this copy with the configured sendmail, then removes the item
+cat >"$T/fake-sendmail" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$T/sendmail.args"
+cat >"$T/sendmail.stdin"
+EOF
+chmod +x "$T/fake-sendmail"
+printf '[quarantine]\ndirectory = %s\nsendmail = %s\n' "$T/q" "$T/fake-sendmail" >"$T/release.conf"
+cp "$T/q/$ID.data" "$T/held.copy"
+run 0 "$PARTSCAN" quarantine -c "$T/release.conf" release --force "$ID"
+expect out "released and removed"
+checks=$((checks + 1))
+[ "$(tr '\n' ' ' <"$T/sendmail.args")" = "-i -f sender@example.org -- rcpt@example.net " ] ||
+	fail "sendmail arguments: $(cat "$T/sendmail.args")"
+checks=$((checks + 1))
+cmp -s "$T/sendmail.stdin" "$T/held.copy" || fail "sendmail did not get the held message"
+checks=$((checks + 1))
+[ ! -e "$T/q/$ID.json" ] || fail "released item still in the store"
 
 # the control socket
 run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
