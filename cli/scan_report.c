@@ -128,8 +128,11 @@ static char *part_label(const char *name, const struct msg_part *p, bool file)
 	return g_strdup_printf("%s[%s%s%s]", name, path, show ? " " : "", show ? p->name : "");
 }
 
-static void message_json(const char *name, const struct msg_report *r, const char *result)
+/* One object: path, result, (for a file: its real type, as for any file), the report. */
+static void message_json(const char *name, const struct msg_report *r, const char *result,
+                         bool file)
 {
+	const struct msg_part *top = r->parts->len > 0 ? g_ptr_array_index(r->parts, 0) : NULL;
 	GString *out = g_string_new(NULL);
 	struct json j;
 
@@ -137,6 +140,10 @@ static void message_json(const char *name, const struct msg_report *r, const cha
 	json_begin_object(&j, NULL);
 	json_string(&j, "path", name);
 	json_string(&j, "result", result);
+	if (file && top != NULL && top->scanned) {
+		json_string(&j, "type", ftype_name(top->scan.type.type));
+		json_string(&j, "family", ftype_family_name(ftype_family(top->scan.type.type)));
+	}
 	msg_report_json(r, &j);
 	json_end_object(&j);
 	puts(out->str);
@@ -183,7 +190,7 @@ static bool message_report(struct scan_ctx *ctx, const char *name, const struct 
 	ctx->infected_parts += infected;
 	ctx->unscannable += unscannable;
 	if (ctx->json) {
-		message_json(name, r, result);
+		message_json(name, r, result, file);
 	} else {
 		for (guint i = 0; i < r->parts->len; i++)
 			message_part_lines(ctx, name, g_ptr_array_index(r->parts, i), file);

@@ -86,7 +86,7 @@ import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1])]
 by = {o["path"].rsplit("/", 1)[-1]: o for o in objs if "path" in o}
 z = by["clam.zip"]
-assert z["result"] == "infected", z
+assert z["result"] == "infected" and z["type"] == "zip" and z["family"] == "archive", z
 p = {x["path"]: x for x in z["parts"]}
 assert set(p) == {"1", "1/zip:clam.exe"}, list(p)
 assert p["1"]["type"] == "zip" and "container" in p["1"]["flags"], p["1"]
