@@ -723,7 +723,8 @@ START_TEST(test_text_fast_paths)
 	ftype_detect((const unsigned char *)t->str, t->len, &fi);
 	ck_assert_str_eq(ftype_name(fi.type), "vbs");
 	/* a DEL or a control byte inside an otherwise printable word is still seen */
-	g_string_assign(t, "abcdefg\x7f" "abcdefghabcdefgh");
+	g_string_assign(t, "abcdefg\x7f"
+	                   "abcdefghabcdefgh");
 	for (int i = 0; i < 200; i++)
 		g_string_append(t, "\x7f\x01\x02\x03\x04\x05\x06\x07\x08");
 	ftype_detect((const unsigned char *)t->str, t->len, &fi);
