@@ -139,25 +139,64 @@ void digest_ctx_free(struct digest_ctx **ctxp)
 	*ctxp = NULL;
 }
 
+/*
+ * Each thread keeps one EVP_MD_CTX per digest type for digest_compute(): a part costs no
+ * context allocation (that was a third of the time of tiny archive members). Freed when the
+ * thread ends.
+ */
+struct digest_tls {
+	EVP_MD_CTX *ctx[DIGEST__COUNT];
+};
+
+static void digest_tls_free(gpointer p)
+{
+	struct digest_tls *tls = p;
+
+	for (int i = 0; i < DIGEST__COUNT; i++)
+		EVP_MD_CTX_free(tls->ctx[i]);
+	g_free(tls);
+}
+
+static GPrivate digest_tls_key = G_PRIVATE_INIT(digest_tls_free);
+
+static EVP_MD_CTX *digest_thread_ctx(enum digest_type type)
+{
+	struct digest_tls *tls = g_private_get(&digest_tls_key);
+
+	if (tls == NULL) {
+		tls = g_new0(struct digest_tls, 1);
+		g_private_set(&digest_tls_key, tls);
+	}
+	if (tls->ctx[type] == NULL)
+		tls->ctx[type] = EVP_MD_CTX_new();
+	return tls->ctx[type];
+}
+
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
                    struct digest_set *set_r)
 {
-	struct digest_ctx *ctx;
-	int ret;
+	struct digest_ctx ctx = {.mask = mask & DIGEST_ALL};
+	int ret = 0;
 
 	memset(set_r, 0, sizeof(*set_r));
-	if ((mask & DIGEST_ALL) == 0)
-		return 0;
-	ctx = digest_ctx_new(mask);
-	if (ctx == NULL)
-		return -1;
-	ret = digest_ctx_update(ctx, data, size);
+	for (int i = 0; i < DIGEST__COUNT && ret == 0; i++) {
+		const EVP_MD *md;
+
+		if (!(ctx.mask & DIGEST_BIT(i)))
+			continue;
+		md = digest_md((enum digest_type)i);
+		ctx.ctx[i] = digest_thread_ctx((enum digest_type)i);
+		if (md == NULL || ctx.ctx[i] == NULL ||
+		    EVP_DigestInit_ex(ctx.ctx[i], md, NULL) != 1)
+			ret = -1;
+	}
 	if (ret == 0)
-		ret = digest_ctx_final(ctx, set_r);
-	else
+		ret = digest_ctx_update(&ctx, data, size);
+	if (ret == 0)
+		ret = digest_ctx_final(&ctx, set_r);
+	if (ret < 0)
 		set_r->mask = 0;
-	digest_ctx_free(&ctx);
-	return ret;
+	return ret; /* the contexts stay with the thread */
 }
 
 char *digest_hex(const unsigned char *bytes, size_t len, char *out)

@@ -290,6 +290,10 @@ int main(int argc, char **argv)
 	int ret;
 
 	main_parse_args(argc, argv, &o);
+	/* libc reads /etc/localtime at every local-time conversion without TZ (archive members'
+	   times): once is enough */
+	if (getenv("TZ") == NULL)
+		setenv("TZ", ":/etc/localtime", 0);
 	if (reload_read_conf(o.conf_path, &o.ovr, &c, &error) < 0) {
 		fprintf(stderr, "partscan-milter: %s\n", error->message);
 		g_error_free(error);
