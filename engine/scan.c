@@ -129,3 +129,47 @@ const char *scan_result_name(const struct scan_result *r)
 {
 	return r->n_findings > 0 ? r->findings[0].name : NULL;
 }
+
+static void scan_finding_json(struct json *j, const char *key, const struct scan_finding *f)
+{
+	json_begin_object(j, key);
+	json_string(j, "name", f->name);
+	json_string(j, "kind", sigdb_kind_name(f->kind));
+	json_string(j, "hash", digest_name(f->type));
+	json_string(j, "db", f->source != NULL ? f->source->name : NULL);
+	json_end_object(j);
+}
+
+void scan_result_json(const struct scan_result *r, struct json *j)
+{
+	char flags[128];
+	char **names;
+
+	json_string(j, "type", ftype_name(r->type.type));
+	json_string(j, "family", ftype_family_name(ftype_family(r->type.type)));
+	names = g_strsplit(ftype_flags_string(r->type.flags, flags, sizeof(flags)), ",", -1);
+	json_begin_array(j, "type_flags");
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if (names[i][0] != '\0')
+			json_string(j, NULL, names[i]);
+	}
+	json_end_array(j);
+	g_strfreev(names);
+	for (int t = 0; t < DIGEST__COUNT; t++) {
+		char hex[DIGEST_MAX_HEX];
+
+		if (r->digests.mask & DIGEST_BIT(t))
+			json_string(j, digest_name(t),
+			            digest_hex(digest_get(&r->digests, t), digest_len(t), hex));
+	}
+	json_begin_array(j, "findings");
+	for (unsigned int i = 0; i < r->n_findings; i++)
+		scan_finding_json(j, NULL, &r->findings[i]);
+	json_end_array(j);
+	if (r->n_more > 0)
+		json_uint(j, "more_findings", r->n_more);
+	if (r->allowlisted)
+		scan_finding_json(j, "allowlisted", &r->allow);
+	else
+		json_null(j, "allowlisted");
+}

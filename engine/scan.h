@@ -18,6 +18,7 @@
 
 #include "engine/cache.h"
 #include "engine/digest.h"
+#include "engine/json.h"
 #include "engine/ftype.h"
 #include "engine/sigdb.h"
 
@@ -56,6 +57,13 @@ int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
 
 /* true when a detection (or enabled PUA) signature matched and no allow entry cleared it. */
 bool scan_result_infected(const struct scan_result *result);
+
+/*
+ * The result as JSON members of the object the caller has open: "type", "family",
+ * "type_flags", each digest computed ("md5", "sha1", "sha256"), "findings" (name, kind, hash,
+ * db), "more_findings" (when some were not stored) and "allowlisted" (the entry, or null).
+ */
+void scan_result_json(const struct scan_result *result, struct json *j);
 
 /* The name to report for an infected result ("Sig.Name", the first finding). */
 const char *scan_result_name(const struct scan_result *result);

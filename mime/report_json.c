@@ -18,60 +18,18 @@ static void bits_json(struct json *j, const char *key, unsigned int bits, flag_n
 	json_end_array(j);
 }
 
-static void finding_json(struct json *j, const char *key, const struct scan_finding *f)
-{
-	json_begin_object(j, key);
-	json_string(j, "name", f->name);
-	json_string(j, "kind", sigdb_kind_name(f->kind));
-	json_string(j, "hash", digest_name(f->type));
-	json_string(j, "db", f->source != NULL ? f->source->name : NULL);
-	json_end_object(j);
-}
-
-static void type_json(struct json *j, const struct msg_part *p)
-{
-	const struct scan_result *r = &p->scan;
-	char flags[128];
-	char **names;
-
-	if (!p->scanned) {
-		json_null(j, "type");
-		json_null(j, "family");
-		return;
-	}
-	json_string(j, "type", ftype_name(r->type.type));
-	json_string(j, "family", ftype_family_name(ftype_family(r->type.type)));
-	names = g_strsplit(ftype_flags_string(r->type.flags, flags, sizeof(flags)), ",", -1);
-	json_begin_array(j, "type_flags");
-	for (size_t i = 0; names[i] != NULL; i++) {
-		if (names[i][0] != '\0')
-			json_string(j, NULL, names[i]);
-	}
-	json_end_array(j);
-	g_strfreev(names);
-}
-
+/* The scan's members; a part not scanned has no type, digests or findings. */
 static void scan_json(struct json *j, const struct msg_part *p)
 {
-	const struct scan_result *r = &p->scan;
-
-	for (int t = 0; t < DIGEST__COUNT; t++) {
-		char hex[DIGEST_MAX_HEX];
-
-		if (p->scanned && (r->digests.mask & DIGEST_BIT(t)))
-			json_string(j, digest_name(t),
-			            digest_hex(digest_get(&r->digests, t), digest_len(t), hex));
+	if (p->scanned) {
+		scan_result_json(&p->scan, j);
+		return;
 	}
+	json_null(j, "type");
+	json_null(j, "family");
 	json_begin_array(j, "findings");
-	for (unsigned int i = 0; p->scanned && i < r->n_findings; i++)
-		finding_json(j, NULL, &r->findings[i]);
 	json_end_array(j);
-	if (p->scanned && r->n_more > 0)
-		json_uint(j, "more_findings", r->n_more);
-	if (p->scanned && r->allowlisted)
-		finding_json(j, "allowlisted", &r->allow);
-	else
-		json_null(j, "allowlisted");
+	json_null(j, "allowlisted");
 }
 
 static void part_json(struct json *j, const struct msg_part *p)
@@ -92,7 +50,6 @@ static void part_json(struct json *j, const struct msg_part *p)
 		json_int(j, "parent", p->parent);
 	else
 		json_null(j, "parent");
-	type_json(j, p);
 	bits_json(j, "flags", p->flags, msg_part_flag_name);
 	json_bool(j, "extension_mismatch", (p->flags & MSG_PART_EXT_MISMATCH) != 0);
 	scan_json(j, p);
