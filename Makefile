@@ -108,7 +108,7 @@ VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-k
 	--suppressions=tests/valgrind.supp
 check-valgrind: $(TESTS)
 	@set -e; for t in $(TESTS); do echo "== valgrind $$t"; CK_FORK=no CK_DEFAULT_TIMEOUT=600 \
-		$(VALGRIND) $$t; done
+		PARTSCAN_VALGRIND=1 $(VALGRIND) $$t; done
 
 # libFuzzer targets (clang): build-fuzz/fuzz_*; `make fuzz-run SECONDS=N` runs each for N
 # seconds on its seeds (tests/data and the shared corpus); a crash fails and is kept in
