@@ -119,10 +119,14 @@ FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(MILTER_SRC)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -DPARTSCAN_VERSION=\"$(VERSION)\" -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
 SECONDS ?= 30
+FUZZ_OBJ := $(patsubst %.c,build-fuzz/obj/%.o,$(FUZZ_LIBSRC))
 fuzz: $(FUZZERS)
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC)
+build-fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIBSRC) $(PKG_LIBS) -lm
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm
 fuzz-run: $(FUZZERS)
 	@contrib/fuzz-run.sh $(SECONDS) $(FUZZERS)
 

@@ -148,7 +148,7 @@ const char *const *conf_keys(void)
 
 static char **conf_split_words(const char *value)
 {
-	char **words = g_strsplit_set(value, ", \t", -1);
+	char **words = g_strsplit_set(value, ", \t\r\n\v\f", -1);
 	GPtrArray *out = g_ptr_array_new();
 
 	for (size_t i = 0; words[i] != NULL; i++) {

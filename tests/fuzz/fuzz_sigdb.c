@@ -28,7 +28,7 @@ static char *fuzz_dir(void)
 		dir = g_strdup_printf("%s/partscan-fuzz-%ld",
 		                      g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm"
 		                                                                  : g_get_tmp_dir(),
-		                      , (long)getpid());
+		                      (long)getpid());
 		g_mkdir_with_parents(dir, 0700);
 	}
 	return dir;
