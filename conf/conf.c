@@ -623,8 +623,13 @@ char *conf_dump(const struct conf *c)
 			g_string_append_c(out, '\n');
 			continue;
 		}
-		/* keep leading/trailing spaces of a string value through a round trip */
-		if (out->len > mark && (out->str[mark] == ' ' || out->str[out->len - 1] == ' ')) {
+		/*
+		 * Quotes keep a value's leading and trailing white space through a round trip,
+		 * and a value that itself begins with a quote (parsing strips one pair).
+		 */
+		if (out->len > mark &&
+		    (g_ascii_isspace(out->str[mark]) || g_ascii_isspace(out->str[out->len - 1]) ||
+		     out->str[mark] == '"')) {
 			g_string_insert_c(out, (gssize)mark, '"');
 			g_string_append_c(out, '"');
 		}
