@@ -5,6 +5,11 @@
  *
  * libmilter runs one thread per MTA connection and calls one callback at a time per
  * connection, so the private data needs no lock. Failure inside a callback means tempfail.
+ *
+ * Steps whose answer is always "continue" (connect, HELO, RCPT, each header, each body
+ * chunk) are negotiated as no-reply when the MTA offers it: the MTA does not wait for them,
+ * which saves a round trip per header line. A failure in such a step is kept and given as
+ * the answer at end of message.
  */
 
 #include "milter/callbacks.h"
@@ -13,9 +18,33 @@
 #include <libmilter/mfapi.h>
 #include <string.h>
 
+/* What a connection carries between callbacks: made at negotiation (or connect). */
+struct cb_conn {
+	struct session *session;
+	bool leadspace;        /* SMFIP_HDR_LEADSPC was negotiated */
+	unsigned long noreply; /* SMFIP_NR_* negotiated */
+	sfsistat pending;      /* a failure in a no-reply step, answered at end of message */
+};
+
+#define CB_NOREPLY_STEPS                                                                           \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY)
+
+static struct cb_conn *cb_conn(SMFICTX *ctx)
+{
+	struct cb_conn *c = smfi_getpriv(ctx);
+
+	if (c == NULL) {
+		/* an MTA that does not negotiate (milter protocol 2): replies to everything */
+		c = g_new0(struct cb_conn, 1);
+		c->pending = SMFIS_CONTINUE;
+		smfi_setpriv(ctx, c);
+	}
+	return c;
+}
+
 static struct session *cb_session(SMFICTX *ctx)
 {
-	return smfi_getpriv(ctx);
+	return cb_conn(ctx)->session;
 }
 
 static sfsistat cb_status(enum session_status s)
@@ -39,11 +68,9 @@ static sfsistat cb_status(enum session_status s)
 /* With SMFIP_HDR_LEADSPC the value we give is used verbatim: it brings its own space. */
 static char *cb_value(SMFICTX *ctx, const char *value)
 {
-	struct session *s = cb_session(ctx);
-
 	if (value == NULL)
 		return NULL;
-	return g_strconcat(s != NULL && session_leadspace(s) ? " " : "", value, NULL);
+	return g_strconcat(cb_conn(ctx)->leadspace ? " " : "", value, NULL);
 }
 
 static int op_add_header(void *ctx, const char *name, const char *value)
@@ -114,40 +141,50 @@ static const struct session_ops cb_ops = {
 
 /* ---- callbacks ---- */
 
-/* negotiate runs before connect: it leaves one of these as private data */
-static const int cb_lead_yes = 1, cb_lead_no = 0;
+/* The answer of a step: none when it was negotiated as no-reply (a failure waits for eom). */
+static sfsistat cb_reply(SMFICTX *ctx, unsigned long step, enum session_status st)
+{
+	struct cb_conn *c = cb_conn(ctx);
+	sfsistat r = cb_status(st);
+
+	if (!(c->noreply & step))
+		return r;
+	if (r != SMFIS_CONTINUE && c->pending == SMFIS_CONTINUE)
+		c->pending = r == SMFIS_ACCEPT ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	return SMFIS_NOREPLY;
+}
 
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	const int *lead = smfi_getpriv(ctx);
-	struct session *s = session_new(&cb_ops, hostname, (const struct sockaddr *)hostaddr,
-	                                lead == &cb_lead_yes);
+	struct cb_conn *c = cb_conn(ctx);
 
-	if (s == NULL)
-		return SMFIS_TEMPFAIL;
-	smfi_setpriv(ctx, s);
-	return cb_status(session_connect(s));
+	c->session =
+	        session_new(&cb_ops, hostname, (const struct sockaddr *)hostaddr, c->leadspace);
+	if (c->session == NULL)
+		return cb_reply(ctx, SMFIP_NR_CONN, SESSION_TEMPFAIL);
+	return cb_reply(ctx, SMFIP_NR_CONN, session_connect(c->session));
 }
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 {
 	session_helo(cb_session(ctx), helo);
-	return SMFIS_CONTINUE;
+	return cb_reply(ctx, SMFIP_NR_HELO, SESSION_CONTINUE);
 }
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
+	cb_conn(ctx)->pending = SMFIS_CONTINUE; /* a new message */
 	return cb_status(session_envfrom(cb_session(ctx), ctx, argv[0]));
 }
 
 static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
-	return cb_status(session_envrcpt(cb_session(ctx), argv[0]));
+	return cb_reply(ctx, SMFIP_NR_RCPT, session_envrcpt(cb_session(ctx), argv[0]));
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	return cb_status(session_header(cb_session(ctx), name, value));
+	return cb_reply(ctx, SMFIP_NR_HDR, session_header(cb_session(ctx), name, value));
 }
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
@@ -157,27 +194,42 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	return cb_status(session_body(cb_session(ctx), chunk, len));
+	return cb_reply(ctx, SMFIP_NR_BODY, session_body(cb_session(ctx), chunk, len));
 }
 
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
-	return cb_status(session_eom(cb_session(ctx), ctx));
+	struct cb_conn *c = cb_conn(ctx);
+
+	if (c->pending != SMFIS_CONTINUE) {
+		sfsistat r = c->pending;
+
+		/* a failure in a no-reply step: never pass the message (and forget it) */
+		session_abort(c->session);
+		c->pending = SMFIS_CONTINUE;
+		return r;
+	}
+	return cb_status(session_eom(c->session, ctx));
 }
 
 static sfsistat mlfi_abort(SMFICTX *ctx)
 {
-	session_abort(cb_session(ctx));
+	struct cb_conn *c = cb_conn(ctx);
+
+	c->pending = SMFIS_CONTINUE;
+	session_abort(c->session);
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_close(SMFICTX *ctx)
 {
-	struct session *s = cb_session(ctx);
+	struct cb_conn *c = smfi_getpriv(ctx);
 
 	smfi_setpriv(ctx, NULL);
-	if ((const void *)s != &cb_lead_yes && (const void *)s != &cb_lead_no)
-		session_free(&s); /* (a connection that ended before connect has none) */
+	if (c != NULL) {
+		session_free(&c->session);
+		g_free(c);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -186,6 +238,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
+	struct cb_conn *c;
 
 	if ((f0 & want) != want) {
 		/* the MTA cannot modify messages: we can still reject and tempfail */
@@ -193,13 +246,17 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	} else {
 		*pf0 = want;
 	}
-	/* headers exactly as received (leading space kept); no callbacks we do not use */
-	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | (f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA));
+	/* headers exactly as received (leading space kept); no callbacks we do not use; no
+	   replies the MTA would wait for in vain */
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | (f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA)) |
+	       (f1 & CB_NOREPLY_STEPS);
 	*pf2 = 0;
 	*pf3 = 0;
 	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 	smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	smfi_setpriv(ctx, (void *)((f1 & SMFIP_HDR_LEADSPC) ? &cb_lead_yes : &cb_lead_no));
+	c = cb_conn(ctx);
+	c->leadspace = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	c->noreply = f1 & CB_NOREPLY_STEPS;
 	return SMFIS_CONTINUE;
 }
 

@@ -1,7 +1,10 @@
 /*
- * workers: a GThreadPool of scanners (see workers.h). Each job lives on the waiting
- * session's stack; the session cannot go away while it waits (libmilter runs one callback
- * at a time per session), so the job always outlives the worker's use of it.
+ * workers: the bound on concurrent scans (see workers.h). A counting semaphore (mutex +
+ * condition) holds the slots; a pool of as many threads as slots runs the large scans, so a
+ * job pushed with a slot in hand never waits in the pool's queue. Each job lives on the
+ * waiting session's stack: libmilter runs one callback at a time per session, so the job
+ * always outlives the worker's use of it. Without workers_init() (tests, tools) every scan
+ * runs on the caller's thread, unbounded.
  */
 
 #include "milter/workers.h"
@@ -21,6 +24,9 @@ struct workers_job {
 };
 
 static GThreadPool *workers_pool;
+static GMutex workers_lock;
+static GCond workers_freed;
+static unsigned int workers_free;
 
 static void workers_run(gpointer data, gpointer unused)
 {
@@ -45,6 +51,7 @@ int workers_init(unsigned int threads, GError **error)
 {
 	if (threads == 0)
 		threads = g_get_num_processors();
+	workers_free = threads;
 	workers_pool = g_thread_pool_new(workers_run, NULL, (gint)threads, FALSE, error);
 	return workers_pool != NULL ? 0 : -1;
 }
@@ -56,34 +63,74 @@ void workers_shutdown(void)
 	workers_pool = NULL;
 }
 
+/* Wait for a slot, telling the MTA every few seconds. */
+static void workers_acquire(void (*progress)(void *ctx), void *ctx)
+{
+	g_mutex_lock(&workers_lock);
+	while (workers_free == 0) {
+		gint64 until =
+		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+
+		if (!g_cond_wait_until(&workers_freed, &workers_lock, until) && progress != NULL) {
+			g_mutex_unlock(&workers_lock);
+			progress(ctx);
+			g_mutex_lock(&workers_lock);
+		}
+	}
+	workers_free--;
+	g_mutex_unlock(&workers_lock);
+}
+
+static void workers_release(void)
+{
+	g_mutex_lock(&workers_lock);
+	workers_free++;
+	g_cond_signal(&workers_freed);
+	g_mutex_unlock(&workers_lock);
+}
+
+/* Run the job on a pool thread and wait for it, with progress every few seconds. */
+static void workers_on_pool(struct workers_job *job, void (*progress)(void *ctx), void *ctx)
+{
+	GError *push_error = NULL;
+
+	if (!g_thread_pool_push(workers_pool, job, &push_error)) {
+		g_clear_error(&push_error);
+		workers_run(job, NULL);
+	}
+	g_mutex_lock(&job->lock);
+	while (!job->done) {
+		gint64 until =
+		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+
+		if (!g_cond_wait_until(&job->cond, &job->lock, until) && !job->done &&
+		    progress != NULL) {
+			g_mutex_unlock(&job->lock);
+			progress(ctx);
+			g_mutex_lock(&job->lock);
+		}
+	}
+	g_mutex_unlock(&job->lock);
+}
+
 int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
                  const struct msg_scan_options *opts, struct msg_report **report_r, GError **error,
                  void (*progress)(void *ctx), void *ctx)
 {
 	struct workers_job job = {.db = db, .raw = raw, .len = len, .opts = opts};
-	GError *push_error = NULL;
+	bool bounded = workers_pool != NULL;
 
 	*report_r = NULL;
 	g_mutex_init(&job.lock);
 	g_cond_init(&job.cond);
-	if (workers_pool == NULL || !g_thread_pool_push(workers_pool, &job, &push_error)) {
-		/* no pool (tests, tools): scan on this thread */
-		g_clear_error(&push_error);
+	if (bounded)
+		workers_acquire(progress, ctx);
+	if (!bounded || len <= WORKERS_INLINE_MAX)
 		workers_run(&job, NULL);
-	}
-	g_mutex_lock(&job.lock);
-	while (!job.done) {
-		gint64 until =
-		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
-
-		if (!g_cond_wait_until(&job.cond, &job.lock, until) && !job.done &&
-		    progress != NULL) {
-			g_mutex_unlock(&job.lock);
-			progress(ctx);
-			g_mutex_lock(&job.lock);
-		}
-	}
-	g_mutex_unlock(&job.lock);
+	else
+		workers_on_pool(&job, progress, ctx);
+	if (bounded)
+		workers_release();
 	g_mutex_clear(&job.lock);
 	g_cond_clear(&job.cond);
 	*report_r = job.report;
