@@ -212,6 +212,10 @@ static struct sigdb *open_db(const char *dir)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && argv[1][0] == '-') {
+		fprintf(stderr, "usage: %s [BENCH-DATA-DIRECTORY]\n", argv[0]);
+		return 2;
+	}
 	struct sigdb *db;
 
 	/* as `partscan scan` does (and the milter should): no stat of /etc/localtime per member */

@@ -224,6 +224,10 @@ static int gen_size_match(const char *path, size_t size)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && argv[1][0] == '-') {
+		fprintf(stderr, "usage: %s [BENCH-DATA-DIRECTORY]\n", argv[0]);
+		return 2;
+	}
 	const char *dir = argc > 1 ? argv[1] : "build/bench-data";
 	size_t n = getenv("BENCH_SIGS") != NULL ? strtoul(getenv("BENCH_SIGS"), NULL, 10) : 1000000;
 	size_t bufsize = 100u << 20;

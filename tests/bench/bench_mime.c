@@ -218,6 +218,10 @@ static struct sigdb *open_db(const char *dir)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && argv[1][0] == '-') {
+		fprintf(stderr, "usage: %s [BENCH-DATA-DIRECTORY]\n", argv[0]);
+		return 2;
+	}
 	struct sigdb *db = open_db(argc > 1 ? argv[1] : "build/bench-data");
 
 	printf("cores: %d (figures are for one core)\n", g_get_num_processors());
