@@ -51,3 +51,32 @@ finish() {
 	echo "$(basename "$0"): $checks checks, $failures failures"
 	[ "$failures" = 0 ]
 }
+
+# The milter tests (sourced helpers): start "$MILTER" -f -c $T/partscan.conf and wait for its
+# control socket ($T/control.sock); stop it with SIGTERM and check it exits 0. MPID: its pid.
+start_milter() {
+	rm -f "$T/milter.sock" "$T/control.sock"
+	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
+	MPID=$!
+	for i in $(seq 50); do
+		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	fail "partscan-milter did not start"
+	cat "$T/milter.out" >&2
+	return 1
+}
+
+stop_milter() {
+	kill -TERM "$MPID" 2>/dev/null
+	wait "$MPID"
+	st=$?
+	checks=$((checks + 1))
+	[ "$st" = 0 ] || { fail "partscan-milter exited $st on SIGTERM"; tail -20 "$T/milter.out" >&2; }
+}
+
+# The EICAR test string as base64 (written in two halves: this file is not a test file itself).
+eicar_b64() {
+	printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' |
+		base64 -w0
+}

@@ -91,3 +91,40 @@ postfix_start() {
 postfix_stop() {
 	postfix -c "$PF" stop >/dev/null 2>&1
 }
+
+# postfix_milter: partscan-milter for the private Postfix — the bundled test signatures,
+# infected = reject, blocked = strip, unscannable = quarantine, its files under $T — started
+# in the background (MPID) and waited for; an EXIT trap stops both it and Postfix.
+postfix_milter() {
+	mkdir -p "$T/db" "$T/q"
+	cp "$TOP/contrib/test-signatures/"* "$T/db/"
+	cat >"$T/partscan.conf" <<-EOF
+	[milter]
+	socket = unix:$T/milter.sock
+	socket_mode = 0666
+	user =
+	allow_root = yes
+	pid_file = $T/milter.pid
+	[control]
+	socket = $T/control.sock
+	[database]
+	path = $T/db
+	[policy]
+	infected = reject
+	blocked = strip
+	unscannable = quarantine
+	[quarantine]
+	directory = $T/q
+	[log]
+	json = $T/messages.json
+	syslog = no
+	EOF
+	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
+	MPID=$!
+	trap 'postfix_stop; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+	for i in $(seq 50); do
+		[ -S "$T/milter.sock" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -33,28 +33,7 @@ syslog = no
 EOF
 }
 
-start_milter() {
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "partscan-milter did not start"
-	cat "$T/milter.out" >&2
-	return 1
-}
-
-stop_milter() {
-	kill -TERM "$MPID" 2>/dev/null
-	wait "$MPID"
-	st=$?
-	checks=$((checks + 1))
-	[ "$st" = 0 ] || fail "partscan-milter exited $st on SIGTERM"
-}
-
-EICAR_B64=$(printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' |
-	base64 -w0)
+EICAR_B64=$(eicar_b64)
 
 # mt_message NAME FILENAME B64 [extra header lines as Lua calls] : a Lua preamble that sends
 # one two-part message and ends with mt.eom

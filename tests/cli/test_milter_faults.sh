@@ -34,34 +34,12 @@ $3
 EOF
 }
 
-start_milter() {
-	rm -f "$SOCK" "$T/control.sock"
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	fail "partscan-milter did not start"
-	cat "$T/milter.out" >&2
-	return 1
-}
-
-stop_milter() {
-	kill -TERM "$MPID" 2>/dev/null
-	wait "$MPID"
-	st=$?
-	checks=$((checks + 1))
-	[ "$st" = 0 ] || { fail "partscan-milter exited $st"; tail -20 "$T/milter.out" >&2; }
-}
-
 alive() {
 	checks=$((checks + 1))
 	"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 || fail "daemon gone after $1"
 }
 
-EICAR_B64=$(printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' |
-	base64 -w0)
+EICAR_B64=$(eicar_b64)
 
 # eicar_lua NAME CHECK: a miltertest script sending one EICAR message, then CHECK (Lua)
 eicar_lua() {

@@ -15,43 +15,8 @@ if ! postfix_usable || ! command -v swaks >/dev/null; then
 fi
 
 postfix_setup
-mkdir -p "$T/db" "$T/q"
-cp "$TOP/contrib/test-signatures/"* "$T/db/"
-
-cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-socket_mode = 0666
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
-[database]
-path = $T/db
-[policy]
-infected = reject
-blocked = strip
-unscannable = quarantine
-[quarantine]
-directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
-EOF
-
-"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-MPID=$!
-stop_all() {
-	postfix_stop
-	kill -TERM "$MPID" 2>/dev/null
-	wait "$MPID" 2>/dev/null
-}
-trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-for i in $(seq 50); do
-	[ -S "$T/milter.sock" ] && break
-	sleep 0.1
-done
+checks=$((checks + 1))
+postfix_milter || fail "partscan-milter did not start"
 checks=$((checks + 1))
 if ! postfix_start; then
 	fail "private Postfix did not start"

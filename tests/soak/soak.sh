@@ -20,36 +20,7 @@ fi
 postfix_setup
 postconf -c "$PF" -e "default_process_limit = $((SESSIONS + 50))" \
 	"smtpd_client_connection_count_limit = 0" "smtpd_client_event_limit_exceptions = 0.0.0.0/0"
-mkdir -p "$T/db" "$T/q"
-cp "$TOP/contrib/test-signatures/"* "$T/db/"
-cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-socket_mode = 0666
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
-[database]
-path = $T/db
-[policy]
-infected = reject
-blocked = strip
-unscannable = quarantine
-[quarantine]
-directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
-EOF
-"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-MPID=$!
-trap 'postfix_stop; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-for i in $(seq 50); do
-	[ -S "$T/milter.sock" ] && break
-	sleep 0.1
-done
+postfix_milter || { echo "soak: partscan-milter did not start"; exit 1; }
 postfix_start || { echo "soak: private Postfix did not start"; exit 1; }
 
 # RSS every half second while the load runs
