@@ -566,26 +566,6 @@ void sigdb_cvd_load_member(struct sigdb_loader *ld, struct sigdb_cvd *cvd, size_
 	g_clear_pointer(&m->data, g_free);
 }
 
-int sigdb_load_container(struct sigdb_loader *ld, const char *path, GError **error)
-{
-	struct sigdb_cvd *cvd;
-	size_t n;
-
-	if (sigdb_cvd_read(path, ld->opts, &cvd, error) < 0)
-		return -1;
-	sigdb_cvd_add_source(ld, cvd);
-	n = sigdb_cvd_member_count(cvd);
-	/* ignore lists first, so that they apply to the container's own signatures too */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < n; i++) {
-			if (sigdb_cvd_member_is_ignore(cvd, i) == (pass == 0))
-				sigdb_cvd_load_member(ld, cvd, i);
-		}
-	}
-	sigdb_cvd_free(&cvd);
-	return 0;
-}
-
 /* ---- looking at the loaded containers ---- */
 
 static bool sigdb_cvd_loaded(const struct sigdb_source *s)

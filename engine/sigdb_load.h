@@ -48,14 +48,6 @@ void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsi
 
 /* ---- ClamAV containers (sigdb_container.c) ---- */
 
-/*
- * Read a container (.cvd / .cld / .cud) into the loader, in one go: a source for the container,
- * then one for each hash member (its ignore lists first). Returns 0 — also for a container
- * that is rejected (recorded and warned about, nothing loaded) — or -1 with error set when the
- * file cannot be read at all. sigdb_load() uses the two steps below instead.
- */
-int sigdb_load_container(struct sigdb_loader *ld, const char *path, GError **error);
-
 /* A container read, checked, and its used members held in memory until they are parsed. */
 struct sigdb_cvd;
 

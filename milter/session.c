@@ -105,11 +105,6 @@ void session_free(struct session **sp)
 	*sp = NULL;
 }
 
-bool session_leadspace(const struct session *s)
-{
-	return s->leadspace;
-}
-
 enum session_status session_connect(struct session *s)
 {
 	struct live *l = live_acquire();

@@ -38,8 +38,6 @@ struct session;
 struct session *session_new(const struct session_ops *ops, const char *hostname,
                             const struct sockaddr *addr, bool leadspace);
 void session_free(struct session **s);
-bool session_leadspace(const struct session *s);
-
 enum session_status session_connect(struct session *s);
 void session_helo(struct session *s, const char *helo);
 enum session_status session_envfrom(struct session *s, void *ctx, const char *sender);

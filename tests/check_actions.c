@@ -13,49 +13,11 @@
 #include "conf/quarantine.h"
 #include "milter/actions.h"
 #include "milter/strip.h"
+#include "tests/lib/recorder.h"
 #include "tests/lib/testutil.h"
 
 static struct conf *conf;
 static char *tmp;
-static GPtrArray *calls; /* "add Name: value", "chg Name 1 -", "body N", "hold why", ... */
-static GByteArray *new_body;
-static bool fail_body;
-
-static int rec_add(void *ctx, const char *name, const char *value)
-{
-	g_ptr_array_add(calls, g_strdup_printf("add %s: %s", name, value));
-	return 0;
-}
-
-static int rec_change(void *ctx, const char *name, int index, const char *value)
-{
-	g_ptr_array_add(calls,
-	                g_strdup_printf("chg %s %d %s", name, index, value != NULL ? value : "-"));
-	return 0;
-}
-
-static int rec_body(void *ctx, const unsigned char *data, size_t len)
-{
-	if (fail_body)
-		return -1;
-	g_byte_array_append(new_body, data, (guint)len);
-	g_ptr_array_add(calls, g_strdup_printf("body %zu", len));
-	return 0;
-}
-
-static int rec_hold(void *ctx, const char *reason)
-{
-	g_ptr_array_add(calls, g_strdup_printf("hold %s", reason));
-	return 0;
-}
-
-static int rec_reply(void *ctx, const char *rcode, const char *xcode, const char *text)
-{
-	g_ptr_array_add(calls, g_strdup_printf("reply %s %s %s", rcode, xcode, text));
-	return 0;
-}
-
-static const struct actions_ops rec_ops = {rec_add, rec_change, rec_body, rec_hold, rec_reply};
 
 static void setup(void)
 {
@@ -63,9 +25,7 @@ static void setup(void)
 	tmp = testutil_tmpdir();
 	g_free(conf->quarantine_dir);
 	conf->quarantine_dir = g_strdup(tmp);
-	calls = g_ptr_array_new_with_free_func(g_free);
-	new_body = g_byte_array_new();
-	fail_body = false;
+	recorder_init();
 }
 
 static void teardown(void)
@@ -73,17 +33,7 @@ static void teardown(void)
 	conf_free(&conf);
 	testutil_rmdir(tmp);
 	g_free(tmp);
-	g_ptr_array_free(calls, TRUE);
-	g_byte_array_free(new_body, TRUE);
-}
-
-static bool called(const char *call)
-{
-	for (guint i = 0; i < calls->len; i++) {
-		if (strcmp(calls->pdata[i], call) == 0)
-			return true;
-	}
-	return false;
+	recorder_clear();
 }
 
 /*
@@ -187,7 +137,7 @@ static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, char **
 	struct actions_message m = msg_of();
 
 	policy_decide(conf, &(struct policy_input){.report = report}, plan);
-	return actions_apply(&rec_ops, NULL, conf, report, plan, &m, ids, error);
+	return actions_apply(&recorder_ops, NULL, conf, report, plan, &m, ids, error);
 }
 
 START_TEST(test_reject)
@@ -199,8 +149,8 @@ START_TEST(test_reject)
 	build_report();
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_REJECT);
 	ck_assert_ptr_null(error);
-	ck_assert_uint_eq(calls->len, 1);
-	ck_assert_str_eq(calls->pdata[0],
+	ck_assert_uint_eq(recorder.calls->len, 1);
+	ck_assert_str_eq(recorder.calls->pdata[0],
 	                 "reply 550 5.7.1 Message rejected: Win.Test.Evil-1-0 (evil.exe)");
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
@@ -219,14 +169,14 @@ START_TEST(test_tag_removes_forged_headers)
 	conf->on_blocked = CONF_ACTION_TAG;
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
 	/* the two inbound X-Virus-Status and one X-Virus-Scanned go first, last index first */
-	ck_assert_str_eq(calls->pdata[0], "chg X-Virus-Status 2 -");
-	ck_assert_str_eq(calls->pdata[1], "chg X-Virus-Status 1 -");
-	ck_assert_str_eq(calls->pdata[2], "chg X-Virus-Scanned 1 -");
+	ck_assert_str_eq(recorder.calls->pdata[0], "chg X-Virus-Status 2 -");
+	ck_assert_str_eq(recorder.calls->pdata[1], "chg X-Virus-Status 1 -");
+	ck_assert_str_eq(recorder.calls->pdata[2], "chg X-Virus-Scanned 1 -");
 	scanned = g_strdup_printf("add X-Virus-Scanned: partscan %s at mx.example.org",
 	                          PARTSCAN_VERSION);
-	ck_assert(called(scanned));
-	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
-	ck_assert_uint_eq(calls->len, 5);
+	ck_assert(recorder_called(scanned));
+	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	ck_assert_uint_eq(recorder.calls->len, 5);
 	g_free(scanned);
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
@@ -245,8 +195,8 @@ START_TEST(test_accept_untouched)
 	conf->on_blocked = CONF_ACTION_ACCEPT;
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
 	/* forged status headers still go; nothing is added */
-	ck_assert_uint_eq(calls->len, 3);
-	ck_assert(!called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	ck_assert_uint_eq(recorder.calls->len, 3);
+	ck_assert(!recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
 	free_report();
@@ -266,10 +216,10 @@ START_TEST(test_quarantine_store)
 	conf->on_blocked = CONF_ACTION_QUARANTINE;
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
 	ck_assert_uint_eq(ids->len, 1);
-	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	{
 		char *hold = g_strdup_printf("hold %s", plan.summary);
-		ck_assert(called(hold));
+		ck_assert(recorder_called(hold));
 		g_free(hold);
 	}
 	list = quarantine_list(tmp, NULL);
@@ -312,8 +262,9 @@ START_TEST(test_quarantine_unwritable_tempfails)
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
 	ck_assert_ptr_nonnull(error);
 	ck_assert_ptr_nonnull(strstr(error, "quarantine"));
-	ck_assert(g_str_has_prefix(calls->pdata[calls->len - 1], "reply 451 4.7.1"));
-	ck_assert(!called("hold"));
+	ck_assert(g_str_has_prefix(recorder.calls->pdata[recorder.calls->len - 1],
+	                           "reply 451 4.7.1"));
+	ck_assert(!recorder_called("hold"));
 	ck_assert_uint_eq(ids->len, 0);
 	g_free(error);
 	policy_plan_clear(&plan);
@@ -342,11 +293,12 @@ START_TEST(test_strip_keeps_every_other_byte)
 	/* everything before the removed entity and after it is identical */
 	prefix = exe->raw_begin - body_offset;
 	suffix = sizeof(msg_text) - 1 - exe->raw_end;
-	ck_assert_mem_eq(new_body->data, msg_text + body_offset, prefix);
-	ck_assert_mem_eq(new_body->data + new_body->len - suffix, msg_text + exe->raw_end, suffix);
+	ck_assert_mem_eq(recorder.body->data, msg_text + body_offset, prefix);
+	ck_assert_mem_eq(recorder.body->data + recorder.body->len - suffix, msg_text + exe->raw_end,
+	                 suffix);
 	/* and in its place a notice naming the file, the reason and the quarantine id */
-	g_byte_array_append(new_body, (const guint8 *)"", 1);
-	notice_start = (const char *)new_body->data + prefix;
+	g_byte_array_append(recorder.body, (const guint8 *)"", 1);
+	notice_start = (const char *)recorder.body->data + prefix;
 	ck_assert(g_str_has_prefix(notice_start, "Content-Type: text/plain; charset=us-ascii\r\n"));
 	ck_assert_ptr_nonnull(strstr(notice_start, "\"evil.exe\""));
 	ck_assert_ptr_nonnull(strstr(notice_start, "Win.Test.Evil-1-0"));
@@ -357,7 +309,7 @@ START_TEST(test_strip_keeps_every_other_byte)
 	ck_assert_uint_eq(g_bytes_get_size(stored), exe->raw_end - exe->raw_begin);
 	ck_assert_mem_eq(g_bytes_get_data(stored, NULL), msg_text + exe->raw_begin,
 	                 exe->raw_end - exe->raw_begin);
-	ck_assert(called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
+	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	g_bytes_unref(stored);
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
@@ -404,7 +356,7 @@ START_TEST(test_strip_body_refused_tempfails)
 	build_report();
 	conf->on_infected = CONF_ACTION_STRIP;
 	conf->on_blocked = CONF_ACTION_STRIP;
-	fail_body = true;
+	recorder.fail_body = true;
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
 	ck_assert_ptr_nonnull(error);
 	g_free(error);

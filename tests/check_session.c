@@ -17,42 +17,10 @@
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/session.h"
+#include "tests/lib/recorder.h"
 #include "tests/lib/testutil.h"
 
 static char *tmp, *logpath;
-static GPtrArray *calls;
-static GByteArray *new_body;
-
-static int rec_add(void *ctx, const char *name, const char *value)
-{
-	g_ptr_array_add(calls, g_strdup_printf("add %s: %s", name, value));
-	return 0;
-}
-
-static int rec_change(void *ctx, const char *name, int index, const char *value)
-{
-	g_ptr_array_add(calls,
-	                g_strdup_printf("chg %s %d %s", name, index, value != NULL ? value : "-"));
-	return 0;
-}
-
-static int rec_body(void *ctx, const unsigned char *data, size_t len)
-{
-	g_byte_array_append(new_body, data, (guint)len);
-	return 0;
-}
-
-static int rec_hold(void *ctx, const char *reason)
-{
-	g_ptr_array_add(calls, g_strdup_printf("hold %s", reason));
-	return 0;
-}
-
-static int rec_reply(void *ctx, const char *rcode, const char *xcode, const char *text)
-{
-	g_ptr_array_add(calls, g_strdup_printf("reply %s %s %s", rcode, xcode, text));
-	return 0;
-}
 
 static void rec_progress(void *ctx)
 {
@@ -63,17 +31,8 @@ static const char *rec_macro(void *ctx, const char *name)
 	return strcmp(name, "i") == 0 ? "4QID" : NULL;
 }
 
-static const struct session_ops ops = {
-        {rec_add, rec_change, rec_body, rec_hold, rec_reply}, rec_progress, rec_macro};
-
-static bool called(const char *prefix)
-{
-	for (guint i = 0; i < calls->len; i++) {
-		if (g_str_has_prefix(calls->pdata[i], prefix))
-			return true;
-	}
-	return false;
-}
+/* the recording actions are filled in by setup() */
+static struct session_ops ops = {.progress = rec_progress, .macro = rec_macro};
 
 /* Publish a snapshot made of conf text (paths filled in) and the bundled signatures. */
 static void publish(const char *extra, bool with_db)
@@ -99,8 +58,8 @@ static void setup(void)
 {
 	tmp = testutil_tmpdir();
 	logpath = g_build_filename(tmp, "messages.json", NULL);
-	calls = g_ptr_array_new_with_free_func(g_free);
-	new_body = g_byte_array_new();
+	recorder_init();
+	ops.actions = recorder_ops;
 	mlog_init("check_session", "mail", false);
 	ck_assert_int_eq(mlog_open(logpath, NULL), 0);
 	publish("", true);
@@ -113,8 +72,7 @@ static void teardown(void)
 	testutil_rmdir(tmp);
 	g_free(tmp);
 	g_free(logpath);
-	g_ptr_array_free(calls, TRUE);
-	g_byte_array_free(new_body, TRUE);
+	recorder_clear();
 }
 
 static char *eicar(void)
@@ -220,9 +178,9 @@ START_TEST(test_clean_tagged)
 	char *log;
 
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, true), SESSION_CONTINUE);
-	ck_assert(called("chg X-Virus-Status 1 -"));
-	ck_assert(called("add X-Virus-Scanned: partscan "));
-	ck_assert(called("add X-Virus-Status: Clean"));
+	ck_assert(recorder_called_prefix("chg X-Virus-Status 1 -"));
+	ck_assert(recorder_called_prefix("add X-Virus-Scanned: partscan "));
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Clean"));
 	log = testutil_read(logpath, NULL);
 	ck_assert_ptr_nonnull(strstr(log, "\"queue_id\":\"4QID\""));
 	ck_assert_ptr_nonnull(strstr(log, "\"verdict\":\"clean\""));
@@ -241,12 +199,12 @@ START_TEST(test_infected_rejected_any_chunking)
 	char *e = eicar(), *body = body_with("eicar.txt", e);
 
 	for (size_t i = 0; i < G_N_ELEMENTS(chunks); i++) {
-		g_ptr_array_set_size(calls, 0);
+		g_ptr_array_set_size(recorder.calls, 0);
 		ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, chunks[i], false),
 		                 SESSION_REJECT);
-		ck_assert_uint_eq(calls->len, 1);
-		ck_assert_str_eq(calls->pdata[0], "reply 550 5.7.1 Message rejected: "
-		                                  "Eicar-Test-Signature (eicar.txt)");
+		ck_assert_uint_eq(recorder.calls->len, 1);
+		ck_assert_str_eq(recorder.calls->pdata[0], "reply 550 5.7.1 Message rejected: "
+		                                           "Eicar-Test-Signature (eicar.txt)");
 	}
 	g_free(body);
 	g_free(e);
@@ -262,9 +220,9 @@ START_TEST(test_strip)
 	publish("[policy]\ninfected = strip\n", true);
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
 	                 SESSION_CONTINUE);
-	ck_assert(called("add X-Virus-Status: Infected (Eicar-Test-Signature)"));
-	g_byte_array_append(new_body, (const guint8 *)"", 1);
-	nb = (char *)new_body->data;
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Infected (Eicar-Test-Signature)"));
+	g_byte_array_append(recorder.body, (const guint8 *)"", 1);
+	nb = (char *)recorder.body->data;
 	ck_assert(g_str_has_prefix(nb, "--XYZ\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
 	                               "Please find the file attached.\r\n--XYZ\r\n"));
 	ck_assert(g_str_has_suffix(nb, "\r\n--XYZ--\r\n"));
@@ -285,9 +243,9 @@ START_TEST(test_strip_archive_member)
 	publish("[policy]\nblocked = strip\n", true);
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
 	                 SESSION_CONTINUE);
-	ck_assert(called("add X-Virus-Status: Blocked (extension .exe)"));
-	g_byte_array_append(new_body, (const guint8 *)"", 1);
-	nb = (char *)new_body->data;
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Blocked (extension .exe)"));
+	g_byte_array_append(recorder.body, (const guint8 *)"", 1);
+	nb = (char *)recorder.body->data;
 	ck_assert(g_str_has_prefix(nb, "--XYZ\r\nContent-Type: text/plain\r\n\r\nThe files.\r\n"
 	                               "--XYZ\r\n"));
 	ck_assert(g_str_has_suffix(nb, "\r\n--XYZ--\r\n"));
@@ -313,7 +271,8 @@ START_TEST(test_oversize_unscannable)
 	g_string_append(big, "--XYZ--\r\n");
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, big->str, 100, false),
 	                 SESSION_CONTINUE);
-	ck_assert(called("add X-Virus-Status: Unscannable (message larger than 2048 bytes)"));
+	ck_assert(recorder_called_prefix(
+	        "add X-Virus-Status: Unscannable (message larger than 2048 bytes)"));
 	g_string_free(big, TRUE);
 }
 END_TEST
@@ -329,7 +288,7 @@ START_TEST(test_skip_rules)
 	/* a skipped sender: accepted at MAIL FROM, nothing scanned, logged as skipped */
 	ck_assert_int_eq(run_message("<Boss@Trusted.Example.org>", one_rcpt, body, 0, false),
 	                 SESSION_ACCEPT);
-	ck_assert_uint_eq(calls->len, 0);
+	ck_assert_uint_eq(recorder.calls->len, 0);
 	/* every recipient skipped */
 	ck_assert_int_eq(run_message("<a@example.org>", lists, body, 0, false), SESSION_ACCEPT);
 	/* one recipient that is not: scanned */
@@ -386,7 +345,7 @@ START_TEST(test_abort_then_next)
 	session_eoh(s, NULL);
 	session_body(s, (const unsigned char *)body, strlen(body));
 	ck_assert_int_eq(session_eom(s, NULL), SESSION_CONTINUE);
-	ck_assert(called("add X-Virus-Status: Clean"));
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Clean"));
 	session_free(&s);
 	ck_assert_ptr_null(s);
 	g_free(body);
