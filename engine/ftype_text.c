@@ -55,52 +55,89 @@ static bool mail_known_name(const unsigned char *name, size_t len)
 }
 
 /*
- * An RFC 5322 header block: every line up to the blank line (or the end of the sample) is a
- * field "Name: value" or a folded continuation; at least two fields, one of them well known.
+ * An RFC 5322 header block, as a mail reader parses one (Python's email, GMime): every line up
+ * to the blank line (or the end of the data) is a field "Name: value" or a folded continuation.
+ * A name is 1..MAIL_NAME_MAX printable ASCII bytes without ':' (RFC 5322's 998-byte line limit;
+ * white space before the colon is the obsolete syntax readers still accept). When the sample
+ * ends inside the block (cut: the data goes on), the last, cut line counts if what is there
+ * could begin a field. The block is mail when it has at least two fields and one of them is
+ * well known, wherever it is; or, with no well-known name, when it looks like the header block
+ * of a message as a whole (see MAIL_ANON_FIELDS): a file of X- fields is mail, a short
+ * "key: value" file, YAML or a config of names without a message body is not.
  */
-static bool mail_headers(const unsigned char *p, size_t n)
+#define MAIL_NAME_MAX    998
+#define MAIL_ANON_FIELDS 8 /* fields, half of them hyphenated ("X-Spam-Flag"), then a body */
+
+struct mail_block {
+	unsigned int fields, known, hyphenated;
+	bool ended; /* by a blank line with more after it, or cut by the end of the sample */
+};
+
+/* One field line (len > 0, not a continuation); false when it is not one. */
+static bool mail_field(const unsigned char *line, size_t len, bool partial, struct mail_block *b)
 {
-	unsigned int fields = 0, known = 0;
+	size_t j = 0;
+	bool hyphen = false;
+
+	while (j < len && line[j] > 32 && line[j] < 127 && line[j] != ':') {
+		hyphen |= line[j] == '-';
+		j++;
+	}
+	if (j == 0 || j > MAIL_NAME_MAX)
+		return false;
+	if (partial && j == len)
+		return true; /* cut inside the name */
+	if (mail_known_name(line, j))
+		b->known++;
+	b->hyphenated += hyphen;
+	while (j < len && (line[j] == ' ' || line[j] == '\t'))
+		j++;
+	if (j < len ? line[j] != ':' : !partial)
+		return false;
+	b->fields++;
+	return true;
+}
+
+static bool mail_headers(const unsigned char *p, size_t n, bool cut)
+{
+	struct mail_block b = {0};
 	size_t i = 0;
 
 	while (i < n) {
 		const unsigned char *nl = memchr(p + i, '\n', n - i);
-		size_t end = nl ? (size_t)(nl - p) : n, len = end - i, j = 0;
+		size_t end = nl ? (size_t)(nl - p) : n, len = end - i;
 		const unsigned char *line = p + i;
+		bool partial = nl == NULL && cut;
 
-		if (len > 0 && line[len - 1] == '\r')
+		if (len > 0 && line[len - 1] == '\r' && !partial)
 			len--;
-		if (len == 0)
+		if (len == 0) {
+			b.ended = end + 1 < n || cut;
 			break;
-		if (line[0] == ' ' || line[0] == '\t') {
-			if (fields == 0)
-				return false;
-		} else {
-			while (j < len && line[j] > 32 && line[j] < 127 && line[j] != ':')
-				j++;
-			if (j == 0 || j > 76)
-				return false;
-			if (mail_known_name(line, j))
-				known++;
-			while (j < len && (line[j] == ' ' || line[j] == '\t'))
-				j++;
-			if (j == len || line[j] != ':')
-				return false;
-			fields++;
 		}
+		if (line[0] == ' ' || line[0] == '\t') {
+			if (b.fields == 0)
+				return false;
+		} else if (!mail_field(line, len, partial, &b)) {
+			return false;
+		}
+		if (partial)
+			b.ended = true;
 		i = end + 1;
 	}
-	return fields >= 2 && known >= 1;
+	if (b.fields >= 2 && b.known >= 1)
+		return true;
+	return b.ended && b.fields >= MAIL_ANON_FIELDS && b.hyphenated * 2 >= b.fields;
 }
 
-static bool detect_mail(const unsigned char *d, size_t n, struct ftype_info *info)
+static bool detect_mail(const unsigned char *d, size_t n, bool cut, struct ftype_info *info)
 {
 	if (n > 5 && memcmp(d, "From ", 5) == 0) {
 		const unsigned char *nl = memchr(d, '\n', n);
 		size_t skip = nl ? (size_t)(nl - d) + 1 : n;
-		return mail_headers(d + skip, n - skip) ? set(info, FTYPE_MBOX, 0) : false;
+		return mail_headers(d + skip, n - skip, cut) ? set(info, FTYPE_MBOX, 0) : false;
 	}
-	return mail_headers(d, n) ? set(info, FTYPE_EML, 0) : false;
+	return mail_headers(d, n, cut) ? set(info, FTYPE_EML, 0) : false;
 }
 
 /* ---- text ---- */
@@ -481,7 +518,7 @@ bool ftype_detect_text(const unsigned char *data, size_t size, struct ftype_info
 		skip = 3;
 		flags = FTYPE_FLAG_BOM | FTYPE_FLAG_UTF8;
 	}
-	if (detect_mail(data + skip, n - skip, info_r)) {
+	if (detect_mail(data + skip, n - skip, size > n, info_r)) {
 		info_r->flags |= flags;
 		return true;
 	}
