@@ -9,6 +9,10 @@
  * named after the container ("x.exe.gz" -> "x.exe"). Only filters that decode in-process are
  * registered (never one that would run an external program).
  *
+ * A symbolic link is a member whose bytes are its target text (what zip stores as its data and
+ * some extractors write as a file); it is never followed. Directories, hard links and devices
+ * have no content of their own and are skipped.
+ *
  * Limits, each ending in a flag and a note that names it (the report is then unscannable):
  *   max_archive_depth    archives within archives (counted along the chain, messages between
  *                        them do not reset it): deeper ones are not opened
@@ -498,6 +502,42 @@ static void arch_lock(struct arch *st, struct archive *a, int child)
 	g_array_append_val(st->locked, l);
 }
 
+/*
+ * A symbolic link: its target text is what a zip stores as the member's data (libarchive
+ * hands it over as the link target) and what some extractors (7-Zip on Windows) write as a
+ * file, so it is a member with those bytes, typed, hashed and listed; the link is never
+ * followed. false when max_parts is reached.
+ */
+static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entry *e)
+{
+	const char *target = archive_entry_symlink(e);
+	struct mime_ctx *ctx = st->ctx;
+	struct msg_part *c;
+	size_t n, cap;
+	int child;
+
+	if (target == NULL)
+		target = "";
+	child = arch_child(st, a, e);
+	if (child < 0)
+		return false;
+	c = mime_part_at(ctx, child);
+	mime_part_flag(c, 0, "symbolic link: its target scanned as its bytes, not followed");
+	n = strlen(target);
+	cap = mime_budget(ctx, c);
+	if (n > cap) {
+		if (cap == 0) {
+			st->stop = true;
+			return true;
+		}
+		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", cap);
+		n = cap;
+	}
+	ctx->decoded += n;
+	mime_part_scan(ctx, child, (const unsigned char *)target, n, MIME_ENC_RAW, NULL, 0, 0);
+	return true;
+}
+
 /* Every entry of the archive, as parts. */
 static void arch_walk(struct arch *st, struct archive *a)
 {
@@ -539,8 +579,13 @@ static void arch_walk(struct arch *st, struct archive *a)
 				break;
 			continue;
 		}
+		if (archive_entry_filetype(e) == AE_IFLNK) {
+			if (!arch_symlink(st, a, e))
+				break;
+			continue;
+		}
 		if (archive_entry_filetype(e) != AE_IFREG)
-			continue; /* directories, links, devices: no content of their own */
+			continue; /* directories, hard links, devices: no content of their own */
 		child = arch_child(st, a, e);
 		if (child < 0)
 			break; /* max_parts: flagged by mime_part_new */

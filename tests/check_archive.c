@@ -11,8 +11,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mime/msgscan.h"
 #include "mime/password.h"
@@ -432,6 +434,59 @@ START_TEST(test_names)
 }
 END_TEST
 
+/*
+ * A symbolic link stored in a zip (`zip -y`): its data is the link's target text, which some
+ * extractors (7-Zip on Windows) write as a file. Listed and scanned as a member with those
+ * bytes, never followed: a signature of the target text finds it.
+ */
+START_TEST(test_symlink)
+{
+	char *src = g_build_filename(tmp, "src", NULL),
+	     *link = g_build_filename(src, "link.com", NULL);
+	char *zip = g_build_filename(tmp, "s.zip", NULL), *readme, *hdb, *md5, *data;
+	const char *argv[] = {"zip", "-q", "-y", zip, "readme.txt", "link.com", NULL};
+	const char *paths[] = {tmp, NULL};
+	const struct msg_part *p;
+	struct msg_report *r;
+	struct sigdb *d = NULL;
+	int status = -1;
+	size_t len;
+
+	ck_assert_int_eq(g_mkdir(src, 0700), 0);
+	readme = testutil_write(src, "readme.txt", "hello, this is the file the link names\n");
+	ck_assert_int_eq(symlink("readme.txt", link), 0);
+	ck_assert_msg(g_spawn_sync(src, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL,
+	                           NULL, &status, NULL) &&
+	                      status == 0,
+	              "zip (package zip) failed");
+	md5 = g_compute_checksum_for_string(G_CHECKSUM_MD5, "readme.txt", -1);
+	hdb = g_strdup_printf("%s:10:Test.Symlink.Target\n", md5);
+	g_free(testutil_write(tmp, "link.hdb", hdb));
+	ck_assert_int_eq(sigdb_load(paths, NULL, &d, NULL), 0);
+	data = testutil_read(zip, &len);
+	r = scan_file(d, "s.zip", data, len);
+	p = find(r, "1/zip:link.com");
+	ck_assert(p->flags & MSG_PART_ARCHIVE_MEMBER);
+	ck_assert_str_eq(p->name, "link.com");
+	ck_assert(p->scanned);
+	ck_assert_uint_eq(p->decoded_size, strlen("readme.txt")); /* the target, not followed */
+	ck_assert(p->scan.digests.mask & DIGEST_BIT(DIGEST_SHA256));
+	ck_assert_str_eq(scan_result_name(&p->scan), "Test.Symlink.Target");
+	ck_assert_ptr_nonnull(strstr(p->note, "symbolic link"));
+	ck_assert(!scan_result_infected(&find(r, "1/zip:readme.txt")->scan));
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+	sigdb_unref(&d);
+	g_free(data);
+	g_free(md5);
+	g_free(hdb);
+	g_free(readme);
+	g_free(zip);
+	g_free(link);
+	g_free(src);
+}
+END_TEST
+
 /* An allow-listed container is not opened: its members are neither listed nor found. */
 START_TEST(test_allowlisted_container)
 {
@@ -708,6 +763,7 @@ int main(void)
 	tcase_add_test(tc, test_ftype_fixtures);
 	tcase_add_test(tc, test_nesting);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_symlink);
 	tcase_add_test(tc, test_allowlisted_container);
 	tcase_add_loop_test(tc, test_encrypted, 0, 2);
 	tcase_add_test(tc, test_password_find);

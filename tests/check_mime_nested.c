@@ -144,8 +144,8 @@ static char *lead_fields(int which)
 	} else {
 		/* 1000 X- fields: more than the 8 KB the type heuristics look at */
 		for (int i = 0; i < 1000; i++)
-			g_string_append_printf(s, "X-Relay-Trace-%04d: hop %d via mx.example.net\r\n", i,
-			                       i);
+			g_string_append_printf(
+			        s, "X-Relay-Trace-%04d: hop %d via mx.example.net\r\n", i, i);
 	}
 	return g_string_free(s, FALSE);
 }
