@@ -32,7 +32,10 @@
  * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
  * (password.c) opens the archive again and reads the members still locked; one that opens is
  * scanned, flagged MSG_PART_DECRYPTED, and its note names which candidate (by number and
- * where it was found, not its text: the log holds no message content).
+ * where it was found, not its text: the log holds no message content). The tries of a message
+ * are bounded by max_password_trials (one per candidate per member: AES derives a key each
+ * time); the members not tried with every candidate when they run out stay encrypted, flagged
+ * as a limit ("password trials exhausted").
  *
  * Thread safety: one libarchive reader per call, no shared state.
  */
@@ -48,10 +51,11 @@
 #define ARCH_FIRST_BUF (64u * 1024u)
 #define ARCH_READ_STEP (256u * 1024u)
 
-/* An encrypted member not opened yet: its entry number and its part. */
+/* An encrypted member not opened yet: its entry number, its part, candidates tried on it. */
 struct arch_locked {
 	unsigned int entry;
 	int part;
+	unsigned int tried;
 };
 
 struct arch {
@@ -495,7 +499,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 
 static void arch_lock(struct arch *st, struct archive *a, int child)
 {
-	struct arch_locked l = {st->entries, child};
+	struct arch_locked l = {st->entries, child, 0};
 
 	st->zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
 	mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED, "encrypted");
@@ -596,8 +600,20 @@ static void arch_walk(struct arch *st, struct archive *a)
 	}
 }
 
-/* Try one password on the members still locked: a new reader, the same entry numbers. */
-static void arch_try(struct arch *st, guint k, const struct mime_password *pw)
+/* One more password trial for the message; false when max_password_trials are used up. */
+static bool arch_trial(struct mime_ctx *ctx)
+{
+	if (ctx->report->password_trials >= ctx->lim.max_password_trials)
+		return false;
+	ctx->report->password_trials++;
+	return true;
+}
+
+/*
+ * Try one password on the members still locked: a new reader, the same entry numbers. false
+ * when the message's password trials ran out.
+ */
+static bool arch_try(struct arch *st, guint k, const struct mime_password *pw)
 {
 	unsigned int entry = 0,
 	             last = g_array_index(st->locked, struct arch_locked, st->locked->len - 1)
@@ -606,11 +622,12 @@ static void arch_try(struct arch *st, guint k, const struct mime_password *pw)
 	struct archive *a;
 	char *error;
 	guint i = 0;
+	bool more = true;
 
 	a = arch_open(st, pw->text, &error);
 	g_free(error);
 	if (a == NULL)
-		return;
+		return true;
 	while (i < st->locked->len && entry < last && st->ctx->error == NULL &&
 	       archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
 		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
@@ -618,6 +635,11 @@ static void arch_try(struct arch *st, guint k, const struct mime_password *pw)
 
 		if (++entry != l->entry)
 			continue;
+		if (!arch_trial(st->ctx)) {
+			more = false;
+			break;
+		}
+		l->tried++;
 		if (!arch_read(st, a, e, l->part, true)) {
 			i++;
 			continue;
@@ -631,26 +653,45 @@ static void arch_try(struct arch *st, guint k, const struct mime_password *pw)
 		g_array_remove_index(st->locked, i);
 	}
 	archive_read_free(a);
+	return more;
 }
 
-/* The encrypted members: try the message's passwords, note what stays locked and why. */
+/*
+ * The encrypted members: try the message's passwords (candidate by candidate, within
+ * max_password_trials), note what stays locked and why.
+ */
 static void arch_unlock(struct arch *st)
 {
+	struct mime_ctx *ctx = st->ctx;
 	const GPtrArray *pw;
 	const char *why;
+	bool more = true;
 
 	if (st->locked->len == 0)
 		return;
-	pw = mime_passwords(st->ctx);
-	for (guint k = 0; st->zip && k < pw->len && st->locked->len > 0; k++)
-		arch_try(st, k, pw->pdata[k]);
+	pw = mime_passwords(ctx);
+	for (guint k = 0; more && st->zip && k < pw->len && st->locked->len > 0; k++)
+		more = arch_try(st, k, pw->pdata[k]);
 	why = !st->zip       ? "the reader decrypts zip only"
 	      : pw->len == 0 ? "no password found in the message"
 	                     : "no password found in the message opens it";
-	for (guint i = 0; i < st->locked->len; i++)
-		mime_part_flag(mime_part_at(st->ctx,
-		                            g_array_index(st->locked, struct arch_locked, i).part),
-		               0, "%s", why);
+	for (guint i = 0; i < st->locked->len; i++) {
+		const struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
+		struct msg_part *c = mime_part_at(ctx, l->part);
+
+		if (!st->zip || l->tried >= pw->len) {
+			mime_part_flag(c, 0, "%s", why);
+			continue;
+		}
+		mime_part_flag(c, MSG_PART_LIMIT,
+		               "password trials exhausted (max_password_trials %u per message): "
+		               "%u of %u candidates tried",
+		               ctx->lim.max_password_trials, l->tried, pw->len);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE,
+		           "part %s: password trials exhausted (max_password_trials %u per "
+		           "message): encrypted members not tried with every candidate",
+		           mime_part_at(ctx, st->idx)->path, ctx->lim.max_password_trials);
+	}
 }
 
 void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)

@@ -39,6 +39,10 @@ struct msg_limits {
 	uint64_t max_member_bytes;        /* 0: 50 MiB per member (a larger one is not read) */
 	unsigned int max_ratio; /* 0: 200: decompressed bytes of an archive's members / the
 	                           archive's bytes, past the first 8 MiB (the archive stops there) */
+	unsigned int max_password_trials; /* 0: 500 tries of a password candidate on an encrypted
+	                                     member, per message (each AES try costs a key
+	                                     derivation); members left are "password trials
+	                                     exhausted" (MSG_PART_LIMIT, MSG_LIMIT_ARCHIVE) */
 };
 
 /* Copy limits, replacing every 0 by its default. */
@@ -149,7 +153,8 @@ struct msg_report {
 	char *message_id;       /* header values (decoded), or NULL */
 	char *subject;
 	char *from;
-	double scan_ms; /* wall time of msg_scan() */
+	double scan_ms;               /* wall time of msg_scan() */
+	unsigned int password_trials; /* tries of a password candidate on an encrypted member */
 };
 
 struct msg_scan_options {

@@ -622,6 +622,102 @@ START_TEST(test_password_find)
 }
 END_TEST
 
+/*
+ * The password trials of a message are bounded (max_password_trials, counted one per
+ * candidate tried on one encrypted member): the members not tried with every candidate stay
+ * encrypted, flagged with the limit, "password trials exhausted", never clean.
+ */
+static struct msg_report *many_locked(unsigned int members, const char *body, unsigned int max)
+{
+	struct msg_limits lim = {.max_password_trials = max};
+	struct msg_scan_options o = {.limits = &lim, .scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct member *m = g_new0(struct member, members);
+	char **names = g_new0(char *, members + 1);
+	struct msg_report *r = NULL;
+	GBytes *z;
+	char *msg;
+
+	for (unsigned int i = 0; i < members; i++) {
+		names[i] = g_strdup_printf("f%03u.txt", i);
+		m[i] = (struct member){names[i], names[i], strlen(names[i])};
+	}
+	z = build("zip", NULL, "zip:encryption=zipcrypt", "right", m, members);
+	msg = message("x", body, "many.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, NULL), 0);
+	g_free(msg);
+	g_bytes_unref(z);
+	g_strfreev(names);
+	g_free(m);
+	return r;
+}
+
+static void count_members(const struct msg_report *r, unsigned int *open_r,
+                          unsigned int *exhausted_r)
+{
+	*open_r = *exhausted_r = 0;
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (!(p->flags & MSG_PART_ARCHIVE_MEMBER))
+			continue;
+		if (p->flags & MSG_PART_DECRYPTED) {
+			ck_assert(p->scanned);
+			(*open_r)++;
+		} else {
+			ck_assert_msg(p->flags & MSG_PART_ENCRYPTED, "%s", p->path);
+			ck_assert(!p->scanned);
+			if (p->note != NULL &&
+			    strstr(p->note, "password trials exhausted") != NULL) {
+				ck_assert(p->flags & MSG_PART_LIMIT);
+				(*exhausted_r)++;
+			}
+		}
+	}
+}
+
+START_TEST(test_password_budget)
+{
+	struct msg_report *r;
+	unsigned int open, exhausted;
+	const char *reason;
+
+	/* 30 members, the right password second, 45 trials: 30 + 15 open, 15 left */
+	r = many_locked(30, "password: wrong1\r\npassword: right\r\n", 45);
+	count_members(r, &open, &exhausted);
+	ck_assert_uint_eq(r->password_trials, 45);
+	ck_assert_uint_eq(open, 15);
+	ck_assert_uint_eq(exhausted, 15);
+	ck_assert(msg_report_unscannable(r, &reason));
+	ck_assert(r->flags & MSG_LIMIT_ARCHIVE);
+	msg_report_free(&r);
+
+	/* enough trials: every member opens, nothing is left */
+	r = many_locked(30, "password: wrong1\r\npassword: right\r\n", 60);
+	count_members(r, &open, &exhausted);
+	ck_assert_uint_eq(r->password_trials, 60);
+	ck_assert_uint_eq(open, 30);
+	ck_assert(!msg_report_unscannable(r, NULL));
+	msg_report_free(&r);
+
+	/* 300 members and 8 wrong candidates (2400 trials) stop at the default of 500 */
+	r = many_locked(300, "pw: a1 pw: a2 pw: a3 pw: a4 pw: a5 pw: a6 pw: a7 pw: a8\r\n", 0);
+	count_members(r, &open, &exhausted);
+	ck_assert_uint_eq(r->password_trials, 500);
+	ck_assert_uint_eq(open, 0);
+	ck_assert_uint_eq(exhausted, 300);
+	ck_assert(msg_report_unscannable(r, NULL));
+	msg_report_free(&r);
+
+	/* every candidate tried within the budget: the usual reason, not the limit */
+	r = many_locked(3, "password: wrong1\r\npassword: wrong2\r\n", 0);
+	count_members(r, &open, &exhausted);
+	ck_assert_uint_eq(r->password_trials, 6);
+	ck_assert_uint_eq(exhausted, 0);
+	ck_assert_ptr_nonnull(strstr(find(r, "2/zip:f000.txt")->note, "opens it"));
+	msg_report_free(&r);
+}
+END_TEST
+
 /* 7z encryption cannot be opened by the reader: flagged, the reason said. */
 START_TEST(test_encrypted_7z)
 {
@@ -767,6 +863,7 @@ int main(void)
 	tcase_add_test(tc, test_allowlisted_container);
 	tcase_add_loop_test(tc, test_encrypted, 0, 2);
 	tcase_add_test(tc, test_password_find);
+	tcase_add_test(tc, test_password_budget);
 	tcase_add_test(tc, test_encrypted_7z);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_threads);
