@@ -1,8 +1,8 @@
 #!/bin/sh
 # Write the archive seeds of fuzz_msgscan into this directory (committed; run again only to
 # change them). Harmless text only, each seed well under fuzz_msgscan's -max_len: archives of
-# every format the pipeline reads, nesting, a message inside an archive, deflate64, and
-# messages carrying archives (one encrypted, with its password in the body).
+# every format the pipeline reads, a symbolic link, nesting, a message inside an archive,
+# deflate64, and messages carrying archives (one encrypted, with its password in the body).
 # Needs: zip, 7z (p7zip-full), tar, gzip, bzip2, xz, zstd, cpio, gcab, python3.
 set -eu
 OUT=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +15,7 @@ printf 'MZ but only text pretending\n' >docs/invoice.exe
 printf 'From: a@example.org\nSubject: inner\n\nhello\n' >fwd.eml
 
 zip -q -X "$OUT/plain.zip" readme.txt docs/invoice.exe
+ln -s readme.txt link.txt && zip -q -X -y "$OUT/symlink.zip" readme.txt link.txt
 zip -q -X inner.zip readme.txt && zip -q -X "$OUT/nested.zip" inner.zip fwd.eml
 7z a -bd -tzip -mm=Deflate64 "$OUT/deflate64.zip" readme.txt docs/invoice.exe >/dev/null
 7z a -bd "$OUT/plain.7z" readme.txt docs/invoice.exe >/dev/null
