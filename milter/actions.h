@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
-#include "milter/policy.h"
+#include "policy/policy.h"
 #include "mime/msgscan.h"
 
 struct actions_ops {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "milter/policy.h"
+#include "policy/policy.h"
 
 static struct conf *conf;
 

@@ -4,7 +4,7 @@
  * before they reach a reply or a header.
  */
 
-#include "milter/policy.h"
+#include "policy/policy.h"
 
 #include <string.h>
 
