@@ -9,7 +9,12 @@
  * name policy: real type, extension, double extension), unscannable (a limit hit, encrypted,
  * truncated), error (the scan itself failed, or no signatures). Each class present asks for
  * its configured action; the most severe wins: reject > discard > tempfail > quarantine >
- * strip > tag > accept.
+ * strip > tag > accept. strip removes MIME entities; when something that asks for strip lies
+ * in no entity (a message-wide reason, a find of the raw sweep in the preamble or epilogue)
+ * the plan falls back to quarantine, the next safer action, and plan.fallback says why.
+ *
+ * Unscannable is judged once, here (policy_part_unscannable): the milter and `partscan scan
+ * -c` take their answer from policy_decide(), so both say the same of the same message.
  */
 
 #include <glib.h>
@@ -42,6 +47,8 @@ struct policy_plan {
 	char *reply;           /* SMTP reply text for reject / tempfail (safe for setreply) */
 	char *summary;         /* one line for logs and quarantine reasons */
 	GArray *strip;         /* int: indices of the MIME entities to replace (strip) */
+	char *fallback;        /* why the action is not the one configured (strip could not
+	                          remove what was found), or NULL */
 	GPtrArray *hits;       /* struct policy_hit * */
 };
 
@@ -59,6 +66,14 @@ void policy_plan_clear(struct policy_plan *plan);
 
 /* Is this part blocked by type or name? reason_r gets a new string when it is. */
 bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r);
+
+/*
+ * Was this part not (entirely) scanned? The one judgement of the milter and the CLI: every
+ * reason msgscan gives (msg_part_unscannable: encrypted, partial, a limit, truncated, an
+ * unreadable container, an engine failure, never read). *reason_r (may be NULL) gets the
+ * part's note when it has one, else the flag's name.
+ */
+bool policy_part_unscannable(const struct msg_part *part, const char **reason_r);
 
 /* The MIME entity holding part: itself, or the first ancestor with a raw range; -1 if none. */
 int policy_entity(const struct msg_report *report, int part);
