@@ -37,6 +37,8 @@ endif
 ENGINE_SRC := $(sort $(wildcard engine/*.c))
 MIME_SRC := $(sort $(wildcard mime/*.c))
 CONF_SRC := $(sort $(wildcard conf/*.c))
+# policy/: reports -> action plan, shared by the milter and the CLI (uses conf/, mime/)
+POLICY_SRC := $(sort $(wildcard policy/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # milter/: everything but the libmilter glue is a library the tests link too
 MILTER_GLUE := milter/main.c milter/callbacks.c
@@ -60,7 +62,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC))
+$(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
@@ -115,7 +117,7 @@ check-valgrind: $(TESTS)
 # build-fuzz/ to become a regression fixture.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(MILTER_SRC)
+FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC) $(MILTER_SRC)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -DPARTSCAN_VERSION=\"$(VERSION)\" -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
 SECONDS ?= 30

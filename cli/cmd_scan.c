@@ -9,14 +9,25 @@
  * With --json one object per file or message and a final {"summary": ...} object, each on its
  * own line. Exit: 0 clean, 1 found, 2 error (an error wins: the scan was incomplete).
  * Unscannable parts are counted, not found, unless --alert-unscannable.
+ *
+ * -c FILE: the milter's configuration: its limits, and for each message or file the policy's
+ * answer ("PATH: POLICY CLASS ACTION: REASONS"); a class other than clean counts as found.
+ *
+ * Limits: standard input and explicit paths that are not regular files (a FIFO, /dev/zero)
+ * are read up to max_message_size (or max_part_size if larger) and no further: what was read
+ * is scanned and the target is unscannable ("larger than N bytes"), as the milter treats a
+ * message past its buffer. Inside a directory only regular files are scanned: anything else
+ * (FIFOs, devices, sockets) is skipped with a note on standard error, never opened.
  */
 
 #include "cli/cli.h"
 #include "cli/scan_report.h"
+#include "conf/conf.h"
 #include "engine/fmap.h"
 #include "engine/json.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,12 +54,86 @@ static void scan_count_error(struct scan_ctx *ctx, const char *path, const char 
 	}
 }
 
+/*
+ * Read a stream (stdin, a FIFO, a device) into map_r, at most cap bytes: *over_r when there
+ * was more (the rest is left unread). Returns 0, or -1 with error set.
+ */
+static int scan_read_capped(int fd, size_t cap, struct fmap *map_r, bool *over_r, GError **error)
+{
+	size_t len = 0, size = MIN(cap + 1, (size_t)65536);
+	unsigned char *buf = g_malloc(size);
+
+	*over_r = false;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size) {
+			if (len > cap) {
+				*over_r = true; /* one byte past the cap: there is more */
+				break;
+			}
+			size = size > (cap + 1) / 2 ? cap + 1 : size * 2;
+			buf = g_realloc(buf, size);
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "read: %s",
+			            g_strerror(errno));
+			g_free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	fmap_take(map_r, buf, MIN(len, cap));
+	return 0;
+}
+
+/* The largest stream read: the milter's message buffer, or a part if that is larger. */
+static size_t scan_stream_cap(const struct scan_ctx *ctx)
+{
+	uint64_t cap = MAX(ctx->limits.max_message_bytes, ctx->limits.max_part_bytes);
+
+	return cap >= SIZE_MAX ? SIZE_MAX - 1 : (size_t)cap;
+}
+
+/* Open a target: a regular file is mapped, anything else read as a capped stream. */
+static int scan_open(struct scan_ctx *ctx, const char *path, struct fmap *map_r, bool *over_r,
+                     GError **error)
+{
+	struct stat st;
+	int fd, ret;
+
+	*over_r = false;
+	if (strcmp(path, "-") == 0)
+		return scan_read_capped(STDIN_FILENO, scan_stream_cap(ctx), map_r, over_r, error);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s",
+		            g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (S_ISREG(st.st_mode)) {
+		close(fd);
+		return fmap_open_file(path, map_r, error);
+	}
+	ret = scan_read_capped(fd, scan_stream_cap(ctx), map_r, over_r, error);
+	close(fd);
+	return ret;
+}
+
 static void scan_file(struct scan_ctx *ctx, const char *path)
 {
 	struct fmap map;
 	GError *error = NULL;
-	int r = strcmp(path, "-") == 0 ? fmap_read_fd(STDIN_FILENO, 0, &map, &error)
-	                               : fmap_open_file(path, &map, &error);
+	bool over;
+	int r = scan_open(ctx, path, &map, &over, &error);
+	char *why = NULL;
 
 	if (r < 0) {
 		/* the message already names the path */
@@ -61,7 +146,12 @@ static void scan_file(struct scan_ctx *ctx, const char *path)
 		g_error_free(error);
 		return;
 	}
-	scan_report_target(ctx, strcmp(path, "-") == 0 ? "stdin" : path, &map);
+	if (over)
+		why = g_strdup_printf("larger than %zu bytes (max_message_size): only the first "
+		                      "%zu bytes read and scanned",
+		                      scan_stream_cap(ctx), scan_stream_cap(ctx));
+	scan_report_target(ctx, strcmp(path, "-") == 0 ? "stdin" : path, &map, why);
+	g_free(why);
 	fmap_close(&map);
 }
 
@@ -116,6 +206,11 @@ static void scan_path(struct scan_ctx *ctx, const char *path, bool explicit)
 		scan_dir(ctx, path);
 	else if (S_ISREG(st.st_mode) || explicit)
 		scan_file(ctx, path);
+	else
+		cli_warn("%s: skipped: not a regular file (%s)", path,
+		         S_ISFIFO(st.st_mode)   ? "fifo"
+		         : S_ISSOCK(st.st_mode) ? "socket"
+		                                : "device");
 }
 
 static void scan_summary(struct scan_ctx *ctx, double seconds)
@@ -167,8 +262,13 @@ int cli_cmd_scan(int argc, char **argv)
 	struct scan_ctx ctx = {0};
 	gboolean json = FALSE, infected_only = FALSE, no_summary = FALSE, strict = FALSE;
 	gboolean pua = FALSE, mbox = FALSE, alert_unscannable = FALSE;
-	char **dbs = NULL;
+	char **dbs = NULL, *conf_path = NULL;
+	struct conf *conf = NULL;
 	GOptionEntry entries[] = {
+	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path,
+	         "the milter's configuration: its limits, and for each message the action it "
+	         "would take",
+	         "FILE"},
 	        {"database", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &dbs,
 	         "signature file, directory or snapshot (repeatable)", "DB"},
 	        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object per file", NULL},
@@ -197,13 +297,20 @@ int cli_cmd_scan(int argc, char **argv)
 	if (argc < 2) {
 		cli_error("scan: nothing to scan (give paths, or - for standard input)");
 		g_strfreev(dbs);
+		g_free(conf_path);
 		return CLI_EXIT_ERROR;
 	}
-	if (cli_load_db(dbs, strict, pua, &ctx.db) < 0) {
+	if ((conf_path != NULL && cli_load_conf(conf_path, &conf) < 0) ||
+	    cli_load_db(dbs, strict, pua, &ctx.db) < 0) {
 		g_strfreev(dbs);
+		g_free(conf_path);
+		conf_free(&conf);
 		return CLI_EXIT_ERROR;
 	}
 	g_strfreev(dbs);
+	g_free(conf_path);
+	ctx.conf = conf;
+	msg_limits_effective(conf != NULL ? &conf->limits : NULL, &ctx.limits);
 	ctx.json = json;
 	ctx.infected_only = infected_only;
 	ctx.force_mbox = mbox;
@@ -225,5 +332,6 @@ int cli_cmd_scan(int argc, char **argv)
 		scan_summary(&ctx, (double)(g_get_monotonic_time() - t0) / 1e6);
 	ret = ctx.errors > 0 ? CLI_EXIT_ERROR : ctx.infected > 0 ? CLI_EXIT_FOUND : CLI_EXIT_CLEAN;
 	sigdb_unref(&ctx.db);
+	conf_free(&conf);
 	return ret;
 }

@@ -12,15 +12,19 @@
 #include <string.h>
 #include <time.h>
 
+G_DEFINE_QUARK(partscan - actions - error - quark, actions_error)
+
+/* A 451; error keeps the first cause set, else gets why (code). */
 static enum actions_result actions_tempfail(const struct actions_ops *ops, void *ctx,
-                                            const char *why, char **error_r)
+                                            const char *why, enum actions_error code,
+                                            GError **error)
 {
 	char *text = g_strdup_printf("Message could not be processed (%s), try again later", why);
 
 	ops->set_reply(ctx, "451", "4.7.1", text);
 	g_free(text);
-	if (error_r != NULL && *error_r == NULL)
-		*error_r = g_strdup(why);
+	if (error != NULL && *error == NULL)
+		g_set_error_literal(error, ACTIONS_ERROR, code, why);
 	return ACTIONS_TEMPFAIL;
 }
 
@@ -53,9 +57,11 @@ char *actions_item_json(const char *id, const struct conf *conf, const struct ms
 	GString *out = g_string_new(NULL);
 	char when[32];
 	time_t now = time(NULL);
+	struct tm tm;
 	struct json j;
 
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	/* gmtime_r: the milter writes items from many threads at once */
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	json_init(&j, out);
 	json_begin_object(&j, NULL);
 	json_string(&j, "id", id);
@@ -94,13 +100,13 @@ char *actions_item_json(const char *id, const struct conf *conf, const struct ms
 
 static int actions_store(const struct conf *conf, const struct msg_report *report,
                          const struct policy_plan *plan, const struct actions_message *msg,
-                         int part, GPtrArray *ids, char **error_r)
+                         int part, GPtrArray *ids, GError **error)
 {
 	char *id = quarantine_new_id();
 	char *json = actions_item_json(id, conf, report, plan, msg, part);
 	const unsigned char *data = msg->raw;
 	size_t len = msg->len;
-	GError *error = NULL;
+	GError *werr = NULL;
 	int ret;
 
 	if (part >= 0) {
@@ -108,10 +114,11 @@ static int actions_store(const struct conf *conf, const struct msg_report *repor
 		data = msg->raw + p->raw_begin;
 		len = (size_t)(p->raw_end - p->raw_begin);
 	}
-	ret = quarantine_write(conf->quarantine_dir, id, data, len, json, &error);
+	ret = quarantine_write(conf->quarantine_dir, id, data, len, json, &werr);
 	if (ret < 0) {
-		*error_r = g_strdup_printf("quarantine store: %s", error->message);
-		g_error_free(error);
+		g_set_error(error, ACTIONS_ERROR, ACTIONS_ERROR_QUARANTINE, "quarantine store: %s",
+		            werr->message);
+		g_error_free(werr);
 		g_free(id);
 	} else {
 		g_ptr_array_add(ids, id);
@@ -135,7 +142,7 @@ static const char *actions_reason_for(const struct msg_report *report,
 
 static int actions_strip(const struct actions_ops *ops, void *ctx, const struct conf *conf,
                          const struct msg_report *report, const struct policy_plan *plan,
-                         const struct actions_message *msg, GPtrArray *ids, char **error_r)
+                         const struct actions_message *msg, GPtrArray *ids, GError **error)
 {
 	struct strip_notice *notices = g_new0(struct strip_notice, plan->strip->len);
 	GByteArray *body;
@@ -145,7 +152,7 @@ static int actions_strip(const struct actions_ops *ops, void *ctx, const struct 
 	for (guint i = 0; i < plan->strip->len && ret == 0; i++) {
 		int e = g_array_index(plan->strip, int, i);
 
-		ret = actions_store(conf, report, plan, msg, e, ids, error_r);
+		ret = actions_store(conf, report, plan, msg, e, ids, error);
 		notices[i].part = e;
 		notices[i].reason = actions_reason_for(report, plan, e);
 		notices[i].quarantine_id = ret == 0 ? ids->pdata[ids->len - 1] : NULL;
@@ -161,8 +168,9 @@ static int actions_strip(const struct actions_ops *ops, void *ctx, const struct 
 				ret = ops->change_header(ctx, "Content-Transfer-Encoding", 1,
 				                         "7bit");
 		}
-		if (ret < 0 && *error_r == NULL)
-			*error_r = g_strdup("the MTA refused the new body");
+		if (ret < 0)
+			g_set_error_literal(error, ACTIONS_ERROR, ACTIONS_ERROR_MTA,
+			                    "the MTA refused the new body");
 		g_byte_array_free(body, TRUE);
 	}
 	g_free(notices);
@@ -195,9 +203,8 @@ static int actions_headers(const struct actions_ops *ops, void *ctx, const struc
 
 enum actions_result actions_apply(const struct actions_ops *ops, void *ctx, const struct conf *conf,
                                   const struct msg_report *report, const struct policy_plan *plan,
-                                  const struct actions_message *msg, GPtrArray *ids, char **error_r)
+                                  const struct actions_message *msg, GPtrArray *ids, GError **error)
 {
-	*error_r = NULL;
 	switch (plan->action) {
 	case CONF_ACTION_REJECT:
 		if (ops->set_reply(ctx, "550", "5.7.1", plan->reply) < 0)
@@ -210,20 +217,23 @@ enum actions_result actions_apply(const struct actions_ops *ops, void *ctx, cons
 	case CONF_ACTION_DISCARD:
 		return ACTIONS_DISCARD;
 	case CONF_ACTION_QUARANTINE:
-		if (actions_store(conf, report, plan, msg, -1, ids, error_r) < 0)
-			return actions_tempfail(ops, ctx, "quarantine unavailable", error_r);
+		if (actions_store(conf, report, plan, msg, -1, ids, error) < 0)
+			return actions_tempfail(ops, ctx, "quarantine unavailable",
+			                        ACTIONS_ERROR_QUARANTINE, error);
 		if (ops->quarantine(ctx, plan->summary) < 0)
-			return actions_tempfail(ops, ctx, "hold refused", error_r);
+			return actions_tempfail(ops, ctx, "hold refused", ACTIONS_ERROR_MTA, error);
 		break;
 	case CONF_ACTION_STRIP:
 		if (report != NULL &&
-		    actions_strip(ops, ctx, conf, report, plan, msg, ids, error_r) < 0)
-			return actions_tempfail(ops, ctx, "attachment removal failed", error_r);
+		    actions_strip(ops, ctx, conf, report, plan, msg, ids, error) < 0)
+			return actions_tempfail(ops, ctx, "attachment removal failed",
+			                        ACTIONS_ERROR_MTA, error);
 		break;
 	default:
 		break;
 	}
 	if (actions_headers(ops, ctx, conf, plan, msg) < 0)
-		return actions_tempfail(ops, ctx, "header update refused", error_r);
+		return actions_tempfail(ops, ctx, "header update refused", ACTIONS_ERROR_MTA,
+		                        error);
 	return ACTIONS_ACCEPT;
 }

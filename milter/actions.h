@@ -11,7 +11,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
-#include "milter/policy.h"
+#include "policy/policy.h"
 #include "mime/msgscan.h"
 
 struct actions_ops {
@@ -37,6 +37,14 @@ struct actions_message {
 	const char *hostname;
 };
 
+/* Errors of actions_apply (GError domain ACTIONS_ERROR). */
+#define ACTIONS_ERROR actions_error_quark()
+GQuark actions_error_quark(void);
+enum actions_error {
+	ACTIONS_ERROR_QUARANTINE, /* the quarantine store could not keep a copy */
+	ACTIONS_ERROR_MTA,        /* the MTA refused an operation (hold, body, header) */
+};
+
 enum actions_result {
 	ACTIONS_ACCEPT = 0, /* deliver (with whatever changes were made) */
 	ACTIONS_REJECT,
@@ -47,12 +55,12 @@ enum actions_result {
 /*
  * Apply plan. Quarantine ids written are added to ids (char *). On an internal failure
  * (quarantine store, an operation refused) the result is ACTIONS_TEMPFAIL with a 451 reply
- * set and *error_r says why.
+ * set and error (may be NULL) says why; otherwise error is left unset.
  */
 enum actions_result actions_apply(const struct actions_ops *ops, void *ctx, const struct conf *conf,
                                   const struct msg_report *report, const struct policy_plan *plan,
                                   const struct actions_message *msg, GPtrArray *ids,
-                                  char **error_r);
+                                  GError **error);
 
 /* The metadata JSON of a quarantine item (part < 0: the whole message). */
 char *actions_item_json(const char *id, const struct conf *conf, const struct msg_report *report,

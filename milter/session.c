@@ -367,7 +367,8 @@ enum session_status session_eom(struct session *s, void *ctx)
 	struct policy_plan plan;
 	struct msg_report *report;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *scan_error = NULL, *act_error = NULL, why[128], stale[160];
+	char *scan_error = NULL, why[128], stale[160];
+	GError *act_error = NULL;
 	const char *qid;
 	enum actions_result result;
 
@@ -407,16 +408,17 @@ enum session_status session_eom(struct session *s, void *ctx)
 	if (act_error != NULL || scan_error != NULL) {
 		stats_error();
 		mlog_error("%s: %s", m->queue_id != NULL ? m->queue_id : "NOQUEUE",
-		           act_error != NULL ? act_error : scan_error);
+		           act_error != NULL ? act_error->message : scan_error);
 	}
 	stats_message(plan.cls, plan.action, report != NULL ? report->parts->len : 0, m->raw->len,
 	              report != NULL ? report->scan_ms : 0);
-	session_log(s, m, report, &plan, result, act_error != NULL ? act_error : scan_error, ids);
+	session_log(s, m, report, &plan, result,
+	            act_error != NULL ? act_error->message : scan_error, ids);
 	policy_plan_clear(&plan);
 	msg_report_free(&report);
 	g_ptr_array_free(ids, TRUE);
 	g_free(scan_error);
-	g_free(act_error);
+	g_clear_error(&act_error);
 	message_free(&s->msg);
 	return map[result];
 }

@@ -4,7 +4,7 @@
  */
 
 #include "milter/strip.h"
-#include "milter/policy.h"
+#include "policy/policy.h"
 
 #include <string.h>
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/quarantine.h"
@@ -132,7 +133,7 @@ static struct actions_message msg_of(void)
 	return m;
 }
 
-static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, char **error)
+static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, GError **error)
 {
 	struct actions_message m = msg_of();
 
@@ -144,7 +145,7 @@ START_TEST(test_reject)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *error;
+	GError *error = NULL;
 
 	build_report();
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_REJECT);
@@ -162,7 +163,8 @@ START_TEST(test_tag_removes_forged_headers)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *error, *scanned;
+	GError *error = NULL;
+	char *scanned;
 
 	build_report();
 	conf->on_infected = CONF_ACTION_TAG;
@@ -188,7 +190,7 @@ START_TEST(test_accept_untouched)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *error;
+	GError *error = NULL;
 
 	build_report();
 	conf->on_infected = CONF_ACTION_ACCEPT;
@@ -207,7 +209,8 @@ START_TEST(test_quarantine_store)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free), *list;
-	char *error, *meta, *path;
+	GError *error = NULL;
+	char *meta, *path;
 	GBytes *data;
 	struct stat st;
 
@@ -252,7 +255,7 @@ START_TEST(test_quarantine_unwritable_tempfails)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *error;
+	GError *error = NULL;
 
 	build_report();
 	conf->on_infected = CONF_ACTION_QUARANTINE;
@@ -261,12 +264,13 @@ START_TEST(test_quarantine_unwritable_tempfails)
 	conf->quarantine_dir = g_strdup("/nonexistent/quarantine");
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
 	ck_assert_ptr_nonnull(error);
-	ck_assert_ptr_nonnull(strstr(error, "quarantine"));
+	ck_assert_ptr_nonnull(strstr(error->message, "quarantine"));
+	ck_assert(g_error_matches(error, ACTIONS_ERROR, ACTIONS_ERROR_QUARANTINE));
 	ck_assert(g_str_has_prefix(recorder.calls->pdata[recorder.calls->len - 1],
 	                           "reply 451 4.7.1"));
 	ck_assert(!recorder_called("hold"));
 	ck_assert_uint_eq(ids->len, 0);
-	g_free(error);
+	g_clear_error(&error);
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
 	free_report();
@@ -279,7 +283,7 @@ START_TEST(test_strip_keeps_every_other_byte)
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 	const struct msg_part *exe;
 	const char *notice_start;
-	char *error;
+	GError *error = NULL;
 	GBytes *stored;
 	size_t prefix, suffix;
 
@@ -351,7 +355,7 @@ START_TEST(test_strip_body_refused_tempfails)
 {
 	struct policy_plan plan;
 	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *error;
+	GError *error = NULL;
 
 	build_report();
 	conf->on_infected = CONF_ACTION_STRIP;
@@ -359,9 +363,67 @@ START_TEST(test_strip_body_refused_tempfails)
 	recorder.fail_body = true;
 	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
 	ck_assert_ptr_nonnull(error);
-	g_free(error);
+	g_clear_error(&error);
 	policy_plan_clear(&plan);
 	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+/*
+ * The raw sweep found an attachment in the preamble: no MIME entity holds it, so strip
+ * cannot remove it. The message is held (quarantine, the next safer action) instead of
+ * going out with the other attachment removed and the found one left in.
+ */
+START_TEST(test_strip_fallback_quarantine)
+{
+	struct policy_plan plan;
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	GError *error = NULL;
+	struct msg_part *sweep = g_new0(struct msg_part, 1);
+
+	build_report();
+	sweep->path = g_strdup("sweep1");
+	sweep->name = g_strdup("pre.exe");
+	sweep->parent = -1;
+	sweep->scanned = true;
+	sweep->flags = MSG_PART_SWEEP;
+	sweep->scan.type.type = FTYPE_PE;
+	sweep->scan.n_findings = 1;
+	sweep->scan.findings[0].name = "Win.Test.Pre-1-0";
+	g_ptr_array_add(report->parts, sweep);
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	ck_assert_ptr_null(error);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_ptr_nonnull(plan.fallback);
+	ck_assert_ptr_nonnull(strstr(plan.summary, "strip"));
+	ck_assert(recorder_called_prefix("hold "));
+	ck_assert(!recorder_called_prefix("body "));
+	ck_assert_uint_eq(ids->len, 1); /* the whole message in the store */
+	policy_plan_clear(&plan);
+	g_ptr_array_free(ids, TRUE);
+	free_report();
+}
+END_TEST
+
+/* gmtime()'s buffer is shared by all threads: the quarantine metadata must not use it. */
+START_TEST(test_item_json_leaves_gmtime_alone)
+{
+	struct policy_plan plan;
+	struct actions_message m = msg_of();
+	time_t zero = 0;
+	struct tm *tm = gmtime(&zero);
+	char *json;
+
+	build_report();
+	policy_decide(conf, &(struct policy_input){.report = report}, &plan);
+	json = actions_item_json("id1", conf, report, &plan, &m, -1);
+	ck_assert_int_eq(tm->tm_year, 70); /* another thread's result is still its own */
+	ck_assert_ptr_nonnull(strstr(json, "\"time\""));
+	g_free(json);
+	policy_plan_clear(&plan);
 	free_report();
 }
 END_TEST
@@ -382,6 +444,8 @@ int main(void)
 	tcase_add_test(tc, test_strip_keeps_every_other_byte);
 	tcase_add_test(tc, test_strip_whole_message);
 	tcase_add_test(tc, test_strip_body_refused_tempfails);
+	tcase_add_test(tc, test_strip_fallback_quarantine);
+	tcase_add_test(tc, test_item_json_leaves_gmtime_alone);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

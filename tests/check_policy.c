@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "milter/policy.h"
+#include "policy/policy.h"
+#include "tests/lib/testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
 
 static struct conf *conf;
 
@@ -124,6 +128,15 @@ static const struct {
         {"photo.jpg.lnk", FTYPE_BINARY, "double extension photo.jpg.lnk"},
         {"invoice.pdf.exe.", FTYPE_BINARY, "double extension"},
         {"C:\\Users\\x\\doc.docx.scr", FTYPE_BINARY, "double extension doc.docx.scr"},
+        /* NTFS alternate data streams and what Windows drops at the end of a name */
+        {"evil.js::$DATA", FTYPE_TEXT, "extension .js"},
+        {"evil.JS:Zone.Identifier:$DATA", FTYPE_TEXT, "extension .js"},
+        {"C:evil.vbs::$DATA", FTYPE_TEXT, "extension .vbs"},
+        {"evil.exe.", FTYPE_BINARY, "extension .exe"},
+        {"evil.exe ", FTYPE_BINARY, "extension .exe"},
+        {"evil.exe . .", FTYPE_BINARY, "extension .exe"},
+        {"evil.exe::$DATA  ", FTYPE_BINARY, "extension .exe"},
+        {"invoice.pdf.exe::$DATA", FTYPE_BINARY, "double extension"},
         {"archive.tar.gz", FTYPE_GZIP, NULL},
         {"report.pdf", FTYPE_PDF, NULL},
         {"notes.txt", FTYPE_TEXT, NULL},
@@ -308,7 +321,7 @@ START_TEST(test_strip_entities)
 	policy_plan_clear(&plan);
 	report_free(r);
 
-	/* only a message-wide reason: nothing to strip, the message is tagged */
+	/* only a message-wide reason: nothing strip can remove, the message is held */
 	conf->on_unscannable = CONF_ACTION_STRIP;
 	r = report_new();
 	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
@@ -316,7 +329,7 @@ START_TEST(test_strip_entities)
 	        conf,
 	        &(struct policy_input){.report = r, .unscannable = "message larger than 1 bytes"},
 	        &plan);
-	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
 	policy_plan_clear(&plan);
 	report_free(r);
 }
@@ -375,6 +388,186 @@ START_TEST(test_sanitize)
 }
 END_TEST
 
+/* The report of one file scanned as an attachment, with the test signatures. */
+static struct msg_report *scan_attachment(const char *name, const void *data, size_t len)
+{
+	const char *paths[] = {TEST_DATA "/../../contrib/test-signatures", NULL};
+	struct msg_scan_options o = {.limits = &conf->limits};
+	struct msg_report *r = NULL;
+	struct sigdb *db = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	ck_assert_msg(msg_scan_attachment(db, name, data, len, &o, &r, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	sigdb_unref(&db);
+	return r;
+}
+
+static struct msg_report *scan_fixture(const char *name)
+{
+	char *path = g_build_filename(TEST_DATA, "ftype", name, NULL);
+	size_t len;
+	char *data = testutil_read(path, &len);
+	struct msg_report *r = scan_attachment(name, data, len);
+
+	g_free(data);
+	g_free(path);
+	return r;
+}
+
+/* A zip of one text file and one symbolic link (as `zip -y` stores it). */
+static GBytes *zip_with_symlink(void)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	size_t cap = 4096, used = 0;
+	char *buf = g_malloc0(cap);
+
+	archive_write_set_format_zip(a);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	archive_entry_set_pathname(e, "notes.txt");
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, 6);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, "hello\n", 6), 6);
+	archive_entry_clear(e);
+	archive_entry_set_pathname(e, "passwd");
+	archive_entry_set_filetype(e, AE_IFLNK);
+	archive_entry_set_perm(e, 0777);
+	archive_entry_set_symlink(e, "/etc/passwd");
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	archive_entry_free(e);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return g_bytes_new_take(buf, used);
+}
+
+/*
+ * What was not seen is not clean: the class of reports of real files whose contents could
+ * not be read (ARJ: no reader; an LZMA stream asking for a 1 GiB dictionary; an encrypted
+ * zip) is unscannable, with the configured action, and the reason names what happened.
+ */
+START_TEST(test_unscannable_contents)
+{
+	static const char *const files[] = {"archive.arj", "encrypted.zip"};
+	struct policy_plan plan;
+	struct msg_report *r;
+
+	conf->on_unscannable = CONF_ACTION_REJECT;
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		r = scan_fixture(files[i]);
+		decide(r, &plan);
+		ck_assert_msg(plan.cls == POLICY_UNSCANNABLE, "%s: %s (%s)", files[i],
+		              policy_class_name(plan.cls), plan.summary);
+		ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+		policy_plan_clear(&plan);
+		msg_report_free(&r);
+	}
+	{
+		char *path = g_build_filename(TEST_DATA, "ftype", "hello.txt.lzma", NULL);
+		size_t len;
+		unsigned char *lz = (unsigned char *)testutil_read(path, &len);
+
+		ck_assert_uint_gt(len, 13);
+		lz[1] = 0, lz[2] = 0, lz[3] = 0, lz[4] = 0x40; /* dictionary: 1 GiB */
+		r = scan_attachment("bomb.lzma", lz, len);
+		decide(r, &plan);
+		ck_assert_msg(plan.cls == POLICY_UNSCANNABLE, "lzma bomb: %s (%s)",
+		              policy_class_name(plan.cls), plan.summary);
+		ck_assert_ptr_nonnull(strstr(plan.summary, "opaque"));
+		policy_plan_clear(&plan);
+		msg_report_free(&r);
+		g_free(lz);
+		g_free(path);
+	}
+}
+END_TEST
+
+/* A link has no content of its own: a zip of a text file and a symlink is clean. */
+START_TEST(test_symlink_member)
+{
+	GBytes *zip = zip_with_symlink();
+	struct msg_report *r =
+	        scan_attachment("links.zip", g_bytes_get_data(zip, NULL), g_bytes_get_size(zip));
+	struct policy_plan plan;
+	const char *reason;
+
+	conf->on_unscannable = CONF_ACTION_REJECT;
+	decide(r, &plan);
+	ck_assert_msg(plan.cls == POLICY_CLEAN, "%s", plan.summary);
+	ck_assert_int_eq(plan.action, CONF_ACTION_ACCEPT);
+	ck_assert(!msg_report_unscannable(r, &reason));
+	policy_plan_clear(&plan);
+	msg_report_free(&r);
+	g_bytes_unref(zip);
+}
+END_TEST
+
+/* Hand-made parts: every reason msgscan gives for "not (entirely) scanned" is unscannable. */
+START_TEST(test_unscannable_flags)
+{
+	static const unsigned int flags[] = {MSG_PART_OPAQUE,
+	                                     MSG_PART_ENCRYPTED,
+	                                     MSG_PART_LIMIT,
+	                                     MSG_PART_TRUNCATED,
+	                                     MSG_PART_PARTIAL,
+	                                     MSG_PART_SCAN_ERROR,
+	                                     0};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
+		struct msg_report *r = report_new();
+		struct msg_part *p;
+		struct policy_plan plan;
+
+		part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+		p = part_add(r, "2", "data.bin", FTYPE_BINARY, NULL, flags[i]);
+		p->scanned = flags[i] != 0; /* 0: a member never read, without a flag */
+		decide(r, &plan);
+		ck_assert_msg(plan.cls == POLICY_UNSCANNABLE, "flag %#x: %s", flags[i],
+		              policy_class_name(plan.cls));
+		ck_assert_msg(policy_part_unscannable(p, NULL), "flag %#x", flags[i]);
+		policy_plan_clear(&plan);
+		report_free(r);
+	}
+}
+END_TEST
+
+/*
+ * strip cannot remove what no MIME entity holds (a sweep find in the preamble, a
+ * message-wide reason): the message is quarantined instead, and the plan says why.
+ */
+START_TEST(test_strip_fallback)
+{
+	struct msg_report *r = report_new();
+	struct msg_part *att, *sweep;
+	struct policy_plan plan;
+
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY)->raw_end = 10;
+	att = part_add(r, "2", "a.doc", FTYPE_DOC, "Doc.Bad", 0);
+	att->raw_begin = 500, att->body_begin = 560, att->raw_end = 900;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	ck_assert_ptr_null(plan.fallback);
+	policy_plan_clear(&plan);
+	sweep = part_add(r, "sweep1", "pre.exe", FTYPE_PE, "Win.Bad", MSG_PART_SWEEP);
+	(void)sweep;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
+	ck_assert_ptr_nonnull(plan.fallback);
+	ck_assert_msg(strstr(plan.summary, "strip") != NULL &&
+	                      strstr(plan.summary, "quarantine") != NULL,
+	              "%s", plan.summary);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -394,6 +587,10 @@ int main(void)
 	tcase_add_test(tc, test_strip_entities);
 	tcase_add_test(tc, test_archive_members);
 	tcase_add_test(tc, test_sanitize);
+	tcase_add_test(tc, test_unscannable_contents);
+	tcase_add_test(tc, test_symlink_member);
+	tcase_add_test(tc, test_unscannable_flags);
+	tcase_add_test(tc, test_strip_fallback);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

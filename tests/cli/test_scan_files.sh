@@ -101,4 +101,35 @@ expect out "^partscan [0-9]"
 run 2 "$PARTSCAN" frobnicate
 expect err "unknown command"
 
+# streams are read up to the size limit, never forever: stdin, a device, a FIFO given as an
+# argument; what was read is scanned and the target is unscannable (with -c: found). (timeout: a regression
+# must fail here, not hang the suite.)
+printf '[limits]\nmax_message_size = 1M\nmax_part_size = 1M\n' >"$T/small.conf"
+# (the pipe inside sh -c: run must count in this shell, not in a pipeline's subshell)
+run 1 sh -c 'head -c 3000000 /dev/zero | timeout 30 "$0" scan -d "$1" -c "$2" --no-summary -' \
+	"$PARTSCAN" "$T/db" "$T/small.conf"
+expect out "^stdin: UNSCANNABLE larger than 1048576 bytes"
+expect out "^stdin: POLICY unscannable tag: unscannable: larger than 1048576 bytes"
+run 0 timeout 60 "$PARTSCAN" scan -d "$T/db" --no-summary /dev/zero
+expect out "^/dev/zero: UNSCANNABLE larger than 104857600 bytes \(max_message_size\)"
+mkfifo "$T/fifo"
+yes >"$T/fifo" 2>/dev/null &
+YES=$!
+run 1 timeout 30 "$PARTSCAN" scan -d "$T/db" -c "$T/small.conf" --no-summary "$T/fifo"
+expect out "fifo: UNSCANNABLE larger than 1048576 bytes"
+kill "$YES" 2>/dev/null
+wait "$YES" 2>/dev/null
+# under stdin's limit: scanned as it is, nothing unscannable
+run 0 sh -c 'head -c 1000 /dev/zero | timeout 30 "$0" scan -d "$1" -c "$2" --no-summary -' \
+	"$PARTSCAN" "$T/db" "$T/small.conf"
+expect out "^stdin: OK$"
+refute out "UNSCANNABLE"
+# inside a directory a FIFO is skipped with a note, never opened (it would block)
+mkdir "$T/tree"
+mkfifo "$T/tree/pipe"
+cp "$T/files/readme.txt" "$T/tree/"
+run 0 timeout 30 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/tree"
+expect out "readme.txt: OK$"
+expect err "tree/pipe: skipped: not a regular file \(fifo\)"
+
 finish

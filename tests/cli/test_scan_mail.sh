@@ -122,4 +122,121 @@ run 0 "$PARTSCAN" scan -d "$T/db" "$T/mail/readme.txt"
 expect out "readme.txt: OK$"
 refute out "Scanned messages"
 
+# scan -c: the milter's answer, from the same policy. Each message is scanned offline and then
+# sent to partscan-milter (miltertest) with the same configuration; the daemon must do what
+# `scan -c` says: the action, the reply and the X-Virus-Status value. ARJ (no reader), an LZMA
+# stream asking for a 1 GiB dictionary and an encrypted zip are unscannable, not clean; a zip
+# of a file and a symlink is clean.
+mail_of() { # NAME FILE : a two-part message with FILE attached as NAME, CRLF line ends
+	printf 'From: a@example.org\r\nSubject: %s\r\nMIME-Version: 1.0\r\n' "$1"
+	printf 'Content-Type: multipart/mixed; boundary="XX"\r\n\r\n--XX\r\n'
+	printf 'Content-Type: text/plain\r\n\r\nsee attachment\r\n--XX\r\n'
+	printf 'Content-Type: application/octet-stream; name="%s"\r\n' "$1"
+	printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+	base64 -w 76 "$2" | sed 's/$/\r/'
+	printf -- '--XX--\r\n'
+}
+FT="$TOP/tests/data/ftype"
+mkdir "$T/pol"
+mail_of old.arj "$FT/archive.arj" >"$T/pol/arj.eml"
+python3 -c 'import sys; d=bytearray(open(sys.argv[1],"rb").read()); d[1:5]=(1<<30).to_bytes(4,"little"); sys.stdout.buffer.write(d)' \
+	"$FT/hello.txt.lzma" >"$T/pol/bomb.lzma"
+mail_of notes.txt.lzma "$T/pol/bomb.lzma" >"$T/pol/bomb.eml"
+mail_of secret.zip "$FT/encrypted.zip" >"$T/pol/encrypted.eml"
+(cd "$T/pol" && printf 'hello\n' >notes.txt && ln -s /etc/passwd passwd &&
+	zip -q -y links.zip notes.txt passwd)
+mail_of links.zip "$T/pol/links.zip" >"$T/pol/links.eml"
+cp "$MSGS/clean.eml" "$T/pol/clean.eml"
+# an attachment under a second boundary, in the preamble of the first: the raw sweep finds it,
+# but no MIME entity holds it, so strip cannot remove it (quarantine instead)
+{
+	printf 'From: a@example.org\r\nSubject: preamble\r\nMIME-Version: 1.0\r\n'
+	printf 'Content-Type: multipart/mixed; boundary="first"\r\n\r\n--second\r\n'
+	printf 'Content-Type: application/octet-stream; name="tool.bin"\r\n'
+	printf 'Content-Transfer-Encoding: base64\r\n\r\n'
+	base64 -w 76 "$CLAMFILES/clam.exe" | sed 's/$/\r/'
+	printf -- '--second--\r\n--first\r\nContent-Type: text/plain\r\n\r\nhello\r\n'
+	printf -- '--first\r\nContent-Type: application/pdf; name="a.pdf"\r\n\r\n%%PDF-1.4\r\n'
+	printf -- '--first--\r\n'
+} >"$T/pol/preamble.eml"
+cat >"$T/partscan.conf" <<EOF
+[milter]
+socket = unix:$T/milter.sock
+user =
+allow_root = yes
+[control]
+socket = $T/control.sock
+[database]
+path = $T/db
+[policy]
+unscannable = reject
+infected = strip
+blocked = strip
+[quarantine]
+directory = $T/pol
+[log]
+json = $T/pol/messages.json
+syslog = no
+EOF
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/pol/arj.eml" \
+	"$T/pol/bomb.eml" "$T/pol/encrypted.eml" "$T/pol/links.eml" "$T/pol/clean.eml"
+expect out "arj.eml: POLICY unscannable reject: unscannable: opaque .*in old.arj$"
+expect out "bomb.eml: POLICY unscannable reject: unscannable: opaque .*in notes.txt.lzma$"
+expect out "encrypted.eml: POLICY unscannable reject: unscannable: encrypted"
+expect out "links.eml: POLICY clean accept$"
+expect out "clean.eml: POLICY clean accept$"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/pol/preamble.eml"
+expect out "preamble.eml\[sweep1 tool.bin\]: Clamav.Test.File-1-0 FOUND$"
+expect out "preamble.eml: POLICY infected quarantine: infected: Clamav.Test.File-1-0 in tool.bin; .*strip cannot remove infected: Clamav.Test.File-1-0 in tool.bin, quarantined instead$"
+run 0 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/pol/links.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --json --no-summary "$T/pol/arj.eml"
+python3 -c 'import json,sys; p=json.loads(open(sys.argv[1]).readline())["policy"]; assert p["class"]=="unscannable" and p["action"]=="reject" and p["reply"].startswith("Message rejected: opaque"), p' "$T/out" ||
+	fail "scan -c --json: no policy object"
+
+# the daemon on the same messages: miltertest sends each file, checks the answer scan -c gave
+MILTER="$TOP/$BUILD/partscan-milter"
+if command -v miltertest >/dev/null; then
+	start_milter || { finish; exit 1; }
+	for m in arj bomb encrypted links clean preamble; do
+		"$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --json --no-summary \
+			"$T/pol/$m.eml" >"$T/pol/$m.json"
+		python3 - "$T/pol/$m.json" "$T/pol/$m.eml" "$T/milter.sock" >"$T/pol/$m.lua" <<'PY'
+import json, sys
+p = json.loads(open(sys.argv[1]).readline())["policy"]
+q = lambda s: '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+print('conn = mt.connect("unix:%s", 20, 0.1)' % sys.argv[3])
+print('if conn == nil then error("connect failed") end')
+print('mt.conninfo(conn, "client.example.org", "192.0.2.10")')
+print('mt.mailfrom(conn, "<a@example.org>")')
+print('mt.rcptto(conn, "<b@example.org>")')
+print('local raw = io.open(%s, "rb"):read("*a")' % q(sys.argv[2]))
+print('local hend = string.find(raw, "\\r\\n\\r\\n", 1, true)')
+print('for name, value in string.gmatch(string.sub(raw, 1, hend + 1), "([^:\\r\\n]+): ([^\\r\\n]*)\\r\\n") do mt.header(conn, name, value) end')
+print('mt.eoh(conn)')
+print('mt.bodystring(conn, string.sub(raw, hend + 4))')
+print('if mt.eom(conn) ~= nil then error("eom failed") end')
+if p["action"] == "reject":
+    print('if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", %s) then error("not rejected as scan -c said") end' % q(p["reply"]))
+elif p["action"] == "quarantine":
+    print('if not mt.eom_check(conn, MT_QUARANTINE) then error("not held as scan -c said") end')
+    print('if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", %s) then error("status differs from scan -c") end' % q(" " + p["status"]))
+    print('if mt.eom_check(conn, MT_BODYCHANGE) then error("body changed") end')
+elif p["action"] in ("accept", "tag"):
+    print('if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted as scan -c said") end')
+    print('if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", %s) then error("status differs from scan -c") end' % q(" " + p["status"]))
+else:
+    print('error("no check for %s")' % p["action"])
+print('mt.disconnect(conn)')
+PY
+		checks=$((checks + 1))
+		miltertest -s "$T/pol/$m.lua" >"$T/pol/$m.mt" 2>&1 ||
+			{ fail "milter and scan -c disagree on $m.eml ($(python3 -c 'import json,sys; p=json.loads(open(sys.argv[1]).readline())["policy"]; print(p["action"], p["status"])' "$T/pol/$m.json"))"; sed 's/^/  /' "$T/pol/$m.mt" >&2; }
+	done
+	stop_milter
+	# the log record says that strip fell back
+	expect pol/messages.json '"action" *: *"quarantine".*strip cannot remove infected'
+else
+	echo "SKIP: miltertest not installed (milter comparison)"
+fi
+
 finish

@@ -4,7 +4,7 @@
  * before they reach a reply or a header.
  */
 
-#include "milter/policy.h"
+#include "policy/policy.h"
 
 #include <string.h>
 
@@ -95,23 +95,67 @@ static bool policy_double_ext(const struct conf *conf, const char *name)
 	return ret;
 }
 
-bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r)
+/*
+ * The readings of an attachment name a Windows client may act on, for the extension checks:
+ * the name without what Windows drops at its end (dots, spaces: "evil.exe. " is evil.exe),
+ * and, when it has a ':', the name of the file an NTFS alternate data stream belongs to
+ * ("evil.js::$DATA", "evil.js:Zone.Identifier:$DATA": evil.js; a drive prefix "C:" is not a
+ * stream). Both are checked: a client that replaces the ':' sees the first. Returns how
+ * many readings were written to names_r (new strings).
+ */
+static int policy_name_readings(const char *name, char *names_r[2])
 {
-	const char *name = part->name != NULL ? policy_basename(part->name) : NULL;
+	const char *base = policy_basename(name), *colon;
+	int n = 0;
+
+	if (g_ascii_isalpha(base[0]) && base[1] == ':')
+		base += 2;
+	names_r[n++] = g_strdup(base);
+	colon = strchr(base, ':');
+	if (colon != NULL && colon > base)
+		names_r[n++] = g_strndup(base, (size_t)(colon - base));
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(names_r[i]);
+
+		while (len > 0 && (names_r[i][len - 1] == '.' || names_r[i][len - 1] == ' '))
+			names_r[i][--len] = '\0';
+	}
+	return n;
+}
+
+/* Is name (one reading) blocked by its extensions? reason_r: a new string when it is. */
+static bool policy_name_blocked(const struct conf *conf, const char *name, char **reason_r)
+{
 	char extbuf[64];
 	const char *ext;
 
-	*reason_r = NULL;
-	if (name != NULL && conf->block_double_extensions && policy_double_ext(conf, name)) {
+	if (conf->block_double_extensions && policy_double_ext(conf, name)) {
 		*reason_r = g_strdup_printf("double extension %s", name);
 		return true;
 	}
-	if (name != NULL) {
-		ext = ftype_extension(name, extbuf, sizeof(extbuf));
-		if (ext != NULL && policy_in_list(conf->block_extensions, ext)) {
-			*reason_r = g_strdup_printf("extension .%s", ext);
-			return true;
+	ext = ftype_extension(name, extbuf, sizeof(extbuf));
+	if (ext != NULL && policy_in_list(conf->block_extensions, ext)) {
+		*reason_r = g_strdup_printf("extension .%s", ext);
+		return true;
+	}
+	return false;
+}
+
+bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r)
+{
+	*reason_r = NULL;
+	if (part->name != NULL) {
+		char *names[2];
+		int n = policy_name_readings(part->name, names);
+		bool blocked = false;
+
+		for (int i = 0; i < n; i++) {
+			if (!blocked)
+				blocked = policy_name_blocked(conf, names[i], reason_r);
+			g_free(names[i]);
 		}
+		if (blocked)
+			return true;
 	}
 	if (part->scanned && conf->block_type[part->scan.type.type]) {
 		enum ftype t = part->scan.type.type;
@@ -122,20 +166,17 @@ bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, c
 	return false;
 }
 
-/* Why a part could not be (fully) scanned, or NULL. */
-static const char *policy_part_unscannable(const struct msg_part *part)
+bool policy_part_unscannable(const struct msg_part *part, const char **reason_r)
 {
-	if (part->flags & MSG_PART_ENCRYPTED)
-		return "encrypted";
-	if (part->flags & MSG_PART_SCAN_ERROR)
-		return "scan error";
-	if (part->flags & MSG_PART_TRUNCATED)
-		return "truncated at a size limit";
-	if (part->flags & MSG_PART_LIMIT)
-		return part->note != NULL ? part->note : "limit";
-	if (part->flags & MSG_PART_PARTIAL)
-		return "message/partial fragment";
-	return NULL;
+	return msg_part_unscannable(part, reason_r);
+}
+
+/* "opaque (arj archive: no reader, contents not scanned)": the flag, and the note if it adds. */
+static char *policy_unscannable_what(const struct msg_part *part, const char *flag)
+{
+	if (part->note == NULL || strcmp(part->note, flag) == 0)
+		return g_strdup(flag);
+	return g_strdup_printf("%s (%s)", flag, part->note);
 }
 
 static void policy_hit(struct policy_plan *plan, int part, enum policy_class cls, const char *what)
@@ -172,9 +213,11 @@ static void policy_collect(const struct conf *conf, const struct msg_report *rep
 			policy_hit(plan, (int)i, POLICY_BLOCKED, why);
 			g_free(why);
 		}
-		reason = policy_part_unscannable(part);
-		if (reason != NULL)
-			policy_hit(plan, (int)i, POLICY_UNSCANNABLE, reason);
+		if (policy_part_unscannable(part, &reason)) {
+			why = policy_unscannable_what(part, reason);
+			policy_hit(plan, (int)i, POLICY_UNSCANNABLE, why);
+			g_free(why);
+		}
 	}
 	if (msg_report_unscannable(report, &reason) && report->flags != 0)
 		policy_hit(plan, -1, POLICY_UNSCANNABLE, reason);
@@ -240,22 +283,30 @@ static gint policy_cmp_begin(gconstpointer a, gconstpointer b, gpointer report)
 	return pa->raw_begin < pb->raw_begin ? -1 : pa->raw_begin > pb->raw_begin ? 1 : 0;
 }
 
-/* The entities to strip: of every hit whose class asks for strip, outermost only, sorted. */
-static void policy_strip_list(const struct conf *conf, const struct msg_report *report,
-                              struct policy_plan *plan)
+/*
+ * The entities to strip: of every hit whose class asks for strip, outermost only, sorted.
+ * Returns the first such hit that no entity holds (a message-wide reason, a sweep find in the
+ * preamble or epilogue: strip cannot remove it), or NULL when strip removes them all.
+ */
+static const struct policy_hit *policy_strip_list(const struct conf *conf,
+                                                  const struct msg_report *report,
+                                                  struct policy_plan *plan)
 {
 	GArray *all = g_array_new(FALSE, FALSE, sizeof(int));
+	const struct policy_hit *left = NULL;
 	uint64_t covered_end = 0;
 
 	for (guint i = 0; i < plan->hits->len; i++) {
 		const struct policy_hit *h = plan->hits->pdata[i];
 		int e;
 
-		if (h->part < 0 || policy_action_of(conf, h->cls) != CONF_ACTION_STRIP)
+		if (policy_action_of(conf, h->cls) != CONF_ACTION_STRIP)
 			continue;
-		e = policy_entity(report, h->part);
+		e = report != NULL && h->part >= 0 ? policy_entity(report, h->part) : -1;
 		if (e >= 0)
 			g_array_append_val(all, e);
+		else if (left == NULL)
+			left = h;
 	}
 	g_array_sort_with_data(all, policy_cmp_begin, (gpointer)report);
 	for (guint i = 0; i < all->len; i++) {
@@ -268,6 +319,25 @@ static void policy_strip_list(const struct conf *conf, const struct msg_report *
 		covered_end = p->raw_end;
 	}
 	g_array_free(all, TRUE);
+	return left;
+}
+
+/*
+ * strip was asked for, but left is beyond its reach: the next safer action, quarantine (the
+ * whole message held and kept), never a silent tag nor stripping only the other parts.
+ */
+static void policy_strip_fallback(const struct msg_report *report, struct policy_plan *plan,
+                                  const struct policy_hit *left)
+{
+	char *what = policy_sanitize(left->what, 120, false);
+	char *label = policy_sanitize(policy_part_label(report, left->part), 80, false);
+
+	plan->fallback = g_strdup_printf("strip cannot remove %s: %s in %s, quarantined instead",
+	                                 policy_class_name(left->cls), what, label);
+	plan->action = CONF_ACTION_QUARANTINE;
+	g_array_set_size(plan->strip, 0);
+	g_free(what);
+	g_free(label);
 }
 
 static void policy_texts(const struct conf *conf, const struct msg_report *report,
@@ -305,6 +375,8 @@ static void policy_texts(const struct conf *conf, const struct msg_report *repor
 		g_free(l);
 		g_free(w);
 	}
+	if (plan->fallback != NULL)
+		g_string_append_printf(summary, "; %s", plan->fallback);
 	plan->summary = g_string_free(summary, FALSE);
 	g_string_free(reply, TRUE);
 	g_free(what);
@@ -341,10 +413,12 @@ void policy_decide(const struct conf *conf, const struct policy_input *in, struc
 			plan->cls = (enum policy_class)c;
 		}
 	}
-	if (report != NULL && plan->action == CONF_ACTION_STRIP)
-		policy_strip_list(conf, report, plan);
-	if (plan->action == CONF_ACTION_STRIP && plan->strip->len == 0 && plan->cls != POLICY_CLEAN)
-		plan->action = CONF_ACTION_TAG; /* nothing strippable (a message-wide reason) */
+	if (plan->action == CONF_ACTION_STRIP) {
+		const struct policy_hit *left = policy_strip_list(conf, report, plan);
+
+		if (left != NULL)
+			policy_strip_fallback(report, plan, left);
+	}
 	policy_texts(conf, report, plan);
 }
 
@@ -353,6 +427,7 @@ void policy_plan_clear(struct policy_plan *plan)
 	g_free(plan->status);
 	g_free(plan->reply);
 	g_free(plan->summary);
+	g_free(plan->fallback);
 	if (plan->strip != NULL)
 		g_array_free(plan->strip, TRUE);
 	if (plan->hits != NULL)
