@@ -153,6 +153,7 @@ static int sigdb_read_file(struct sigdb_loader *ld, const struct sigdb_file *f, 
 	src = &g_array_index(ld->sources, struct sigdb_source, ld->cur);
 	src->mtime = (int64_t)st.st_mtime;
 	src->size = (uint64_t)st.st_size;
+	sigdb_stamp_from_stat(&st, &src->stamp);
 	buf = g_malloc(SIGDB_READ_BLOCK);
 	for (;;) {
 		ssize_t n = read(fd, buf + have, SIGDB_READ_BLOCK - have);
@@ -193,6 +194,7 @@ static void sigdb_note_unused(struct sigdb_loader *ld, const struct sigdb_file *
 	if (stat(f->path, &st) == 0) {
 		src->mtime = (int64_t)st.st_mtime;
 		src->size = (uint64_t)st.st_size;
+		sigdb_stamp_from_stat(&st, &src->stamp);
 	}
 	src->unused = 1;
 	sigdb_loader_end(ld);
