@@ -3,8 +3,8 @@
 #include <check.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/digest.h"
 #include "engine/sigdb.h"
