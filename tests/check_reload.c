@@ -18,9 +18,9 @@
 #include "milter/reload.h"
 #include "tests/lib/testutil.h"
 
-#define EICAR_LINE  "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n"
+#define EICAR_LINE   "44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n"
 #define CLAMEXE_LINE "aa15bcf478d165efd2065190eb473bcb:544:Clamav.Test.File-6\n"
-#define OTHER_LINE  "900150983cd24fb0d6963f7d28e17f72:3:Test.Abc-1-0\n"
+#define OTHER_LINE   "900150983cd24fb0d6963f7d28e17f72:3:Test.Abc-1-0\n"
 
 static char *tmp;
 
