@@ -7,7 +7,7 @@
  * explicitly named file with an unknown extension is sniffed: ':'-separated lines are ClamAV
  * hash lines, anything else a plain list. ClamAV containers are read and verified first, in
  * parallel (sigdb_container.c); of several of the same database, the newest verified one
- * loads. A single path holding a compiled snapshot is opened by mmap instead.
+ * loads. A single path holding a compiled snapshot is opened (read, not parsed) instead.
  */
 
 #include "engine/sigdb_load.h"
