@@ -190,6 +190,11 @@ static void reload_fp_add(GString *fp, const char *path, bool whole)
 	                       path, st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns);
 }
 
+static gint reload_path_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 char *reload_fingerprint(char *const *paths)
 {
 	GString *fp = g_string_new(NULL);
@@ -213,7 +218,7 @@ char *reload_fingerprint(char *const *paths)
 				g_ptr_array_add(names, g_build_filename(*paths, name, NULL));
 		}
 		g_dir_close(d);
-		g_ptr_array_sort(names, (GCompareFunc)(void (*)(void))g_ascii_strcasecmp);
+		g_ptr_array_sort(names, reload_path_cmp);
 		for (guint i = 0; i < names->len; i++)
 			reload_fp_add(fp, g_ptr_array_index(names, i), true);
 		g_ptr_array_free(names, TRUE);
