@@ -188,7 +188,8 @@ static int db_load(char **paths, const struct sigdb_options *base, struct sigdb 
 		const struct sigdb_source *s = sigdb_source_get(*db_r, i);
 
 		if (s->refused) {
-			cli_error("%s: refused (strict mode): %s", s->path, s->first_error);
+			cli_error("%s: refused%s: %s", s->path, opts.strict ? " (strict mode)" : "",
+			          s->first_error);
 			sigdb_unref(db_r);
 			return -1;
 		}

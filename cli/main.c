@@ -44,8 +44,8 @@ static void cli_db_warn(void *ctx, const char *message)
 	cli_warn("%s", message);
 }
 
-/* Strict mode: a refused file fails the whole command. */
-static bool cli_refused(const struct sigdb *db)
+/* A refused file (strict mode, or no valid line at all) fails the whole command. */
+static bool cli_refused(const struct sigdb *db, bool strict)
 {
 	bool refused = false;
 
@@ -53,7 +53,8 @@ static bool cli_refused(const struct sigdb *db)
 		const struct sigdb_source *s = sigdb_source_get(db, i);
 
 		if (s->refused) {
-			cli_error("%s: refused (strict mode): %s", s->path, s->first_error);
+			cli_error("%s: refused%s: %s", s->path, strict ? " (strict mode)" : "",
+			          s->first_error);
 			refused = true;
 		}
 	}
@@ -86,7 +87,7 @@ int cli_load_db(char **paths, bool strict, bool pua, struct sigdb **db_r)
 	if (ret < 0) {
 		cli_error("%s", error->message);
 		g_error_free(error);
-	} else if (cli_refused(*db_r)) {
+	} else if (cli_refused(*db_r, strict)) {
 		sigdb_unref(db_r);
 		ret = -1;
 	} else if (sigdb_count(*db_r) == 0) {

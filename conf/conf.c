@@ -20,6 +20,13 @@
 
 #define CONF_MAX_FILE (1024 * 1024)
 #define CONF_MAX_LINE 4096
+/*
+ * The most any size limit may be: what one buffer can hold. Messages and decoded parts live
+ * in GByteArrays (guint lengths: GLib aborts past 4 GiB), and 2047M keeps a length within
+ * G_MAXINT too for calls that take a gint. Larger values are clamped to this, with a warning,
+ * in this one place.
+ */
+#define CONF_SIZE_MAX ((uint64_t)2047 << 20)
 
 enum conf_type {
 	T_STR,    /* string; empty -> NULL */
@@ -306,7 +313,7 @@ static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 	case T_SIZE:
 		if (!conf_parse_size(v, &n) || n < k->min || n > k->max)
 			return g_strdup("expected a size (bytes, or with K, M, G)");
-		*(uint64_t *)field = n;
+		*(uint64_t *)field = MIN(n, CONF_SIZE_MAX);
 		return NULL;
 	case T_MODE:
 		if (v[0] != '0' || !g_ascii_string_to_unsigned(v, 8, 0, k->max, &n, NULL))
@@ -398,6 +405,19 @@ static int conf_fail(GError **error, const char *name, unsigned int line, const 
 	return -1;
 }
 
+/* A size above CONF_SIZE_MAX was clamped by conf_set(): say so (on stderr, where -t shows it). */
+static void conf_warn_clamped(const char *name, unsigned int lineno, const struct conf_key *k,
+                              const char *value)
+{
+	uint64_t n;
+
+	if (conf_parse_size(value, &n) && n > CONF_SIZE_MAX)
+		fprintf(stderr,
+		        "warning: %s:%u: %s.%s = %s is more than partscan can hold: clamped to "
+		        "%" G_GUINT64_FORMAT "M\n",
+		        name, lineno, k->section, k->key, value, CONF_SIZE_MAX >> 20);
+}
+
 /* One "key = value" line of section; 0 or -1 with error set. */
 static int conf_line(struct conf *c, const char *name, unsigned int lineno, const char *section,
                      char *line, unsigned int *seen, GError **error)
@@ -428,6 +448,8 @@ static int conf_line(struct conf *c, const char *name, unsigned int lineno, cons
 		                 key, seen[k - conf_table]);
 	seen[k - conf_table] = lineno;
 	why = conf_set(c, k, value);
+	if (why == NULL && k->type == T_SIZE)
+		conf_warn_clamped(name, lineno, k, value);
 	if (why == NULL)
 		return 0;
 	ret = conf_fail(error, name, lineno, "%s.%s = '%s': %s", section, key, value, why);
@@ -616,6 +638,10 @@ char *conf_dump(const struct conf *c)
 			section = k->section;
 			g_string_append_printf(out, "\n[%s]\n", section);
 		}
+		if (k->type == T_SIZE &&
+		    *(const uint64_t *)((const char *)c + k->offset) == CONF_SIZE_MAX)
+			g_string_append(out, "# the most a size limit can be: larger values are "
+			                     "clamped to this\n");
 		g_string_append_printf(out, "%s = ", k->key);
 		mark = out->len;
 		conf_dump_value(out, c, k);

@@ -29,19 +29,6 @@ G_DEFINE_QUARK(partscan - cvd - error - quark, cvd_error)
 static const char cvd_alphabet[] =
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
 
-const char *cvd_kind_name(enum cvd_kind kind)
-{
-	switch (kind) {
-	case CVD_KIND_CVD:
-		return "cvd";
-	case CVD_KIND_CLD:
-		return "cld";
-	case CVD_KIND_CUD:
-		return "cud";
-	}
-	return "unknown";
-}
-
 int cvd_kind_from_name(const char *file_name, enum cvd_kind *kind_r)
 {
 	const char *dot = strrchr(file_name, '.');

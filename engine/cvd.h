@@ -67,9 +67,6 @@ int cvd_kind_from_name(const char *file_name, enum cvd_kind *kind_r);
 /* The database name of a container file name: up to the first '-' or '.' (as ClamAV does). */
 void cvd_db_name(const char *file_name, char *out, size_t out_len);
 
-/* "cvd", "cld", "cud". */
-const char *cvd_kind_name(enum cvd_kind kind);
-
 /* ---- the body ---- */
 
 struct cvd_limits {

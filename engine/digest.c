@@ -17,6 +17,7 @@
 static const char *const digest_names[DIGEST__COUNT] = {"md5", "sha1", "sha256"};
 static const size_t digest_lens[DIGEST__COUNT] = {16, 20, 32};
 
+/* The contexts of one digest_compute() (the thread's own, see digest_thread_ctx). */
 struct digest_ctx {
 	unsigned int mask;
 	EVP_MD_CTX *ctx[DIGEST__COUNT];
@@ -74,28 +75,7 @@ const unsigned char *digest_get(const struct digest_set *set, enum digest_type t
 	}
 }
 
-struct digest_ctx *digest_ctx_new(unsigned int mask)
-{
-	struct digest_ctx *ctx = g_new0(struct digest_ctx, 1);
-
-	ctx->mask = mask & DIGEST_ALL;
-	for (int i = 0; i < DIGEST__COUNT; i++) {
-		const EVP_MD *md;
-
-		if (!(ctx->mask & DIGEST_BIT(i)))
-			continue;
-		md = digest_md((enum digest_type)i);
-		ctx->ctx[i] = EVP_MD_CTX_new();
-		if (md == NULL || ctx->ctx[i] == NULL ||
-		    EVP_DigestInit_ex(ctx->ctx[i], md, NULL) != 1) {
-			digest_ctx_free(&ctx);
-			return NULL;
-		}
-	}
-	return ctx;
-}
-
-int digest_ctx_update(struct digest_ctx *ctx, const unsigned char *data, size_t size)
+static int digest_ctx_update(struct digest_ctx *ctx, const unsigned char *data, size_t size)
 {
 	while (size > 0) {
 		size_t n = size < DIGEST_BLOCK ? size : DIGEST_BLOCK;
@@ -110,7 +90,7 @@ int digest_ctx_update(struct digest_ctx *ctx, const unsigned char *data, size_t 
 	return 0;
 }
 
-int digest_ctx_final(struct digest_ctx *ctx, struct digest_set *set_r)
+static int digest_ctx_final(struct digest_ctx *ctx, struct digest_set *set_r)
 {
 	memset(set_r, 0, sizeof(*set_r));
 	for (int i = 0; i < DIGEST__COUNT; i++) {
@@ -125,18 +105,6 @@ int digest_ctx_final(struct digest_ctx *ctx, struct digest_set *set_r)
 		set_r->mask |= DIGEST_BIT(i);
 	}
 	return 0;
-}
-
-void digest_ctx_free(struct digest_ctx **ctxp)
-{
-	struct digest_ctx *ctx = *ctxp;
-
-	if (ctx == NULL)
-		return;
-	for (int i = 0; i < DIGEST__COUNT; i++)
-		EVP_MD_CTX_free(ctx->ctx[i]);
-	g_free(ctx);
-	*ctxp = NULL;
 }
 
 /*

@@ -42,13 +42,6 @@ const unsigned char *digest_get(const struct digest_set *set, enum digest_type t
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
                    struct digest_set *set_r);
 
-/* Incremental form for data that arrives in pieces. */
-struct digest_ctx;
-struct digest_ctx *digest_ctx_new(unsigned int mask);
-int digest_ctx_update(struct digest_ctx *ctx, const unsigned char *data, size_t size);
-int digest_ctx_final(struct digest_ctx *ctx, struct digest_set *set_r);
-void digest_ctx_free(struct digest_ctx **ctx);
-
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). Returns out. */
 char *digest_hex(const unsigned char *bytes, size_t len, char *out);
 /*

@@ -24,7 +24,8 @@ void fmap_init_mem(struct fmap *map_r, const void *data, size_t size)
 	map_r->size = size;
 }
 
-void fmap_take(struct fmap *map_r, void *data, size_t size)
+/* A view that takes ownership of a g_malloc'd buffer (freed by fmap_close). */
+static void fmap_take(struct fmap *map_r, void *data, size_t size)
 {
 	fmap_init_mem(map_r, data, size);
 	map_r->owned = data;
@@ -121,14 +122,6 @@ int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
 		}
 	}
 	fmap_take(map_r, buf, len);
-	return 0;
-}
-
-int fmap_sub(const struct fmap *map, size_t offset, size_t len, struct fmap *sub_r)
-{
-	if (offset > map->size || len > map->size - offset)
-		return -1;
-	fmap_init_mem(sub_r, map->data + offset, len);
 	return 0;
 }
 

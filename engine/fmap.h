@@ -3,9 +3,9 @@
 
 /*
  * fmap: a read-only view of bytes, over memory or over an mmapped file, with bounds-checked
- * sub-views. A view does not own memory unless it was made by fmap_open_file() or
- * fmap_take(); fmap_close() releases what it owns. Sub-views borrow from their parent and must
- * not outlive it. A view is a plain value: copy it freely, close only the original.
+ * access. A view does not own memory unless it was made by fmap_open_file() or
+ * fmap_read_fd(); fmap_close() releases what it owns. A view is a plain value: copy it
+ * freely, close only the original.
  */
 
 #include <glib.h>
@@ -23,9 +23,6 @@ struct fmap {
 /* A view over caller-owned memory. */
 void fmap_init_mem(struct fmap *map_r, const void *data, size_t size);
 
-/* A view that takes ownership of a g_malloc'd buffer (freed by fmap_close). */
-void fmap_take(struct fmap *map_r, void *data, size_t size);
-
 /*
  * Map a regular file read-only (an empty file gives an empty view). Returns 0, or -1 with
  * error set (G_FILE_ERROR, message names the path).
@@ -37,9 +34,6 @@ int fmap_open_file(const char *path, struct fmap *map_r, GError **error);
  * (0: no limit). Returns 0, or -1 with error set.
  */
 int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error);
-
-/* A sub-view [offset, offset + len). Returns 0, or -1 when it does not fit in map. */
-int fmap_sub(const struct fmap *map, size_t offset, size_t len, struct fmap *sub_r);
 
 /* Pointer to len bytes at offset, or NULL when they do not fit. */
 const unsigned char *fmap_need(const struct fmap *map, size_t offset, size_t len);

@@ -9,7 +9,7 @@
 
 #include "engine/sigdb_private.h"
 
-#include <sys/mman.h>
+#include <sys/stat.h>
 
 static const char *const sigdb_format_names[SIGDB_FORMAT__COUNT] = {
         [SIGDB_FORMAT_UNKNOWN] = "unknown",   [SIGDB_FORMAT_HDB] = "hdb",
@@ -184,8 +184,7 @@ void sigdb_unref(struct sigdb **dbp)
 	}
 	if (db->names_cap > 0)
 		g_free(db->names);
-	if (db->map_base != NULL)
-		munmap(db->map_base, db->map_len);
+	g_free(db->snap_buf);
 	g_free(db->snapshot_path);
 	g_hash_table_destroy(db->memo.names);
 	g_mutex_clear(&db->memo.lock);
@@ -331,11 +330,6 @@ size_t sigdb_count_of(const struct sigdb *db, enum sigdb_kind kind, enum digest_
 	return n;
 }
 
-unsigned int sigdb_flevel(const struct sigdb *db)
-{
-	return db->flevel;
-}
-
 size_t sigdb_source_count(const struct sigdb *db)
 {
 	return db->n_sources;
@@ -349,6 +343,37 @@ const struct sigdb_source *sigdb_source_get(const struct sigdb *db, size_t i)
 const char *sigdb_snapshot_path(const struct sigdb *db)
 {
 	return db->snapshot_path;
+}
+
+const struct sigdb_stamp *sigdb_snapshot_stamp(const struct sigdb *db)
+{
+	return db->snapshot_path != NULL ? &db->snapshot_stamp : NULL;
+}
+
+void sigdb_stamp_from_stat(const struct stat *st, struct sigdb_stamp *stamp_r)
+{
+	stamp_r->dev = (uint64_t)st->st_dev;
+	stamp_r->ino = (uint64_t)st->st_ino;
+	stamp_r->size = (uint64_t)st->st_size;
+	stamp_r->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	stamp_r->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+int sigdb_stamp_path(const char *path, struct sigdb_stamp *stamp_r)
+{
+	struct stat st;
+
+	memset(stamp_r, 0, sizeof(*stamp_r));
+	if (stat(path, &st) < 0)
+		return -1;
+	sigdb_stamp_from_stat(&st, stamp_r);
+	return 0;
+}
+
+bool sigdb_stamp_equal(const struct sigdb_stamp *a, const struct sigdb_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns;
 }
 
 /* ---- sorting: in-place MSD radix (American flag) sort on the (size, hash) key bytes ---- */

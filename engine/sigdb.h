@@ -7,7 +7,7 @@
  * Loads ClamAV hash databases (.hdb .hsb: detection; .hdu .hsu: PUA; .fp .sfp: allow list;
  * .ign2 / .ign: names to drop) and plain hash lists (one MD5 / SHA-1 / SHA-256 per line), from
  * files or directories — also from inside freshclam's verified containers (.cvd .cld .cud) —
- * or opens a compiled snapshot by mmap. The result is immutable and
+ * or reads a compiled snapshot into private memory. The result is immutable and
  * reference-counted: build it once, share it between threads, drop the last reference to free
  * it. A reload builds a new one beside the old one.
  *
@@ -103,13 +103,33 @@ enum sigdb_verify {
 	SIGDB_VERIFY__COUNT
 };
 
+/*
+ * What says that a file on disk is still the one that was read: a file rewritten in place
+ * (cp over it, truncate) changes size or times, one renamed over it or a directory swapped
+ * with mv changes the inode, one deleted and recreated changes the inode or the ctime.
+ * A zero stamp (ino 0) means unknown.
+ */
+struct sigdb_stamp {
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+};
+
+struct stat;
+/* The stamp of a stat() result. */
+void sigdb_stamp_from_stat(const struct stat *st, struct sigdb_stamp *stamp_r);
+/* stat() path into *stamp_r. Returns 0, or -1 with errno set. */
+int sigdb_stamp_path(const char *path, struct sigdb_stamp *stamp_r);
+bool sigdb_stamp_equal(const struct sigdb_stamp *a, const struct sigdb_stamp *b);
+
 /* Provenance of one loaded file (or container member). */
 struct sigdb_source {
 	char *path; /* as found */
 	char *name; /* base name */
 	enum sigdb_format format;
-	int64_t mtime; /* seconds since the epoch */
-	uint64_t size; /* bytes */
+	int64_t mtime;            /* seconds since the epoch */
+	uint64_t size;            /* bytes */
+	struct sigdb_stamp stamp; /* the file as it was read (members: their container's);
+	                             zero in the sources a snapshot lists */
 	char *version; /* "daily 27000 (2024-01-01T09:15:00Z, 123456 signatures)", or NULL */
 	unsigned int counts[SIGDB_KIND__COUNT][DIGEST__COUNT]; /* signatures loaded */
 	unsigned int star[DIGEST__COUNT];                      /* ... of which with size `*` */
@@ -157,7 +177,7 @@ struct sigdb;
 /*
  * Load signatures from files and directories (NULL-terminated list). A directory contributes
  * its files with a known extension (not recursively), in name order; .ign2/.ign entries apply
- * to every path. A single path that is a compiled snapshot is opened by mmap instead.
+ * to every path. A single path that is a compiled snapshot is opened instead.
  * A ClamAV container is verified (see enum sigdb_verify); one that fails is recorded as a
  * rejected source with the reason (and warned about), and the rest still loads; of several
  * containers of one database, the newest verified one loads, the others are superseded.
@@ -167,10 +187,17 @@ struct sigdb;
 int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struct sigdb **db_r,
                GError **error);
 
-/* Open a compiled snapshot (mmap, no parsing). Returns 0, or -1 with a clear reason. */
+/*
+ * Open a compiled snapshot (no parsing): the file is read into private memory, so that a file
+ * rewritten or truncated later cannot change (or fault) the loaded signatures. A file that
+ * changes while it is read is refused. Returns 0, or -1 with a clear reason.
+ */
 int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error);
 
-/* Write db as a compiled snapshot to path (atomically: temp file + rename). */
+/*
+ * Write db as a compiled snapshot to path, only ever by rename: a temporary file beside it,
+ * fsync, rename over path. A reader sees the old file or the new one, never a mixture.
+ */
 int sigdb_compile(const struct sigdb *db, const char *path, GError **error);
 
 /* true when the file starts with the snapshot magic. */
@@ -195,13 +222,13 @@ uint64_t sigdb_generation(const struct sigdb *db);
 size_t sigdb_count(const struct sigdb *db);
 /* Signatures of one kind and type. */
 size_t sigdb_count_of(const struct sigdb *db, enum sigdb_kind kind, enum digest_type type);
-/* The functionality level the database was loaded for. */
-unsigned int sigdb_flevel(const struct sigdb *db);
 
 size_t sigdb_source_count(const struct sigdb *db);
 const struct sigdb_source *sigdb_source_get(const struct sigdb *db, size_t i);
 /* Path of the snapshot this database was opened from, or NULL when loaded from text. */
 const char *sigdb_snapshot_path(const struct sigdb *db);
+/* The stamp of the snapshot file as it was read, or NULL when loaded from text. */
+const struct sigdb_stamp *sigdb_snapshot_stamp(const struct sigdb *db);
 
 /*
  * The loaded container of a database ("daily", "main"...): not rejected, not superseded;

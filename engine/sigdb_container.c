@@ -47,6 +47,7 @@ struct sigdb_cvd {
 	struct cvd_header hdr;
 	bool have_hdr;
 	int64_t mtime;
+	struct sigdb_stamp stamp;
 	uint64_t size;
 	enum sigdb_verify verify;
 	char *verify_detail;
@@ -397,6 +398,7 @@ int sigdb_cvd_read(const char *path, const struct sigdb_options *opts, struct si
 	close(fd);
 	cvd->mtime = (int64_t)st.st_mtime;
 	cvd->size = (uint64_t)st.st_size;
+	sigdb_stamp_from_stat(&st, &cvd->stamp);
 	if (map == MAP_FAILED) {
 		why = sigdb_cvd_error("truncated: %llu bytes, shorter than the %d-byte header",
 		                      (unsigned long long)cvd->size, CVD_HEADER_SIZE);
@@ -485,6 +487,7 @@ void sigdb_cvd_precedence(struct sigdb_cvd *const *cvds, size_t n)
 static void sigdb_cvd_fill(struct sigdb_source *src, const struct sigdb_cvd *cvd)
 {
 	src->mtime = cvd->mtime;
+	src->stamp = cvd->stamp;
 	src->cvd_name = g_strdup(cvd->db_name);
 	src->version = g_strdup(cvd->version);
 	src->cvd_version = cvd->hdr.version;

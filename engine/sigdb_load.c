@@ -527,10 +527,39 @@ size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char 
 	return ld->cur;
 }
 
+/* Did a file give anything at all: a signature, an ignore entry, a line we chose to skip? */
+static bool sigdb_source_any_valid(const struct sigdb_source *src)
+{
+	if (src->ignored > 0 || src->ign_entries > 0 || src->skipped_flevel > 0 ||
+	    src->skipped_pua > 0)
+		return true;
+	for (int k = 0; k < SIGDB_KIND__COUNT; k++)
+		for (int t = 0; t < DIGEST__COUNT; t++)
+			if (src->counts[k][t] > 0)
+				return true;
+	return false;
+}
+
 void sigdb_loader_end(struct sigdb_loader *ld)
 {
 	struct sigdb_source *src = sigdb_cur(ld);
 
+	/*
+	 * A file of malformed lines only (an HTML error page saved by a failed download) is not a
+	 * database with a few bad lines: refused even without strict mode, so that a reload
+	 * fails and keeps the signatures it would otherwise lose.
+	 */
+	if (!ld->opts->strict && src->bad_lines > SIGDB_MAX_LINE_WARNINGS)
+		sigdb_loader_warn(ld, "%s: %u more malformed lines skipped", src->path,
+		                  src->bad_lines - SIGDB_MAX_LINE_WARNINGS);
+	if (!src->refused && src->bad_lines > 0 && src->container == NULL &&
+	    !sigdb_source_any_valid(src)) {
+		char *why = g_strdup_printf("%s (no valid line)", src->first_error);
+
+		g_free(src->first_error);
+		src->first_error = why;
+		src->refused = true;
+	}
 	if (src->refused) {
 		/* strict mode: roll the whole file back */
 		for (int t = 0; t < DIGEST__COUNT; t++)
@@ -544,10 +573,8 @@ void sigdb_loader_end(struct sigdb_loader *ld)
 		sigdb_stems_rehash(ld);
 		memset(src->counts, 0, sizeof(src->counts));
 		memset(src->star, 0, sizeof(src->star));
-		sigdb_loader_warn(ld, "%s; file refused (strict mode)", src->first_error);
-	} else if (src->bad_lines > SIGDB_MAX_LINE_WARNINGS) {
-		sigdb_loader_warn(ld, "%s: %u more malformed lines skipped", src->path,
-		                  src->bad_lines - SIGDB_MAX_LINE_WARNINGS);
+		sigdb_loader_warn(ld, "%s; file refused%s", src->first_error,
+		                  ld->opts->strict ? " (strict mode)" : "");
 	}
 	src->pool_end = (uint32_t)ld->db->names_len;
 	ld->have_last = false;

@@ -7,7 +7,7 @@
  * explicitly named file with an unknown extension is sniffed: ':'-separated lines are ClamAV
  * hash lines, anything else a plain list. ClamAV containers are read and verified first, in
  * parallel (sigdb_container.c); of several of the same database, the newest verified one
- * loads. A single path holding a compiled snapshot is opened by mmap instead.
+ * loads. A single path holding a compiled snapshot is opened (read, not parsed) instead.
  */
 
 #include "engine/sigdb_load.h"
@@ -153,6 +153,7 @@ static int sigdb_read_file(struct sigdb_loader *ld, const struct sigdb_file *f, 
 	src = &g_array_index(ld->sources, struct sigdb_source, ld->cur);
 	src->mtime = (int64_t)st.st_mtime;
 	src->size = (uint64_t)st.st_size;
+	sigdb_stamp_from_stat(&st, &src->stamp);
 	buf = g_malloc(SIGDB_READ_BLOCK);
 	for (;;) {
 		ssize_t n = read(fd, buf + have, SIGDB_READ_BLOCK - have);
@@ -193,6 +194,7 @@ static void sigdb_note_unused(struct sigdb_loader *ld, const struct sigdb_file *
 	if (stat(f->path, &st) == 0) {
 		src->mtime = (int64_t)st.st_mtime;
 		src->size = (uint64_t)st.st_size;
+		sigdb_stamp_from_stat(&st, &src->stamp);
 	}
 	src->unused = 1;
 	sigdb_loader_end(ld);

@@ -1,7 +1,7 @@
 #ifndef PARTSCAN_SIGDB_PRIVATE_H
 #define PARTSCAN_SIGDB_PRIVATE_H
 
-/* Internals shared by sigdb.c (lookups), sigdb_load.c (text) and sigdb_snapshot.c (mmap). */
+/* Internals shared by sigdb.c (lookups), sigdb_load.c (text) and sigdb_snapshot.c (compiled). */
 
 #include "engine/sigdb.h"
 
@@ -52,9 +52,9 @@ struct sigdb {
 	char *names; /* pool of NUL-terminated names */
 	size_t names_len;
 	size_t names_cap; /* 0: names points into a snapshot */
-	void *map_base;   /* snapshot mapping, or NULL */
-	size_t map_len;
+	void *snap_buf;   /* the snapshot's bytes (g_malloc'd), or NULL */
 	char *snapshot_path;
+	struct sigdb_stamp snapshot_stamp;
 	struct sigdb_memo memo;
 };
 

@@ -1,5 +1,5 @@
 /*
- * sigdb_snapshot: the compiled form of a sigdb, opened by mmap with no parsing.
+ * sigdb_snapshot: the compiled form of a sigdb, opened with no parsing.
  *
  * Layout (little-endian, 8-aligned sections):
  *   header      magic "PSCANSDB", format version, byte-order mark, file size, checksum,
@@ -10,8 +10,11 @@
  *   md5/sha1/sha256  the sorted record tables, exactly as in memory
  * The checksum (a 64-bit multiply-rotate hash over the whole file, checksum field zeroed)
  * catches truncation and corruption; every offset and length is checked against the file
- * before use, so a damaged file gives a clear error, never a crash. Opening costs one pass of
- * the checksum over pages that stay shared between processes (MAP_SHARED, read-only).
+ * before use, so a damaged file gives a clear error, never a crash. Opening costs one read of
+ * the file into private memory and one pass of the checksum. The file is not mapped: a
+ * shared mapping would let a `cp` over the file change the signatures under running scans
+ * and a `truncate` kill the process with SIGBUS. The writer replaces the file by rename
+ * only, so a reader sees the old file or the new one.
  */
 
 #include "engine/sigdb_private.h"
@@ -20,7 +23,6 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -397,47 +399,90 @@ static const char *snap_check(const unsigned char *file, size_t size, const stru
 	return NULL;
 }
 
+/* Read the whole file into *buf_r; the file must keep its stamp while it is read. */
+static int snap_read_all(const char *path, void **buf_r, struct sigdb_stamp *stamp_r,
+                         GError **error)
+{
+	struct stat st, after;
+	unsigned char *buf = NULL;
+	size_t size, done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*buf_r = NULL;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto fail_errno;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return snap_fail(error, path, "not a regular file");
+	}
+	if ((uint64_t)st.st_size < sizeof(struct snap_header)) {
+		close(fd);
+		return snap_fail(error, path, "truncated (shorter than a header)");
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX / 2 ||
+	    (buf = g_try_malloc((size_t)st.st_size)) == NULL) {
+		close(fd);
+		return snap_fail(error, path, "too large for memory");
+	}
+	size = (size_t)st.st_size;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	while (done < size) {
+		ssize_t n = read(fd, buf + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail_errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	/* rewritten, truncated or grown meanwhile: the bytes may be a mixture */
+	if (done != size || fstat(fd, &after) < 0 || after.st_size != st.st_size ||
+	    after.st_mtim.tv_sec != st.st_mtim.tv_sec ||
+	    after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+	    after.st_ctim.tv_sec != st.st_ctim.tv_sec ||
+	    after.st_ctim.tv_nsec != st.st_ctim.tv_nsec) {
+		close(fd);
+		g_free(buf);
+		return snap_fail(error, path, "changed while it was read (write it by rename)");
+	}
+	close(fd);
+	sigdb_stamp_from_stat(&st, stamp_r);
+	*buf_r = buf;
+	return 0;
+fail_errno:
+	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
+	            g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	g_free(buf);
+	return -1;
+}
+
 int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error)
 {
 	struct snap_header hdr;
-	struct stat st;
+	struct sigdb_stamp stamp;
 	const unsigned char *file;
 	const char *reason;
 	struct sigdb *db;
 	void *base;
-	int fd;
 
 	*db_r = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", path,
-		            g_strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (snap_read_all(path, &base, &stamp, error) < 0)
 		return -1;
-	}
-	if ((size_t)st.st_size < sizeof(hdr)) {
-		close(fd);
-		return snap_fail(error, path, "truncated (shorter than a header)");
-	}
-	base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (base == MAP_FAILED) {
-		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: mmap: %s",
-		            path, g_strerror(errno));
-		return -1;
-	}
 	file = base;
 	memcpy(&hdr, file, sizeof(hdr));
 	reason = memcmp(hdr.magic, SNAP_MAGIC, 8) != 0 ? "bad magic"
-	                                               : snap_check(file, (size_t)st.st_size, &hdr);
+	                                               : snap_check(file, (size_t)stamp.size, &hdr);
 	if (reason != NULL) {
-		munmap(base, (size_t)st.st_size);
+		g_free(base);
 		return snap_fail(error, path, reason);
 	}
 	db = sigdb_new_empty();
-	db->map_base = base;
-	db->map_len = (size_t)st.st_size;
+	db->snap_buf = base;
+	db->snapshot_stamp = stamp;
 	db->flevel = hdr.flevel;
 	db->snapshot_path = g_strdup(path);
 	db->names = (char *)file + hdr.sect[SNAP_NAMES].off;

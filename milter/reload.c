@@ -3,8 +3,14 @@
  *
  * One thread polls an inotify descriptor and a wake-up pipe (written by the SIGHUP handler:
  * one byte, async-signal-safe). Builds are serialised by a mutex shared with reload_now().
- * inotify watches the signature directories (and the directories of signature files), and
- * is re-armed after every reload, as paths may have changed with the configuration.
+ * inotify watches the signature directories and the directories holding each configured
+ * path (so that a directory deleted and recreated, or swapped with mv, and a snapshot renamed
+ * in are seen); the watches are re-armed after every build and at every periodic check, as
+ * directories come and go and paths change with the configuration. The periodic check
+ * (every RELOAD_RESTAT_MS) compares a fingerprint of the disk (device, inode, size, mtime and
+ * ctime in nanoseconds of every signature file) with the one taken when the last build
+ * started: a change inotify missed still reloads, and a build that failed is not retried until
+ * the disk changes again.
  */
 
 #include "milter/reload.h"
@@ -25,6 +31,9 @@ static int reload_pipe[2] = {-1, -1};
 static int reload_inotify = -1;
 static char *reload_conf_path;
 static struct reload_overrides reload_ovr;
+static char *reload_disk_fp; /* the disk when the last build started (under reload_lock) */
+
+static void reload_note_disk(const struct conf *conf);
 
 int reload_read_conf(const char *path, const struct reload_overrides *ovr, struct conf **conf_r,
                      GError **error)
@@ -73,8 +82,8 @@ int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds
 		const struct sigdb_source *s = sigdb_source_get(db, i);
 
 		if (s->refused) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-			            "%s (strict mode: file refused)", s->first_error);
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s (%sfile refused)",
+			            s->first_error, conf->db_strict ? "strict mode: " : "");
 			sigdb_unref(&db);
 			return -1;
 		}
@@ -89,8 +98,6 @@ int reload_load_db(const struct conf *conf, struct sigdb **db_r, double *seconds
 	*db_r = db;
 	return 0;
 }
-
-static void reload_watch(const struct conf *conf);
 
 void reload_log_loaded(const struct sigdb *db, double secs)
 {
@@ -128,12 +135,12 @@ static int reload_locked(bool with_conf, GError **error)
 		if (r < 0)
 			goto out;
 	}
+	reload_note_disk(conf);
 	if (reload_load_db(conf, &db, &secs, error) < 0)
 		goto out;
 	mlog_info("signatures loaded: %zu from %zu files in %.3f s (generation %" G_GUINT64_FORMAT
 	          ")",
 	          sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db));
-	reload_watch(conf);
 	live_publish(live_new(conf, db, secs));
 	conf = NULL;
 	ret = 0;
@@ -165,41 +172,174 @@ static void reload_logged(bool with_conf)
 	}
 }
 
+/* ---- what is on disk: the fingerprint ---- */
+
+static void reload_fp_add(GString *fp, const char *path, bool whole)
+{
+	struct sigdb_stamp st;
+
+	if (sigdb_stamp_path(path, &st) < 0) {
+		g_string_append_printf(fp, "%s -\n", path);
+		return;
+	}
+	if (!whole) /* a directory: which one it is, not its times (temporary files touch them) */
+		st.size = 0, st.mtime_ns = st.ctime_ns = 0;
+	g_string_append_printf(fp,
+	                       "%s %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+	                       " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT "\n",
+	                       path, st.dev, st.ino, st.size, st.mtime_ns, st.ctime_ns);
+}
+
+static gint reload_path_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *reload_fingerprint(char *const *paths)
+{
+	GString *fp = g_string_new(NULL);
+
+	for (; paths != NULL && *paths != NULL; paths++) {
+		GPtrArray *names;
+		GDir *d;
+		const char *name;
+
+		if (!g_file_test(*paths, G_FILE_TEST_IS_DIR)) {
+			reload_fp_add(fp, *paths, true);
+			continue;
+		}
+		reload_fp_add(fp, *paths, false);
+		d = g_dir_open(*paths, 0, NULL);
+		if (d == NULL)
+			continue;
+		names = g_ptr_array_new_with_free_func(g_free);
+		while ((name = g_dir_read_name(d)) != NULL) {
+			if (name[0] != '.' && sigdb_format_from_name(name) != SIGDB_FORMAT_UNKNOWN)
+				g_ptr_array_add(names, g_build_filename(*paths, name, NULL));
+		}
+		g_dir_close(d);
+		g_ptr_array_sort(names, reload_path_cmp);
+		for (guint i = 0; i < names->len; i++)
+			reload_fp_add(fp, g_ptr_array_index(names, i), true);
+		g_ptr_array_free(names, TRUE);
+	}
+	return g_string_free(fp, FALSE);
+}
+
+/* Remember what the disk held when a build started (the caller holds reload_lock). */
+static void reload_note_disk(const struct conf *conf)
+{
+	g_free(reload_disk_fp);
+	reload_disk_fp = reload_fingerprint(conf->db_paths);
+}
+
+/* Has the disk changed since the last build (successful or not)? */
+static bool reload_disk_moved(void)
+{
+	struct live *cur = live_acquire();
+	char *fp;
+	bool moved;
+
+	if (cur == NULL)
+		return false;
+	fp = reload_fingerprint(cur->conf->db_paths);
+	g_mutex_lock(&reload_lock);
+	moved = g_strcmp0(fp, reload_disk_fp) != 0;
+	g_mutex_unlock(&reload_lock);
+	g_free(fp);
+	live_release(&cur);
+	return moved;
+}
+
 /* ---- inotify ---- */
 
-static void reload_watch(const struct conf *conf)
+/*
+ * One watch: a signature directory (name NULL: any signature file in it counts) or the
+ * directory holding a configured path (name: only that entry counts: a directory deleted,
+ * recreated or swapped with mv, a snapshot renamed in). Watches belong to the reload thread.
+ */
+struct reload_wd {
+	int wd;
+	char *name;
+};
+
+static GArray *reload_wds; /* struct reload_wd */
+
+static void reload_wd_add(GArray *wds, const char *dir, const char *name, uint32_t mask)
 {
-	const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
-	                      IN_ATTRIB | IN_DELETE_SELF;
+	struct reload_wd w;
 
-	if (reload_inotify >= 0)
-		close(reload_inotify);
-	reload_inotify = -1;
-	if (!conf->db_watch || conf->db_paths == NULL)
-		return;
-	reload_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (reload_inotify < 0) {
-		mlog_warn("inotify: %s; signature changes need SIGHUP", g_strerror(errno));
-		return;
-	}
-	for (char **p = conf->db_paths; *p != NULL; p++) {
-		char *dir =
-		        g_file_test(*p, G_FILE_TEST_IS_DIR) ? g_strdup(*p) : g_path_get_dirname(*p);
+	w.wd = inotify_add_watch(reload_inotify, dir, mask | IN_MASK_ADD | IN_ONLYDIR);
+	if (w.wd < 0)
+		return; /* gone for now: the periodic check notices its return */
+	w.name = g_strdup(name);
+	g_array_append_val(wds, w);
+}
 
-		if (inotify_add_watch(reload_inotify, dir, mask) < 0)
-			mlog_warn("cannot watch %s: %s", dir, g_strerror(errno));
-		g_free(dir);
+static void reload_wds_free(GArray **wds)
+{
+	for (guint i = 0; *wds != NULL && i < (*wds)->len; i++)
+		g_free(g_array_index(*wds, struct reload_wd, i).name);
+	if (*wds != NULL)
+		g_array_free(*wds, TRUE);
+	*wds = NULL;
+}
+
+static bool reload_wds_has(GArray *wds, int wd)
+{
+	for (guint i = 0; wds != NULL && i < wds->len; i++)
+		if (g_array_index(wds, struct reload_wd, i).wd == wd)
+			return true;
+	return false;
+}
+
+/* (Re-)arm the watches for the current configuration's paths; drop those no longer wanted. */
+static void reload_arm(void)
+{
+	const uint32_t dir_mask = IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM |
+	                          IN_DELETE | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+	const uint32_t parent_mask = dir_mask;
+	struct live *cur = live_acquire();
+	GArray *wds = g_array_new(FALSE, FALSE, sizeof(struct reload_wd));
+
+	if (reload_inotify >= 0 && cur != NULL && cur->conf->db_watch) {
+		for (char **p = cur->conf->db_paths; p != NULL && *p != NULL; p++) {
+			char *parent = g_path_get_dirname(*p), *base = g_path_get_basename(*p);
+
+			if (g_file_test(*p, G_FILE_TEST_IS_DIR))
+				reload_wd_add(wds, *p, NULL, dir_mask);
+			reload_wd_add(wds, parent, base, parent_mask);
+			g_free(parent);
+			g_free(base);
+		}
 	}
+	for (guint i = 0; reload_wds != NULL && i < reload_wds->len; i++) {
+		int wd = g_array_index(reload_wds, struct reload_wd, i).wd;
+
+		if (!reload_wds_has(wds, wd))
+			inotify_rm_watch(reload_inotify, wd);
+	}
+	reload_wds_free(&reload_wds);
+	reload_wds = wds;
+	live_release(&cur);
 }
 
 /* Does an inotify event concern a signature file? (temporary files of tools do not) */
 static bool reload_relevant(const struct inotify_event *ev)
 {
-	if (ev->mask & (IN_DELETE_SELF | IN_Q_OVERFLOW))
+	if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_Q_OVERFLOW))
 		return true;
-	if (ev->len == 0 || ev->name[0] == '.')
-		return false;
-	return sigdb_format_from_name(ev->name) != SIGDB_FORMAT_UNKNOWN;
+	for (guint i = 0; reload_wds != NULL && i < reload_wds->len; i++) {
+		const struct reload_wd *w = &g_array_index(reload_wds, struct reload_wd, i);
+
+		if (w->wd != ev->wd || ev->len == 0)
+			continue;
+		if (w->name != NULL ? strcmp(w->name, ev->name) == 0
+		                    : ev->name[0] != '.' && sigdb_format_from_name(ev->name) !=
+		                                                    SIGDB_FORMAT_UNKNOWN)
+			return true;
+	}
+	return false;
 }
 
 static bool reload_drain_inotify(void)
@@ -219,15 +359,37 @@ static bool reload_drain_inotify(void)
 	return relevant;
 }
 
+static bool reload_watching(void)
+{
+	struct live *cur = live_acquire();
+	bool on = cur != NULL && cur->conf->db_watch;
+
+	live_release(&cur);
+	return on;
+}
+
+/*
+ * The thread: SIGHUP and stop requests by the pipe, changes by inotify (collected for the
+ * settle time), and every RELOAD_RESTAT_MS a fingerprint of the disk, which catches what
+ * inotify cannot see (a watched directory replaced before its watch was re-armed, a file
+ * system without inotify). After every build the watches are re-armed.
+ */
 static gpointer reload_main(gpointer unused)
 {
-	gint64 pending_since = 0, last_event = 0;
+	gint64 pending_since = 0, last_event = 0, next_check = 0;
 
+	reload_arm();
 	for (;;) {
 		struct pollfd fds[2] = {{reload_pipe[0], POLLIN, 0}, {reload_inotify, POLLIN, 0}};
-		int timeout = pending_since != 0 ? RELOAD_SETTLE_MS / 4 : -1;
+		gint64 now = g_get_monotonic_time();
+		int timeout;
 		char cmd;
 
+		if (next_check == 0)
+			next_check = now + RELOAD_RESTAT_MS * 1000;
+		timeout = (int)MAX(0, (next_check - now) / 1000 + 1);
+		if (pending_since != 0)
+			timeout = MIN(timeout, RELOAD_SETTLE_MS / 4);
 		if (poll(fds, reload_inotify >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents & POLLIN) {
@@ -238,24 +400,29 @@ static gpointer reload_main(gpointer unused)
 			} else {
 				mlog_info("SIGHUP: reloading configuration and signatures");
 				reload_logged(true);
+				reload_arm();
 				pending_since = 0;
 			}
 		}
+		now = g_get_monotonic_time();
 		if (reload_inotify >= 0 && (fds[1].revents & POLLIN) && reload_drain_inotify()) {
-			last_event = g_get_monotonic_time();
+			last_event = now;
 			if (pending_since == 0)
 				pending_since = last_event;
 		}
-		if (pending_since != 0) {
-			gint64 now = g_get_monotonic_time();
-
-			/* quiet for the settle time, or changing for too long: reload */
-			if (now - last_event >= RELOAD_SETTLE_MS * 1000 ||
-			    now - pending_since >= 4 * RELOAD_SETTLE_MS * 1000) {
-				mlog_info("signature files changed: reloading");
-				reload_logged(false);
-				pending_since = 0;
-			}
+		if (now >= next_check) {
+			next_check = now + RELOAD_RESTAT_MS * 1000;
+			reload_arm();
+			if (pending_since == 0 && reload_watching() && reload_disk_moved())
+				pending_since = last_event = now;
+		}
+		/* quiet for the settle time, or changing for too long: reload */
+		if (pending_since != 0 && (now - last_event >= RELOAD_SETTLE_MS * 1000 ||
+		                           now - pending_since >= 4 * RELOAD_SETTLE_MS * 1000)) {
+			mlog_info("signature files changed: reloading");
+			reload_logged(false);
+			reload_arm();
+			pending_since = 0;
 		}
 	}
 	return NULL;
@@ -274,8 +441,14 @@ int reload_start(const char *conf_path, const struct reload_overrides *ovr, GErr
 		live_release(&cur);
 		return -1;
 	}
-	if (cur != NULL)
-		reload_watch(cur->conf);
+	reload_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (reload_inotify < 0)
+		mlog_warn("inotify: %s; signature changes are seen every %d s", g_strerror(errno),
+		          RELOAD_RESTAT_MS / 1000);
+	g_mutex_lock(&reload_lock);
+	if (cur != NULL && reload_disk_fp == NULL)
+		reload_note_disk(cur->conf);
+	g_mutex_unlock(&reload_lock);
 	live_release(&cur);
 	reload_thread = g_thread_new("reload", reload_main, NULL);
 	return 0;
@@ -291,9 +464,16 @@ void reload_stop(void)
 		mlog_warn("reload thread: cannot signal stop");
 	g_thread_join(reload_thread);
 	reload_thread = NULL;
+	reload_wds_free(&reload_wds);
 	if (reload_inotify >= 0)
 		close(reload_inotify);
 	reload_inotify = -1;
+	for (int i = 0; i < 2; i++) {
+		if (reload_pipe[i] >= 0)
+			close(reload_pipe[i]);
+		reload_pipe[i] = -1;
+	}
+	g_clear_pointer(&reload_disk_fp, g_free);
 	g_clear_pointer(&reload_conf_path, g_free);
 	g_clear_pointer(&reload_ovr.socket, g_free);
 	g_clear_pointer(&reload_ovr.db_paths, g_strfreev);
@@ -373,25 +553,29 @@ char *reload_disk_differs(const struct live *live)
 	}
 	snap = sigdb_snapshot_path(live->db);
 	if (snap != NULL) {
-		struct stat st;
+		struct sigdb_stamp now;
 		/* a snapshot: compare the one file */
-		if (stat(snap, &st) < 0)
+		if (sigdb_stamp_path(snap, &now) < 0)
 			g_string_append_printf(what, "%s is gone", snap);
+		else if (!sigdb_stamp_equal(&now, sigdb_snapshot_stamp(live->db)))
+			g_string_append_printf(what, "%s changed", snap);
 		goto out;
 	}
 	reload_disk_files(live->conf->db_paths, disk);
 	for (size_t i = 0; i < sigdb_source_count(live->db); i++) {
 		const struct sigdb_source *s = sigdb_source_get(live->db, i);
 		char *file = reload_source_file(s);
-		struct stat st;
+		struct sigdb_stamp now;
 
 		if (g_hash_table_contains(seen, file)) {
 			g_free(file);
 			continue;
 		}
-		if (stat(file, &st) < 0)
+		if (sigdb_stamp_path(file, &now) < 0)
 			g_string_append_printf(what, "%s%s is gone", what->len ? ", " : "", file);
-		else if ((int64_t)st.st_mtime != s->mtime || (uint64_t)st.st_size != s->size)
+		else if (s->stamp.ino != 0 ? !sigdb_stamp_equal(&now, &s->stamp)
+		                           : (int64_t)(now.mtime_ns / 1000000000) != s->mtime ||
+		                                     now.size != s->size)
 			g_string_append_printf(what, "%s%s changed", what->len ? ", " : "", file);
 		g_hash_table_remove(disk, file);
 		g_hash_table_add(seen, file);

@@ -6,7 +6,9 @@
  *
  * Triggers: SIGHUP (configuration and signatures), a change under a signature path (inotify,
  * signatures only; changes are collected for RELOAD_SETTLE_MS so that a tool writing many
- * files causes one reload), RELOAD on the control socket. The new signatures are built
+ * files causes one reload; also a signature directory deleted, recreated or swapped, and a
+ * file renamed over a configured one), a change found by the periodic check of the disk
+ * (every RELOAD_RESTAT_MS, for what inotify missed), RELOAD on the control socket. The new signatures are built
  * beside the old ones; in-flight messages finish on the old snapshot. A failed reload keeps
  * the current snapshot and logs why (a refused file as file:line).
  */
@@ -17,6 +19,8 @@
 #include "milter/live.h"
 
 #define RELOAD_SETTLE_MS 200
+/* The periodic check of the disk, behind inotify. */
+#define RELOAD_RESTAT_MS 2000
 
 /* Command-line settings that win over the configuration file, also after a reload. */
 struct reload_overrides {
@@ -54,5 +58,12 @@ int reload_now(bool with_conf, GError **error);
  * naming the first differences ("daily.cvd changed, x.hdb new").
  */
 char *reload_disk_differs(const struct live *live);
+
+/*
+ * What paths hold on disk, as a string that changes whenever a signature file is written,
+ * truncated, replaced, renamed, deleted or created, or a signature directory is replaced
+ * (device, inode, size, mtime and ctime in nanoseconds). g_free() it.
+ */
+char *reload_fingerprint(char *const *paths);
 
 #endif

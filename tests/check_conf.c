@@ -251,6 +251,37 @@ START_TEST(test_dev_conf)
 }
 END_TEST
 
+/*
+ * Size limits are clamped to what a buffer can hold (a GByteArray's guint length: GLib aborts
+ * past 4 GiB), every one of them, and the dump says so; smaller values stay as given.
+ */
+START_TEST(test_sizes_clamped)
+{
+	static const char text[] = "[limits]\nmax_message_size = 8G\nmax_header_size = 5G\n"
+	                           "max_part_size = 4294967296\nmax_total_size = 1000G\n"
+	                           "max_member_size = 2047M\n";
+	const uint64_t most = (uint64_t)2047 << 20;
+	struct conf *c = parse_ok(text), *back = NULL;
+	char *dump = conf_dump(c);
+
+	ck_assert_uint_eq(c->limits.max_message_bytes, most);
+	ck_assert_uint_eq(c->limits.max_header_bytes, most);
+	ck_assert_uint_eq(c->limits.max_part_bytes, most);
+	ck_assert_uint_eq(c->limits.max_total_bytes, most);
+	ck_assert_uint_eq(c->limits.max_member_bytes, most);
+	ck_assert(c->limits.max_message_bytes + c->limits.max_header_bytes <= G_MAXUINT);
+	ck_assert_ptr_nonnull(strstr(dump, "clamped to this\nmax_message_size = 2047M\n"));
+	ck_assert_int_eq(conf_parse("dump", dump, strlen(dump), &back, NULL), 0);
+	ck_assert_uint_eq(back->limits.max_message_bytes, most);
+	conf_free(&back);
+	conf_free(&c);
+	g_free(dump);
+	c = parse_ok("[limits]\nmax_message_size = 2000M\n");
+	ck_assert_uint_eq(c->limits.max_message_bytes, (uint64_t)2000 << 20);
+	conf_free(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -262,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_errors_name_the_line);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_sizes_clamped);
 	tcase_add_test(tc, test_fuzz_regressions);
 	tcase_add_test(tc, test_sample_is_documented_defaults);
 	tcase_add_test(tc, test_dev_conf);

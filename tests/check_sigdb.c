@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/digest.h"
 #include "engine/sigdb.h"
@@ -206,6 +207,7 @@ START_TEST(test_many_bad_lines_summed_up)
 
 	for (int i = 0; i < 50; i++)
 		g_string_append(text, "garbage\n");
+	g_string_append(text, ABC_MD5 ":3:Good-1-0\n");
 	p = testutil_write(tmp, "noisy.hdb", text->str);
 	db = load(p, NULL);
 	ck_assert_uint_eq(sigdb_source_get(db, 0)->bad_lines, 50);
@@ -215,6 +217,31 @@ START_TEST(test_many_bad_lines_summed_up)
 	sigdb_unref(&db);
 	g_string_free(text, TRUE);
 	g_free(p);
+}
+END_TEST
+
+/* A file of malformed lines only is refused without strict mode too; the others stand. */
+START_TEST(test_no_valid_line_refuses_file)
+{
+	char *bad = testutil_write(tmp, "page.hdb", "<html>\n<body>Not Found</body>\n");
+	char *good = testutil_write(tmp, "good.hsb", ABC_SHA256 ":3:Other\n");
+	char *quiet = testutil_write(tmp, "quiet.hdb", "# only a comment\n\n");
+	struct sigdb *db = load(bad, good);
+	const struct sigdb_source *s = sigdb_source_get(db, 0);
+
+	ck_assert(s->refused);
+	ck_assert_str_eq(s->first_error + strlen(s->first_error) - strlen("(no valid line)"),
+	                 "(no valid line)");
+	ck_assert(warned("page.hdb:1: expected HASH:SIZE:NAME (no valid line); file refused"));
+	ck_assert(!sigdb_source_get(db, 1)->refused);
+	ck_assert_str_eq(match(db, ABC_SHA256, 3), "Other");
+	sigdb_unref(&db);
+	db = load(quiet, NULL);
+	ck_assert(!sigdb_source_get(db, 0)->refused); /* nothing malformed: not refused */
+	sigdb_unref(&db);
+	g_free(bad);
+	g_free(good);
+	g_free(quiet);
 }
 END_TEST
 
@@ -520,6 +547,48 @@ START_TEST(test_snapshot_round_trip)
 }
 END_TEST
 
+/*
+ * An opened snapshot does not depend on the file: rewritten in place with other bytes, then
+ * truncated, it still answers as loaded (a shared mapping changed, then died of SIGBUS). Its
+ * stamp tells the file as read from the same file rewritten.
+ */
+START_TEST(test_snapshot_private_copy)
+{
+	char *dir = write_mixed_db();
+	char *snap = g_build_filename(tmp, "inplace.psdb", NULL);
+	struct sigdb *db = load(dir, NULL), *sdb;
+	struct sigdb_stamp before, after;
+	GError *error = NULL;
+	gchar *bytes;
+	gsize len;
+	FILE *f;
+
+	ck_assert_int_eq(sigdb_compile(db, snap, &error), 0);
+	ck_assert_int_eq(sigdb_open_snapshot(snap, &sdb, &error), 0);
+	ck_assert_int_eq(sigdb_stamp_path(snap, &before), 0);
+	ck_assert(sigdb_stamp_equal(&before, sigdb_snapshot_stamp(sdb)));
+	ck_assert(g_file_get_contents(snap, &bytes, &len, NULL));
+	f = fopen(snap, "r+"); /* as cp does: same inode, same size, other bytes */
+	ck_assert_ptr_nonnull(f);
+	memset(bytes + 64, 0xff, len - 64);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_str_eq(match(sdb, ABC_MD5, 3), "Win.Test.Abc-1-0");
+	ck_assert_int_eq(truncate(snap, 0), 0);
+	ck_assert_str_eq(match(sdb, ABC_MD5, 3), "Win.Test.Abc-1-0");
+	ck_assert_str_eq(match(sdb, ABC_SHA256, 77), "Star.Sha-2-1");
+	ck_assert_int_eq(sigdb_stamp_path(snap, &after), 0);
+	ck_assert(after.ino == before.ino);
+	ck_assert(!sigdb_stamp_equal(&after, sigdb_snapshot_stamp(sdb)));
+	ck_assert_ptr_null(sigdb_snapshot_stamp(db));
+	sigdb_unref(&db);
+	sigdb_unref(&sdb);
+	g_free(bytes);
+	g_free(dir);
+	g_free(snap);
+}
+END_TEST
+
 static char *expect_snapshot_error(const char *path)
 {
 	struct sigdb *db = NULL;
@@ -667,6 +736,7 @@ static Suite *sigdb_suite(void)
 	tcase_add_test(tc, test_bad_lines_reported);
 	tcase_add_test(tc, test_many_bad_lines_summed_up);
 	tcase_add_test(tc, test_strict_refuses_file);
+	tcase_add_test(tc, test_no_valid_line_refuses_file);
 	tcase_add_test(tc, test_fp_allow_and_kinds);
 	tcase_add_test(tc, test_ign2);
 	tcase_add_test(tc, test_plain_lists);
@@ -676,6 +746,7 @@ static Suite *sigdb_suite(void)
 	tcase_add_test(tc, test_names_stemmed_and_literal);
 	tcase_add_test(tc, test_duplicates_and_many);
 	tcase_add_test(tc, test_snapshot_round_trip);
+	tcase_add_test(tc, test_snapshot_private_copy);
 	tcase_add_test(tc, test_snapshot_corruption);
 	tcase_add_test(tc, test_snapshot_never_replaces_a_device);
 	tcase_add_test(tc, test_snapshot_must_be_alone);

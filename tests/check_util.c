@@ -10,16 +10,15 @@
 #include "engine/json.h"
 #include "tests/lib/testutil.h"
 
-START_TEST(test_fmap_mem_and_sub)
+START_TEST(test_fmap_mem_and_need)
 {
-	struct fmap m, sub;
+	struct fmap m;
 
 	fmap_init_mem(&m, "hello world", 11);
-	ck_assert_int_eq(fmap_sub(&m, 6, 5, &sub), 0);
-	ck_assert_mem_eq(sub.data, "world", 5);
-	ck_assert_int_eq(fmap_sub(&m, 6, 6, &sub), -1);
-	ck_assert_int_eq(fmap_sub(&m, 12, 0, &sub), -1);
-	ck_assert_int_eq(fmap_sub(&m, 11, 0, &sub), 0);
+	ck_assert_mem_eq(fmap_need(&m, 6, 5), "world", 5);
+	ck_assert_ptr_null(fmap_need(&m, 6, 6));
+	ck_assert_ptr_null(fmap_need(&m, 12, 0));
+	ck_assert_ptr_nonnull(fmap_need(&m, 11, 0));
 	ck_assert_ptr_null(fmap_need(&m, SIZE_MAX, 2)); /* no overflow in the bounds check */
 	ck_assert_ptr_null(fmap_need(&m, 2, SIZE_MAX));
 	ck_assert_ptr_nonnull(fmap_need(&m, 0, 11));
@@ -114,7 +113,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tc, test_fmap_mem_and_sub);
+	tcase_add_test(tc, test_fmap_mem_and_need);
 	tcase_add_test(tc, test_fmap_files);
 	tcase_add_test(tc, test_json_writer);
 	tcase_add_test(tc, test_json_utf8);

@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	printf("snapshot compile: %.3f s\n", secs);
 	if (measure_load(snap_paths, &secs, &rss, &hwm, &count) < 0)
 		return 1;
-	printf("snapshot open: %zu signatures in %.3f s, RSS %.1f MB (file pages, shared)\n", count,
+	printf("snapshot open: %zu signatures in %.3f s, RSS %.1f MB (a private copy)\n", count,
 	       secs, rss / 1024.0);
 	bench_clamscan(md5, sha, text_secs, text_rss);
 
