@@ -24,8 +24,7 @@ void fmap_init_mem(struct fmap *map_r, const void *data, size_t size)
 	map_r->size = size;
 }
 
-/* A view that takes ownership of a g_malloc'd buffer (freed by fmap_close). */
-static void fmap_take(struct fmap *map_r, void *data, size_t size)
+void fmap_take(struct fmap *map_r, void *data, size_t size)
 {
 	fmap_init_mem(map_r, data, size);
 	map_r->owned = data;
