@@ -118,11 +118,16 @@ START_TEST(test_parse)
 		const char *line;
 		enum control_cmd cmd;
 	} cases[] = {
-	        {"PING", CONTROL_PING},       {"ping", CONTROL_PING},
-	        {"  Ping \t\r", CONTROL_PING}, {"VERSION", CONTROL_VERSION},
-	        {"reload", CONTROL_RELOAD},   {"STATS", CONTROL_STATS},
-	        {"PINGS", CONTROL_UNKNOWN},   {"PING PING", CONTROL_UNKNOWN},
-	        {"", CONTROL_BAD},            {" \r", CONTROL_BAD},
+	        {"PING", CONTROL_PING},
+	        {"ping", CONTROL_PING},
+	        {"  Ping \t\r", CONTROL_PING},
+	        {"VERSION", CONTROL_VERSION},
+	        {"reload", CONTROL_RELOAD},
+	        {"STATS", CONTROL_STATS},
+	        {"PINGS", CONTROL_UNKNOWN},
+	        {"PING PING", CONTROL_UNKNOWN},
+	        {"", CONTROL_BAD},
+	        {" \r", CONTROL_BAD},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
