@@ -61,7 +61,8 @@ static gchar **lines_checked(void)
 	char *text = testutil_read(logpath, NULL);
 	gchar **lines;
 
-	ck_assert_msg(text[0] == '\0' || g_str_has_suffix(text, "\n"), "log ends in a partial line");
+	ck_assert_msg(text[0] == '\0' || g_str_has_suffix(text, "\n"),
+	              "log ends in a partial line");
 	lines = g_strsplit(text, "\n", -1);
 	g_free(text);
 	for (gchar **l = lines; *l != NULL && **l != '\0'; l++) {
