@@ -4,9 +4,10 @@
  *   partscan-milter [-c FILE] [-p SOCKET] [-d DBPATH]... [-f] [-t] [--version]
  *
  * Order: read the configuration, load the signatures (refuse to start without, unless
- * on_no_database = tempfail), open the milter and control sockets, drop privileges, go to
- * the background, write the pid file, start the worker pool, the reload and control threads
- * and libmilter (on its own thread), tell systemd we are ready, then wait.
+ * on_no_database = tempfail), open the milter socket and put the packet gate (gate.h) in
+ * front of libmilter, open the control socket, drop privileges, go to the background, write
+ * the pid file, start the worker pool, the reload, control and gate threads and libmilter
+ * (on its own thread), tell systemd we are ready, then take signals.
  *
  * Signals: blocked in every thread from the first line of main() on (so in every thread
  * GLib, GMime, libmilter and we start); the main thread then does nothing but take them with
@@ -23,6 +24,7 @@
 
 #include "milter/callbacks.h"
 #include "milter/control.h"
+#include "milter/gate.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/reload.h"
@@ -43,6 +45,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -109,6 +112,18 @@ static void main_parse_args(int argc, char **argv, struct main_opts *o)
 		o->conf_path = g_strdup(MAIN_DEFAULT_CONF);
 }
 
+/* Each MTA connection costs three descriptors with the gate (MTA, gate, libmilter): take
+   the hard limit rather than the soft one (often 1024). */
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void main_free_opts(struct main_opts *o)
 {
 	g_free(o->conf_path);
@@ -150,6 +165,12 @@ static void main_open_sockets(const struct conf *c)
 		main_die("smfi_register failed");
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		main_die("cannot open milter socket %s (in use, or no permission?)", c->socket);
+	if (gate_open(c->socket, c->timeout, &error) < 0) {
+		mlog_warn("milter socket %s: without the packet gate (%s): a connection stalled "
+		          "in the middle of a packet holds a libmilter worker up to %u s",
+		          c->socket, error->message, c->timeout);
+		g_clear_error(&error);
+	}
 	if (upath != NULL) {
 		if (chmod(upath, c->socket_mode) < 0)
 			main_die("chmod %s: %s", upath, g_strerror(errno));
@@ -182,6 +203,8 @@ static void main_drop_privileges(const struct conf *c)
 		(void)!chown(c->control_socket, pw->pw_uid, (gid_t)-1);
 	if (main_unix_path(c->socket) != NULL) /* ours: main_wake_listener() connects to it */
 		(void)!chown(main_unix_path(c->socket), pw->pw_uid, (gid_t)-1);
+	if (gate_inner_path() != NULL)
+		(void)!chown(gate_inner_path(), pw->pw_uid, (gid_t)-1);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0)
 		main_die("cannot become user %s: %s", c->user, g_strerror(errno));
@@ -411,6 +434,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	main_parse_args(argc, argv, &o);
+	main_raise_nofile();
 	main_block_signals(); /* before any thread starts (GLib's, GMime's, ours, libmilter's) */
 	main_thread = pthread_self();
 	/* libc reads /etc/localtime at every local-time conversion without TZ (archive members'
@@ -462,6 +486,7 @@ int main(int argc, char **argv)
 	if (workers_init(workers, &error) < 0 || reload_start(o.conf_path, &o.ovr, &error) < 0)
 		main_die("%s", error->message);
 	control_start();
+	gate_start();
 	milter = g_thread_new("milter", main_milter_thread, NULL);
 	mlog_info("partscan-milter %s ready on %s", PARTSCAN_VERSION, socket);
 	sd_notify(0, "READY=1\nSTATUS=scanning");
@@ -470,6 +495,7 @@ int main(int argc, char **argv)
 	ret = GPOINTER_TO_INT(g_thread_join(milter));
 	sd_notify(0, "STOPPING=1");
 	mlog_info("stopping");
+	gate_stop();
 	control_stop();
 	reload_stop();
 	workers_shutdown();
