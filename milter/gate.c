@@ -248,7 +248,8 @@ static int gate_take(struct gate_conn *c, const unsigned char *p, size_t n)
 	return 0;
 }
 
-/* Read what fd has into buf (or, for the MTA, into packets). -1: error; sets *eof. */
+/* Read what one side has: libmilter's bytes are queued for the MTA, the MTA's go into
+   packets. -1: end the connection. An end of file is noted, not an error. */
 static int gate_read(struct gate_conn *c, bool from_mta)
 {
 	unsigned char buf[65536];
@@ -257,10 +258,14 @@ static int gate_read(struct gate_conn *c, bool from_mta)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0) {
-		if (from_mta)
+		if (from_mta) {
+			/* a packet cut short is dropped: libmilter sees the end at a boundary */
 			c->mta_eof = true;
-		else
+			g_byte_array_set_size(c->pkt, 0);
+			c->pkt_since = 0;
+		} else {
 			c->milter_eof = true;
+		}
 		return 0;
 	}
 	if (!from_mta) {
