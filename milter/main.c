@@ -271,6 +271,12 @@ static void main_sweep_quarantine(void)
 	live_release(&l);
 }
 
+static gpointer main_sweep_thread(gpointer unused)
+{
+	main_sweep_quarantine();
+	return NULL;
+}
+
 static pthread_t main_thread;
 static gint main_milter_done;
 static char *main_socket; /* the milter socket, for main_wake_listener() */
@@ -391,7 +397,8 @@ static void main_signal_loop(void)
 			main_stop();
 			return;
 		} else if (sig < 0 && errno == EAGAIN) {
-			main_sweep_quarantine();
+			/* on a thread of its own: this one goes straight back to sigwait */
+			g_thread_unref(g_thread_new("sweep", main_sweep_thread, NULL));
 		}
 	}
 }
