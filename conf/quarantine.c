@@ -1,6 +1,7 @@
 /*
  * quarantine: the on-disk store (see quarantine.h). Writes go to ".tmp-*" files first;
- * a crash leaves at most such temporary files, which the list ignores.
+ * a crash leaves at most such temporary files, which the list ignores and
+ * quarantine_clean_tmp() removes once they are old enough not to be a write in progress.
  */
 
 #include "conf/quarantine.h"
@@ -163,6 +164,34 @@ GPtrArray *quarantine_list(const char *dir, GError **error)
 	g_dir_close(d);
 	g_ptr_array_sort(ids, quarantine_cmp);
 	return ids;
+}
+
+int quarantine_clean_tmp(const char *dir, unsigned int min_age, unsigned int *removed_r,
+                         GError **error)
+{
+	GDir *d = g_dir_open(dir, 0, error);
+	time_t now = time(NULL);
+	const char *name;
+
+	*removed_r = 0;
+	if (d == NULL)
+		return -1;
+	while ((name = g_dir_read_name(d)) != NULL) {
+		char *path;
+		struct stat st;
+
+		if (!g_str_has_prefix(name, ".tmp-"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		/* a regular file of ours only (lstat: a link is left alone), old enough that no
+		   writer still has it open */
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime <= now - (time_t)min_age && unlink(path) == 0)
+			(*removed_r)++;
+		g_free(path);
+	}
+	g_dir_close(d);
+	return 0;
 }
 
 static char *quarantine_path(const char *dir, const char *id, const char *ext, GError **error)

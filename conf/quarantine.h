@@ -31,6 +31,15 @@ int quarantine_write(const char *dir, const char *id, const unsigned char *data,
 /* The ids of the complete items, oldest first. */
 GPtrArray *quarantine_list(const char *dir, GError **error);
 
+/*
+ * Remove the temporary files (".tmp-*") of writes that never finished (a writer killed in
+ * the middle) and were last modified at least min_age seconds ago: a younger one may be a
+ * write in progress, of this process or of another sharing the store. Returns 0 with
+ * *removed_r the number removed, or -1 when the directory cannot be read.
+ */
+int quarantine_clean_tmp(const char *dir, unsigned int min_age, unsigned int *removed_r,
+                         GError **error);
+
 /* Read an item's metadata or data. */
 char *quarantine_read_meta(const char *dir, const char *id, GError **error);
 GBytes *quarantine_read_data(const char *dir, const char *id, GError **error);

@@ -1,7 +1,9 @@
 /*
  * control: the control socket server (see control.h). Commands are parsed by
  * control_reply(), which sees only the bounded line; a slow or silent client is dropped
- * after CONTROL_TIMEOUT_MS.
+ * after CONTROL_TIMEOUT_MS. One thread accepts; each client is served on a thread of its own,
+ * at most CONTROL_MAX_CLIENTS at once (one more is told "ERROR busy"), so idle clients
+ * neither delay others nor hold more than that many threads and descriptors.
  */
 
 #include "milter/control.h"
@@ -28,12 +30,19 @@ static char *control_path;
 static struct stat control_st; /* of the socket we bound: unlink only that one at the end */
 static GThread *control_thread;
 
+/* The clients being served: their sockets, so that control_stop() can end them. */
+static GMutex control_lock;
+static GCond control_idle;
+static int control_clients[CONTROL_MAX_CLIENTS];
+static unsigned int control_nclients;
+
 static void control_time(GString *out, int64_t t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
+	struct tm tm;
 
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&tt));
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 	g_string_append(out, buf);
 }
 
@@ -185,6 +194,16 @@ int control_read_line(int fd, char *buf, size_t size, size_t *len_r)
 	return 0;
 }
 
+static void control_send(int fd, const char *text)
+{
+	for (size_t off = 0, total = strlen(text); off < total;) {
+		ssize_t n = send(fd, text + off, total - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
 static void control_serve(int fd)
 {
 	char buf[CONTROL_MAX_LINE + 2];
@@ -197,13 +216,48 @@ static void control_serve(int fd)
 		reply = g_strdup("ERROR line too long\n");
 	else
 		reply = control_reply(buf, len);
-	for (size_t off = 0, total = strlen(reply); off < total;) {
-		ssize_t n = send(fd, reply + off, total - off, MSG_NOSIGNAL);
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	control_send(fd, reply);
 	g_free(reply);
+}
+
+static gpointer control_client(gpointer data)
+{
+	int fd = GPOINTER_TO_INT(data);
+
+	control_serve(fd);
+	g_mutex_lock(&control_lock);
+	for (unsigned int i = 0; i < control_nclients; i++) {
+		if (control_clients[i] == fd) {
+			control_clients[i] = control_clients[--control_nclients];
+			break;
+		}
+	}
+	close(fd); /* under the lock: control_stop() never shuts down a reused number */
+	if (control_nclients == 0)
+		g_cond_broadcast(&control_idle);
+	g_mutex_unlock(&control_lock);
+	return NULL;
+}
+
+/* Serve the accepted client c on a thread of its own, or turn it away when at the cap. */
+static void control_dispatch(int c)
+{
+	GThread *t = NULL;
+
+	g_mutex_lock(&control_lock);
+	if (control_nclients < CONTROL_MAX_CLIENTS) {
+		control_clients[control_nclients++] = c;
+		t = g_thread_try_new("control-client", control_client, GINT_TO_POINTER(c), NULL);
+		if (t == NULL)
+			control_nclients--;
+	}
+	g_mutex_unlock(&control_lock);
+	if (t != NULL) {
+		g_thread_unref(t);
+		return;
+	}
+	control_send(c, "ERROR busy, try again\n");
+	close(c);
 }
 
 static gpointer control_main(gpointer unused)
@@ -220,10 +274,8 @@ static gpointer control_main(gpointer unused)
 		if (fds[1].revents != 0)
 			break;
 		c = accept4(control_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
-		control_serve(c);
-		close(c);
+		if (c >= 0)
+			control_dispatch(c);
 	}
 	return NULL;
 }
@@ -285,6 +337,13 @@ void control_stop(void)
 		(void)!write(control_wake[1], "q", 1);
 		g_thread_join(control_thread);
 		control_thread = NULL;
+		/* end the clients still served (a RELOAD in progress finishes first) */
+		g_mutex_lock(&control_lock);
+		for (unsigned int i = 0; i < control_nclients; i++)
+			(void)shutdown(control_clients[i], SHUT_RDWR);
+		while (control_nclients > 0)
+			g_cond_wait(&control_idle, &control_lock);
+		g_mutex_unlock(&control_lock);
 		close(control_wake[0]);
 		close(control_wake[1]);
 		control_wake[0] = control_wake[1] = -1;

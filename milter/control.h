@@ -10,13 +10,15 @@
  *               version, signatures, mtime) and whether the disk differs ("reload pending")
  *   RELOAD   -> reloads signatures (and configuration) now: "RELOADED ..." or "ERROR ..."
  *   STATS    -> one JSON object of counters
- * A client gets CONTROL_TIMEOUT_MS to send its line. Thread safe; one thread serves.
+ * A client gets CONTROL_TIMEOUT_MS to send its line. Clients are served concurrently, at most
+ * CONTROL_MAX_CLIENTS at once; one more gets "ERROR busy, try again". Thread safe.
  */
 
 #include <glib.h>
 
-#define CONTROL_MAX_LINE   64
-#define CONTROL_TIMEOUT_MS 5000
+#define CONTROL_MAX_LINE    64
+#define CONTROL_TIMEOUT_MS  5000
+#define CONTROL_MAX_CLIENTS 16
 
 /* Create the socket (before dropping privileges): path, mode, group (NULL: unchanged). */
 int control_open(const char *path, unsigned int mode, const char *group, GError **error);

@@ -4,40 +4,58 @@
  *   partscan-milter [-c FILE] [-p SOCKET] [-d DBPATH]... [-f] [-t] [--version]
  *
  * Order: read the configuration, load the signatures (refuse to start without, unless
- * on_no_database = tempfail), open the milter and control sockets, drop privileges, go to
- * the background, write the pid file, start the worker pool, the reload and control threads
- * and libmilter (on its own thread), tell systemd we are ready, then wait.
+ * on_no_database = tempfail), open the milter socket and put the packet gate (gate.h) in
+ * front of libmilter, open the control socket, drop privileges, go to the background, write
+ * the pid file, start the worker pool, the reload, control and gate threads and libmilter
+ * (on its own thread), tell systemd we are ready, then take signals.
  *
- * Signals: libmilter's own thread takes SIGTERM and SIGINT (a clean stop). SIGHUP (reload)
- * and SIGUSR1 (reopen the message log) are blocked in every thread but this one, whose
- * handlers only write a byte to the reload thread's pipe; Linux gives a process-directed
- * signal to the main thread first when it does not block it, so libmilter never sees SIGHUP.
+ * Signals: blocked in every thread from the first line of main() on (so in every thread
+ * GLib, GMime, libmilter and we start); the main thread then does nothing but take them with
+ * sigtimedwait: SIGHUP reloads (a byte to the reload thread's pipe), SIGUSR1 reopens the
+ * message log, SIGTERM and SIGINT call smfi_stop(). No code runs in signal context.
+ * libmilter starts its own signal thread in smfi_main(), which sigwaits SIGHUP, SIGTERM and
+ * SIGINT and stops the milter on any of them: for SIGTERM and SIGINT that is what we do too
+ * (the milter thread then wakes the main thread), but a SIGHUP it took would stop the daemon.
+ * Two threads sigwaiting the same signal is unspecified by POSIX; Linux gives a
+ * process-directed signal to the thread group leader when it waits for it, which the main
+ * thread always does but for the microseconds it takes to pass one on. `partscan ctl reload`
+ * (the control socket) reloads without any signal.
  */
 
 #include "milter/callbacks.h"
 #include "milter/control.h"
+#include "milter/gate.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/reload.h"
 #include "milter/session.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
+#include "conf/quarantine.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libmilter/mfapi.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAIN_DEFAULT_CONF "/etc/partscan/partscan.conf"
+/* Quarantine temporary files older than this (s) are orphans; the store is swept this often. */
+#define MAIN_TMP_AGE 600
 
 struct main_opts {
 	char *conf_path;
@@ -94,6 +112,18 @@ static void main_parse_args(int argc, char **argv, struct main_opts *o)
 		o->conf_path = g_strdup(MAIN_DEFAULT_CONF);
 }
 
+/* Each MTA connection costs three descriptors with the gate (MTA, gate, libmilter): take
+   the hard limit rather than the soft one (often 1024). */
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static void main_free_opts(struct main_opts *o)
 {
 	g_free(o->conf_path);
@@ -135,6 +165,12 @@ static void main_open_sockets(const struct conf *c)
 		main_die("smfi_register failed");
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		main_die("cannot open milter socket %s (in use, or no permission?)", c->socket);
+	if (gate_open(c->socket, c->timeout, &error) < 0) {
+		mlog_warn("milter socket %s: without the packet gate (%s): a connection stalled "
+		          "in the middle of a packet holds a libmilter worker up to %u s",
+		          c->socket, error->message, c->timeout);
+		g_clear_error(&error);
+	}
 	if (upath != NULL) {
 		if (chmod(upath, c->socket_mode) < 0)
 			main_die("chmod %s: %s", upath, g_strerror(errno));
@@ -165,6 +201,10 @@ static void main_drop_privileges(const struct conf *c)
 		main_die("milter.user '%s' does not exist", c->user);
 	if (c->control_socket != NULL)
 		(void)!chown(c->control_socket, pw->pw_uid, (gid_t)-1);
+	if (main_unix_path(c->socket) != NULL) /* ours: main_wake_listener() connects to it */
+		(void)!chown(main_unix_path(c->socket), pw->pw_uid, (gid_t)-1);
+	if (gate_inner_path() != NULL)
+		(void)!chown(gate_inner_path(), pw->pw_uid, (gid_t)-1);
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0)
 		main_die("cannot become user %s: %s", c->user, g_strerror(errno));
@@ -194,62 +234,173 @@ static void main_daemonize(void)
 	}
 }
 
+/* The pid file, mode 0644 whatever the umask (monitors and init scripts of other users read
+   it). */
 static void main_write_pid(const char *path)
 {
-	char *text = g_strdup_printf("%ld\n", (long)getpid());
-	GError *error = NULL;
+	char text[32];
+	int fd, len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
 
-	if (path != NULL && !g_file_set_contents(path, text, -1, &error)) {
-		mlog_warn("pid file: %s", error->message);
-		g_error_free(error);
+	if (path == NULL)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fchmod(fd, 0644) < 0 || write(fd, text, (size_t)len) != len)
+		mlog_warn("pid file %s: %s", path, g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Temporary files of quarantine writes that never finished (a kill -9 in the middle). */
+static void main_sweep_quarantine(void)
+{
+	struct live *l = live_acquire();
+	GError *error = NULL;
+	unsigned int removed = 0;
+
+	if (l != NULL && l->conf->quarantine_dir != NULL &&
+	    g_file_test(l->conf->quarantine_dir, G_FILE_TEST_IS_DIR)) {
+		if (quarantine_clean_tmp(l->conf->quarantine_dir, MAIN_TMP_AGE, &removed, &error) <
+		    0) {
+			mlog_warn("quarantine store: %s", error->message);
+			g_error_free(error);
+		} else if (removed > 0) {
+			mlog_info("quarantine store: removed %u unfinished temporary file%s",
+			          removed, removed == 1 ? "" : "s");
+		}
 	}
-	g_free(text);
+	live_release(&l);
+}
+
+static gpointer main_sweep_thread(gpointer unused)
+{
+	main_sweep_quarantine();
+	return NULL;
+}
+
+static pthread_t main_thread;
+static gint main_milter_done;
+static char *main_socket; /* the milter socket, for main_wake_listener() */
+
+/*
+ * A connection of our own to the milter socket, to wake libmilter's listener from its poll.
+ * Best effort: unix and IPv4 inet sockets.
+ */
+static void main_wake_listener(void)
+{
+	const char *upath = main_unix_path(main_socket);
+	struct sockaddr_storage ss = {0};
+	socklen_t sslen = 0;
+	int fd;
+
+	if (upath != NULL) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+
+		if (strlen(upath) >= sizeof(sun->sun_path))
+			return;
+		sun->sun_family = AF_UNIX;
+		strcpy(sun->sun_path, upath);
+		sslen = sizeof(*sun);
+	} else if (g_str_has_prefix(main_socket, "inet:")) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		const char *at = strchr(main_socket, '@');
+		unsigned long port = strtoul(main_socket + 5, NULL, 10);
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		if (at == NULL || inet_pton(AF_INET, at + 1, &sin->sin_addr) != 1 ||
+		    sin->sin_addr.s_addr == htonl(INADDR_ANY))
+			sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sslen = sizeof(*sin);
+	} else {
+		return;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return;
+	(void)connect(fd, (struct sockaddr *)&ss, sslen);
+	close(fd);
 }
 
 static gpointer main_milter_thread(gpointer unused)
 {
 	int ret = smfi_main();
 
+	g_atomic_int_set(&main_milter_done, 1);
 	if (ret != MI_SUCCESS)
 		mlog_error("libmilter stopped with an error");
+	/* stopped by libmilter's own signal thread, or by an error: wake the signal loop */
+	pthread_kill(main_thread, SIGTERM);
 	return GINT_TO_POINTER(ret);
 }
 
-static void main_on_signal(int sig)
+static gpointer main_stop_thread(gpointer unused)
 {
-	if (sig == SIGHUP)
-		reload_signal();
-	else
-		reload_signal_logs();
+	(void)smfi_stop();
+	return NULL;
 }
 
-/* Block the signals in this thread (and so in every thread it starts). */
+/*
+ * Stop libmilter. smfi_stop() waits for a lock that libmilter's listener holds while it polls
+ * the listening socket, up to 5 s when no MTA connects: connections of our own wake it until
+ * smfi_main() has returned, so a stop takes milliseconds.
+ */
+static void main_stop(void)
+{
+	GThread *stop = g_thread_new("stop", main_stop_thread, NULL);
+
+	for (int i = 0; i < 200 && !g_atomic_int_get(&main_milter_done); i++) {
+		main_wake_listener();
+		g_usleep(10000);
+	}
+	g_thread_join(stop);
+}
+
+static void main_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+/* Block the signals in this thread, and so in every thread started after: they are taken
+   by main_signal_loop() alone (and by libmilter's own signal thread, see the top). */
 static void main_block_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
+	main_signal_set(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* This thread alone takes SIGHUP and SIGUSR1, with handlers that only write a byte. */
-static void main_take_signals(void)
+/*
+ * The main thread's only work once running: take SIGHUP (reload), SIGUSR1 (reopen the
+ * message log), SIGTERM and SIGINT (stop) with sigwait, nothing run in signal context; and
+ * every MAIN_TMP_AGE seconds sweep the quarantine store. Returns when the milter stops.
+ */
+static void main_signal_loop(void)
 {
-	struct sigaction sa = {.sa_handler = main_on_signal, .sa_flags = SA_RESTART};
+	struct timespec tick = {.tv_sec = MAIN_TMP_AGE};
 	sigset_t set;
 
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	main_signal_set(&set);
+	for (;;) {
+		int sig = sigtimedwait(&set, NULL, &tick);
+
+		if (sig == SIGHUP) {
+			reload_signal();
+		} else if (sig == SIGUSR1) {
+			reload_signal_logs();
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			main_stop();
+			return;
+		} else if (sig < 0 && errno == EAGAIN) {
+			/* on a thread of its own: this one goes straight back to sigwait */
+			g_thread_unref(g_thread_new("sweep", main_sweep_thread, NULL));
+		}
+	}
 }
 
 static struct live *main_first_snapshot(struct conf *c)
@@ -290,6 +441,9 @@ int main(int argc, char **argv)
 	int ret;
 
 	main_parse_args(argc, argv, &o);
+	main_raise_nofile();
+	main_block_signals(); /* before any thread starts (GLib's, GMime's, ours, libmilter's) */
+	main_thread = pthread_self();
 	/* libc reads /etc/localtime at every local-time conversion without TZ (archive members'
 	   times): once is enough */
 	if (getenv("TZ") == NULL)
@@ -326,25 +480,29 @@ int main(int argc, char **argv)
 	if (!o.foreground)
 		main_daemonize();
 	main_write_pid(c->pid_file);
+	main_thread = pthread_self(); /* (a new process after main_daemonize) */
 	/* what start-up needs of c, copied: a reload may free c once it is published */
 	socket = g_strdup(c->socket);
+	main_socket = socket;
 	pid_file = g_strdup(c->pid_file);
 	workers = c->workers;
 	live_publish(first);
 	c = NULL;
+	main_sweep_quarantine();
 
-	main_block_signals();
 	if (workers_init(workers, &error) < 0 || reload_start(o.conf_path, &o.ovr, &error) < 0)
 		main_die("%s", error->message);
 	control_start();
+	gate_start();
 	milter = g_thread_new("milter", main_milter_thread, NULL);
-	main_take_signals();
 	mlog_info("partscan-milter %s ready on %s", PARTSCAN_VERSION, socket);
 	sd_notify(0, "READY=1\nSTATUS=scanning");
 
+	main_signal_loop();
 	ret = GPOINTER_TO_INT(g_thread_join(milter));
 	sd_notify(0, "STOPPING=1");
 	mlog_info("stopping");
+	gate_stop();
 	control_stop();
 	reload_stop();
 	workers_shutdown();

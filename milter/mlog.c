@@ -1,17 +1,22 @@
 /*
- * mlog: JSON message log and syslog (see mlog.h). The JSON file is opened O_APPEND and each
- * record is one write(2), so concurrent records never interleave; the descriptor is swapped
- * under a mutex on reopen.
+ * mlog: JSON message log and syslog (see mlog.h). A record is built outside the lock (its
+ * recipient list bounded: MLOG_MAX_RCPTS and MLOG_RCPT_BYTES), then written whole under the
+ * lock, which only orders writes and guards the descriptor (swapped on reopen). A write that
+ * fails part-way (a full disk, a file size limit) is cut back off the file with ftruncate, so
+ * a reader never meets half a record glued to the next one; lost records are counted in
+ * STATS (stats_log_lost).
  */
 
 #include "milter/mlog.h"
 #include "engine/json.h"
+#include "milter/stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +25,8 @@ static GMutex mlog_lock;
 static int mlog_fd = -1;
 static char *mlog_path;
 static bool mlog_stderr;
+static gint mlog_on;      /* a JSON log is open: read without the lock */
+static bool mlog_failing; /* the last write failed: say so once, not once per record */
 
 int mlog_facility(const char *name)
 {
@@ -101,6 +108,7 @@ static int mlog_open_locked(const char *path, GError **error)
 	if (mlog_fd >= 0)
 		close(mlog_fd);
 	mlog_fd = fd;
+	g_atomic_int_set(&mlog_on, fd >= 0);
 	if (path != mlog_path) {
 		g_free(mlog_path);
 		mlog_path = g_strdup(path);
@@ -138,6 +146,7 @@ void mlog_close(void)
 	if (mlog_fd >= 0)
 		close(mlog_fd);
 	mlog_fd = -1;
+	g_atomic_int_set(&mlog_on, 0);
 	g_clear_pointer(&mlog_path, g_free);
 	g_mutex_unlock(&mlog_lock);
 }
@@ -149,10 +158,12 @@ static char *mlog_json(const struct mlog_record *r)
 	gint64 now = g_get_real_time();
 	time_t secs = (time_t)(now / G_USEC_PER_SEC);
 	struct json j;
-
+	struct tm tm;
+	unsigned int not_listed = r->rcpt_dropped;
+	size_t rcpt_bytes = 0, n = 0;
 	char *stamp;
 
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime(&secs));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime_r(&secs, &tm));
 	stamp = g_strdup_printf("%s.%03dZ", when, (int)(now % G_USEC_PER_SEC / 1000));
 	json_init(&j, out);
 	json_begin_object(&j, NULL);
@@ -166,11 +177,20 @@ static char *mlog_json(const struct mlog_record *r)
 	json_end_object(&j);
 	json_string(&j, "sender", r->sender);
 	json_begin_array(&j, "recipients");
-	for (const char *const *p = r->recipients; p != NULL && *p != NULL; p++)
+	for (const char *const *p = r->recipients; p != NULL && *p != NULL; p++) {
+		size_t len = strlen(*p);
+
+		if (n >= MLOG_MAX_RCPTS || len > MLOG_RCPT_BYTES - rcpt_bytes) {
+			not_listed++;
+			continue;
+		}
 		json_string(&j, NULL, *p);
+		rcpt_bytes += len;
+		n++;
+	}
 	json_end_array(&j);
-	if (r->rcpt_dropped > 0)
-		json_uint(&j, "recipients_not_listed", r->rcpt_dropped);
+	if (not_listed > 0)
+		json_uint(&j, "recipients_not_listed", not_listed);
 	json_string(&j, "verdict", r->plan != NULL ? policy_class_name(r->plan->cls) : "skipped");
 	json_string(&j, "status", r->plan != NULL ? r->plan->status : NULL);
 	json_string(&j, "action", r->plan != NULL ? conf_action_name(r->plan->action) : "accept");
@@ -218,18 +238,60 @@ static void mlog_syslog_line(const struct mlog_record *r)
 	g_free(from);
 }
 
+/* Append one record whole, or nothing: a failed write is cut back off. Under mlog_lock. */
+static int mlog_append_locked(const char *line, size_t len)
+{
+	struct stat st;
+	size_t done = 0;
+	int err = EIO;
+
+	if (fstat(mlog_fd, &st) < 0)
+		return -1;
+	while (done < len) {
+		ssize_t n = write(mlog_fd, line + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? errno : EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (done == len)
+		return 0;
+	if (done > 0 && ftruncate(mlog_fd, st.st_size) < 0)
+		syslog(LOG_ERR, "message log: cannot remove a partial record: %s",
+		       g_strerror(errno));
+	errno = err;
+	return -1;
+}
+
 void mlog_message(const struct mlog_record *r, bool to_syslog)
 {
+	char *line;
+	size_t len;
+
 	if (to_syslog)
 		mlog_syslog_line(r);
+	if (!g_atomic_int_get(&mlog_on))
+		return;
+	line = mlog_json(r); /* outside the lock: records of other threads do not wait */
+	len = strlen(line);
 	g_mutex_lock(&mlog_lock);
 	if (mlog_fd >= 0) {
-		char *line = mlog_json(r);
-		size_t len = strlen(line);
-
-		if (write(mlog_fd, line, len) != (ssize_t)len)
-			syslog(LOG_ERR, "message log: short write: %s", g_strerror(errno));
-		g_free(line);
+		if (mlog_append_locked(line, len) < 0) {
+			stats_log_lost();
+			if (!mlog_failing)
+				syslog(LOG_ERR,
+				       "message log: a record could not be written (%s); "
+				       "lost records are counted in STATS",
+				       g_strerror(errno));
+			mlog_failing = true;
+		} else {
+			mlog_failing = false;
+		}
 	}
 	g_mutex_unlock(&mlog_lock);
+	g_free(line);
 }

@@ -6,7 +6,10 @@
  * client, sender, recipients, size, every part with path, name, declared and real type,
  * SHA-256, findings, the verdict, the action, scan time, DB generation) and one syslog line
  * per message; never message content. Daemon events go to syslog, and to stderr when in the
- * foreground. Thread safe: records are written whole with one write(2) on an O_APPEND file.
+ * foreground. Thread safe: records are built outside the lock and written whole on an
+ * O_APPEND file, or not at all (a failed write is cut back off; STATS counts lost records).
+ * A record lists at most MLOG_MAX_RCPTS recipients and MLOG_RCPT_BYTES bytes of them; the
+ * others are counted in "recipients_not_listed".
  */
 
 #include <glib.h>
@@ -15,6 +18,9 @@
 #include "conf/conf.h"
 #include "milter/policy.h"
 #include "mime/msgscan.h"
+
+#define MLOG_MAX_RCPTS  1000
+#define MLOG_RCPT_BYTES (64 * 1024)
 
 struct mlog_record {
 	const char *queue_id;

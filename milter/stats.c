@@ -16,6 +16,7 @@ static struct {
 	guint64 actions[CONF_ACTION__COUNT];
 	guint64 hist[STATS_BUCKETS];
 	guint64 reloads_ok, reloads_failed;
+	guint64 log_lost;
 	gint scanning, scanning_peak, connections;
 	guint64 scan_us_total;
 } stats;
@@ -64,6 +65,11 @@ void stats_error(void)
 void stats_reload(bool ok)
 {
 	add(ok ? &stats.reloads_ok : &stats.reloads_failed, 1);
+}
+
+void stats_log_lost(void)
+{
+	add(&stats.log_lost, 1);
 }
 
 void stats_scan_begin(void)
@@ -124,6 +130,7 @@ char *stats_json(size_t signatures, uint64_t generation)
 	json_uint(&j, "ok", get(&stats.reloads_ok));
 	json_uint(&j, "failed", get(&stats.reloads_failed));
 	json_end_object(&j);
+	json_uint(&j, "log_records_lost", get(&stats.log_lost));
 	json_begin_object(&j, "concurrency");
 	json_int(&j, "scanning", g_atomic_int_get(&stats.scanning));
 	json_int(&j, "scanning_peak", g_atomic_int_get(&stats.scanning_peak));

@@ -21,6 +21,8 @@ void stats_message(enum policy_class cls, enum conf_action action, unsigned int 
 void stats_skipped(void);
 void stats_error(void);
 void stats_reload(bool ok);
+/* A JSON log record could not be written (a full disk): it is lost, and counted. */
+void stats_log_lost(void);
 /* A scan starts / ends: tracks current and peak concurrency. */
 void stats_scan_begin(void);
 void stats_scan_end(void);
