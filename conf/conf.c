@@ -63,6 +63,7 @@ static const struct conf_key conf_table[] = {
 	{"milter", "pid_file", T_STR, F(pid_file), "/run/partscan/partscan-milter.pid", 0, 0},
 	{"milter", "workers", T_UINT, F(workers), "0", 0, 1024},
 	{"milter", "timeout", T_UINT, F(timeout), "300", 1, 86400},
+	{"milter", "packet_gate", T_BOOL, F(packet_gate), "yes", 0, 0},
 	{"milter", "hostname", T_STR, F(hostname), "", 0, 0},
 	{"milter", "on_no_database", T_NODB, F(on_no_database), "refuse", 0, 0},
 	{"control", "socket", T_STR, F(control_socket), "/run/partscan/control.sock", 0, 0},

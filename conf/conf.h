@@ -45,6 +45,7 @@ struct conf {
 	char *pid_file;       /* NULL: none */
 	unsigned int workers; /* concurrent scans; 0: number of cores */
 	unsigned int timeout; /* seconds of MTA silence before libmilter gives up */
+	bool packet_gate;     /* whole packets only reach libmilter (gate.c) */
 	char *hostname;       /* for X-Virus-Scanned; NULL: this host's name */
 	enum conf_no_db on_no_database;
 

@@ -165,7 +165,7 @@ static void main_open_sockets(const struct conf *c)
 		main_die("smfi_register failed");
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		main_die("cannot open milter socket %s (in use, or no permission?)", c->socket);
-	if (gate_open(c->socket, c->timeout, &error) < 0) {
+	if (c->packet_gate && gate_open(c->socket, c->timeout, &error) < 0) {
 		mlog_warn("milter socket %s: without the packet gate (%s): a connection stalled "
 		          "in the middle of a packet holds a libmilter worker up to %u s",
 		          c->socket, error->message, c->timeout);
