@@ -374,29 +374,28 @@ static void session_log(const struct session *s, const struct message *m,
 	mlog_message(&rec, m->live->conf->syslog);
 }
 
-/* Scan on a worker; NULL report and *error_r set when the scan could not be done. */
-static struct msg_report *session_scan(struct session *s, void *ctx, struct message *m,
-                                       char **error_r)
+/* Scan on a worker: 0 with *report_r, or -1 with error set when the scan could not be done. */
+static int session_scan(struct session *s, void *ctx, struct message *m,
+                        struct msg_report **report_r, GError **error)
 {
 	struct msg_scan_options opts = {
 	        .limits = &m->live->conf->limits,
 	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
 	};
-	struct msg_report *report = NULL;
-	GError *error = NULL;
 
+	*report_r = NULL;
 	if (m->live->db == NULL) {
-		*error_r = g_strdup(m->live->load_error != NULL ? m->live->load_error
+		g_set_error_literal(error, g_quark_from_static_string("session"), 0,
+		                    m->live->load_error != NULL ? m->live->load_error
 		                                                : "no signatures loaded");
-		return NULL;
+		return -1;
 	}
-	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, &report, &error,
+	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, report_r, error,
 	                 s->ops->progress, ctx) < 0) {
-		*error_r = g_strdup_printf("scan failed: %s", error->message);
-		g_error_free(error);
-		return NULL;
+		g_prefix_error(error, "scan failed: ");
+		return -1;
 	}
-	return report;
+	return 0;
 }
 
 enum session_status session_eom(struct session *s, void *ctx)
@@ -407,7 +406,9 @@ enum session_status session_eom(struct session *s, void *ctx)
 	struct policy_plan plan;
 	struct msg_report *report;
 	GPtrArray *ids;
-	char *scan_error = NULL, *act_error = NULL, why[128], stale[160];
+	GError *scan_fail = NULL;
+	char *act_error = NULL, why[128], stale[160];
+	const char *scan_error;
 	const char *qid;
 	enum actions_result result;
 
@@ -417,7 +418,7 @@ enum session_status session_eom(struct session *s, void *ctx)
 	qid = s->ops->macro(ctx, "i");
 	if (qid != NULL && m->queue_id == NULL)
 		m->queue_id = g_strdup(qid);
-	report = session_scan(s, ctx, m, &scan_error);
+	scan_error = session_scan(s, ctx, m, &report, &scan_fail) < 0 ? scan_fail->message : NULL;
 	{
 		struct policy_input in = {
 		        .report = report,
@@ -456,7 +457,7 @@ enum session_status session_eom(struct session *s, void *ctx)
 	policy_plan_clear(&plan);
 	msg_report_free(&report);
 	g_ptr_array_free(ids, TRUE);
-	g_free(scan_error);
+	g_clear_error(&scan_fail);
 	g_free(act_error);
 	message_free(&s->msg);
 	return map[result];

@@ -319,12 +319,15 @@ END_TEST
 
 START_TEST(test_no_database_tempfails)
 {
-	char *body = body_with("minutes.txt", "nothing to see\n");
+	char *body = body_with("minutes.txt", "nothing to see\n"), *log;
 
 	publish("[policy]\nerror = accept\n", false);
 	/* even with error = accept: what was not scanned is never passed */
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
 	                 SESSION_TEMPFAIL);
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"error\":\"no signatures loaded\""));
+	g_free(log);
 	g_free(body);
 }
 END_TEST
