@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "milter/conn.h"
 #include "milter/live.h"
@@ -357,6 +358,153 @@ START_TEST(test_abort_then_next)
 }
 END_TEST
 
+/* ---- the same message in any body chunking gives the same result ---- */
+
+/* A fixture as the MTA hands it over: header fields (name, value with its leading space and
+   any folding) up to the first line that is not one, then the body (after a blank line). */
+struct fixture_msg {
+	GPtrArray *names, *values; /* char * */
+	const char *body;
+	size_t body_len;
+};
+
+static void fixture_split(const char *data, size_t len, struct fixture_msg *f)
+{
+	const char *p = data, *end = data + len;
+
+	f->names = g_ptr_array_new_with_free_func(g_free);
+	f->values = g_ptr_array_new_with_free_func(g_free);
+	while (p < end) {
+		const char *colon = p, *eol;
+
+		while (colon<end && * colon> ' ' && *colon < 127 && *colon != ':')
+			colon++;
+		if (colon == p || colon >= end || *colon != ':')
+			break; /* not a header field: the body starts (after a blank line) */
+		/* the value runs to the line end that is not followed by folding white space */
+		eol = colon;
+		for (;;) {
+			eol = memchr(eol, '\n', (size_t)(end - eol));
+			if (eol == NULL || eol + 1 >= end || (eol[1] != ' ' && eol[1] != '\t'))
+				break;
+			eol++;
+		}
+		if (eol == NULL)
+			eol = end;
+		g_ptr_array_add(f->names, g_strndup(p, (gsize)(colon - p)));
+		g_ptr_array_add(
+		        f->values,
+		        g_strndup(colon + 1,
+		                  (gsize)(eol - colon - 1 - (eol > colon + 1 && eol[-1] == '\r'))));
+		p = eol < end ? eol + 1 : end;
+	}
+	if (p < end && *p == '\n')
+		p++;
+	else if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+		p += 2;
+	f->body = p;
+	f->body_len = (size_t)(end - p);
+}
+
+/* The whole result of one message fed in body chunks of `chunk` bytes (0: at once): the
+   answer, every operation recorded, a replaced body and the log record without its times. */
+static char *chunked_result(const struct fixture_msg *f, size_t chunk)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct session *s;
+	enum session_status st;
+	GString *out = g_string_new(NULL);
+	GRegex *times =
+	        g_regex_new("\"(time|total_ms|scan_ms)\":(\"[^\"]*\"|[0-9.eE+-]+)", 0, 0, NULL);
+	char *log, *log_r;
+
+	g_ptr_array_set_size(recorder.calls, 0);
+	g_byte_array_set_size(recorder.body, 0);
+	ck_assert_int_eq(truncate(logpath, 0), 0);
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	s = session_new(&ops, "client.example.org", (struct sockaddr *)&sin, true);
+	session_connect(s);
+	session_helo(s, "client.example.org");
+	st = session_envfrom(s, NULL, "<a@example.org>");
+	if (st == SESSION_CONTINUE)
+		st = session_envrcpt(s, "<b@example.net>");
+	for (guint i = 0; st == SESSION_CONTINUE && i < f->names->len; i++)
+		st = session_header(s, f->names->pdata[i], f->values->pdata[i]);
+	if (st == SESSION_CONTINUE)
+		st = session_eoh(s, NULL);
+	for (size_t off = 0; st == SESSION_CONTINUE && off < f->body_len;) {
+		size_t n = chunk == 0 ? f->body_len : MIN(chunk, f->body_len - off);
+
+		st = session_body(s, (const unsigned char *)f->body + off, n);
+		off += n;
+	}
+	if (st == SESSION_CONTINUE)
+		st = session_eom(s, NULL);
+	session_free(&s);
+	g_string_append_printf(out, "status %d\n", st);
+	for (guint i = 0; i < recorder.calls->len; i++)
+		g_string_append_printf(out, "%s\n", (char *)recorder.calls->pdata[i]);
+	g_string_append_len(out, (const char *)recorder.body->data, recorder.body->len);
+	log = testutil_read(logpath, NULL);
+	log_r = g_regex_replace(times, log, -1, 0, "\"\\1\":0", 0, NULL);
+	g_string_append_printf(out, "\n%s", log_r);
+	g_free(log);
+	g_free(log_r);
+	g_regex_unref(times);
+	return g_string_free(out, FALSE);
+}
+
+/* Every message fixture, its body in chunks of 1, 7, 4096 and 65535 bytes and at once: the
+   same answer, the same operations and the same log record. */
+START_TEST(test_chunk_sizes_same_result)
+{
+	static const size_t chunks[] = {1, 7, 4096, 65535};
+	const char *dir = TEST_DATA "/msgs";
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	unsigned int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		struct fixture_msg f;
+		char *path, *data, *want;
+		size_t len;
+
+		if (!g_str_has_suffix(name, ".eml"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		data = testutil_read(path, &len);
+		fixture_split(data, len, &f);
+		want = chunked_result(&f, 0);
+		ck_assert_msg(strstr(want, "\"verdict\":") != NULL, "%s: not scanned:\n%s", name,
+		              want);
+		for (size_t i = 0; i < G_N_ELEMENTS(chunks); i++) {
+			char *got = chunked_result(&f, chunks[i]);
+
+			size_t at = 0;
+
+			while (got[at] != '\0' && got[at] == want[at])
+				at++;
+			ck_assert_msg(
+			        got[at] == want[at],
+			        "%s in %zu-byte chunks differs at byte %zu: \"%.60s\", at once "
+			        "\"%.60s\"",
+			        name, chunks[i], at, got + (at > 20 ? at - 20 : 0),
+			        want + (at > 20 ? at - 20 : 0));
+			g_free(got);
+		}
+		g_free(want);
+		g_ptr_array_free(f.names, TRUE);
+		g_ptr_array_free(f.values, TRUE);
+		g_free(data);
+		g_free(path);
+		n++;
+	}
+	g_dir_close(d);
+	ck_assert_uint_ge(n, 20);
+}
+END_TEST
+
 /* ---- any order of events (conn.c over session.c) ---- */
 
 enum ev {
@@ -621,6 +769,7 @@ int main(void)
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_no_database_tempfails);
 	tcase_add_test(tc, test_abort_then_next);
+	tcase_add_test(tc, test_chunk_sizes_same_result);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("order");
 	tcase_add_checked_fixture(tc, setup, teardown);
