@@ -18,10 +18,10 @@
 static struct {
 	GMutex lock;
 	GCond changed;
-	bool open;               /* scans may finish */
-	bool fail;               /* scans fail with an error */
+	bool open; /* scans may finish */
+	bool fail; /* scans fail with an error */
 	int running, peak, entered;
-	GHashTable *threads;     /* raw -> the thread its scan ran on */
+	GHashTable *threads; /* raw -> the thread its scan ran on */
 } fake;
 
 static int fake_scan(struct sigdb *db, const unsigned char *raw, size_t len,
@@ -110,8 +110,8 @@ static gpointer caller_run(gpointer data)
 {
 	struct caller *c = data;
 
-	c->ret = workers_scan(NULL, c->raw, c->len, NULL, &c->report, &c->error, caller_progress,
-	                      c);
+	c->ret =
+	        workers_scan(NULL, c->raw, c->len, NULL, &c->report, &c->error, caller_progress, c);
 	return NULL;
 }
 
@@ -351,9 +351,10 @@ START_TEST(test_real_scan)
 		if (big)
 			while (m->len <= WORKERS_INLINE_MAX)
 				g_string_append(m, "padding text to make a large message\r\n");
-		g_string_append_printf(m, "--B\r\nContent-Type: application/octet-stream; "
-		                          "name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n"
-		                          "\r\n%s\r\n--B--\r\n",
+		g_string_append_printf(m,
+		                       "--B\r\nContent-Type: application/octet-stream; "
+		                       "name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n"
+		                       "\r\n%s\r\n--B--\r\n",
 		                       b64);
 		ck_assert_int_eq(workers_scan(db, (const unsigned char *)m->str, m->len, &opts, &r,
 		                              NULL, NULL, NULL),
