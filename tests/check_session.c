@@ -732,6 +732,36 @@ START_TEST(test_order_every_permutation)
 }
 END_TEST
 
+/* Every order of the events of one normal transaction (8! orders), each followed by an
+   EICAR and a clean message on the same connection. */
+START_TEST(test_order_every_reordering)
+{
+	enum ev seq[] = {EV_CONNECT, EV_HELO, EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_BODY, EV_EOM};
+	size_t n = G_N_ELEMENTS(seq), c[G_N_ELEMENTS(seq)] = {0}, runs = 1;
+	char *body = order_body();
+
+	/* Heap's algorithm: each step swaps two events */
+	order_run(seq, n, body);
+	for (size_t i = 1; i < n;) {
+		if (c[i] < i) {
+			size_t j = i % 2 == 0 ? 0 : c[i];
+			enum ev t = seq[j];
+
+			seq[j] = seq[i];
+			seq[i] = t;
+			order_run(seq, n, body);
+			runs++;
+			c[i]++;
+			i = 1;
+		} else {
+			c[i++] = 0;
+		}
+	}
+	ck_assert_uint_eq(runs, 40320);
+	g_free(body);
+}
+END_TEST
+
 /* Longer sequences, seeded: the message events in random order and repeated. */
 START_TEST(test_order_random)
 {
@@ -776,6 +806,7 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_order_table);
 	tcase_add_test(tc, test_order_every_permutation);
+	tcase_add_test(tc, test_order_every_reordering);
 	tcase_add_test(tc, test_order_random);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
