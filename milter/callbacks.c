@@ -1,6 +1,7 @@
 /*
- * callbacks: the libmilter glue. Each mlfi_* callback is a few lines that call into the
- * session module (session.c); the smfi_* operations the actions need are wrapped here.
+ * callbacks: the libmilter glue. Each mlfi_* callback is one call into the connection's state
+ * machine (conn.c, which drives session.c); the smfi_* operations the actions need are
+ * wrapped here.
  * Only this file and main.c include <libmilter/mfapi.h>.
  *
  * libmilter runs one thread per MTA connection and calls one callback at a time per
@@ -13,51 +14,31 @@
  */
 
 #include "milter/callbacks.h"
-#include "milter/session.h"
+#include "milter/conn.h"
 
 #include <libmilter/mfapi.h>
 #include <string.h>
 
-/* What a connection carries between callbacks: made at negotiation (or connect). */
-struct cb_conn {
-	struct session *session;
-	bool leadspace;        /* SMFIP_HDR_LEADSPC was negotiated */
-	unsigned long noreply; /* SMFIP_NR_* negotiated */
-	sfsistat pending;      /* a failure in a no-reply step, answered at end of message */
-};
-
 #define CB_NOREPLY_STEPS                                                                           \
 	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY)
 
-static struct cb_conn *cb_conn(SMFICTX *ctx)
-{
-	struct cb_conn *c = smfi_getpriv(ctx);
+/* The connection of ctx: made at negotiation, or at the first callback of an MTA that does
+   not negotiate (milter protocol 2: it wants a reply to everything). */
+static struct conn *cb_conn(SMFICTX *ctx);
 
-	if (c == NULL) {
-		/* an MTA that does not negotiate (milter protocol 2): replies to everything */
-		c = g_new0(struct cb_conn, 1);
-		c->pending = SMFIS_CONTINUE;
-		smfi_setpriv(ctx, c);
-	}
-	return c;
-}
-
-static struct session *cb_session(SMFICTX *ctx)
+static sfsistat cb_status(enum conn_reply r)
 {
-	return cb_conn(ctx)->session;
-}
-
-static sfsistat cb_status(enum session_status s)
-{
-	switch (s) {
-	case SESSION_ACCEPT:
+	switch (r) {
+	case CONN_ACCEPT:
 		return SMFIS_ACCEPT;
-	case SESSION_REJECT:
+	case CONN_REJECT:
 		return SMFIS_REJECT;
-	case SESSION_TEMPFAIL:
+	case CONN_TEMPFAIL:
 		return SMFIS_TEMPFAIL;
-	case SESSION_DISCARD:
+	case CONN_DISCARD:
 		return SMFIS_DISCARD;
+	case CONN_NOREPLY:
+		return SMFIS_NOREPLY;
 	default:
 		return SMFIS_CONTINUE;
 	}
@@ -70,7 +51,7 @@ static char *cb_value(SMFICTX *ctx, const char *value)
 {
 	if (value == NULL)
 		return NULL;
-	return g_strconcat(cb_conn(ctx)->leadspace ? " " : "", value, NULL);
+	return g_strconcat(conn_leadspace(cb_conn(ctx)) ? " " : "", value, NULL);
 }
 
 static int op_add_header(void *ctx, const char *name, const char *value)
@@ -141,95 +122,69 @@ static const struct session_ops cb_ops = {
 
 /* ---- callbacks ---- */
 
-/* The answer of a step: none when it was negotiated as no-reply (a failure waits for eom). */
-static sfsistat cb_reply(SMFICTX *ctx, unsigned long step, enum session_status st)
+static struct conn *cb_conn(SMFICTX *ctx)
 {
-	struct cb_conn *c = cb_conn(ctx);
-	sfsistat r = cb_status(st);
+	struct conn *c = smfi_getpriv(ctx);
 
-	if (!(c->noreply & step))
-		return r;
-	if (r != SMFIS_CONTINUE && c->pending == SMFIS_CONTINUE)
-		c->pending = r == SMFIS_ACCEPT ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
-	return SMFIS_NOREPLY;
+	if (c == NULL) {
+		c = conn_new(&cb_ops);
+		smfi_setpriv(ctx, c);
+	}
+	return c;
 }
 
 static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	struct cb_conn *c = cb_conn(ctx);
-
-	c->session =
-	        session_new(&cb_ops, hostname, (const struct sockaddr *)hostaddr, c->leadspace);
-	if (c->session == NULL)
-		return cb_reply(ctx, SMFIP_NR_CONN, SESSION_TEMPFAIL);
-	return cb_reply(ctx, SMFIP_NR_CONN, session_connect(c->session));
+	return cb_status(conn_connect(cb_conn(ctx), hostname, (const struct sockaddr *)hostaddr));
 }
 
 static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 {
-	session_helo(cb_session(ctx), helo);
-	return cb_reply(ctx, SMFIP_NR_HELO, SESSION_CONTINUE);
+	return cb_status(conn_helo(cb_conn(ctx), helo));
 }
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
-	cb_conn(ctx)->pending = SMFIS_CONTINUE; /* a new message */
-	return cb_status(session_envfrom(cb_session(ctx), ctx, argv[0]));
+	return cb_status(conn_envfrom(cb_conn(ctx), ctx, argv[0]));
 }
 
 static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 {
-	return cb_reply(ctx, SMFIP_NR_RCPT, session_envrcpt(cb_session(ctx), argv[0]));
+	return cb_status(conn_envrcpt(cb_conn(ctx), argv[0]));
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
 {
-	return cb_reply(ctx, SMFIP_NR_HDR, session_header(cb_session(ctx), name, value));
+	return cb_status(conn_header(cb_conn(ctx), name, value));
 }
 
 static sfsistat mlfi_eoh(SMFICTX *ctx)
 {
-	return cb_status(session_eoh(cb_session(ctx), ctx));
+	return cb_status(conn_eoh(cb_conn(ctx), ctx));
 }
 
 static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	return cb_reply(ctx, SMFIP_NR_BODY, session_body(cb_session(ctx), chunk, len));
+	return cb_status(conn_body(cb_conn(ctx), chunk, len));
 }
 
 static sfsistat mlfi_eom(SMFICTX *ctx)
 {
-	struct cb_conn *c = cb_conn(ctx);
-
-	if (c->pending != SMFIS_CONTINUE) {
-		sfsistat r = c->pending;
-
-		/* a failure in a no-reply step: never pass the message (and forget it) */
-		session_abort(c->session);
-		c->pending = SMFIS_CONTINUE;
-		return r;
-	}
-	return cb_status(session_eom(c->session, ctx));
+	return cb_status(conn_eom(cb_conn(ctx), ctx));
 }
 
 static sfsistat mlfi_abort(SMFICTX *ctx)
 {
-	struct cb_conn *c = cb_conn(ctx);
-
-	c->pending = SMFIS_CONTINUE;
-	session_abort(c->session);
+	conn_abort(cb_conn(ctx));
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_close(SMFICTX *ctx)
 {
-	struct cb_conn *c = smfi_getpriv(ctx);
+	struct conn *c = smfi_getpriv(ctx);
 
 	smfi_setpriv(ctx, NULL);
-	if (c != NULL) {
-		session_free(&c->session);
-		g_free(c);
-	}
+	conn_free(&c);
 	return SMFIS_CONTINUE;
 }
 
@@ -238,7 +193,6 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                                unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
-	struct cb_conn *c;
 
 	if ((f0 & want) != want) {
 		/* the MTA cannot modify messages: we can still reject and tempfail */
@@ -254,9 +208,12 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf3 = 0;
 	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
 	smfi_setsymlist(ctx, SMFIM_EOM, "i");
-	c = cb_conn(ctx);
-	c->leadspace = (f1 & SMFIP_HDR_LEADSPC) != 0;
-	c->noreply = f1 & CB_NOREPLY_STEPS;
+	conn_negotiate(cb_conn(ctx), (f1 & SMFIP_HDR_LEADSPC) != 0,
+	               ((f1 & SMFIP_NR_CONN) ? CONN_NR_CONNECT : 0) |
+	                       ((f1 & SMFIP_NR_HELO) ? CONN_NR_HELO : 0) |
+	                       ((f1 & SMFIP_NR_RCPT) ? CONN_NR_RCPT : 0) |
+	                       ((f1 & SMFIP_NR_HDR) ? CONN_NR_HEADER : 0) |
+	                       ((f1 & SMFIP_NR_BODY) ? CONN_NR_BODY : 0));
 	return SMFIS_CONTINUE;
 }
 

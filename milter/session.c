@@ -3,6 +3,12 @@
  * session.h). Limits: headers beyond limits.max_header_bytes and message bytes beyond
  * limits.max_message_bytes are not buffered (the message is then unscannable: the policy
  * decides), recipients beyond SESSION_MAX_RCPTS are counted only.
+ *
+ * Events may come in any order (a broken or hostile client can send anything libmilter lets
+ * through): each entry point accepts a NULL session, and a message follows the order
+ * MAIL, RCPT..., headers..., end of headers, body..., end of message. An event out of that
+ * order ends the message with a tempfail, so the end of message that may follow has nothing
+ * to pass.
  */
 
 #include "milter/session.h"
@@ -16,7 +22,15 @@
 #include <netinet/in.h>
 #include <string.h>
 
+/* Where a message is: what may come next. */
+enum message_stage {
+	MESSAGE_ENVELOPE, /* after MAIL: recipients, headers, end of headers */
+	MESSAGE_HEADERS,  /* after a header: headers, end of headers */
+	MESSAGE_BODY,     /* after the end of headers: body chunks, end of message */
+};
+
 struct message {
+	enum message_stage stage;
 	struct live *live;
 	char *sender;
 	GPtrArray *rcpts; /* char *, NULL-terminated for the logs */
@@ -107,8 +121,11 @@ void session_free(struct session **sp)
 
 enum session_status session_connect(struct session *s)
 {
-	struct live *l = live_acquire();
+	struct live *l;
 
+	if (s == NULL)
+		return SESSION_TEMPFAIL;
+	l = live_acquire();
 	s->skip_client =
 	        l != NULL &&
 	        skip_client(l->conf, s->has_addr ? (const struct sockaddr *)&s->addr : NULL);
@@ -118,6 +135,8 @@ enum session_status session_connect(struct session *s)
 
 void session_helo(struct session *s, const char *helo)
 {
+	if (s == NULL)
+		return;
 	g_free(s->helo);
 	s->helo = g_strdup(helo);
 }
@@ -166,6 +185,8 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 	struct message *m;
 	const char *v;
 
+	if (s == NULL)
+		return SESSION_TEMPFAIL; /* MAIL before CONNECT: we do not know the client */
 	message_free(&s->msg);
 	m = s->msg = g_new0(struct message, 1);
 	m->started = g_get_monotonic_time();
@@ -177,8 +198,10 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 	m->queue_id = g_strdup(v);
 	v = s->ops->macro(ctx, "{auth_authen}");
 	m->authenticated = v != NULL && v[0] != '\0';
-	if (m->live == NULL)
+	if (m->live == NULL) {
+		message_free(&s->msg);
 		return SESSION_TEMPFAIL; /* not started yet: cannot happen after start-up */
+	}
 	if (s->skip_client)
 		return session_skip(s, "skip: client network");
 	if (skip_sender(m->live->conf, sender, m->authenticated))
@@ -188,9 +211,23 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 	return SESSION_CONTINUE;
 }
 
+/* The message, if it may take an event of stage from..to; otherwise the message (if any) ends
+   and NULL is returned: the caller answers tempfail. */
+static struct message *session_message(struct session *s, enum message_stage from,
+                                       enum message_stage to)
+{
+	if (s == NULL || s->msg == NULL)
+		return NULL;
+	if (s->msg->stage < from || s->msg->stage > to) {
+		message_free(&s->msg);
+		return NULL;
+	}
+	return s->msg;
+}
+
 enum session_status session_envrcpt(struct session *s, const char *rcpt)
 {
-	struct message *m = s->msg;
+	struct message *m = session_message(s, MESSAGE_ENVELOPE, MESSAGE_ENVELOPE);
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
@@ -233,12 +270,13 @@ static GString *session_header_line(const struct session *s, const char *name, c
 
 enum session_status session_header(struct session *s, const char *name, const char *value)
 {
-	struct message *m = s->msg;
+	struct message *m = session_message(s, MESSAGE_ENVELOPE, MESSAGE_HEADERS);
 	const struct conf *c;
 	GString *line;
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
+	m->stage = MESSAGE_HEADERS;
 	c = m->live->conf;
 	if (g_ascii_strcasecmp(name, c->header_status) == 0)
 		m->inbound_status++;
@@ -255,11 +293,12 @@ enum session_status session_header(struct session *s, const char *name, const ch
 
 enum session_status session_eoh(struct session *s, void *ctx)
 {
-	struct message *m = s->msg;
+	struct message *m = session_message(s, MESSAGE_ENVELOPE, MESSAGE_HEADERS);
 	const char *qid;
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
+	m->stage = MESSAGE_BODY;
 	if (m->raw == NULL)
 		m->raw = g_byte_array_sized_new(16384);
 	g_byte_array_append(m->raw, (const guint8 *)"\r\n", 2);
@@ -274,7 +313,7 @@ enum session_status session_eoh(struct session *s, void *ctx)
 
 enum session_status session_body(struct session *s, const unsigned char *chunk, size_t len)
 {
-	struct message *m = s->msg;
+	struct message *m = session_message(s, MESSAGE_BODY, MESSAGE_BODY);
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
@@ -286,7 +325,8 @@ enum session_status session_body(struct session *s, const unsigned char *chunk, 
 
 void session_abort(struct session *s)
 {
-	message_free(&s->msg);
+	if (s != NULL)
+		message_free(&s->msg);
 }
 
 static const char *session_overflow(const struct message *m, char *buf, size_t size)
@@ -334,50 +374,51 @@ static void session_log(const struct session *s, const struct message *m,
 	mlog_message(&rec, m->live->conf->syslog);
 }
 
-/* Scan on a worker; NULL report and *error_r set when the scan could not be done. */
-static struct msg_report *session_scan(struct session *s, void *ctx, struct message *m,
-                                       char **error_r)
+/* Scan on a worker: 0 with *report_r, or -1 with error set when the scan could not be done. */
+static int session_scan(struct session *s, void *ctx, struct message *m,
+                        struct msg_report **report_r, GError **error)
 {
 	struct msg_scan_options opts = {
 	        .limits = &m->live->conf->limits,
 	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
 	};
-	struct msg_report *report = NULL;
-	GError *error = NULL;
 
+	*report_r = NULL;
 	if (m->live->db == NULL) {
-		*error_r = g_strdup(m->live->load_error != NULL ? m->live->load_error
+		g_set_error_literal(error, g_quark_from_static_string("session"), 0,
+		                    m->live->load_error != NULL ? m->live->load_error
 		                                                : "no signatures loaded");
-		return NULL;
+		return -1;
 	}
-	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, &report, &error,
+	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, report_r, error,
 	                 s->ops->progress, ctx) < 0) {
-		*error_r = g_strdup_printf("scan failed: %s", error->message);
-		g_error_free(error);
-		return NULL;
+		g_prefix_error(error, "scan failed: ");
+		return -1;
 	}
-	return report;
+	return 0;
 }
 
 enum session_status session_eom(struct session *s, void *ctx)
 {
 	static const enum session_status map[] = {SESSION_CONTINUE, SESSION_REJECT,
 	                                          SESSION_TEMPFAIL, SESSION_DISCARD};
-	struct message *m = s->msg;
+	struct message *m = session_message(s, MESSAGE_BODY, MESSAGE_BODY);
 	struct policy_plan plan;
 	struct msg_report *report;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	char *scan_error = NULL, why[128], stale[160];
-	GError *act_error = NULL;
+	GPtrArray *ids;
+	GError *scan_fail = NULL, *act_error = NULL;
+	char why[128], stale[160];
+	const char *scan_error;
 	const char *qid;
 	enum actions_result result;
 
-	if (m == NULL || m->raw == NULL)
-		return SESSION_TEMPFAIL;
+	if (m == NULL)
+		return SESSION_TEMPFAIL; /* no message, or not a whole one: never passed */
+	ids = g_ptr_array_new_with_free_func(g_free);
 	qid = s->ops->macro(ctx, "i");
 	if (qid != NULL && m->queue_id == NULL)
 		m->queue_id = g_strdup(qid);
-	report = session_scan(s, ctx, m, &scan_error);
+	scan_error = session_scan(s, ctx, m, &report, &scan_fail) < 0 ? scan_fail->message : NULL;
 	{
 		struct policy_input in = {
 		        .report = report,
@@ -417,7 +458,7 @@ enum session_status session_eom(struct session *s, void *ctx)
 	policy_plan_clear(&plan);
 	msg_report_free(&report);
 	g_ptr_array_free(ids, TRUE);
-	g_free(scan_error);
+	g_clear_error(&scan_fail);
 	g_clear_error(&act_error);
 	message_free(&s->msg);
 	return map[result];

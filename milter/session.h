@@ -9,6 +9,11 @@
  * end, is buffered (headers as "Name: value" CRLF lines, a blank line, the body) up to the
  * configured limits, and at end of message is scanned on a worker, decided by the policy,
  * acted upon and logged. Every internal failure becomes a tempfail.
+ *
+ * Any order of calls is safe. Each takes s == NULL (an event before CONNECT): HELO is then
+ * ignored, the others answer tempfail. A message event out of the order MAIL, RCPT...,
+ * headers..., end of headers, body..., end of message (or with no message) ends the message
+ * and answers tempfail; an end of message without a whole message is never passed.
  */
 
 #include <stdbool.h>

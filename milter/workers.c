@@ -27,6 +27,20 @@ static GThreadPool *workers_pool;
 static GMutex workers_lock;
 static GCond workers_freed;
 static unsigned int workers_free;
+static int (*workers_scan_fn)(struct sigdb *db, const unsigned char *raw, size_t len,
+                              const struct msg_scan_options *opts, struct msg_report **report_r,
+                              GError **error) = msg_scan;
+static gint64 workers_progress_us = WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+
+void workers_set_hooks(int (*scan)(struct sigdb *db, const unsigned char *raw, size_t len,
+                                   const struct msg_scan_options *opts,
+                                   struct msg_report **report_r, GError **error),
+                       unsigned int progress_ms)
+{
+	workers_scan_fn = scan != NULL ? scan : msg_scan;
+	workers_progress_us = progress_ms != 0 ? (gint64)progress_ms * G_TIME_SPAN_MILLISECOND
+	                                       : WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+}
 
 static void workers_run(gpointer data, gpointer unused)
 {
@@ -36,7 +50,7 @@ static void workers_run(gpointer data, gpointer unused)
 	int ret;
 
 	stats_scan_begin();
-	ret = msg_scan(job->db, job->raw, job->len, job->opts, &report, &error);
+	ret = workers_scan_fn(job->db, job->raw, job->len, job->opts, &report, &error);
 	stats_scan_end();
 	g_mutex_lock(&job->lock);
 	job->ret = ret;
@@ -68,8 +82,7 @@ static void workers_acquire(void (*progress)(void *ctx), void *ctx)
 {
 	g_mutex_lock(&workers_lock);
 	while (workers_free == 0) {
-		gint64 until =
-		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+		gint64 until = g_get_monotonic_time() + workers_progress_us;
 
 		if (!g_cond_wait_until(&workers_freed, &workers_lock, until) && progress != NULL) {
 			g_mutex_unlock(&workers_lock);
@@ -100,8 +113,7 @@ static void workers_on_pool(struct workers_job *job, void (*progress)(void *ctx)
 	}
 	g_mutex_lock(&job->lock);
 	while (!job->done) {
-		gint64 until =
-		        g_get_monotonic_time() + WORKERS_PROGRESS_SECONDS * G_TIME_SPAN_SECOND;
+		gint64 until = g_get_monotonic_time() + workers_progress_us;
 
 		if (!g_cond_wait_until(&job->cond, &job->lock, until) && !job->done &&
 		    progress != NULL) {

@@ -21,7 +21,15 @@
 int workers_init(unsigned int threads, GError **error);
 void workers_shutdown(void);
 
-/* msg_scan() within the bound; progress(ctx) every WORKERS_PROGRESS_SECONDS of waiting. */
+/* For tests: the function a slot runs (NULL: msg_scan) and the progress interval in
+   milliseconds (0: WORKERS_PROGRESS_SECONDS). Call while no scan runs. */
+void workers_set_hooks(int (*scan)(struct sigdb *db, const unsigned char *raw, size_t len,
+                                   const struct msg_scan_options *opts,
+                                   struct msg_report **report_r, GError **error),
+                       unsigned int progress_ms);
+
+/* msg_scan() within the bound; progress(ctx) every WORKERS_PROGRESS_SECONDS of waiting.
+   0 with *report_r (the caller's), or -1 with error set by the scan. */
 int workers_scan(struct sigdb *db, const unsigned char *raw, size_t len,
                  const struct msg_scan_options *opts, struct msg_report **report_r, GError **error,
                  void (*progress)(void *ctx), void *ctx);

@@ -1,6 +1,6 @@
 /*
  * libcheck suite: mime — golden walks of the messages in tests/data/msgs (UPDATE_REFS=1
- * rewrites the .ref files), raw offsets, the strip round trip, chunking equivalence, names,
+ * rewrites the .ref files), raw offsets, the strip round trip, names,
  * ClamAV's test mails, EICAR built at run time, clean messages.
  */
 
@@ -308,40 +308,6 @@ static char *report_json(const struct msg_report *r)
 	return g_string_free(out, FALSE);
 }
 
-START_TEST(test_chunking)
-{
-	static const size_t sizes[] = {1, 7, 64, 1000, 4096, 65535};
-	GPtrArray *names = fixtures();
-
-	for (guint i = 0; i < names->len; i++) {
-		size_t len;
-		char *data = read_msg(g_ptr_array_index(names, i), &len);
-		struct msg_report *r = scan_buf(data, len, NULL);
-		char *want = report_json(r);
-
-		for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
-			GByteArray *b = g_byte_array_new();
-			struct msg_report *r2;
-			char *got;
-
-			for (size_t off = 0; off < len; off += sizes[k])
-				g_byte_array_append(b, (guint8 *)data + off,
-				                    (guint)MIN(sizes[k], len - off));
-			r2 = scan_buf(b->data, b->len, NULL);
-			got = report_json(r2);
-			ck_assert_str_eq(got, want);
-			g_free(got);
-			msg_report_free(&r2);
-			g_byte_array_unref(b);
-		}
-		g_free(want);
-		msg_report_free(&r);
-		g_free(data);
-	}
-	g_ptr_array_free(names, TRUE);
-}
-END_TEST
-
 START_TEST(test_names)
 {
 	size_t len;
@@ -562,7 +528,6 @@ int main(void)
 	tcase_add_test(tc, test_golden);
 	tcase_add_test(tc, test_raw_offsets);
 	tcase_add_test(tc, test_strip_round_trip);
-	tcase_add_test(tc, test_chunking);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_clamav_testfiles);
 	tcase_add_test(tc, test_eicar_everywhere);

@@ -2,7 +2,8 @@
  * libcheck suite: session — whole messages through the milter's session logic (the code the
  * libmilter callbacks call), with a real scan against the bundled test signatures and a
  * recording fake of the smfi_* operations: verdicts, replies, headers, strip (of an archive
- * whose member is blocked too), limits, skip rules, body chunking, the JSON log.
+ * whose member is blocked too), limits, skip rules, body chunking, the JSON log; and the
+ * connection's state machine (conn.c) under every order of libmilter's events.
  */
 
 #include <archive.h>
@@ -13,7 +14,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "milter/conn.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/session.h"
@@ -317,12 +320,15 @@ END_TEST
 
 START_TEST(test_no_database_tempfails)
 {
-	char *body = body_with("minutes.txt", "nothing to see\n");
+	char *body = body_with("minutes.txt", "nothing to see\n"), *log;
 
 	publish("[policy]\nerror = accept\n", false);
 	/* even with error = accept: what was not scanned is never passed */
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false),
 	                 SESSION_TEMPFAIL);
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"error\":\"no signatures loaded\""));
+	g_free(log);
 	g_free(body);
 }
 END_TEST
@@ -352,6 +358,429 @@ START_TEST(test_abort_then_next)
 }
 END_TEST
 
+/* ---- the same message in any body chunking gives the same result ---- */
+
+/* A fixture as the MTA hands it over: header fields (name, value with its leading space and
+   any folding) up to the first line that is not one, then the body (after a blank line). */
+struct fixture_msg {
+	GPtrArray *names, *values; /* char * */
+	const char *body;
+	size_t body_len;
+};
+
+static void fixture_split(const char *data, size_t len, struct fixture_msg *f)
+{
+	const char *p = data, *end = data + len;
+
+	f->names = g_ptr_array_new_with_free_func(g_free);
+	f->values = g_ptr_array_new_with_free_func(g_free);
+	while (p < end) {
+		const char *colon = p, *eol;
+
+		while (colon<end && * colon> ' ' && *colon < 127 && *colon != ':')
+			colon++;
+		if (colon == p || colon >= end || *colon != ':')
+			break; /* not a header field: the body starts (after a blank line) */
+		/* the value runs to the line end that is not followed by folding white space */
+		eol = colon;
+		for (;;) {
+			eol = memchr(eol, '\n', (size_t)(end - eol));
+			if (eol == NULL || eol + 1 >= end || (eol[1] != ' ' && eol[1] != '\t'))
+				break;
+			eol++;
+		}
+		if (eol == NULL)
+			eol = end;
+		g_ptr_array_add(f->names, g_strndup(p, (gsize)(colon - p)));
+		g_ptr_array_add(
+		        f->values,
+		        g_strndup(colon + 1,
+		                  (gsize)(eol - colon - 1 - (eol > colon + 1 && eol[-1] == '\r'))));
+		p = eol < end ? eol + 1 : end;
+	}
+	if (p < end && *p == '\n')
+		p++;
+	else if (p + 1 < end && p[0] == '\r' && p[1] == '\n')
+		p += 2;
+	f->body = p;
+	f->body_len = (size_t)(end - p);
+}
+
+/* The whole result of one message fed in body chunks of `chunk` bytes (0: at once): the
+   answer, every operation recorded, a replaced body and the log record without its times. */
+static char *chunked_result(const struct fixture_msg *f, size_t chunk)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct session *s;
+	enum session_status st;
+	GString *out = g_string_new(NULL);
+	GRegex *times =
+	        g_regex_new("\"(time|total_ms|scan_ms)\":(\"[^\"]*\"|[0-9.eE+-]+)", 0, 0, NULL);
+	char *log, *log_r;
+
+	g_ptr_array_set_size(recorder.calls, 0);
+	g_byte_array_set_size(recorder.body, 0);
+	ck_assert_int_eq(truncate(logpath, 0), 0);
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	s = session_new(&ops, "client.example.org", (struct sockaddr *)&sin, true);
+	session_connect(s);
+	session_helo(s, "client.example.org");
+	st = session_envfrom(s, NULL, "<a@example.org>");
+	if (st == SESSION_CONTINUE)
+		st = session_envrcpt(s, "<b@example.net>");
+	for (guint i = 0; st == SESSION_CONTINUE && i < f->names->len; i++)
+		st = session_header(s, f->names->pdata[i], f->values->pdata[i]);
+	if (st == SESSION_CONTINUE)
+		st = session_eoh(s, NULL);
+	for (size_t off = 0; st == SESSION_CONTINUE && off < f->body_len;) {
+		size_t n = chunk == 0 ? f->body_len : MIN(chunk, f->body_len - off);
+
+		st = session_body(s, (const unsigned char *)f->body + off, n);
+		off += n;
+	}
+	if (st == SESSION_CONTINUE)
+		st = session_eom(s, NULL);
+	session_free(&s);
+	g_string_append_printf(out, "status %d\n", st);
+	for (guint i = 0; i < recorder.calls->len; i++)
+		g_string_append_printf(out, "%s\n", (char *)recorder.calls->pdata[i]);
+	g_string_append_len(out, (const char *)recorder.body->data, recorder.body->len);
+	log = testutil_read(logpath, NULL);
+	log_r = g_regex_replace(times, log, -1, 0, "\"\\1\":0", 0, NULL);
+	g_string_append_printf(out, "\n%s", log_r);
+	g_free(log);
+	g_free(log_r);
+	g_regex_unref(times);
+	return g_string_free(out, FALSE);
+}
+
+/* Every message fixture, its body in chunks of 1, 7, 4096 and 65535 bytes and at once: the
+   same answer, the same operations and the same log record. */
+START_TEST(test_chunk_sizes_same_result)
+{
+	static const size_t chunks[] = {1, 7, 4096, 65535};
+	const char *dir = TEST_DATA "/msgs";
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	unsigned int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((name = g_dir_read_name(d)) != NULL) {
+		struct fixture_msg f;
+		char *path, *data, *want;
+		size_t len;
+
+		if (!g_str_has_suffix(name, ".eml"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		data = testutil_read(path, &len);
+		fixture_split(data, len, &f);
+		want = chunked_result(&f, 0);
+		ck_assert_msg(strstr(want, "\"verdict\":") != NULL, "%s: not scanned:\n%s", name,
+		              want);
+		for (size_t i = 0; i < G_N_ELEMENTS(chunks); i++) {
+			char *got = chunked_result(&f, chunks[i]);
+
+			size_t at = 0;
+
+			while (got[at] != '\0' && got[at] == want[at])
+				at++;
+			ck_assert_msg(
+			        got[at] == want[at],
+			        "%s in %zu-byte chunks differs at byte %zu: \"%.60s\", at once "
+			        "\"%.60s\"",
+			        name, chunks[i], at, got + (at > 20 ? at - 20 : 0),
+			        want + (at > 20 ? at - 20 : 0));
+			g_free(got);
+		}
+		g_free(want);
+		g_ptr_array_free(f.names, TRUE);
+		g_ptr_array_free(f.values, TRUE);
+		g_free(data);
+		g_free(path);
+		n++;
+	}
+	g_dir_close(d);
+	ck_assert_uint_ge(n, 20);
+}
+END_TEST
+
+/* ---- any order of events (conn.c over session.c) ---- */
+
+enum ev {
+	EV_NEGOTIATE,    /* options: every reply wanted */
+	EV_NEGOTIATE_NR, /* options: leading space, no reply for the steps that allow it */
+	EV_CONNECT,
+	EV_HELO,
+	EV_MAIL,
+	EV_RCPT,
+	EV_HEADER,
+	EV_EOH,
+	EV_BODY, /* a body with the EICAR attachment (Content-Type from EV_HEADER) */
+	EV_EOM,
+	EV_ABORT,
+	EV_CLOSE, /* the connection ends; the next event comes on a new one */
+	EV_COUNT
+};
+
+static const char *const ev_names[] = {"negotiate", "negotiate-nr", "connect", "helo",
+                                       "mail",      "rcpt",         "header",  "eoh",
+                                       "body",      "eom",          "abort",   "close"};
+
+/* What a sequence has done so far, for the invariants checked after each event. */
+struct order_state {
+	struct conn *conn;
+	char *body;
+	bool connected;       /* CONNECT since the connection began */
+	bool body_since_mail; /* an EICAR body chunk since the last MAIL */
+	GString *trail;       /* the events so far, for the failure message */
+};
+
+static enum conn_reply order_event(struct order_state *st, enum ev e)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	enum conn_reply r = CONN_CONTINUE;
+
+	g_string_append_printf(st->trail, " %s", ev_names[e]);
+	switch (e) {
+	case EV_NEGOTIATE:
+		conn_negotiate(st->conn, false, 0);
+		break;
+	case EV_NEGOTIATE_NR:
+		conn_negotiate(st->conn, true,
+		               CONN_NR_CONNECT | CONN_NR_HELO | CONN_NR_RCPT | CONN_NR_HEADER |
+		                       CONN_NR_BODY);
+		break;
+	case EV_CONNECT:
+		inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+		r = conn_connect(st->conn, "client.example.org", (struct sockaddr *)&sin);
+		st->connected = true;
+		break;
+	case EV_HELO:
+		r = conn_helo(st->conn, "client.example.org");
+		break;
+	case EV_MAIL:
+		r = conn_envfrom(st->conn, NULL, "<a@example.org>");
+		st->body_since_mail = false;
+		/* never a message from a connection we were not told of */
+		ck_assert_msg(st->connected || r == CONN_TEMPFAIL, "MAIL answered %d after%s", r,
+		              st->trail->str);
+		break;
+	case EV_RCPT:
+		r = conn_envrcpt(st->conn, "<b@example.net>");
+		break;
+	case EV_HEADER:
+		r = conn_header(st->conn, "Content-Type", " multipart/mixed; boundary=\"XYZ\"");
+		break;
+	case EV_EOH:
+		r = conn_eoh(st->conn, NULL);
+		break;
+	case EV_BODY:
+		r = conn_body(st->conn, (const unsigned char *)st->body, strlen(st->body));
+		st->body_since_mail = true;
+		break;
+	case EV_EOM:
+		g_ptr_array_set_size(recorder.calls, 0);
+		r = conn_eom(st->conn, NULL);
+		/* never passed unscanned: a message passes only when it was scanned and tagged,
+		   and one that carried the EICAR body never does */
+		ck_assert_msg(r == CONN_REJECT || r == CONN_TEMPFAIL ||
+		                      (r == CONN_CONTINUE && !st->body_since_mail &&
+		                       recorder_called_prefix("add X-Virus-Status: Clean")),
+		              "EOM answered %d after%s", r, st->trail->str);
+		break;
+	case EV_ABORT:
+		conn_abort(st->conn);
+		break;
+	case EV_CLOSE:
+		conn_free(&st->conn);
+		st->conn = conn_new(&ops);
+		st->connected = false;
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+/* After any sequence, the same connection handles the next messages correctly. */
+static void order_recovers(struct order_state *st)
+{
+	static const enum ev msg[] = {EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_BODY};
+	enum conn_reply r;
+
+	order_event(st, EV_ABORT);
+	order_event(st, EV_CONNECT);
+	for (size_t i = 0; i < G_N_ELEMENTS(msg); i++)
+		order_event(st, msg[i]);
+	r = order_event(st, EV_EOM);
+	ck_assert_msg(r == CONN_REJECT, "EICAR answered %d after%s", r, st->trail->str);
+	/* and a clean one: headers only */
+	for (size_t i = 0; i < 4; i++)
+		order_event(st, msg[i]);
+	r = order_event(st, EV_EOM);
+	ck_assert_msg(r == CONN_CONTINUE, "clean answered %d after%s", r, st->trail->str);
+}
+
+static void order_run(const enum ev *seq, size_t n, char *body)
+{
+	struct order_state st = {.conn = conn_new(&ops), .body = body, .trail = g_string_new("")};
+
+	for (size_t i = 0; i < n; i++)
+		order_event(&st, seq[i]);
+	order_recovers(&st);
+	conn_free(&st.conn);
+	g_string_free(st.trail, TRUE);
+}
+
+static char *order_body(void)
+{
+	char *e = eicar(), *body = body_with("eicar.txt", e);
+
+	g_free(e);
+	return body;
+}
+
+/* The orders the issue found crashing, and what each must answer. */
+START_TEST(test_order_table)
+{
+	static const struct {
+		enum ev seq[8];
+		size_t n;
+		enum conn_reply last; /* the answer of the last event */
+	} cases[] = {
+	        {{EV_HELO}, 1, CONN_CONTINUE},
+	        {{EV_NEGOTIATE, EV_HELO}, 2, CONN_CONTINUE},
+	        {{EV_NEGOTIATE_NR, EV_HELO}, 2, CONN_NOREPLY},
+	        {{EV_MAIL}, 1, CONN_TEMPFAIL},
+	        {{EV_NEGOTIATE, EV_MAIL}, 2, CONN_TEMPFAIL},
+	        {{EV_NEGOTIATE_NR, EV_HELO, EV_MAIL}, 3, CONN_TEMPFAIL},
+	        {{EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_BODY, EV_EOM}, 6, CONN_TEMPFAIL},
+	        {{EV_RCPT}, 1, CONN_TEMPFAIL},
+	        {{EV_HEADER}, 1, CONN_TEMPFAIL},
+	        {{EV_EOH}, 1, CONN_TEMPFAIL},
+	        {{EV_BODY}, 1, CONN_TEMPFAIL},
+	        {{EV_EOM}, 1, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_EOM}, 2, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_EOM}, 3, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOM}, 4, CONN_TEMPFAIL},
+	        /* a body before the end of headers: the message is not what the MTA has */
+	        {{EV_CONNECT, EV_MAIL, EV_BODY, EV_EOH, EV_EOM}, 5, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_EOH, EV_HEADER}, 4, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_EOH, EV_RCPT}, 4, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_EOH, EV_EOH}, 4, CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOH, EV_BODY, EV_EOM, EV_EOM},
+	         7,
+	         CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOH, EV_BODY, EV_ABORT, EV_EOM},
+	         7,
+	         CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOH, EV_BODY, EV_CLOSE, EV_EOM},
+	         7,
+	         CONN_TEMPFAIL},
+	        /* no reply: the failure is answered at end of message */
+	        {{EV_NEGOTIATE_NR, EV_CONNECT, EV_MAIL, EV_BODY, EV_HEADER, EV_EOH, EV_EOM},
+	         7,
+	         CONN_TEMPFAIL},
+	        {{EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOH, EV_BODY, EV_EOM}, 6, CONN_REJECT},
+	        {{EV_CONNECT, EV_HELO, EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_EOM},
+	         7,
+	         CONN_CONTINUE},
+	        {{EV_CONNECT, EV_CONNECT, EV_MAIL, EV_HEADER, EV_EOH, EV_BODY, EV_EOM},
+	         7,
+	         CONN_REJECT},
+	};
+	char *body = order_body();
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct order_state st = {
+		        .conn = conn_new(&ops), .body = body, .trail = g_string_new("")};
+		enum conn_reply r = CONN_CONTINUE;
+
+		for (size_t k = 0; k < cases[i].n; k++)
+			r = order_event(&st, cases[i].seq[k]);
+		ck_assert_msg(r == cases[i].last, "case %zu:%s answered %d, not %d", i,
+		              st.trail->str, r, cases[i].last);
+		order_recovers(&st);
+		conn_free(&st.conn);
+		g_string_free(st.trail, TRUE);
+	}
+	g_free(body);
+}
+END_TEST
+
+/* Every sequence of up to three events, then each connection must still work. */
+START_TEST(test_order_every_permutation)
+{
+	char *body = order_body();
+	enum ev seq[3];
+
+	for (size_t n = 1; n <= 3; n++) {
+		size_t total = 1;
+
+		for (size_t k = 0; k < n; k++)
+			total *= EV_COUNT;
+		for (size_t i = 0; i < total; i++) {
+			size_t x = i;
+
+			for (size_t k = 0; k < n; k++, x /= EV_COUNT)
+				seq[k] = (enum ev)(x % EV_COUNT);
+			order_run(seq, n, body);
+		}
+	}
+	g_free(body);
+}
+END_TEST
+
+/* Every order of the events of one normal transaction (8! orders), each followed by an
+   EICAR and a clean message on the same connection. */
+START_TEST(test_order_every_reordering)
+{
+	enum ev seq[] = {EV_CONNECT, EV_HELO, EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_BODY, EV_EOM};
+	size_t n = G_N_ELEMENTS(seq), c[G_N_ELEMENTS(seq)] = {0}, runs = 1;
+	char *body = order_body();
+
+	/* Heap's algorithm: each step swaps two events */
+	order_run(seq, n, body);
+	for (size_t i = 1; i < n;) {
+		if (c[i] < i) {
+			size_t j = i % 2 == 0 ? 0 : c[i];
+			enum ev t = seq[j];
+
+			seq[j] = seq[i];
+			seq[i] = t;
+			order_run(seq, n, body);
+			runs++;
+			c[i]++;
+			i = 1;
+		} else {
+			c[i++] = 0;
+		}
+	}
+	ck_assert_uint_eq(runs, 40320);
+	g_free(body);
+}
+END_TEST
+
+/* Longer sequences, seeded: the message events in random order and repeated. */
+START_TEST(test_order_random)
+{
+	GRand *rand = g_rand_new_with_seed(10);
+	char *body = order_body();
+	enum ev seq[16];
+
+	for (int i = 0; i < 2000; i++) {
+		size_t n = (size_t)g_rand_int_range(rand, 1, (gint32)G_N_ELEMENTS(seq) + 1);
+
+		for (size_t k = 0; k < n; k++)
+			seq[k] = (enum ev)g_rand_int_range(rand, 0, EV_COUNT);
+		order_run(seq, n, body);
+	}
+	g_rand_free(rand);
+	g_free(body);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("session");
@@ -370,6 +799,15 @@ int main(void)
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_no_database_tempfails);
 	tcase_add_test(tc, test_abort_then_next);
+	tcase_add_test(tc, test_chunk_sizes_same_result);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("order");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_order_table);
+	tcase_add_test(tc, test_order_every_permutation);
+	tcase_add_test(tc, test_order_every_reordering);
+	tcase_add_test(tc, test_order_random);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -65,13 +65,33 @@ EOF
 # --- malformed input, and an MTA that goes away mid-message ---
 write_conf "$T/db" "$T/q" ""
 start_milter || { finish; exit 1; }
-for c in $(python3 "$TOP/tests/cli/milter_malformed.py" "$SOCK" 2>&1); do
+# (each case, then "sequences": a few hundred random command sequences, out of order too)
+for c in $(python3 "$TOP/tests/cli/milter_malformed.py" --list); do
+	python3 "$TOP/tests/cli/milter_malformed.py" "$SOCK" "$c" >>"$T/malformed.out" 2>&1
 	alive "$c"
 done
 checks=$((checks + 1))
-[ "$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import milter_malformed as m; print(len(m.CASES))' "$TOP/tests/cli")" -ge 20 ] ||
-	fail "malformed cases not run"
+[ "$(grep -c . "$T/malformed.out")" -ge 28 ] || { fail "malformed cases not run"; cat "$T/malformed.out" >&2; }
+checks=$((checks + 1))
+grep -qx sequences "$T/malformed.out" || fail "random sequences not run"
 eicar_lua after_malformed 'if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", "Message rejected: Eicar-Test-Signature (e.txt)") then error("not rejected") end'
+cat >"$T/clean_after.lua" <<EOF
+conn = mt.connect("unix:$SOCK", 20, 0.1)
+if conn == nil then error("connect failed") end
+mt.conninfo(conn, "client.example.org", "192.0.2.10")
+mt.mailfrom(conn, "<sender@example.org>")
+mt.rcptto(conn, "<rcpt@example.net>")
+mt.header(conn, "Subject", "clean after malformed")
+mt.eoh(conn)
+mt.bodystring(conn, "just text\r\n")
+if mt.eom(conn) ~= nil then error("eom failed") end
+if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", " Clean") then error("not tagged clean") end
+if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted") end
+mt.disconnect(conn)
+EOF
+checks=$((checks + 1))
+miltertest -s "$T/clean_after.lua" >"$T/clean_after.out" 2>&1 ||
+	{ fail "clean message after malformed input"; cat "$T/clean_after.out" >&2; }
 stop_milter
 
 # --- the quarantine store cannot be written: tempfail, nothing lost, nothing held ---
