@@ -16,7 +16,7 @@
 #include <stdbool.h>
 
 #include "conf/conf.h"
-#include "milter/policy.h"
+#include "policy/policy.h"
 #include "mime/msgscan.h"
 
 #define MLOG_MAX_RCPTS  1000

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "milter/policy.h"
+#include "policy/policy.h"
 
 /* Upper bounds (ms) of the scan-time histogram buckets; the last bucket is open. */
 #define STATS_BUCKETS 12
