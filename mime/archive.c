@@ -295,13 +295,26 @@ static void arch_limit(struct arch *st, int child, const char *what)
 	st->stop = true;
 }
 
+/* What the archive has spent of the limits: the message's, and its own entries and bytes. */
+static struct mime_use arch_use(const struct arch *st)
+{
+	struct mime_use use = st->ctx->use;
+
+	use.entries = st->entries;
+	use.arch_in = st->len;
+	use.arch_out = st->out;
+	use.trials = st->ctx->report->password_trials;
+	return use;
+}
+
 /* true (and flagged) when extra more decompressed bytes put the archive over max_ratio. */
 static bool arch_ratio_over(struct arch *st, int child, uint64_t extra)
 {
-	uint64_t out = st->out + extra, max = (uint64_t)st->len * st->ctx->lim.max_ratio;
+	struct mime_use use = arch_use(st);
+	uint64_t out = st->out + extra;
 	char *what;
 
-	if (out <= MIME_ARCHIVE_RATIO_FLOOR || out <= max || out < st->out)
+	if (mime_jobs_budget(&st->ctx->lim, &use, MIME_RES_RATIO, extra, NULL) == MIME_BOUND_NONE)
 		return false;
 	what = g_strdup_printf("max_ratio: %" G_GUINT64_FORMAT " bytes from an archive of %zu "
 	                       "(more than %u:1): the rest is not read",
@@ -379,13 +392,13 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 }
 
 /* Why a member was cut at cap: max_member_bytes, or the message's byte limits. */
-static void arch_cut(struct arch *st, int child, size_t cap)
+static void arch_cut(struct arch *st, int child, size_t cap, enum mime_bound bound)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
 	char *what;
 
-	if (cap == ctx->lim.max_member_bytes) {
+	if (bound == MIME_BOUND_MEMBER_BYTES) {
 		what = g_strdup_printf("max_member_bytes: member larger than %" G_GUINT64_FORMAT
 		                       " bytes: only its first bytes scanned",
 		                       ctx->lim.max_member_bytes);
@@ -394,15 +407,7 @@ static void arch_cut(struct arch *st, int child, size_t cap)
 		g_free(what);
 		return;
 	}
-	mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)", cap,
-	               ctx->decoded + cap >= ctx->lim.max_total_bytes ? "max_total_bytes"
-	                                                              : "max_part_bytes");
-	if (ctx->decoded + cap >= ctx->lim.max_total_bytes)
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, c->path);
+	mime_part_truncated(ctx, c, cap, bound);
 }
 
 /* A zip member libarchive cannot decompress (deflate64, implode), decoded by zipx.c. */
@@ -444,12 +449,14 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
 	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	enum mime_bound bound;
 	size_t cap, n;
 	unsigned char *buf;
 	enum arch_fill r;
 	int code;
 
-	if (declared >= 0 && (uint64_t)declared > ctx->lim.max_member_bytes) {
+	if (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
+	                                      (uint64_t)declared, NULL) != MIME_BOUND_NONE) {
 		char *what = g_strdup_printf("max_member_bytes: member of %" G_GINT64_FORMAT
 		                             " bytes (limit %" G_GUINT64_FORMAT "): not read",
 		                             declared, ctx->lim.max_member_bytes);
@@ -461,13 +468,12 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	}
 	if (declared >= 0 && arch_ratio_over(st, child, (uint64_t)declared))
 		return true;
-	cap = mime_budget(ctx, c);
+	/* what a buffer may hold: the member is cut there when it turns out larger */
+	cap = mime_bytes_budget(ctx, c, MIME_RES_MEMBER_BYTES, UINT64_MAX, &bound);
 	if (cap == 0) {
 		st->stop = true;
 		return true;
 	}
-	if (cap > ctx->lim.max_member_bytes)
-		cap = (size_t)ctx->lim.max_member_bytes;
 	r = arch_fill(st, a, child,
 	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
 	              &buf, &n, &code);
@@ -481,7 +487,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 		return false;
 	}
 	if (r == ARCH_FILL_CUT)
-		arch_cut(st, child, cap);
+		arch_cut(st, child, cap, bound);
 	if (r == ARCH_FILL_ERROR) {
 		const char *why = archive_error_string(a);
 
@@ -490,7 +496,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 		if (code == ARCHIVE_FATAL)
 			st->stop = true;
 	}
-	ctx->decoded += n;
+	ctx->use.decoded += n;
 	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
 		mime_part_scan(ctx, child, buf, n, MIME_ENC_RAW, NULL, 0, 0);
 	g_free(buf);
@@ -517,7 +523,7 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 	const char *target = archive_entry_symlink(e);
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c;
-	size_t n, cap;
+	size_t n, grant;
 	int child;
 
 	if (target == NULL)
@@ -528,16 +534,16 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 	c = mime_part_at(ctx, child);
 	mime_part_flag(c, 0, "symbolic link: its target scanned as its bytes, not followed");
 	n = strlen(target);
-	cap = mime_budget(ctx, c);
-	if (n > cap) {
-		if (cap == 0) {
+	grant = mime_bytes_budget(ctx, c, MIME_RES_BYTES, n, NULL);
+	if (grant < n) {
+		if (grant == 0) {
 			st->stop = true;
 			return true;
 		}
-		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", cap);
-		n = cap;
+		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", grant);
+		n = grant;
 	}
-	ctx->decoded += n;
+	ctx->use.decoded += n;
 	mime_part_scan(ctx, child, (const unsigned char *)target, n, MIME_ENC_RAW, NULL, 0, 0);
 	return true;
 }
@@ -550,12 +556,15 @@ static void arch_walk(struct arch *st, struct archive *a)
 	int r;
 
 	while (!st->stop && ctx->error == NULL) {
+		struct mime_use use;
 		int child;
 
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (st->entries >= ctx->lim.max_archive_members) {
+		use = arch_use(st);
+		if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_MEMBERS, 1, NULL) !=
+		    MIME_BOUND_NONE) {
 			char *what =
 			        g_strdup_printf("max_archive_members: more than %u entries: the "
 			                        "rest is not read",
@@ -603,7 +612,10 @@ static void arch_walk(struct arch *st, struct archive *a)
 /* One more password trial for the message; false when max_password_trials are used up. */
 static bool arch_trial(struct mime_ctx *ctx)
 {
-	if (ctx->report->password_trials >= ctx->lim.max_password_trials)
+	struct mime_use use = ctx->use;
+
+	use.trials = ctx->report->password_trials;
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_TRIALS, 1, NULL) != MIME_BOUND_NONE)
 		return false;
 	ctx->report->password_trials++;
 	return true;
@@ -701,7 +713,8 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 	struct archive *a;
 	char *error;
 
-	if (ctx->archive_depth >= ctx->lim.max_archive_depth) {
+	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
+	    MIME_BOUND_NONE) {
 		char *what =
 		        g_strdup_printf("max_archive_depth: archive nested deeper than %u: not "
 		                        "opened",
@@ -725,7 +738,7 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 	}
 	p->flags |= MSG_PART_CONTAINER;
 	st.locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
-	ctx->archive_depth++;
+	ctx->use.archive_depth++;
 	arch_walk(&st, a);
 	archive_read_free(a);
 	if (!st.raw && st.entries == 0 && arch_stream_type(p->scan.type.type)) {
@@ -742,6 +755,6 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
 		               ftype_name(p->scan.type.type));
 	arch_unlock(&st);
-	ctx->archive_depth--;
+	ctx->use.archive_depth--;
 	g_array_free(st.locked, TRUE);
 }

@@ -18,12 +18,7 @@
 #include "engine/ftype.h"
 #include "mime/ctx.h"
 
-/*
- * Decompressed bytes of an archive below which max_ratio is not applied: the byte limits
- * bound that much work already, and small sparse files (a gzipped disk image, a blank
- * bitmap) reach 200:1 legitimately.
- */
-#define MIME_ARCHIVE_RATIO_FLOOR (8u * 1024u * 1024u)
+/* MIME_ARCHIVE_RATIO_FLOOR: see jobs.h, where max_ratio is checked. */
 /* Bytes of a member's name kept (longer names are cut at a character boundary). */
 #define MIME_ARCHIVE_NAME_MAX 1024
 

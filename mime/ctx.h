@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mime/decode.h"
+#include "mime/jobs.h"
 #include "mime/msgscan.h"
 
 /* At most this many notes per report; the rest are counted in a last note. */
@@ -56,14 +57,12 @@ struct mime_ctx {
 	const unsigned char
 	        *raw; /* the message bytes that are parsed (at most max_message_bytes) */
 	size_t len;
-	uint64_t decoded;   /* bytes decoded into buffers so far (max_total_bytes) */
-	unsigned int count; /* entities and parts counted against max_parts */
+	struct mime_use use; /* spent of the limits: decoded bytes, parts, archive depth */
 	unsigned int dropped_notes;
-	GArray *seen;               /* struct mime_seen */
-	bool dedupe;                /* the sweep has candidates: record what is decoded */
-	GError *error;              /* the first internal failure: msg_scan() then fails */
-	unsigned int archive_depth; /* archives being expanded around the current part */
-	GPtrArray *walks;           /* struct mime_walk *: messages whose parts are being scanned */
+	GArray *seen;         /* struct mime_seen */
+	bool dedupe;          /* the sweep has candidates: record what is decoded */
+	GError *error;        /* the first internal failure: msg_scan() then fails */
+	GPtrArray *walks;     /* struct mime_walk *: messages whose parts are being scanned */
 	GPtrArray *passwords; /* struct mime_password *: candidates from the text, NULL: not yet */
 };
 
@@ -91,10 +90,18 @@ static inline struct msg_part *mime_part_at(struct mime_ctx *ctx, int idx)
 }
 
 /*
- * Bytes a new buffer for the part may hold: the smaller of max_part_bytes and what is left of
- * max_total_bytes. 0 with the part flagged when nothing is left.
+ * Bytes a new buffer for the part may hold, at most want (res: MIME_RES_BYTES, or
+ * MIME_RES_MEMBER_BYTES for an archive member): mime_jobs_budget() with the message's use.
+ * 0 with the part flagged (and MSG_LIMIT_TOTAL noted) when nothing is left of
+ * max_total_bytes. *bound_r (may be NULL): the limit that cut want.
  */
-size_t mime_budget(struct mime_ctx *ctx, struct msg_part *part);
+size_t mime_bytes_budget(struct mime_ctx *ctx, struct msg_part *part, enum mime_res res,
+                         uint64_t want, enum mime_bound *bound_r);
+/* Note MSG_LIMIT_TOTAL, reached at part. */
+void mime_limit_total(struct mime_ctx *ctx, const struct msg_part *part);
+/* The part was cut at got bytes by bound (max_total_bytes, else max_part_bytes): flag it. */
+void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got,
+                         enum mime_bound bound);
 
 /* Decode a job's body and scan it (then its contents: mime_expand). */
 void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);

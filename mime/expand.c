@@ -33,7 +33,10 @@
 /* A container's contents are one level deeper; false (and flagged) past max_depth. */
 static bool expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
 {
-	if (p->depth + 1 <= ctx->lim.max_depth)
+	struct mime_use use = ctx->use;
+
+	use.depth = p->depth;
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DEPTH, 1, NULL) == MIME_BOUND_NONE)
 		return true;
 	mime_part_flag(p, MSG_PART_LIMIT, "contents deeper than max_depth (%u): not scanned",
 	               ctx->lim.max_depth);

@@ -82,12 +82,12 @@ void mime_part_flag(struct msg_part *part, unsigned int flag, const char *fmt, .
 
 static bool count_one(struct mime_ctx *ctx)
 {
-	if (ctx->count >= ctx->lim.max_parts) {
+	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_PARTS, 1, NULL) != MIME_BOUND_NONE) {
 		mime_limit(ctx, MSG_LIMIT_PARTS, "more than %u parts: the rest is not scanned",
 		           ctx->lim.max_parts);
 		return false;
 	}
-	ctx->count++;
+	ctx->use.parts++;
 	return true;
 }
 
@@ -110,41 +110,42 @@ int mime_part_new(struct mime_ctx *ctx, const char *path, int parent, unsigned i
 	return (int)ctx->report->parts->len - 1;
 }
 
-size_t mime_budget(struct mime_ctx *ctx, struct msg_part *part)
+size_t mime_bytes_budget(struct mime_ctx *ctx, struct msg_part *part, enum mime_res res,
+                         uint64_t want, enum mime_bound *bound_r)
 {
-	uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
-	                        ? ctx->lim.max_total_bytes - ctx->decoded
-	                        : 0;
+	uint64_t grant;
+	enum mime_bound bound = mime_jobs_budget(&ctx->lim, &ctx->use, res, want, &grant);
 
-	if (left == 0) {
+	if (bound_r != NULL)
+		*bound_r = bound;
+	if (grant == 0 && want > 0) {
 		mime_part_flag(part, MSG_PART_LIMIT,
 		               "not scanned: max_total_bytes (%" G_GUINT64_FORMAT
 		               ") decoded in this message",
 		               ctx->lim.max_total_bytes);
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, part->path);
+		mime_limit_total(ctx, part);
 		return 0;
 	}
-	if (left > ctx->lim.max_part_bytes)
-		left = ctx->lim.max_part_bytes;
-	return left > SIZE_MAX - MIME_DECODE_SLACK ? SIZE_MAX - MIME_DECODE_SLACK : (size_t)left;
+	return grant > SIZE_MAX - MIME_DECODE_SLACK ? SIZE_MAX - MIME_DECODE_SLACK : (size_t)grant;
 }
 
-static void job_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got)
+void mime_limit_total(struct mime_ctx *ctx, const struct msg_part *part)
 {
-	bool by_total = ctx->lim.max_total_bytes - ctx->decoded < ctx->lim.max_part_bytes;
+	mime_limit(ctx, MSG_LIMIT_TOTAL,
+	           "max_total_bytes (%" G_GUINT64_FORMAT ") reached at part %s: later parts "
+	           "are not scanned",
+	           ctx->lim.max_total_bytes, part->path);
+}
+
+void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got,
+                         enum mime_bound bound)
+{
+	bool by_total = bound == MIME_BOUND_TOTAL_BYTES;
 
 	mime_part_flag(part, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)",
 	               got, by_total ? "max_total_bytes" : "max_part_bytes");
 	if (by_total)
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, part->path);
+		mime_limit_total(ctx, part);
 }
 
 static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
@@ -161,6 +162,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 {
 	struct msg_part *part = mime_part_at(ctx, (int)job->part);
 	const unsigned char *src = job->in_raw ? job->body : NULL;
+	enum mime_bound bound = MIME_BOUND_NONE;
 	unsigned int flags = 0;
 	unsigned char *buf;
 	size_t cap, n;
@@ -171,21 +173,22 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0, 0);
 		return;
 	}
-	cap = mime_budget(ctx, part);
-	if (cap == 0)
-		return;
 	if (job->enc == MIME_ENC_RAW) {
 		/* a view of the message: no copy */
-		n = job->body_len < cap ? job->body_len : cap;
+		n = mime_bytes_budget(ctx, part, MIME_RES_BYTES, job->body_len, &bound);
+		if (n == 0)
+			return;
 		if (n < job->body_len)
-			job_truncated(ctx, part, n);
-		ctx->decoded += n;
+			mime_part_truncated(ctx, part, n, bound);
+		ctx->use.decoded += n;
 		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len,
 		               job->no_uu && n == job->body_len ? MIME_HINT_NO_UU : 0);
 		return;
 	}
-	if (mime_decode_bound(job->enc, job->body_len) < cap)
-		cap = mime_decode_bound(job->enc, job->body_len);
+	cap = mime_bytes_budget(ctx, part, MIME_RES_BYTES,
+	                        mime_decode_bound(job->enc, job->body_len), &bound);
+	if (cap == 0)
+		return;
 	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
 	if (buf == NULL) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
@@ -196,10 +199,10 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	}
 	n = mime_decode(job->enc, job->body, job->body_len, buf, cap, &flags);
 	if (flags & MIME_DECODE_FULL)
-		job_truncated(ctx, part, n);
+		mime_part_truncated(ctx, part, n, bound);
 	if (flags & MIME_DECODE_BAD)
 		job_bad_encoding(ctx, part, job->enc);
-	ctx->decoded += n;
+	ctx->use.decoded += n;
 	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len, 0);
 	g_free(buf);
 }

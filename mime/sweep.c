@@ -93,9 +93,10 @@ static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc e
                       const char *name)
 {
 	struct mime_sweep_cand c = {begin, end, enc, g_strdup(name)};
+	struct mime_use use = {.parts = s->cands->len};
 
 	/* more candidates than parts allowed: they could not be reported anyway */
-	if (s->cands->len >= s->w->ctx->lim.max_parts) {
+	if (mime_jobs_budget(&s->w->ctx->lim, &use, MIME_RES_PARTS, 1, NULL) != MIME_BOUND_NONE) {
 		mime_limit(s->w->ctx, MSG_LIMIT_PARTS,
 		           "the raw sweep found more than %u encoded runs: the rest is not scanned",
 		           s->w->ctx->lim.max_parts);
@@ -466,7 +467,7 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 	mime_anomaly(ctx, MSG_ANOM_SWEEP_EXTRA,
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
-	ctx->decoded += n;
+	ctx->use.decoded += n;
 	mime_part_scan(ctx, idx, buf, n, c->enc, w->data + c->begin, c->end - c->begin, 0);
 }
 
@@ -476,24 +477,23 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 
 	for (guint i = 0; i < cands->len; i++) {
 		struct mime_sweep_cand *c = &g_array_index(cands, struct mime_sweep_cand, i);
-		size_t len = c->end - c->begin, cap = mime_decode_bound(c->enc, len), n;
-		uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
-		                        ? ctx->lim.max_total_bytes - ctx->decoded
-		                        : 0;
+		size_t len = c->end - c->begin, n;
+		uint64_t cap;
 		unsigned int flags = 0;
 		unsigned char *buf;
 
 		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
-			if (left == 0) {
+			mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES,
+			                 mime_decode_bound(c->enc, len), &cap);
+			if (cap == 0) {
 				mime_limit(ctx, MSG_LIMIT_TOTAL,
 				           "max_total_bytes (%" G_GUINT64_FORMAT
 				           ") reached: the raw sweep stopped",
 				           ctx->lim.max_total_bytes);
 			} else {
-				cap = MIN((uint64_t)cap, MIN(left, ctx->lim.max_part_bytes));
 				buf = g_try_malloc(cap + MIME_DECODE_SLACK);
 				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
-				                              cap, &flags)
+				                              (size_t)cap, &flags)
 				                : 0;
 				if (n > 0 && !mime_seen_has(ctx, buf, n))
 					cand_part(w, c, buf, n, flags);

@@ -375,7 +375,10 @@ static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
                         const char *child_prefix, unsigned int depth, const struct mime_frame *up,
                         GMimeMessage *msg, bool encrypted)
 {
-	if (depth > w->ctx->lim.max_depth) {
+	struct mime_use use = w->ctx->use;
+
+	use.depth = 0;
+	if (mime_jobs_budget(&w->ctx->lim, &use, MIME_RES_DEPTH, depth, NULL) != MIME_BOUND_NONE) {
 		walk_too_deep(w, obj, path, depth);
 		return;
 	}

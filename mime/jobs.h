@@ -1,0 +1,79 @@
+#ifndef PARTSCAN_MIME_JOBS_H
+#define PARTSCAN_MIME_JOBS_H
+
+/*
+ * jobs: the work of one msg_scan() call and the one budget function every limit goes through
+ * (internal to mime/; the plan of the job loop is at the top of jobs.c).
+ *
+ * mime_jobs_budget() is pure: given the effective limits, what has been spent where a job
+ * stands and what the job asks for, it says how much may be taken and which limit bound it.
+ * Flagging the part and noting the limit is the caller's (the message wording differs per
+ * place); the decision is made here only.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mime/msgscan.h"
+
+/* What a job asks for. */
+enum mime_res {
+	MIME_RES_PARTS,         /* want parts (and entities) more: max_parts */
+	MIME_RES_DEPTH,         /* want levels below use->depth: max_depth */
+	MIME_RES_BYTES,         /* want bytes in one buffer: max_part_bytes, max_total_bytes */
+	MIME_RES_MEMBER_BYTES,  /* as MIME_RES_BYTES, and max_member_bytes (an archive member) */
+	MIME_RES_MEMBER_SIZE,   /* a member declaring want bytes: max_member_bytes */
+	MIME_RES_ARCHIVE_DEPTH, /* want archives more around the job: max_archive_depth */
+	MIME_RES_MEMBERS,       /* want entries more from the job's archive: max_archive_members */
+	MIME_RES_RATIO,         /* want bytes more from the job's archive: max_ratio */
+	MIME_RES_TRIALS,        /* want password trials more: max_password_trials */
+};
+
+/* The limit that bound a request (MIME_BOUND_NONE: all of it granted). */
+enum mime_bound {
+	MIME_BOUND_NONE,
+	MIME_BOUND_PARTS,
+	MIME_BOUND_DEPTH,
+	MIME_BOUND_PART_BYTES,
+	MIME_BOUND_TOTAL_BYTES,
+	MIME_BOUND_MEMBER_BYTES,
+	MIME_BOUND_ARCHIVE_DEPTH,
+	MIME_BOUND_MEMBERS,
+	MIME_BOUND_RATIO,
+	MIME_BOUND_TRIALS,
+};
+
+/*
+ * What has been spent of the limits where a job stands: the message's counters, and those of
+ * the job itself (its depth, the archive it is read from).
+ */
+struct mime_use {
+	uint64_t decoded;           /* bytes decoded into buffers in the message */
+	unsigned int parts;         /* parts and entities counted */
+	unsigned int trials;        /* password trials */
+	unsigned int depth;         /* nesting depth of the job */
+	unsigned int archive_depth; /* archives around the job */
+	unsigned int entries;       /* entries read from the job's archive */
+	uint64_t arch_in;           /* the job's archive: its own bytes */
+	uint64_t arch_out;          /* bytes decompressed from its members so far */
+};
+
+/*
+ * Decompressed bytes of an archive below which max_ratio is not applied: the byte limits
+ * bound that much work already, and small sparse files (a gzipped disk image, a blank
+ * bitmap) reach 200:1 legitimately.
+ */
+#define MIME_ARCHIVE_RATIO_FLOOR (8u * 1024u * 1024u)
+
+/*
+ * The one budget check: how much of want (of resource res) may be taken given lim (effective
+ * limits, msg_limits_effective()) and use. *grant_r (may be NULL) gets the amount, at most
+ * want; the return value is the limit that made it less than want, or MIME_BOUND_NONE.
+ * Counted resources (parts, depth, archive depth, entries, trials, member size, ratio) are
+ * all or nothing: *grant_r is want or 0. Byte buffers are cut: *grant_r is what fits, and
+ * when several limits bind, the narrowest is named (ties: member, then part, then total).
+ */
+enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime_use *use,
+                                 enum mime_res res, uint64_t want, uint64_t *grant_r);
+
+#endif
