@@ -498,7 +498,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	}
 	ctx->use.decoded += n;
 	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
-		mime_part_scan(ctx, child, buf, n, MIME_ENC_RAW, NULL, 0, 0);
+		mime_part_scan(ctx, child, buf, n, 0);
 	g_free(buf);
 	return true;
 }
@@ -544,7 +544,7 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 		n = grant;
 	}
 	ctx->use.decoded += n;
-	mime_part_scan(ctx, child, (const unsigned char *)target, n, MIME_ENC_RAW, NULL, 0, 0);
+	mime_part_scan(ctx, child, (const unsigned char *)target, n, 0);
 	return true;
 }
 

@@ -5,7 +5,7 @@
  * ctx: the state of one msg_scan() call, shared by the modules of mime/ (internal header).
  *
  * One context per call, used by one thread. It holds the effective limits and what has been
- * spent of them, the report being filled, and the fingerprints of decoded parts used to
+ * spent of them, the report being filled, and the size and SHA-256 of scanned parts used to
  * deduplicate what the raw sweep finds.
  */
 
@@ -33,20 +33,16 @@ struct mime_job {
 	enum mime_enc enc;
 	const unsigned char *body; /* the encoded body: in the message, or in a decoded parent */
 	size_t body_len;
-	bool in_raw; /* body lies in a buffer alive for the rest of the walk (the message, or the
-	                decoded part a nested message was found in): dedupe may decode it again */
-	bool no_uu;  /* a text body in which the sweep saw no "begin" line: no uuencode search */
+	bool no_uu; /* a text body in which the sweep saw no "begin" line: no uuencode search */
 };
 
 /* Hints to mime_part_scan() / mime_expand(). */
 #define MIME_HINT_NO_UU (1u << 0) /* no uuencoded block can be in these bytes */
 
-/* What was decoded, for deduplication: size, a fast hash, and how to decode it again. */
+/* What was scanned, for deduplication: size and SHA-256 (from the part's own scan). */
 struct mime_seen {
-	uint64_t size, hash;
-	enum mime_enc enc;
-	const unsigned char *src; /* encoded source in the message buffer, or NULL */
-	size_t src_len;
+	uint64_t size;
+	unsigned char sha256[32];
 };
 
 struct mime_ctx {
@@ -60,7 +56,7 @@ struct mime_ctx {
 	struct mime_use use; /* spent of the limits: decoded bytes, parts, archive depth */
 	unsigned int dropped_notes;
 	GArray *seen;         /* struct mime_seen */
-	bool dedupe;          /* the sweep has candidates: record what is decoded */
+	bool dedupe;          /* the sweep has candidates: record what is scanned */
 	GError *error;        /* the first internal failure: msg_scan() then fails */
 	GPtrArray *walks;     /* struct mime_walk *: messages whose parts are being scanned */
 	GPtrArray *passwords; /* struct mime_password *: candidates from the text, NULL: not yet */
@@ -107,18 +103,22 @@ void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got
 void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
 
 /*
- * Scan decoded bytes as part idx (which must be alive while this runs), record them for
- * deduplication when src is given (their encoded source, alive until the walk that found it
- * ends) and expand containers (hints: MIME_HINT_*).
+ * Type, hash and look up decoded bytes (scan_bytes) into *r, once. When the message is being
+ * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
+ * seen (size + SHA-256), unless seen_r (may be NULL) is given and set: the same bytes were
+ * scanned before. Returns 0, or -1 with ctx->error set.
+ */
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+                     struct scan_result *r, bool *seen_r);
+/* Part idx is data, scanned as r (mime_part_digest): record it and expand its contents. */
+void mime_part_scanned(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                       const struct scan_result *r, unsigned int hints);
+/*
+ * mime_part_digest() then mime_part_scanned(): scan decoded bytes as part idx (which must be
+ * alive while this runs) and expand containers (hints: MIME_HINT_*).
  */
 void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len,
                     unsigned int hints);
-
-/* A fast 64-bit hash (not cryptographic: equal hashes are confirmed byte by byte). */
-uint64_t mime_hash64(const unsigned char *data, size_t len);
-/* true when bytes equal to data were already decoded and scanned in this message. */
-bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len);
 
 /*
  * The container hook, called on every decoded part: uuencoded blocks in text, TNEF

@@ -46,12 +46,6 @@ static bool expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
 	return false;
 }
 
-static bool in_message(struct mime_ctx *ctx, const unsigned char *p, size_t len)
-{
-	return ctx->raw != NULL && p >= ctx->raw && len <= ctx->len &&
-	       p - ctx->raw <= (ptrdiff_t)(ctx->len - len);
-}
-
 /* A child part of idx, or -1 when max_parts is reached. */
 static int expand_child(struct mime_ctx *ctx, int idx, const char *kind, unsigned int n,
                         const char *encoding, unsigned int flag)
@@ -119,7 +113,6 @@ static void expand_uu(struct mime_ctx *ctx, int idx, const unsigned char *data, 
 		job.enc = b.base64 ? MIME_ENC_BASE64 : MIME_ENC_UU;
 		job.body = data + (b.base64 ? b.data : b.begin);
 		job.body_len = b.end - (b.base64 ? b.data : b.begin);
-		job.in_raw = in_message(ctx, job.body, job.body_len);
 		mime_part_at(ctx, child)->encoded_size = job.body_len;
 		if (!b.closed)
 			mime_part_flag(mime_part_at(ctx, child), 0, "no \"end\" line");
@@ -157,7 +150,6 @@ static void expand_tnef(struct mime_ctx *ctx, int idx, const unsigned char *data
 		job.enc = MIME_ENC_RAW;
 		job.body = att.data;
 		job.body_len = att.size;
-		job.in_raw = in_message(ctx, att.data, att.size);
 		mime_job_run(ctx, &job);
 	}
 	if (r < 0)

@@ -35,8 +35,10 @@
  *     scans it (scan_bytes, once), dedupes it, and asks the reader of its type for children,
  *     pushed in front (depth first, so that report order and peak memory stay as today).
  *     Not done yet: readers still call mime_part_scan() / mime_job_run() directly.
- *  3. digests once per part, reused for dedupe: the dedupe key is size + SHA-256 taken from
- *     the part's scan result (no second hashing pass, no decoding again to confirm);
+ *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
+ *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
+ *     again to confirm, and bytes that cannot be decoded again, such as archive members,
+ *     count too);
  *  4. the password search reads the text bodies as they are decoded for scanning.
  *
  * Thread safety: mime_jobs_budget() is a pure function.
@@ -58,8 +60,8 @@ static enum mime_bound count_check(uint64_t used, uint64_t want, uint64_t max,
 static enum mime_bound bytes_check(const struct msg_limits *lim, const struct mime_use *use,
                                    bool member, uint64_t want, uint64_t *grant_r)
 {
-	uint64_t left = lim->max_total_bytes > use->decoded ? lim->max_total_bytes - use->decoded
-	                                                    : 0;
+	uint64_t left =
+	        lim->max_total_bytes > use->decoded ? lim->max_total_bytes - use->decoded : 0;
 	uint64_t cap = left;
 	enum mime_bound bound = MIME_BOUND_TOTAL_BYTES;
 

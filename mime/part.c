@@ -161,7 +161,6 @@ static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum m
 void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 {
 	struct msg_part *part = mime_part_at(ctx, (int)job->part);
-	const unsigned char *src = job->in_raw ? job->body : NULL;
 	enum mime_bound bound = MIME_BOUND_NONE;
 	unsigned int flags = 0;
 	unsigned char *buf;
@@ -170,7 +169,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	if (ctx->error != NULL)
 		return;
 	if (job->body_len == 0) {
-		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0, 0);
+		mime_part_scan(ctx, (int)job->part, job->body, 0, 0);
 		return;
 	}
 	if (job->enc == MIME_ENC_RAW) {
@@ -181,7 +180,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 		if (n < job->body_len)
 			mime_part_truncated(ctx, part, n, bound);
 		ctx->use.decoded += n;
-		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len,
+		mime_part_scan(ctx, (int)job->part, job->body, n,
 		               job->no_uu && n == job->body_len ? MIME_HINT_NO_UU : 0);
 		return;
 	}
@@ -203,7 +202,7 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	if (flags & MIME_DECODE_BAD)
 		job_bad_encoding(ctx, part, job->enc);
 	ctx->use.decoded += n;
-	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len, 0);
+	mime_part_scan(ctx, (int)job->part, buf, n, 0);
 	g_free(buf);
 }
 
@@ -215,19 +214,62 @@ static void part_names_mismatch(struct msg_part *p)
 		p->flags |= MSG_PART_EXT_MISMATCH;
 }
 
-void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len, unsigned int hints)
+/* Bytes of this size and SHA-256 were scanned before in this message. */
+static bool seen_has(const struct mime_ctx *ctx, uint64_t size, const unsigned char *sha256)
+{
+	for (guint i = ctx->seen->len; i > 0; i--) {
+		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i - 1);
+
+		if (s->size == size && memcmp(s->sha256, sha256, sizeof(s->sha256)) == 0)
+			return true;
+	}
+	return false;
+}
+
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+                     struct scan_result *r, bool *seen_r)
+{
+	struct scan_options opts = *ctx->scan;
+	unsigned int need, sha = DIGEST_BIT(DIGEST_SHA256);
+	bool shown;
+
+	if (seen_r != NULL)
+		*seen_r = false;
+	if (ctx->error != NULL)
+		return -1;
+	if (!ctx->dedupe)
+		return scan_bytes(ctx->db, data, len, &opts, r, &ctx->error);
+	/*
+	 * Dedupe is keyed by size and SHA-256, taken in the one pass that computes the digests
+	 * the signatures need. The report shows SHA-256 only where it would have been computed
+	 * anyway (wanted, needed by a signature of this size, or the cache key).
+	 */
+	need = sigdb_digests_for_size(ctx->db, len) | opts.want;
+	shown = (need & sha) || (opts.cache != NULL && (need & ~sha) != 0);
+	opts.want |= sha;
+	if (scan_bytes(ctx->db, data, len, &opts, r, &ctx->error) < 0)
+		return -1;
+	if (seen_r != NULL && seen_has(ctx, len, r->digests.sha256)) {
+		*seen_r = true;
+	} else {
+		struct mime_seen seen = {.size = len};
+
+		memcpy(seen.sha256, r->digests.sha256, sizeof(seen.sha256));
+		g_array_append_val(ctx->seen, seen);
+	}
+	if (!shown && !r->cached) {
+		r->digests.mask &= ~sha;
+		memset(r->digests.sha256, 0, sizeof(r->digests.sha256));
+	}
+	return 0;
+}
+
+void mime_part_scanned(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                       const struct scan_result *r, unsigned int hints)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
-	GError *error = NULL;
 
-	if (ctx->error != NULL)
-		return;
-	if (scan_bytes(ctx->db, data, len, ctx->scan, &p->scan, &error) < 0) {
-		mime_part_flag(p, MSG_PART_SCAN_ERROR, "not scanned: %s", error->message);
-		g_propagate_error(&ctx->error, error);
-		return;
-	}
+	p->scan = *r;
 	p->scanned = true;
 	p->decoded_size = len;
 	part_names_mismatch(p);
@@ -235,81 +277,20 @@ void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, si
 	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type))
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
-	if (ctx->dedupe) {
-		struct mime_seen s = {len, mime_hash64(data, len), enc, src, src_len};
-
-		g_array_append_val(ctx->seen, s);
-	}
 	mime_expand(ctx, idx, data, len, hints);
 }
 
-static inline uint64_t rd64(const unsigned char *p)
+void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                    unsigned int hints)
 {
-	uint64_t v;
+	struct scan_result r;
 
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-uint64_t mime_hash64(const unsigned char *data, size_t len)
-{
-	static const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull,
-	                      k2 = 0x8ebc6af09c88c6e3ull, k3 = 0x589965cc75374cc3ull;
-	uint64_t s0 = k0 ^ len, s1 = k1, s2 = k2, s3 = k3;
-	const unsigned char *p = data;
-	size_t n = len;
-	unsigned char tail[32] = {0};
-
-	while (n >= 32) {
-		s0 = mum(rd64(p) ^ k1, rd64(p + 8) ^ s0);
-		s1 = mum(rd64(p + 16) ^ k2, rd64(p + 24) ^ s1);
-		s2 += s0;
-		s3 ^= s1;
-		p += 32;
-		n -= 32;
+	if (ctx->error != NULL)
+		return;
+	if (mime_part_digest(ctx, data, len, &r, NULL) < 0) {
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_SCAN_ERROR, "not scanned: %s",
+		               ctx->error != NULL ? ctx->error->message : "digest failure");
+		return;
 	}
-	if (n > 0)
-		memcpy(tail, p, n);
-	s0 = mum(rd64(tail) ^ k1 ^ n, rd64(tail + 8) ^ s0);
-	s1 = mum(rd64(tail + 16) ^ k2, rd64(tail + 24) ^ s1);
-	return mum(s0 ^ s2 ^ k3, s1 ^ s3 ^ len);
-}
-
-/* Decode a seen part again and compare (a hash match is not proof: the hash is not secret). */
-static bool seen_confirm(const struct mime_seen *s, const unsigned char *data, size_t len)
-{
-	unsigned int flags;
-	unsigned char *buf;
-	bool eq;
-
-	if (s->enc == MIME_ENC_RAW)
-		return s->src_len >= len && memcmp(s->src, data, len) == 0;
-	buf = g_try_malloc(len + MIME_DECODE_SLACK);
-	if (buf == NULL)
-		return false;
-	eq = mime_decode(s->enc, s->src, s->src_len, buf, len, &flags) == len &&
-	     memcmp(buf, data, len) == 0;
-	g_free(buf);
-	return eq;
-}
-
-bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len)
-{
-	uint64_t h = mime_hash64(data, len);
-
-	for (guint i = 0; i < ctx->seen->len; i++) {
-		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i);
-
-		/* without a source to decode again, it cannot be confirmed: not a duplicate */
-		if (s->size == len && s->hash == h && s->src != NULL && seen_confirm(s, data, len))
-			return true;
-	}
-	return false;
+	mime_part_scanned(ctx, idx, data, len, &r, hints);
 }

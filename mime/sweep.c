@@ -20,7 +20,8 @@
  * text (a delimiter to some parsers, content to others).
  *
  * Limits: candidates are decoded one at a time within max_part_bytes and max_total_bytes and
- * counted against max_parts; what the tree already scanned is dropped by size, hash and bytes.
+ * counted against max_parts; what was already scanned in the message is dropped by size and
+ * SHA-256 (taken in the pass that scans the find, mime_part_digest).
  * Thread safety: per call.
  */
 
@@ -440,7 +441,7 @@ static int cand_parent(struct mime_walk *w, size_t pos)
 }
 
 static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsigned char *buf,
-                      size_t n, unsigned int dflags)
+                      size_t n, unsigned int dflags, const struct scan_result *r)
 {
 	struct mime_ctx *ctx = w->ctx;
 	int parent = cand_parent(w, c->begin);
@@ -468,7 +469,7 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
 	ctx->use.decoded += n;
-	mime_part_scan(ctx, idx, buf, n, c->enc, w->data + c->begin, c->end - c->begin, 0);
+	mime_part_scanned(ctx, idx, buf, n, r, 0);
 }
 
 void mime_sweep_scan(struct mime_walk *w, GArray *cands)
@@ -480,7 +481,9 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 		size_t len = c->end - c->begin, n;
 		uint64_t cap;
 		unsigned int flags = 0;
+		struct scan_result r;
 		unsigned char *buf;
+		bool seen;
 
 		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
 			mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES,
@@ -495,8 +498,9 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
 				                              (size_t)cap, &flags)
 				                : 0;
-				if (n > 0 && !mime_seen_has(ctx, buf, n))
-					cand_part(w, c, buf, n, flags);
+				/* scanned once: the digests say whether the tree has it already */
+				if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen)
+					cand_part(w, c, buf, n, flags, &r);
 				g_free(buf);
 			}
 		}

@@ -262,7 +262,6 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	job.enc = leaf_encoding(GMIME_PART(obj));
 	job.body = copy != NULL ? copy + b : w->data + b;
 	job.body_len = e - b;
-	job.in_raw = copy == NULL;
 	p->encoded_size = e - b;
 	if (job.enc == MIME_ENC_UU)
 		p->flags |= MSG_PART_UUENCODED;
@@ -421,7 +420,6 @@ static void walk_not_mime(struct mime_walk *w)
 	job.enc = MIME_ENC_RAW;
 	job.body = w->data;
 	job.body_len = w->len;
-	job.in_raw = true;
 	g_array_append_val(w->jobs, job);
 }
 
@@ -486,17 +484,6 @@ static void walk_cap(struct mime_walk *w)
 			return;
 		}
 		p += 2;
-	}
-}
-
-/* What was recorded from a decoded buffer cannot be decoded again once it is freed. */
-static void walk_forget(struct mime_walk *w, guint from)
-{
-	for (guint i = from; !w->in_raw && i < w->ctx->seen->len; i++) {
-		struct mime_seen *s = &g_array_index(w->ctx->seen, struct mime_seen, i);
-
-		if (s->src >= w->data && s->src < w->data + w->len)
-			s->src = NULL;
 	}
 }
 
@@ -601,7 +588,6 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	                      .prefix = prefix,
 	                      .depth = depth,
 	                      .parent = parent};
-	guint seen_mark = ctx->seen->len;
 	GMimeObject *top;
 	GArray *cands;
 
@@ -646,7 +632,6 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	mime_sweep_scan(&w, cands);
 	g_ptr_array_remove_index(ctx->walks, ctx->walks->len - 1);
 	g_array_free(cands, TRUE);
-	walk_forget(&w, seen_mark);
 	walk_close(&w);
 	return true;
 }

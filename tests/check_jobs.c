@@ -1,9 +1,12 @@
 /*
  * libcheck suite: jobs — the one budget function of msg_scan() (mime_jobs_budget): every
  * limit at, below and above its edge, which limit is named when several bind, overflow, and
- * a message run through msg_scan() whose parts are cut where the budget says.
+ * a message run through msg_scan() whose parts are cut where the budget says; deduplication
+ * by size and SHA-256 from the parts' own scans.
  */
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +100,7 @@ START_TEST(test_bytes)
 	ck_assert_int_eq(ask(&use, MIME_RES_BYTES, 0, &g), MIME_BOUND_NONE);
 	ck_assert_uint_eq(g, 0);
 	/* an archive member: max_member_bytes is narrower */
-	ck_assert_int_eq(ask(&use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &g),
-	                 MIME_BOUND_MEMBER_BYTES);
+	ck_assert_int_eq(ask(&use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &g), MIME_BOUND_MEMBER_BYTES);
 	ck_assert_uint_eq(g, 600);
 	/* the message's bytes run low: the total binds, and then nothing is left */
 	use.decoded = 4500;
@@ -189,8 +191,7 @@ START_TEST(test_scan_cut)
 	l.max_part_bytes = 2000;
 	l.max_total_bytes = 2500;
 	opts.limits = &l;
-	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, &opts, &r, NULL),
-	                 0);
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, &opts, &r, NULL), 0);
 	ck_assert_uint_eq(r->parts->len, 2);
 	p1 = g_ptr_array_index(r->parts, 0);
 	p2 = g_ptr_array_index(r->parts, 1);
@@ -207,6 +208,114 @@ START_TEST(test_scan_cut)
 }
 END_TEST
 
+static struct sigdb *test_db(void)
+{
+	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
+	const char *paths[] = {sigs, NULL};
+	struct sigdb *db = NULL;
+
+	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
+	g_free(sigs);
+	return db;
+}
+
+/* A zip of one member name holding data, as base64 lines. */
+static char *zip_b64(const char *name, const unsigned char *data, size_t len)
+{
+	struct archive *a = archive_write_new();
+	struct archive_entry *e = archive_entry_new();
+	size_t cap = 4096 + len, used = 0;
+	unsigned char *buf = g_malloc(cap);
+	char *b64;
+
+	ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_data(a, data, len), (la_ssize_t)len);
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	archive_entry_free(e);
+	b64 = g_base64_encode(buf, used);
+	g_free(buf);
+	return b64;
+}
+
+/* base64 in lines of 76 characters */
+static void append_lines(GString *s, const char *b64)
+{
+	for (size_t n = strlen(b64), k = 0; k < n; k += 76) {
+		g_string_append_len(s, b64 + k, (gssize)MIN(76, n - k));
+		g_string_append(s, "\r\n");
+	}
+}
+
+static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
+{
+	unsigned char data[300];
+	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+	                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	                          "--b\r\nContent-Type: text/plain\r\n\r\nthe file:\r\n\r\n");
+	char *b64, *zip;
+	struct msg_report *r = NULL;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + 3);
+	b64 = g_base64_encode(data, sizeof(data));
+	zip = zip_b64("x.bin", data, sizeof(data));
+	if (pasted)
+		append_lines(m, b64);
+	g_string_append(m, "\r\n--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
+	                   "Content-Transfer-Encoding: base64\r\n\r\n");
+	append_lines(m, zip);
+	g_string_append(m, "--b--\r\n");
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
+	g_free(b64);
+	g_free(zip);
+	g_string_free(m, TRUE);
+	return r;
+}
+
+/*
+ * A run pasted in a text body that the tree does not decode, equal to an archive member: one
+ * part (the member), not two. The dedupe key comes from the member's own scan, so bytes that
+ * cannot be decoded again (an archive member) count; SHA-256 taken for it is not shown in the
+ * report where it would not have been computed otherwise.
+ */
+START_TEST(test_dedupe_member)
+{
+	struct sigdb *db = test_db();
+	struct msg_report *r = scan_pasted(db, true), *plain = scan_pasted(db, false);
+	const struct msg_part *member = NULL, *ref = NULL;
+
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		ck_assert(!(p->flags & MSG_PART_SWEEP));
+		if (p->flags & MSG_PART_ARCHIVE_MEMBER)
+			member = p;
+	}
+	for (guint i = 0; i < plain->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(plain->parts, i);
+
+		if (p->flags & MSG_PART_ARCHIVE_MEMBER)
+			ref = p;
+	}
+	ck_assert_ptr_nonnull(member);
+	ck_assert_ptr_nonnull(ref);
+	ck_assert_uint_eq(r->parts->len, 3);
+	ck_assert_uint_eq(r->anomalies & MSG_ANOM_SWEEP_EXTRA, 0);
+	ck_assert_uint_eq(member->decoded_size, 300);
+	ck_assert_uint_eq(member->scan.digests.mask, ref->scan.digests.mask);
+	msg_report_free(&r);
+	msg_report_free(&plain);
+	sigdb_unref(&db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jobs");
@@ -220,6 +329,7 @@ int main(void)
 	tcase_add_test(tc, test_ratio);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_scan_cut);
+	tcase_add_test(tc, test_dedupe_member);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
