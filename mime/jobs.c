@@ -39,7 +39,10 @@
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
  *     count too);
- *  4. the password search reads the text bodies as they are decoded for scanning.
+ *  4. the password search reads the text bodies as they are decoded for scanning (done:
+ *     plain bodies in place, encoded ones as kept by their scan; a body the search meets
+ *     before its scan is decoded there and the scan takes that text, password.c). With the
+ *     loop of step 2 the search becomes a pass over the text jobs of the message.
  *
  * Thread safety: mime_jobs_budget() is a pure function.
  */

@@ -10,6 +10,7 @@
 
 #include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/password.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -158,12 +159,32 @@ static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum m
 		             names[enc]);
 }
 
+/* Decode a job's body into a new buffer of cap bytes; NULL (flagged) when out of memory. */
+static unsigned char *job_decode(struct mime_ctx *ctx, struct msg_part *part,
+                                 const struct mime_job *job, size_t cap, size_t *n_r,
+                                 unsigned int *flags_r)
+{
+	unsigned char *buf = g_try_malloc(cap + MIME_DECODE_SLACK);
+
+	if (buf == NULL) {
+		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
+		if (ctx->error == NULL)
+			g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+			            "out of memory decoding part %s", part->path);
+		return NULL;
+	}
+	*n_r = mime_decode(job->enc, job->body, job->body_len, buf, cap, flags_r);
+	return buf;
+}
+
 void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 {
 	struct msg_part *part = mime_part_at(ctx, (int)job->part);
 	enum mime_bound bound = MIME_BOUND_NONE;
+	const struct mime_text *text;
 	unsigned int flags = 0;
-	unsigned char *buf;
+	unsigned char *buf = NULL;
+	const unsigned char *data;
 	size_t cap, n;
 
 	if (ctx->error != NULL)
@@ -188,21 +209,26 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
 	                        mime_decode_bound(job->enc, job->body_len), &bound);
 	if (cap == 0)
 		return;
-	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
-	if (buf == NULL) {
-		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
-		if (ctx->error == NULL)
-			g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-			            "out of memory decoding part %s", part->path);
-		return;
+	text = mime_password_text(ctx, job);
+	if (text != NULL && text->whole && text->len <= cap) {
+		/* decoded already, whole, by the password search */
+		data = text->data;
+		n = text->len;
+		flags = text->flags;
+	} else {
+		buf = job_decode(ctx, part, job, cap, &n, &flags);
+		if (buf == NULL)
+			return;
+		data = buf;
 	}
-	n = mime_decode(job->enc, job->body, job->body_len, buf, cap, &flags);
 	if (flags & MIME_DECODE_FULL)
 		mime_part_truncated(ctx, part, n, bound);
 	if (flags & MIME_DECODE_BAD)
 		job_bad_encoding(ctx, part, job->enc);
 	ctx->use.decoded += n;
-	mime_part_scan(ctx, (int)job->part, buf, n, 0);
+	mime_part_scan(ctx, (int)job->part, data, n, 0);
+	if (buf != NULL)
+		mime_password_keep(ctx, job, &buf, n, flags);
 	g_free(buf);
 }
 

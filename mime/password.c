@@ -9,7 +9,10 @@
  *
  * Limits: MIME_PW_MAX candidates of at most MIME_PW_MAX_LEN bytes per message, the first
  * MIME_PW_TEXT_BYTES decoded bytes of at most MIME_PW_BODIES bodies; the work is done once per
- * message, and only when an encrypted member is met. Thread safety: per call.
+ * message, and only when an encrypted member is met. The bodies are not decoded again for it:
+ * plain ones are read in place, encoded ones as their scan decoded them (their first
+ * MIME_PW_TEXT_BYTES kept, MIME_PW_BODIES per message walked); a body not scanned yet is decoded
+ * here and its scan takes that text when it is all of the body. Thread safety: per call.
  */
 
 #include "mime/password.h"
@@ -228,32 +231,116 @@ void mime_password_find(const char *text, size_t len, bool html, const char *sou
 	g_free(plain);
 }
 
+void mime_password_text_clear(gpointer text)
+{
+	g_free(((struct mime_text *)text)->data);
+}
+
+/* A text body of the walk, encoded (its decoded text is kept). */
+static bool pw_encoded_body(const struct mime_ctx *ctx, const struct mime_job *job)
+{
+	const struct msg_part *p = mime_part_at((struct mime_ctx *)ctx, (int)job->part);
+
+	return (p->flags & MSG_PART_BODY) && job->enc != MIME_ENC_UU && job->enc != MIME_ENC_RAW;
+}
+
+static struct mime_text *pw_kept(struct mime_walk *w, unsigned int part)
+{
+	for (guint i = 0; i < w->texts->len; i++) {
+		struct mime_text *t = &g_array_index(w->texts, struct mime_text, i);
+
+		if (t->part == part)
+			return t;
+	}
+	return NULL;
+}
+
+/* The walk whose jobs are being run (a body is a leaf of the innermost one). */
+static struct mime_walk *pw_walk_of(struct mime_ctx *ctx)
+{
+	return ctx->walks->len > 0 ? ctx->walks->pdata[ctx->walks->len - 1] : NULL;
+}
+
+const struct mime_text *mime_password_text(struct mime_ctx *ctx, const struct mime_job *job)
+{
+	struct mime_walk *w = pw_walk_of(ctx);
+
+	if (w == NULL || w->texts->len == 0 || !pw_encoded_body(ctx, job))
+		return NULL;
+	return pw_kept(w, job->part);
+}
+
+static void pw_keep(struct mime_walk *w, unsigned int part, unsigned char *buf, size_t n,
+                    unsigned int flags, bool whole)
+{
+	struct mime_text t = {part, NULL, MIN(n, (size_t)MIME_PW_TEXT_BYTES), flags, whole};
+
+	/* the rest of the buffer is given back (shrinking in place: no copy) */
+	t.data = g_realloc(buf, t.len + MIME_DECODE_SLACK);
+	g_array_append_val(w->texts, t);
+}
+
+void mime_password_keep(struct mime_ctx *ctx, const struct mime_job *job, unsigned char **buf_r,
+                        size_t n, unsigned int flags)
+{
+	struct mime_walk *w = pw_walk_of(ctx);
+
+	if (w == NULL || w->texts->len >= MIME_PW_BODIES || !pw_encoded_body(ctx, job) ||
+	    pw_kept(w, job->part) != NULL)
+		return;
+	pw_keep(w, job->part, *buf_r, n, flags, false);
+	*buf_r = NULL;
+}
+
+/*
+ * The text of a body job, at most MIME_PW_TEXT_BYTES: the body itself when it is not encoded,
+ * the text kept when it was decoded already, else decoded now (and kept: when it is all of
+ * the body, its scan takes it instead of decoding it again).
+ */
+static const unsigned char *pw_text(struct mime_walk *w, const struct mime_job *job, size_t *n_r)
+{
+	const struct mime_text *t;
+	unsigned char *buf;
+	unsigned int flags = 0;
+	size_t n;
+
+	if (job->enc == MIME_ENC_RAW) {
+		*n_r = MIN(job->body_len, (size_t)MIME_PW_TEXT_BYTES);
+		return job->body;
+	}
+	t = pw_kept(w, job->part);
+	if (t == NULL) {
+		buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
+		n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
+		                &flags);
+		pw_keep(w, job->part, buf, n, flags, !(flags & MIME_DECODE_FULL));
+		t = &g_array_index(w->texts, struct mime_text, w->texts->len - 1);
+	}
+	*n_r = t->len;
+	return t->data;
+}
+
 /* The text bodies of one walk (a message), searched in walk order. */
 static void pw_walk(struct mime_ctx *ctx, struct mime_walk *w, unsigned int *bodies)
 {
-	unsigned char *buf = NULL;
-
 	for (guint i = 0; i < w->jobs->len && *bodies < MIME_PW_BODIES; i++) {
 		const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
 		const struct msg_part *p = mime_part_at(ctx, (int)job->part);
 		bool html = p->content_type != NULL && strcmp(p->content_type, "text/html") == 0;
-		unsigned int flags = 0;
+		const unsigned char *text;
 		char *source;
 		size_t n;
 
 		if (!(p->flags & MSG_PART_BODY) || job->enc == MIME_ENC_UU ||
 		    ctx->passwords->len >= MIME_PW_MAX)
 			continue;
-		if (buf == NULL)
-			buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
-		n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
-		                &flags);
+		text = pw_text(w, job, &n);
 		source = g_strdup_printf("part %s", p->path);
-		mime_password_find((const char *)buf, n, html, source, ctx->passwords, MIME_PW_MAX);
+		mime_password_find((const char *)text, n, html, source, ctx->passwords,
+		                   MIME_PW_MAX);
 		g_free(source);
 		(*bodies)++;
 	}
-	g_free(buf);
 }
 
 const GPtrArray *mime_passwords(struct mime_ctx *ctx)

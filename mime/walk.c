@@ -15,6 +15,7 @@
  */
 
 #include "mime/walk.h"
+#include "mime/password.h"
 #include "mime/sweep.h"
 
 #include <string.h>
@@ -511,6 +512,8 @@ static void walk_arrays(struct mime_walk *w)
 	w->uu_lines = g_array_new(FALSE, FALSE, sizeof(size_t));
 	w->boundaries = g_ptr_array_new();
 	w->copies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	w->texts = g_array_new(FALSE, FALSE, sizeof(struct mime_text));
+	g_array_set_clear_func(w->texts, mime_password_text_clear);
 }
 
 static void walk_open(struct mime_walk *w)
@@ -548,6 +551,7 @@ static void walk_close(struct mime_walk *w)
 	g_array_free(w->uu_lines, TRUE);
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
+	g_array_free(w->texts, TRUE);
 }
 
 /*

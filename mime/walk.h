@@ -30,6 +30,7 @@ struct mime_walk {
 	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
+	GArray *texts;         /* struct mime_text: encoded text bodies as decoded (password.c) */
 	unsigned int sweeps;   /* parts the sweep added */
 	/* GMime objects */
 	GByteArray *bytes;

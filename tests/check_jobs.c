@@ -219,8 +219,9 @@ static struct sigdb *test_db(void)
 	return db;
 }
 
-/* A zip of one member name holding data, as base64 lines. */
-static char *zip_b64(const char *name, const unsigned char *data, size_t len)
+/* A zip of one member name holding data (encrypted with passphrase if given), in base64. */
+static char *zip_b64(const char *name, const unsigned char *data, size_t len,
+                     const char *passphrase)
 {
 	struct archive *a = archive_write_new();
 	struct archive_entry *e = archive_entry_new();
@@ -229,6 +230,11 @@ static char *zip_b64(const char *name, const unsigned char *data, size_t len)
 	char *b64;
 
 	ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+	if (passphrase != NULL) {
+		ck_assert_int_eq(archive_write_set_options(a, "zip:encryption=traditional"),
+		                 ARCHIVE_OK);
+		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
+	}
 	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
 	archive_entry_set_pathname(e, name);
 	archive_entry_set_filetype(e, AE_IFREG);
@@ -265,7 +271,7 @@ static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(i * 7 + 3);
 	b64 = g_base64_encode(data, sizeof(data));
-	zip = zip_b64("x.bin", data, sizeof(data));
+	zip = zip_b64("x.bin", data, sizeof(data), NULL);
 	if (pasted)
 		append_lines(m, b64);
 	g_string_append(m, "\r\n--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
@@ -316,6 +322,83 @@ START_TEST(test_dedupe_member)
 }
 END_TEST
 
+/* The text body (base64, with a stray character: bad encoding) after an encrypted zip. */
+static struct msg_report *scan_locked(struct sigdb *db, bool with_zip)
+{
+	static const char text[] = "Hello,\r\nthe password: k9secret\r\nregards\r\n";
+	unsigned char data[300];
+	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+	                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
+	char *b64 = g_base64_encode((const guchar *)text, strlen(text)), *zip;
+	struct msg_report *r = NULL;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 5 + 1);
+	zip = zip_b64("x.bin", data, sizeof(data), "k9secret");
+	if (with_zip) {
+		g_string_append(m, "--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
+		                   "Content-Transfer-Encoding: base64\r\n\r\n");
+		append_lines(m, zip);
+	}
+	g_string_append(m, "--b\r\nContent-Type: text/plain\r\n"
+	                   "Content-Transfer-Encoding: base64\r\n\r\n!");
+	append_lines(m, b64);
+	g_string_append(m, "--b--\r\n");
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
+	g_free(b64);
+	g_free(zip);
+	g_string_free(m, TRUE);
+	return r;
+}
+
+static const struct msg_part *body_of(const struct msg_report *r)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (p->flags & MSG_PART_BODY)
+			return p;
+	}
+	ck_abort_msg("no body part");
+	return NULL;
+}
+
+/*
+ * An encrypted zip met before the text body that holds its password: the password search
+ * decodes the body first, and the body's scan takes that text instead of decoding it again.
+ * The body is reported as if decoded for its scan (size, bad encoding, digests), the member
+ * opens.
+ */
+START_TEST(test_password_text)
+{
+	struct sigdb *db = test_db();
+	struct msg_report *r = scan_locked(db, true), *ref = scan_locked(db, false);
+	const struct msg_part *b = body_of(r), *rb = body_of(ref), *member = NULL;
+
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (p->flags & MSG_PART_ARCHIVE_MEMBER)
+			member = p;
+	}
+	ck_assert_ptr_nonnull(member);
+	ck_assert(member->flags & MSG_PART_DECRYPTED);
+	ck_assert(member->scanned);
+	ck_assert_uint_eq(member->decoded_size, 300);
+	ck_assert(b->scanned);
+	ck_assert(b->flags & MSG_PART_BAD_ENCODING);
+	ck_assert_uint_eq(b->flags, rb->flags);
+	ck_assert_uint_eq(b->decoded_size, rb->decoded_size);
+	ck_assert_uint_eq(b->decoded_size,
+	                  strlen("Hello,\r\nthe password: k9secret\r\nregards\r\n"));
+	ck_assert_uint_eq(b->scan.digests.mask, rb->scan.digests.mask);
+	ck_assert_int_eq(b->scan.type.type, rb->scan.type.type);
+	msg_report_free(&r);
+	msg_report_free(&ref);
+	sigdb_unref(&db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jobs");
@@ -330,6 +413,7 @@ int main(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_scan_cut);
 	tcase_add_test(tc, test_dedupe_member);
+	tcase_add_test(tc, test_password_text);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
