@@ -439,6 +439,15 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
+/* A member read (and counted against the budget): a job of the loop, run while it is read. */
+static void arch_member(struct mime_ctx *ctx, int child, GBytes *bytes)
+{
+	struct mime_work *w = mime_work_new(bytes, MIME_FROM_MEMBER, MIME_ENC_RAW, child);
+
+	w->decoded = true;
+	mime_jobs_run(ctx, w);
+}
+
 /*
  * Read the current member as part child and scan it. quiet (a password attempt): a read
  * error leaves the part untouched and returns false. Otherwise true.
@@ -498,8 +507,9 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	}
 	ctx->use.decoded += n;
 	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
-		mime_part_scan(ctx, child, buf, n, 0);
-	g_free(buf);
+		arch_member(ctx, child, g_bytes_new_take(buf, n));
+	else
+		g_free(buf);
 	return true;
 }
 
@@ -544,7 +554,7 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 		n = grant;
 	}
 	ctx->use.decoded += n;
-	mime_part_scan(ctx, child, (const unsigned char *)target, n, 0);
+	arch_member(ctx, child, g_bytes_new(target, n));
 	return true;
 }
 

@@ -36,7 +36,7 @@ struct mime_job {
 	bool no_uu; /* a text body in which the sweep saw no "begin" line: no uuencode search */
 };
 
-/* Hints to mime_part_scan() / mime_expand(). */
+/* Hints to the readers (mime_expand()). */
 #define MIME_HINT_NO_UU (1u << 0) /* no uuencoded block can be in these bytes */
 
 /* What was scanned, for deduplication: size and SHA-256 (from the part's own scan). */
@@ -99,9 +99,6 @@ void mime_limit_total(struct mime_ctx *ctx, const struct msg_part *part);
 void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got,
                          enum mime_bound bound);
 
-/* Decode a job's body and scan it (then its contents: mime_expand). */
-void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
-
 /*
  * Type, hash and look up decoded bytes (scan_bytes) into *r, once. When the message is being
  * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
@@ -110,23 +107,20 @@ void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
  */
 int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
                      struct scan_result *r, bool *seen_r);
-/* Part idx is data, scanned as r (mime_part_digest): record it and expand its contents. */
-void mime_part_scanned(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                       const struct scan_result *r, unsigned int hints);
-/*
- * mime_part_digest() then mime_part_scanned(): scan decoded bytes as part idx (which must be
- * alive while this runs) and expand containers (hints: MIME_HINT_*).
- */
-void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    unsigned int hints);
+/* Part idx is len decoded bytes, scanned as r (mime_part_digest): record it. */
+void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r);
 
 /*
- * The container hook, called on every decoded part: uuencoded blocks in text, TNEF
- * attachments, messages inside parts (message/rfc822 sent as base64, S/MIME signed data),
- * archive members (archive.c). Children are scanned while data is alive. A part that the
- * allow list clears is not looked into.
+ * The readers of a decoded part (the container hook of the job loop): uuencoded blocks in
+ * text and TNEF attachments become child jobs in children (struct mime_work *, over data by
+ * reference); messages inside parts (message/rfc822 sent as base64, an attached .eml, S/MIME
+ * signed data) and archives become one job of their own (enum mime_read), whose reader still
+ * runs the children where it reads them (walk.c, archive.c).
+ * A part that the allow list clears is not looked into.
  */
-void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                 unsigned int hints);
+void mime_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints,
+                 GPtrArray *children);
+/* Run reader on the bytes of part idx (a MIME_FROM_PART job, see enum mime_read). */
+void mime_expand_read(struct mime_ctx *ctx, int idx, GBytes *data, enum mime_read reader);
 
 #endif

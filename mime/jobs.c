@@ -23,18 +23,22 @@
  *
  * The target, in steps that each keep the reports identical:
  *  1. one budget function (done: mime_jobs_budget, tested by check_jobs);
- *  2. msg_scan() as one loop over a work list of
- *         struct mime_work { GBytes *bytes; enum how_found origin; char *path;
- *                            int parent; struct mime_use budget; ... };
- *     the bytes are held by reference (a GBytes over the message, a decoded buffer, or a
- *     member), so a child outlives the reader that found it without a copy. The MIME walk,
- *     each decoder and each container reader become producers
- *         int mime_reader_x(struct mime_ctx *, const struct mime_work *in,
- *                           GPtrArray *children_out);
- *     that never call part scanning; the loop pops a job, decodes it within its budget,
- *     scans it (scan_bytes, once), dedupes it, and asks the reader of its type for children,
- *     pushed in front (depth first, so that report order and peak memory stay as today).
- *     Not done yet: readers still call mime_part_scan() / mime_job_run() directly.
+ *  2. msg_scan() as one loop over a work list of jobs (struct mime_work in jobs.h: the bytes
+ *     held by reference as a GBytes over the message, a decoded buffer or a member; how they
+ *     were found; how they are encoded; the part, or the path, parent and depth of the part to
+ *     make when the job runs). mime_jobs_run() pops a job, makes its part, decodes it within
+ *     the budget, scans it once, and asks the readers of its type for child jobs
+ *     (mime_expand), pushed in front: depth first, so that report order and peak memory stay
+ *     as they were. Done: the decoders (base64, quoted-printable, uuencode, as they are) and
+ *     the uuencode and TNEF readers are producers; part scanning happens in the loop only.
+ *     Not done: three readers still run their children where they read them, each from a job
+ *     of its own (enum mime_read): the MIME walk (walk.c runs its leaves and the sweep's
+ *     finds through mime_jobs_run), nested messages and S/MIME (they walk), and archives
+ *     (archive.c runs each member through mime_jobs_run while libarchive's reader is open).
+ *     Next: the walk hands back its leaves, a "sweep" job and a "close" job; an archive job
+ *     becomes a cursor (the open reader in the job) that hands back one member and itself;
+ *     then the job's budget carries depth and archive depth (struct mime_use) instead of
+ *     ctx->use.archive_depth, and mime_jobs_run() is called once, by msg_scan().
  *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
@@ -44,10 +48,15 @@
  *     before its scan is decoded there and the scan takes that text, password.c). With the
  *     loop of step 2 the search becomes a pass over the text jobs of the message.
  *
- * Thread safety: mime_jobs_budget() is a pure function.
+ * Thread safety: mime_jobs_budget() is a pure function; the loop and its jobs belong to one
+ * msg_scan() call.
  */
 
 #include "mime/jobs.h"
+#include "mime/ctx.h"
+#include "mime/password.h"
+
+#include <string.h>
 
 /* All or nothing: want more of a count with used spent of max. */
 static enum mime_bound count_check(uint64_t used, uint64_t want, uint64_t max,
@@ -141,4 +150,189 @@ enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime
 	if (grant_r != NULL)
 		*grant_r = grant;
 	return b;
+}
+
+struct mime_work *mime_work_new(GBytes *bytes, enum mime_origin origin, enum mime_enc enc, int part)
+{
+	struct mime_work *w = g_new0(struct mime_work, 1);
+
+	w->bytes = bytes;
+	w->origin = origin;
+	w->enc = enc;
+	w->part = part;
+	w->parent = -1;
+	return w;
+}
+
+void mime_work_free(struct mime_work **work)
+{
+	struct mime_work *w = work != NULL ? *work : NULL;
+
+	if (w == NULL)
+		return;
+	g_bytes_unref(w->bytes);
+	g_free(w->path);
+	g_free(w->name);
+	g_free(w);
+	*work = NULL;
+}
+
+/* The part of a job found by a reader, made now (depth first order); -1 past max_parts. */
+static int work_part(struct mime_ctx *ctx, struct mime_work *w)
+{
+	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
+	struct msg_part *c;
+
+	if (idx < 0)
+		return -1;
+	c = mime_part_at(ctx, idx);
+	c->content_type = g_strdup("application/octet-stream");
+	c->disposition = g_strdup("attachment");
+	c->encoding = g_strdup(w->encoding);
+	c->flags |= w->flags;
+	c->name = w->name;
+	w->name = NULL;
+	c->encoded_size = w->encoded_size;
+	if (w->container_of)
+		mime_part_at(ctx, w->parent)->flags |= MSG_PART_CONTAINER;
+	if (w->note != NULL)
+		mime_part_flag(c, 0, "%s", w->note);
+	return idx;
+}
+
+static void work_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
+{
+	static const char *const names[] = {"data", "base64", "quoted-printable", "uuencode"};
+
+	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", names[enc]);
+	if (!(ctx->report->anomalies & MSG_ANOM_BAD_ENCODING))
+		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: invalid %s", part->path,
+		             names[enc]);
+}
+
+/* Bytes as they are, within the budget: the same bytes, or their first ones. */
+static GBytes *work_raw(struct mime_ctx *ctx, struct mime_work *w, struct msg_part *part,
+                        size_t len)
+{
+	enum mime_bound bound = MIME_BOUND_NONE;
+	size_t n = mime_bytes_budget(ctx, part, MIME_RES_BYTES, len, &bound);
+
+	if (n == 0)
+		return NULL;
+	ctx->use.decoded += n;
+	if (n == len)
+		return g_bytes_ref(w->bytes);
+	mime_part_truncated(ctx, part, n, bound);
+	w->hints &= ~MIME_HINT_NO_UU;
+	return g_bytes_new_from_bytes(w->bytes, 0, n);
+}
+
+/* Encoded bytes, decoded within the budget (or as the password search decoded them). */
+static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg_part *part,
+                           const unsigned char *body, size_t len)
+{
+	enum mime_bound bound = MIME_BOUND_NONE;
+	const struct mime_text *text;
+	unsigned int flags = 0;
+	unsigned char *buf;
+	GBytes *out;
+	size_t cap, n;
+
+	cap = mime_bytes_budget(ctx, part, MIME_RES_BYTES, mime_decode_bound(w->enc, len), &bound);
+	if (cap == 0)
+		return NULL;
+	text = w->origin == MIME_FROM_LEAF ? mime_password_text(ctx, w->part, w->enc) : NULL;
+	if (text != NULL && text->whole && g_bytes_get_size(text->bytes) <= cap) {
+		/* decoded already, whole, by the password search */
+		out = g_bytes_ref(text->bytes);
+		flags = text->flags;
+		n = g_bytes_get_size(out);
+	} else {
+		buf = g_try_malloc(cap + MIME_DECODE_SLACK);
+		if (buf == NULL) {
+			mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
+			if (ctx->error == NULL)
+				g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+				            "out of memory decoding part %s", part->path);
+			return NULL;
+		}
+		n = mime_decode(w->enc, body, len, buf, cap, &flags);
+		out = g_bytes_new_take(buf, n);
+	}
+	if (flags & MIME_DECODE_FULL)
+		mime_part_truncated(ctx, part, n, bound);
+	if (flags & MIME_DECODE_BAD)
+		work_bad_encoding(ctx, part, w->enc);
+	ctx->use.decoded += n;
+	return out;
+}
+
+/* One job: its part, its bytes decoded, scanned once, its readers' children in children. */
+static void work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
+{
+	int idx = w->part >= 0 ? w->part : work_part(ctx, w);
+	const unsigned char *body;
+	struct scan_result r;
+	struct msg_part *part;
+	GBytes *data;
+	size_t len;
+
+	if (idx < 0)
+		return;
+	if (w->origin == MIME_FROM_PART) {
+		mime_expand_read(ctx, idx, w->bytes, w->read);
+		return;
+	}
+	w->part = idx;
+	part = mime_part_at(ctx, idx);
+	body = g_bytes_get_data(w->bytes, &len);
+	if (w->decoded || len == 0)
+		data = g_bytes_ref(w->bytes);
+	else if (w->enc == MIME_ENC_RAW)
+		data = work_raw(ctx, w, part, len);
+	else
+		data = work_decode(ctx, w, part, body, len);
+	if (data == NULL)
+		return;
+	body = g_bytes_get_data(data, &len);
+	if (mime_part_digest(ctx, body, len, &r, NULL) < 0) {
+		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
+		               ctx->error != NULL ? ctx->error->message : "digest failure");
+	} else {
+		mime_part_scanned(ctx, idx, len, &r);
+		mime_expand(ctx, idx, data, w->hints, children);
+		if (w->origin == MIME_FROM_LEAF && w->enc != MIME_ENC_RAW)
+			mime_password_keep(ctx, idx, w->enc, data);
+	}
+	g_bytes_unref(data);
+}
+
+void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job)
+{
+	GPtrArray *stack = g_ptr_array_new(), *children = g_ptr_array_new();
+
+	g_ptr_array_add(stack, job);
+	while (stack->len > 0) {
+		struct mime_work *w = g_ptr_array_remove_index(stack, stack->len - 1);
+
+		if (ctx->error == NULL)
+			work_run(ctx, w, children);
+		/* pushed last first: the first child runs next */
+		for (guint i = children->len; i > 0; i--)
+			g_ptr_array_add(stack, children->pdata[i - 1]);
+		g_ptr_array_set_size(children, 0);
+		mime_work_free(&w);
+	}
+	g_ptr_array_free(children, TRUE);
+	g_ptr_array_free(stack, TRUE);
+}
+
+void mime_jobs_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints)
+{
+	GPtrArray *children = g_ptr_array_new();
+
+	mime_expand(ctx, idx, data, hints, children);
+	for (guint i = 0; i < children->len; i++)
+		mime_jobs_run(ctx, children->pdata[i]);
+	g_ptr_array_free(children, TRUE);
 }

@@ -11,10 +11,14 @@
  * place); the decision is made here only.
  */
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mime/decode.h"
 #include "mime/msgscan.h"
+
+struct mime_ctx;
 
 /* What a job asks for. */
 enum mime_res {
@@ -75,5 +79,70 @@ struct mime_use {
  */
 enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime_use *use,
                                  enum mime_res res, uint64_t want, uint64_t *grant_r);
+
+/* How a job's bytes were found. */
+enum mime_origin {
+	MIME_FROM_LEAF,   /* a leaf of a MIME tree: its part made by the walk */
+	MIME_FROM_UU,     /* a uuencoded (or "begin-base64") block in a text */
+	MIME_FROM_TNEF,   /* an attachment in TNEF (winmail.dat) */
+	MIME_FROM_MEMBER, /* an archive member, decoded (and counted) by the reader */
+	MIME_FROM_PART,   /* the decoded bytes of a part scanned already, for a reader (read) */
+};
+
+/*
+ * The readers that still run their children where they read them (a message inside a part
+ * is walked, an archive's members are read one by one): a job of their own after the part's
+ * other children, so that the report keeps the order in which things are found.
+ */
+enum mime_read {
+	MIME_READ_NONE,
+	MIME_READ_MESSAGE, /* an attached message (message/rfc822 sent encoded, .eml) */
+	MIME_READ_ARCHIVE, /* archive and compressed-stream members */
+	MIME_READ_SMIME,   /* S/MIME: signed content walked, enveloped data flagged */
+};
+
+/*
+ * One job of the work list: bytes held by reference, how they were found, how they are
+ * encoded, and the part they are (made when the job runs, from the fields below, when part is
+ * -1: so that parts are numbered in the order they are scanned, depth first).
+ */
+struct mime_work {
+	GBytes *bytes; /* owned reference */
+	enum mime_origin origin;
+	enum mime_enc enc;   /* MIME_ENC_RAW: the bytes as they are */
+	int part;            /* its part, or -1: made from the fields below */
+	unsigned int hints;  /* MIME_HINT_* */
+	bool decoded;        /* the reader decoded the bytes and counted them against the budget */
+	enum mime_read read; /* MIME_FROM_PART: the reader to run on the part's bytes */
+	/* the part to make (part -1) */
+	int parent;
+	unsigned int depth;
+	char *path;           /* owned */
+	char *name;           /* owned, UTF-8 or NULL */
+	const char *encoding; /* static */
+	unsigned int flags;   /* MSG_PART_* */
+	uint64_t encoded_size;
+	const char *note;  /* static, or NULL */
+	bool container_of; /* mark the parent MSG_PART_CONTAINER once the part is made */
+};
+
+/* A job over bytes (the reference is taken over), as part (-1: made when it runs). */
+struct mime_work *mime_work_new(GBytes *bytes, enum mime_origin origin, enum mime_enc enc,
+                                int part);
+void mime_work_free(struct mime_work **work);
+
+/*
+ * The job loop: run job (taken over) and every job it hands back, depth first (a job's
+ * children and theirs before its next sibling): make its part, decode it within the budget,
+ * scan it once (mime_part_digest), hand it to the readers of its type (mime_expand), which
+ * return child jobs and never scan.
+ */
+void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job);
+
+/*
+ * The readers of part idx, whose decoded bytes are data, outside the loop (the raw sweep's
+ * finds): their child jobs are run by the loop.
+ */
+void mime_jobs_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints);
 
 #endif

@@ -151,7 +151,6 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
                         GError **error)
 {
 	gint64 t0 = g_get_monotonic_time();
-	struct mime_job job = {0};
 	struct mime_ctx ctx;
 	struct msg_part *p;
 	int idx;
@@ -164,11 +163,8 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 	p->name = name != NULL ? g_utf8_make_valid(name, -1) : NULL;
 	p->content_type = g_strdup("application/octet-stream");
 	p->encoded_size = len;
-	job.part = (unsigned int)idx;
-	job.enc = MIME_ENC_RAW;
-	job.body = data;
-	job.body_len = len;
-	mime_job_run(&ctx, &job);
+	mime_jobs_run(&ctx, mime_work_new(g_bytes_new_static(data, len), MIME_FROM_LEAF,
+	                                  MIME_ENC_RAW, idx));
 	return ctx_close(&ctx, t0, report_r, error);
 }
 

@@ -1,16 +1,16 @@
 /*
- * part: the per-part pipeline of msg_scan() — budget, decode, scan, record, expand — and the
- * bookkeeping every module shares (notes, flags, limits, part creation).
+ * part: what the job loop (jobs.c) does to a part — its byte budget, its one scan (digests
+ * reused for dedupe), its record — and the bookkeeping every module shares (notes, flags,
+ * limits, part creation).
  *
  * Limits: a part's buffer holds at most max_part_bytes and never more than what is left of
- * max_total_bytes; one buffer is alive per nesting level (a part, and a part inside it while
- * its container is scanned), so peak memory is bounded by the limits. Notes are bounded
+ * max_total_bytes; the loop runs depth first, so the buffers alive are those of one chain of
+ * containers (a part, and the parts inside it while they run), bounded by the limits. Notes are bounded
  * (MIME_MAX_NOTES per report, MIME_MAX_NOTE_LEN per part). Thread safety: one context per call.
  */
 
 #include "mime/archive.h"
 #include "mime/ctx.h"
-#include "mime/password.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -149,89 +149,6 @@ void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got
 		mime_limit_total(ctx, part);
 }
 
-static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
-{
-	static const char *const names[] = {"data", "base64", "quoted-printable", "uuencode"};
-
-	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", names[enc]);
-	if (!(ctx->report->anomalies & MSG_ANOM_BAD_ENCODING))
-		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: invalid %s", part->path,
-		             names[enc]);
-}
-
-/* Decode a job's body into a new buffer of cap bytes; NULL (flagged) when out of memory. */
-static unsigned char *job_decode(struct mime_ctx *ctx, struct msg_part *part,
-                                 const struct mime_job *job, size_t cap, size_t *n_r,
-                                 unsigned int *flags_r)
-{
-	unsigned char *buf = g_try_malloc(cap + MIME_DECODE_SLACK);
-
-	if (buf == NULL) {
-		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
-		if (ctx->error == NULL)
-			g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-			            "out of memory decoding part %s", part->path);
-		return NULL;
-	}
-	*n_r = mime_decode(job->enc, job->body, job->body_len, buf, cap, flags_r);
-	return buf;
-}
-
-void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
-{
-	struct msg_part *part = mime_part_at(ctx, (int)job->part);
-	enum mime_bound bound = MIME_BOUND_NONE;
-	const struct mime_text *text;
-	unsigned int flags = 0;
-	unsigned char *buf = NULL;
-	const unsigned char *data;
-	size_t cap, n;
-
-	if (ctx->error != NULL)
-		return;
-	if (job->body_len == 0) {
-		mime_part_scan(ctx, (int)job->part, job->body, 0, 0);
-		return;
-	}
-	if (job->enc == MIME_ENC_RAW) {
-		/* a view of the message: no copy */
-		n = mime_bytes_budget(ctx, part, MIME_RES_BYTES, job->body_len, &bound);
-		if (n == 0)
-			return;
-		if (n < job->body_len)
-			mime_part_truncated(ctx, part, n, bound);
-		ctx->use.decoded += n;
-		mime_part_scan(ctx, (int)job->part, job->body, n,
-		               job->no_uu && n == job->body_len ? MIME_HINT_NO_UU : 0);
-		return;
-	}
-	cap = mime_bytes_budget(ctx, part, MIME_RES_BYTES,
-	                        mime_decode_bound(job->enc, job->body_len), &bound);
-	if (cap == 0)
-		return;
-	text = mime_password_text(ctx, job);
-	if (text != NULL && text->whole && text->len <= cap) {
-		/* decoded already, whole, by the password search */
-		data = text->data;
-		n = text->len;
-		flags = text->flags;
-	} else {
-		buf = job_decode(ctx, part, job, cap, &n, &flags);
-		if (buf == NULL)
-			return;
-		data = buf;
-	}
-	if (flags & MIME_DECODE_FULL)
-		mime_part_truncated(ctx, part, n, bound);
-	if (flags & MIME_DECODE_BAD)
-		job_bad_encoding(ctx, part, job->enc);
-	ctx->use.decoded += n;
-	mime_part_scan(ctx, (int)job->part, data, n, 0);
-	if (buf != NULL)
-		mime_password_keep(ctx, job, &buf, n, flags);
-	g_free(buf);
-}
-
 static void part_names_mismatch(struct msg_part *p)
 {
 	if (p->name != NULL && ftype_ext_mismatch(p->name, &p->scan.type))
@@ -290,8 +207,7 @@ int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len
 	return 0;
 }
 
-void mime_part_scanned(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                       const struct scan_result *r, unsigned int hints)
+void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 
@@ -303,20 +219,4 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, const unsigned char *data,
 	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type))
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
-	mime_expand(ctx, idx, data, len, hints);
-}
-
-void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    unsigned int hints)
-{
-	struct scan_result r;
-
-	if (ctx->error != NULL)
-		return;
-	if (mime_part_digest(ctx, data, len, &r, NULL) < 0) {
-		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_SCAN_ERROR, "not scanned: %s",
-		               ctx->error != NULL ? ctx->error->message : "digest failure");
-		return;
-	}
-	mime_part_scanned(ctx, idx, data, len, &r, hints);
 }

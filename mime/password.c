@@ -10,9 +10,10 @@
  * Limits: MIME_PW_MAX candidates of at most MIME_PW_MAX_LEN bytes per message, the first
  * MIME_PW_TEXT_BYTES decoded bytes of at most MIME_PW_BODIES bodies; the work is done once per
  * message, and only when an encrypted member is met. The bodies are not decoded again for it:
- * plain ones are read in place, encoded ones as their scan decoded them (their first
- * MIME_PW_TEXT_BYTES kept, MIME_PW_BODIES per message walked); a body not scanned yet is decoded
- * here and its scan takes that text when it is all of the body. Thread safety: per call.
+ * plain ones are read in place, encoded ones as their scan decoded them (a reference, or a copy
+ * of the first MIME_PW_TEXT_BYTES of a longer one; MIME_PW_BODIES per message walked); a body
+ * not scanned yet is decoded here and its scan takes that text when it is all of the body.
+ * Thread safety: per call.
  */
 
 #include "mime/password.h"
@@ -233,15 +234,15 @@ void mime_password_find(const char *text, size_t len, bool html, const char *sou
 
 void mime_password_text_clear(gpointer text)
 {
-	g_free(((struct mime_text *)text)->data);
+	g_bytes_unref(((struct mime_text *)text)->bytes);
 }
 
 /* A text body of the walk, encoded (its decoded text is kept). */
-static bool pw_encoded_body(const struct mime_ctx *ctx, const struct mime_job *job)
+static bool pw_encoded_body(const struct mime_ctx *ctx, unsigned int part, enum mime_enc enc)
 {
-	const struct msg_part *p = mime_part_at((struct mime_ctx *)ctx, (int)job->part);
+	const struct msg_part *p = mime_part_at((struct mime_ctx *)ctx, (int)part);
 
-	return (p->flags & MSG_PART_BODY) && job->enc != MIME_ENC_UU && job->enc != MIME_ENC_RAW;
+	return (p->flags & MSG_PART_BODY) && enc != MIME_ENC_UU && enc != MIME_ENC_RAW;
 }
 
 static struct mime_text *pw_kept(struct mime_walk *w, unsigned int part)
@@ -261,35 +262,29 @@ static struct mime_walk *pw_walk_of(struct mime_ctx *ctx)
 	return ctx->walks->len > 0 ? ctx->walks->pdata[ctx->walks->len - 1] : NULL;
 }
 
-const struct mime_text *mime_password_text(struct mime_ctx *ctx, const struct mime_job *job)
+const struct mime_text *mime_password_text(struct mime_ctx *ctx, unsigned int part,
+                                           enum mime_enc enc)
 {
 	struct mime_walk *w = pw_walk_of(ctx);
 
-	if (w == NULL || w->texts->len == 0 || !pw_encoded_body(ctx, job))
+	if (w == NULL || w->texts->len == 0 || !pw_encoded_body(ctx, part, enc))
 		return NULL;
-	return pw_kept(w, job->part);
+	return pw_kept(w, part);
 }
 
-static void pw_keep(struct mime_walk *w, unsigned int part, unsigned char *buf, size_t n,
-                    unsigned int flags, bool whole)
-{
-	struct mime_text t = {part, NULL, MIN(n, (size_t)MIME_PW_TEXT_BYTES), flags, whole};
-
-	/* the rest of the buffer is given back (shrinking in place: no copy) */
-	t.data = g_realloc(buf, t.len + MIME_DECODE_SLACK);
-	g_array_append_val(w->texts, t);
-}
-
-void mime_password_keep(struct mime_ctx *ctx, const struct mime_job *job, unsigned char **buf_r,
-                        size_t n, unsigned int flags)
+void mime_password_keep(struct mime_ctx *ctx, unsigned int part, enum mime_enc enc, GBytes *data)
 {
 	struct mime_walk *w = pw_walk_of(ctx);
+	struct mime_text t = {part, NULL, 0, false};
 
-	if (w == NULL || w->texts->len >= MIME_PW_BODIES || !pw_encoded_body(ctx, job) ||
-	    pw_kept(w, job->part) != NULL)
+	if (w == NULL || w->texts->len >= MIME_PW_BODIES || !pw_encoded_body(ctx, part, enc) ||
+	    pw_kept(w, part) != NULL)
 		return;
-	pw_keep(w, job->part, *buf_r, n, flags, false);
-	*buf_r = NULL;
+	if (g_bytes_get_size(data) <= MIME_PW_TEXT_BYTES)
+		t.bytes = g_bytes_ref(data);
+	else
+		t.bytes = g_bytes_new(g_bytes_get_data(data, NULL), MIME_PW_TEXT_BYTES);
+	g_array_append_val(w->texts, t);
 }
 
 /*
@@ -300,9 +295,6 @@ void mime_password_keep(struct mime_ctx *ctx, const struct mime_job *job, unsign
 static const unsigned char *pw_text(struct mime_walk *w, const struct mime_job *job, size_t *n_r)
 {
 	const struct mime_text *t;
-	unsigned char *buf;
-	unsigned int flags = 0;
-	size_t n;
 
 	if (job->enc == MIME_ENC_RAW) {
 		*n_r = MIN(job->body_len, (size_t)MIME_PW_TEXT_BYTES);
@@ -310,14 +302,17 @@ static const unsigned char *pw_text(struct mime_walk *w, const struct mime_job *
 	}
 	t = pw_kept(w, job->part);
 	if (t == NULL) {
-		buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
-		n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
-		                &flags);
-		pw_keep(w, job->part, buf, n, flags, !(flags & MIME_DECODE_FULL));
+		unsigned char *buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
+		struct mime_text nt = {job->part, NULL, 0, false};
+		size_t n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
+		                       &nt.flags);
+
+		nt.whole = !(nt.flags & MIME_DECODE_FULL);
+		nt.bytes = g_bytes_new_take(buf, n);
+		g_array_append_val(w->texts, nt);
 		t = &g_array_index(w->texts, struct mime_text, w->texts->len - 1);
 	}
-	*n_r = t->len;
-	return t->data;
+	return g_bytes_get_data(t->bytes, n_r);
 }
 
 /* The text bodies of one walk (a message), searched in walk order. */

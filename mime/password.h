@@ -42,14 +42,14 @@ void mime_password_free(gpointer pw);
 
 /*
  * The decoded text of an encoded (base64, quoted-printable) text body of a walk, kept so that
- * the password search does not decode it again: its first MIME_PW_TEXT_BYTES bytes, in the
- * buffer the scan decoded it into (or the search, when it ran before the body was scanned:
- * whole then says it is all of the body, and the scan takes it instead of decoding).
+ * the password search does not decode it again: its first MIME_PW_TEXT_BYTES bytes, a
+ * reference on the buffer its scan decoded it into (a copy of the first bytes when it is
+ * longer), or the search's own decode when it ran before the body was scanned (whole then
+ * says it is all of the body, and the scan takes it instead of decoding).
  */
 struct mime_text {
 	unsigned int part;
-	unsigned char *data; /* owned */
-	size_t len;
+	GBytes *bytes;      /* owned reference */
 	unsigned int flags; /* MIME_DECODE_* of the decode */
 	bool whole;
 };
@@ -57,16 +57,15 @@ struct mime_text {
 /* Clear function of a walk's texts array. */
 void mime_password_text_clear(gpointer text);
 /*
- * The text of the body job (a text body of the walk being run) decoded whole by the password
+ * The text of part (a leaf of the walk being run, encoded as enc) decoded by the password
  * search before it was scanned, or NULL.
  */
-const struct mime_text *mime_password_text(struct mime_ctx *ctx, const struct mime_job *job);
+const struct mime_text *mime_password_text(struct mime_ctx *ctx, unsigned int part,
+                                           enum mime_enc enc);
 /*
- * The body job was decoded into *buf_r (n bytes, flags MIME_DECODE_*) and scanned: keep its
- * first bytes for the password search (of the first MIME_PW_BODIES bodies of the walk),
- * taking the buffer (*buf_r set to NULL) when it is kept.
+ * Part (encoded as enc) was decoded into data and scanned: keep its first bytes for the
+ * password search when it is one of the first MIME_PW_BODIES text bodies of the walk.
  */
-void mime_password_keep(struct mime_ctx *ctx, const struct mime_job *job, unsigned char **buf_r,
-                        size_t n, unsigned int flags);
+void mime_password_keep(struct mime_ctx *ctx, unsigned int part, enum mime_enc enc, GBytes *data);
 
 #endif

@@ -440,9 +440,10 @@ static int cand_parent(struct mime_walk *w, size_t pos)
 	return w->parent;
 }
 
-static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsigned char *buf,
-                      size_t n, unsigned int dflags, const struct scan_result *r)
+static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GBytes *bytes,
+                      unsigned int dflags, const struct scan_result *r)
 {
+	size_t n = g_bytes_get_size(bytes);
 	struct mime_ctx *ctx = w->ctx;
 	int parent = cand_parent(w, c->begin);
 	unsigned int depth = parent >= 0 ? mime_part_at(ctx, parent)->depth + 1 : w->depth;
@@ -469,7 +470,8 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
 	ctx->use.decoded += n;
-	mime_part_scanned(ctx, idx, buf, n, r, 0);
+	mime_part_scanned(ctx, idx, n, r);
+	mime_jobs_expand(ctx, idx, bytes, 0);
 }
 
 void mime_sweep_scan(struct mime_walk *w, GArray *cands)
@@ -483,6 +485,7 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 		unsigned int flags = 0;
 		struct scan_result r;
 		unsigned char *buf;
+		GBytes *bytes;
 		bool seen;
 
 		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
@@ -499,9 +502,10 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 				                              (size_t)cap, &flags)
 				                : 0;
 				/* scanned once: the digests say whether the tree has it already */
+				bytes = g_bytes_new_take(buf, buf != NULL ? n : 0);
 				if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen)
-					cand_part(w, c, buf, n, flags, &r);
-				g_free(buf);
+					cand_part(w, c, bytes, flags, &r);
+				g_bytes_unref(bytes);
 			}
 		}
 		g_free(c->name);

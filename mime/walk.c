@@ -582,6 +582,16 @@ static void walk_dirty(struct mime_walk *w, GArray *cands)
 	}
 }
 
+/* A leaf of the walk, through the job loop (its bytes stay in the walk's buffers). */
+static void walk_run(struct mime_ctx *ctx, const struct mime_job *job)
+{
+	GBytes *body = g_bytes_new_static(job->body, job->body_len);
+	struct mime_work *w = mime_work_new(body, MIME_FROM_LEAF, job->enc, (int)job->part);
+
+	w->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
+	mime_jobs_run(ctx, w);
+}
+
 bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
                        const char *prefix, unsigned int depth, int parent)
 {
@@ -631,7 +641,7 @@ bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t l
 	/* its text bodies may hold the password of an encrypted attachment (password.c) */
 	g_ptr_array_add(ctx->walks, &w);
 	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
-		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
+		walk_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
 	walk_dirty(&w, cands);
 	mime_sweep_scan(&w, cands);
 	g_ptr_array_remove_index(ctx->walks, ctx->walks->len - 1);

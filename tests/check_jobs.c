@@ -399,6 +399,51 @@ START_TEST(test_password_text)
 }
 END_TEST
 
+/*
+ * The loop runs depth first, and a part is made when its job runs: in a text holding two
+ * "begin-base64" blocks, the first a zip, the zip's member comes right after its container
+ * and before the second block, as they are found.
+ */
+START_TEST(test_depth_first)
+{
+	static const char *const want[] = {"1", "1/uu1", "1/uu1/zip:x.bin", "1/uu2"};
+	struct sigdb *db = test_db();
+	unsigned char data[200];
+	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+	                          "Content-Type: text/plain\r\n\r\nfiles:\r\n"
+	                          "begin-base64 644 a.zip\r\n");
+	struct msg_report *r = NULL;
+	char *zip, *b64;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 11 + 2);
+	zip = zip_b64("x.bin", data, sizeof(data), NULL);
+	data[0] ^= 1;
+	b64 = g_base64_encode(data, sizeof(data));
+	append_lines(m, zip);
+	g_string_append(m, "====\r\nbegin-base64 644 b.bin\r\n");
+	append_lines(m, b64);
+	g_string_append(m, "====\r\n");
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
+	ck_assert_uint_eq(r->parts->len, G_N_ELEMENTS(want));
+	for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		ck_assert_str_eq(p->path, want[i]);
+		ck_assert(p->scanned);
+	}
+	ck_assert_uint_eq(((const struct msg_part *)g_ptr_array_index(r->parts, 2))->decoded_size,
+	                  sizeof(data));
+	ck_assert(((const struct msg_part *)g_ptr_array_index(r->parts, 0))->flags &
+	          MSG_PART_CONTAINER);
+	msg_report_free(&r);
+	g_free(zip);
+	g_free(b64);
+	g_string_free(m, TRUE);
+	sigdb_unref(&db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("jobs");
@@ -414,6 +459,7 @@ int main(void)
 	tcase_add_test(tc, test_scan_cut);
 	tcase_add_test(tc, test_dedupe_member);
 	tcase_add_test(tc, test_password_text);
+	tcase_add_test(tc, test_depth_first);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
