@@ -60,7 +60,8 @@ struct arch_locked {
 
 struct arch {
 	struct mime_ctx *ctx;
-	int idx; /* the container */
+	int idx;      /* the container */
+	GBytes *hold; /* its bytes */
 	const unsigned char *data;
 	size_t len;
 	bool raw;             /* read with the raw format: a compressed stream */
@@ -69,6 +70,15 @@ struct arch {
 	bool stop;            /* a limit or an error ended the walk */
 	bool zip;             /* the format decrypts (libarchive: zip only) */
 	GArray *locked;       /* struct arch_locked */
+	GPtrArray *jobs;      /* where members go (the reader's children) */
+	struct archive *a;    /* the reader of the entries, NULL once they are read */
+	/* the encrypted members, tried candidate by candidate (k) after the entries */
+	bool unlocking;
+	const GPtrArray *pw;
+	guint k, li;        /* the candidate, the locked member looked for */
+	struct archive *ua; /* the reader with candidate k, or NULL */
+	unsigned int entry; /* entries ua has read */
+	bool more;          /* password trials left */
 };
 
 bool mime_archive_type(enum ftype type)
@@ -439,13 +449,13 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
-/* A member read (and counted against the budget): a job of the loop, run while it is read. */
-static void arch_member(struct mime_ctx *ctx, int child, GBytes *bytes)
+/* A member read (and counted against the budget): a job handed back to the loop. */
+static void arch_member(struct arch *st, int child, GBytes *bytes)
 {
 	struct mime_work *w = mime_work_new(bytes, MIME_FROM_MEMBER, MIME_ENC_RAW, child);
 
 	w->decoded = true;
-	mime_jobs_run(ctx, w);
+	g_ptr_array_add(st->jobs, w);
 }
 
 /*
@@ -507,7 +517,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	}
 	ctx->use.decoded += n;
 	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
-		arch_member(ctx, child, g_bytes_new_take(buf, n));
+		arch_member(st, child, g_bytes_new_take(buf, n));
 	else
 		g_free(buf);
 	return true;
@@ -554,18 +564,19 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 		n = grant;
 	}
 	ctx->use.decoded += n;
-	arch_member(ctx, child, g_bytes_new(target, n));
+	arch_member(st, child, g_bytes_new(target, n));
 	return true;
 }
 
-/* Every entry of the archive, as parts. */
-static void arch_walk(struct arch *st, struct archive *a)
+/* The next entries of the archive, as parts, up to a member handed back; false at the end. */
+static bool arch_walk(struct arch *st, struct archive *a)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct archive_entry *e;
+	guint before = st->jobs->len;
 	int r;
 
-	while (!st->stop && ctx->error == NULL) {
+	while (!st->stop && ctx->error == NULL && st->jobs->len == before) {
 		struct mime_use use;
 		int child;
 
@@ -617,6 +628,7 @@ static void arch_walk(struct arch *st, struct archive *a)
 		else
 			arch_read(st, a, e, child, false);
 	}
+	return st->jobs->len > before;
 }
 
 /* One more password trial for the message; false when max_password_trials are used up. */
@@ -632,71 +644,67 @@ static bool arch_trial(struct mime_ctx *ctx)
 }
 
 /*
- * Try one password on the members still locked: a new reader, the same entry numbers. false
- * when the message's password trials ran out.
+ * Candidate k on the members still locked (a reader of its own, the same entry numbers), up
+ * to a member it opens, handed back; false when it opens no more (st->more false: the
+ * message's password trials ran out).
  */
-static bool arch_try(struct arch *st, guint k, const struct mime_password *pw)
+static bool arch_try(struct arch *st)
 {
-	unsigned int entry = 0,
-	             last = g_array_index(st->locked, struct arch_locked, st->locked->len - 1)
-	                            .entry;
+	const struct mime_password *pw = st->pw->pdata[st->k];
+	unsigned int last =
+	        g_array_index(st->locked, struct arch_locked, st->locked->len - 1).entry;
 	struct archive_entry *e;
-	struct archive *a;
-	char *error;
-	guint i = 0;
-	bool more = true;
 
-	a = arch_open(st, pw->text, &error);
-	g_free(error);
-	if (a == NULL)
-		return true;
-	while (i < st->locked->len && entry < last && st->ctx->error == NULL &&
-	       archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
-		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
-		struct msg_part *c;
+	if (st->ua == NULL) {
+		char *error;
 
-		if (++entry != l->entry)
+		st->ua = arch_open(st, pw->text, &error);
+		g_free(error);
+		st->li = 0;
+		st->entry = 0;
+		if (st->ua == NULL)
+			return false;
+	}
+	while (st->li < st->locked->len && st->entry < last && st->ctx->error == NULL &&
+	       archive_read_next_header(st->ua, &e) >= ARCHIVE_WARN) {
+		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, st->li);
+		guint before = st->jobs->len;
+		struct mime_work *w;
+
+		if (++st->entry != l->entry)
 			continue;
 		if (!arch_trial(st->ctx)) {
-			more = false;
-			break;
+			st->more = false;
+			return false;
 		}
 		l->tried++;
-		if (!arch_read(st, a, e, l->part, true)) {
-			i++;
+		if (!arch_read(st, st->ua, e, l->part, true)) {
+			st->li++;
 			continue;
 		}
-		c = mime_part_at(st->ctx, l->part);
-		c->flags &= ~MSG_PART_ENCRYPTED;
-		if (c->scanned)
-			mime_part_flag(c, MSG_PART_DECRYPTED,
-			               "opened with password candidate %u (from %s)", k + 1,
-			               pw->source);
-		g_array_remove_index(st->locked, i);
+		mime_part_at(st->ctx, l->part)->flags &= ~MSG_PART_ENCRYPTED;
+		g_array_remove_index(st->locked, st->li);
+		if (st->jobs->len == before)
+			continue;
+		/* flagged once it is scanned */
+		w = st->jobs->pdata[st->jobs->len - 1];
+		w->scanned_flag = MSG_PART_DECRYPTED;
+		w->scanned_note = g_strdup_printf("opened with password candidate %u (from %s)",
+		                                  st->k + 1, pw->source);
+		return true;
 	}
-	archive_read_free(a);
-	return more;
+	return false;
 }
 
-/*
- * The encrypted members: try the message's passwords (candidate by candidate, within
- * max_password_trials), note what stays locked and why.
- */
-static void arch_unlock(struct arch *st)
+/* What stays locked, and why. */
+static void arch_locked_notes(struct arch *st)
 {
 	struct mime_ctx *ctx = st->ctx;
-	const GPtrArray *pw;
-	const char *why;
-	bool more = true;
+	const GPtrArray *pw = st->pw;
+	const char *why = !st->zip       ? "the reader decrypts zip only"
+	                  : pw->len == 0 ? "no password found in the message"
+	                                 : "no password found in the message opens it";
 
-	if (st->locked->len == 0)
-		return;
-	pw = mime_passwords(ctx);
-	for (guint k = 0; more && st->zip && k < pw->len && st->locked->len > 0; k++)
-		more = arch_try(st, k, pw->pdata[k]);
-	why = !st->zip       ? "the reader decrypts zip only"
-	      : pw->len == 0 ? "no password found in the message"
-	                     : "no password found in the message opens it";
 	for (guint i = 0; i < st->locked->len; i++) {
 		const struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
 		struct msg_part *c = mime_part_at(ctx, l->part);
@@ -716,13 +724,97 @@ static void arch_unlock(struct arch *st)
 	}
 }
 
-void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/*
+ * The encrypted members: the message's passwords, candidate by candidate (within
+ * max_password_trials), up to a member one opens; false when they are done (noted).
+ */
+static bool arch_unlock(struct arch *st)
+{
+	if (!st->unlocking) {
+		if (st->locked->len == 0)
+			return false;
+		st->unlocking = true;
+		st->more = true;
+		st->pw = mime_passwords(st->ctx);
+	}
+	while (st->more && st->zip && st->k < st->pw->len && st->locked->len > 0) {
+		if (arch_try(st))
+			return true;
+		if (st->ua != NULL)
+			archive_read_free(st->ua);
+		st->ua = NULL;
+		if (st->more)
+			st->k++;
+	}
+	arch_locked_notes(st);
+	g_array_set_size(st->locked, 0);
+	return false;
+}
+
+/* The entries are read: a stream read as an archive after all, an image with no file. */
+static void arch_entries_end(struct arch *st)
+{
+	struct msg_part *p = mime_part_at(st->ctx, st->idx);
+	char *error;
+
+	archive_read_free(st->a);
+	st->a = NULL;
+	if (!st->raw && st->entries == 0 && arch_stream_type(p->scan.type.type)) {
+		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
+		st->raw = true;
+		st->a = arch_open(st, NULL, &error);
+		g_free(error);
+		if (st->a != NULL)
+			return;
+	}
+	if (st->entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
+		               ftype_name(p->scan.type.type));
+}
+
+static int arch_next(void *state, GPtrArray *children)
+{
+	struct arch *st = state;
+
+	st->jobs = children;
+	while (st->a != NULL) {
+		if (arch_walk(st, st->a))
+			return 1;
+		arch_entries_end(st);
+	}
+	return arch_unlock(st) ? 1 : 0;
+}
+
+static void arch_close(void *state)
+{
+	struct arch *st = state;
+
+	if (st->a != NULL)
+		archive_read_free(st->a);
+	if (st->ua != NULL)
+		archive_read_free(st->ua);
+	st->ctx->use.archive_depth--;
+	g_array_free(st->locked, TRUE);
+	g_bytes_unref(st->hold);
+	g_free(st);
+}
+
+static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
-	struct arch st = {.ctx = ctx, .idx = idx, .data = data, .len = len};
+	enum ftype t = p->scan.type.type;
+	struct arch st0 = {.ctx = ctx, .idx = idx}, *st;
 	struct archive *a;
 	char *error;
 
+	if (t == FTYPE_ARJ || t == FTYPE_ACE) {
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s archive: no reader, contents not scanned",
+		               ftype_name(t));
+		return NULL;
+	}
+	if (!mime_expand_depth_ok(ctx, p))
+		return NULL;
+	st0.data = g_bytes_get_data(bytes, &st0.len);
 	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
 	    MIME_BOUND_NONE) {
 		char *what =
@@ -730,41 +822,29 @@ void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *dat
 		                        "opened",
 		                        ctx->lim.max_archive_depth);
 
-		arch_limit(&st, -1, what);
+		arch_limit(&st0, -1, what);
 		g_free(what);
-		return;
+		return NULL;
 	}
-	a = arch_open(&st, NULL, &error);
-	if (a == NULL && arch_stream_type(p->scan.type.type)) {
+	a = arch_open(&st0, NULL, &error);
+	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
-		st.raw = true;
-		a = arch_open(&st, NULL, &error);
+		st0.raw = true;
+		a = arch_open(&st0, NULL, &error);
 	}
 	if (a == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s contents could not be read: %s",
-		               ftype_name(p->scan.type.type), error);
+		               ftype_name(t), error);
 		g_free(error);
-		return;
+		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
-	st.locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
+	st = g_memdup2(&st0, sizeof(st0));
+	st->hold = g_bytes_ref(bytes);
+	st->a = a;
+	st->locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
 	ctx->use.archive_depth++;
-	arch_walk(&st, a);
-	archive_read_free(a);
-	if (!st.raw && st.entries == 0 && arch_stream_type(p->scan.type.type)) {
-		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
-		st.raw = true;
-		a = arch_open(&st, NULL, &error);
-		g_free(error);
-		if (a != NULL) {
-			arch_walk(&st, a);
-			archive_read_free(a);
-		}
-	}
-	if (st.entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
-		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
-		               ftype_name(p->scan.type.type));
-	arch_unlock(&st);
-	ctx->use.archive_depth--;
-	g_array_free(st.locked, TRUE);
+	return st;
 }
+
+const struct mime_reader mime_archive_reader = {"archive", arch_reader_open, arch_next, arch_close};

@@ -114,13 +114,13 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
  * The readers of a decoded part (the container hook of the job loop): uuencoded blocks in
  * text and TNEF attachments become child jobs in children (struct mime_work *, over data by
  * reference); messages inside parts (message/rfc822 sent as base64, an attached .eml, S/MIME
- * signed data) and archives become one job of their own (enum mime_read), whose reader still
- * runs the children where it reads them (walk.c, archive.c).
+ * signed data) and archives become one job of their own (struct mime_reader): archives hand
+ * back one member at a time (archive.c); a message is still walked in place (walk.c).
  * A part that the allow list clears is not looked into.
  */
 void mime_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints,
                  GPtrArray *children);
-/* Run reader on the bytes of part idx (a MIME_FROM_PART job, see enum mime_read). */
-void mime_expand_read(struct mime_ctx *ctx, int idx, GBytes *data, enum mime_read reader);
+/* A container's contents are one level deeper; false (and the part flagged) past max_depth. */
+bool mime_expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p);
 
 #endif

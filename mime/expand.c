@@ -31,8 +31,7 @@
 #include <stddef.h>
 #include <string.h>
 
-/* A container's contents are one level deeper; false (and flagged) past max_depth. */
-static bool expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
+bool mime_expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
 {
 	struct mime_use use = ctx->use;
 
@@ -101,7 +100,7 @@ static void expand_uu(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *ch
 		size_t from = b.base64 ? b.data : b.begin;
 		struct mime_work *w;
 
-		if (n == 0 && !expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+		if (n == 0 && !mime_expand_depth_ok(ctx, mime_part_at(ctx, idx)))
 			return;
 		w = expand_child(ctx, idx, g_bytes_new_from_bytes(data, from, b.end - from),
 		                 MIME_FROM_UU, b.base64 ? MIME_ENC_BASE64 : MIME_ENC_UU, "uu", ++n,
@@ -124,7 +123,7 @@ static void expand_tnef(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *
 	unsigned int n = 0;
 	int r;
 
-	if (!mime_tnef_init(&it, d, len) || !expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+	if (!mime_tnef_init(&it, d, len) || !mime_expand_depth_ok(ctx, mime_part_at(ctx, idx)))
 		return;
 	mime_part_at(ctx, idx)->flags |= MSG_PART_CONTAINER;
 	while ((r = mime_tnef_next(&it, &att)) == 1) {
@@ -153,7 +152,7 @@ static void expand_message(struct mime_ctx *ctx, int idx, const unsigned char *d
 	struct msg_part *p = mime_part_at(ctx, idx);
 	char *prefix;
 
-	if (!expand_depth_ok(ctx, p))
+	if (!mime_expand_depth_ok(ctx, p))
 		return;
 	prefix = g_strconcat(p->path, "/", NULL);
 	p->flags |= MSG_PART_CONTAINER;
@@ -208,33 +207,42 @@ static bool message_wanted(const struct msg_part *p)
 	return t == NULL || !g_str_has_prefix(t, "text/");
 }
 
-/* An archive: its members; a kind no reader here knows: opaque. */
-static void expand_archive(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
-{
-	struct msg_part *p = mime_part_at(ctx, idx);
-	enum ftype t = p->scan.type.type;
-
-	if (t == FTYPE_ARJ || t == FTYPE_ACE) {
-		mime_part_flag(p, MSG_PART_OPAQUE, "%s archive: no reader, contents not scanned",
-		               ftype_name(t));
-		return;
-	}
-	if (expand_depth_ok(ctx, p))
-		mime_archive_expand(ctx, idx, data, len);
-}
-
 static bool expand_container_type(enum ftype t)
 {
 	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
 	       t == FTYPE_ARJ || t == FTYPE_ACE;
 }
 
-/* A reader that runs its children itself, as a job after the part's other children. */
-static void expand_later(int idx, GBytes *bytes, enum mime_read reader, GPtrArray *children)
+/* Readers that do their work when opened (they walk a message in place). */
+static void *expand_open_message(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
+
+	expand_message(ctx, idx, data, len, "the attached message");
+	return NULL;
+}
+
+static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
+
+	expand_smime(ctx, idx, data, len);
+	return NULL;
+}
+
+static const struct mime_reader expand_message_reader = {"message", expand_open_message, NULL,
+                                                         NULL};
+static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime, NULL, NULL};
+
+/* A reader of part idx, as a job after the part's other children. */
+static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
+                         GPtrArray *children)
 {
 	struct mime_work *w = mime_work_new(g_bytes_ref(bytes), MIME_FROM_PART, MIME_ENC_RAW, idx);
 
-	w->read = reader;
+	w->reader = reader;
 	g_ptr_array_add(children, w);
 }
 
@@ -261,37 +269,17 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 	case FTYPE_EML:
 	case FTYPE_MBOX:
 		if (message_wanted(p))
-			expand_later(idx, bytes, MIME_READ_MESSAGE, children);
+			expand_later(idx, bytes, &expand_message_reader, children);
 		break;
 	case FTYPE_ARJ:
 	case FTYPE_ACE:
-		expand_later(idx, bytes, MIME_READ_ARCHIVE, children);
+		expand_later(idx, bytes, &mime_archive_reader, children);
 		break;
 	default:
 		if (mime_archive_type(p->scan.type.type))
-			expand_later(idx, bytes, MIME_READ_ARCHIVE, children);
+			expand_later(idx, bytes, &mime_archive_reader, children);
 		else if (smime_wanted(p))
-			expand_later(idx, bytes, MIME_READ_SMIME, children);
-		break;
-	}
-}
-
-void mime_expand_read(struct mime_ctx *ctx, int idx, GBytes *bytes, enum mime_read reader)
-{
-	size_t len;
-	const unsigned char *data = g_bytes_get_data(bytes, &len);
-
-	switch (reader) {
-	case MIME_READ_MESSAGE:
-		expand_message(ctx, idx, data, len, "the attached message");
-		break;
-	case MIME_READ_ARCHIVE:
-		expand_archive(ctx, idx, data, len);
-		break;
-	case MIME_READ_SMIME:
-		expand_smime(ctx, idx, data, len);
-		break;
-	default:
+			expand_later(idx, bytes, &expand_smime_reader, children);
 		break;
 	}
 }

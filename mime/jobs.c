@@ -29,16 +29,17 @@
  *     make when the job runs). mime_jobs_run() pops a job, makes its part, decodes it within
  *     the budget, scans it once, and asks the readers of its type for child jobs
  *     (mime_expand), pushed in front: depth first, so that report order and peak memory stay
- *     as they were. Done: the decoders (base64, quoted-printable, uuencode, as they are) and
- *     the uuencode and TNEF readers are producers; part scanning happens in the loop only.
- *     Not done: three readers still run their children where they read them, each from a job
- *     of its own (enum mime_read): the MIME walk (walk.c runs its leaves and the sweep's
- *     finds through mime_jobs_run), nested messages and S/MIME (they walk), and archives
- *     (archive.c runs each member through mime_jobs_run while libarchive's reader is open).
- *     Next: the walk hands back its leaves, a "sweep" job and a "close" job; an archive job
- *     becomes a cursor (the open reader in the job) that hands back one member and itself;
- *     then the job's budget carries depth and archive depth (struct mime_use) instead of
- *     ctx->use.archive_depth, and mime_jobs_run() is called once, by msg_scan().
+ *     as they were. Done: the decoders (base64, quoted-printable, uuencode, as they are), the
+ *     uuencode and TNEF readers, and the archive reader (struct mime_reader: open, next,
+ *     close; archive.c keeps libarchive's reader open in the job and hands back one member,
+ *     then itself) are producers; part scanning happens in the loop only.
+ *     Not done: the MIME walk still runs its leaves and the sweep's finds through
+ *     mime_jobs_run() where it walks (walk.c, sweep.c), and nested messages and S/MIME are
+ *     readers that walk in place when opened (expand.c).
+ *     Next: the walk as a reader (open: parse and make the parts; next: the leaves, then the
+ *     sweep's finds one at a time; close: the GMime objects), so that mime_jobs_run() is
+ *     called once, by msg_scan(); then the job's budget carries depth and archive depth
+ *     (struct mime_use) instead of ctx->use.archive_depth.
  *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
@@ -171,8 +172,11 @@ void mime_work_free(struct mime_work **work)
 	if (w == NULL)
 		return;
 	g_bytes_unref(w->bytes);
+	if (w->state != NULL && w->reader->close != NULL)
+		w->reader->close(w->state);
 	g_free(w->path);
 	g_free(w->name);
+	g_free(w->scanned_note);
 	g_free(w);
 	*work = NULL;
 }
@@ -267,8 +271,28 @@ static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg
 	return out;
 }
 
-/* One job: its part, its bytes decoded, scanned once, its readers' children in children. */
-static void work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
+/* A reader's job: open it, its next children; true when it is to run again after them. */
+static bool work_read(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
+{
+	const struct mime_reader *r = w->reader;
+
+	if (w->state == NULL) {
+		w->state = r->open(ctx, w->part, w->bytes);
+		if (w->state == NULL)
+			return false;
+	}
+	if (r->next(w->state, children) > 0)
+		return true;
+	r->close(w->state);
+	w->state = NULL;
+	return false;
+}
+
+/*
+ * One job: its part, its bytes decoded, scanned once, its readers' children in children.
+ * true when the job is to run again after its children (a reader with more to hand back).
+ */
+static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
 {
 	int idx = w->part >= 0 ? w->part : work_part(ctx, w);
 	const unsigned char *body;
@@ -278,11 +302,9 @@ static void work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	size_t len;
 
 	if (idx < 0)
-		return;
-	if (w->origin == MIME_FROM_PART) {
-		mime_expand_read(ctx, idx, w->bytes, w->read);
-		return;
-	}
+		return false;
+	if (w->origin == MIME_FROM_PART)
+		return work_read(ctx, w, children);
 	w->part = idx;
 	part = mime_part_at(ctx, idx);
 	body = g_bytes_get_data(w->bytes, &len);
@@ -293,18 +315,21 @@ static void work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	else
 		data = work_decode(ctx, w, part, body, len);
 	if (data == NULL)
-		return;
+		return false;
 	body = g_bytes_get_data(data, &len);
 	if (mime_part_digest(ctx, body, len, &r, NULL) < 0) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
 		               ctx->error != NULL ? ctx->error->message : "digest failure");
 	} else {
 		mime_part_scanned(ctx, idx, len, &r);
+		if (w->scanned_note != NULL)
+			mime_part_flag(part, w->scanned_flag, "%s", w->scanned_note);
 		mime_expand(ctx, idx, data, w->hints, children);
 		if (w->origin == MIME_FROM_LEAF && w->enc != MIME_ENC_RAW)
 			mime_password_keep(ctx, idx, w->enc, data);
 	}
 	g_bytes_unref(data);
+	return false;
 }
 
 void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job)
@@ -315,13 +340,15 @@ void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job)
 	while (stack->len > 0) {
 		struct mime_work *w = g_ptr_array_remove_index(stack, stack->len - 1);
 
-		if (ctx->error == NULL)
-			work_run(ctx, w, children);
+		/* again after its children: under them */
+		if (ctx->error == NULL && work_run(ctx, w, children))
+			g_ptr_array_add(stack, w);
+		else
+			mime_work_free(&w);
 		/* pushed last first: the first child runs next */
 		for (guint i = children->len; i > 0; i--)
 			g_ptr_array_add(stack, children->pdata[i - 1]);
 		g_ptr_array_set_size(children, 0);
-		mime_work_free(&w);
 	}
 	g_ptr_array_free(children, TRUE);
 	g_ptr_array_free(stack, TRUE);

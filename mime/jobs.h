@@ -86,19 +86,28 @@ enum mime_origin {
 	MIME_FROM_UU,     /* a uuencoded (or "begin-base64") block in a text */
 	MIME_FROM_TNEF,   /* an attachment in TNEF (winmail.dat) */
 	MIME_FROM_MEMBER, /* an archive member, decoded (and counted) by the reader */
-	MIME_FROM_PART,   /* the decoded bytes of a part scanned already, for a reader (read) */
+	MIME_FROM_PART,   /* the decoded bytes of a part scanned already, for a reader */
 };
 
 /*
- * The readers that still run their children where they read them (a message inside a part
- * is walked, an archive's members are read one by one): a job of their own after the part's
- * other children, so that the report keeps the order in which things are found.
+ * A container reader: bytes in, members out, one at a time (the interface a container format
+ * plugs into). A job of its own after the part's other children (so that the report keeps
+ * the order in which things are found); the loop opens it, asks it for children until it
+ * says it is done, running the children it hands back (and theirs) before asking again, and
+ * closes it, also when the message's scan stops early.
  */
-enum mime_read {
-	MIME_READ_NONE,
-	MIME_READ_MESSAGE, /* an attached message (message/rfc822 sent encoded, .eml) */
-	MIME_READ_ARCHIVE, /* archive and compressed-stream members */
-	MIME_READ_SMIME,   /* S/MIME: signed content walked, enveloped data flagged */
+struct mime_reader {
+	const char *name;
+	/*
+	 * Open the reader on the decoded bytes of part idx (a reference is taken when they are
+	 * kept). Returns its state, or NULL when there is nothing (more) to read: the part is
+	 * flagged then if it should be (unreadable, over a limit), or the reader did its work
+	 * in place.
+	 */
+	void *(*open)(struct mime_ctx *ctx, int idx, GBytes *bytes);
+	/* Append child jobs to children: 1 when it is to be asked again after them, 0 done. */
+	int (*next)(void *state, GPtrArray *children);
+	void (*close)(void *state);
 };
 
 /*
@@ -109,11 +118,15 @@ enum mime_read {
 struct mime_work {
 	GBytes *bytes; /* owned reference */
 	enum mime_origin origin;
-	enum mime_enc enc;   /* MIME_ENC_RAW: the bytes as they are */
-	int part;            /* its part, or -1: made from the fields below */
-	unsigned int hints;  /* MIME_HINT_* */
-	bool decoded;        /* the reader decoded the bytes and counted them against the budget */
-	enum mime_read read; /* MIME_FROM_PART: the reader to run on the part's bytes */
+	enum mime_enc enc;  /* MIME_ENC_RAW: the bytes as they are */
+	int part;           /* its part, or -1: made from the fields below */
+	unsigned int hints; /* MIME_HINT_* */
+	bool decoded;       /* the reader decoded the bytes and counted them against the budget */
+	const struct mime_reader *reader; /* MIME_FROM_PART: the reader of the part's bytes */
+	void *state;                      /* the reader's, once open */
+	/* once the part is scanned, flag it with these (what the reader learnt reading it) */
+	unsigned int scanned_flag;
+	char *scanned_note; /* owned */
 	/* the part to make (part -1) */
 	int parent;
 	unsigned int depth;
