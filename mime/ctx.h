@@ -114,8 +114,8 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
  * The readers of a decoded part (the container hook of the job loop): uuencoded blocks in
  * text and TNEF attachments become child jobs in children (struct mime_work *, over data by
  * reference); messages inside parts (message/rfc822 sent as base64, an attached .eml, S/MIME
- * signed data) and archives become one job of their own (struct mime_reader): archives hand
- * back one member at a time (archive.c); a message is still walked in place (walk.c).
+ * signed data) and archives become one job of their own (struct mime_reader: walk.c,
+ * archive.c) that hands back its children one at a time.
  * A part that the allow list clears is not looked into.
  */
 void mime_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints,

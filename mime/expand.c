@@ -145,23 +145,6 @@ static void expand_tnef(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *
 		               it.error);
 }
 
-/* A message inside a part: walked like the message itself (its own sweep included). */
-static void expand_message(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                           const char *what)
-{
-	struct msg_part *p = mime_part_at(ctx, idx);
-	char *prefix;
-
-	if (!mime_expand_depth_ok(ctx, p))
-		return;
-	prefix = g_strconcat(p->path, "/", NULL);
-	p->flags |= MSG_PART_CONTAINER;
-	if (!mime_walk_message(ctx, data, len, false, prefix, p->depth + 1, idx))
-		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE,
-		               "%s is not a readable message", what);
-	g_free(prefix);
-}
-
 static bool smime_wanted(const struct msg_part *p)
 {
 	const char *t = p->content_type;
@@ -170,23 +153,32 @@ static bool smime_wanted(const struct msg_part *p)
 	                     strcmp(t, "application/x-pkcs7-mime") == 0);
 }
 
-/* S/MIME: signed data holds a MIME entity (walked); enveloped data is encrypted. */
-static void expand_smime(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/*
+ * S/MIME: signed data holds a MIME entity (walked: the reader of a message over a copy of the
+ * content); enveloped data is encrypted. NULL when there is nothing to walk.
+ */
+static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	BIO *bio = BIO_new_mem_buf(data, len > INT_MAX ? INT_MAX : (int)len);
 	CMS_ContentInfo *cms = bio != NULL ? d2i_CMS_bio(bio, NULL) : NULL;
 	int nid = cms != NULL ? OBJ_obj2nid(CMS_get0_type(cms)) : NID_undef;
+	void *walk = NULL;
 
 	if (cms == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "unreadable S/MIME structure");
 	} else if (nid == NID_pkcs7_signed) {
 		ASN1_OCTET_STRING **content = CMS_get0_content(cms);
 
-		if (content != NULL && *content != NULL)
-			expand_message(ctx, idx, ASN1_STRING_get0_data(*content),
-			               (size_t)ASN1_STRING_length(*content),
-			               "S/MIME signed content");
+		if (content != NULL && *content != NULL) {
+			GBytes *inner = g_bytes_new(ASN1_STRING_get0_data(*content),
+			                            (size_t)ASN1_STRING_length(*content));
+
+			walk = mime_walk_open_part(ctx, idx, inner, "S/MIME signed content");
+			g_bytes_unref(inner);
+		}
 	} else if (nid == NID_pkcs7_enveloped || nid == NID_id_smime_ct_authEnvelopedData) {
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted (S/MIME enveloped data)");
 	} else {
@@ -195,7 +187,11 @@ static void expand_smime(struct mime_ctx *ctx, int idx, const unsigned char *dat
 	}
 	CMS_ContentInfo_free(cms);
 	BIO_free(bio);
+	return walk;
 }
+
+static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime, mime_walk_next,
+                                                       mime_walk_close};
 
 /* message/rfc822 sent encoded, an attached .eml: not a text body that merely looks like one */
 static bool message_wanted(const struct msg_part *p)
@@ -212,29 +208,6 @@ static bool expand_container_type(enum ftype t)
 	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
 	       t == FTYPE_ARJ || t == FTYPE_ACE;
 }
-
-/* Readers that do their work when opened (they walk a message in place). */
-static void *expand_open_message(struct mime_ctx *ctx, int idx, GBytes *bytes)
-{
-	size_t len;
-	const unsigned char *data = g_bytes_get_data(bytes, &len);
-
-	expand_message(ctx, idx, data, len, "the attached message");
-	return NULL;
-}
-
-static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
-{
-	size_t len;
-	const unsigned char *data = g_bytes_get_data(bytes, &len);
-
-	expand_smime(ctx, idx, data, len);
-	return NULL;
-}
-
-static const struct mime_reader expand_message_reader = {"message", expand_open_message, NULL,
-                                                         NULL};
-static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime, NULL, NULL};
 
 /* A reader of part idx, as a job after the part's other children. */
 static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
@@ -269,7 +242,7 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 	case FTYPE_EML:
 	case FTYPE_MBOX:
 		if (message_wanted(p))
-			expand_later(idx, bytes, &expand_message_reader, children);
+			expand_later(idx, bytes, &mime_walk_reader, children);
 		break;
 	case FTYPE_ARJ:
 	case FTYPE_ACE:

@@ -29,17 +29,17 @@
  *     make when the job runs). mime_jobs_run() pops a job, makes its part, decodes it within
  *     the budget, scans it once, and asks the readers of its type for child jobs
  *     (mime_expand), pushed in front: depth first, so that report order and peak memory stay
- *     as they were. Done: the decoders (base64, quoted-printable, uuencode, as they are), the
- *     uuencode and TNEF readers, and the archive reader (struct mime_reader: open, next,
- *     close; archive.c keeps libarchive's reader open in the job and hands back one member,
- *     then itself) are producers; part scanning happens in the loop only.
- *     Not done: the MIME walk still runs its leaves and the sweep's finds through
- *     mime_jobs_run() where it walks (walk.c, sweep.c), and nested messages and S/MIME are
- *     readers that walk in place when opened (expand.c).
- *     Next: the walk as a reader (open: parse and make the parts; next: the leaves, then the
- *     sweep's finds one at a time; close: the GMime objects), so that mime_jobs_run() is
- *     called once, by msg_scan(); then the job's budget carries depth and archive depth
- *     (struct mime_use) instead of ctx->use.archive_depth.
+ *     as they were. Done: the decoders (base64, quoted-printable, uuencode, as they are) and
+ *     the readers are producers: uuencode and TNEF (all children at once, views of the
+ *     container), and the readers of struct mime_reader (open, next, close): the MIME walk
+ *     (walk.c: open parses and makes the parts; next hands back the leaves, then the raw
+ *     sweep's finds one at a time), S/MIME signed content (a walk), archives (archive.c:
+ *     libarchive's reader kept open in the job, one member handed back at a time, then the
+ *     members a password opens). mime_jobs_run() is called once per msg_scan().
+ *     Not done: the raw sweep decodes and scans a candidate itself to learn whether it is new
+ *     before making it a part (sweep.c; the loop should take "make the part only when new"
+ *     jobs); the job's budget should carry depth and archive depth (struct mime_use) instead
+ *     of ctx->use.archive_depth and the parts' depth.
  *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
@@ -294,17 +294,18 @@ static bool work_read(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
  */
 static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
 {
-	int idx = w->part >= 0 ? w->part : work_part(ctx, w);
 	const unsigned char *body;
 	struct scan_result r;
 	struct msg_part *part;
 	GBytes *data;
 	size_t len;
+	int idx;
 
-	if (idx < 0)
-		return false;
 	if (w->origin == MIME_FROM_PART)
 		return work_read(ctx, w, children);
+	idx = w->part >= 0 ? w->part : work_part(ctx, w);
+	if (idx < 0)
+		return false;
 	w->part = idx;
 	part = mime_part_at(ctx, idx);
 	body = g_bytes_get_data(w->bytes, &len);
@@ -352,14 +353,4 @@ void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job)
 	}
 	g_ptr_array_free(children, TRUE);
 	g_ptr_array_free(stack, TRUE);
-}
-
-void mime_jobs_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints)
-{
-	GPtrArray *children = g_ptr_array_new();
-
-	mime_expand(ctx, idx, data, hints, children);
-	for (guint i = 0; i < children->len; i++)
-		mime_jobs_run(ctx, children->pdata[i]);
-	g_ptr_array_free(children, TRUE);
 }

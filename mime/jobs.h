@@ -152,10 +152,4 @@ void mime_work_free(struct mime_work **work);
  */
 void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job);
 
-/*
- * The readers of part idx, whose decoded bytes are data, outside the loop (the raw sweep's
- * finds): their child jobs are run by the loop.
- */
-void mime_jobs_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints);
-
 #endif

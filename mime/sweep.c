@@ -440,8 +440,8 @@ static int cand_parent(struct mime_walk *w, size_t pos)
 	return w->parent;
 }
 
-static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GBytes *bytes,
-                      unsigned int dflags, const struct scan_result *r)
+static bool cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GBytes *bytes,
+                      unsigned int dflags, const struct scan_result *r, GPtrArray *children)
 {
 	size_t n = g_bytes_get_size(bytes);
 	struct mime_ctx *ctx = w->ctx;
@@ -454,7 +454,7 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GByt
 
 	g_free(path);
 	if (idx < 0)
-		return;
+		return false;
 	p = mime_part_at(ctx, idx);
 	p->name = c->name != NULL ? g_utf8_make_valid(c->name, -1) : NULL;
 	p->content_type = g_strdup("application/octet-stream");
@@ -471,22 +471,24 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GByt
 	             n);
 	ctx->use.decoded += n;
 	mime_part_scanned(ctx, idx, n, r);
-	mime_jobs_expand(ctx, idx, bytes, 0);
+	mime_expand(ctx, idx, bytes, 0, children);
+	return true;
 }
 
-void mime_sweep_scan(struct mime_walk *w, GArray *cands)
+bool mime_sweep_next(struct mime_walk *w, GPtrArray *children)
 {
 	struct mime_ctx *ctx = w->ctx;
 
-	for (guint i = 0; i < cands->len; i++) {
-		struct mime_sweep_cand *c = &g_array_index(cands, struct mime_sweep_cand, i);
+	while (w->next_cand < w->cands->len) {
+		struct mime_sweep_cand *c =
+		        &g_array_index(w->cands, struct mime_sweep_cand, w->next_cand++);
 		size_t len = c->end - c->begin, n;
 		uint64_t cap;
 		unsigned int flags = 0;
 		struct scan_result r;
 		unsigned char *buf;
 		GBytes *bytes;
-		bool seen;
+		bool seen, made = false;
 
 		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
 			mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES,
@@ -501,13 +503,27 @@ void mime_sweep_scan(struct mime_walk *w, GArray *cands)
 				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
 				                              (size_t)cap, &flags)
 				                : 0;
-				/* scanned once: the digests say whether the tree has it already */
 				bytes = g_bytes_new_take(buf, buf != NULL ? n : 0);
+				/* scanned once: the digests say whether it was scanned already */
 				if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen)
-					cand_part(w, c, bytes, flags, &r);
+					made = cand_part(w, c, bytes, flags, &r, children);
 				g_bytes_unref(bytes);
 			}
 		}
 		g_free(c->name);
+		c->name = NULL;
+		if (made)
+			return true;
 	}
+	return false;
+}
+
+void mime_sweep_free(struct mime_walk *w)
+{
+	if (w->cands == NULL)
+		return;
+	for (guint i = w->next_cand; i < w->cands->len; i++)
+		g_free(g_array_index(w->cands, struct mime_sweep_cand, i).name);
+	g_array_free(w->cands, TRUE);
+	w->cands = NULL;
 }

@@ -582,70 +582,130 @@ static void walk_dirty(struct mime_walk *w, GArray *cands)
 	}
 }
 
-/* A leaf of the walk, through the job loop (its bytes stay in the walk's buffers). */
-static void walk_run(struct mime_ctx *ctx, const struct mime_job *job)
+/* Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. */
+static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                      const char *prefix, unsigned int depth, int parent)
 {
-	GBytes *body = g_bytes_new_static(job->body, job->body_len);
-	struct mime_work *w = mime_work_new(body, MIME_FROM_LEAF, job->enc, (int)job->part);
-
-	w->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
-	mime_jobs_run(ctx, w);
-}
-
-bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
-                       const char *prefix, unsigned int depth, int parent)
-{
-	struct mime_walk w = {.ctx = ctx,
-	                      .data = data,
-	                      .len = len,
-	                      .in_raw = in_raw,
-	                      .prefix = prefix,
-	                      .depth = depth,
-	                      .parent = parent};
+	struct mime_walk *w = g_new0(struct mime_walk, 1);
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	GMimeObject *top;
-	GArray *cands;
 
+	w->ctx = ctx;
+	w->hold = g_bytes_ref(bytes);
+	w->data = data;
+	w->len = len;
+	w->in_raw = in_raw;
+	w->prefix = g_strdup(prefix);
+	w->depth = depth;
+	w->parent = parent;
 	/* an mbox "From " line before the headers is not part of the message */
 	if (len > 5 && memcmp(data, "From ", 5) == 0) {
 		const unsigned char *nl = memchr(data, '\n', len);
 
 		if (nl != NULL) {
-			w.len -= (size_t)(nl + 1 - data);
-			w.data = nl + 1;
+			w->len -= (size_t)(nl + 1 - data);
+			w->data = nl + 1;
 		}
 	}
-	walk_cap(&w);
-	walk_open(&w);
-	top = w.message != NULL ? g_mime_message_get_mime_part(w.message) : NULL;
-	if (w.message == NULL && parent >= 0) {
-		walk_close(&w);
-		return false;
+	walk_cap(w);
+	walk_open(w);
+	top = w->message != NULL ? g_mime_message_get_mime_part(w->message) : NULL;
+	if (w->message == NULL && parent >= 0) {
+		walk_close(w);
+		g_bytes_unref(w->hold);
+		g_free(w->prefix);
+		g_free(w);
+		return NULL;
 	}
-	if (w.message == NULL) {
-		walk_not_mime(&w);
+	if (w->message == NULL) {
+		walk_not_mime(w);
 	} else {
 		char *path = g_strconcat(prefix, "1", NULL);
-		gint64 hb = hdr_begin(GMIME_OBJECT(w.message));
+		gint64 hb = hdr_begin(GMIME_OBJECT(w->message));
 
 		if (parent < 0)
-			walk_header_values(&w);
-		mime_check_headers(&w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
+			walk_header_values(w);
+		mime_check_headers(w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
 		if (top != NULL)
-			walk_entity(&w, top, path, prefix, depth, NULL, w.message, false);
+			walk_entity(w, top, path, prefix, depth, NULL, w->message, false);
 		g_free(path);
 	}
-	cands = mime_sweep_find(&w);
-	if (cands->len > 0)
+	w->cands = mime_sweep_find(w);
+	if (w->cands->len > 0)
 		ctx->dedupe = true;
-	walk_uu_hints(&w);
+	walk_uu_hints(w);
 	/* its text bodies may hold the password of an encrypted attachment (password.c) */
-	g_ptr_array_add(ctx->walks, &w);
-	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
-		walk_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
-	walk_dirty(&w, cands);
-	mime_sweep_scan(&w, cands);
-	g_ptr_array_remove_index(ctx->walks, ctx->walks->len - 1);
-	g_array_free(cands, TRUE);
-	walk_close(&w);
-	return true;
+	g_ptr_array_add(ctx->walks, w);
+	return w;
 }
+
+void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	struct mime_walk *w;
+	char *prefix;
+
+	if (!mime_expand_depth_ok(ctx, p))
+		return NULL;
+	prefix = g_strconcat(p->path, "/", NULL);
+	p->flags |= MSG_PART_CONTAINER;
+	w = walk_message(ctx, bytes, false, prefix, p->depth + 1, idx);
+	if (w == NULL)
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE,
+		               "%s is not a readable message", what);
+	g_free(prefix);
+	return w;
+}
+
+static void *walk_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	if (idx < 0)
+		return walk_message(ctx, bytes, true, "", 0, -1);
+	return mime_walk_open_part(ctx, idx, bytes, "the attached message");
+}
+
+int mime_walk_next(void *state, GPtrArray *children)
+{
+	struct mime_walk *w = state;
+
+	switch (w->phase) {
+	case MIME_WALK_LEAVES:
+		/* the leaves, as views of the walk's buffers (alive until it is closed) */
+		w->phase = MIME_WALK_DIRTY;
+		for (guint i = 0; i < w->jobs->len; i++) {
+			const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+			GBytes *body = g_bytes_new_static(job->body, job->body_len);
+			struct mime_work *leaf =
+			        mime_work_new(body, MIME_FROM_LEAF, job->enc, (int)job->part);
+
+			leaf->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
+			g_ptr_array_add(children, leaf);
+		}
+		if (children->len > 0)
+			return 1;
+		/* fall through */
+	case MIME_WALK_DIRTY:
+		/* bodies that decoded badly are known now */
+		walk_dirty(w, w->cands);
+		w->phase = MIME_WALK_SWEEP;
+		/* fall through */
+	default:
+		return mime_sweep_next(w, children) ? 1 : 0;
+	}
+}
+
+void mime_walk_close(void *state)
+{
+	struct mime_walk *w = state;
+
+	g_ptr_array_remove(w->ctx->walks, w);
+	mime_sweep_free(w);
+	walk_close(w);
+	g_bytes_unref(w->hold);
+	g_free(w->prefix);
+	g_free(w);
+}
+
+const struct mime_reader mime_walk_reader = {"message", walk_reader_open, mime_walk_next,
+                                             mime_walk_close};
