@@ -33,13 +33,14 @@
  *     the readers are producers: uuencode and TNEF (all children at once, views of the
  *     container), and the readers of struct mime_reader (open, next, close): the MIME walk
  *     (walk.c: open parses and makes the parts; next hands back the leaves, then the raw
- *     sweep's finds one at a time), S/MIME signed content (a walk), archives (archive.c:
- *     libarchive's reader kept open in the job, one member handed back at a time, then the
- *     members a password opens). mime_jobs_run() is called once per msg_scan().
- *     Not done: the raw sweep decodes and scans a candidate itself to learn whether it is new
- *     before making it a part (sweep.c; the loop should take "make the part only when new"
- *     jobs); the job's budget should carry depth and archive depth (struct mime_use) instead
- *     of ctx->use.archive_depth and the parts' depth.
+ *     sweep's finds, each a job that becomes a part only when its bytes are new), S/MIME
+ *     signed content (a walk), archives (archive.c: libarchive's reader kept open in the job,
+ *     one member handed back at a time, then the members a password opens). Part scanning
+ *     happens here only, and mime_jobs_run() is called once per msg_scan().
+ *     Not done: the job's budget should carry depth and archive depth (struct mime_use)
+ *     instead of the parts' depth and ctx->use.archive_depth (a counter that is right only
+ *     because the loop runs depth first); the walk still makes all of a message's leaf parts
+ *     when it is opened (GMime builds the whole tree first).
  *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
@@ -289,6 +290,44 @@ static bool work_read(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 }
 
 /*
+ * A find of the raw sweep: decoded, scanned once, and made a part (its readers' children in
+ * children) only when the same bytes were not scanned before in the message.
+ */
+static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
+{
+	size_t len, n;
+	const unsigned char *body = g_bytes_get_data(w->bytes, &len);
+	unsigned int flags = 0;
+	struct scan_result r;
+	unsigned char *buf;
+	uint64_t cap;
+	GBytes *data;
+	bool seen;
+	int idx;
+
+	if (ctx->report->flags & MSG_LIMIT_PARTS)
+		return;
+	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES, mime_decode_bound(w->enc, len),
+	                 &cap);
+	if (cap == 0) {
+		mime_limit(ctx, MSG_LIMIT_TOTAL,
+		           "max_total_bytes (%" G_GUINT64_FORMAT ") reached: the raw sweep stopped",
+		           ctx->lim.max_total_bytes);
+		return;
+	}
+	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
+	n = buf != NULL ? mime_decode(w->enc, body, len, buf, (size_t)cap, &flags) : 0;
+	data = g_bytes_new_take(buf, buf != NULL ? n : 0);
+	if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen &&
+	    (idx = w->make(ctx, w, n, flags)) >= 0) {
+		ctx->use.decoded += n;
+		mime_part_scanned(ctx, idx, n, &r);
+		mime_expand(ctx, idx, data, 0, children);
+	}
+	g_bytes_unref(data);
+}
+
+/*
  * One job: its part, its bytes decoded, scanned once, its readers' children in children.
  * true when the job is to run again after its children (a reader with more to hand back).
  */
@@ -303,6 +342,10 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 
 	if (w->origin == MIME_FROM_PART)
 		return work_read(ctx, w, children);
+	if (w->origin == MIME_FROM_SWEEP) {
+		work_find(ctx, w, children);
+		return false;
+	}
 	idx = w->part >= 0 ? w->part : work_part(ctx, w);
 	if (idx < 0)
 		return false;

@@ -87,6 +87,7 @@ enum mime_origin {
 	MIME_FROM_TNEF,   /* an attachment in TNEF (winmail.dat) */
 	MIME_FROM_MEMBER, /* an archive member, decoded (and counted) by the reader */
 	MIME_FROM_PART,   /* the decoded bytes of a part scanned already, for a reader */
+	MIME_FROM_SWEEP,  /* an encoded run the raw sweep found: a part only when it is new */
 };
 
 /*
@@ -124,6 +125,13 @@ struct mime_work {
 	bool decoded;       /* the reader decoded the bytes and counted them against the budget */
 	const struct mime_reader *reader; /* MIME_FROM_PART: the reader of the part's bytes */
 	void *state;                      /* the reader's, once open */
+	/*
+	 * MIME_FROM_SWEEP: decoded within the budget and scanned, then made part make() (or not:
+	 * -1) only when no bytes of the same size and SHA-256 were scanned before
+	 */
+	int (*make)(struct mime_ctx *ctx, struct mime_work *w, size_t n, unsigned int dflags);
+	void *maker;    /* make()'s (the walk) */
+	uint64_t begin; /* where the bytes lie in the maker's buffer */
 	/* once the part is scanned, flag it with these (what the reader learnt reading it) */
 	unsigned int scanned_flag;
 	char *scanned_note; /* owned */

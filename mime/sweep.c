@@ -440,12 +440,12 @@ static int cand_parent(struct mime_walk *w, size_t pos)
 	return w->parent;
 }
 
-static bool cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GBytes *bytes,
-                      unsigned int dflags, const struct scan_result *r, GPtrArray *children)
+/* A new find as a part (its decoded bytes counted by the loop), or -1 past max_parts. */
+static int cand_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, unsigned int dflags)
 {
-	size_t n = g_bytes_get_size(bytes);
-	struct mime_ctx *ctx = w->ctx;
-	int parent = cand_parent(w, c->begin);
+	struct mime_walk *w = job->maker;
+	size_t begin = (size_t)job->begin, end = begin + g_bytes_get_size(job->bytes);
+	int parent = cand_parent(w, begin);
 	unsigned int depth = parent >= 0 ? mime_part_at(ctx, parent)->depth + 1 : w->depth;
 	char *path = g_strdup_printf("%ssweep%u", w->prefix, ++w->sweeps);
 	size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
@@ -454,68 +454,43 @@ static bool cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, GByt
 
 	g_free(path);
 	if (idx < 0)
-		return false;
+		return -1;
 	p = mime_part_at(ctx, idx);
-	p->name = c->name != NULL ? g_utf8_make_valid(c->name, -1) : NULL;
+	p->name = job->name != NULL ? g_utf8_make_valid(job->name, -1) : NULL;
 	p->content_type = g_strdup("application/octet-stream");
-	p->encoding = g_strdup(c->enc == MIME_ENC_UU ? "uuencode" : "base64");
-	p->encoded_size = c->end - c->begin;
-	mime_part_flag(p, MSG_PART_SWEEP | (c->enc == MIME_ENC_UU ? MSG_PART_UUENCODED : 0),
+	p->encoding = g_strdup(job->enc == MIME_ENC_UU ? "uuencode" : "base64");
+	p->encoded_size = end - begin;
+	mime_part_flag(p, MSG_PART_SWEEP | (job->enc == MIME_ENC_UU ? MSG_PART_UUENCODED : 0),
 	               "found by the raw sweep at %s offset %zu-%zu",
-	               w->in_raw ? "message" : "nested message", base + c->begin, base + c->end);
+	               w->in_raw ? "message" : "nested message", base + begin, base + end);
 	if (dflags & MIME_DECODE_FULL)
 		mime_part_flag(p, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned",
 		               n);
 	mime_anomaly(ctx, MSG_ANOM_SWEEP_EXTRA,
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
-	ctx->use.decoded += n;
-	mime_part_scanned(ctx, idx, n, r);
-	mime_expand(ctx, idx, bytes, 0, children);
-	return true;
+	return idx;
 }
 
 bool mime_sweep_next(struct mime_walk *w, GPtrArray *children)
 {
-	struct mime_ctx *ctx = w->ctx;
+	guint before = children->len;
 
-	while (w->next_cand < w->cands->len) {
+	/* views of the walk's buffer, alive until the walk is closed (after them) */
+	for (; w->next_cand < w->cands->len; w->next_cand++) {
 		struct mime_sweep_cand *c =
-		        &g_array_index(w->cands, struct mime_sweep_cand, w->next_cand++);
-		size_t len = c->end - c->begin, n;
-		uint64_t cap;
-		unsigned int flags = 0;
-		struct scan_result r;
-		unsigned char *buf;
-		GBytes *bytes;
-		bool seen, made = false;
+		        &g_array_index(w->cands, struct mime_sweep_cand, w->next_cand);
+		GBytes *run = g_bytes_new_static(w->data + c->begin, c->end - c->begin);
+		struct mime_work *job = mime_work_new(run, MIME_FROM_SWEEP, c->enc, -1);
 
-		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
-			mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES,
-			                 mime_decode_bound(c->enc, len), &cap);
-			if (cap == 0) {
-				mime_limit(ctx, MSG_LIMIT_TOTAL,
-				           "max_total_bytes (%" G_GUINT64_FORMAT
-				           ") reached: the raw sweep stopped",
-				           ctx->lim.max_total_bytes);
-			} else {
-				buf = g_try_malloc(cap + MIME_DECODE_SLACK);
-				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
-				                              (size_t)cap, &flags)
-				                : 0;
-				bytes = g_bytes_new_take(buf, buf != NULL ? n : 0);
-				/* scanned once: the digests say whether it was scanned already */
-				if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen)
-					made = cand_part(w, c, bytes, flags, &r, children);
-				g_bytes_unref(bytes);
-			}
-		}
-		g_free(c->name);
+		job->make = cand_part;
+		job->maker = w;
+		job->begin = c->begin;
+		job->name = c->name;
 		c->name = NULL;
-		if (made)
-			return true;
+		g_ptr_array_add(children, job);
 	}
-	return false;
+	return children->len > before;
 }
 
 void mime_sweep_free(struct mime_walk *w)

@@ -21,8 +21,9 @@ GArray *mime_sweep_find(struct mime_walk *w);
 GArray *mime_sweep_find_range(struct mime_walk *w, size_t from, size_t to);
 
 /*
- * The next candidate of w->cands (after the tree's parts have run) that is new: decoded,
- * scanned and made a part, its readers' child jobs in children. false when none is left.
+ * The candidates of w->cands not handed back yet, as jobs of the loop (after the tree's
+ * parts have run): each is decoded, scanned, and made a part only when it is new. false when
+ * there were none left.
  */
 bool mime_sweep_next(struct mime_walk *w, GPtrArray *children);
 /* Free the candidates not decoded (w->cands). */
