@@ -60,7 +60,8 @@ struct arch_locked {
 
 struct arch {
 	struct mime_ctx *ctx;
-	int idx; /* the container */
+	int idx;      /* the container */
+	GBytes *hold; /* its bytes */
 	const unsigned char *data;
 	size_t len;
 	bool raw;             /* read with the raw format: a compressed stream */
@@ -69,6 +70,15 @@ struct arch {
 	bool stop;            /* a limit or an error ended the walk */
 	bool zip;             /* the format decrypts (libarchive: zip only) */
 	GArray *locked;       /* struct arch_locked */
+	GPtrArray *jobs;      /* where members go (the reader's children) */
+	struct archive *a;    /* the reader of the entries, NULL once they are read */
+	/* the encrypted members, tried candidate by candidate (k) after the entries */
+	bool unlocking;
+	const GPtrArray *pw;
+	guint k, li;        /* the candidate, the locked member looked for */
+	struct archive *ua; /* the reader with candidate k, or NULL */
+	unsigned int entry; /* entries ua has read */
+	bool more;          /* password trials left */
 };
 
 bool mime_archive_type(enum ftype type)
@@ -295,13 +305,26 @@ static void arch_limit(struct arch *st, int child, const char *what)
 	st->stop = true;
 }
 
+/* What the archive has spent of the limits: the message's, and its own entries and bytes. */
+static struct mime_use arch_use(const struct arch *st)
+{
+	struct mime_use use = st->ctx->use;
+
+	use.entries = st->entries;
+	use.arch_in = st->len;
+	use.arch_out = st->out;
+	use.trials = st->ctx->report->password_trials;
+	return use;
+}
+
 /* true (and flagged) when extra more decompressed bytes put the archive over max_ratio. */
 static bool arch_ratio_over(struct arch *st, int child, uint64_t extra)
 {
-	uint64_t out = st->out + extra, max = (uint64_t)st->len * st->ctx->lim.max_ratio;
+	struct mime_use use = arch_use(st);
+	uint64_t out = st->out + extra;
 	char *what;
 
-	if (out <= MIME_ARCHIVE_RATIO_FLOOR || out <= max || out < st->out)
+	if (mime_jobs_budget(&st->ctx->lim, &use, MIME_RES_RATIO, extra, NULL) == MIME_BOUND_NONE)
 		return false;
 	what = g_strdup_printf("max_ratio: %" G_GUINT64_FORMAT " bytes from an archive of %zu "
 	                       "(more than %u:1): the rest is not read",
@@ -379,13 +402,13 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 }
 
 /* Why a member was cut at cap: max_member_bytes, or the message's byte limits. */
-static void arch_cut(struct arch *st, int child, size_t cap)
+static void arch_cut(struct arch *st, int child, size_t cap, enum mime_bound bound)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
 	char *what;
 
-	if (cap == ctx->lim.max_member_bytes) {
+	if (bound == MIME_BOUND_MEMBER_BYTES) {
 		what = g_strdup_printf("max_member_bytes: member larger than %" G_GUINT64_FORMAT
 		                       " bytes: only its first bytes scanned",
 		                       ctx->lim.max_member_bytes);
@@ -394,15 +417,7 @@ static void arch_cut(struct arch *st, int child, size_t cap)
 		g_free(what);
 		return;
 	}
-	mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)", cap,
-	               ctx->decoded + cap >= ctx->lim.max_total_bytes ? "max_total_bytes"
-	                                                              : "max_part_bytes");
-	if (ctx->decoded + cap >= ctx->lim.max_total_bytes)
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, c->path);
+	mime_part_truncated(ctx, c, cap, bound);
 }
 
 /* A zip member libarchive cannot decompress (deflate64, implode), decoded by zipx.c. */
@@ -434,6 +449,15 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
+/* A member read (and counted against the budget): a job handed back to the loop. */
+static void arch_member(struct arch *st, int child, GBytes *bytes)
+{
+	struct mime_work *w = mime_work_new(bytes, MIME_FROM_MEMBER, MIME_ENC_RAW, child);
+
+	w->decoded = true;
+	g_ptr_array_add(st->jobs, w);
+}
+
 /*
  * Read the current member as part child and scan it. quiet (a password attempt): a read
  * error leaves the part untouched and returns false. Otherwise true.
@@ -444,12 +468,14 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
 	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	enum mime_bound bound;
 	size_t cap, n;
 	unsigned char *buf;
 	enum arch_fill r;
 	int code;
 
-	if (declared >= 0 && (uint64_t)declared > ctx->lim.max_member_bytes) {
+	if (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
+	                                      (uint64_t)declared, NULL) != MIME_BOUND_NONE) {
 		char *what = g_strdup_printf("max_member_bytes: member of %" G_GINT64_FORMAT
 		                             " bytes (limit %" G_GUINT64_FORMAT "): not read",
 		                             declared, ctx->lim.max_member_bytes);
@@ -461,13 +487,12 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	}
 	if (declared >= 0 && arch_ratio_over(st, child, (uint64_t)declared))
 		return true;
-	cap = mime_budget(ctx, c);
+	/* what a buffer may hold: the member is cut there when it turns out larger */
+	cap = mime_bytes_budget(ctx, c, MIME_RES_MEMBER_BYTES, UINT64_MAX, &bound);
 	if (cap == 0) {
 		st->stop = true;
 		return true;
 	}
-	if (cap > ctx->lim.max_member_bytes)
-		cap = (size_t)ctx->lim.max_member_bytes;
 	r = arch_fill(st, a, child,
 	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
 	              &buf, &n, &code);
@@ -481,7 +506,7 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 		return false;
 	}
 	if (r == ARCH_FILL_CUT)
-		arch_cut(st, child, cap);
+		arch_cut(st, child, cap, bound);
 	if (r == ARCH_FILL_ERROR) {
 		const char *why = archive_error_string(a);
 
@@ -490,10 +515,11 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 		if (code == ARCHIVE_FATAL)
 			st->stop = true;
 	}
-	ctx->decoded += n;
+	ctx->use.decoded += n;
 	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
-		mime_part_scan(ctx, child, buf, n, MIME_ENC_RAW, NULL, 0, 0);
-	g_free(buf);
+		arch_member(st, child, g_bytes_new_take(buf, n));
+	else
+		g_free(buf);
 	return true;
 }
 
@@ -517,7 +543,7 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 	const char *target = archive_entry_symlink(e);
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c;
-	size_t n, cap;
+	size_t n, grant;
 	int child;
 
 	if (target == NULL)
@@ -528,34 +554,38 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 	c = mime_part_at(ctx, child);
 	mime_part_flag(c, 0, "symbolic link: its target scanned as its bytes, not followed");
 	n = strlen(target);
-	cap = mime_budget(ctx, c);
-	if (n > cap) {
-		if (cap == 0) {
+	grant = mime_bytes_budget(ctx, c, MIME_RES_BYTES, n, NULL);
+	if (grant < n) {
+		if (grant == 0) {
 			st->stop = true;
 			return true;
 		}
-		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", cap);
-		n = cap;
+		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", grant);
+		n = grant;
 	}
-	ctx->decoded += n;
-	mime_part_scan(ctx, child, (const unsigned char *)target, n, MIME_ENC_RAW, NULL, 0, 0);
+	ctx->use.decoded += n;
+	arch_member(st, child, g_bytes_new(target, n));
 	return true;
 }
 
-/* Every entry of the archive, as parts. */
-static void arch_walk(struct arch *st, struct archive *a)
+/* The next entries of the archive, as parts, up to a member handed back; false at the end. */
+static bool arch_walk(struct arch *st, struct archive *a)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct archive_entry *e;
+	guint before = st->jobs->len;
 	int r;
 
-	while (!st->stop && ctx->error == NULL) {
+	while (!st->stop && ctx->error == NULL && st->jobs->len == before) {
+		struct mime_use use;
 		int child;
 
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (st->entries >= ctx->lim.max_archive_members) {
+		use = arch_use(st);
+		if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_MEMBERS, 1, NULL) !=
+		    MIME_BOUND_NONE) {
 			char *what =
 			        g_strdup_printf("max_archive_members: more than %u entries: the "
 			                        "rest is not read",
@@ -598,83 +628,83 @@ static void arch_walk(struct arch *st, struct archive *a)
 		else
 			arch_read(st, a, e, child, false);
 	}
+	return st->jobs->len > before;
 }
 
 /* One more password trial for the message; false when max_password_trials are used up. */
 static bool arch_trial(struct mime_ctx *ctx)
 {
-	if (ctx->report->password_trials >= ctx->lim.max_password_trials)
+	struct mime_use use = ctx->use;
+
+	use.trials = ctx->report->password_trials;
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_TRIALS, 1, NULL) != MIME_BOUND_NONE)
 		return false;
 	ctx->report->password_trials++;
 	return true;
 }
 
 /*
- * Try one password on the members still locked: a new reader, the same entry numbers. false
- * when the message's password trials ran out.
+ * Candidate k on the members still locked (a reader of its own, the same entry numbers), up
+ * to a member it opens, handed back; false when it opens no more (st->more false: the
+ * message's password trials ran out).
  */
-static bool arch_try(struct arch *st, guint k, const struct mime_password *pw)
+static bool arch_try(struct arch *st)
 {
-	unsigned int entry = 0,
-	             last = g_array_index(st->locked, struct arch_locked, st->locked->len - 1)
-	                            .entry;
+	const struct mime_password *pw = st->pw->pdata[st->k];
+	unsigned int last =
+	        g_array_index(st->locked, struct arch_locked, st->locked->len - 1).entry;
 	struct archive_entry *e;
-	struct archive *a;
-	char *error;
-	guint i = 0;
-	bool more = true;
 
-	a = arch_open(st, pw->text, &error);
-	g_free(error);
-	if (a == NULL)
-		return true;
-	while (i < st->locked->len && entry < last && st->ctx->error == NULL &&
-	       archive_read_next_header(a, &e) >= ARCHIVE_WARN) {
-		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
-		struct msg_part *c;
+	if (st->ua == NULL) {
+		char *error;
 
-		if (++entry != l->entry)
+		st->ua = arch_open(st, pw->text, &error);
+		g_free(error);
+		st->li = 0;
+		st->entry = 0;
+		if (st->ua == NULL)
+			return false;
+	}
+	while (st->li < st->locked->len && st->entry < last && st->ctx->error == NULL &&
+	       archive_read_next_header(st->ua, &e) >= ARCHIVE_WARN) {
+		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, st->li);
+		guint before = st->jobs->len;
+		struct mime_work *w;
+
+		if (++st->entry != l->entry)
 			continue;
 		if (!arch_trial(st->ctx)) {
-			more = false;
-			break;
+			st->more = false;
+			return false;
 		}
 		l->tried++;
-		if (!arch_read(st, a, e, l->part, true)) {
-			i++;
+		if (!arch_read(st, st->ua, e, l->part, true)) {
+			st->li++;
 			continue;
 		}
-		c = mime_part_at(st->ctx, l->part);
-		c->flags &= ~MSG_PART_ENCRYPTED;
-		if (c->scanned)
-			mime_part_flag(c, MSG_PART_DECRYPTED,
-			               "opened with password candidate %u (from %s)", k + 1,
-			               pw->source);
-		g_array_remove_index(st->locked, i);
+		mime_part_at(st->ctx, l->part)->flags &= ~MSG_PART_ENCRYPTED;
+		g_array_remove_index(st->locked, st->li);
+		if (st->jobs->len == before)
+			continue;
+		/* flagged once it is scanned */
+		w = st->jobs->pdata[st->jobs->len - 1];
+		w->scanned_flag = MSG_PART_DECRYPTED;
+		w->scanned_note = g_strdup_printf("opened with password candidate %u (from %s)",
+		                                  st->k + 1, pw->source);
+		return true;
 	}
-	archive_read_free(a);
-	return more;
+	return false;
 }
 
-/*
- * The encrypted members: try the message's passwords (candidate by candidate, within
- * max_password_trials), note what stays locked and why.
- */
-static void arch_unlock(struct arch *st)
+/* What stays locked, and why. */
+static void arch_locked_notes(struct arch *st)
 {
 	struct mime_ctx *ctx = st->ctx;
-	const GPtrArray *pw;
-	const char *why;
-	bool more = true;
+	const GPtrArray *pw = st->pw;
+	const char *why = !st->zip       ? "the reader decrypts zip only"
+	                  : pw->len == 0 ? "no password found in the message"
+	                                 : "no password found in the message opens it";
 
-	if (st->locked->len == 0)
-		return;
-	pw = mime_passwords(ctx);
-	for (guint k = 0; more && st->zip && k < pw->len && st->locked->len > 0; k++)
-		more = arch_try(st, k, pw->pdata[k]);
-	why = !st->zip       ? "the reader decrypts zip only"
-	      : pw->len == 0 ? "no password found in the message"
-	                     : "no password found in the message opens it";
 	for (guint i = 0; i < st->locked->len; i++) {
 		const struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
 		struct msg_part *c = mime_part_at(ctx, l->part);
@@ -694,54 +724,127 @@ static void arch_unlock(struct arch *st)
 	}
 }
 
-void mime_archive_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/*
+ * The encrypted members: the message's passwords, candidate by candidate (within
+ * max_password_trials), up to a member one opens; false when they are done (noted).
+ */
+static bool arch_unlock(struct arch *st)
+{
+	if (!st->unlocking) {
+		if (st->locked->len == 0)
+			return false;
+		st->unlocking = true;
+		st->more = true;
+		st->pw = mime_passwords(st->ctx);
+	}
+	while (st->more && st->zip && st->k < st->pw->len && st->locked->len > 0) {
+		if (arch_try(st))
+			return true;
+		if (st->ua != NULL)
+			archive_read_free(st->ua);
+		st->ua = NULL;
+		if (st->more)
+			st->k++;
+	}
+	arch_locked_notes(st);
+	g_array_set_size(st->locked, 0);
+	return false;
+}
+
+/* The entries are read: a stream read as an archive after all, an image with no file. */
+static void arch_entries_end(struct arch *st)
+{
+	struct msg_part *p = mime_part_at(st->ctx, st->idx);
+	char *error;
+
+	archive_read_free(st->a);
+	st->a = NULL;
+	if (!st->raw && st->entries == 0 && arch_stream_type(p->scan.type.type)) {
+		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
+		st->raw = true;
+		st->a = arch_open(st, NULL, &error);
+		g_free(error);
+		if (st->a != NULL)
+			return;
+	}
+	if (st->entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
+		               ftype_name(p->scan.type.type));
+}
+
+static int arch_next(void *state, GPtrArray *children)
+{
+	struct arch *st = state;
+
+	st->jobs = children;
+	while (st->a != NULL) {
+		if (arch_walk(st, st->a))
+			return 1;
+		arch_entries_end(st);
+	}
+	return arch_unlock(st) ? 1 : 0;
+}
+
+static void arch_close(void *state)
+{
+	struct arch *st = state;
+
+	if (st->a != NULL)
+		archive_read_free(st->a);
+	if (st->ua != NULL)
+		archive_read_free(st->ua);
+	st->ctx->use.archive_depth--;
+	g_array_free(st->locked, TRUE);
+	g_bytes_unref(st->hold);
+	g_free(st);
+}
+
+static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
-	struct arch st = {.ctx = ctx, .idx = idx, .data = data, .len = len};
+	enum ftype t = p->scan.type.type;
+	struct arch st0 = {.ctx = ctx, .idx = idx}, *st;
 	struct archive *a;
 	char *error;
 
-	if (ctx->archive_depth >= ctx->lim.max_archive_depth) {
+	if (t == FTYPE_ARJ || t == FTYPE_ACE) {
+		mime_part_flag(p, MSG_PART_OPAQUE, "%s archive: no reader, contents not scanned",
+		               ftype_name(t));
+		return NULL;
+	}
+	if (!mime_expand_depth_ok(ctx, p))
+		return NULL;
+	st0.data = g_bytes_get_data(bytes, &st0.len);
+	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
+	    MIME_BOUND_NONE) {
 		char *what =
 		        g_strdup_printf("max_archive_depth: archive nested deeper than %u: not "
 		                        "opened",
 		                        ctx->lim.max_archive_depth);
 
-		arch_limit(&st, -1, what);
+		arch_limit(&st0, -1, what);
 		g_free(what);
-		return;
+		return NULL;
 	}
-	a = arch_open(&st, NULL, &error);
-	if (a == NULL && arch_stream_type(p->scan.type.type)) {
+	a = arch_open(&st0, NULL, &error);
+	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
-		st.raw = true;
-		a = arch_open(&st, NULL, &error);
+		st0.raw = true;
+		a = arch_open(&st0, NULL, &error);
 	}
 	if (a == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s contents could not be read: %s",
-		               ftype_name(p->scan.type.type), error);
+		               ftype_name(t), error);
 		g_free(error);
-		return;
+		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
-	st.locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
-	ctx->archive_depth++;
-	arch_walk(&st, a);
-	archive_read_free(a);
-	if (!st.raw && st.entries == 0 && arch_stream_type(p->scan.type.type)) {
-		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
-		st.raw = true;
-		a = arch_open(&st, NULL, &error);
-		g_free(error);
-		if (a != NULL) {
-			arch_walk(&st, a);
-			archive_read_free(a);
-		}
-	}
-	if (st.entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
-		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
-		               ftype_name(p->scan.type.type));
-	arch_unlock(&st);
-	ctx->archive_depth--;
-	g_array_free(st.locked, TRUE);
+	st = g_memdup2(&st0, sizeof(st0));
+	st->hold = g_bytes_ref(bytes);
+	st->a = a;
+	st->locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
+	ctx->use.archive_depth++;
+	return st;
 }
+
+const struct mime_reader mime_archive_reader = {"archive", arch_reader_open, arch_next, arch_close};

@@ -5,7 +5,7 @@
  * ctx: the state of one msg_scan() call, shared by the modules of mime/ (internal header).
  *
  * One context per call, used by one thread. It holds the effective limits and what has been
- * spent of them, the report being filled, and the fingerprints of decoded parts used to
+ * spent of them, the report being filled, and the size and SHA-256 of scanned parts used to
  * deduplicate what the raw sweep finds.
  */
 
@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "mime/decode.h"
+#include "mime/jobs.h"
 #include "mime/msgscan.h"
 
 /* At most this many notes per report; the rest are counted in a last note. */
@@ -32,20 +33,16 @@ struct mime_job {
 	enum mime_enc enc;
 	const unsigned char *body; /* the encoded body: in the message, or in a decoded parent */
 	size_t body_len;
-	bool in_raw; /* body lies in a buffer alive for the rest of the walk (the message, or the
-	                decoded part a nested message was found in): dedupe may decode it again */
-	bool no_uu;  /* a text body in which the sweep saw no "begin" line: no uuencode search */
+	bool no_uu; /* a text body in which the sweep saw no "begin" line: no uuencode search */
 };
 
-/* Hints to mime_part_scan() / mime_expand(). */
+/* Hints to the readers (mime_expand()). */
 #define MIME_HINT_NO_UU (1u << 0) /* no uuencoded block can be in these bytes */
 
-/* What was decoded, for deduplication: size, a fast hash, and how to decode it again. */
+/* What was scanned, for deduplication: size and SHA-256 (from the part's own scan). */
 struct mime_seen {
-	uint64_t size, hash;
-	enum mime_enc enc;
-	const unsigned char *src; /* encoded source in the message buffer, or NULL */
-	size_t src_len;
+	uint64_t size;
+	unsigned char sha256[32];
 };
 
 struct mime_ctx {
@@ -56,14 +53,12 @@ struct mime_ctx {
 	const unsigned char
 	        *raw; /* the message bytes that are parsed (at most max_message_bytes) */
 	size_t len;
-	uint64_t decoded;   /* bytes decoded into buffers so far (max_total_bytes) */
-	unsigned int count; /* entities and parts counted against max_parts */
+	struct mime_use use; /* spent of the limits: decoded bytes, parts, archive depth */
 	unsigned int dropped_notes;
-	GArray *seen;               /* struct mime_seen */
-	bool dedupe;                /* the sweep has candidates: record what is decoded */
-	GError *error;              /* the first internal failure: msg_scan() then fails */
-	unsigned int archive_depth; /* archives being expanded around the current part */
-	GPtrArray *walks;           /* struct mime_walk *: messages whose parts are being scanned */
+	GArray *seen;         /* struct mime_seen */
+	bool dedupe;          /* the sweep has candidates: record what is scanned */
+	GError *error;        /* the first internal failure: msg_scan() then fails */
+	GPtrArray *walks;     /* struct mime_walk *: messages whose parts are being scanned */
 	GPtrArray *passwords; /* struct mime_password *: candidates from the text, NULL: not yet */
 };
 
@@ -91,35 +86,41 @@ static inline struct msg_part *mime_part_at(struct mime_ctx *ctx, int idx)
 }
 
 /*
- * Bytes a new buffer for the part may hold: the smaller of max_part_bytes and what is left of
- * max_total_bytes. 0 with the part flagged when nothing is left.
+ * Bytes a new buffer for the part may hold, at most want (res: MIME_RES_BYTES, or
+ * MIME_RES_MEMBER_BYTES for an archive member): mime_jobs_budget() with the message's use.
+ * 0 with the part flagged (and MSG_LIMIT_TOTAL noted) when nothing is left of
+ * max_total_bytes. *bound_r (may be NULL): the limit that cut want.
  */
-size_t mime_budget(struct mime_ctx *ctx, struct msg_part *part);
-
-/* Decode a job's body and scan it (then its contents: mime_expand). */
-void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job);
+size_t mime_bytes_budget(struct mime_ctx *ctx, struct msg_part *part, enum mime_res res,
+                         uint64_t want, enum mime_bound *bound_r);
+/* Note MSG_LIMIT_TOTAL, reached at part. */
+void mime_limit_total(struct mime_ctx *ctx, const struct msg_part *part);
+/* The part was cut at got bytes by bound (max_total_bytes, else max_part_bytes): flag it. */
+void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got,
+                         enum mime_bound bound);
 
 /*
- * Scan decoded bytes as part idx (which must be alive while this runs), record them for
- * deduplication when src is given (their encoded source, alive until the walk that found it
- * ends) and expand containers (hints: MIME_HINT_*).
+ * Type, hash and look up decoded bytes (scan_bytes) into *r, once. When the message is being
+ * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
+ * seen (size + SHA-256), unless seen_r (may be NULL) is given and set: the same bytes were
+ * scanned before. Returns 0, or -1 with ctx->error set.
  */
-void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len,
-                    unsigned int hints);
-
-/* A fast 64-bit hash (not cryptographic: equal hashes are confirmed byte by byte). */
-uint64_t mime_hash64(const unsigned char *data, size_t len);
-/* true when bytes equal to data were already decoded and scanned in this message. */
-bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len);
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+                     struct scan_result *r, bool *seen_r);
+/* Part idx is len decoded bytes, scanned as r (mime_part_digest): record it. */
+void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r);
 
 /*
- * The container hook, called on every decoded part: uuencoded blocks in text, TNEF
- * attachments, messages inside parts (message/rfc822 sent as base64, S/MIME signed data),
- * archive members (archive.c). Children are scanned while data is alive. A part that the
- * allow list clears is not looked into.
+ * The readers of a decoded part (the container hook of the job loop): uuencoded blocks in
+ * text and TNEF attachments become child jobs in children (struct mime_work *, over data by
+ * reference); messages inside parts (message/rfc822 sent as base64, an attached .eml, S/MIME
+ * signed data) and archives become one job of their own (struct mime_reader: walk.c,
+ * archive.c) that hands back its children one at a time.
+ * A part that the allow list clears is not looked into.
  */
-void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                 unsigned int hints);
+void mime_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints,
+                 GPtrArray *children);
+/* A container's contents are one level deeper; false (and the part flagged) past max_depth. */
+bool mime_expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * expand: the container hook. Every decoded part passes through mime_expand(), which turns
- * what it holds into parts of their own, scanned while the container's bytes are alive:
+ * expand: the readers of a decoded part. The job loop hands every scanned part to
+ * mime_expand(), which returns what it holds as child jobs (over its bytes, by reference), to
+ * be made parts and scanned by the loop; no reader here scans:
  *
  *   uuencoded blocks ("begin 644 name") in text      path P/uuN    MSG_PART_UUENCODED
  *   TNEF attachments (winmail.dat)                   path P/tnefN  MSG_PART_TNEF
@@ -30,10 +31,12 @@
 #include <stddef.h>
 #include <string.h>
 
-/* A container's contents are one level deeper; false (and flagged) past max_depth. */
-static bool expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
+bool mime_expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
 {
-	if (p->depth + 1 <= ctx->lim.max_depth)
+	struct mime_use use = ctx->use;
+
+	use.depth = p->depth;
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DEPTH, 1, NULL) == MIME_BOUND_NONE)
 		return true;
 	mime_part_flag(p, MSG_PART_LIMIT, "contents deeper than max_depth (%u): not scanned",
 	               ctx->lim.max_depth);
@@ -43,29 +46,21 @@ static bool expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p)
 	return false;
 }
 
-static bool in_message(struct mime_ctx *ctx, const unsigned char *p, size_t len)
+/* A child job of part idx over bytes: its part made when it runs ("P/KINDn"). */
+static struct mime_work *expand_child(struct mime_ctx *ctx, int idx, GBytes *bytes,
+                                      enum mime_origin origin, enum mime_enc enc, const char *kind,
+                                      unsigned int n, const char *encoding, unsigned int flag)
 {
-	return ctx->raw != NULL && p >= ctx->raw && len <= ctx->len &&
-	       p - ctx->raw <= (ptrdiff_t)(ctx->len - len);
-}
+	const struct msg_part *p = mime_part_at(ctx, idx);
+	struct mime_work *w = mime_work_new(bytes, origin, enc, -1);
 
-/* A child part of idx, or -1 when max_parts is reached. */
-static int expand_child(struct mime_ctx *ctx, int idx, const char *kind, unsigned int n,
-                        const char *encoding, unsigned int flag)
-{
-	char *path = g_strdup_printf("%s/%s%u", mime_part_at(ctx, idx)->path, kind, n);
-	int child = mime_part_new(ctx, path, idx, mime_part_at(ctx, idx)->depth + 1);
-	struct msg_part *c;
-
-	g_free(path);
-	if (child < 0)
-		return -1;
-	c = mime_part_at(ctx, child);
-	c->content_type = g_strdup("application/octet-stream");
-	c->disposition = g_strdup("attachment");
-	c->encoding = g_strdup(encoding);
-	c->flags |= flag;
-	return child;
+	w->parent = idx;
+	w->depth = p->depth + 1;
+	w->path = g_strdup_printf("%s/%s%u", p->path, kind, n);
+	w->encoding = encoding;
+	w->flags = flag;
+	w->encoded_size = g_bytes_get_size(bytes);
+	return w;
 }
 
 /* A name in UTF-8: as is when valid, else from the given charset, else Latin-1. */
@@ -93,90 +88,61 @@ static bool uu_wanted(const struct msg_part *p)
 	       p->scan.type.type == FTYPE_TEXT;
 }
 
-static void expand_uu(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/* uuencoded (and "begin-base64") blocks of a text: children over its bytes. */
+static void expand_uu(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *children)
 {
+	size_t len, pos = 0;
+	const unsigned char *d = g_bytes_get_data(data, &len);
 	struct mime_uu_block b;
-	size_t pos = 0;
 	unsigned int n = 0;
 
-	while (mime_uu_next(data, len, &pos, &b)) {
-		struct mime_job job = {0};
-		int child;
+	while (mime_uu_next(d, len, &pos, &b)) {
+		size_t from = b.base64 ? b.data : b.begin;
+		struct mime_work *w;
 
-		if (n == 0 && !expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+		if (n == 0 && !mime_expand_depth_ok(ctx, mime_part_at(ctx, idx)))
 			return;
-		child = expand_child(ctx, idx, "uu", ++n, b.base64 ? "base64" : "uuencode",
-		                     MSG_PART_UUENCODED);
-		if (child < 0)
-			return;
-		mime_part_at(ctx, child)->name =
-		        expand_name((unsigned char *)b.name, strlen(b.name), NULL);
-		mime_part_at(ctx, idx)->flags |= MSG_PART_CONTAINER;
-		job.part = (unsigned int)child;
-		job.enc = b.base64 ? MIME_ENC_BASE64 : MIME_ENC_UU;
-		job.body = data + (b.base64 ? b.data : b.begin);
-		job.body_len = b.end - (b.base64 ? b.data : b.begin);
-		job.in_raw = in_message(ctx, job.body, job.body_len);
-		mime_part_at(ctx, child)->encoded_size = job.body_len;
+		w = expand_child(ctx, idx, g_bytes_new_from_bytes(data, from, b.end - from),
+		                 MIME_FROM_UU, b.base64 ? MIME_ENC_BASE64 : MIME_ENC_UU, "uu", ++n,
+		                 b.base64 ? "base64" : "uuencode", MSG_PART_UUENCODED);
+		w->name = expand_name((unsigned char *)b.name, strlen(b.name), NULL);
+		w->container_of = true;
 		if (!b.closed)
-			mime_part_flag(mime_part_at(ctx, child), 0, "no \"end\" line");
-		mime_job_run(ctx, &job);
+			w->note = "no \"end\" line";
+		g_ptr_array_add(children, w);
 	}
 }
 
-static void expand_tnef(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/* The attachments of a TNEF stream: children over its bytes. */
+static void expand_tnef(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *children)
 {
+	size_t len;
+	const unsigned char *d = g_bytes_get_data(data, &len);
 	struct mime_tnef_iter it;
 	struct mime_tnef_att att;
 	unsigned int n = 0;
 	int r;
 
-	if (!mime_tnef_init(&it, data, len) || !expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+	if (!mime_tnef_init(&it, d, len) || !mime_expand_depth_ok(ctx, mime_part_at(ctx, idx)))
 		return;
 	mime_part_at(ctx, idx)->flags |= MSG_PART_CONTAINER;
 	while ((r = mime_tnef_next(&it, &att)) == 1) {
-		struct mime_job job = {0};
-		int child = expand_child(ctx, idx, "tnef", ++n, "tnef", MSG_PART_TNEF);
-		struct msg_part *c;
+		GBytes *bytes = g_bytes_new_from_bytes(data, (gsize)(att.data - d), att.size);
+		struct mime_work *w = expand_child(ctx, idx, bytes, MIME_FROM_TNEF, MIME_ENC_RAW,
+		                                   "tnef", ++n, "tnef", MSG_PART_TNEF);
 		char cp[32];
 
-		if (child < 0)
-			return;
-		c = mime_part_at(ctx, child);
 		g_snprintf(cp, sizeof(cp), "CP%u", it.codepage);
 		if (att.title_utf16)
-			c->name = g_convert((const char *)att.title, (gssize)att.title_len, "UTF-8",
+			w->name = g_convert((const char *)att.title, (gssize)att.title_len, "UTF-8",
 			                    "UTF-16LE", NULL, NULL, NULL);
 		else
-			c->name = expand_name(att.title, att.title_len, it.codepage ? cp : NULL);
-		c->encoded_size = att.size;
-		job.part = (unsigned int)child;
-		job.enc = MIME_ENC_RAW;
-		job.body = att.data;
-		job.body_len = att.size;
-		job.in_raw = in_message(ctx, att.data, att.size);
-		mime_job_run(ctx, &job);
+			w->name = expand_name(att.title, att.title_len, it.codepage ? cp : NULL);
+		g_ptr_array_add(children, w);
 	}
 	if (r < 0)
 		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE, "malformed TNEF: %s",
 		               it.error);
-}
-
-/* A message inside a part: walked like the message itself (its own sweep included). */
-static void expand_message(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                           const char *what)
-{
-	struct msg_part *p = mime_part_at(ctx, idx);
-	char *prefix;
-
-	if (!expand_depth_ok(ctx, p))
-		return;
-	prefix = g_strconcat(p->path, "/", NULL);
-	p->flags |= MSG_PART_CONTAINER;
-	if (!mime_walk_message(ctx, data, len, false, prefix, p->depth + 1, idx))
-		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE,
-		               "%s is not a readable message", what);
-	g_free(prefix);
 }
 
 static bool smime_wanted(const struct msg_part *p)
@@ -187,23 +153,32 @@ static bool smime_wanted(const struct msg_part *p)
 	                     strcmp(t, "application/x-pkcs7-mime") == 0);
 }
 
-/* S/MIME: signed data holds a MIME entity (walked); enveloped data is encrypted. */
-static void expand_smime(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+/*
+ * S/MIME: signed data holds a MIME entity (walked: the reader of a message over a copy of the
+ * content); enveloped data is encrypted. NULL when there is nothing to walk.
+ */
+static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	BIO *bio = BIO_new_mem_buf(data, len > INT_MAX ? INT_MAX : (int)len);
 	CMS_ContentInfo *cms = bio != NULL ? d2i_CMS_bio(bio, NULL) : NULL;
 	int nid = cms != NULL ? OBJ_obj2nid(CMS_get0_type(cms)) : NID_undef;
+	void *walk = NULL;
 
 	if (cms == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "unreadable S/MIME structure");
 	} else if (nid == NID_pkcs7_signed) {
 		ASN1_OCTET_STRING **content = CMS_get0_content(cms);
 
-		if (content != NULL && *content != NULL)
-			expand_message(ctx, idx, ASN1_STRING_get0_data(*content),
-			               (size_t)ASN1_STRING_length(*content),
-			               "S/MIME signed content");
+		if (content != NULL && *content != NULL) {
+			GBytes *inner = g_bytes_new(ASN1_STRING_get0_data(*content),
+			                            (size_t)ASN1_STRING_length(*content));
+
+			walk = mime_walk_open_part(ctx, idx, inner, "S/MIME signed content");
+			g_bytes_unref(inner);
+		}
 	} else if (nid == NID_pkcs7_enveloped || nid == NID_id_smime_ct_authEnvelopedData) {
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted (S/MIME enveloped data)");
 	} else {
@@ -212,7 +187,11 @@ static void expand_smime(struct mime_ctx *ctx, int idx, const unsigned char *dat
 	}
 	CMS_ContentInfo_free(cms);
 	BIO_free(bio);
+	return walk;
 }
+
+static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime, mime_walk_next,
+                                                       mime_walk_close};
 
 /* message/rfc822 sent encoded, an attached .eml: not a text body that merely looks like one */
 static bool message_wanted(const struct msg_part *p)
@@ -224,29 +203,24 @@ static bool message_wanted(const struct msg_part *p)
 	return t == NULL || !g_str_has_prefix(t, "text/");
 }
 
-/* An archive: its members; a kind no reader here knows: opaque. */
-static void expand_archive(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
-{
-	struct msg_part *p = mime_part_at(ctx, idx);
-	enum ftype t = p->scan.type.type;
-
-	if (t == FTYPE_ARJ || t == FTYPE_ACE) {
-		mime_part_flag(p, MSG_PART_OPAQUE, "%s archive: no reader, contents not scanned",
-		               ftype_name(t));
-		return;
-	}
-	if (expand_depth_ok(ctx, p))
-		mime_archive_expand(ctx, idx, data, len);
-}
-
 static bool expand_container_type(enum ftype t)
 {
 	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
 	       t == FTYPE_ARJ || t == FTYPE_ACE;
 }
 
-void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                 unsigned int hints)
+/* A reader of part idx, as a job after the part's other children. */
+static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
+                         GPtrArray *children)
+{
+	struct mime_work *w = mime_work_new(g_bytes_ref(bytes), MIME_FROM_PART, MIME_ENC_RAW, idx);
+
+	w->reader = reader;
+	g_ptr_array_add(children, w);
+}
+
+void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hints,
+                 GPtrArray *children)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 
@@ -259,26 +233,26 @@ void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_
 		return;
 	}
 	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
-		expand_uu(ctx, idx, data, len);
+		expand_uu(ctx, idx, bytes, children);
 	p = mime_part_at(ctx, idx);
 	switch (p->scan.type.type) {
 	case FTYPE_TNEF:
-		expand_tnef(ctx, idx, data, len);
+		expand_tnef(ctx, idx, bytes, children);
 		break;
 	case FTYPE_EML:
 	case FTYPE_MBOX:
 		if (message_wanted(p))
-			expand_message(ctx, idx, data, len, "the attached message");
+			expand_later(idx, bytes, &mime_walk_reader, children);
 		break;
 	case FTYPE_ARJ:
 	case FTYPE_ACE:
-		expand_archive(ctx, idx, data, len);
+		expand_later(idx, bytes, &mime_archive_reader, children);
 		break;
 	default:
 		if (mime_archive_type(p->scan.type.type))
-			expand_archive(ctx, idx, data, len);
+			expand_later(idx, bytes, &mime_archive_reader, children);
 		else if (smime_wanted(p))
-			expand_smime(ctx, idx, data, len);
+			expand_later(idx, bytes, &expand_smime_reader, children);
 		break;
 	}
 }

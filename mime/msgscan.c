@@ -2,8 +2,8 @@
  * msgscan: one message -> one report (see msgscan.h): limits, the report's life, verdicts.
  *
  * msg_scan() sets up the per-call context (effective limits, budgets, deduplication state),
- * hands the buffer to the walk (walk.c: parse, walk, sweep, decode and scan), then fills in
- * the totals. The buffer is borrowed and only read; decoded buffers never outlive the call;
+ * runs the job loop (jobs.c) on one job, the message read by the MIME walk (walk.c), then
+ * fills in the totals. The buffer is borrowed and only read; decoded buffers never outlive the call;
  * the report holds metadata and scan results only, plus a reference on the database so that
  * finding names stay valid.
  *
@@ -129,6 +129,7 @@ int msg_scan(struct sigdb *db, const unsigned char *raw, size_t len,
              const struct msg_scan_options *opts, struct msg_report **report_r, GError **error)
 {
 	gint64 t0 = g_get_monotonic_time();
+	struct mime_work *job;
 	struct mime_ctx ctx;
 	uint64_t max;
 
@@ -142,7 +143,9 @@ int msg_scan(struct sigdb *db, const unsigned char *raw, size_t len,
 		           "): only the first bytes are parsed",
 		           len, max);
 	}
-	mime_walk_message(&ctx, raw, ctx.len, true, "", 0, -1);
+	job = mime_work_new(g_bytes_new_static(raw, ctx.len), MIME_FROM_PART, MIME_ENC_RAW, -1);
+	job->reader = &mime_walk_reader;
+	mime_jobs_run(&ctx, job);
 	return ctx_close(&ctx, t0, report_r, error);
 }
 
@@ -151,7 +154,6 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
                         GError **error)
 {
 	gint64 t0 = g_get_monotonic_time();
-	struct mime_job job = {0};
 	struct mime_ctx ctx;
 	struct msg_part *p;
 	int idx;
@@ -164,11 +166,8 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 	p->name = name != NULL ? g_utf8_make_valid(name, -1) : NULL;
 	p->content_type = g_strdup("application/octet-stream");
 	p->encoded_size = len;
-	job.part = (unsigned int)idx;
-	job.enc = MIME_ENC_RAW;
-	job.body = data;
-	job.body_len = len;
-	mime_job_run(&ctx, &job);
+	mime_jobs_run(&ctx, mime_work_new(g_bytes_new_static(data, len), MIME_FROM_LEAF,
+	                                  MIME_ENC_RAW, idx));
 	return ctx_close(&ctx, t0, report_r, error);
 }
 

@@ -1,10 +1,11 @@
 /*
- * part: the per-part pipeline of msg_scan() — budget, decode, scan, record, expand — and the
- * bookkeeping every module shares (notes, flags, limits, part creation).
+ * part: what the job loop (jobs.c) does to a part — its byte budget, its one scan (digests
+ * reused for dedupe), its record — and the bookkeeping every module shares (notes, flags,
+ * limits, part creation).
  *
  * Limits: a part's buffer holds at most max_part_bytes and never more than what is left of
- * max_total_bytes; one buffer is alive per nesting level (a part, and a part inside it while
- * its container is scanned), so peak memory is bounded by the limits. Notes are bounded
+ * max_total_bytes; the loop runs depth first, so the buffers alive are those of one chain of
+ * containers (a part, and the parts inside it while they run), bounded by the limits. Notes are bounded
  * (MIME_MAX_NOTES per report, MIME_MAX_NOTE_LEN per part). Thread safety: one context per call.
  */
 
@@ -82,12 +83,12 @@ void mime_part_flag(struct msg_part *part, unsigned int flag, const char *fmt, .
 
 static bool count_one(struct mime_ctx *ctx)
 {
-	if (ctx->count >= ctx->lim.max_parts) {
+	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_PARTS, 1, NULL) != MIME_BOUND_NONE) {
 		mime_limit(ctx, MSG_LIMIT_PARTS, "more than %u parts: the rest is not scanned",
 		           ctx->lim.max_parts);
 		return false;
 	}
-	ctx->count++;
+	ctx->use.parts++;
 	return true;
 }
 
@@ -110,98 +111,42 @@ int mime_part_new(struct mime_ctx *ctx, const char *path, int parent, unsigned i
 	return (int)ctx->report->parts->len - 1;
 }
 
-size_t mime_budget(struct mime_ctx *ctx, struct msg_part *part)
+size_t mime_bytes_budget(struct mime_ctx *ctx, struct msg_part *part, enum mime_res res,
+                         uint64_t want, enum mime_bound *bound_r)
 {
-	uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
-	                        ? ctx->lim.max_total_bytes - ctx->decoded
-	                        : 0;
+	uint64_t grant;
+	enum mime_bound bound = mime_jobs_budget(&ctx->lim, &ctx->use, res, want, &grant);
 
-	if (left == 0) {
+	if (bound_r != NULL)
+		*bound_r = bound;
+	if (grant == 0 && want > 0) {
 		mime_part_flag(part, MSG_PART_LIMIT,
 		               "not scanned: max_total_bytes (%" G_GUINT64_FORMAT
 		               ") decoded in this message",
 		               ctx->lim.max_total_bytes);
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, part->path);
+		mime_limit_total(ctx, part);
 		return 0;
 	}
-	if (left > ctx->lim.max_part_bytes)
-		left = ctx->lim.max_part_bytes;
-	return left > SIZE_MAX - MIME_DECODE_SLACK ? SIZE_MAX - MIME_DECODE_SLACK : (size_t)left;
+	return grant > SIZE_MAX - MIME_DECODE_SLACK ? SIZE_MAX - MIME_DECODE_SLACK : (size_t)grant;
 }
 
-static void job_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got)
+void mime_limit_total(struct mime_ctx *ctx, const struct msg_part *part)
 {
-	bool by_total = ctx->lim.max_total_bytes - ctx->decoded < ctx->lim.max_part_bytes;
+	mime_limit(ctx, MSG_LIMIT_TOTAL,
+	           "max_total_bytes (%" G_GUINT64_FORMAT ") reached at part %s: later parts "
+	           "are not scanned",
+	           ctx->lim.max_total_bytes, part->path);
+}
+
+void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got,
+                         enum mime_bound bound)
+{
+	bool by_total = bound == MIME_BOUND_TOTAL_BYTES;
 
 	mime_part_flag(part, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned (%s)",
 	               got, by_total ? "max_total_bytes" : "max_part_bytes");
 	if (by_total)
-		mime_limit(ctx, MSG_LIMIT_TOTAL,
-		           "max_total_bytes (%" G_GUINT64_FORMAT
-		           ") reached at part %s: later parts "
-		           "are not scanned",
-		           ctx->lim.max_total_bytes, part->path);
-}
-
-static void job_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
-{
-	static const char *const names[] = {"data", "base64", "quoted-printable", "uuencode"};
-
-	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", names[enc]);
-	if (!(ctx->report->anomalies & MSG_ANOM_BAD_ENCODING))
-		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: invalid %s", part->path,
-		             names[enc]);
-}
-
-void mime_job_run(struct mime_ctx *ctx, const struct mime_job *job)
-{
-	struct msg_part *part = mime_part_at(ctx, (int)job->part);
-	const unsigned char *src = job->in_raw ? job->body : NULL;
-	unsigned int flags = 0;
-	unsigned char *buf;
-	size_t cap, n;
-
-	if (ctx->error != NULL)
-		return;
-	if (job->body_len == 0) {
-		mime_part_scan(ctx, (int)job->part, job->body, 0, job->enc, src, 0, 0);
-		return;
-	}
-	cap = mime_budget(ctx, part);
-	if (cap == 0)
-		return;
-	if (job->enc == MIME_ENC_RAW) {
-		/* a view of the message: no copy */
-		n = job->body_len < cap ? job->body_len : cap;
-		if (n < job->body_len)
-			job_truncated(ctx, part, n);
-		ctx->decoded += n;
-		mime_part_scan(ctx, (int)job->part, job->body, n, job->enc, src, job->body_len,
-		               job->no_uu && n == job->body_len ? MIME_HINT_NO_UU : 0);
-		return;
-	}
-	if (mime_decode_bound(job->enc, job->body_len) < cap)
-		cap = mime_decode_bound(job->enc, job->body_len);
-	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
-	if (buf == NULL) {
-		mime_part_flag(part, MSG_PART_SCAN_ERROR, "out of memory (%zu bytes)", cap);
-		if (ctx->error == NULL)
-			g_set_error(&ctx->error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
-			            "out of memory decoding part %s", part->path);
-		return;
-	}
-	n = mime_decode(job->enc, job->body, job->body_len, buf, cap, &flags);
-	if (flags & MIME_DECODE_FULL)
-		job_truncated(ctx, part, n);
-	if (flags & MIME_DECODE_BAD)
-		job_bad_encoding(ctx, part, job->enc);
-	ctx->decoded += n;
-	mime_part_scan(ctx, (int)job->part, buf, n, job->enc, src, job->body_len, 0);
-	g_free(buf);
+		mime_limit_total(ctx, part);
 }
 
 static void part_names_mismatch(struct msg_part *p)
@@ -212,19 +157,61 @@ static void part_names_mismatch(struct msg_part *p)
 		p->flags |= MSG_PART_EXT_MISMATCH;
 }
 
-void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
-                    enum mime_enc enc, const unsigned char *src, size_t src_len, unsigned int hints)
+/* Bytes of this size and SHA-256 were scanned before in this message. */
+static bool seen_has(const struct mime_ctx *ctx, uint64_t size, const unsigned char *sha256)
+{
+	for (guint i = ctx->seen->len; i > 0; i--) {
+		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i - 1);
+
+		if (s->size == size && memcmp(s->sha256, sha256, sizeof(s->sha256)) == 0)
+			return true;
+	}
+	return false;
+}
+
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+                     struct scan_result *r, bool *seen_r)
+{
+	struct scan_options opts = *ctx->scan;
+	unsigned int need, sha = DIGEST_BIT(DIGEST_SHA256);
+	bool shown;
+
+	if (seen_r != NULL)
+		*seen_r = false;
+	if (ctx->error != NULL)
+		return -1;
+	if (!ctx->dedupe)
+		return scan_bytes(ctx->db, data, len, &opts, r, &ctx->error);
+	/*
+	 * Dedupe is keyed by size and SHA-256, taken in the one pass that computes the digests
+	 * the signatures need. The report shows SHA-256 only where it would have been computed
+	 * anyway (wanted, needed by a signature of this size, or the cache key).
+	 */
+	need = sigdb_digests_for_size(ctx->db, len) | opts.want;
+	shown = (need & sha) || (opts.cache != NULL && (need & ~sha) != 0);
+	opts.want |= sha;
+	if (scan_bytes(ctx->db, data, len, &opts, r, &ctx->error) < 0)
+		return -1;
+	if (seen_r != NULL && seen_has(ctx, len, r->digests.sha256)) {
+		*seen_r = true;
+	} else {
+		struct mime_seen seen = {.size = len};
+
+		memcpy(seen.sha256, r->digests.sha256, sizeof(seen.sha256));
+		g_array_append_val(ctx->seen, seen);
+	}
+	if (!shown && !r->cached) {
+		r->digests.mask &= ~sha;
+		memset(r->digests.sha256, 0, sizeof(r->digests.sha256));
+	}
+	return 0;
+}
+
+void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
-	GError *error = NULL;
 
-	if (ctx->error != NULL)
-		return;
-	if (scan_bytes(ctx->db, data, len, ctx->scan, &p->scan, &error) < 0) {
-		mime_part_flag(p, MSG_PART_SCAN_ERROR, "not scanned: %s", error->message);
-		g_propagate_error(&ctx->error, error);
-		return;
-	}
+	p->scan = *r;
 	p->scanned = true;
 	p->decoded_size = len;
 	part_names_mismatch(p);
@@ -232,81 +219,4 @@ void mime_part_scan(struct mime_ctx *ctx, int idx, const unsigned char *data, si
 	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type))
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
-	if (ctx->dedupe) {
-		struct mime_seen s = {len, mime_hash64(data, len), enc, src, src_len};
-
-		g_array_append_val(ctx->seen, s);
-	}
-	mime_expand(ctx, idx, data, len, hints);
-}
-
-static inline uint64_t rd64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint64_t mum(uint64_t a, uint64_t b)
-{
-	__uint128_t r = (__uint128_t)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-uint64_t mime_hash64(const unsigned char *data, size_t len)
-{
-	static const uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull,
-	                      k2 = 0x8ebc6af09c88c6e3ull, k3 = 0x589965cc75374cc3ull;
-	uint64_t s0 = k0 ^ len, s1 = k1, s2 = k2, s3 = k3;
-	const unsigned char *p = data;
-	size_t n = len;
-	unsigned char tail[32] = {0};
-
-	while (n >= 32) {
-		s0 = mum(rd64(p) ^ k1, rd64(p + 8) ^ s0);
-		s1 = mum(rd64(p + 16) ^ k2, rd64(p + 24) ^ s1);
-		s2 += s0;
-		s3 ^= s1;
-		p += 32;
-		n -= 32;
-	}
-	if (n > 0)
-		memcpy(tail, p, n);
-	s0 = mum(rd64(tail) ^ k1 ^ n, rd64(tail + 8) ^ s0);
-	s1 = mum(rd64(tail + 16) ^ k2, rd64(tail + 24) ^ s1);
-	return mum(s0 ^ s2 ^ k3, s1 ^ s3 ^ len);
-}
-
-/* Decode a seen part again and compare (a hash match is not proof: the hash is not secret). */
-static bool seen_confirm(const struct mime_seen *s, const unsigned char *data, size_t len)
-{
-	unsigned int flags;
-	unsigned char *buf;
-	bool eq;
-
-	if (s->enc == MIME_ENC_RAW)
-		return s->src_len >= len && memcmp(s->src, data, len) == 0;
-	buf = g_try_malloc(len + MIME_DECODE_SLACK);
-	if (buf == NULL)
-		return false;
-	eq = mime_decode(s->enc, s->src, s->src_len, buf, len, &flags) == len &&
-	     memcmp(buf, data, len) == 0;
-	g_free(buf);
-	return eq;
-}
-
-bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len)
-{
-	uint64_t h = mime_hash64(data, len);
-
-	for (guint i = 0; i < ctx->seen->len; i++) {
-		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i);
-
-		/* without a source to decode again, it cannot be confirmed: not a duplicate */
-		if (s->size == len && s->hash == h && s->src != NULL && seen_confirm(s, data, len))
-			return true;
-	}
-	return false;
 }

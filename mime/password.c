@@ -9,7 +9,11 @@
  *
  * Limits: MIME_PW_MAX candidates of at most MIME_PW_MAX_LEN bytes per message, the first
  * MIME_PW_TEXT_BYTES decoded bytes of at most MIME_PW_BODIES bodies; the work is done once per
- * message, and only when an encrypted member is met. Thread safety: per call.
+ * message, and only when an encrypted member is met. The bodies are not decoded again for it:
+ * plain ones are read in place, encoded ones as their scan decoded them (a reference, or a copy
+ * of the first MIME_PW_TEXT_BYTES of a longer one; MIME_PW_BODIES per message walked); a body
+ * not scanned yet is decoded here and its scan takes that text when it is all of the body.
+ * Thread safety: per call.
  */
 
 #include "mime/password.h"
@@ -228,32 +232,110 @@ void mime_password_find(const char *text, size_t len, bool html, const char *sou
 	g_free(plain);
 }
 
+void mime_password_text_clear(gpointer text)
+{
+	g_bytes_unref(((struct mime_text *)text)->bytes);
+}
+
+/* A text body of the walk, encoded (its decoded text is kept). */
+static bool pw_encoded_body(const struct mime_ctx *ctx, unsigned int part, enum mime_enc enc)
+{
+	const struct msg_part *p = mime_part_at((struct mime_ctx *)ctx, (int)part);
+
+	return (p->flags & MSG_PART_BODY) && enc != MIME_ENC_UU && enc != MIME_ENC_RAW;
+}
+
+static struct mime_text *pw_kept(struct mime_walk *w, unsigned int part)
+{
+	for (guint i = 0; i < w->texts->len; i++) {
+		struct mime_text *t = &g_array_index(w->texts, struct mime_text, i);
+
+		if (t->part == part)
+			return t;
+	}
+	return NULL;
+}
+
+/* The walk whose jobs are being run (a body is a leaf of the innermost one). */
+static struct mime_walk *pw_walk_of(struct mime_ctx *ctx)
+{
+	return ctx->walks->len > 0 ? ctx->walks->pdata[ctx->walks->len - 1] : NULL;
+}
+
+const struct mime_text *mime_password_text(struct mime_ctx *ctx, unsigned int part,
+                                           enum mime_enc enc)
+{
+	struct mime_walk *w = pw_walk_of(ctx);
+
+	if (w == NULL || w->texts->len == 0 || !pw_encoded_body(ctx, part, enc))
+		return NULL;
+	return pw_kept(w, part);
+}
+
+void mime_password_keep(struct mime_ctx *ctx, unsigned int part, enum mime_enc enc, GBytes *data)
+{
+	struct mime_walk *w = pw_walk_of(ctx);
+	struct mime_text t = {part, NULL, 0, false};
+
+	if (w == NULL || w->texts->len >= MIME_PW_BODIES || !pw_encoded_body(ctx, part, enc) ||
+	    pw_kept(w, part) != NULL)
+		return;
+	if (g_bytes_get_size(data) <= MIME_PW_TEXT_BYTES)
+		t.bytes = g_bytes_ref(data);
+	else
+		t.bytes = g_bytes_new(g_bytes_get_data(data, NULL), MIME_PW_TEXT_BYTES);
+	g_array_append_val(w->texts, t);
+}
+
+/*
+ * The text of a body job, at most MIME_PW_TEXT_BYTES: the body itself when it is not encoded,
+ * the text kept when it was decoded already, else decoded now (and kept: when it is all of
+ * the body, its scan takes it instead of decoding it again).
+ */
+static const unsigned char *pw_text(struct mime_walk *w, const struct mime_job *job, size_t *n_r)
+{
+	const struct mime_text *t;
+
+	if (job->enc == MIME_ENC_RAW) {
+		*n_r = MIN(job->body_len, (size_t)MIME_PW_TEXT_BYTES);
+		return job->body;
+	}
+	t = pw_kept(w, job->part);
+	if (t == NULL) {
+		unsigned char *buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
+		struct mime_text nt = {job->part, NULL, 0, false};
+		size_t n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
+		                       &nt.flags);
+
+		nt.whole = !(nt.flags & MIME_DECODE_FULL);
+		nt.bytes = g_bytes_new_take(buf, n);
+		g_array_append_val(w->texts, nt);
+		t = &g_array_index(w->texts, struct mime_text, w->texts->len - 1);
+	}
+	return g_bytes_get_data(t->bytes, n_r);
+}
+
 /* The text bodies of one walk (a message), searched in walk order. */
 static void pw_walk(struct mime_ctx *ctx, struct mime_walk *w, unsigned int *bodies)
 {
-	unsigned char *buf = NULL;
-
 	for (guint i = 0; i < w->jobs->len && *bodies < MIME_PW_BODIES; i++) {
 		const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
 		const struct msg_part *p = mime_part_at(ctx, (int)job->part);
 		bool html = p->content_type != NULL && strcmp(p->content_type, "text/html") == 0;
-		unsigned int flags = 0;
+		const unsigned char *text;
 		char *source;
 		size_t n;
 
 		if (!(p->flags & MSG_PART_BODY) || job->enc == MIME_ENC_UU ||
 		    ctx->passwords->len >= MIME_PW_MAX)
 			continue;
-		if (buf == NULL)
-			buf = g_malloc(MIME_PW_TEXT_BYTES + MIME_DECODE_SLACK);
-		n = mime_decode(job->enc, job->body, job->body_len, buf, MIME_PW_TEXT_BYTES,
-		                &flags);
+		text = pw_text(w, job, &n);
 		source = g_strdup_printf("part %s", p->path);
-		mime_password_find((const char *)buf, n, html, source, ctx->passwords, MIME_PW_MAX);
+		mime_password_find((const char *)text, n, html, source, ctx->passwords,
+		                   MIME_PW_MAX);
 		g_free(source);
 		(*bodies)++;
 	}
-	g_free(buf);
 }
 
 const GPtrArray *mime_passwords(struct mime_ctx *ctx)

@@ -40,4 +40,32 @@ void mime_password_find(const char *text, size_t len, bool html, const char *sou
 /* Free function for the array's elements. */
 void mime_password_free(gpointer pw);
 
+/*
+ * The decoded text of an encoded (base64, quoted-printable) text body of a walk, kept so that
+ * the password search does not decode it again: its first MIME_PW_TEXT_BYTES bytes, a
+ * reference on the buffer its scan decoded it into (a copy of the first bytes when it is
+ * longer), or the search's own decode when it ran before the body was scanned (whole then
+ * says it is all of the body, and the scan takes it instead of decoding).
+ */
+struct mime_text {
+	unsigned int part;
+	GBytes *bytes;      /* owned reference */
+	unsigned int flags; /* MIME_DECODE_* of the decode */
+	bool whole;
+};
+
+/* Clear function of a walk's texts array. */
+void mime_password_text_clear(gpointer text);
+/*
+ * The text of part (a leaf of the walk being run, encoded as enc) decoded by the password
+ * search before it was scanned, or NULL.
+ */
+const struct mime_text *mime_password_text(struct mime_ctx *ctx, unsigned int part,
+                                           enum mime_enc enc);
+/*
+ * Part (encoded as enc) was decoded into data and scanned: keep its first bytes for the
+ * password search when it is one of the first MIME_PW_BODIES text bodies of the walk.
+ */
+void mime_password_keep(struct mime_ctx *ctx, unsigned int part, enum mime_enc enc, GBytes *data);
+
 #endif

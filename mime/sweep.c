@@ -20,7 +20,8 @@
  * text (a delimiter to some parsers, content to others).
  *
  * Limits: candidates are decoded one at a time within max_part_bytes and max_total_bytes and
- * counted against max_parts; what the tree already scanned is dropped by size, hash and bytes.
+ * counted against max_parts; what was already scanned in the message is dropped by size and
+ * SHA-256 (taken in the pass that scans the find, mime_part_digest).
  * Thread safety: per call.
  */
 
@@ -93,9 +94,10 @@ static void sweep_add(struct sweep *s, size_t begin, size_t end, enum mime_enc e
                       const char *name)
 {
 	struct mime_sweep_cand c = {begin, end, enc, g_strdup(name)};
+	struct mime_use use = {.parts = s->cands->len};
 
 	/* more candidates than parts allowed: they could not be reported anyway */
-	if (s->cands->len >= s->w->ctx->lim.max_parts) {
+	if (mime_jobs_budget(&s->w->ctx->lim, &use, MIME_RES_PARTS, 1, NULL) != MIME_BOUND_NONE) {
 		mime_limit(s->w->ctx, MSG_LIMIT_PARTS,
 		           "the raw sweep found more than %u encoded runs: the rest is not scanned",
 		           s->w->ctx->lim.max_parts);
@@ -438,11 +440,12 @@ static int cand_parent(struct mime_walk *w, size_t pos)
 	return w->parent;
 }
 
-static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsigned char *buf,
-                      size_t n, unsigned int dflags)
+/* A new find as a part (its decoded bytes counted by the loop), or -1 past max_parts. */
+static int cand_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, unsigned int dflags)
 {
-	struct mime_ctx *ctx = w->ctx;
-	int parent = cand_parent(w, c->begin);
+	struct mime_walk *w = job->maker;
+	size_t begin = (size_t)job->begin, end = begin + g_bytes_get_size(job->bytes);
+	int parent = cand_parent(w, begin);
 	unsigned int depth = parent >= 0 ? mime_part_at(ctx, parent)->depth + 1 : w->depth;
 	char *path = g_strdup_printf("%ssweep%u", w->prefix, ++w->sweeps);
 	size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
@@ -451,55 +454,51 @@ static void cand_part(struct mime_walk *w, const struct mime_sweep_cand *c, unsi
 
 	g_free(path);
 	if (idx < 0)
-		return;
+		return -1;
 	p = mime_part_at(ctx, idx);
-	p->name = c->name != NULL ? g_utf8_make_valid(c->name, -1) : NULL;
+	p->name = job->name != NULL ? g_utf8_make_valid(job->name, -1) : NULL;
 	p->content_type = g_strdup("application/octet-stream");
-	p->encoding = g_strdup(c->enc == MIME_ENC_UU ? "uuencode" : "base64");
-	p->encoded_size = c->end - c->begin;
-	mime_part_flag(p, MSG_PART_SWEEP | (c->enc == MIME_ENC_UU ? MSG_PART_UUENCODED : 0),
+	p->encoding = g_strdup(job->enc == MIME_ENC_UU ? "uuencode" : "base64");
+	p->encoded_size = end - begin;
+	mime_part_flag(p, MSG_PART_SWEEP | (job->enc == MIME_ENC_UU ? MSG_PART_UUENCODED : 0),
 	               "found by the raw sweep at %s offset %zu-%zu",
-	               w->in_raw ? "message" : "nested message", base + c->begin, base + c->end);
+	               w->in_raw ? "message" : "nested message", base + begin, base + end);
 	if (dflags & MIME_DECODE_FULL)
 		mime_part_flag(p, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned",
 		               n);
 	mime_anomaly(ctx, MSG_ANOM_SWEEP_EXTRA,
 	             "part %s: encoded content the parsed tree did not decode (%zu bytes)", p->path,
 	             n);
-	ctx->decoded += n;
-	mime_part_scan(ctx, idx, buf, n, c->enc, w->data + c->begin, c->end - c->begin, 0);
+	return idx;
 }
 
-void mime_sweep_scan(struct mime_walk *w, GArray *cands)
+bool mime_sweep_next(struct mime_walk *w, GPtrArray *children)
 {
-	struct mime_ctx *ctx = w->ctx;
+	guint before = children->len;
 
-	for (guint i = 0; i < cands->len; i++) {
-		struct mime_sweep_cand *c = &g_array_index(cands, struct mime_sweep_cand, i);
-		size_t len = c->end - c->begin, cap = mime_decode_bound(c->enc, len), n;
-		uint64_t left = ctx->lim.max_total_bytes > ctx->decoded
-		                        ? ctx->lim.max_total_bytes - ctx->decoded
-		                        : 0;
-		unsigned int flags = 0;
-		unsigned char *buf;
+	/* views of the walk's buffer, alive until the walk is closed (after them) */
+	for (; w->next_cand < w->cands->len; w->next_cand++) {
+		struct mime_sweep_cand *c =
+		        &g_array_index(w->cands, struct mime_sweep_cand, w->next_cand);
+		GBytes *run = g_bytes_new_static(w->data + c->begin, c->end - c->begin);
+		struct mime_work *job = mime_work_new(run, MIME_FROM_SWEEP, c->enc, -1);
 
-		if (ctx->error == NULL && !(ctx->report->flags & MSG_LIMIT_PARTS)) {
-			if (left == 0) {
-				mime_limit(ctx, MSG_LIMIT_TOTAL,
-				           "max_total_bytes (%" G_GUINT64_FORMAT
-				           ") reached: the raw sweep stopped",
-				           ctx->lim.max_total_bytes);
-			} else {
-				cap = MIN((uint64_t)cap, MIN(left, ctx->lim.max_part_bytes));
-				buf = g_try_malloc(cap + MIME_DECODE_SLACK);
-				n = buf != NULL ? mime_decode(c->enc, w->data + c->begin, len, buf,
-				                              cap, &flags)
-				                : 0;
-				if (n > 0 && !mime_seen_has(ctx, buf, n))
-					cand_part(w, c, buf, n, flags);
-				g_free(buf);
-			}
-		}
-		g_free(c->name);
+		job->make = cand_part;
+		job->maker = w;
+		job->begin = c->begin;
+		job->name = c->name;
+		c->name = NULL;
+		g_ptr_array_add(children, job);
 	}
+	return children->len > before;
+}
+
+void mime_sweep_free(struct mime_walk *w)
+{
+	if (w->cands == NULL)
+		return;
+	for (guint i = w->next_cand; i < w->cands->len; i++)
+		g_free(g_array_index(w->cands, struct mime_sweep_cand, i).name);
+	g_array_free(w->cands, TRUE);
+	w->cands = NULL;
 }

@@ -15,6 +15,7 @@
  */
 
 #include "mime/walk.h"
+#include "mime/password.h"
 #include "mime/sweep.h"
 
 #include <string.h>
@@ -262,7 +263,6 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	job.enc = leaf_encoding(GMIME_PART(obj));
 	job.body = copy != NULL ? copy + b : w->data + b;
 	job.body_len = e - b;
-	job.in_raw = copy == NULL;
 	p->encoded_size = e - b;
 	if (job.enc == MIME_ENC_UU)
 		p->flags |= MSG_PART_UUENCODED;
@@ -375,7 +375,10 @@ static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
                         const char *child_prefix, unsigned int depth, const struct mime_frame *up,
                         GMimeMessage *msg, bool encrypted)
 {
-	if (depth > w->ctx->lim.max_depth) {
+	struct mime_use use = w->ctx->use;
+
+	use.depth = 0;
+	if (mime_jobs_budget(&w->ctx->lim, &use, MIME_RES_DEPTH, depth, NULL) != MIME_BOUND_NONE) {
 		walk_too_deep(w, obj, path, depth);
 		return;
 	}
@@ -418,7 +421,6 @@ static void walk_not_mime(struct mime_walk *w)
 	job.enc = MIME_ENC_RAW;
 	job.body = w->data;
 	job.body_len = w->len;
-	job.in_raw = true;
 	g_array_append_val(w->jobs, job);
 }
 
@@ -486,17 +488,6 @@ static void walk_cap(struct mime_walk *w)
 	}
 }
 
-/* What was recorded from a decoded buffer cannot be decoded again once it is freed. */
-static void walk_forget(struct mime_walk *w, guint from)
-{
-	for (guint i = from; !w->in_raw && i < w->ctx->seen->len; i++) {
-		struct mime_seen *s = &g_array_index(w->ctx->seen, struct mime_seen, i);
-
-		if (s->src >= w->data && s->src < w->data + w->len)
-			s->src = NULL;
-	}
-}
-
 static void walk_header_values(struct mime_walk *w)
 {
 	struct msg_report *r = w->ctx->report;
@@ -521,6 +512,8 @@ static void walk_arrays(struct mime_walk *w)
 	w->uu_lines = g_array_new(FALSE, FALSE, sizeof(size_t));
 	w->boundaries = g_ptr_array_new();
 	w->copies = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	w->texts = g_array_new(FALSE, FALSE, sizeof(struct mime_text));
+	g_array_set_clear_func(w->texts, mime_password_text_clear);
 }
 
 static void walk_open(struct mime_walk *w)
@@ -558,6 +551,7 @@ static void walk_close(struct mime_walk *w)
 	g_array_free(w->uu_lines, TRUE);
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
+	g_array_free(w->texts, TRUE);
 }
 
 /*
@@ -588,62 +582,130 @@ static void walk_dirty(struct mime_walk *w, GArray *cands)
 	}
 }
 
-bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
-                       const char *prefix, unsigned int depth, int parent)
+/* Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. */
+static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                      const char *prefix, unsigned int depth, int parent)
 {
-	struct mime_walk w = {.ctx = ctx,
-	                      .data = data,
-	                      .len = len,
-	                      .in_raw = in_raw,
-	                      .prefix = prefix,
-	                      .depth = depth,
-	                      .parent = parent};
-	guint seen_mark = ctx->seen->len;
+	struct mime_walk *w = g_new0(struct mime_walk, 1);
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	GMimeObject *top;
-	GArray *cands;
 
+	w->ctx = ctx;
+	w->hold = g_bytes_ref(bytes);
+	w->data = data;
+	w->len = len;
+	w->in_raw = in_raw;
+	w->prefix = g_strdup(prefix);
+	w->depth = depth;
+	w->parent = parent;
 	/* an mbox "From " line before the headers is not part of the message */
 	if (len > 5 && memcmp(data, "From ", 5) == 0) {
 		const unsigned char *nl = memchr(data, '\n', len);
 
 		if (nl != NULL) {
-			w.len -= (size_t)(nl + 1 - data);
-			w.data = nl + 1;
+			w->len -= (size_t)(nl + 1 - data);
+			w->data = nl + 1;
 		}
 	}
-	walk_cap(&w);
-	walk_open(&w);
-	top = w.message != NULL ? g_mime_message_get_mime_part(w.message) : NULL;
-	if (w.message == NULL && parent >= 0) {
-		walk_close(&w);
-		return false;
+	walk_cap(w);
+	walk_open(w);
+	top = w->message != NULL ? g_mime_message_get_mime_part(w->message) : NULL;
+	if (w->message == NULL && parent >= 0) {
+		walk_close(w);
+		g_bytes_unref(w->hold);
+		g_free(w->prefix);
+		g_free(w);
+		return NULL;
 	}
-	if (w.message == NULL) {
-		walk_not_mime(&w);
+	if (w->message == NULL) {
+		walk_not_mime(w);
 	} else {
 		char *path = g_strconcat(prefix, "1", NULL);
-		gint64 hb = hdr_begin(GMIME_OBJECT(w.message));
+		gint64 hb = hdr_begin(GMIME_OBJECT(w->message));
 
 		if (parent < 0)
-			walk_header_values(&w);
-		mime_check_headers(&w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
+			walk_header_values(w);
+		mime_check_headers(w, hb >= 0 ? (size_t)hb : 0, parent < 0 ? "message" : prefix);
 		if (top != NULL)
-			walk_entity(&w, top, path, prefix, depth, NULL, w.message, false);
+			walk_entity(w, top, path, prefix, depth, NULL, w->message, false);
 		g_free(path);
 	}
-	cands = mime_sweep_find(&w);
-	if (cands->len > 0)
+	w->cands = mime_sweep_find(w);
+	if (w->cands->len > 0)
 		ctx->dedupe = true;
-	walk_uu_hints(&w);
+	walk_uu_hints(w);
 	/* its text bodies may hold the password of an encrypted attachment (password.c) */
-	g_ptr_array_add(ctx->walks, &w);
-	for (guint i = 0; i < w.jobs->len && ctx->error == NULL; i++)
-		mime_job_run(ctx, &g_array_index(w.jobs, struct mime_job, i));
-	walk_dirty(&w, cands);
-	mime_sweep_scan(&w, cands);
-	g_ptr_array_remove_index(ctx->walks, ctx->walks->len - 1);
-	g_array_free(cands, TRUE);
-	walk_forget(&w, seen_mark);
-	walk_close(&w);
-	return true;
+	g_ptr_array_add(ctx->walks, w);
+	return w;
 }
+
+void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	struct mime_walk *w;
+	char *prefix;
+
+	if (!mime_expand_depth_ok(ctx, p))
+		return NULL;
+	prefix = g_strconcat(p->path, "/", NULL);
+	p->flags |= MSG_PART_CONTAINER;
+	w = walk_message(ctx, bytes, false, prefix, p->depth + 1, idx);
+	if (w == NULL)
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE,
+		               "%s is not a readable message", what);
+	g_free(prefix);
+	return w;
+}
+
+static void *walk_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	if (idx < 0)
+		return walk_message(ctx, bytes, true, "", 0, -1);
+	return mime_walk_open_part(ctx, idx, bytes, "the attached message");
+}
+
+int mime_walk_next(void *state, GPtrArray *children)
+{
+	struct mime_walk *w = state;
+
+	switch (w->phase) {
+	case MIME_WALK_LEAVES:
+		/* the leaves, as views of the walk's buffers (alive until it is closed) */
+		w->phase = MIME_WALK_DIRTY;
+		for (guint i = 0; i < w->jobs->len; i++) {
+			const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+			GBytes *body = g_bytes_new_static(job->body, job->body_len);
+			struct mime_work *leaf =
+			        mime_work_new(body, MIME_FROM_LEAF, job->enc, (int)job->part);
+
+			leaf->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
+			g_ptr_array_add(children, leaf);
+		}
+		if (children->len > 0)
+			return 1;
+		/* fall through */
+	case MIME_WALK_DIRTY:
+		/* bodies that decoded badly are known now */
+		walk_dirty(w, w->cands);
+		w->phase = MIME_WALK_SWEEP;
+		/* fall through */
+	default:
+		return mime_sweep_next(w, children) ? 1 : 0;
+	}
+}
+
+void mime_walk_close(void *state)
+{
+	struct mime_walk *w = state;
+
+	g_ptr_array_remove(w->ctx->walks, w);
+	mime_sweep_free(w);
+	walk_close(w);
+	g_bytes_unref(w->hold);
+	g_free(w->prefix);
+	g_free(w);
+}
+
+const struct mime_reader mime_walk_reader = {"message", walk_reader_open, mime_walk_next,
+                                             mime_walk_close};

@@ -4,11 +4,11 @@
 /*
  * walk: one message buffer -> GMime tree -> parts and decode jobs (internal to mime/).
  *
- * mime_walk_message() parses a message held in memory (the message itself, or a message found
+ * mime_walk_reader parses a message held in memory (the message itself, or a message found
  * inside a decoded part), walks every entity within the depth and part limits, records each
  * leaf as a part with its path, names, declared type and encoding and where its header block
  * and body lie, sweeps the buffer for encoded runs the tree does not account for (sweep.c),
- * then decodes and scans every leaf in walk order and the sweep's finds after them.
+ * then hands every leaf to the job loop in walk order and the sweep's finds after them.
  */
 
 #include <gmime/gmime.h>
@@ -20,7 +20,7 @@ struct mime_walk {
 	const unsigned char *data; /* the message buffer (borrowed) */
 	size_t len;
 	bool in_raw;        /* data is the message msg_scan() was given: offsets go in the parts */
-	const char *prefix; /* path prefix of this message's parts: "" or "2/" */
+	char *prefix;       /* path prefix of this message's parts: "" or "2/" */
 	unsigned int depth; /* depth of the message's top entity */
 	int parent;         /* the part this message was found in, or -1 */
 	GArray *jobs;       /* struct mime_job, in walk order */
@@ -30,7 +30,12 @@ struct mime_walk {
 	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
+	GArray *texts;         /* struct mime_text: encoded text bodies as decoded (password.c) */
 	unsigned int sweeps;   /* parts the sweep added */
+	GBytes *hold;          /* the message's bytes */
+	GArray *cands;         /* the sweep's candidates (sweep.c) */
+	guint next_cand;       /* the next one to decode */
+	enum { MIME_WALK_LEAVES, MIME_WALK_DIRTY, MIME_WALK_SWEEP } phase;
 	/* GMime objects */
 	GByteArray *bytes;
 	GMimeStream *stream;
@@ -60,12 +65,23 @@ void mime_check_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *p
                           const struct mime_frame *up, int n, gint64 last_end);
 
 /*
- * Parse, walk, sweep, decode and scan one message found at depth (its top entity's), inside
- * part parent (-1 for the message itself); its parts' paths start with prefix.
- * Returns false when data is not a message at all (no header block): nothing is added then.
+ * The reader of a message (the job loop's): open parses it (GMime), walks every entity within
+ * the limits and makes each leaf a part, sweeps the buffer for encoded runs the tree does not
+ * account for (sweep.c); next hands back the leaves (views of the message's bytes, in walk
+ * order), then the sweep's finds one at a time; close frees the GMime objects. Opened on part
+ * -1: the message msg_scan() was given; on a part: a message inside it (its parts are
+ * "P/1", "P/2.1" ..., one level deeper).
  */
-bool mime_walk_message(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool in_raw,
-                       const char *prefix, unsigned int depth, int parent);
+extern const struct mime_reader mime_walk_reader;
+
+/*
+ * Open the walk of a message inside part idx whose decoded bytes are bytes (what: how the
+ * part's note calls it when it is not a message): the state of mime_walk_reader, or NULL
+ * (the part flagged).
+ */
+void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what);
+int mime_walk_next(void *state, GPtrArray *children);
+void mime_walk_close(void *state);
 
 /* GMime is initialised once per process (thread safe). */
 void mime_walk_init(void);

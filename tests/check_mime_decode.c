@@ -1,7 +1,7 @@
 /*
  * libcheck suite: mime_decode — the decoders (base64 against GLib on random input and line
  * layouts, quoted-printable, uuencode), uuencoded blocks in text, the TNEF reader (ClamAV's
- * clam.tnef, and every truncation of it), the mbox iterator, the 64-bit hash.
+ * clam.tnef, and every truncation of it), the mbox iterator.
  */
 
 #include <check.h>
@@ -242,25 +242,6 @@ START_TEST(test_mbox)
 }
 END_TEST
 
-START_TEST(test_hash64)
-{
-	unsigned char buf[300];
-
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (unsigned char)i;
-	/* every length and a one-bit change give another hash */
-	for (size_t n = 1; n < sizeof(buf); n++) {
-		uint64_t h = mime_hash64(buf, n);
-
-		ck_assert(h != mime_hash64(buf, n - 1));
-		buf[n / 2] ^= 1;
-		ck_assert(h != mime_hash64(buf, n));
-		buf[n / 2] ^= 1;
-		ck_assert(h == mime_hash64(buf, n));
-	}
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("mime_decode");
@@ -275,7 +256,6 @@ int main(void)
 	tcase_add_test(tc, test_uuencode);
 	tcase_add_test(tc, test_tnef_clam);
 	tcase_add_test(tc, test_mbox);
-	tcase_add_test(tc, test_hash64);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
