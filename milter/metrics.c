@@ -73,7 +73,7 @@ static void metrics_double(GString *o, const char *name, double v)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
-	g_string_append_printf(o, "%s %s\n", name, g_ascii_dtostr(buf, sizeof(buf), v));
+	g_string_append_printf(o, "%s %s\n", name, g_ascii_formatd(buf, sizeof(buf), "%.12g", v));
 }
 
 static void metrics_one(GString *o, const char *name, const char *type, const char *help,
@@ -84,8 +84,8 @@ static void metrics_one(GString *o, const char *name, const char *type, const ch
 }
 
 /* A histogram from the ms buckets of stats.h (non-cumulative there, cumulative here). */
-static void metrics_histogram(GString *o, const char *name, const char *help,
-                              const uint64_t *hist, uint64_t sum_us)
+static void metrics_histogram(GString *o, const char *name, const char *help, const uint64_t *hist,
+                              uint64_t sum_us)
 {
 	char buf[G_ASCII_DTOSTR_BUF_SIZE], sum_name[128];
 	uint64_t cum = 0;
@@ -119,7 +119,8 @@ static void metrics_messages(GString *o, const struct stats_view *v)
 	metrics_one(o, "partscan_messages_skipped_total", "counter",
 	            "Messages passed unscanned by a [skip] rule.", v->skipped);
 	metrics_one(o, "partscan_errors_total", "counter",
-	            "Messages whose scan or actions failed (handled by [policy] error).", v->errors);
+	            "Messages whose scan or actions failed (handled by [policy] error).",
+	            v->errors);
 	metrics_one(o, "partscan_message_bytes_total", "counter", "Bytes of messages scanned.",
 	            v->bytes);
 	metrics_head(o, "partscan_parts_total", "counter",
@@ -132,11 +133,11 @@ static void metrics_messages(GString *o, const struct stats_view *v)
 	            v->unscanned_parts);
 	metrics_one(o, "partscan_scanned_bytes_total", "counter", "Decoded bytes of parts scanned.",
 	            v->scanned_bytes);
-	metrics_histogram(o, "partscan_scan_duration_seconds", "Time to scan one message.",
-	                  v->hist, v->scan_us_total);
+	metrics_histogram(o, "partscan_scan_duration_seconds", "Time to scan one message.", v->hist,
+	                  v->scan_us_total);
 	metrics_histogram(o, "partscan_queue_wait_seconds",
-	                  "Time a scan waited for a free worker (scans that waited).",
-	                  v->wait_hist, v->wait_us_total);
+	                  "Time a scan waited for a free worker (scans that waited).", v->wait_hist,
+	                  v->wait_us_total);
 }
 
 static void metrics_detections(GString *o)
@@ -149,10 +150,12 @@ static void metrics_detections(GString *o)
 	             "Signature matches, by how they matched and by database.");
 	while (stats_db_next(&i, name, counts) == 1) {
 		for (int k = 0; k < STATS_DETECT__COUNT; k++) {
-			g_string_append_printf(o, "partscan_detections_total{kind=\"%s\",database=\"",
-			                       stats_detection_kind_name((enum stats_detection_kind)k));
+			g_string_append_printf(
+			        o, "partscan_detections_total{kind=\"%s\",database=\"",
+			        stats_detection_kind_name((enum stats_detection_kind)k));
 			metrics_escape(o, name);
-			g_string_append_printf(o, "\"} %" G_GUINT64_FORMAT "\n", (guint64)counts[k]);
+			g_string_append_printf(o, "\"} %" G_GUINT64_FORMAT "\n",
+			                       (guint64)counts[k]);
 		}
 	}
 	n = stats_top_signatures(METRICS_TOP_SIGNATURES, names, top, &other);
@@ -200,16 +203,18 @@ static void metrics_signatures(GString *o, struct live *l)
 	int64_t newest = db != NULL ? metrics_newest_container(db) : 0, days = 0;
 	char *differs = l != NULL ? reload_disk_differs(l) : NULL;
 
-	metrics_one(o, "partscan_signatures_loaded", "gauge",
-	            "1 when signatures are loaded, 0 while messages are tempfailed for lack of them.",
-	            db != NULL);
+	metrics_one(
+	        o, "partscan_signatures_loaded", "gauge",
+	        "1 when signatures are loaded, 0 while messages are tempfailed for lack of them.",
+	        db != NULL);
 	metrics_head(o, "partscan_signatures", "gauge", "Signatures loaded, by kind.");
 	for (int k = 0; k < SIGDB_KIND__COUNT; k++) {
 		size_t n = 0;
 
 		for (int t = 0; db != NULL && t < DIGEST__COUNT; t++)
 			n += sigdb_count_of(db, (enum sigdb_kind)k, (enum digest_type)t);
-		metrics_u64(o, "partscan_signatures", "kind", sigdb_kind_name((enum sigdb_kind)k), n);
+		metrics_u64(o, "partscan_signatures", "kind", sigdb_kind_name((enum sigdb_kind)k),
+		            n);
 	}
 	metrics_one(o, "partscan_signatures_generation", "gauge",
 	            "Generation of the loaded signatures (changes at every reload).",
@@ -276,10 +281,11 @@ static void metrics_process(GString *o, const struct stats_view *v)
 	/* /proc/self/stat: fields after the command name's closing parenthesis */
 	if (g_file_get_contents("/proc/self/stat", &stat, NULL, NULL) &&
 	    (p = strrchr(stat, ')')) != NULL)
-		(void)sscanf(p + 2,
-		             "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-		             "%*d %*d %*u %llu %lld",
-		             &utime, &stime, &vsize, &rss);
+		(void)sscanf(
+		        p + 2,
+		        "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+		        "%*d %*d %*u %llu %lld",
+		        &utime, &stime, &vsize, &rss);
 	g_free(stat);
 	d = opendir("/proc/self/fd");
 	while (d != NULL && readdir(d) != NULL)
@@ -324,8 +330,8 @@ bool metrics_ready(const struct live *l, GString *why)
 		           l->load_error != NULL ? l->load_error : "none");
 		reason = buf;
 	} else if (metrics_stale(l, &days)) {
-		g_snprintf(buf, sizeof(buf), "signatures stale: built %" G_GINT64_FORMAT " days ago",
-		           days);
+		g_snprintf(buf, sizeof(buf),
+		           "signatures stale: built %" G_GINT64_FORMAT " days ago", days);
 		reason = buf;
 	} else if (metrics_saturated(&v)) {
 		g_snprintf(buf, sizeof(buf), "workers saturated: %d scans waiting for %u workers",
@@ -357,8 +363,8 @@ void metrics_render(GString *o, struct live *l)
 	metrics_quarantine(o, l);
 	metrics_one(o, "partscan_connections", "gauge", "MTA connections open.",
 	            (uint64_t)MAX(v.connections, 0));
-	metrics_one(o, "partscan_workers", "gauge", "Scans that may run at once ([milter] workers).",
-	            v.workers);
+	metrics_one(o, "partscan_workers", "gauge",
+	            "Scans that may run at once ([milter] workers).", v.workers);
 	metrics_one(o, "partscan_workers_busy", "gauge", "Scans running.",
 	            (uint64_t)MAX(v.scanning, 0));
 	metrics_one(o, "partscan_workers_waiting", "gauge", "Scans waiting for a free worker.",
@@ -373,8 +379,8 @@ static enum MHD_Result metrics_reply(struct MHD_Connection *conn, unsigned int s
 {
 	size_t len = body->len;
 	char *text = g_string_free(body, FALSE);
-	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(len, text,
-	                                                                            g_free);
+	struct MHD_Response *r =
+	        MHD_create_response_from_buffer_with_free_callback(len, text, g_free);
 	enum MHD_Result ret;
 
 	if (r == NULL) {
@@ -389,8 +395,8 @@ static enum MHD_Result metrics_reply(struct MHD_Connection *conn, unsigned int s
 }
 
 static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, const char *url,
-                                      const char *method, const char *version,
-                                      const char *upload, size_t *upload_size, void **req)
+                                      const char *method, const char *version, const char *upload,
+                                      size_t *upload_size, void **req)
 {
 	const char *text = "text/plain; charset=utf-8";
 	GString *body = g_string_new(NULL);
@@ -407,7 +413,8 @@ static enum MHD_Result metrics_handle(void *cls, struct MHD_Connection *conn, co
 		l = live_acquire();
 		metrics_render(body, l);
 		live_release(&l);
-		return metrics_reply(conn, status, "text/plain; version=0.0.4; charset=utf-8", body);
+		return metrics_reply(conn, status, "text/plain; version=0.0.4; charset=utf-8",
+		                     body);
 	}
 	if (strcmp(url, "/healthz") == 0) {
 		g_string_append(body, "ok\n");
@@ -465,9 +472,10 @@ static int metrics_parse(const char *addr, struct sockaddr_storage *ss, socklen_
 		sin6->sin6_port = htons((uint16_t)port);
 		*len_r = sizeof(*sin6);
 	} else {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		            "[metrics] listen '%s': the host must be a numeric address or localhost",
-		            addr);
+		g_set_error(
+		        error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		        "[metrics] listen '%s': the host must be a numeric address or localhost",
+		        addr);
 		return -1;
 	}
 	return 0;
