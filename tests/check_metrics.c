@@ -37,8 +37,8 @@ static void teardown(void)
 static struct live *make_live(bool with_db)
 {
 	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
-	char *text = g_strdup_printf("[database]\npath = %s\n[quarantine]\ndirectory = %s\n", sigs,
-	                             tmp);
+	char *text =
+	        g_strdup_printf("[database]\npath = %s\n[quarantine]\ndirectory = %s\n", sigs, tmp);
 	char *path = testutil_write(tmp, "partscan.conf", text);
 	struct reload_overrides ovr = {0};
 	struct conf *c = NULL;
@@ -255,14 +255,18 @@ START_TEST(test_histogram)
 	stats_message(POLICY_INFECTED, CONF_ACTION_REJECT, 2, 500, 9000.0);
 	text = render(NULL);
 	check_wellformed(text);
-	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_bucket{le=\"0.002\"} 0\n"));
-	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_bucket{le=\"0.005\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(text, "partscan_scan_duration_seconds_bucket{le=\"0.002\"} 0\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(text, "partscan_scan_duration_seconds_bucket{le=\"0.005\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_bucket{le=\"5\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(text, "partscan_scan_duration_seconds_bucket{le=\"+Inf\"} 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_count 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_scan_duration_seconds_sum 9.003\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_messages_total{verdict=\"clean\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "partscan_message_actions_total{action=\"reject\"} 1\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(text, "partscan_message_actions_total{action=\"reject\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_message_bytes_total 1500\n"));
 	g_free(text);
 }
@@ -312,8 +316,8 @@ END_TEST
 
 START_TEST(test_listen_parse)
 {
-	static const char *const bad[] = {"",           "0",          "70000", "localhost:",
-	                                  "host.example:9309", "1.2.3:9309", "[::1]:x"};
+	static const char *const bad[] = {
+	        "", "0", "70000", "localhost:", "host.example:9309", "1.2.3:9309", "[::1]:x"};
 	GError *error = NULL;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
