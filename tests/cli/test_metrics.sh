@@ -2,7 +2,7 @@
 # The Prometheus endpoint ([metrics] listen) of partscan-milter, with real clients: curl for
 # /healthz and /readyz (not ready before signatures load with on_no_database = tempfail,
 # ready after, not ready again with a stale container), `promtool check metrics` on /metrics
-# and `promtool check rules` on contrib's alert rules, then a private Prometheus (its own
+# and `promtool check rules` / `promtool test rules` on contrib's alert rules, then a private Prometheus (its own
 # configuration and data directory, scraping 127.0.0.1 every second) after mail sent with
 # miltertest: up == 1 and the message counters equal to what was sent. Every metric the
 # dashboard and the alert rules name must be served.
@@ -114,6 +114,8 @@ EOF
 # --- the alert rules and the example configuration load
 run 0 promtool check rules "$TOP/contrib/prometheus/partscan-alerts.yml"
 run 0 promtool check config "$TOP/contrib/prometheus/prometheus.yml"
+# and fire when they should (unit tests of the rules on synthetic series)
+run 0 promtool test rules "$TOP/tests/data/prometheus/partscan-alerts_test.yml"
 checks=$((checks + 1))
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TOP/contrib/grafana/partscan.json" ||
 	fail "the Grafana dashboard is not JSON"
