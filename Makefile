@@ -50,7 +50,9 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBPARTSCAN := $(BUILD)/libpartscan.a
 LIBMILTER := $(BUILD)/libpartscan-milter.a
-MILTER_LIBS := -lmilter -lsystemd
+# libmicrohttpd: the metrics endpoint (milter/metrics.c, in the library the tests link)
+HTTP_LIBS := -lmicrohttpd
+MILTER_LIBS := -lmilter -lsystemd $(HTTP_LIBS)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all check check-unit check-cli check-asan check-valgrind fuzz fuzz-run soak demo run \
@@ -81,7 +83,7 @@ $(BUILD)/partscan-milter: $(call obj,$(MILTER_GLUE)) $(LIBMILTER) $(LIBPARTSCAN)
 $(BUILD)/tests/check_%: $(BUILD)/obj/tests/check_%.o $(call obj,$(TESTLIB_SRC)) $(LIBMILTER) \
 		$(LIBPARTSCAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS) $(HTTP_LIBS)
 
 $(BUILD)/obj/tests/%.o: CFLAGS += $(CHECK_CFLAGS) -DTEST_DATA=\"$(CURDIR)/tests/data\"
 
@@ -128,7 +130,7 @@ build-fuzz/obj/%.o: %.c
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm $(HTTP_LIBS)
 fuzz-run: $(FUZZERS)
 	@contrib/fuzz-run.sh $(SECONDS) $(FUZZERS)
 

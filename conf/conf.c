@@ -69,6 +69,7 @@ static const struct conf_key conf_table[] = {
 	{"control", "socket", T_STR, F(control_socket), "/run/partscan/control.sock", 0, 0},
 	{"control", "mode", T_MODE, F(control_mode), "0660", 0, 0777},
 	{"control", "group", T_STR, F(control_group), "", 0, 0},
+	{"metrics", "listen", T_STR, F(metrics_listen), "", 0, 0},
 	{"database", "path", T_LIST, F(db_paths), "/var/lib/partscan /var/lib/clamav", 0, 0},
 	{"database", "strict", T_BOOL, F(db_strict), "no", 0, 0},
 	{"database", "pua", T_BOOL, F(db_pua), "no", 0, 0},

@@ -54,6 +54,9 @@ struct conf {
 	unsigned int control_mode;
 	char *control_group;
 
+	/* [metrics] */
+	char *metrics_listen; /* HOST:PORT of the Prometheus endpoint; NULL: none */
+
 	/* [database] */
 	char **db_paths; /* NULL-terminated */
 	bool db_strict;

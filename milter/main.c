@@ -26,6 +26,7 @@
 #include "milter/control.h"
 #include "milter/gate.h"
 #include "milter/live.h"
+#include "milter/metrics.h"
 #include "milter/mlog.h"
 #include "milter/reload.h"
 #include "milter/session.h"
@@ -182,6 +183,8 @@ static void main_open_sockets(const struct conf *c)
 	}
 	if (c->control_socket != NULL &&
 	    control_open(c->control_socket, c->control_mode, c->control_group, &error) < 0)
+		main_die("%s", error->message);
+	if (c->metrics_listen != NULL && metrics_open(c->metrics_listen, &error) < 0)
 		main_die("%s", error->message);
 }
 
@@ -493,6 +496,8 @@ int main(int argc, char **argv)
 	if (workers_init(workers, &error) < 0 || reload_start(o.conf_path, &o.ovr, &error) < 0)
 		main_die("%s", error->message);
 	control_start();
+	if (metrics_start(&error) < 0)
+		main_die("%s", error->message);
 	gate_start();
 	milter = g_thread_new("milter", main_milter_thread, NULL);
 	mlog_info("partscan-milter %s ready on %s", PARTSCAN_VERSION, socket);
@@ -503,6 +508,7 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	mlog_info("stopping");
 	gate_stop();
+	metrics_stop();
 	control_stop();
 	reload_stop();
 	workers_shutdown();

@@ -52,6 +52,8 @@ static void workers_run(gpointer data, gpointer unused)
 	stats_scan_begin();
 	ret = workers_scan_fn(job->db, job->raw, job->len, job->opts, &report, &error);
 	stats_scan_end();
+	if (ret == 0 && workers_scan_fn == msg_scan) /* (a test's hook returns a token) */
+		stats_report(report);
 	g_mutex_lock(&job->lock);
 	job->ret = ret;
 	job->report = report;
@@ -66,6 +68,7 @@ int workers_init(unsigned int threads, GError **error)
 	if (threads == 0)
 		threads = g_get_num_processors();
 	workers_free = threads;
+	stats_workers(threads);
 	workers_pool = g_thread_pool_new(workers_run, NULL, (gint)threads, FALSE, error);
 	return workers_pool != NULL ? 0 : -1;
 }
@@ -80,7 +83,13 @@ void workers_shutdown(void)
 /* Wait for a slot, telling the MTA every few seconds. */
 static void workers_acquire(void (*progress)(void *ctx), void *ctx)
 {
+	gint64 waited = 0;
+
 	g_mutex_lock(&workers_lock);
+	if (workers_free == 0) {
+		waited = g_get_monotonic_time();
+		stats_wait_begin();
+	}
 	while (workers_free == 0) {
 		gint64 until = g_get_monotonic_time() + workers_progress_us;
 
@@ -92,6 +101,9 @@ static void workers_acquire(void (*progress)(void *ctx), void *ctx)
 	}
 	workers_free--;
 	g_mutex_unlock(&workers_lock);
+	/* the queue wait histogram counts the scans that waited (a free slot is no wait) */
+	if (waited != 0)
+		stats_wait_end((double)(g_get_monotonic_time() - waited) / G_USEC_PER_SEC);
 }
 
 static void workers_release(void)
