@@ -13,8 +13,10 @@
  * FAT sector counts the file cannot hold, DIFAT chains longer than the FAT needs, a
  * directory chain of more entries (a FAT loop ends the walk as "loop"), a minifat
  * chain longer than MIME_OLE2_MAX_ENTRIES small streams can fill, and a stream entry that
- * claims more bytes than the file holds (libgsf would silently leave it out: unreadable). libgsf's own warnings
- * about broken files are dropped (its log domain), never written to the milter's stderr.
+ * claims more bytes than the file holds (libgsf would silently leave it out: unreadable), and
+ * a root entry with siblings (libgsf reads them with no parent and never frees them). libgsf's own warnings
+ * about broken files are dropped (its log domain; the children are opened through the class
+ * methods, whose public wrappers warn without one), never written to the milter's stderr.
  *
  * Output: streams are read in 64 KiB steps into one buffer of at most max_member_bytes; a
  * stream whose sectors end early gives what was read (TRUNCATED). All members together
@@ -29,6 +31,7 @@
 
 #include "mime/ole2.h"
 
+#include <gsf/gsf-infile-impl.h>
 #include <gsf/gsf-infile-msole.h>
 #include <gsf/gsf-infile.h>
 #include <gsf/gsf-input-memory.h>
@@ -155,6 +158,7 @@ static int ole2_check(const unsigned char *d, size_t len, const char **why_r)
 	static const unsigned char sig[8] = {0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1};
 	struct ole2_hdr h = {.d = d, .len = len};
 	uint32_t nfat, ndifat, per, need, max_dir, max_minifat;
+	size_t off;
 
 	*why_r = "not an OLE2 compound file";
 	if (len < 512 || memcmp(d, sig, 8) != 0)
@@ -184,6 +188,11 @@ static int ole2_check(const unsigned char *d, size_t len, const char **why_r)
 	        MIME_OLE2_MAX_ENTRIES) " entries, or a loop in its sector chain";
 	if (hdr_chain(&h, rd32(d + 0x30), max_dir) > max_dir)
 		return 1;
+	/* the root entry: a root without siblings (libgsf would lose the dirents of a sibling) */
+	*why_r = "the root entry is not a root storage without siblings";
+	if ((off = hdr_sector(&h, rd32(d + 0x30))) == 0 || d[off + 0x42] != 5 ||
+	    rd32(d + off + 0x44) != 0xffffffffu || rd32(d + off + 0x48) != 0xffffffffu)
+		return -1;
 	*why_r = "a stream claims more bytes than the file holds";
 	if (hdr_claims(&h, rd32(d + 0x30)))
 		return -1;
@@ -218,6 +227,28 @@ static void ole2_init(void)
 	static GOnce once = G_ONCE_INIT;
 
 	g_once(&once, ole2_init_once, NULL);
+}
+
+/*
+ * A child by index or name: the class methods themselves, since gsf_infile_child_by_*()
+ * write a warning to stderr (no log domain) for every child that cannot be opened.
+ */
+static GsfInput *ole2_child(GsfInfile *dir, int i)
+{
+	GError *err = NULL;
+	GsfInput *in = GSF_INFILE_CLASS(G_OBJECT_GET_CLASS(dir))->child_by_index(dir, i, &err);
+
+	g_clear_error(&err);
+	return in;
+}
+
+static GsfInput *ole2_child_named(GsfInfile *dir, const char *name)
+{
+	GError *err = NULL;
+	GsfInput *in = GSF_INFILE_CLASS(G_OBJECT_GET_CLASS(dir))->child_by_name(dir, name, &err);
+
+	g_clear_error(&err);
+	return in;
 }
 
 /* ---- members ---- */
@@ -264,6 +295,23 @@ static void ole2_stop(struct ole2_rd *rd, const char *fmt, ...)
 	va_end(ap);
 	rd->ole->flags |= MIME_OLE2_LIMIT;
 	rd->stop = true;
+}
+
+/* Add to a member's note. */
+static void member_note(struct mime_ole2_member *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void member_note(struct mime_ole2_member *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *s, *old = m->note;
+
+	va_start(ap, fmt);
+	s = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	m->note = old != NULL ? g_strconcat(old, "; ", s, NULL) : s;
+	if (old != NULL) {
+		g_free(old);
+		g_free(s);
+	}
 }
 
 /* A new member (NULL when max_archive_members are taken: the walk stops). */
@@ -380,14 +428,15 @@ static void ole2_fill(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *
 
 	if (buf == NULL) {
 		m->flags |= g_str_has_prefix(why, "out of") ? MIME_OLE2_UNREAD : MIME_OLE2_LIMIT;
-		m->note = why;
+		member_note(m, "%s", why);
+		g_free(why);
 		return;
 	}
 	if (cut) {
 		m->flags |= MIME_OLE2_TRUNCATED;
-		m->note = g_strdup_printf("its sectors end after %zu of %" G_GINT64_FORMAT
-		                          " bytes: those scanned",
-		                          n, (gint64)gsf_input_size(in));
+		member_note(
+		        m, "its sectors end after %zu of %" G_GINT64_FORMAT " bytes: those scanned",
+		        n, (gint64)gsf_input_size(in));
 	}
 	m->data = g_bytes_new_take(buf, n);
 }
@@ -395,7 +444,7 @@ static void ole2_fill(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *
 /* A child stream's bytes (small, for names and bodies), or NULL. */
 static GBytes *ole2_child_bytes(struct ole2_rd *rd, GsfInfile *dir, const char *name)
 {
-	GsfInput *in = gsf_infile_child_by_name(dir, name);
+	GsfInput *in = ole2_child_named(dir, name);
 	unsigned char *buf;
 	size_t n;
 	bool cut;
@@ -418,7 +467,7 @@ static bool ole2_copy_child(struct ole2_rd *rd, GsfInfile *src, int i, GsfOutfil
                             unsigned int depth, char **why_r)
 {
 	const char *name = gsf_infile_name_by_index(src, i);
-	GsfInput *in = gsf_infile_child_by_index(src, i);
+	GsfInput *in = ole2_child(src, i);
 	GsfOutput *out;
 	bool ok = true;
 
@@ -492,8 +541,7 @@ static void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfi
 	} else {
 		m->flags |= why != NULL && g_str_has_prefix(why, "out of") ? MIME_OLE2_UNREAD
 		                                                           : MIME_OLE2_LIMIT;
-		m->note = why != NULL ? why : g_strdup("the storage could not be copied");
-		why = NULL;
+		member_note(m, "%s", why != NULL ? why : "the storage could not be copied");
 	}
 	g_free(why);
 	if (!gsf_output_is_closed(mem)) /* closing the outfile closes its sink */
@@ -550,13 +598,13 @@ static void msg_attachment(struct ole2_rd *rd, GsfInfile *att, unsigned int n)
 	m = ole2_member(rd, g_strdup_printf("msg:attach%u", n), name);
 	if (m == NULL)
 		return;
-	if ((in = gsf_infile_child_by_name(att, "__substg1.0_37010102")) != NULL) {
+	if ((in = ole2_child_named(att, "__substg1.0_37010102")) != NULL) {
 		ole2_fill(rd, m, in);
-	} else if ((in = gsf_infile_child_by_name(att, "__substg1.0_3701000D")) != NULL &&
+	} else if ((in = ole2_child_named(att, "__substg1.0_3701000D")) != NULL &&
 	           GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0) {
 		ole2_storage(rd, m, GSF_INFILE(in)); /* an attached message, an OLE object */
 	} else {
-		m->note = g_strdup("no data (an attachment by reference, or unreadable)");
+		member_note(m, "no data (an attachment by reference, or unreadable)");
 	}
 	if (in != NULL)
 		g_object_unref(in);
@@ -568,11 +616,12 @@ static void msg_bodies(struct ole2_rd *rd, GsfInfile *root)
 	GsfInput *in;
 	struct mime_ole2_member *m;
 
-	if ((in = gsf_infile_child_by_name(root, "__substg1.0_1000001F")) != NULL ||
-	    (in = gsf_infile_child_by_name(root, "__substg1.0_1000001E")) != NULL) {
+	if ((in = ole2_child_named(root, "__substg1.0_1000001F")) != NULL ||
+	    (in = ole2_child_named(root, "__substg1.0_1000001E")) != NULL) {
 		bool utf16 = g_str_has_suffix(gsf_input_name(in), "1F");
 
 		if ((m = ole2_member(rd, g_strdup("msg:body.txt"), NULL)) != NULL) {
+			m->flags |= MIME_OLE2_BODY;
 			ole2_fill(rd, m, in);
 			if (utf16 && m->data != NULL) {
 				gsize n, w = 0;
@@ -589,9 +638,11 @@ static void msg_bodies(struct ole2_rd *rd, GsfInfile *root)
 		}
 		g_object_unref(in);
 	}
-	if (!rd->stop && (in = gsf_infile_child_by_name(root, "__substg1.0_10130102")) != NULL) {
-		if ((m = ole2_member(rd, g_strdup("msg:body.html"), NULL)) != NULL)
+	if (!rd->stop && (in = ole2_child_named(root, "__substg1.0_10130102")) != NULL) {
+		if ((m = ole2_member(rd, g_strdup("msg:body.html"), NULL)) != NULL) {
+			m->flags |= MIME_OLE2_BODY;
 			ole2_fill(rd, m, in);
+		}
 		g_object_unref(in);
 	}
 }
@@ -609,7 +660,7 @@ static void ole2_msg(struct ole2_rd *rd, GsfInfile *root)
 	}
 	g_ptr_array_sort(atts, msg_attach_cmp);
 	for (guint i = 0; i < atts->len && !rd->stop; i++) {
-		GsfInput *in = gsf_infile_child_by_name(root, atts->pdata[i]);
+		GsfInput *in = ole2_child_named(root, atts->pdata[i]);
 
 		if (in == NULL)
 			continue;
@@ -706,7 +757,7 @@ static void ole2_native(struct ole2_rd *rd, GsfInput *in, char *path)
 	all = m->data;
 	s = g_bytes_get_data(all, &n);
 	if (!pkg_parse(s, n, &off, &len, &m->name))
-		m->note = g_strdup("Ole10Native without a Package header: its data scanned");
+		member_note(m, "Ole10Native without a Package header: its data scanned");
 	m->data = g_bytes_new_from_bytes(all, off, len);
 	rd->ole->out -= n - len;
 	g_bytes_unref(all);
@@ -727,7 +778,7 @@ static void ole2_objects(struct ole2_rd *rd, GsfInfile *dir, const char *prefix,
 		GsfInput *in;
 		char *clean, *path;
 
-		if (name == NULL || (in = gsf_infile_child_by_index(dir, i)) == NULL)
+		if (name == NULL || (in = ole2_child(dir, i)) == NULL)
 			continue;
 		clean = ole2_clean(g_strdup(name[0] == '\x01' ? name + 1 : name));
 		path = g_strdup_printf("%s%s%s", prefix, *prefix ? "/" : "",
@@ -762,6 +813,12 @@ static bool ole2_is_msg(GsfInfile *root)
 			return true;
 	}
 	return false;
+}
+
+bool mime_ole2_type(enum ftype type)
+{
+	return type == FTYPE_MSG || type == FTYPE_OLE2 || type == FTYPE_DOC || type == FTYPE_XLS ||
+	       type == FTYPE_PPT;
 }
 
 int mime_ole2_read(const unsigned char *data, size_t len, const struct msg_limits *lim,

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/ftype.h"
 #include "mime/msgscan.h"
 
 #define MIME_OLE2_MAX_ENTRIES       4096 /* directory entries; more: not read (limit) */
@@ -36,6 +37,7 @@
 	(1u << 2)                  /* data is a compound file made of a storage (an attached
                                          message, an OLE object): read it again */
 #define MIME_OLE2_UNREAD (1u << 3) /* could not be read (note); data NULL */
+#define MIME_OLE2_BODY   (1u << 4) /* a message's body: text (UTF-8) or HTML (".html") */
 
 struct mime_ole2_member {
 	char *path;         /* "msg:attach1", "msg:body.txt", "ole:ObjectPool/_1234/Ole10Native" */
@@ -52,6 +54,9 @@ struct mime_ole2 {
 	char *note;
 	size_t out; /* bytes of member data returned */
 };
+
+/* true for the real types read here: .msg, .doc, .xls, .ppt and other compound files. */
+bool mime_ole2_type(enum ftype type);
 
 /*
  * Read a compound file. lim: effective limits (NULL: defaults). 0 with *ole_r set (free it

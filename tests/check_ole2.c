@@ -6,7 +6,8 @@
  * attachment, body and embedded file. Every member the reader returns must be one of those
  * lines, byte for byte, and every line must be returned; an attached message comes back as
  * a compound file of its own, read again here as the job loop does. Then the bombs: a FAT
- * loop, a stream claiming 4 GB, streams sharing one sector chain, too many entries.
+ * loop, a stream claiming 4 GB, streams sharing one sector chain, too many entries, and a
+ * root entry with siblings (which libgsf leaks).
  */
 
 #include <check.h>
@@ -112,7 +113,9 @@ static void check_members(GBytes *bytes, const char *prefix, GPtrArray *rs, bool
 		} else {
 			char *sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, m->data);
 
-			ck_assert_uint_eq(m->flags, 0);
+			ck_assert_uint_eq(m->flags & ~MIME_OLE2_BODY, 0);
+			ck_assert_int_eq(!!(m->flags & MIME_OLE2_BODY),
+			                 strstr(path, "body.") != NULL);
 			ck_assert_uint_eq(g_bytes_get_size(m->data), r->size);
 			ck_assert_msg(strcmp(sha, r->sha) == 0, "%s: bytes differ", path);
 			g_free(sha);
@@ -203,6 +206,17 @@ START_TEST(test_huge_claim)
 }
 END_TEST
 
+START_TEST(test_root_siblings)
+{
+	struct mime_ole2 *ole;
+	char *why;
+
+	ck_assert_int_eq(read_bomb("rootsib.ole", NULL, &ole, &why), -1);
+	ck_assert_msg(strstr(why, "root entry") != NULL, "%s", why);
+	g_free(why);
+}
+END_TEST
+
 START_TEST(test_shared_sectors)
 {
 	struct mime_ole2 *ole;
@@ -288,6 +302,7 @@ static Suite *ole2_suite(void)
 	tcase_add_test(tc, test_ole_object);
 	tcase_add_test(tc, test_fat_loop);
 	tcase_add_test(tc, test_huge_claim);
+	tcase_add_test(tc, test_root_siblings);
 	tcase_add_test(tc, test_shared_sectors);
 	tcase_add_test(tc, test_many_entries);
 	tcase_add_test(tc, test_limits);

@@ -28,7 +28,7 @@ def _cfb_key(name):
     return (len(name), name.upper())
 
 
-def cfb(tree, v4=False, fat_loop=False, huge_claim=False, share=False):
+def cfb(tree, v4=False, fat_loop=False, huge_claim=False, share=False, root_sibling=False):
     """tree: dict name -> bytes (a stream) or dict (a storage). Returns the file's bytes."""
     shift = 12 if v4 else 9
     ss = 1 << shift
@@ -109,6 +109,8 @@ def cfb(tree, v4=False, fat_loop=False, huge_claim=False, share=False):
         for i, e in enumerate(entries):
             if e[0] == "CONTENTS":
                 struct.pack_into("<II", dirb, i * 128 + 0x74, start[pk], len(entries[pk][3]))
+    if root_sibling:  # the root entry gets a right sibling: its first child
+        struct.pack_into("<I", dirb, 0x48, 1)
     for e in entries:
         kids = e[2]
         for a, b in zip(kids, kids[1:]):
@@ -279,10 +281,12 @@ def fixtures(d):
     write(d, "oleObject1.bin", blob, "native")
     z = io.BytesIO()
     with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://'
-                    'schemas.openxmlformats.org/package/2006/content-types"/>')
-        zf.writestr("word/document.xml", "<w:document/>")
-        zf.writestr("word/embeddings/oleObject1.bin", blob)
+        for name, data in (("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http:'
+                            '//schemas.openxmlformats.org/package/2006/content-types"/>'),
+                           ("word/document.xml", "<w:document/>"),
+                           ("word/embeddings/oleObject1.bin", blob)):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     with open(os.path.join(d, "embed.docx"), "wb") as f:
         f.write(z.getvalue())
     # bombs: a directory chain that loops, a stream that claims 4 GB
@@ -292,6 +296,8 @@ def fixtures(d):
     tree = {"Package": harmless("shared", 65536)}
     tree.update({"o%03d" % i: {"CONTENTS": b""} for i in range(200)})
     write(d, "share.ole", cfb(tree, share=True), None)
+    # a root entry with a sibling (libgsf reads it with no parent and leaks it)
+    write(d, "rootsib.ole", cfb({"a": b"x" * 100, "b": {"c": b"y"}}, root_sibling=True), None)
     # more directory entries than partscan reads (4096)
     write(d, "many.ole", cfb({"s%04d" % i: b"" for i in range(4200)}), None)
 
