@@ -4,7 +4,10 @@ Office, and write beside each one the reference view of olefile (Debian python3-
 the members partscan's OLE2 reader must extract, with their sizes and SHA-256.
 
   gen_ole2.py DIR            write the fixtures and their .ref files into DIR
-  gen_ole2.py --msg OUT SIZE write one .msg of about SIZE bytes of attachments (benchmarks)
+  gen_ole2.py --embed KIND OUT FILE NAME
+                             put FILE (as NAME) in a new OUT of KIND: msg (an attachment of
+                             a message attached to a .msg), doc (an Ole10Native Package in
+                             ObjectPool), docx (the same in word/embeddings/oleObject1.bin)
 
 The compound file writer is minimal but complete: 512-byte (v3) or 4096-byte (v4) sectors,
 a mini stream for streams under 4096 bytes, FAT sectors listed in the header (at most 109).
@@ -279,16 +282,8 @@ def fixtures(d):
            "\x01CompObj": b"\1\0\xfe\xff" + b"\0" * 20}
     blob = cfb(obj)
     write(d, "oleObject1.bin", blob, "native")
-    z = io.BytesIO()
-    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in (("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http:'
-                            '//schemas.openxmlformats.org/package/2006/content-types"/>'),
-                           ("word/document.xml", "<w:document/>"),
-                           ("word/embeddings/oleObject1.bin", blob)):
-            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
-            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     with open(os.path.join(d, "embed.docx"), "wb") as f:
-        f.write(z.getvalue())
+        f.write(docx_with(blob))
     # bombs: a directory chain that loops, a stream that claims 4 GB
     write(d, "fatloop.ole", cfb({"a": harmless("a", 5000)}, fat_loop=True), None)
     write(d, "huge.ole", cfb({"big": harmless("big", 5000)}, huge_claim=True), None)
@@ -302,16 +297,36 @@ def fixtures(d):
     write(d, "many.ole", cfb({"s%04d" % i: b"" for i in range(4200)}), None)
 
 
-def bench_msg(out, size):
-    atts = [attachment("file%d.bin" % i, harmless("bench%d" % i, 1 << 20))
-            for i in range(max(1, size >> 20))]
+def docx_with(blob):
+    z = io.BytesIO()
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in (("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http:'
+                            '//schemas.openxmlformats.org/package/2006/content-types"/>'),
+                           ("word/document.xml", "<w:document/>"),
+                           ("word/embeddings/oleObject1.bin", blob)):
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return z.getvalue()
+
+
+def embed(kind, out, path, name):
+    with open(path, "rb") as f:
+        data = f.read()
+    if kind == "msg":
+        inner = message("inner", "inner\n", [attachment(name, data)], top=False)
+        blob = cfb(message("outer", "outer\n", [embedded("inner", inner)]))
+    elif kind == "doc":
+        blob = cfb({"WordDocument": harmless("worddocument", 4200),
+                    "ObjectPool": {"_1": {"\x01Ole10Native": ole10native(name, data)}}})
+    else:
+        blob = docx_with(cfb({"\x01Ole10Native": ole10native(name, data)}))
     with open(out, "wb") as f:
-        f.write(cfb(message("bench", "body\n", atts), v4=True))
+        f.write(blob)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--msg":
-        bench_msg(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--embed":
+        embed(*sys.argv[2:])
     elif len(sys.argv) == 2:
         fixtures(sys.argv[1])
     else:
