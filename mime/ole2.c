@@ -13,23 +13,26 @@
  * FAT sector counts the file cannot hold, DIFAT chains longer than the FAT needs, a
  * directory chain of more entries (a FAT loop ends the walk as "loop"), a minifat
  * chain longer than MIME_OLE2_MAX_ENTRIES small streams can fill, and a stream entry that
- * claims more bytes than the file holds (libgsf would silently leave it out: unreadable), and
- * a root entry with siblings (libgsf reads them with no parent and never frees them). libgsf's own warnings
- * about broken files are dropped (its log domain; the children are opened through the class
- * methods, whose public wrappers warn without one), never written to the milter's stderr.
+ * claims more bytes than the file holds (libgsf would silently leave it out: unreadable),
+ * and a root entry with siblings (libgsf reads them with no parent and never frees them).
+ * libgsf's own warnings about broken files are dropped (its log domain; children are opened
+ * through the class methods, whose public wrappers warn without one), never written to the
+ * milter's stderr.
  *
  * Output: streams are read in 64 KiB steps into one buffer of at most max_member_bytes; a
- * stream whose sectors end early gives what was read (TRUNCATED). All members together
- * stay under max_total_bytes and 2 * len + 1 MiB: each byte of a well-formed file belongs
- * to one stream, so more output means streams sharing sectors (a bomb), and the rest is
- * left unread as a limit. An attached message or OLE object (a storage) is copied into a
- * new compound file in memory (GsfOutfileMSOle over GsfOutputMemory), within the same
- * bounds, for the caller to read again.
+ * stream whose sectors end early gives what was read (TRUNCATED). The streams returned stay
+ * under max_total_bytes and 2 * len + 1 MiB: each byte of a well-formed file belongs to one
+ * stream, so more means streams sharing sectors (a bomb), and the rest is left unread as a
+ * limit. PowerPoint's compressed objects may inflate to max(8 MiB, max_ratio * len) in all.
+ * An attached message or OLE object (a storage) is copied into a new compound file in
+ * memory (GsfOutfileMSOle over GsfOutputMemory), within the same bounds, for the caller to
+ * read again. Outlook messages: ole2_msg.c; PowerPoint: ole2_ppt.c.
  *
  * Thread safety: libgsf is initialised once (g_once); each call has its own objects.
  */
 
 #include "mime/ole2.h"
+#include "mime/ole2_private.h"
 
 #include <gsf/gsf-infile-impl.h>
 #include <gsf/gsf-infile-msole.h>
@@ -42,11 +45,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#define OLE2_END       0xfffffffau /* sector numbers from here on are markers */
-#define OLE2_STEP      (64u * 1024u)
-#define OLE2_NAME_MAX  1024
-#define OLE2_SLACK     (1024u * 1024u)
-#define OLE2_SMALL_MAX 4096u /* streams below this size live in the mini stream */
+#define OLE2_END           0xfffffffau /* sector numbers from here on are markers */
+#define OLE2_STEP          (64u * 1024u)
+#define OLE2_NAME_MAX      1024
+#define OLE2_SLACK         (1024u * 1024u)
+#define OLE2_SMALL_MAX     4096u /* streams below this size live in the mini stream */
+#define OLE2_INFLATE_FLOOR (8u * 1024u * 1024u) /* inflated bytes always allowed (max_ratio) */
 
 static GQuark ole2_error_quark(void)
 {
@@ -233,7 +237,7 @@ static void ole2_init(void)
  * A child by index or name: the class methods themselves, since gsf_infile_child_by_*()
  * write a warning to stderr (no log domain) for every child that cannot be opened.
  */
-static GsfInput *ole2_child(GsfInfile *dir, int i)
+GsfInput *ole2_child(GsfInfile *dir, int i)
 {
 	GError *err = NULL;
 	GsfInput *in = GSF_INFILE_CLASS(G_OBJECT_GET_CLASS(dir))->child_by_index(dir, i, &err);
@@ -242,7 +246,7 @@ static GsfInput *ole2_child(GsfInfile *dir, int i)
 	return in;
 }
 
-static GsfInput *ole2_child_named(GsfInfile *dir, const char *name)
+GsfInput *ole2_child_named(GsfInfile *dir, const char *name)
 {
 	GError *err = NULL;
 	GsfInput *in = GSF_INFILE_CLASS(G_OBJECT_GET_CLASS(dir))->child_by_name(dir, name, &err);
@@ -252,14 +256,6 @@ static GsfInput *ole2_child_named(GsfInfile *dir, const char *name)
 }
 
 /* ---- members ---- */
-
-struct ole2_rd {
-	struct msg_limits lim;
-	struct mime_ole2 *ole;
-	size_t len;
-	uint64_t out_max;
-	bool stop; /* a limit ended the walk */
-};
 
 static void member_free(gpointer p)
 {
@@ -283,8 +279,7 @@ void mime_ole2_free(struct mime_ole2 **ole)
 	*ole = NULL;
 }
 
-static void ole2_stop(struct ole2_rd *rd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void ole2_stop(struct ole2_rd *rd, const char *fmt, ...)
+void ole2_stop(struct ole2_rd *rd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -298,8 +293,7 @@ static void ole2_stop(struct ole2_rd *rd, const char *fmt, ...)
 }
 
 /* Add to a member's note. */
-static void member_note(struct mime_ole2_member *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void member_note(struct mime_ole2_member *m, const char *fmt, ...)
+void ole2_note(struct mime_ole2_member *m, const char *fmt, ...)
 {
 	va_list ap;
 	char *s, *old = m->note;
@@ -315,7 +309,7 @@ static void member_note(struct mime_ole2_member *m, const char *fmt, ...)
 }
 
 /* A new member (NULL when max_archive_members are taken: the walk stops). */
-static struct mime_ole2_member *ole2_member(struct ole2_rd *rd, char *path, char *name)
+struct mime_ole2_member *ole2_member(struct ole2_rd *rd, char *path, char *name)
 {
 	struct mime_ole2_member *m;
 
@@ -334,7 +328,7 @@ static struct mime_ole2_member *ole2_member(struct ole2_rd *rd, char *path, char
 }
 
 /* Printable UTF-8 of at most OLE2_NAME_MAX bytes; control characters as '?'. */
-static char *ole2_clean(char *s)
+char *ole2_clean(char *s)
 {
 	char *v;
 
@@ -357,7 +351,7 @@ static char *ole2_clean(char *s)
 }
 
 /* Bytes of a 8-bit string in UTF-8: as is when valid, else as Windows-1252. */
-static char *ole2_ansi(const unsigned char *s, size_t n)
+char *ole2_ansi(const unsigned char *s, size_t n)
 {
 	char *out;
 
@@ -373,8 +367,8 @@ static char *ole2_ansi(const unsigned char *s, size_t n)
  * Read a stream within the limits. NULL with *why_r (g_free it) when nothing was read;
  * *cut_r when the stream's sectors ended early. Every byte returned counts in ole->out.
  */
-static unsigned char *ole2_read_stream(struct ole2_rd *rd, GsfInput *in, size_t *len_r, bool *cut_r,
-                                       char **why_r)
+unsigned char *ole2_read_stream(struct ole2_rd *rd, GsfInput *in, size_t *len_r, bool *cut_r,
+                                char **why_r)
 {
 	gsf_off_t size = gsf_input_size(in);
 	size_t n = 0, want;
@@ -390,7 +384,8 @@ static unsigned char *ole2_read_stream(struct ole2_rd *rd, GsfInput *in, size_t 
 		return NULL;
 	}
 	want = (size_t)size;
-	if (rd->ole->out + want > rd->out_max) {
+	if (rd->ole->out - rd->inflated + want > rd->out_max ||
+	    rd->ole->out + want > rd->lim.max_total_bytes) {
 		ole2_stop(rd,
 		          "output limit: members of more than %" G_GUINT64_FORMAT
 		          " bytes (max_total_bytes, or twice the file: streams share sectors): "
@@ -419,7 +414,7 @@ static unsigned char *ole2_read_stream(struct ole2_rd *rd, GsfInput *in, size_t 
 }
 
 /* A stream as a member's data (flags and note for what was not read). */
-static void ole2_fill(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *in)
+void ole2_fill(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *in)
 {
 	size_t n;
 	bool cut;
@@ -428,21 +423,21 @@ static void ole2_fill(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *
 
 	if (buf == NULL) {
 		m->flags |= g_str_has_prefix(why, "out of") ? MIME_OLE2_UNREAD : MIME_OLE2_LIMIT;
-		member_note(m, "%s", why);
+		ole2_note(m, "%s", why);
 		g_free(why);
 		return;
 	}
 	if (cut) {
 		m->flags |= MIME_OLE2_TRUNCATED;
-		member_note(
-		        m, "its sectors end after %zu of %" G_GINT64_FORMAT " bytes: those scanned",
-		        n, (gint64)gsf_input_size(in));
+		ole2_note(m,
+		          "its sectors end after %zu of %" G_GINT64_FORMAT " bytes: those scanned",
+		          n, (gint64)gsf_input_size(in));
 	}
 	m->data = g_bytes_new_take(buf, n);
 }
 
 /* A child stream's bytes (small, for names and bodies), or NULL. */
-static GBytes *ole2_child_bytes(struct ole2_rd *rd, GsfInfile *dir, const char *name)
+GBytes *ole2_child_bytes(struct ole2_rd *rd, GsfInfile *dir, const char *name)
 {
 	GsfInput *in = ole2_child_named(dir, name);
 	unsigned char *buf;
@@ -514,7 +509,7 @@ static bool ole2_copy(struct ole2_rd *rd, GsfInfile *src, GsfOutfile *dst, unsig
 }
 
 /* A storage as a member: a new compound file with the storage as its root. */
-static void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfile *dir)
+void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfile *dir)
 {
 	GsfOutput *mem = gsf_output_memory_new();
 	GsfOutfile *out = gsf_outfile_msole_new(mem);
@@ -541,136 +536,12 @@ static void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfi
 	} else {
 		m->flags |= why != NULL && g_str_has_prefix(why, "out of") ? MIME_OLE2_UNREAD
 		                                                           : MIME_OLE2_LIMIT;
-		member_note(m, "%s", why != NULL ? why : "the storage could not be copied");
+		ole2_note(m, "%s", why != NULL ? why : "the storage could not be copied");
 	}
 	g_free(why);
 	if (!gsf_output_is_closed(mem)) /* closing the outfile closes its sink */
 		gsf_output_close(mem);
 	g_object_unref(mem);
-}
-
-/* ---- Outlook messages ---- */
-
-/* A string property of a message storage: PT_UNICODE (tag 001F) or PT_STRING8 (001E). */
-static char *msg_string(struct ole2_rd *rd, GsfInfile *dir, const char *prop)
-{
-	char name[40];
-	GBytes *b;
-	char *s = NULL;
-	gsize n;
-	const unsigned char *p;
-
-	g_snprintf(name, sizeof(name), "__substg1.0_%s001F", prop);
-	if ((b = ole2_child_bytes(rd, dir, name)) != NULL) {
-		p = g_bytes_get_data(b, &n);
-		s = g_convert((const char *)p, (gssize)(n & ~(gsize)1), "UTF-8", "UTF-16LE", NULL,
-		              NULL, NULL);
-	} else {
-		g_snprintf(name, sizeof(name), "__substg1.0_%s001E", prop);
-		if ((b = ole2_child_bytes(rd, dir, name)) != NULL) {
-			p = g_bytes_get_data(b, &n);
-			s = ole2_ansi(p, strnlen((const char *)p, n));
-		}
-	}
-	if (b != NULL) {
-		/* names are not member data */
-		rd->ole->out -= g_bytes_get_size(b);
-		g_bytes_unref(b);
-	}
-	return ole2_clean(s); /* cut at the first NUL: the terminator a writer may include */
-}
-
-static gint msg_attach_cmp(gconstpointer a, gconstpointer b)
-{
-	return g_ascii_strcasecmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void msg_attachment(struct ole2_rd *rd, GsfInfile *att, unsigned int n)
-{
-	char *name = msg_string(rd, att, "3707");
-	struct mime_ole2_member *m;
-	GsfInput *in;
-
-	if (name == NULL)
-		name = msg_string(rd, att, "3704");
-	if (name == NULL)
-		name = msg_string(rd, att, "3001");
-	m = ole2_member(rd, g_strdup_printf("msg:attach%u", n), name);
-	if (m == NULL)
-		return;
-	if ((in = ole2_child_named(att, "__substg1.0_37010102")) != NULL) {
-		ole2_fill(rd, m, in);
-	} else if ((in = ole2_child_named(att, "__substg1.0_3701000D")) != NULL &&
-	           GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0) {
-		ole2_storage(rd, m, GSF_INFILE(in)); /* an attached message, an OLE object */
-	} else {
-		member_note(m, "no data (an attachment by reference, or unreadable)");
-	}
-	if (in != NULL)
-		g_object_unref(in);
-}
-
-/* The message's bodies: plain text (in UTF-8) and HTML. */
-static void msg_bodies(struct ole2_rd *rd, GsfInfile *root)
-{
-	GsfInput *in;
-	struct mime_ole2_member *m;
-
-	if ((in = ole2_child_named(root, "__substg1.0_1000001F")) != NULL ||
-	    (in = ole2_child_named(root, "__substg1.0_1000001E")) != NULL) {
-		bool utf16 = g_str_has_suffix(gsf_input_name(in), "1F");
-
-		if ((m = ole2_member(rd, g_strdup("msg:body.txt"), NULL)) != NULL) {
-			m->flags |= MIME_OLE2_BODY;
-			ole2_fill(rd, m, in);
-			if (utf16 && m->data != NULL) {
-				gsize n, w = 0;
-				const char *p = g_bytes_get_data(m->data, &n);
-				char *s = g_convert(p, (gssize)(n & ~(gsize)1), "UTF-8", "UTF-16LE",
-				                    NULL, &w, NULL);
-
-				if (s != NULL) {
-					rd->ole->out = rd->ole->out - n + w;
-					g_bytes_unref(m->data);
-					m->data = g_bytes_new_take(s, w);
-				}
-			}
-		}
-		g_object_unref(in);
-	}
-	if (!rd->stop && (in = ole2_child_named(root, "__substg1.0_10130102")) != NULL) {
-		if ((m = ole2_member(rd, g_strdup("msg:body.html"), NULL)) != NULL) {
-			m->flags |= MIME_OLE2_BODY;
-			ole2_fill(rd, m, in);
-		}
-		g_object_unref(in);
-	}
-}
-
-static void ole2_msg(struct ole2_rd *rd, GsfInfile *root)
-{
-	int n = gsf_infile_num_children(root);
-	GPtrArray *atts = g_ptr_array_new();
-
-	for (int i = 0; i < n; i++) {
-		const char *name = gsf_infile_name_by_index(root, i);
-
-		if (name != NULL && g_ascii_strncasecmp(name, "__attach_version1.0_#", 21) == 0)
-			g_ptr_array_add(atts, (gpointer)name);
-	}
-	g_ptr_array_sort(atts, msg_attach_cmp);
-	for (guint i = 0; i < atts->len && !rd->stop; i++) {
-		GsfInput *in = ole2_child_named(root, atts->pdata[i]);
-
-		if (in == NULL)
-			continue;
-		if (GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0)
-			msg_attachment(rd, GSF_INFILE(in), i + 1);
-		g_object_unref(in);
-	}
-	g_ptr_array_free(atts, TRUE);
-	if (!rd->stop)
-		msg_bodies(rd, root);
 }
 
 /* ---- embedded objects ---- */
@@ -757,13 +628,16 @@ static void ole2_native(struct ole2_rd *rd, GsfInput *in, char *path)
 	all = m->data;
 	s = g_bytes_get_data(all, &n);
 	if (!pkg_parse(s, n, &off, &len, &m->name))
-		member_note(m, "Ole10Native without a Package header: its data scanned");
+		ole2_note(m, "Ole10Native without a Package header: its data scanned");
 	m->data = g_bytes_new_from_bytes(all, off, len);
 	rd->ole->out -= n - len;
 	g_bytes_unref(all);
 }
 
-/* Every storage, for Ole10Native, Package and CONTENTS streams (depth-first, bounded). */
+/*
+ * Every storage, for Ole10Native, Package and CONTENTS streams and PowerPoint's objects
+ * (depth-first, bounded).
+ */
 static void ole2_objects(struct ole2_rd *rd, GsfInfile *dir, const char *prefix, unsigned int depth)
 {
 	int n = gsf_infile_num_children(dir);
@@ -788,6 +662,8 @@ static void ole2_objects(struct ole2_rd *rd, GsfInfile *dir, const char *prefix,
 			ole2_objects(rd, GSF_INFILE(in), path, depth + 1);
 		} else if (strcmp(name, "\x01Ole10Native") == 0) {
 			ole2_native(rd, in, g_strconcat("ole:", path, NULL));
+		} else if (strcmp(name, "PowerPoint Document") == 0) {
+			ole2_ppt(rd, in, path);
 		} else if (g_ascii_strcasecmp(name, "Package") == 0 ||
 		           g_ascii_strcasecmp(name, "CONTENTS") == 0) {
 			struct mime_ole2_member *m =
@@ -840,6 +716,8 @@ int mime_ole2_read(const unsigned char *data, size_t len, const struct msg_limit
 	rd.ole = g_new0(struct mime_ole2, 1);
 	rd.ole->members = g_ptr_array_new_with_free_func(member_free);
 	rd.out_max = MIN(rd.lim.max_total_bytes, (uint64_t)len * 2 + OLE2_SLACK);
+	rd.inflate_max = MIN(rd.lim.max_total_bytes,
+	                     MAX((uint64_t)OLE2_INFLATE_FLOOR, (uint64_t)len * rd.lim.max_ratio));
 	*ole_r = rd.ole;
 	if (check > 0) {
 		ole2_stop(&rd, "%s: not read", why);

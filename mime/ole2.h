@@ -9,15 +9,18 @@
  * the caller reads it again, so the reader never recurses into a message), and its bodies
  * ("msg:body.txt" in UTF-8, "msg:body.html"). Any other compound file (.doc, .xls, .ppt, an
  * oleObject*.bin of a docx) gives its embedded objects: the file an Ole10Native Package
- * carries ("ole:ObjectPool/_1234/Ole10Native", named by the Package's label), and the
- * streams "Package" (an embedded OOXML document) and "CONTENTS" (an embedded PDF, ...).
+ * carries ("ole:ObjectPool/_1234/Ole10Native", named as the Package opens it), the streams
+ * "Package" (an embedded OOXML document) and "CONTENTS" (an embedded PDF, ...), and the
+ * objects PowerPoint keeps in its "PowerPoint Document" stream (ExOleObjStg records,
+ * inflated: "ole:PowerPoint Document/ExOleObjStg1", a compound file, flag STORAGE).
  *
  * The reader is libgsf's (GsfInfileMSOle over the bytes in memory, no temporary file), behind
  * a check of the header and directory that refuses what would make it misbehave (see ole2.c).
  * Limits: max_archive_members members, max_member_bytes per member (a larger one is not
  * read), and at most max_total_bytes and twice the file plus 1 MiB of output altogether
- * (streams that share sectors cannot inflate a small file); MIME_OLE2_MAX_ENTRIES directory
- * entries, MIME_OLE2_MAX_STORAGE_DEPTH nested storages.
+ * (streams that share sectors cannot inflate a small file), PowerPoint's objects inflated to
+ * at most max(8 MiB, max_ratio * len); MIME_OLE2_MAX_ENTRIES directory entries,
+ * MIME_OLE2_MAX_STORAGE_DEPTH nested storages.
  */
 
 #include <glib.h>

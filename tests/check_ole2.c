@@ -108,7 +108,7 @@ static void check_members(GBytes *bytes, const char *prefix, GPtrArray *rs, bool
 			char *sub = g_strconcat(path, "/", NULL);
 
 			ck_assert(m->flags & MIME_OLE2_STORAGE);
-			check_members(m->data, sub, rs, true);
+			check_members(m->data, sub, rs, g_str_has_prefix(m->path, "msg:"));
 			g_free(sub);
 		} else {
 			char *sha = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, m->data);
@@ -152,6 +152,13 @@ END_TEST
 START_TEST(test_doc_objectpool)
 {
 	check_fixture("package.doc", false);
+}
+END_TEST
+
+START_TEST(test_ppt_objects)
+{
+	/* ExOleObjStg records of the PowerPoint Document stream: compressed and stored */
+	check_fixture("objects.ppt", false);
 }
 END_TEST
 
@@ -235,6 +242,25 @@ START_TEST(test_shared_sectors)
 }
 END_TEST
 
+START_TEST(test_ppt_inflate_bomb)
+{
+	struct mime_ole2 *ole;
+	struct mime_ole2_member *m;
+	char *why;
+
+	/* 20 MiB of zeros from a 23 KB file: cut at 8 MiB, flagged */
+	ck_assert_int_eq(read_bomb("zeros.ppt", NULL, &ole, &why), 0);
+	ck_assert_uint_eq(ole->members->len, 1);
+	m = ole->members->pdata[0];
+	ck_assert(m->flags & MIME_OLE2_LIMIT);
+	ck_assert_ptr_nonnull(m->data);
+	ck_assert_uint_eq(g_bytes_get_size(m->data), 8u << 20);
+	ck_assert_ptr_nonnull(strstr(m->note, "cut at"));
+	mime_ole2_free(&ole);
+	g_free(why);
+}
+END_TEST
+
 START_TEST(test_many_entries)
 {
 	struct mime_ole2 *ole;
@@ -300,10 +326,12 @@ static Suite *ole2_suite(void)
 	tcase_add_test(tc, test_msg);
 	tcase_add_test(tc, test_doc_objectpool);
 	tcase_add_test(tc, test_ole_object);
+	tcase_add_test(tc, test_ppt_objects);
 	tcase_add_test(tc, test_fat_loop);
 	tcase_add_test(tc, test_huge_claim);
 	tcase_add_test(tc, test_root_siblings);
 	tcase_add_test(tc, test_shared_sectors);
+	tcase_add_test(tc, test_ppt_inflate_bomb);
 	tcase_add_test(tc, test_many_entries);
 	tcase_add_test(tc, test_limits);
 	tcase_add_test(tc, test_not_ole2);

@@ -22,6 +22,7 @@ import os
 import struct
 import sys
 import zipfile
+import zlib
 
 FREE, END, FATSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
 NOSTREAM = 0xFFFFFFFF
@@ -246,6 +247,39 @@ def ref_native(ole, out):
         out.append((path, label.decode("latin-1"), len(data), hashlib.sha256(data).hexdigest()))
 
 
+def ppt_records(objs):
+    """A PowerPoint Document stream: a document record, then one ExOleObjStg per object
+    (compressed: instance 1, the size, zlib data; or stored: instance 0)."""
+    s = struct.pack("<HHI", 0x000F, 0x03E8, 8) + struct.pack("<HHI", 0, 0x03EA, 0)
+    for blob, compressed in objs:
+        if compressed:
+            body = struct.pack("<I", len(blob)) + zlib.compress(blob)
+            s += struct.pack("<HHI", 0x0010, 0x1011, len(body)) + body
+        else:
+            s += struct.pack("<HHI", 0x0000, 0x1011, len(blob)) + blob
+    return s
+
+
+def ref_ppt(ole, out):
+    """olefile's view of PowerPoint's objects: each ExOleObjStg inflated, then read again."""
+    import olefile
+    s = ole.openstream("PowerPoint Document").read()
+    pos, k = 0, 0
+    while pos + 8 <= len(s):
+        vi, rt, ln = struct.unpack_from("<HHI", s, pos)
+        body = s[pos + 8:pos + 8 + ln]
+        pos += 8 + ln
+        if rt != 0x1011:
+            continue
+        k += 1
+        blob = zlib.decompress(body[4:]) if vi >> 4 == 1 else body
+        path = "ole:PowerPoint Document/ExOleObjStg%d" % k
+        out.append((path, "", 0, "storage"))
+        inner = []
+        ref_native(olefile.OleFileIO(io.BytesIO(blob)), inner)
+        out += [(path + "/" + r[0],) + r[1:] for r in inner]
+
+
 def write(d, name, blob, kind):
     import olefile
     with open(os.path.join(d, name), "wb") as f:
@@ -256,6 +290,8 @@ def write(d, name, blob, kind):
     ole = olefile.OleFileIO(io.BytesIO(blob))
     if kind == "msg":
         ref_msg(ole, "", [], out)
+    elif kind == "ppt":
+        ref_ppt(ole, out)
     else:
         ref_native(ole, out)
     with open(os.path.join(d, name + ".ref"), "w") as f:
@@ -284,6 +320,14 @@ def fixtures(d):
     write(d, "oleObject1.bin", blob, "native")
     with open(os.path.join(d, "embed.docx"), "wb") as f:
         f.write(docx_with(blob))
+    # PowerPoint: one object compressed, one stored, each an Ole10Native Package
+    objs = [(cfb({"\x01Ole10Native": ole10native("slide.exe", harmless("slide", 2000))}), True),
+            (cfb({"\x01Ole10Native": ole10native("stored.js", harmless("stored", 300))}), False)]
+    write(d, "objects.ppt", cfb({"PowerPoint Document": ppt_records(objs),
+                                 "Current User": b"\0" * 44}), "ppt")
+    # a PowerPoint object that inflates 20 MiB of zeros from 20 KiB
+    write(d, "zeros.ppt", cfb({"PowerPoint Document": ppt_records([(bytes(20 << 20), True)]),
+                               "Current User": b"\0" * 44}), None)
     # bombs: a directory chain that loops, a stream that claims 4 GB
     write(d, "fatloop.ole", cfb({"a": harmless("a", 5000)}, fat_loop=True), None)
     write(d, "huge.ole", cfb({"big": harmless("big", 5000)}, huge_claim=True), None)
