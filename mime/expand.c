@@ -9,6 +9,9 @@
  *     data)
  *   archive and compressed-stream members            path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
  *     (archive.c, libarchive)
+ *   .msg attachments and bodies, embedded OLE        path P/msg:attachN, P/msg:body.txt,
+ *     objects of .doc/.xls/.ppt (ole2.c, libgsf)       P/ole:ObjectPool/_N/Ole10Native
+ *                                                    MSG_PART_ARCHIVE_MEMBER
  *
  * A container the allow list clears is not looked into (its note says so); an archive of a
  * kind no reader here knows (ARJ, ACE) is flagged opaque.
@@ -20,6 +23,7 @@
 
 #include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/ole2.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
 #include "mime/walk.h"
@@ -239,10 +243,74 @@ static void expand_archive(struct mime_ctx *ctx, int idx, const unsigned char *d
 		mime_archive_expand(ctx, idx, data, len);
 }
 
+/* One member of a compound file as a part, scanned (a storage is read again as a file). */
+static void expand_ole2_member(struct mime_ctx *ctx, int idx, const struct mime_ole2 *ole,
+                               const struct mime_ole2_member *m)
+{
+	char *path = g_strdup_printf("%s/%s", mime_part_at(ctx, idx)->path, m->path);
+	int child = mime_part_new(ctx, path, idx, mime_part_at(ctx, idx)->depth + 1);
+	struct msg_part *c;
+	size_t n = m->data != NULL ? g_bytes_get_size(m->data) : 0, cap;
+
+	g_free(path);
+	if (child < 0)
+		return;
+	c = mime_part_at(ctx, child);
+	c->name = g_strdup(m->name);
+	c->content_type = g_strdup(!(m->flags & MIME_OLE2_BODY)         ? "application/octet-stream"
+	                           : g_str_has_suffix(m->path, ".html") ? "text/html"
+	                                                                : "text/plain");
+	c->disposition = g_strdup(m->flags & MIME_OLE2_BODY ? "inline" : "attachment");
+	c->encoding = g_strdup(ole->msg ? "msg" : "ole");
+	c->flags |= MSG_PART_ARCHIVE_MEMBER | (m->flags & MIME_OLE2_BODY ? MSG_PART_BODY : 0);
+	if (m->note != NULL)
+		mime_part_flag(c,
+		               m->flags & MIME_OLE2_LIMIT       ? MSG_PART_LIMIT
+		               : m->flags & MIME_OLE2_TRUNCATED ? MSG_PART_TRUNCATED
+		               : m->flags & MIME_OLE2_UNREAD    ? MSG_PART_OPAQUE
+		                                                : 0,
+		               "%s", m->note);
+	if (m->flags & MIME_OLE2_LIMIT)
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, m->note);
+	if (m->data == NULL || (cap = mime_budget(ctx, c)) == 0)
+		return;
+	if (n > cap) {
+		mime_part_flag(c, MSG_PART_TRUNCATED, "only the first %zu bytes scanned", cap);
+		n = cap;
+	}
+	ctx->decoded += n;
+	mime_part_scan(ctx, child, g_bytes_get_data(m->data, NULL), n, MIME_ENC_RAW, NULL, 0, 0);
+}
+
+/* A compound file: .msg attachments and bodies, embedded objects (ole2.c). */
+static void expand_ole2(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+{
+	struct mime_ole2 *ole;
+	GError *error = NULL;
+
+	if (!expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+		return;
+	if (mime_ole2_read(data, len, &ctx->lim, &ole, &error) < 0) {
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE, "%s", error->message);
+		g_error_free(error);
+		return;
+	}
+	if (ole->flags & MIME_OLE2_LIMIT) {
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_LIMIT, "%s", ole->note);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", mime_part_at(ctx, idx)->path,
+		           ole->note);
+	}
+	if (ole->members->len > 0)
+		mime_part_at(ctx, idx)->flags |= MSG_PART_CONTAINER;
+	for (guint i = 0; i < ole->members->len && ctx->error == NULL; i++)
+		expand_ole2_member(ctx, idx, ole, ole->members->pdata[i]);
+	mime_ole2_free(&ole);
+}
+
 static bool expand_container_type(enum ftype t)
 {
-	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
-	       t == FTYPE_ARJ || t == FTYPE_ACE;
+	return mime_archive_type(t) || mime_ole2_type(t) || t == FTYPE_TNEF || t == FTYPE_EML ||
+	       t == FTYPE_MBOX || t == FTYPE_ARJ || t == FTYPE_ACE;
 }
 
 void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
@@ -277,6 +345,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_
 	default:
 		if (mime_archive_type(p->scan.type.type))
 			expand_archive(ctx, idx, data, len);
+		else if (mime_ole2_type(p->scan.type.type))
+			expand_ole2(ctx, idx, data, len);
 		else if (smime_wanted(p))
 			expand_smime(ctx, idx, data, len);
 		break;
