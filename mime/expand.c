@@ -10,6 +10,9 @@
  *     data)
  *   archive and compressed-stream members            path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
  *     (archive.c, libarchive)
+ *   .msg attachments and bodies, embedded OLE        path P/msg:attachN, P/msg:body.txt,
+ *     objects of .doc/.xls/.ppt (ole2.c, libgsf)       P/ole:ObjectPool/_N/Ole10Native
+ *                                                    MSG_PART_ARCHIVE_MEMBER
  *
  * A container the allow list clears is not looked into (its note says so); an archive of a
  * kind no reader here knows (ARJ, ACE) is flagged opaque.
@@ -21,6 +24,7 @@
 
 #include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/ole2.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
 #include "mime/walk.h"
@@ -203,10 +207,64 @@ static bool message_wanted(const struct msg_part *p)
 	return t == NULL || !g_str_has_prefix(t, "text/");
 }
 
+/* One member a compound file gave: a child job ("P/msg:attach1"), flagged as the reader said. */
+static void expand_ole2_member(struct mime_ctx *ctx, int idx, const struct mime_ole2 *ole,
+                               const struct mime_ole2_member *m, GPtrArray *children)
+{
+	const struct msg_part *p = mime_part_at(ctx, idx);
+	GBytes *bytes = m->data != NULL ? g_bytes_ref(m->data) : g_bytes_new(NULL, 0);
+	struct mime_work *w = mime_work_new(bytes, MIME_FROM_MEMBER, MIME_ENC_RAW, -1);
+
+	w->parent = idx;
+	w->depth = p->depth + 1;
+	w->path = g_strdup_printf("%s/%s", p->path, m->path);
+	w->name = g_strdup(m->name);
+	w->encoding = ole->msg ? "msg" : "ole";
+	w->flags = MSG_PART_ARCHIVE_MEMBER | (m->flags & MIME_OLE2_BODY ? MSG_PART_BODY : 0);
+	w->encoded_size = g_bytes_get_size(bytes);
+	w->container_of = true;
+	if (m->note != NULL) {
+		w->scanned_flag = m->flags & MIME_OLE2_LIMIT       ? MSG_PART_LIMIT
+		                  : m->flags & MIME_OLE2_TRUNCATED ? MSG_PART_TRUNCATED
+		                  : m->flags & MIME_OLE2_UNREAD    ? MSG_PART_OPAQUE
+		                                                   : 0;
+		w->scanned_note = g_strdup(m->note);
+	}
+	if (m->flags & MIME_OLE2_LIMIT)
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", w->path, m->note);
+	g_ptr_array_add(children, w);
+}
+
+/* A compound file: .msg attachments and bodies, embedded objects (ole2.c), as child jobs. */
+static void expand_ole2(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *children)
+{
+	size_t len;
+	const unsigned char *d = g_bytes_get_data(data, &len);
+	struct mime_ole2 *ole;
+	GError *error = NULL;
+
+	if (!mime_expand_depth_ok(ctx, mime_part_at(ctx, idx)))
+		return;
+	if (mime_ole2_read(d, len, &ctx->lim, &ole, &error) < 0) {
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_OPAQUE, "%s", error->message);
+		g_error_free(error);
+		return;
+	}
+	if (ole->flags & MIME_OLE2_LIMIT) {
+		struct msg_part *p = mime_part_at(ctx, idx);
+
+		mime_part_flag(p, MSG_PART_LIMIT, "%s", ole->note);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", p->path, ole->note);
+	}
+	for (guint i = 0; i < ole->members->len; i++)
+		expand_ole2_member(ctx, idx, ole, ole->members->pdata[i], children);
+	mime_ole2_free(&ole);
+}
+
 static bool expand_container_type(enum ftype t)
 {
-	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
-	       t == FTYPE_ARJ || t == FTYPE_ACE;
+	return mime_archive_type(t) || mime_ole2_type(t) || t == FTYPE_TNEF || t == FTYPE_EML ||
+	       t == FTYPE_MBOX || t == FTYPE_ARJ || t == FTYPE_ACE || mime_ole2_type(t);
 }
 
 /* A reader of part idx, as a job after the part's other children. */
@@ -251,6 +309,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 	default:
 		if (mime_archive_type(p->scan.type.type))
 			expand_later(idx, bytes, &mime_archive_reader, children);
+		else if (mime_ole2_type(p->scan.type.type))
+			expand_ole2(ctx, idx, bytes, children);
 		else if (smime_wanted(p))
 			expand_later(idx, bytes, &expand_smime_reader, children);
 		break;

@@ -14,6 +14,7 @@
 
 #include "mime/msgscan.h"
 #include "mime/archive.h"
+#include "mime/ole2.h"
 #include "mime/ctx.h"
 #include "mime/password.h"
 #include "mime/walk.h"
@@ -173,8 +174,8 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 
 bool msg_type_expanded(enum ftype type)
 {
-	return mime_archive_type(type) || type == FTYPE_TNEF || type == FTYPE_EML ||
-	       type == FTYPE_MBOX || type == FTYPE_ARJ || type == FTYPE_ACE;
+	return mime_archive_type(type) || mime_ole2_type(type) || type == FTYPE_TNEF ||
+	       type == FTYPE_EML || type == FTYPE_MBOX || type == FTYPE_ARJ || type == FTYPE_ACE;
 }
 
 unsigned int msg_report_infected(const struct msg_report *report)
