@@ -379,7 +379,7 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 	/* the final NUL terminates every literal entry, even in a damaged pool */
 	db->names[total] = '\0';
 	db->names_len = total + 1;
-	for (int t = 0; t < DIGEST__COUNT; t++)
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
 		sigdb_merge_table(db, t, parts, n, bases);
 	db->n_sources = sources->len;
 	db->sources = (struct sigdb_source *)(void *)g_array_free(sources, FALSE);
@@ -395,16 +395,16 @@ static gpointer sigdb_sort_thread(gpointer table)
 /* Sort the tables, the large ones side by side. */
 static void sigdb_sort_tables(struct sigdb *db)
 {
-	GThread *threads[DIGEST__COUNT] = {NULL};
+	GThread *threads[SIGDB_N_TABLES] = {NULL};
 	bool parallel = g_get_num_processors() > 1;
 
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		if (parallel && db->tables[t].count > 100000)
 			threads[t] = g_thread_new("sigdb-sort", sigdb_sort_thread, &db->tables[t]);
 		else
 			sigdb_table_sort(&db->tables[t]);
 	}
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		if (threads[t] != NULL)
 			g_thread_join(threads[t]);
 	}
