@@ -50,7 +50,7 @@ static int hash_pe(const char *path, const struct fmap *map, enum hash_what what
 	rc = pe_imports(map->data, map->size, &pe, list, &why);
 	if (rc <= 0) {
 		cli_error("%s: %s%s", path,
-		          rc == 0 ? "imports nothing" : "malformed import table: ",
+		          rc == 0 ? "no import table" : "malformed import table: ",
 		          rc == 0 ? "" : why);
 	} else if (digest_compute((const unsigned char *)list->str, list->len, DIGEST_BIT(type),
 	                          &d) == 0) {

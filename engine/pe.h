@@ -9,9 +9,12 @@
  * aligned up to FileAlignment, cut at the end of the file; a section of size 0 (or starting at
  * or past the end of the file) has nothing to hash. Sections may overlap: each is hashed on its
  * own. Imports: the list "dll.function,dll.function,..." in import-table order, lower-cased,
- * the dll name without a .dll / .ocx / .sys extension, ordinals of ws2_32 / wsock32 /
- * oleaut32 resolved to names and the others written "ordN" (libclamav's and pefile's rules);
- * its MD5 / SHA-1 / SHA-256 and its length are what an .imp signature names.
+ * the dll name without a .dll / .ocx / .sys extension at its first dot, ordinals of ws2_32 /
+ * wsock32 / oleaut32 resolved to names and the others written "ordN"; its MD5 / SHA-1 /
+ * SHA-256 and its length are what an .imp signature names. Where pefile's get_imphash() and
+ * libclamav read a table differently, libclamav's reading is followed: the directory's Size
+ * bounds the descriptors, a name within 258 bytes of the end of the file is left out, a
+ * function name with a character other than letters, digits, '_' and '.' gives no list.
  *
  * Bounded: at most PE_MAX_SECTIONS sections, PE_MAX_IMPORT_DLLS import descriptors,
  * PE_MAX_IMPORT_FUNCS imported functions, names of PE_MAX_NAME bytes, an import list of
@@ -54,9 +57,10 @@ struct pe_info {
 int pe_parse(const unsigned char *data, size_t size, struct pe_info *pe_r, const char **error_r);
 
 /*
- * Build the import list of a parsed PE into out (appended). Returns 1 when it holds at least
- * one import, 0 when the PE imports nothing (no import directory, or an empty one), -1 when
- * the import table is malformed or over a limit, with the reason in *error_r (static).
+ * Build the import list of a parsed PE into out (appended). Returns 1 when the import table
+ * was read (the list may be empty: libclamav then hashes the empty string, size 0), 0 when
+ * there is no import directory inside the file (no list at all), -1 when the table is
+ * malformed or over a limit (no list), with the reason in *error_r (a static string).
  */
 int pe_imports(const unsigned char *data, size_t size, const struct pe_info *pe, GString *out,
                const char **error_r);

@@ -105,6 +105,7 @@ static int scan_pe_imports(const struct sigdb *db, const unsigned char *data, si
 	unsigned int mask;
 	int ret = 0;
 
+	/* an empty list is hashed too (size 0), as libclamav does */
 	if (pe_imports(data, size, pe, list, &r->pe_error) > 0) {
 		mask = sigdb_digests_for(db, SIGDB_TARGET_PE_IMPORTS, list->len);
 		if (mask != 0) {
