@@ -330,6 +330,11 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		const char *tf = f[0];
 		size_t tl = flen[0];
 
+		if (!(tl == 1 && tf[0] == '*') && !field_uint(tf, tl, SIGDB_MAX_SIZE, &size))
+			return sigdb_bad_line(ld, lineno,
+			                      "expected SIZE:HASH:NAME (in .mdb / .msb the section "
+			                      "size comes first)");
+
 		f[0] = f[1];
 		flen[0] = flen[1];
 		f[1] = tf;
