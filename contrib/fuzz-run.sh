@@ -11,6 +11,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
+	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb
 		mkdir -p $d

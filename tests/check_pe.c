@@ -184,8 +184,8 @@ static unsigned char *pe_with_imports(bool plus, size_t *size_r)
 	return d;
 }
 
-#define WANT_IMPORTS                                                                              \
-	"kernel32.loadlibrarya,kernel32.getprocaddress,ws2_32.accept,ws2_32.wsacleanup,foo.ord5," \
+#define WANT_IMPORTS                                                                               \
+	"kernel32.loadlibrarya,kernel32.getprocaddress,ws2_32.accept,ws2_32.wsacleanup,foo.ord5,"  \
 	"mylib.func"
 
 START_TEST(test_imports_pe32_and_pe32plus)
@@ -326,9 +326,9 @@ START_TEST(test_clam_exe)
 	ck_assert_int_eq(pe_imports(data, len, &pe, list, &why), 1);
 	/* pefile's get_imphash() of clam.exe, and the length of the list it hashes */
 	ck_assert_uint_eq(list->len, 39);
-	ck_assert_int_eq(digest_compute((unsigned char *)list->str, list->len,
-	                                DIGEST_BIT(DIGEST_MD5), &d),
-	                 0);
+	ck_assert_int_eq(
+	        digest_compute((unsigned char *)list->str, list->len, DIGEST_BIT(DIGEST_MD5), &d),
+	        0);
 	ck_assert_str_eq(digest_hex(d.md5, 16, hex), "98c88d882f01a3f6ac1e5f7dfd761624");
 	g_string_free(list, TRUE);
 	g_free(data);
