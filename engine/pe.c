@@ -75,14 +75,13 @@ static void pe_read_section(const unsigned char *h, size_t size, const struct pe
 	       (uint32_t)h[23] << 24;
 	s->vaddr = (uint32_t)pe_align_down(vaddr, pe->section_align);
 	raw = pe_align_down(rptr, pe->file_align);
-	rsz = pe_align_up(rsize, pe->file_align);
+	/* 32-bit as in libclamav: a size aligned up past 4 GB wraps (to 0: nothing to hash) */
+	rsz = (uint32_t)pe_align_up(rsize, pe->file_align);
 	/* cut at the end of the file; a section starting there or beyond has nothing */
 	if (raw >= size)
 		rsz = 0;
 	else if (rsz > size - raw)
 		rsz = size - raw;
-	if (rsz > UINT32_MAX)
-		rsz = 0;
 	s->raw = (uint32_t)raw;
 	s->rsz = (uint32_t)rsz;
 }
@@ -146,7 +145,7 @@ int pe_parse(const unsigned char *d, size_t size, struct pe_info *pe, const char
 		return pe_fail(error_r, "section table past the end of the file");
 	pe->section_align = salign;
 	pe->file_align = pe_file_align(d + sect, nsect, falign);
-	pe->header_size = (uint32_t)pe_align_up(hdr, salign); /* as libclamav's hdr_size */
+	pe->header_size = (uint32_t)pe_align_up(hdr, salign); /* libclamav's hdr_size (32-bit) */
 	pe->n_sections = nsect;
 	for (unsigned int i = 0; i < nsect; i++)
 		pe_read_section(d + sect + 40 * (uint64_t)i, size, pe, &pe->sections[i]);

@@ -80,13 +80,14 @@ START_TEST(test_section_alignment)
 	        {0x4000, 0x100, 0, 0x400},     /* zero size: nothing to hash */
 	        {0x5000, 0x100, 0x200, 0xa00}, /* starts at the end of the file */
 	        {0x6000, 0x100, 0x200, 0x400}, /* overlaps section 1: hashed on its own */
+	        {0x7000, 0x100, 0xffffff01u, 0x200}, /* aligned up past 4 GB: wraps to 0 */
 	};
-	unsigned char *d = pe_build(0xa00, false, s, 6, 0, 0, 0x200);
+	unsigned char *d = pe_build(0xa00, false, s, 7, 0, 0, 0x200);
 	struct pe_info pe;
 	const char *why = NULL;
 
 	ck_assert_int_eq(pe_parse(d, 0xa00, &pe, &why), 1);
-	ck_assert_uint_eq(pe.n_sections, 6);
+	ck_assert_uint_eq(pe.n_sections, 7);
 	ck_assert_uint_eq(pe.sections[0].raw, 0x200);
 	ck_assert_uint_eq(pe.sections[0].rsz, 0x200);
 	ck_assert_uint_eq(pe.sections[1].raw, 0x400);
@@ -97,6 +98,7 @@ START_TEST(test_section_alignment)
 	ck_assert_uint_eq(pe.sections[4].rsz, 0);
 	ck_assert_uint_eq(pe.sections[5].raw, 0x400);
 	ck_assert_uint_eq(pe.sections[5].rsz, 0x200);
+	ck_assert_uint_eq(pe.sections[6].rsz, 0);
 	ck_assert_str_eq(pe.sections[2].name, ".s2");
 	g_free(d);
 	/* an alignment of 0 leaves the header's values as they are */

@@ -35,11 +35,12 @@ static struct sigdb *fuzz_db(void)
 	msb = g_build_filename(dir, "f.msb", NULL);
 	imp = g_build_filename(dir, "f.imp", NULL);
 	if (!g_file_set_contents(mdb, "*:00000000000000000000000000000000:S.Md5:73\n", -1, NULL) ||
-	    !g_file_set_contents(msb,
-	                         "*:0000000000000000000000000000000000000000:S.Sha1:73\n"
-	                         "*:0000000000000000000000000000000000000000000000000000000000000000"
-	                         ":S.Sha256:73\n",
-	                         -1, NULL) ||
+	    !g_file_set_contents(
+	            msb,
+	            "*:0000000000000000000000000000000000000000:S.Sha1:73\n"
+	            "*:0000000000000000000000000000000000000000000000000000000000000000"
+	            ":S.Sha256:73\n",
+	            -1, NULL) ||
 	    !g_file_set_contents(imp, "00000000000000000000000000000000:*:I.Md5:73\n", -1, NULL))
 		abort();
 	paths[0] = mdb;
