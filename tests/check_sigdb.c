@@ -813,6 +813,7 @@ START_TEST(test_pe_bad_lines_and_pua)
 	char *p = testutil_write(tmp, "bad.mdb",
 	                         ABC_MD5 ":512:Hash.First\n" /* the .hdb order: wrong here */
 	                                 "512:" ABC_MD5 "\n" /* no name */
+	                                 "0:" ABC_MD5 ":Size.Zero\n" /* libclamav refuses it */
 	                                 "512:" ABC_MD5 ":Good.One\n");
 	char *u = testutil_write(tmp, "p.mdu", "512:" ABC_MD5 ":Pua.Sect\n");
 	struct sigdb *db = load(p, u);
@@ -821,6 +822,7 @@ START_TEST(test_pe_bad_lines_and_pua)
 	ck_assert(warned("bad.mdb:1: expected SIZE:HASH:NAME (in .mdb / .msb the section size "
 	                 "comes first)"));
 	ck_assert(warned("bad.mdb:2: expected SIZE:HASH:NAME"));
+	ck_assert(warned("bad.mdb:3: size 0 (libclamav refuses it in .mdb .msb .imp)"));
 	ck_assert_uint_eq(sigdb_source_get(db, 1)->skipped_pua, 1);
 	sigdb_unref(&db);
 	db = load_opts(&pua, p, u);
