@@ -1,7 +1,9 @@
 /*
  * pe_ord: names of the exports that Windows programs import by ordinal from ws2_32.dll /
  * wsock32.dll and oleaut32.dll: the ordinals libclamav (and pefile) resolve to names when they
- * build a PE's import list. Data only; generated from the published export tables.
+ * build a PE's import list; any other ordinal is spelled "ordN". Data only: the tables of
+ * Debian's python3-pefile (ordlookup), the reference the tests use. Looked up by binary
+ * search; the dll name is compared case-insensitively on its prefix, as libclamav does.
  */
 
 #include "engine/pe.h"

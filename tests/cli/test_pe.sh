@@ -146,6 +146,31 @@ expect out '"name":"Sect.clam-petite","kind":"detect","hash":"md5","db":"local.m
 expect out '"name":"SectS.clam-petite","kind":"detect","hash":"sha256","db":"local.msb","target":"pe-section"'
 expect out '"target":"pe-imports"'
 
+# partscan-milter loads them too: the control socket's VERSION counts signatures per kind
+MILTER="$TOP/$BUILD/partscan-milter"
+mkdir -p "$T/q"
+cat >"$T/partscan.conf" <<EOF
+[milter]
+socket = unix:$T/milter.sock
+user =
+allow_root = yes
+pid_file = $T/milter.pid
+[control]
+socket = $T/control.sock
+[database]
+path = $T/cud
+[quarantine]
+directory = $T/q
+[log]
+json = $T/messages.json
+syslog = no
+EOF
+if start_milter; then
+	run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+	expect out "^kinds: file 0, pe-section [1-9][0-9]*, pe-imports [1-9][0-9]*$"
+	stop_milter
+fi
+
 # PUA (.mdu) loads with --pua only
 cp "$T/db/t.mdb" "$T/a/p.mdu"
 "$PARTSCAN" hash "$T/a/notpe.bin" >"$T/a/other.hdb"
