@@ -523,6 +523,9 @@ static void sigdb_radix_sort(unsigned char *base, size_t n, size_t rs, size_t de
 	}
 	for (size_t i = 0; i < n; i++)
 		count[sigdb_key_byte(base + i * rs, depth)]++;
+	/* one bucket holds them all (the high bytes of sizes): nothing to move at this depth */
+	if (count[sigdb_key_byte(base, depth)] == n)
+		return sigdb_radix_sort(base, n, rs, depth + 1, key_len, tmp);
 	start[0] = 0;
 	for (int b = 1; b < 256; b++)
 		start[b] = start[b - 1] + count[b - 1];

@@ -349,7 +349,7 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 {
 	GArray *sources = g_array_new(FALSE, TRUE, sizeof(struct sigdb_source));
 	uint32_t *bases = g_new(uint32_t, n + 1);
-	size_t total = 0;
+	size_t total = 0, first = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bases[i] = (uint32_t)total;
@@ -357,7 +357,21 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 		if (total >= UINT32_MAX)
 			g_error("sigdb: name pool over 4 GB");
 	}
-	db->names = g_malloc(total + 1);
+	/*
+	 * The first non-empty pool sits at offset 0 of the merged one: it grows into it
+	 * (realloc, no copy), so a single large file never holds its names twice.
+	 */
+	while (first < n && parts[first].ld.db->names_len == 0)
+		first++;
+	if (first < n) {
+		struct sigdb *pdb = parts[first].ld.db;
+
+		db->names = g_realloc(pdb->names, total + 1);
+		pdb->names = NULL;
+		pdb->names_len = pdb->names_cap = 0;
+	} else {
+		db->names = g_malloc(total + 1);
+	}
 	db->names_cap = total + 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct sigdb *pdb = parts[i].ld.db;
