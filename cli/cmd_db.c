@@ -100,6 +100,8 @@ static void db_print_source(const struct sigdb *db, size_t idx)
 	printf("%s\n", s->path);
 	printf("    format %s, %u signatures, %llu bytes, modified %s\n",
 	       sigdb_format_name(s->format), total, (unsigned long long)s->size, when);
+	if (sigdb_format_target(s->format) != SIGDB_TARGET_FILE)
+		printf("    hashes of: %s\n", sigdb_target_name(sigdb_format_target(s->format)));
 	if (s->format == SIGDB_FORMAT_CONTAINER) {
 		db_print_container(s, total);
 		return;
@@ -137,6 +139,7 @@ static int db_info(char **paths, const struct sigdb_options *base)
 		struct sigdb_options opts = *base;
 		struct sigdb *db;
 		GError *error = NULL;
+		GString *targets;
 		size_t bad = 0;
 
 		if (sigdb_load((const char *const *)one, &opts, &db, &error) < 0) {
@@ -158,10 +161,13 @@ static int db_info(char **paths, const struct sigdb_options *base)
 				ret = CLI_EXIT_ERROR;
 			}
 		}
+		targets = g_string_new("kinds: ");
+		sigdb_describe_targets(db, targets);
 		printf("total: %zu signatures (detect %zu, pua %zu, allow %zu) from %zu files, "
-		       "%zu malformed lines\n",
+		       "%zu malformed lines\n%s",
 		       sigdb_count(db), db_sum(db, SIGDB_DETECT), db_sum(db, SIGDB_PUA),
-		       db_sum(db, SIGDB_ALLOW), sigdb_source_count(db), bad);
+		       db_sum(db, SIGDB_ALLOW), sigdb_source_count(db), bad, targets->str);
+		g_string_free(targets, TRUE);
 		sigdb_unref(&db);
 	}
 	return ret;
@@ -232,7 +238,8 @@ int cli_cmd_db(int argc, char **argv)
 	         "FILE"},
 	        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict, "refuse a file with a malformed line",
 	         NULL},
-	        {"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
+	        {"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu .hsu .mdu .msu)",
+	         NULL},
 	        {"certs-dir", 0, 0, G_OPTION_ARG_FILENAME, &certs,
 	         "CA certificates for .cvd.sign files (default: $CVD_CERTS_DIR or " SIGDB_CERT_DIR
 	         ")",

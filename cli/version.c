@@ -12,7 +12,8 @@ void cli_version(void)
 {
 	GString *out = g_string_new(NULL);
 
-	printf("partscan %s (ClamAV functionality level %u)\n", PARTSCAN_VERSION, SIGDB_FLEVEL);
+	printf("partscan %s (ClamAV functionality level %u, ClamAV %s's)\n", PARTSCAN_VERSION,
+	       SIGDB_FLEVEL, SIGDB_FLEVEL_RELEASE);
 	printf("signatures on disk (not loaded):\n");
 	sigdb_describe_disk(cli_default_db_paths, out);
 	fputs(out->str, stdout);

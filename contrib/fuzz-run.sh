@@ -12,6 +12,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;
+	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb
 		mkdir -p $d

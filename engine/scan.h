@@ -5,7 +5,11 @@
  * scan: one byte view -> its real type, the digests computed, and what matched.
  *
  * Only the digests some signature of this size (or a `*` signature) needs are computed, plus
- * those the caller always wants (SHA-256 for the log), in one pass. Every match is looked up;
+ * those the caller always wants (SHA-256 for the log), in one pass. When PE section or import
+ * signatures are loaded, a part that is a PE also has each section whose size a section
+ * signature has (or every section, with a `*` one) hashed in place, and its import list
+ * hashed when import signatures are loaded; a part that does not start with "MZ" costs
+ * nothing more. Every match is looked up;
  * an allow-list (.fp / .sfp) match clears the part whatever else matched. A verdict is data:
  * scan_bytes() fails only when hashing itself fails (OpenSSL), never because something was
  * found. Thread safe with a shared sigdb and cache.
@@ -29,6 +33,10 @@ struct scan_finding {
 	enum sigdb_kind kind;
 	enum digest_type type;
 	const struct sigdb_source *source;
+	enum sigdb_target target; /* what was hashed: the part, a PE section, a PE's imports */
+	int section;              /* pe-section: index in the section table (0-based); else -1 */
+	uint32_t size;            /* pe targets: bytes hashed (section, import list) */
+	unsigned char hash[DIGEST_MAX_LEN]; /* pe targets: the digest that matched */
 };
 
 struct scan_options {
@@ -46,6 +54,16 @@ struct scan_result {
 	bool allowlisted; /* an allow-list entry matched: findings do not count */
 	struct scan_finding allow;
 	bool cached; /* the verdict came from the cache */
+	/*
+	 * PE analysis, done only when section (.mdb .msb) or import (.imp) signatures are loaded
+	 * and the part starts with "MZ": pe is set for a PE; pe_error says why its headers or
+	 * import table could not be read (the whole-part lookups are done all the same).
+	 */
+	bool pe;
+	unsigned int pe_sections;        /* sections in the table */
+	unsigned int pe_sections_hashed; /* sections whose size some signature has */
+	bool pe_imports_hashed;          /* the import list was hashed */
+	const char *pe_error;            /* static string, or NULL */
 };
 
 /*
@@ -61,7 +79,9 @@ bool scan_result_infected(const struct scan_result *result);
 /*
  * The result as JSON members of the object the caller has open: "type", "family",
  * "type_flags", each digest computed ("md5", "sha1", "sha256"), "findings" (name, kind, hash,
- * db), "more_findings" (when some were not stored) and "allowlisted" (the entry, or null).
+ * db, target; for pe targets also section, size, digest), "more_findings" (when some were not
+ * stored), "allowlisted" (the entry, or null), and "pe" (sections, sections_hashed,
+ * imports_hashed, error) when the part was read as a PE.
  */
 void scan_result_json(const struct scan_result *result, struct json *j);
 

@@ -1,8 +1,8 @@
 /*
  * sigdb: the in-memory signature index and its lookups.
  *
- * Three tables (MD5, SHA-1, SHA-256) of fixed-size records sorted by (size, hash); names live
- * in one pool. A lookup is two binary searches (exact size, then `*`); "does any signature
+ * Nine tables (MD5, SHA-1, SHA-256 for each target: whole parts, PE sections, PE import
+ * lists) of fixed-size records sorted by (size, hash); names live in one pool. A lookup is two binary searches (exact size, then `*`); "does any signature
  * have this size" is one. The structure is immutable once built, so lookups take no lock;
  * the reference count is atomic. Loading lives in sigdb_load.c, snapshots in sigdb_snapshot.c.
  */
@@ -18,16 +18,20 @@ static const char *const sigdb_format_names[SIGDB_FORMAT__COUNT] = {
         [SIGDB_FORMAT_SFP] = "sfp",           [SIGDB_FORMAT_IGN2] = "ign2",
         [SIGDB_FORMAT_IGN] = "ign",           [SIGDB_FORMAT_PLAIN] = "plain",
         [SIGDB_FORMAT_SNAPSHOT] = "snapshot", [SIGDB_FORMAT_CONTAINER] = "container",
-        [SIGDB_FORMAT_OTHER] = "other",
+        [SIGDB_FORMAT_OTHER] = "other",       [SIGDB_FORMAT_MDB] = "mdb",
+        [SIGDB_FORMAT_MSB] = "msb",           [SIGDB_FORMAT_MDU] = "mdu",
+        [SIGDB_FORMAT_MSU] = "msu",           [SIGDB_FORMAT_IMP] = "imp",
 };
+
+static const char *const sigdb_target_names[SIGDB_TARGET__COUNT] = {"file", "pe-section",
+                                                                    "pe-imports"};
 
 static const char *const sigdb_kind_names[SIGDB_KIND__COUNT] = {"detect", "pua", "allow"};
 
 /* ClamAV database kinds we recognise but do not use (counted, reported, never an error). */
 static const char *const sigdb_other_exts[] = {
-        "ndb",  "ndu",  "ldb", "ldu",   "idb", "cdb", "mdb", "mdu", "msb",  "msu",
-        "imp",  "pdb",  "gdb", "wdb",   "cbc", "ftm", "crb", "cfg", "hwp",  "yar",
-        "yara", "pwdb", "cat", "crtdb", "db",  "zmd", "rmd", "sdb", "info",
+        "ndb", "ndu", "ldb", "ldu",  "idb",  "cdb", "pdb",   "gdb", "wdb", "cbc", "ftm", "crb",
+        "cfg", "hwp", "yar", "yara", "pwdb", "cat", "crtdb", "db",  "zmd", "rmd", "sdb", "info",
 };
 
 uint64_t sigdb_next_generation(void)
@@ -46,8 +50,8 @@ struct sigdb *sigdb_new_empty(void)
 	db->refcount = 1;
 	db->generation = sigdb_next_generation();
 	db->flevel = SIGDB_FLEVEL;
-	for (int t = 0; t < DIGEST__COUNT; t++)
-		db->tables[t].rec_size = rec_sizes[t];
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
+		db->tables[t].rec_size = rec_sizes[SIGDB_TABLE_TYPE(t)];
 	g_mutex_init(&db->memo.lock);
 	db->memo.names = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	return db;
@@ -95,6 +99,8 @@ enum sigdb_kind sigdb_format_kind(enum sigdb_format format)
 	switch (format) {
 	case SIGDB_FORMAT_HDU:
 	case SIGDB_FORMAT_HSU:
+	case SIGDB_FORMAT_MDU:
+	case SIGDB_FORMAT_MSU:
 		return SIGDB_PUA;
 	case SIGDB_FORMAT_FP:
 	case SIGDB_FORMAT_SFP:
@@ -102,6 +108,26 @@ enum sigdb_kind sigdb_format_kind(enum sigdb_format format)
 	default:
 		return SIGDB_DETECT;
 	}
+}
+
+enum sigdb_target sigdb_format_target(enum sigdb_format format)
+{
+	switch (format) {
+	case SIGDB_FORMAT_MDB:
+	case SIGDB_FORMAT_MSB:
+	case SIGDB_FORMAT_MDU:
+	case SIGDB_FORMAT_MSU:
+		return SIGDB_TARGET_PE_SECTION;
+	case SIGDB_FORMAT_IMP:
+		return SIGDB_TARGET_PE_IMPORTS;
+	default:
+		return SIGDB_TARGET_FILE;
+	}
+}
+
+const char *sigdb_target_name(enum sigdb_target target)
+{
+	return (unsigned)target < SIGDB_TARGET__COUNT ? sigdb_target_names[target] : "unknown";
 }
 
 const char *sigdb_format_name(enum sigdb_format format)
@@ -129,7 +155,9 @@ enum sigdb_format sigdb_format_from_name(const char *name)
 	        {"sha1", SIGDB_FORMAT_PLAIN},    {"sha256", SIGDB_FORMAT_PLAIN},
 	        {"hashes", SIGDB_FORMAT_PLAIN},  {"psdb", SIGDB_FORMAT_SNAPSHOT},
 	        {"cvd", SIGDB_FORMAT_CONTAINER}, {"cld", SIGDB_FORMAT_CONTAINER},
-	        {"cud", SIGDB_FORMAT_CONTAINER},
+	        {"cud", SIGDB_FORMAT_CONTAINER}, {"mdb", SIGDB_FORMAT_MDB},
+	        {"msb", SIGDB_FORMAT_MSB},       {"mdu", SIGDB_FORMAT_MDU},
+	        {"msu", SIGDB_FORMAT_MSU},       {"imp", SIGDB_FORMAT_IMP},
 	};
 	const char *dot = strrchr(name, '.');
 
@@ -178,7 +206,7 @@ void sigdb_unref(struct sigdb **dbp)
 	for (size_t i = 0; i < db->n_sources; i++)
 		sigdb_source_clear(&db->sources[i]);
 	g_free(db->sources);
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		if (db->tables[t].cap > 0)
 			g_free(db->tables[t].recs);
 	}
@@ -227,12 +255,14 @@ static size_t sigdb_lower_bound(const struct sigdb_table *t, uint32_t size,
 	return lo;
 }
 
-unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size)
+unsigned int sigdb_digests_for(const struct sigdb *db, enum sigdb_target target, uint64_t size)
 {
 	unsigned int mask = 0;
 
+	if ((unsigned)target >= SIGDB_TARGET__COUNT)
+		return 0;
 	for (int t = 0; t < DIGEST__COUNT; t++) {
-		const struct sigdb_table *table = &db->tables[t];
+		const struct sigdb_table *table = &db->tables[SIGDB_TABLE(target, t)];
 		size_t i;
 
 		if (table->star > 0) {
@@ -247,6 +277,22 @@ unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size)
 			mask |= DIGEST_BIT(t);
 	}
 	return mask;
+}
+
+unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size)
+{
+	return sigdb_digests_for(db, SIGDB_TARGET_FILE, size);
+}
+
+bool sigdb_has_target(const struct sigdb *db, enum sigdb_target target)
+{
+	if ((unsigned)target >= SIGDB_TARGET__COUNT)
+		return false;
+	for (int t = 0; t < DIGEST__COUNT; t++) {
+		if (db->tables[SIGDB_TABLE(target, t)].count > 0)
+			return true;
+	}
+	return false;
 }
 
 static const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, uint32_t off)
@@ -265,11 +311,11 @@ static const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, u
 	return lo < db->n_sources ? &db->sources[lo] : NULL;
 }
 
-static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint32_t size,
-                            const unsigned char *hash, struct sigdb_match *matches, size_t max,
-                            size_t n)
+static size_t sigdb_collect(const struct sigdb *db, enum sigdb_target target, enum digest_type type,
+                            uint32_t size, const unsigned char *hash, struct sigdb_match *matches,
+                            size_t max, size_t n)
 {
-	const struct sigdb_table *t = &db->tables[type];
+	const struct sigdb_table *t = &db->tables[SIGDB_TABLE(target, type)];
 	size_t hlen = t->rec_size - SIGDB_REC_HDR;
 
 	for (size_t i = sigdb_lower_bound(t, size, hash); i < t->count; i++) {
@@ -284,6 +330,7 @@ static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint3
 			src = sigdb_source_of_name(db, off);
 			matches[n].name = sigdb_name_at(db, off);
 			matches[n].type = type;
+			matches[n].target = target;
 			matches[n].source = src;
 			matches[n].kind =
 			        src != NULL ? sigdb_format_kind(src->format) : SIGDB_DETECT;
@@ -293,18 +340,29 @@ static size_t sigdb_collect(const struct sigdb *db, enum digest_type type, uint3
 	return n;
 }
 
+size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enum digest_type type,
+                           const unsigned char *hash, uint64_t size, struct sigdb_match *matches,
+                           size_t max)
+{
+	const struct sigdb_table *t;
+	size_t n = 0;
+
+	if ((unsigned)type >= DIGEST__COUNT || (unsigned)target >= SIGDB_TARGET__COUNT)
+		return 0;
+	t = &db->tables[SIGDB_TABLE(target, type)];
+	if (t->count == 0)
+		return 0;
+	if (size <= SIGDB_MAX_SIZE)
+		n = sigdb_collect(db, target, type, (uint32_t)size, hash, matches, max, n);
+	if (t->star > 0)
+		n = sigdb_collect(db, target, type, SIGDB_STAR, hash, matches, max, n);
+	return n;
+}
+
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
                     uint64_t size, struct sigdb_match *matches, size_t max)
 {
-	size_t n = 0;
-
-	if ((unsigned)type >= DIGEST__COUNT || db->tables[type].count == 0)
-		return 0;
-	if (size <= SIGDB_MAX_SIZE)
-		n = sigdb_collect(db, type, (uint32_t)size, hash, matches, max, n);
-	if (db->tables[type].star > 0)
-		n = sigdb_collect(db, type, SIGDB_STAR, hash, matches, max, n);
-	return n;
+	return sigdb_lookup_target(db, SIGDB_TARGET_FILE, type, hash, size, matches, max);
 }
 
 uint64_t sigdb_generation(const struct sigdb *db)
@@ -316,8 +374,19 @@ size_t sigdb_count(const struct sigdb *db)
 {
 	size_t n = 0;
 
-	for (int t = 0; t < DIGEST__COUNT; t++)
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
 		n += db->tables[t].count;
+	return n;
+}
+
+size_t sigdb_count_target(const struct sigdb *db, enum sigdb_target target)
+{
+	size_t n = 0;
+
+	if ((unsigned)target >= SIGDB_TARGET__COUNT)
+		return 0;
+	for (int t = 0; t < DIGEST__COUNT; t++)
+		n += db->tables[SIGDB_TABLE(target, t)].count;
 	return n;
 }
 
@@ -328,6 +397,15 @@ size_t sigdb_count_of(const struct sigdb *db, enum sigdb_kind kind, enum digest_
 	for (size_t i = 0; i < db->n_sources; i++)
 		n += db->sources[i].counts[kind][type];
 	return n;
+}
+
+void sigdb_describe_targets(const struct sigdb *db, GString *out)
+{
+	for (int g = 0; g < SIGDB_TARGET__COUNT; g++)
+		g_string_append_printf(out, "%s%s %zu", g > 0 ? ", " : "",
+		                       sigdb_target_name((enum sigdb_target)g),
+		                       sigdb_count_target(db, (enum sigdb_target)g));
+	g_string_append_c(out, '\n');
 }
 
 size_t sigdb_source_count(const struct sigdb *db)
@@ -445,6 +523,9 @@ static void sigdb_radix_sort(unsigned char *base, size_t n, size_t rs, size_t de
 	}
 	for (size_t i = 0; i < n; i++)
 		count[sigdb_key_byte(base + i * rs, depth)]++;
+	/* one bucket holds them all (the high bytes of sizes): nothing to move at this depth */
+	if (count[sigdb_key_byte(base, depth)] == n)
+		return sigdb_radix_sort(base, n, rs, depth + 1, key_len, tmp);
 	start[0] = 0;
 	for (int b = 1; b < 256; b++)
 		start[b] = start[b - 1] + count[b - 1];

@@ -5,7 +5,8 @@
  * sigdb: hash signature databases.
  *
  * Loads ClamAV hash databases (.hdb .hsb: detection; .hdu .hsu: PUA; .fp .sfp: allow list;
- * .ign2 / .ign: names to drop) and plain hash lists (one MD5 / SHA-1 / SHA-256 per line), from
+ * .mdb .msb (.mdu .msu PUA): PE section hashes; .imp: PE import hashes; .ign2 / .ign: names
+ * to drop) and plain hash lists (one MD5 / SHA-1 / SHA-256 per line), from
  * files or directories — also from inside freshclam's verified containers (.cvd .cld .cud) —
  * or reads a compiled snapshot into private memory. The result is immutable and
  * reference-counted: build it once, share it between threads, drop the last reference to free
@@ -23,8 +24,12 @@
 
 #include "engine/digest.h"
 
-/* The ClamAV functionality level whose signatures we accept (ClamAV 1.4's). */
-#define SIGDB_FLEVEL 212
+/*
+ * The ClamAV functionality level whose signatures we accept: ClamAV 1.5.1's (1.4.2 runs 212,
+ * 1.5.0 230). MinFLevel / MaxFLevel of every signature line are checked against it.
+ */
+#define SIGDB_FLEVEL         231
+#define SIGDB_FLEVEL_RELEASE "1.5.1"
 
 /* Signature sizes are 32-bit, as in ClamAV; parts larger than this match `*` signatures only. */
 #define SIGDB_MAX_SIZE 0xfffffffeu
@@ -50,12 +55,29 @@ enum sigdb_format {
 	SIGDB_FORMAT_SNAPSHOT,
 	SIGDB_FORMAT_CONTAINER, /* .cvd .cld .cud */
 	SIGDB_FORMAT_OTHER,     /* a ClamAV database kind partscan does not use (.ndb, .ldb, ...) */
+	SIGDB_FORMAT_MDB,       /* PE section hashes, MD5: Size:Hash:Name */
+	SIGDB_FORMAT_MSB,       /* PE section hashes, SHA-1 / SHA-256 */
+	SIGDB_FORMAT_MDU,       /* .mdb, PUA */
+	SIGDB_FORMAT_MSU,       /* .msb, PUA */
+	SIGDB_FORMAT_IMP,       /* PE import table hashes: Hash:Size:Name */
 	SIGDB_FORMAT__COUNT
+};
+
+/*
+ * What a signature's hash is taken over: the whole part (.hdb and friends), one section of a
+ * PE (.mdb .msb: the raw bytes as libclamav takes them, see pe.h), or a PE's import list
+ * (.imp: the "dll.function,..." string of pe_imports()). Each target has tables of its own.
+ */
+enum sigdb_target {
+	SIGDB_TARGET_FILE = 0,
+	SIGDB_TARGET_PE_SECTION,
+	SIGDB_TARGET_PE_IMPORTS,
+	SIGDB_TARGET__COUNT
 };
 
 struct sigdb_options {
 	bool strict;         /* a malformed line refuses the whole file (default: skip + warn) */
-	bool pua;            /* load .hdu / .hsu */
+	bool pua;            /* load .hdu / .hsu / .mdu / .msu */
 	unsigned int flevel; /* 0: SIGDB_FLEVEL */
 	/*
 	 * Called for every warning (malformed line as "file:line: reason", skipped file, ...).
@@ -169,6 +191,7 @@ struct sigdb_match {
 	const char *name;
 	enum sigdb_kind kind;
 	enum digest_type type;
+	enum sigdb_target target;
 	const struct sigdb_source *source;
 };
 
@@ -208,6 +231,10 @@ void sigdb_unref(struct sigdb **db);
 
 /* Mask of DIGEST_BIT()s a part of this size must have computed to be looked up at all. */
 unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size);
+/* The same for a target: a PE section of this size, an import string of this length. */
+unsigned int sigdb_digests_for(const struct sigdb *db, enum sigdb_target target, uint64_t size);
+/* true when some signature of this target is loaded (any type, any size). */
+bool sigdb_has_target(const struct sigdb *db, enum sigdb_target target);
 
 /*
  * Every signature of this type matching (hash, size), either exactly or with size `*`.
@@ -215,13 +242,24 @@ unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size);
  */
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
                     uint64_t size, struct sigdb_match *matches, size_t max);
+/* sigdb_lookup() in the tables of a target. */
+size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enum digest_type type,
+                           const unsigned char *hash, uint64_t size, struct sigdb_match *matches,
+                           size_t max);
 
 /* A number unique to this database within the process (for caches and logs). */
 uint64_t sigdb_generation(const struct sigdb *db);
 /* Total signatures loaded (all kinds and types). */
 size_t sigdb_count(const struct sigdb *db);
-/* Signatures of one kind and type. */
+/* Signatures of one kind and type (all targets). */
 size_t sigdb_count_of(const struct sigdb *db, enum sigdb_kind kind, enum digest_type type);
+/* Signatures of one target (all kinds and types). */
+size_t sigdb_count_target(const struct sigdb *db, enum sigdb_target target);
+/*
+ * Append the signatures per target, for logs, `db info` and VERSION replies, to out:
+ * "file 2000000, pe-section 4058809, pe-imports 12\n".
+ */
+void sigdb_describe_targets(const struct sigdb *db, GString *out);
 
 size_t sigdb_source_count(const struct sigdb *db);
 const struct sigdb_source *sigdb_source_get(const struct sigdb *db, size_t i);
@@ -259,5 +297,9 @@ enum sigdb_format sigdb_format_from_name(const char *name);
 const char *sigdb_format_name(enum sigdb_format format);
 /* "detect", "pua", "allow". */
 const char *sigdb_kind_name(enum sigdb_kind kind);
+/* The target of a format's signatures (SIGDB_TARGET_FILE for all but .mdb .msb .mdu .msu .imp). */
+enum sigdb_target sigdb_format_target(enum sigdb_format format);
+/* "file", "pe-section", "pe-imports". */
+const char *sigdb_target_name(enum sigdb_target target);
 
 #endif

@@ -3,8 +3,8 @@
  *
  * A container is read in two steps. First (sigdb_cvd_read, one thread per container) it is
  * mapped, its header parsed, its signatures checked, and the members partscan uses (.hdb .hsb
- * .hdu .hsu .fp .sfp .ign2 .ign, and the .info) copied out of the body; members of other kinds
- * are only counted. Then its ignore lists join the shared table, and its hash members are
+ * .hdu .hsu .mdb .msb .mdu .msu .imp .fp .sfp .ign2 .ign, and the .info) copied out of the
+ * body; members of other kinds are only counted. Then its ignore lists join the shared table, and its hash members are
  * parsed like files, each as a source of its own (sigdb_cvd_load_member), in parallel.
  *
  * What a container needs, as ClamAV's loader does:
@@ -65,7 +65,9 @@ static bool sigdb_cvd_used_format(enum sigdb_format f)
 {
 	return f == SIGDB_FORMAT_HDB || f == SIGDB_FORMAT_HSB || f == SIGDB_FORMAT_HDU ||
 	       f == SIGDB_FORMAT_HSU || f == SIGDB_FORMAT_FP || f == SIGDB_FORMAT_SFP ||
-	       f == SIGDB_FORMAT_IGN2 || f == SIGDB_FORMAT_IGN;
+	       f == SIGDB_FORMAT_IGN2 || f == SIGDB_FORMAT_IGN || f == SIGDB_FORMAT_MDB ||
+	       f == SIGDB_FORMAT_MSB || f == SIGDB_FORMAT_MDU || f == SIGDB_FORMAT_MSU ||
+	       f == SIGDB_FORMAT_IMP;
 }
 
 static bool sigdb_cvd_is_info(const char *name)

@@ -2,7 +2,8 @@
  * sigdb_load: text signature files into a sigdb.
  *
  * Formats: ClamAV hash lines "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]" (.hdb .hsb .hdu .hsu
- * .fp .sfp; the hash type comes from the hex length, Size may be `*`), ignore lists (.ign2:
+ * .fp .sfp .imp; the hash type comes from the hex length, Size may be `*`), PE section hash
+ * lines "Size:HashHex:Name[:MinFLevel[:MaxFLevel]]" (.mdb .msb .mdu .msu: size first), ignore lists (.ign2:
  * "Name" or "Name:md5-of-the-signature-line"; old .ign: "db:line:Name"), and plain hash lists
  * (one hash per line, optional name after whitespace, ',' or ';', '#' comments; CSV lines
  * contribute every field that is a hash), whose signatures are named after the file.
@@ -238,8 +239,9 @@ static uint32_t sigdb_intern(struct sigdb_loader *ld, const char *name, size_t l
 void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsigned char *hash,
                       uint32_t size, const char *name, size_t name_len)
 {
-	struct sigdb_table *t = &ld->db->tables[type];
 	struct sigdb_source *src = sigdb_cur(ld);
+	struct sigdb_table *t =
+	        &ld->db->tables[SIGDB_TABLE(sigdb_format_target(src->format), type)];
 	enum sigdb_kind kind = sigdb_format_kind(src->format);
 	uint32_t off = sigdb_intern(ld, name, name_len);
 	unsigned char *rec;
@@ -293,7 +295,10 @@ static bool sigdb_valid_name(const char *name, size_t len)
 	return true;
 }
 
-/* "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]" */
+/*
+ * "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]", or for PE section hashes (.mdb .msb .mdu .msu)
+ * "Size:HashHex:Name[:MinFLevel[:MaxFLevel]]".
+ */
 static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t len,
                              unsigned int lineno)
 {
@@ -303,6 +308,7 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 	enum digest_type type;
 	uint64_t size = SIGDB_STAR, lvl;
 	struct sigdb_source *src = sigdb_cur(ld);
+	bool size_first = sigdb_format_target(src->format) == SIGDB_TARGET_PE_SECTION;
 
 	while (nf < 6) {
 		const char *colon = memchr(line + start, ':', len - start);
@@ -315,15 +321,34 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		start = end + 1;
 	}
 	if (nf < 3)
-		return sigdb_bad_line(ld, lineno, "expected HASH:SIZE:NAME");
+		return sigdb_bad_line(ld, lineno,
+		                      size_first ? "expected SIZE:HASH:NAME"
+		                                 : "expected HASH:SIZE:NAME");
 	if (nf > 5)
 		return sigdb_bad_line(ld, lineno, "too many fields");
+	if (size_first) {
+		const char *tf = f[0];
+		size_t tl = flen[0];
+
+		if (!(tl == 1 && tf[0] == '*') && !field_uint(tf, tl, SIGDB_MAX_SIZE, &size))
+			return sigdb_bad_line(ld, lineno,
+			                      "expected SIZE:HASH:NAME (in .mdb / .msb the section "
+			                      "size comes first)");
+
+		f[0] = f[1];
+		flen[0] = flen[1];
+		f[1] = tf;
+		flen[1] = tl;
+	}
 	if (digest_type_from_hexlen(flen[0], &type) < 0)
 		return sigdb_bad_line(ld, lineno, "hash is not 32, 40 or 64 hex digits");
 	if (digest_unhex(f[0], flen[0] / 2, hash) < 0)
 		return sigdb_bad_line(ld, lineno, "hash has a non-hex character");
 	if (!(flen[1] == 1 && f[1][0] == '*') && !field_uint(f[1], flen[1], SIGDB_MAX_SIZE, &size))
 		return sigdb_bad_line(ld, lineno, "size is neither a number (< 4 GB) nor '*'");
+	if (size == 0 && sigdb_format_target(src->format) != SIGDB_TARGET_FILE)
+		return sigdb_bad_line(ld, lineno,
+		                      "size 0 (libclamav refuses it in .mdb .msb .imp)");
 	if (!sigdb_valid_name(f[2], flen[2]))
 		return sigdb_bad_line(ld, lineno, "empty, over-long or unprintable name");
 	if (nf > 3 && flen[3] > 0) {
@@ -517,7 +542,7 @@ size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char 
 	g_array_append_val(ld->sources, src);
 	ld->cur = ld->sources->len - 1;
 	ld->have_last = false;
-	for (int t = 0; t < DIGEST__COUNT; t++)
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
 		ld->mark_count[t] = ld->db->tables[t].count;
 	g_free(ld->stem);
 	stem = g_strdup(name);
@@ -562,7 +587,7 @@ void sigdb_loader_end(struct sigdb_loader *ld)
 	}
 	if (src->refused) {
 		/* strict mode: roll the whole file back */
-		for (int t = 0; t < DIGEST__COUNT; t++)
+		for (int t = 0; t < SIGDB_N_TABLES; t++)
 			ld->db->tables[t].count = ld->mark_count[t];
 		ld->db->names_len = src->pool_begin;
 		for (size_t i = 0; i < ld->stems_cap; i++) {

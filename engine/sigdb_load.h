@@ -20,8 +20,8 @@ struct sigdb_loader {
 	uint32_t last_off;
 	size_t last_len;
 	char last_name[512];
-	size_t mark_count[DIGEST__COUNT]; /* table sizes when the current source began */
-	uint32_t *stems;                  /* open-addressing set of pool offsets of literal stems */
+	size_t mark_count[SIGDB_N_TABLES]; /* table sizes when the current source began */
+	uint32_t *stems; /* open-addressing set of pool offsets of literal stems */
 	size_t stems_cap, stems_count;
 	bool owns_ignore;    /* the ignore table is freed with the loader */
 	GPtrArray *warnings; /* non-NULL in a worker thread: warnings kept for later */
@@ -42,7 +42,7 @@ size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char 
 size_t sigdb_loader_feed(struct sigdb_loader *ld, const char *data, size_t len, bool final);
 /* Finish the current source: strict-mode rollback, the summary of skipped lines. */
 void sigdb_loader_end(struct sigdb_loader *ld);
-/* Add one signature to the current source. */
+/* Add one signature to the current source (to the tables of its format's target). */
 void sigdb_loader_add(struct sigdb_loader *ld, enum digest_type type, const unsigned char *hash,
                       uint32_t size, const char *name, size_t name_len);
 

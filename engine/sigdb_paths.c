@@ -349,7 +349,7 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 {
 	GArray *sources = g_array_new(FALSE, TRUE, sizeof(struct sigdb_source));
 	uint32_t *bases = g_new(uint32_t, n + 1);
-	size_t total = 0;
+	size_t total = 0, first = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		bases[i] = (uint32_t)total;
@@ -357,7 +357,21 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 		if (total >= UINT32_MAX)
 			g_error("sigdb: name pool over 4 GB");
 	}
-	db->names = g_malloc(total + 1);
+	/*
+	 * The first non-empty pool sits at offset 0 of the merged one: it grows into it
+	 * (realloc, no copy), so a single large file never holds its names twice.
+	 */
+	while (first < n && parts[first].ld.db->names_len == 0)
+		first++;
+	if (first < n) {
+		struct sigdb *pdb = parts[first].ld.db;
+
+		db->names = g_realloc(pdb->names, total + 1);
+		pdb->names = NULL;
+		pdb->names_len = pdb->names_cap = 0;
+	} else {
+		db->names = g_malloc(total + 1);
+	}
 	db->names_cap = total + 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct sigdb *pdb = parts[i].ld.db;
@@ -379,7 +393,7 @@ static void sigdb_merge(struct sigdb *db, struct sigdb_part *parts, size_t n)
 	/* the final NUL terminates every literal entry, even in a damaged pool */
 	db->names[total] = '\0';
 	db->names_len = total + 1;
-	for (int t = 0; t < DIGEST__COUNT; t++)
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
 		sigdb_merge_table(db, t, parts, n, bases);
 	db->n_sources = sources->len;
 	db->sources = (struct sigdb_source *)(void *)g_array_free(sources, FALSE);
@@ -395,16 +409,16 @@ static gpointer sigdb_sort_thread(gpointer table)
 /* Sort the tables, the large ones side by side. */
 static void sigdb_sort_tables(struct sigdb *db)
 {
-	GThread *threads[DIGEST__COUNT] = {NULL};
+	GThread *threads[SIGDB_N_TABLES] = {NULL};
 	bool parallel = g_get_num_processors() > 1;
 
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		if (parallel && db->tables[t].count > 100000)
 			threads[t] = g_thread_new("sigdb-sort", sigdb_sort_thread, &db->tables[t]);
 		else
 			sigdb_table_sort(&db->tables[t]);
 	}
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		if (threads[t] != NULL)
 			g_thread_join(threads[t]);
 	}

@@ -15,6 +15,11 @@
  * (size, hash), `*` records last. Record sizes are 24 / 28 / 40 bytes, 4-aligned, so the
  * same bytes serve in memory and in a snapshot.
  */
+/* Tables: one per (target, digest type), index SIGDB_TABLE(target, type). */
+#define SIGDB_N_TABLES            (SIGDB_TARGET__COUNT * DIGEST__COUNT)
+#define SIGDB_TABLE(target, type) ((int)(target)*DIGEST__COUNT + (int)(type))
+#define SIGDB_TABLE_TYPE(t)       ((enum digest_type)((t) % DIGEST__COUNT))
+
 struct sigdb_table {
 	unsigned char *recs;
 	size_t count;
@@ -48,7 +53,7 @@ struct sigdb {
 	unsigned int flevel;
 	struct sigdb_source *sources;
 	size_t n_sources;
-	struct sigdb_table tables[DIGEST__COUNT];
+	struct sigdb_table tables[SIGDB_N_TABLES];
 	char *names; /* pool of NUL-terminated names */
 	size_t names_len;
 	size_t names_cap; /* 0: names points into a snapshot */

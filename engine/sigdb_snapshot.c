@@ -7,7 +7,8 @@
  *   sources     fixed-size provenance records (strings by offset into "strings")
  *   strings     NUL-terminated paths, names, versions
  *   names       the signature name pool, exactly as in memory
- *   md5/sha1/sha256  the sorted record tables, exactly as in memory
+ *   tables      the sorted record tables, exactly as in memory: MD5, SHA-1, SHA-256 of whole
+ *               parts, then of PE sections, then of PE import lists
  * The checksum (a 64-bit multiply-rotate hash over the whole file, checksum field zeroed)
  * catches truncation and corruption; every offset and length is checked against the file
  * before use, so a damaged file gives a clear error, never a crash. Opening costs one read of
@@ -28,11 +29,17 @@
 #include <unistd.h>
 
 #define SNAP_MAGIC   "PSCANSDB"
-#define SNAP_VERSION 2 /* 2: container fields in the sources */
+#define SNAP_VERSION 3 /* 2: container fields in the sources; 3: PE section and import tables */
 #define SNAP_BOM     0x01020304u
 #define SNAP_NONE    UINT32_MAX
 
-enum { SNAP_SOURCES, SNAP_STRINGS, SNAP_NAMES, SNAP_MD5, SNAP_SHA1, SNAP_SHA256, SNAP__SECTS };
+enum {
+	SNAP_SOURCES,
+	SNAP_STRINGS,
+	SNAP_NAMES,
+	SNAP_TABLES,
+	SNAP__SECTS = SNAP_TABLES + SIGDB_N_TABLES
+};
 
 struct snap_section {
 	uint64_t off;
@@ -252,12 +259,12 @@ int sigdb_compile(const struct sigdb *db, const char *path, GError **error)
 	snap_append_section(file, &hdr.sect[SNAP_SOURCES], sources->data, sources->len);
 	snap_append_section(file, &hdr.sect[SNAP_STRINGS], strings->str, strings->len);
 	snap_append_section(file, &hdr.sect[SNAP_NAMES], db->names, db->names_len);
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		const struct sigdb_table *tab = &db->tables[t];
 
-		snap_append_section(file, &hdr.sect[SNAP_MD5 + t], tab->recs,
+		snap_append_section(file, &hdr.sect[SNAP_TABLES + t], tab->recs,
 		                    tab->count * tab->rec_size);
-		hdr.sect[SNAP_MD5 + t].extra = tab->star;
+		hdr.sect[SNAP_TABLES + t].extra = tab->star;
 	}
 	memcpy(hdr.magic, SNAP_MAGIC, 8);
 	hdr.version = SNAP_VERSION;
@@ -386,10 +393,11 @@ static const char *snap_check(const unsigned char *file, size_t size, const stru
 		    s->len > size - s->off)
 			return "a section lies outside the file";
 	}
-	for (int t = 0; t < DIGEST__COUNT; t++) {
-		const struct snap_section *s = &hdr->sect[SNAP_MD5 + t];
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
+		const struct snap_section *s = &hdr->sect[SNAP_TABLES + t];
+		size_t rs = rec_sizes[SIGDB_TABLE_TYPE(t)];
 
-		if (s->len % rec_sizes[t] != 0 || s->extra > s->len / rec_sizes[t])
+		if (s->len % rs != 0 || s->extra > s->len / rs)
 			return "a signature table has a bad length";
 	}
 	if (hdr->sect[SNAP_NAMES].len > UINT32_MAX ||
@@ -487,9 +495,9 @@ int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error)
 	db->snapshot_path = g_strdup(path);
 	db->names = (char *)file + hdr.sect[SNAP_NAMES].off;
 	db->names_len = hdr.sect[SNAP_NAMES].len;
-	for (int t = 0; t < DIGEST__COUNT; t++) {
+	for (int t = 0; t < SIGDB_N_TABLES; t++) {
 		struct sigdb_table *tab = &db->tables[t];
-		const struct snap_section *s = &hdr.sect[SNAP_MD5 + t];
+		const struct snap_section *s = &hdr.sect[SNAP_TABLES + t];
 
 		tab->recs = (unsigned char *)file + s->off;
 		tab->count = s->len / tab->rec_size;

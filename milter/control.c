@@ -65,6 +65,8 @@ char *control_version_text(void)
 	                       sigdb_snapshot_path(l->db) != NULL ? ", snapshot " : "",
 	                       sigdb_snapshot_path(l->db) != NULL ? sigdb_snapshot_path(l->db)
 	                                                          : "");
+	g_string_append(out, "kinds: ");
+	sigdb_describe_targets(l->db, out); /* "file N, pe-section N, pe-imports N\n" */
 	for (size_t i = 0; i < sigdb_source_count(l->db); i++) {
 		const struct sigdb_source *s = sigdb_source_get(l->db, i);
 		unsigned int n = 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/pe.h"
 #include "engine/scan.h"
 #include "tests/lib/testutil.h"
 
@@ -145,6 +146,156 @@ START_TEST(test_clam_exe)
 }
 END_TEST
 
+/* clam.exe's bytes, and the hex MD5 of its one section (512 bytes) as the scanner takes it. */
+static unsigned char *clam_exe(size_t *len_r, char *sect_md5_r)
+{
+	char *path = testutil_clamav_file("clam.exe");
+	unsigned char *data = (unsigned char *)testutil_read(path, len_r);
+	struct pe_info pe;
+	struct digest_set d;
+	const char *why;
+
+	g_free(path);
+	ck_assert_int_eq(pe_parse(data, *len_r, &pe, &why), 1);
+	ck_assert_uint_eq(pe.sections[0].rsz, 512);
+	ck_assert_int_eq(digest_compute(data + pe.sections[0].raw, 512, DIGEST_BIT(DIGEST_MD5), &d),
+	                 0);
+	digest_hex(d.md5, 16, sect_md5_r);
+	return data;
+}
+
+/* Sections are hashed only when a section signature has their size; the finding says which. */
+START_TEST(test_pe_section_size_keyed)
+{
+	char md5[DIGEST_MAX_HEX], *text;
+	size_t len;
+	unsigned char *data = clam_exe(&len, md5);
+	struct sigdb *db;
+	struct scan_result r;
+
+	text = g_strdup_printf("1024:%s:Other.Size\n", md5);
+	db = db_of("t.mdb", text, NULL, NULL);
+	ck_assert_int_eq(scan_bytes(db, data, len, NULL, &r, NULL), 0);
+	ck_assert(r.pe);
+	ck_assert_uint_eq(r.pe_sections, 1);
+	ck_assert_uint_eq(r.pe_sections_hashed, 0); /* no signature of size 512: not hashed */
+	ck_assert_uint_eq(r.digests.mask, 0);       /* nor the whole file */
+	ck_assert(!scan_result_infected(&r));
+	ck_assert(!r.pe_imports_hashed); /* no .imp signatures: imports not read */
+	sigdb_unref(&db);
+	g_free(text);
+
+	text = g_strdup_printf("512:%s:Sect.Clam-1-0\n", md5);
+	db = db_of("t.mdb", text, NULL, NULL);
+	ck_assert_int_eq(scan_bytes(db, data, len, NULL, &r, NULL), 0);
+	ck_assert_uint_eq(r.pe_sections_hashed, 1);
+	ck_assert(scan_result_infected(&r));
+	ck_assert_str_eq(r.findings[0].name, "Sect.Clam-1-0");
+	ck_assert_int_eq(r.findings[0].target, SIGDB_TARGET_PE_SECTION);
+	ck_assert_int_eq(r.findings[0].section, 0);
+	ck_assert_uint_eq(r.findings[0].size, 512);
+	ck_assert_str_eq(digest_hex(r.findings[0].hash, 16, (char[DIGEST_MAX_HEX]){0}), md5);
+	/* the same bytes outside a PE are no section */
+	ck_assert_int_eq(scan_bytes(db, data + 0, 512, NULL, &r, NULL), 0);
+	ck_assert(!scan_result_infected(&r));
+	sigdb_unref(&db);
+	g_free(text);
+	g_free(data);
+}
+END_TEST
+
+START_TEST(test_pe_imports_and_json)
+{
+	char md5[DIGEST_MAX_HEX];
+	size_t len;
+	unsigned char *data = clam_exe(&len, md5);
+	struct sigdb *db =
+	        db_of("t.imp", "98c88d882f01a3f6ac1e5f7dfd761624:39:Imp.Clam\n", NULL, NULL);
+	struct scan_result r;
+	struct json j;
+	GString *gs = g_string_new(NULL);
+	const char *out;
+
+	ck_assert_int_eq(scan_bytes(db, data, len, NULL, &r, NULL), 0);
+	ck_assert(r.pe_imports_hashed);
+	ck_assert_uint_eq(r.pe_sections_hashed, 0);
+	ck_assert(scan_result_infected(&r));
+	ck_assert_int_eq(r.findings[0].target, SIGDB_TARGET_PE_IMPORTS);
+	ck_assert_int_eq(r.findings[0].section, -1);
+	ck_assert_uint_eq(r.findings[0].size, 39);
+	json_init(&j, gs);
+	json_begin_object(&j, NULL);
+	scan_result_json(&r, &j);
+	json_end_object(&j);
+	out = gs->str;
+	ck_assert_ptr_nonnull(strstr(out, "\"target\":\"pe-imports\",\"size\":39,\"digest\":"
+	                                  "\"98c88d882f01a3f6ac1e5f7dfd761624\""));
+	ck_assert_ptr_nonnull(strstr(out, "\"pe\":{\"sections\":1,\"sections_hashed\":0,"
+	                                  "\"imports_hashed\":true,\"error\":null}"));
+	g_string_free(gs, TRUE);
+	sigdb_unref(&db);
+	g_free(data);
+}
+END_TEST
+
+/* Not a PE ("MZ" text, no PE header): no PE work; a cut PE keeps its whole-part match. */
+START_TEST(test_pe_not_pe_and_malformed)
+{
+	char md5[DIGEST_MAX_HEX], *text;
+	size_t len;
+	unsigned char *data = clam_exe(&len, md5);
+	struct sigdb *db;
+	struct scan_result r;
+	struct digest_set d;
+	char whole[DIGEST_MAX_HEX];
+
+	char *wtext;
+
+	ck_assert_int_eq(digest_compute(data, 400, DIGEST_BIT(DIGEST_MD5), &d), 0);
+	text = g_strdup_printf("512:%s:Sect.Clam\n", md5);
+	wtext = g_strdup_printf("%s:400:Whole.Cut\n", digest_hex(d.md5, 16, whole));
+	db = db_of("t.mdb", text, "w.hdb", wtext);
+	g_free(wtext);
+	ck_assert_int_eq(scan_bytes(db, (const unsigned char *)"MZ is a text", 12, NULL, &r, NULL),
+	                 0);
+	ck_assert(!r.pe);
+	ck_assert_int_eq(scan_bytes(db, data, 400, NULL, &r, NULL), 0);
+	ck_assert(r.pe);
+	ck_assert_ptr_nonnull(r.pe_error);
+	ck_assert(scan_result_infected(&r));
+	ck_assert_str_eq(r.findings[0].name, "Whole.Cut");
+	ck_assert_int_eq(r.findings[0].target, SIGDB_TARGET_FILE);
+	sigdb_unref(&db);
+	g_free(text);
+	g_free(data);
+}
+END_TEST
+
+/* The cached verdict of a PE keeps its section finding. */
+START_TEST(test_pe_cache)
+{
+	char md5[DIGEST_MAX_HEX], *text;
+	size_t len;
+	unsigned char *data = clam_exe(&len, md5);
+	struct sigdb *db;
+	struct cache *c = cache_new(16);
+	struct scan_options o = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = c};
+	struct scan_result r1, r2;
+
+	text = g_strdup_printf("512:%s:Sect.Clam\n", md5);
+	db = db_of("t.mdb", text, "x.hdb", ABC_MD5 ":*:Star\n");
+	ck_assert_int_eq(scan_bytes(db, data, len, &o, &r1, NULL), 0);
+	ck_assert_int_eq(scan_bytes(db, data, len, &o, &r2, NULL), 0);
+	ck_assert(r2.cached);
+	ck_assert(scan_result_infected(&r2));
+	ck_assert_int_eq(r2.findings[0].target, SIGDB_TARGET_PE_SECTION);
+	cache_free(&c);
+	sigdb_unref(&db);
+	g_free(text);
+	g_free(data);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("scan");
@@ -158,6 +309,10 @@ int main(void)
 	tcase_add_test(tc, test_allow_list_wins);
 	tcase_add_test(tc, test_cache_path);
 	tcase_add_test(tc, test_clam_exe);
+	tcase_add_test(tc, test_pe_section_size_keyed);
+	tcase_add_test(tc, test_pe_imports_and_json);
+	tcase_add_test(tc, test_pe_not_pe_and_malformed);
+	tcase_add_test(tc, test_pe_cache);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -723,6 +723,141 @@ START_TEST(test_empty_and_formats)
 }
 END_TEST
 
+/* Name of the first match of hex at size in a target's tables, or NULL. */
+static const char *match_in(struct sigdb *db, enum sigdb_target target, const char *hex,
+                            uint64_t size)
+{
+	static struct sigdb_match m[4];
+	unsigned char hash[32];
+	enum digest_type type;
+
+	ck_assert_int_eq(digest_type_from_hexlen(strlen(hex), &type), 0);
+	ck_assert_int_eq(digest_unhex(hex, strlen(hex) / 2, hash), 0);
+	if (sigdb_lookup_target(db, target, type, hash, size, m, 4) == 0)
+		return NULL;
+	ck_assert_int_eq(m[0].target, target);
+	return m[0].name;
+}
+
+static char *write_pe_db(void)
+{
+	char *dir = g_build_filename(tmp, "pe", NULL);
+
+	g_mkdir(dir, 0755);
+	g_free(testutil_write(dir, "a.hdb", ABC_MD5 ":3:Whole.Abc\n"));
+	g_free(testutil_write(dir, "s.mdb",
+	                      "512:" ABC_MD5 ":Sect.Md5-1-0\n*:" HELLO_MD5 ":Sect.Star:73\n"));
+	g_free(testutil_write(dir, "s.msb",
+	                      "1024:" ABC_SHA256 ":Sect.Sha256\n"
+	                      "3:" ABC_SHA1 ":Sect.Sha1:0:300\n"));
+	g_free(testutil_write(dir, "i.imp", ABC_MD5 ":39:Imp.Abc\n"));
+	return dir;
+}
+
+/* .mdb / .msb (size first) and .imp load into tables of their own, apart from .hdb's. */
+START_TEST(test_pe_section_and_import_formats)
+{
+	char *dir = write_pe_db();
+	struct sigdb *db = load(dir, NULL);
+	GString *kinds = g_string_new(NULL);
+
+	ck_assert_uint_eq(sigdb_count(db), 6);
+	ck_assert_uint_eq(sigdb_count_target(db, SIGDB_TARGET_FILE), 1);
+	ck_assert_uint_eq(sigdb_count_target(db, SIGDB_TARGET_PE_SECTION), 4);
+	ck_assert_uint_eq(sigdb_count_target(db, SIGDB_TARGET_PE_IMPORTS), 1);
+	sigdb_describe_targets(db, kinds);
+	ck_assert_str_eq(kinds->str, "file 1, pe-section 4, pe-imports 1\n");
+	ck_assert_str_eq(match_in(db, SIGDB_TARGET_PE_SECTION, ABC_MD5, 512), "Sect.Md5-1-0");
+	ck_assert_str_eq(match_in(db, SIGDB_TARGET_PE_SECTION, ABC_SHA256, 1024), "Sect.Sha256");
+	ck_assert_str_eq(match_in(db, SIGDB_TARGET_PE_SECTION, ABC_SHA1, 3), "Sect.Sha1");
+	ck_assert_str_eq(match_in(db, SIGDB_TARGET_PE_SECTION, HELLO_MD5, 4096), "Sect.Star");
+	ck_assert_str_eq(match_in(db, SIGDB_TARGET_PE_IMPORTS, ABC_MD5, 39), "Imp.Abc");
+	ck_assert_str_eq(match(db, ABC_MD5, 3), "Whole.Abc");
+	/* no crossing between targets */
+	ck_assert_ptr_null(match(db, ABC_MD5, 512));
+	ck_assert_ptr_null(match(db, ABC_MD5, 39));
+	ck_assert_ptr_null(match_in(db, SIGDB_TARGET_PE_SECTION, ABC_MD5, 3));
+	ck_assert_ptr_null(match_in(db, SIGDB_TARGET_PE_IMPORTS, ABC_MD5, 512));
+	/* size-keyed: a section of a size no section signature has needs no digest, but the
+	 * `*` MD5 signature makes every size need MD5 */
+	ck_assert_uint_eq(sigdb_digests_for(db, SIGDB_TARGET_PE_SECTION, 1024),
+	                  DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA256));
+	ck_assert_uint_eq(sigdb_digests_for(db, SIGDB_TARGET_PE_SECTION, 7),
+	                  DIGEST_BIT(DIGEST_MD5));
+	ck_assert_uint_eq(sigdb_digests_for(db, SIGDB_TARGET_PE_IMPORTS, 39),
+	                  DIGEST_BIT(DIGEST_MD5));
+	ck_assert_uint_eq(sigdb_digests_for(db, SIGDB_TARGET_PE_IMPORTS, 40), 0);
+	ck_assert_uint_eq(sigdb_digests_for_size(db, 512), 0);
+	ck_assert(sigdb_has_target(db, SIGDB_TARGET_PE_IMPORTS));
+	for (size_t i = 0; i < sigdb_source_count(db); i++) {
+		const struct sigdb_source *src = sigdb_source_get(db, i);
+
+		if (strcmp(src->name, "s.mdb") == 0) {
+			ck_assert_int_eq(src->format, SIGDB_FORMAT_MDB);
+			ck_assert_uint_eq(src->star[DIGEST_MD5], 1);
+		}
+	}
+	ck_assert_int_eq(sigdb_format_target(sigdb_format_from_name("x.MSU")),
+	                 SIGDB_TARGET_PE_SECTION);
+	ck_assert_str_eq(sigdb_target_name(SIGDB_TARGET_PE_IMPORTS), "pe-imports");
+	g_string_free(kinds, TRUE);
+	sigdb_unref(&db);
+	g_free(dir);
+}
+END_TEST
+
+/* Malformed .mdb lines say what the format is; .mdu is PUA (loaded with pua only). */
+START_TEST(test_pe_bad_lines_and_pua)
+{
+	static const struct sigdb_options pua = {.pua = true};
+	char *p = testutil_write(tmp, "bad.mdb",
+	                         ABC_MD5 ":512:Hash.First\n" /* the .hdb order: wrong here */
+	                                 "512:" ABC_MD5 "\n" /* no name */
+	                                 "0:" ABC_MD5 ":Size.Zero\n" /* libclamav refuses it */
+	                                 "512:" ABC_MD5 ":Good.One\n");
+	char *u = testutil_write(tmp, "p.mdu", "512:" ABC_MD5 ":Pua.Sect\n");
+	struct sigdb *db = load(p, u);
+
+	ck_assert_uint_eq(sigdb_count(db), 1);
+	ck_assert(warned("bad.mdb:1: expected SIZE:HASH:NAME (in .mdb / .msb the section size "
+	                 "comes first)"));
+	ck_assert(warned("bad.mdb:2: expected SIZE:HASH:NAME"));
+	ck_assert(warned("bad.mdb:3: size 0 (libclamav refuses it in .mdb .msb .imp)"));
+	ck_assert_uint_eq(sigdb_source_get(db, 1)->skipped_pua, 1);
+	sigdb_unref(&db);
+	db = load_opts(&pua, p, u);
+	ck_assert_uint_eq(sigdb_count(db), 2);
+	ck_assert_uint_eq(sigdb_count_of(db, SIGDB_PUA, DIGEST_MD5), 1);
+	sigdb_unref(&db);
+	g_free(p);
+	g_free(u);
+}
+END_TEST
+
+/* A snapshot carries the section and import tables. */
+START_TEST(test_pe_snapshot_round_trip)
+{
+	char *dir = write_pe_db();
+	char *snap = g_build_filename(tmp, "pe.psdb", NULL);
+	struct sigdb *db = load(dir, NULL), *sdb;
+	GError *error = NULL;
+
+	ck_assert_int_eq(sigdb_compile(db, snap, &error), 0);
+	sdb = load(snap, NULL);
+	for (int g = 0; g < SIGDB_TARGET__COUNT; g++)
+		ck_assert_uint_eq(sigdb_count_target(sdb, g), sigdb_count_target(db, g));
+	ck_assert_str_eq(match_in(sdb, SIGDB_TARGET_PE_SECTION, HELLO_MD5, 77), "Sect.Star");
+	ck_assert_str_eq(match_in(sdb, SIGDB_TARGET_PE_SECTION, ABC_SHA256, 1024), "Sect.Sha256");
+	ck_assert_str_eq(match_in(sdb, SIGDB_TARGET_PE_IMPORTS, ABC_MD5, 39), "Imp.Abc");
+	ck_assert_str_eq(match(sdb, ABC_MD5, 3), "Whole.Abc");
+	ck_assert_ptr_null(match(sdb, ABC_MD5, 512));
+	sigdb_unref(&db);
+	sigdb_unref(&sdb);
+	g_free(dir);
+	g_free(snap);
+}
+END_TEST
+
 static Suite *sigdb_suite(void)
 {
 	Suite *s = suite_create("sigdb");
@@ -752,6 +887,9 @@ static Suite *sigdb_suite(void)
 	tcase_add_test(tc, test_snapshot_must_be_alone);
 	tcase_add_test(tc, test_refcount_shared);
 	tcase_add_test(tc, test_empty_and_formats);
+	tcase_add_test(tc, test_pe_section_and_import_formats);
+	tcase_add_test(tc, test_pe_bad_lines_and_pua);
+	tcase_add_test(tc, test_pe_snapshot_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,8 +1,9 @@
 /*
  * fuzz_sigdb: a libFuzzer target over the signature loaders. The first byte chooses the
- * format (.hdb .hsb .hdu .fp .sfp .ign2 .ign plain .csv, or a compiled snapshot); the rest is
- * the file's content, written to a private directory in /dev/shm (the loaders read files), then
- * loaded, looked up and compiled; a snapshot input goes straight to sigdb_open_snapshot().
+ * format (.hdb .hsb .hdu .fp .sfp .ign2 .ign plain .csv, a compiled snapshot, .mdb .msb .imp);
+ * the rest is the file's content, written to a private directory in /dev/shm (the loaders read
+ * files), then loaded, looked up and compiled; a snapshot input goes straight to
+ * sigdb_open_snapshot().
  *
  *   make fuzz && build-fuzz/fuzz_sigdb -max_len=8192 CORPUS tests/data/fuzz/sigdb
  */
@@ -17,8 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const fuzz_exts[] = {"hdb",  "hsb", "hdu", "fp",  "sfp",
-                                        "ign2", "ign", "txt", "csv", "psdb"};
+static const char *const fuzz_exts[] = {"hdb", "hsb", "hdu",  "fp",  "sfp", "ign2", "ign",
+                                        "txt", "csv", "psdb", "mdb", "msb", "imp"};
 
 static char *fuzz_dir(void)
 {
