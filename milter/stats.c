@@ -315,10 +315,15 @@ void stats_report(const struct msg_report *report)
 			                stats_db_name(p->scan.allow.source), NULL);
 			continue;
 		}
-		for (unsigned int f = 0; f < p->scan.n_findings && f < SCAN_MAX_FINDINGS; f++)
-			stats_detection(STATS_DETECT_FILE,
-			                stats_db_name(p->scan.findings[f].source),
-			                p->scan.findings[f].name);
+		for (unsigned int f = 0; f < p->scan.n_findings && f < SCAN_MAX_FINDINGS; f++) {
+			const struct scan_finding *fd = &p->scan.findings[f];
+			enum stats_detection_kind kind =
+			        fd->target == SIGDB_TARGET_PE_SECTION   ? STATS_DETECT_PE_SECTION
+			        : fd->target == SIGDB_TARGET_PE_IMPORTS ? STATS_DETECT_PE_IMPORTS
+			                                                : STATS_DETECT_FILE;
+
+			stats_detection(kind, stats_db_name(fd->source), fd->name);
+		}
 	}
 }
 

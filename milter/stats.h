@@ -29,6 +29,8 @@
  */
 #define STATS_DETECTION_KINDS(X)                                                                   \
 	X(FILE, "file")               /* the whole part's hash */                                  \
+	X(PE_SECTION, "pe-section")   /* a PE section's hash (.mdb .msb) */                        \
+	X(PE_IMPORTS, "pe-imports")   /* a PE's import table hash (.imp) */                        \
 	X(ALLOWLISTED, "allowlisted") /* an allow-list entry cleared the part */
 
 enum stats_detection_kind {

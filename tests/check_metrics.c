@@ -161,6 +161,35 @@ START_TEST(test_render_escaped)
 }
 END_TEST
 
+/* A finding's target is its kind: a PE section or import-table match is counted as such. */
+START_TEST(test_detection_kinds)
+{
+	struct live *l = make_live(true);
+	struct msg_report r = {.parts = g_ptr_array_new()};
+	struct msg_part p = {.scanned = true};
+	char *text;
+
+	p.scan.size = 100;
+	p.scan.n_findings = 3;
+	p.scan.findings[0] = (struct scan_finding){
+	        .name = "Pe.Section-1", .section = 2, .target = SIGDB_TARGET_PE_SECTION};
+	p.scan.findings[1] = (struct scan_finding){
+	        .name = "Pe.Imports-1", .section = -1, .target = SIGDB_TARGET_PE_IMPORTS};
+	p.scan.findings[2] = (struct scan_finding){
+	        .name = "Whole.File-1", .section = -1, .target = SIGDB_TARGET_FILE};
+	g_ptr_array_add(r.parts, &p);
+	stats_report(&r);
+	text = render(l);
+	check_wellformed(text);
+	ck_assert_ptr_nonnull(strstr(text, "partscan_detections_total{kind=\"pe-section\","));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_detections_total{kind=\"pe-imports\","));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_detections_total{kind=\"file\","));
+	g_free(text);
+	g_ptr_array_free(r.parts, TRUE);
+	live_release(&l);
+}
+END_TEST
+
 /* Invalid UTF-8 is made valid; a long name is cut at a character boundary. */
 START_TEST(test_names_utf8)
 {
@@ -343,6 +372,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_histogram);
 	tcase_add_test(tc, test_ready);
 	tcase_add_test(tc, test_listen_parse);
+	tcase_add_test(tc, test_detection_kinds);
 	suite_add_tcase(s, tc);
 	return s;
 }
