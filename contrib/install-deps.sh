@@ -5,7 +5,9 @@ set -eu
 
 PKGS="build-essential pkg-config git clang-format
 libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libssl-dev libarchive-dev libmilter-dev libsystemd-dev check
+zlib1g-dev libbz2-dev
 python3 clamav-testfiles zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage cabextract
+gpg poppler-utils
 miltertest swaks postfix
 clang libclang-rt-14-dev valgrind"
 
