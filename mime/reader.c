@@ -3,7 +3,8 @@
  * (pdf.c, applefile.c, openpgp.c, html.c).
  *
  * Limits: an output buffer never grows past the cap its caller gives (reader_budget_cap():
- * max_member_bytes, and max_ratio over the container past MIME_ARCHIVE_RATIO_FLOOR), so a
+ * max_member_bytes, max_ratio over the container past MIME_ARCHIVE_RATIO_FLOOR, and
+ * max_total_bytes for all the outputs of one container together), so a
  * stream claiming or inflating to any size costs at most that much memory. Thread safety: no
  * shared state.
  */
@@ -57,6 +58,9 @@ size_t reader_budget_cap(const struct reader_budget *b)
 	ratio = b->out < ratio ? ratio - b->out : 0;
 	if (ratio < cap)
 		cap = ratio;
+	/* every member is held until the reader returns: max_total_bytes bounds them together */
+	if (b->lim.max_total_bytes - MIN(b->out, b->lim.max_total_bytes) < cap)
+		cap = b->lim.max_total_bytes - MIN(b->out, b->lim.max_total_bytes);
 	return cap > SIZE_MAX ? SIZE_MAX : (size_t)cap;
 }
 

@@ -8,7 +8,8 @@
  * into part scanning and never writes a file. Every reader is bounded by struct msg_limits:
  * at most max_archive_members members, at most max_member_bytes per member (a member cut there
  * is flagged READER_MEMBER_TRUNCATED), at most max_ratio times its input (past the first
- * MIME_ARCHIVE_RATIO_FLOOR bytes) of decompressed output in all. What a reader could not read
+ * MIME_ARCHIVE_RATIO_FLOOR bytes) and at most max_total_bytes of decompressed output in all
+ * (the caller passes what is left of the message's). What a reader could not read
  * is said in the member's flags and note, or in the GError of the whole container.
  *
  * The readers' convention: 0 with every member appended; -1 with *error set (domain
@@ -64,7 +65,8 @@ struct reader_budget {
 	bool ratio_hit;        /* max_ratio stopped some output */
 };
 void reader_budget_init(struct reader_budget *b, const struct msg_limits *lim, size_t in_len);
-/* Bytes one more output may still take: min(max_member_bytes, what max_ratio leaves). */
+/* Bytes one more output may still take: min(max_member_bytes, what max_ratio and
+ * max_total_bytes leave). */
 size_t reader_budget_cap(const struct reader_budget *b);
 
 /*

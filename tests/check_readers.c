@@ -220,6 +220,13 @@ START_TEST(test_pdf_huge_stream)
 	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
 	ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), 1 << 20);
 	g_ptr_array_unref(m);
+	/* what is left of max_total_bytes bounds the reader's outputs together */
+	lim.max_total_bytes = 256 << 10;
+	m = reader_members_new();
+	ck_assert_int_eq(pdf_read((const unsigned char *)pdf->str, pdf->len, &lim, m, &error), 0);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), 256 << 10);
+	g_ptr_array_unref(m);
 	g_string_free(pdf, TRUE);
 }
 END_TEST
