@@ -47,13 +47,15 @@ struct pdf_loc {
 	const unsigned char *buf;
 	size_t n, off;
 	bool in_stm;
+	struct pdf_loc *older; /* an earlier definition of the same object number, or NULL */
 };
 
 struct pdf_state {
 	struct reader_budget b;
 	const unsigned char *d;
 	size_t n;
-	GHashTable *index;  /* object number -> struct pdf_loc * */
+	GHashTable *index;  /* object number -> struct pdf_loc * (the last definition) */
+	GPtrArray *locs;    /* every struct pdf_loc, owned */
 	GPtrArray *objstms; /* object numbers of object streams */
 	GPtrArray *specs;   /* object numbers holding an /EF dictionary */
 	GPtrArray *buffers; /* GBytes: decoded object streams */
@@ -489,17 +491,22 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 static void index_add(struct pdf_state *st, unsigned int num, const unsigned char *buf, size_t n,
                       size_t off, bool in_stm)
 {
-	struct pdf_loc *loc;
+	struct pdf_loc *loc, *old = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 
-	if (in_stm && g_hash_table_contains(st->index, GUINT_TO_POINTER(num)))
+	if (in_stm && old != NULL)
 		return; /* an object defined in the file itself wins */
-	if (g_hash_table_size(st->index) >= PDF_MAX_OBJECTS &&
-	    !g_hash_table_contains(st->index, GUINT_TO_POINTER(num))) {
+	if (st->locs->len >= PDF_MAX_OBJECTS) {
 		st->limit = true;
 		return;
 	}
+	/*
+	 * A later definition (an incremental update) hides the earlier one from a reader that
+	 * follows the cross-reference table, but which one a reader sees depends on that table:
+	 * every definition is kept, and the embedded files of each are read.
+	 */
 	loc = g_new(struct pdf_loc, 1);
-	*loc = (struct pdf_loc){.buf = buf, .n = n, .off = off, .in_stm = in_stm};
+	*loc = (struct pdf_loc){.buf = buf, .n = n, .off = off, .in_stm = in_stm, .older = old};
+	g_ptr_array_add(st->locs, loc);
 	g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
 }
 
@@ -769,7 +776,17 @@ static char *spec_name(const struct pdf_val *spec)
 	return reader_name(b, n);
 }
 
-/* The embedded file of one file specification dictionary. */
+/* true when a member from first on has these bytes. */
+static bool pdf_member_dup(GPtrArray *members, guint first, GBytes *body)
+{
+	for (guint i = first; i < members->len; i++)
+		if (g_bytes_equal(((struct reader_member *)g_ptr_array_index(members, i))->data,
+		                  body))
+			return true;
+	return false;
+}
+
+/* The embedded file of one file specification dictionary (every definition of its stream). */
 static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 {
 	const struct pdf_val *ef = dict_get(spec, "EF"), *ref;
@@ -778,7 +795,8 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	const unsigned char *sd;
 	size_t sl, end;
 	char *name, *note = NULL;
-	unsigned int flags = 0;
+	unsigned int flags = 0, streams = 0;
+	guint first;
 	GBytes *body;
 
 	if (ef != NULL && ef->kind == PDF_REF) /* /EF 12 0 R */
@@ -787,30 +805,44 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	if (ref == NULL && ef != NULL && ef->kind == PDF_DICT && ef->items->len >= 2)
 		ref = g_ptr_array_index(ef->items, 1);
 	if (ref == NULL || ref->kind != PDF_REF ||
-	    g_hash_table_contains(st->done, GUINT_TO_POINTER(ref->rnum))) {
+	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum))) {
 		val_free(owned);
 		return;
 	}
-	g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum));
-	sdict = obj_load(st, ref->rnum, &lx);
 	name = spec_name(spec);
-	if (sdict == NULL || sdict->kind != PDF_DICT ||
-	    !stream_find(st, &lx, sdict, true, &sd, &sl, &end)) {
-		if (!reader_member_add(&st->b, st->members, name, NULL, READER_MEMBER_OPAQUE,
-		                       "embedded file: no stream object"))
+	first = st->members->len;
+	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ref->rnum));
+	     loc != NULL && !st->limit; loc = loc->older) {
+		lx = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
+		sdict = parse_value(&lx, 0);
+		if (sdict == NULL || sdict->kind != PDF_DICT ||
+		    !stream_find(st, &lx, sdict, true, &sd, &sl, &end)) {
+			val_free(sdict);
+			continue;
+		}
+		streams++;
+		flags = 0;
+		if (st->encrypted) {
+			body = NULL;
+			flags = READER_MEMBER_ENCRYPTED;
+			note = g_strdup("embedded file of an encrypted PDF");
+		} else {
+			body = decode_stream(st, sdict, sd, sl, &flags, &note);
+		}
+		if (body != NULL && pdf_member_dup(st->members, first, body)) {
+			g_bytes_unref(body); /* an earlier definition with the same bytes */
+		} else if (!reader_member_add(&st->b, st->members, name, body, flags, note)) {
 			st->limit = true;
-	} else if (st->encrypted) {
-		if (!reader_member_add(&st->b, st->members, name, NULL, READER_MEMBER_ENCRYPTED,
-		                       "embedded file of an encrypted PDF"))
-			st->limit = true;
-	} else {
-		body = decode_stream(st, sdict, sd, sl, &flags, &note);
-		if (!reader_member_add(&st->b, st->members, name, body, flags, note))
-			st->limit = true;
+		}
+		g_free(note);
+		note = NULL;
+		val_free(sdict);
 	}
-	g_free(note);
+	if (streams == 0 &&
+	    !reader_member_add(&st->b, st->members, name, NULL, READER_MEMBER_OPAQUE,
+	                       "embedded file: no stream object"))
+		st->limit = true;
 	g_free(name);
-	val_free(sdict);
 	val_free(owned);
 }
 
@@ -843,7 +875,8 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		return -1;
 	}
 	reader_budget_init(&st.b, lim, len);
-	st.index = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+	st.index = g_hash_table_new(g_direct_hash, g_direct_equal);
+	st.locs = g_ptr_array_new_with_free_func(g_free);
 	st.objstms = g_ptr_array_new();
 	st.specs = g_ptr_array_new();
 	st.buffers = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
@@ -860,9 +893,13 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 
 		if (!g_hash_table_add(seen, GUINT_TO_POINTER(num)))
 			continue;
-		v = obj_load(&st, num, &lx);
-		walk_specs(&st, v, 0);
-		val_free(v);
+		for (struct pdf_loc *loc = g_hash_table_lookup(st.index, GUINT_TO_POINTER(num));
+		     loc != NULL; loc = loc->older) {
+			lx = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
+			v = parse_value(&lx, 0);
+			walk_specs(&st, v, 0);
+			val_free(v);
+		}
 	}
 	if (st.encrypted && members_r->len > before) {
 		g_set_error(error, READER_ERROR, READER_ERROR_ENCRYPTED,
@@ -881,5 +918,6 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 	g_ptr_array_unref(st.specs);
 	g_ptr_array_unref(st.objstms);
 	g_hash_table_unref(st.index);
+	g_ptr_array_unref(st.locs);
 	return ret;
 }

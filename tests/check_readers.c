@@ -168,6 +168,30 @@ START_TEST(test_pdf_self_reference)
 }
 END_TEST
 
+/*
+ * An object defined twice: a later definition (here a fake one inside the data of a stream whose
+ * /Length is indirect, so that its "endstream" ends the data early) does not hide the earlier
+ * embedded file; the same bytes defined twice are one member.
+ */
+START_TEST(test_pdf_redefined)
+{
+	const char *pdf = "%PDF-1.4\n"
+	                  "1 0 obj << /F (a.bin) /EF << /F 2 0 R >> >> endobj\n"
+	                  "2 0 obj << /Length 4 >> stream\nREAL\nendstream endobj\n"
+	                  "4 0 obj << /Length 5 0 R >> stream\nendstream\n"
+	                  "2 0 obj << /Length 4 >> stream\nFAKE\nendstream endobj\n"
+	                  "2 0 obj << /Length 4 >> stream\nFAKE\nendstream endobj\n"
+	                  "junk\nendstream endobj\n5 0 obj 120 endobj\n";
+	GPtrArray *m = pdf_mem(pdf, NULL, 0, NULL, NULL);
+
+	ck_assert_uint_eq(m->len, 2);
+	assert_bytes(member(m, 0)->data, "FAKE", 4);
+	assert_bytes(member(m, 1)->data, "REAL", 4);
+	ck_assert_str_eq(member(m, 1)->name, "a.bin");
+	g_ptr_array_unref(m);
+}
+END_TEST
+
 /* Deep nesting, an object stream claiming a billion objects, junk: bounded, no crash. */
 START_TEST(test_pdf_malformed)
 {
@@ -459,6 +483,7 @@ static Suite *readers_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 3);
 	tcase_add_test(tc, test_pdf_self_reference);
+	tcase_add_test(tc, test_pdf_redefined);
 	tcase_add_test(tc, test_pdf_malformed);
 	tcase_add_test(tc, test_pdf_huge_stream);
 	tcase_add_test(tc, test_pdf_encrypted);
