@@ -122,4 +122,7 @@ bool mime_seen_has(struct mime_ctx *ctx, const unsigned char *data, size_t len);
 void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
                  unsigned int hints);
 
+/* true for the real types whose members a reader of mime/reader.h gives (PDF, HTML, ...). */
+bool mime_reader_type(enum ftype type);
+
 #endif

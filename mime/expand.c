@@ -9,6 +9,10 @@
  *     data)
  *   archive and compressed-stream members            path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
  *     (archive.c, libarchive)
+ *   members of the readers of mime/reader.h: PDF      path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
+ *     embedded files, AppleSingle forks, OpenPGP       (FMT: pdf, applefile, pgp, html)
+ *     literal data (also armoured in a text), HTML
+ *     and SVG data: URIs and base64 script literals
  *
  * A container the allow list clears is not looked into (its note says so); an archive of a
  * kind no reader here knows (ARJ, ACE) is flagged opaque.
@@ -18,8 +22,12 @@
  * too (archive.c). Thread safety: per call.
  */
 
+#include "mime/applefile.h"
 #include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/html.h"
+#include "mime/openpgp.h"
+#include "mime/pdf.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
 #include "mime/walk.h"
@@ -239,10 +247,120 @@ static void expand_archive(struct mime_ctx *ctx, int idx, const unsigned char *d
 		mime_archive_expand(ctx, idx, data, len);
 }
 
+typedef int reader_fn(const unsigned char *, size_t, const struct msg_limits *, GPtrArray *,
+                      GError **);
+
+/* A reader's members as parts "P/FMT:NAME", scanned in turn; its error flags the container. */
+static void expand_reader(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
+                          const char *fmt, reader_fn *fn)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	struct msg_limits lim = ctx->lim;
+	GPtrArray *members;
+	GError *error = NULL;
+	unsigned int smuggled = 0;
+
+	if (!expand_depth_ok(ctx, p))
+		return;
+	if (ctx->archive_depth >= ctx->lim.max_archive_depth ||
+	    ctx->decoded >= ctx->lim.max_total_bytes) {
+		mime_part_flag(p, MSG_PART_LIMIT,
+		               "%s contents not read: max_archive_depth or "
+		               "max_total_bytes",
+		               fmt);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s contents not read", p->path, fmt);
+		return;
+	}
+	lim.max_total_bytes -= ctx->decoded; /* what the reader may hold: what is left */
+	members = reader_members_new();
+	if (fn(data, len, &lim, members, &error) < 0) {
+		unsigned int flag = error->code == READER_ERROR_ENCRYPTED ? MSG_PART_ENCRYPTED
+		                    : error->code == READER_ERROR_LIMIT   ? MSG_PART_LIMIT
+		                                                          : MSG_PART_OPAQUE;
+
+		mime_part_flag(p, flag, "%s", error->message);
+		if (flag == MSG_PART_LIMIT)
+			mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", p->path, error->message);
+		g_error_free(error);
+	}
+	if (members->len > 0)
+		mime_part_at(ctx, idx)->flags |= MSG_PART_CONTAINER;
+	ctx->archive_depth++;
+	for (guint i = 0; i < members->len && ctx->error == NULL; i++) {
+		struct reader_member *m = g_ptr_array_index(members, i);
+		char *path = m->name != NULL
+		                     ? g_strdup_printf("%s/%s:%s", mime_part_at(ctx, idx)->path,
+		                                       fmt, m->name)
+		                     : g_strdup_printf("%s/%s:#%u", mime_part_at(ctx, idx)->path,
+		                                       fmt, i + 1);
+		int child = mime_part_new(ctx, path, idx, mime_part_at(ctx, idx)->depth + 1);
+		struct mime_job job = {.enc = MIME_ENC_RAW};
+		struct msg_part *c;
+
+		g_free(path);
+		if (child < 0)
+			break;
+		c = mime_part_at(ctx, child);
+		c->name = g_strdup(m->name);
+		c->content_type = g_strdup("application/octet-stream");
+		c->encoding = g_strdup(fmt);
+		c->flags |= MSG_PART_ARCHIVE_MEMBER;
+		if (m->flags & (READER_MEMBER_TRUNCATED | READER_MEMBER_LIMIT |
+		                READER_MEMBER_ENCRYPTED | READER_MEMBER_OPAQUE))
+			mime_part_flag(
+			        c,
+			        (m->flags & READER_MEMBER_TRUNCATED ? MSG_PART_TRUNCATED : 0) |
+			                (m->flags & READER_MEMBER_LIMIT ? MSG_PART_LIMIT : 0) |
+			                (m->flags & READER_MEMBER_ENCRYPTED ? MSG_PART_ENCRYPTED
+			                                                    : 0) |
+			                (m->flags & READER_MEMBER_OPAQUE ? MSG_PART_OPAQUE : 0),
+			        "%s", m->note != NULL ? m->note : "not read");
+		if (m->flags & READER_MEMBER_SCRIPT)
+			smuggled++;
+		job.part = (unsigned int)child;
+		job.body = g_bytes_get_data(m->data, &job.body_len);
+		c->encoded_size = job.body_len;
+		if (!(m->flags & (READER_MEMBER_LIMIT | READER_MEMBER_ENCRYPTED)))
+			mime_job_run(ctx, &job);
+	}
+	ctx->archive_depth--;
+	p = mime_part_at(ctx, idx);
+	if (smuggled > 0 && !(p->flags & MSG_PART_BODY))
+		mime_part_flag(p, MSG_PART_HTML_SMUGGLING,
+		               "HTML smuggling: %u base64 script literal(s) decode to a file",
+		               smuggled);
+	g_ptr_array_unref(members);
+}
+
+bool mime_reader_type(enum ftype t)
+{
+	return t == FTYPE_PDF || t == FTYPE_APPLESINGLE || t == FTYPE_PGP || t == FTYPE_HTML ||
+	       t == FTYPE_SVG || t == FTYPE_HTA;
+}
+
+/* The reader of a part: by its real type, or an armoured OpenPGP block in a text. */
+static void expand_readers(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	enum ftype t = p->scan.type.type;
+	bool html = t == FTYPE_HTML || t == FTYPE_SVG || t == FTYPE_HTA ||
+	            (t == FTYPE_TEXT && p->content_type != NULL &&
+	             strcmp(p->content_type, "text/html") == 0);
+
+	if (t == FTYPE_PDF)
+		expand_reader(ctx, idx, data, len, "pdf", pdf_read);
+	else if (t == FTYPE_APPLESINGLE)
+		expand_reader(ctx, idx, data, len, "applefile", applefile_read);
+	else if (t == FTYPE_PGP || (t == FTYPE_TEXT && openpgp_armored(data, len)))
+		expand_reader(ctx, idx, data, len, "pgp", openpgp_read);
+	if (html && html_probe(data, len))
+		expand_reader(ctx, idx, data, len, "html", html_read);
+}
+
 static bool expand_container_type(enum ftype t)
 {
 	return mime_archive_type(t) || t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX ||
-	       t == FTYPE_ARJ || t == FTYPE_ACE;
+	       t == FTYPE_ARJ || t == FTYPE_ACE || mime_reader_type(t);
 }
 
 void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_t len,
@@ -279,6 +397,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, const unsigned char *data, size_
 			expand_archive(ctx, idx, data, len);
 		else if (smime_wanted(p))
 			expand_smime(ctx, idx, data, len);
+		else
+			expand_readers(ctx, idx, data, len);
 		break;
 	}
 }
