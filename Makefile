@@ -11,7 +11,7 @@
 CC ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 BUILD ?= build
-PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1
+PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1 zlib
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -23,7 +23,7 @@ OPT ?= -O2 -g
 CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(OPT) $(WARN) -I. $(PKG_CFLAGS) \
 	-DPARTSCAN_VERSION=\"$(VERSION)\" $(CFLAGS_EXTRA)
 LDFLAGS ?=
-LIBS := $(PKG_LIBS) -lpthread -lm
+LIBS := $(PKG_LIBS) -lbz2 -lpthread -lm
 
 ifeq ($(WERROR),1)
 CFLAGS += -Werror
@@ -130,7 +130,7 @@ build-fuzz/obj/%.o: %.c
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lm $(HTTP_LIBS)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_OBJ) $(PKG_LIBS) -lbz2 -lm $(HTTP_LIBS)
 fuzz-run: $(FUZZERS)
 	@contrib/fuzz-run.sh $(SECONDS) $(FUZZERS)
 

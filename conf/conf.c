@@ -103,6 +103,7 @@ static const struct conf_key conf_table[] = {
 	 "psm1 psd1 hta lnk scf reg inf iso img vhd vhdx chm application gadget msc appx "
 	 "appxbundle msix", 0, 0},
 	{"policy", "block_double_extensions", T_BOOL, F(block_double_extensions), "yes", 0, 0},
+	{"policy", "block_html_smuggling", T_BOOL, F(block_html_smuggling), "yes", 0, 0},
 	{"headers", "add", T_BOOL, F(headers), "yes", 0, 0},
 	{"headers", "scanned", T_STR, F(header_scanned), "X-Virus-Scanned", 0, 0},
 	{"headers", "status", T_STR, F(header_status), "X-Virus-Status", 0, 0},

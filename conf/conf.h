@@ -76,6 +76,7 @@ struct conf {
 	bool block_type[FTYPE__COUNT]; /* real types blocked (from block_types) */
 	char **block_extensions;       /* lower-case, no dot */
 	bool block_double_extensions;
+	bool block_html_smuggling; /* block HTML/SVG attachments flagged html-smuggling */
 
 	/* [headers] */
 	bool headers;

@@ -50,6 +50,9 @@ static const struct magic magics[] = {
         {0, 8, "conectix", FTYPE_VHD, 0}, /* dynamic disk: copy of the footer at 0 */
         {7, 7, "**ACE**", FTYPE_ACE, 0},
         {0, 5, "%PDF-", FTYPE_PDF, 0},
+        {0, 4, "\x00\x05\x16\x00", FTYPE_APPLESINGLE, 0}, /* AppleSingle */
+        {0, 4, "\x00\x05\x16\x07", FTYPE_APPLESINGLE, 0}, /* AppleDouble header */
+        {0, 27, "-----BEGIN PGP MESSAGE-----", FTYPE_PGP, 0},
         {0, 4, "{\\rt", FTYPE_RTF, 0}, /* Word needs only "{\rt": "{\rtf1" is not required */
         /* OneNote section {7B5C52E4-D88C-4DA7-AEB1-5378D02996D3}, table of contents (onetoc2) */
         {0, 16, "\xe4\x52\x5c\x7b\x8c\xd8\xa7\x4d\xae\xb1\x53\x78\xd0\x29\x96\xd3", FTYPE_ONENOTE,
@@ -393,6 +396,46 @@ static bool detect_lzma(const unsigned char *d, size_t size, struct ftype_info *
 	return set(info, FTYPE_LZMA, 0);
 }
 
+/*
+ * A binary OpenPGP message (RFC 4880): a packet header, then a first body byte that fits the
+ * packet: compressed data (the algorithm and the stream's own header), literal data (its
+ * format byte), or a session key packet (its version and algorithm). Every check is needed:
+ * one byte of packet header alone is no magic number.
+ */
+static bool detect_pgp(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	static const unsigned char skips[4] = {2, 3, 5, 1};
+	unsigned int tag;
+	size_t skip;
+	const unsigned char *b;
+
+	if (size < 16 || !(d[0] & 0x80))
+		return false;
+	if (d[0] & 0x40) {
+		tag = d[0] & 0x3f;
+		skip = d[1] < 192 ? 2 : d[1] < 224 ? 3 : d[1] == 255 ? 6 : 2;
+	} else {
+		tag = (d[0] >> 2) & 0x0f;
+		skip = skips[d[0] & 3];
+	}
+	b = d + skip;
+	if (tag == 8 && b[0] == 1 && (b[1] & 6) != 6) /* ZIP: a deflate block type 0-2 */
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 8 && b[0] == 2 && (b[1] & 0x0f) == 8 && ((b[1] << 8) | b[2]) % 31 == 0)
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 8 && b[0] == 3 && memcmp(b + 1, "BZh", 3) == 0)
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 8 && b[0] == 0 && (b[1] == 0xcb || (b[1] & 0xfc) == 0xac))
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 11 && (b[0] == 'b' || b[0] == 't' || b[0] == 'u') && b[1] < 128)
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 1 && b[0] == 3 && (b[9] == 1 || b[9] == 16 || b[9] == 18))
+		return set(info, FTYPE_PGP, 0);
+	if (tag == 3 && (b[0] == 4 || b[0] == 5) && b[1] >= 1 && b[1] <= 13)
+		return set(info, FTYPE_PGP, 0);
+	return false;
+}
+
 static bool detect_binary_head(const unsigned char *d, size_t size, struct ftype_info *info)
 {
 	if (at(d, size, 0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
@@ -408,7 +451,7 @@ static bool detect_binary_head(const unsigned char *d, size_t size, struct ftype
 		if (at(d, size, magics[i].off, magics[i].bytes, magics[i].len))
 			return set(info, magics[i].type, magics[i].flags);
 	return detect_exec(d, size, info) || detect_archive(d, size, info) ||
-	       detect_image(d, size, info);
+	       detect_image(d, size, info) || detect_pgp(d, size, info);
 }
 
 static bool pdf_in_head(const unsigned char *d, size_t size, struct ftype_info *info)

@@ -98,9 +98,11 @@ enum ftype {
 	FTYPE_ICO,
 
 	/* mail */
-	FTYPE_EML,  /* RFC 5322 message */
-	FTYPE_MBOX, /* mbox: "From " line then a message */
-	FTYPE_TNEF, /* winmail.dat */
+	FTYPE_EML,         /* RFC 5322 message */
+	FTYPE_MBOX,        /* mbox: "From " line then a message */
+	FTYPE_TNEF,        /* winmail.dat */
+	FTYPE_APPLESINGLE, /* AppleSingle or AppleDouble header (application/applefile) */
+	FTYPE_PGP,         /* OpenPGP message, binary or armoured: compressed, literal, encrypted */
 
 	FTYPE__COUNT
 };

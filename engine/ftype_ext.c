@@ -90,6 +90,8 @@ static const struct type_row types[FTYPE__COUNT] = {
         [FTYPE_EML] = {"eml", FTYPE_FAMILY_MAIL, "RFC 5322 mail message"},
         [FTYPE_MBOX] = {"mbox", FTYPE_FAMILY_MAIL, "mbox mailbox"},
         [FTYPE_TNEF] = {"tnef", FTYPE_FAMILY_MAIL, "TNEF (winmail.dat)"},
+        [FTYPE_APPLESINGLE] = {"applefile", FTYPE_FAMILY_ARCHIVE, "AppleSingle / AppleDouble"},
+        [FTYPE_PGP] = {"pgp", FTYPE_FAMILY_MAIL, "OpenPGP message"},
 };
 
 static const char *const families[FTYPE_FAMILY__COUNT] = {

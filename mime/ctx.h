@@ -123,4 +123,7 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *data, unsigned int hints
 /* A container's contents are one level deeper; false (and the part flagged) past max_depth. */
 bool mime_expand_depth_ok(struct mime_ctx *ctx, struct msg_part *p);
 
+/* true for the real types whose members a reader of mime/reader.h gives (PDF, HTML, ...). */
+bool mime_reader_type(enum ftype type);
+
 #endif

@@ -13,6 +13,10 @@
  *   .msg attachments and bodies, embedded OLE        path P/msg:attachN, P/msg:body.txt,
  *     objects of .doc/.xls/.ppt (ole2.c, libgsf)       P/ole:ObjectPool/_N/Ole10Native
  *                                                    MSG_PART_ARCHIVE_MEMBER
+ *   members of the readers of mime/reader.h: PDF      path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
+ *     embedded files, AppleSingle forks, OpenPGP       (FMT: pdf, applefile, pgp, html)
+ *     literal data (also armoured in a text), HTML
+ *     and SVG data: URIs and base64 script literals
  *
  * A container the allow list clears is not looked into (its note says so); an archive of a
  * kind no reader here knows (ARJ, ACE) is flagged opaque.
@@ -22,8 +26,12 @@
  * too (archive.c). Thread safety: per call.
  */
 
+#include "mime/applefile.h"
 #include "mime/archive.h"
 #include "mime/ctx.h"
+#include "mime/html.h"
+#include "mime/openpgp.h"
+#include "mime/pdf.h"
 #include "mime/ole2.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
@@ -261,10 +269,175 @@ static void expand_ole2(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *
 	mime_ole2_free(&ole);
 }
 
+static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
+                         GPtrArray *children);
+
+typedef int reader_fn(const unsigned char *, size_t, const struct msg_limits *, GPtrArray *,
+                      GError **);
+
+/*
+ * The readers of mime/reader.h (PDF, AppleSingle, OpenPGP, HTML) as readers of the job loop:
+ * open reads every member at once (the reader bounds itself by the archive limits and what
+ * is left of max_total_bytes), next hands them back as child jobs "P/FMT:NAME", close runs
+ * after them (the container counts as an archive around them for max_archive_depth).
+ */
+struct expand_rd {
+	struct mime_ctx *ctx;
+	int idx;
+	const char *fmt;
+	GPtrArray *members; /* struct reader_member * */
+	bool handed;
+};
+
+static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *fmt,
+                            reader_fn *fn)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	struct msg_limits lim = ctx->lim;
+	struct expand_rd *st;
+	GPtrArray *members;
+	GError *error = NULL;
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
+
+	if (!mime_expand_depth_ok(ctx, p))
+		return NULL;
+	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
+	            MIME_BOUND_NONE ||
+	    ctx->use.decoded >= ctx->lim.max_total_bytes) {
+		mime_part_flag(p, MSG_PART_LIMIT,
+		               "%s contents not read: max_archive_depth or max_total_bytes", fmt);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s contents not read", p->path, fmt);
+		return NULL;
+	}
+	lim.max_total_bytes -= ctx->use.decoded; /* what the reader may hold: what is left */
+	members = reader_members_new();
+	if (fn(data, len, &lim, members, &error) < 0) {
+		unsigned int flag = error->code == READER_ERROR_ENCRYPTED ? MSG_PART_ENCRYPTED
+		                    : error->code == READER_ERROR_LIMIT   ? MSG_PART_LIMIT
+		                                                          : MSG_PART_OPAQUE;
+
+		mime_part_flag(p, flag, "%s", error->message);
+		if (flag == MSG_PART_LIMIT)
+			mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", p->path, error->message);
+		g_error_free(error);
+	}
+	if (members->len == 0) {
+		g_ptr_array_unref(members);
+		return NULL;
+	}
+	p->flags |= MSG_PART_CONTAINER;
+	st = g_new0(struct expand_rd, 1);
+	st->ctx = ctx;
+	st->idx = idx;
+	st->fmt = fmt;
+	st->members = members;
+	ctx->use.archive_depth++;
+	return st;
+}
+
+/* A member's flags as the part's. */
+static unsigned int expand_rd_flags(unsigned int f)
+{
+	return (f & READER_MEMBER_TRUNCATED ? MSG_PART_TRUNCATED : 0) |
+	       (f & READER_MEMBER_LIMIT ? MSG_PART_LIMIT : 0) |
+	       (f & READER_MEMBER_ENCRYPTED ? MSG_PART_ENCRYPTED : 0) |
+	       (f & READER_MEMBER_OPAQUE ? MSG_PART_OPAQUE : 0);
+}
+
+static int expand_rd_next(void *state, GPtrArray *children)
+{
+	struct expand_rd *st = state;
+	struct msg_part *p = mime_part_at(st->ctx, st->idx);
+	unsigned int smuggled = 0;
+
+	if (st->handed)
+		return 0;
+	st->handed = true;
+	for (guint i = 0; i < st->members->len; i++) {
+		struct reader_member *m = g_ptr_array_index(st->members, i);
+		bool unread = (m->flags & (READER_MEMBER_LIMIT | READER_MEMBER_ENCRYPTED)) != 0;
+		GBytes *bytes =
+		        unread || m->data == NULL ? g_bytes_new(NULL, 0) : g_bytes_ref(m->data);
+		struct mime_work *w = mime_work_new(bytes, MIME_FROM_MEMBER, MIME_ENC_RAW, -1);
+
+		w->parent = st->idx;
+		w->depth = p->depth + 1;
+		w->path = m->name != NULL ? g_strdup_printf("%s/%s:%s", p->path, st->fmt, m->name)
+		                          : g_strdup_printf("%s/%s:#%u", p->path, st->fmt, i + 1);
+		w->name = g_strdup(m->name);
+		w->encoding = st->fmt;
+		w->flags = MSG_PART_ARCHIVE_MEMBER;
+		w->encoded_size = g_bytes_get_size(bytes);
+		if (expand_rd_flags(m->flags) != 0) {
+			w->scanned_flag = expand_rd_flags(m->flags);
+			w->scanned_note = g_strdup(m->note != NULL ? m->note : "not read");
+		}
+		if (m->flags & READER_MEMBER_SCRIPT)
+			smuggled++;
+		g_ptr_array_add(children, w);
+	}
+	if (smuggled > 0 && !(p->flags & MSG_PART_BODY))
+		mime_part_flag(p, MSG_PART_HTML_SMUGGLING,
+		               "HTML smuggling: %u base64 script literal(s) decode to a file",
+		               smuggled);
+	return 1; /* closed after the members: they are inside it */
+}
+
+static void expand_rd_close(void *state)
+{
+	struct expand_rd *st = state;
+
+	st->ctx->use.archive_depth--;
+	g_ptr_array_unref(st->members);
+	g_free(st);
+}
+
+#define EXPAND_READER(name, fn)                                                                    \
+	static void *expand_rd_open_##name(struct mime_ctx *ctx, int idx, GBytes *bytes)           \
+	{                                                                                          \
+		return expand_rd_open(ctx, idx, bytes, #name, fn);                                 \
+	}                                                                                          \
+	static const struct mime_reader expand_##name##_reader = {#name, expand_rd_open_##name,    \
+	                                                          expand_rd_next, expand_rd_close}
+
+EXPAND_READER(pdf, pdf_read);
+EXPAND_READER(applefile, applefile_read);
+EXPAND_READER(pgp, openpgp_read);
+EXPAND_READER(html, html_read);
+
+bool mime_reader_type(enum ftype t)
+{
+	return t == FTYPE_PDF || t == FTYPE_APPLESINGLE || t == FTYPE_PGP || t == FTYPE_HTML ||
+	       t == FTYPE_SVG || t == FTYPE_HTA;
+}
+
+/* The readers of a part, as jobs: by its real type, or an armoured OpenPGP block in a text. */
+static void expand_readers(struct mime_ctx *ctx, int idx, GBytes *bytes, GPtrArray *children)
+{
+	struct msg_part *p = mime_part_at(ctx, idx);
+	enum ftype t = p->scan.type.type;
+	size_t len;
+	const unsigned char *data = g_bytes_get_data(bytes, &len);
+	bool html = t == FTYPE_HTML || t == FTYPE_SVG || t == FTYPE_HTA ||
+	            (t == FTYPE_TEXT && p->content_type != NULL &&
+	             strcmp(p->content_type, "text/html") == 0);
+
+	if (t == FTYPE_PDF)
+		expand_later(idx, bytes, &expand_pdf_reader, children);
+	else if (t == FTYPE_APPLESINGLE)
+		expand_later(idx, bytes, &expand_applefile_reader, children);
+	else if (t == FTYPE_PGP || (t == FTYPE_TEXT && openpgp_armored(data, len)))
+		expand_later(idx, bytes, &expand_pgp_reader, children);
+	if (html && html_probe(data, len))
+		expand_later(idx, bytes, &expand_html_reader, children);
+}
+
 static bool expand_container_type(enum ftype t)
 {
-	return mime_archive_type(t) || mime_ole2_type(t) || t == FTYPE_TNEF || t == FTYPE_EML ||
-	       t == FTYPE_MBOX || t == FTYPE_ARJ || t == FTYPE_ACE || mime_ole2_type(t);
+	return mime_archive_type(t) || mime_ole2_type(t) || mime_reader_type(t) ||
+	       t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX || t == FTYPE_ARJ ||
+	       t == FTYPE_ACE;
 }
 
 /* A reader of part idx, as a job after the part's other children. */
@@ -313,6 +486,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 			expand_ole2(ctx, idx, bytes, children);
 		else if (smime_wanted(p))
 			expand_later(idx, bytes, &expand_smime_reader, children);
+		else
+			expand_readers(ctx, idx, bytes, children);
 		break;
 	}
 }

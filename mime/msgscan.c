@@ -174,8 +174,9 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
 
 bool msg_type_expanded(enum ftype type)
 {
-	return mime_archive_type(type) || mime_ole2_type(type) || type == FTYPE_TNEF ||
-	       type == FTYPE_EML || type == FTYPE_MBOX || type == FTYPE_ARJ || type == FTYPE_ACE;
+	return mime_archive_type(type) || mime_ole2_type(type) || mime_reader_type(type) ||
+	       type == FTYPE_TNEF || type == FTYPE_EML || type == FTYPE_MBOX || type == FTYPE_ARJ ||
+	       type == FTYPE_ACE;
 }
 
 unsigned int msg_report_infected(const struct msg_report *report)
@@ -250,7 +251,7 @@ const char *msg_part_flag_name(unsigned int bit)
 	        "body",           "encrypted", "truncated",          "bad-encoding",
 	        "partial",        "sweep",     "uuencoded",          "tnef",
 	        "archive-member", "container", "extension-mismatch", "scan-error",
-	        "limit",          "opaque",    "decrypted"};
+	        "limit",          "opaque",    "decrypted",          "html-smuggling"};
 
 	return bit_name(names, G_N_ELEMENTS(names), bit);
 }

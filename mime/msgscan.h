@@ -66,6 +66,10 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
 #define MSG_PART_DECRYPTED                                                                         \
 	(1u << 14) /* encrypted member opened with a password found in
                                               the message's text (the note says which) */
+#define MSG_PART_HTML_SMUGGLING                                                                    \
+	(1u << 15) /* HTML or SVG attachment whose script literals decode to a file
+                                              (the "scriptN" members): [policy]
+                                              block_html_smuggling */
 
 /* Message flags (struct msg_report.flags): limits hit, and what they cost. */
 #define MSG_LIMIT_MESSAGE (1u << 0) /* message larger than max_message_bytes */
@@ -100,6 +104,8 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
  * stream; FMT: zip, 7z, rar, tar, cpio, iso, cab, gz, bz2, xz, zst, lzma, Z, lz; a member
  * without a name is "#N", the N-th entry, or "data" for a compressed stream): "2/zip:docs/
  * invoice.exe", "2/zip:inner.zip/zip:a.exe", "2/zip:fwd.eml/2" (a message in an archive).
+ * Members of the readers of mime/reader.h are "P/FMT:NAME" too (FMT: pdf, applefile, pgp,
+ * html; "#N" when unnamed): "2/pdf:invoice.exe", "1/pgp:tool.exe", "2/html:script1".
  * Finds of the raw sweep: "sweepN" ("3/sweepN" inside a nested message found in a decoded
  * part).
  *

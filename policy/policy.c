@@ -157,6 +157,10 @@ bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, c
 		if (blocked)
 			return true;
 	}
+	if ((part->flags & MSG_PART_HTML_SMUGGLING) && conf->block_html_smuggling) {
+		*reason_r = g_strdup("HTML smuggling (a script decodes a file)");
+		return true;
+	}
 	if (part->scanned && conf->block_type[part->scan.type.type]) {
 		enum ftype t = part->scan.type.type;
 		*reason_r =

@@ -38,6 +38,10 @@ struct sample {
 };
 
 static const struct sample samples[] = {
+        {"../readers/applesingle.as", FTYPE_APPLESINGLE, 0},
+        {"../readers/appledouble.ad", FTYPE_APPLESINGLE, 0},
+        {"../readers/payload.gpg", FTYPE_PGP, 0},
+        {"../readers/payload.asc", FTYPE_PGP, 0},
         {"pe64.exe", FTYPE_PE, F_64},
         {"pe64.dll", FTYPE_PE, F_DLL | F_64},
         {"dotnet.exe", FTYPE_PE, F_NET},
@@ -362,6 +366,11 @@ static const struct raw texts[] = {
             "1.1//EN\" \"x\">\n<svg width=\"1\"></svg>\n",
             FTYPE_SVG, 0),
         RAW("bare svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>\n", FTYPE_SVG, 0),
+        /* an OpenPGP packet header alone is no magic number: the body must fit the packet */
+        RAW("pgp-like header, deflate block type 3",
+            "\xa3\x01\x07\x00\x00\x00\x00\x00\x00\x00"
+            "\x00\x00\x00\x00\x00\x00",
+            FTYPE_BINARY, 0),
         RAW("wsf package",
             "<package><job id=\"a\"><script language=\"VBScript\">x</script>"
             "</job></package>\n",
@@ -791,29 +800,29 @@ END_TEST
 static const struct {
 	const char *name, *family;
 } stable[] = {
-        {"binary", "other"},   {"empty", "other"},      {"text", "text"},
-        {"utf16", "text"},     {"pe", "executable"},    {"mz", "executable"},
-        {"elf", "executable"}, {"macho", "executable"}, {"class", "executable"},
-        {"script", "script"},  {"msi", "executable"},   {"jar", "executable"},
-        {"apk", "executable"}, {"dex", "executable"},   {"hta", "script"},
-        {"js", "script"},      {"vbs", "script"},       {"ps1", "script"},
-        {"bat", "script"},     {"wsf", "script"},       {"lnk", "shortcut"},
-        {"url", "shortcut"},   {"ole2", "document"},    {"doc", "document"},
-        {"xls", "document"},   {"ppt", "document"},     {"msg", "document"},
-        {"ooxml", "document"}, {"docx", "document"},    {"xlsx", "document"},
-        {"pptx", "document"},  {"odf", "document"},     {"pdf", "document"},
-        {"rtf", "document"},   {"onenote", "document"}, {"chm", "script"},
-        {"html", "text"},      {"xml", "text"},         {"svg", "text"},
-        {"zip", "archive"},    {"rar", "archive"},      {"7z", "archive"},
-        {"gzip", "archive"},   {"bzip2", "archive"},    {"xz", "archive"},
-        {"zstd", "archive"},   {"lzma", "archive"},     {"cab", "archive"},
-        {"cpio", "archive"},   {"tar", "archive"},      {"arj", "archive"},
-        {"ace", "archive"},    {"iso", "diskimage"},    {"udf", "diskimage"},
-        {"vhd", "diskimage"},  {"vhdx", "diskimage"},   {"dmg", "diskimage"},
-        {"png", "image"},      {"jpeg", "image"},       {"gif", "image"},
-        {"bmp", "image"},      {"webp", "image"},       {"tiff", "image"},
-        {"ico", "image"},      {"eml", "mail"},         {"mbox", "mail"},
-        {"tnef", "mail"},
+        {"binary", "other"},   {"empty", "other"},       {"text", "text"},
+        {"utf16", "text"},     {"pe", "executable"},     {"mz", "executable"},
+        {"elf", "executable"}, {"macho", "executable"},  {"class", "executable"},
+        {"script", "script"},  {"msi", "executable"},    {"jar", "executable"},
+        {"apk", "executable"}, {"dex", "executable"},    {"hta", "script"},
+        {"js", "script"},      {"vbs", "script"},        {"ps1", "script"},
+        {"bat", "script"},     {"wsf", "script"},        {"lnk", "shortcut"},
+        {"url", "shortcut"},   {"ole2", "document"},     {"doc", "document"},
+        {"xls", "document"},   {"ppt", "document"},      {"msg", "document"},
+        {"ooxml", "document"}, {"docx", "document"},     {"xlsx", "document"},
+        {"pptx", "document"},  {"odf", "document"},      {"pdf", "document"},
+        {"rtf", "document"},   {"onenote", "document"},  {"chm", "script"},
+        {"html", "text"},      {"xml", "text"},          {"svg", "text"},
+        {"zip", "archive"},    {"rar", "archive"},       {"7z", "archive"},
+        {"gzip", "archive"},   {"bzip2", "archive"},     {"xz", "archive"},
+        {"zstd", "archive"},   {"lzma", "archive"},      {"cab", "archive"},
+        {"cpio", "archive"},   {"tar", "archive"},       {"arj", "archive"},
+        {"ace", "archive"},    {"iso", "diskimage"},     {"udf", "diskimage"},
+        {"vhd", "diskimage"},  {"vhdx", "diskimage"},    {"dmg", "diskimage"},
+        {"png", "image"},      {"jpeg", "image"},        {"gif", "image"},
+        {"bmp", "image"},      {"webp", "image"},        {"tiff", "image"},
+        {"ico", "image"},      {"eml", "mail"},          {"mbox", "mail"},
+        {"tnef", "mail"},      {"applefile", "archive"}, {"pgp", "mail"},
 };
 
 START_TEST(test_names)

@@ -1,0 +1,508 @@
+/*
+ * libcheck suite: readers — the container readers of mime/ called directly, bytes in,
+ * members out, each against its reference tool: pdf.c against pdfdetach (fixtures made by
+ * tests/data/readers/mkreaders.py), openpgp.c against gpg -d (messages made here by gpg with a
+ * private home: --store, -z 0, -a, zlib, bzip2, from a pipe), applefile.c and html.c against
+ * the bytes the generator put in. Bombs of each kind stay within the limits: a PDF claiming a
+ * huge stream and inflating past max_member_bytes, a self-referencing object graph, reference
+ * loops, deep nesting; OpenPGP compression nesting and partial lengths.
+ */
+
+#include <check.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "mime/applefile.h"
+#include "mime/html.h"
+#include "mime/openpgp.h"
+#include "mime/pdf.h"
+#include "tests/lib/testutil.h"
+
+#define READERS TEST_DATA "/readers/"
+
+static char *tmp;
+
+static void setup(void)
+{
+	tmp = testutil_tmpdir();
+}
+
+static void teardown(void)
+{
+	char *home = g_build_filename(tmp, "gnupg", NULL);
+
+	if (g_file_test(home, G_FILE_TEST_IS_DIR)) {
+		char *cmd = g_strdup_printf("gpgconf --homedir '%s' --kill gpg-agent", home);
+
+		(void)g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL);
+		g_free(cmd);
+	}
+	g_free(home);
+	testutil_rmdir(tmp);
+	g_free(tmp);
+}
+
+/* The payload mkreaders.py puts in the committed fixtures. */
+static GBytes *fixture_payload(void)
+{
+	GString *s = g_string_new(NULL);
+
+	for (int i = 0; i < 40; i++)
+		g_string_append(s, "partscan reader fixture: harmless payload\n");
+	return g_string_free_to_bytes(s);
+}
+
+static void sh(const char *cmd)
+{
+	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+	char *err = NULL;
+	int status = 0;
+
+	ck_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &err,
+	                       &status, NULL));
+	ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s failed: %s", cmd, err);
+	g_free(err);
+}
+
+static struct reader_member *member(GPtrArray *m, guint i)
+{
+	ck_assert_uint_gt(m->len, i);
+	return g_ptr_array_index(m, i);
+}
+
+static void assert_bytes(GBytes *got, const void *want, size_t len)
+{
+	ck_assert_uint_eq(g_bytes_get_size(got), len);
+	ck_assert(memcmp(g_bytes_get_data(got, NULL), want, len) == 0);
+}
+
+static GPtrArray *read_file(const char *path,
+                            int (*reader)(const unsigned char *, size_t, const struct msg_limits *,
+                                          GPtrArray *, GError **),
+                            int want)
+{
+	size_t len;
+	char *data = testutil_read(path, &len);
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	int r = reader((const unsigned char *)data, len, NULL, m, &error);
+
+	ck_assert_msg(r == want, "%s: %d (%s)", path, r, error != NULL ? error->message : "");
+	g_clear_error(&error);
+	g_free(data);
+	return m;
+}
+
+/* Every embedded file pdfdetach saves is a member with the same name and bytes. */
+START_TEST(test_pdf_vs_pdfdetach)
+{
+	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf"};
+	static const char *const names[] = {"invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin"};
+	const char *file = files[_i];
+	char *path = g_strconcat(READERS, file, NULL);
+	char *out = g_build_filename(tmp, file, NULL);
+	char *cmd =
+	        g_strdup_printf("mkdir -p '%s' && pdfdetach -saveall -o '%s' '%s'", out, out, path);
+	GPtrArray *m = read_file(path, pdf_read, 0);
+	char *ref_path = g_build_filename(out, names[_i], NULL);
+	size_t ref_len;
+	char *ref;
+	GBytes *payload = fixture_payload();
+
+	sh(cmd);
+	ref = testutil_read(ref_path, &ref_len);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert_str_eq(member(m, 0)->name, names[_i]);
+	ck_assert_uint_eq(member(m, 0)->flags, 0);
+	assert_bytes(member(m, 0)->data, ref, ref_len);
+	/* the predictor fixture pads the payload to whole rows */
+	ck_assert(ref_len >= g_bytes_get_size(payload));
+	ck_assert(memcmp(ref, g_bytes_get_data(payload, NULL), g_bytes_get_size(payload)) == 0);
+	g_bytes_unref(payload);
+	g_free(ref);
+	g_free(ref_path);
+	g_ptr_array_unref(m);
+	g_free(cmd);
+	g_free(out);
+	g_free(path);
+}
+END_TEST
+
+static GPtrArray *pdf_mem(const char *text, const struct msg_limits *lim, int want,
+                          GQuark *domain_r, int *code_r)
+{
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	int r = pdf_read((const unsigned char *)text, strlen(text), lim, m, &error);
+
+	ck_assert_msg(r == want, "%d (%s)", r, error != NULL ? error->message : "");
+	if (code_r != NULL)
+		*code_r = error != NULL ? error->code : -1;
+	g_clear_error(&error);
+	return m;
+}
+
+/* A graph of objects that refer to themselves and to each other: read once, quickly. */
+START_TEST(test_pdf_self_reference)
+{
+	const char *pdf =
+	        "%PDF-1.4\n"
+	        "1 0 obj << /Type /Catalog /Names << /EmbeddedFiles 1 0 R >> /Kids [1 0 R]"
+	        " /EF << /F 1 0 R >> >> endobj\n"
+	        "2 0 obj 3 0 R endobj\n3 0 obj 2 0 R endobj\n"
+	        "4 0 obj << /F (x.bin) /EF 6 0 R >> endobj\n"
+	        "6 0 obj << /F 5 0 R /UF 5 0 R >> endobj\n"
+	        "7 0 obj << /F (y.bin) /EF << /F 5 0 R >> >> endobj\n"
+	        "5 0 obj << /Length 2 0 R >> stream\nabc\nendstream endobj\n"
+	        "trailer << /Root 1 0 R >>\n";
+	GPtrArray *m = pdf_mem(pdf, NULL, 0, NULL, NULL);
+
+	/* object 1 points /EF at itself (no stream: opaque); 4 and 7 share stream 5: once */
+	ck_assert_uint_eq(m->len, 2);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_OPAQUE);
+	ck_assert_str_eq(member(m, 1)->name, "x.bin");
+	assert_bytes(member(m, 1)->data, "abc", 3);
+	g_ptr_array_unref(m);
+}
+END_TEST
+
+/*
+ * An object defined twice: a later definition (here a fake one inside the data of a stream whose
+ * /Length is indirect, so that its "endstream" ends the data early) does not hide the earlier
+ * embedded file; the same bytes defined twice are one member.
+ */
+START_TEST(test_pdf_redefined)
+{
+	const char *pdf = "%PDF-1.4\n"
+	                  "1 0 obj << /F (a.bin) /EF << /F 2 0 R >> >> endobj\n"
+	                  "2 0 obj << /Length 4 >> stream\nREAL\nendstream endobj\n"
+	                  "4 0 obj << /Length 5 0 R >> stream\nendstream\n"
+	                  "2 0 obj << /Length 4 >> stream\nFAKE\nendstream endobj\n"
+	                  "2 0 obj << /Length 4 >> stream\nFAKE\nendstream endobj\n"
+	                  "junk\nendstream endobj\n5 0 obj 120 endobj\n";
+	GPtrArray *m = pdf_mem(pdf, NULL, 0, NULL, NULL);
+
+	ck_assert_uint_eq(m->len, 2);
+	assert_bytes(member(m, 0)->data, "FAKE", 4);
+	assert_bytes(member(m, 1)->data, "REAL", 4);
+	ck_assert_str_eq(member(m, 1)->name, "a.bin");
+	g_ptr_array_unref(m);
+}
+END_TEST
+
+/* Deep nesting, an object stream claiming a billion objects, junk: bounded, no crash. */
+START_TEST(test_pdf_malformed)
+{
+	GString *deep = g_string_new("%PDF-1.4\n1 0 obj ");
+	GPtrArray *m;
+	int code;
+
+	for (int i = 0; i < 100000; i++)
+		g_string_append(deep, "[<<");
+	g_string_append(deep, " endobj\n2 0 obj << /Type /ObjStm /N 1000000000 /First 999999999 "
+	                      "/Length 3 >> stream\n1 2\nendstream endobj\n");
+	m = pdf_mem(deep->str, NULL, 0, NULL, NULL);
+	ck_assert_uint_eq(m->len, 0);
+	g_ptr_array_unref(m);
+	g_string_free(deep, TRUE);
+	m = pdf_mem("not a pdf", NULL, -1, NULL, &code);
+	ck_assert_int_eq(code, READER_ERROR_MALFORMED);
+	g_ptr_array_unref(m);
+	/* an unknown filter: a member that says so, never clean */
+	m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Filter "
+	            "/LZWDecode /Length 3 >> stream\nabc\nendstream endobj\n",
+	            NULL, 0, NULL, NULL);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_OPAQUE);
+	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "LZWDecode"));
+	g_ptr_array_unref(m);
+}
+END_TEST
+
+/* A stream claiming 10^14 bytes that inflates to 64 MiB: cut at max_member_bytes. */
+START_TEST(test_pdf_huge_stream)
+{
+	struct msg_limits lim = {.max_member_bytes = 1 << 20};
+	size_t zero_len = 64u << 20, cap = compressBound(zero_len);
+	unsigned char *zeros = g_malloc0(zero_len), *z = g_malloc(cap);
+	uLongf zlen = cap;
+	GString *pdf = g_string_new("%PDF-1.4\n1 0 obj << /F (bomb) /EF << /F 2 0 R >> >> endobj\n"
+	                            "2 0 obj << /Filter /FlateDecode /Length 99999999999999 >> "
+	                            "stream\n");
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+
+	ck_assert_int_eq(compress2(z, &zlen, zeros, zero_len, 9), Z_OK);
+	g_free(zeros);
+	g_string_append_len(pdf, (const char *)z, (gssize)zlen);
+	g_string_append(pdf, "\nendstream endobj\n");
+	g_free(z);
+	ck_assert_int_eq(pdf_read((const unsigned char *)pdf->str, pdf->len, &lim, m, &error), 0);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), 1 << 20);
+	g_ptr_array_unref(m);
+	/* what is left of max_total_bytes bounds the reader's outputs together */
+	lim.max_total_bytes = 256 << 10;
+	m = reader_members_new();
+	ck_assert_int_eq(pdf_read((const unsigned char *)pdf->str, pdf->len, &lim, m, &error), 0);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), 256 << 10);
+	g_ptr_array_unref(m);
+	g_string_free(pdf, TRUE);
+}
+END_TEST
+
+START_TEST(test_pdf_encrypted)
+{
+	int code;
+	GPtrArray *m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n"
+	                       "2 0 obj << /Length 3 >> stream\nabc\nendstream endobj\n"
+	                       "trailer << /Root 1 0 R /Encrypt 3 0 R >>\n",
+	                       NULL, -1, NULL, &code);
+
+	ck_assert_int_eq(code, READER_ERROR_ENCRYPTED);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_ENCRYPTED);
+	g_ptr_array_unref(m);
+}
+END_TEST
+
+START_TEST(test_applefile)
+{
+	GBytes *payload = fixture_payload();
+	GPtrArray *m = read_file(READERS "applesingle.as", applefile_read, 0);
+	size_t len;
+	char *data;
+	GError *error = NULL;
+
+	ck_assert_uint_eq(m->len, 2);
+	ck_assert_str_eq(member(m, 0)->name, "invoice.exe");
+	ck_assert(g_bytes_equal(member(m, 0)->data, payload));
+	ck_assert_str_eq(member(m, 1)->name, "invoice.exe/rsrc");
+	g_ptr_array_unref(m);
+	/* AppleDouble: no data fork (it is the next MIME part), the resource fork */
+	m = read_file(READERS "appledouble.ad", applefile_read, 0);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert_str_eq(member(m, 0)->name, "invoice.exe/rsrc");
+	g_ptr_array_unref(m);
+	/* cut short: the data fork is what is there, flagged truncated */
+	data = testutil_read(READERS "applesingle.as", &len);
+	m = reader_members_new();
+	ck_assert_int_eq(applefile_read((unsigned char *)data, 200, NULL, m, &error), 0);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	g_ptr_array_unref(m);
+	/* an entry count past the buffer */
+	data[24] = 0x7f;
+	m = reader_members_new();
+	ck_assert_int_eq(applefile_read((unsigned char *)data, len, NULL, m, &error), -1);
+	g_clear_error(&error);
+	g_ptr_array_unref(m);
+	g_free(data);
+	g_bytes_unref(payload);
+}
+END_TEST
+
+/* gpg in a private home; returns the path of what it wrote. */
+static char *gpg(const char *args, const char *out)
+{
+	char *home = g_build_filename(tmp, "gnupg", NULL);
+	char *path = g_build_filename(tmp, out, NULL);
+	char *cmd;
+
+	g_mkdir_with_parents(home, 0700);
+	cmd = g_strdup_printf("cd '%s' && gpg --batch -q --homedir '%s' --yes %s > '%s'", tmp, home,
+	                      args, path);
+	sh(cmd);
+	g_free(cmd);
+	g_free(home);
+	return path;
+}
+
+/* gpg -d writes the file of every message without a key; the member has the same bytes. */
+START_TEST(test_openpgp_vs_gpg)
+{
+	static const char *const variants[] = {
+	        "--store -o - payload.bin",
+	        "-z 0 --store -o - payload.bin",
+	        "-a --store -o - payload.bin",
+	        "--compress-algo zlib --store -o - payload.bin",
+	        "--compress-algo bzip2 --store -o - payload.bin",
+	        "-z 0 --store < payload.bin", /* from a pipe: partial body lengths, no name */
+	        "--compress-algo zlib --store < payload.bin",
+	};
+	GString *p = g_string_new(NULL);
+	char *pp, *pp2, *msg, *ref, *dcmd;
+	GPtrArray *m;
+	size_t ref_len;
+
+	for (int i = 0; i < 20000; i++)
+		g_string_append_printf(p, "line %d of a harmless payload\n", i);
+	pp = testutil_write_bytes(tmp, "payload.bin", p->str, p->len);
+	msg = gpg(variants[_i], "msg.gpg");
+	m = read_file(msg, openpgp_read, 0);
+	dcmd = g_strdup_printf("-d '%s'", msg);
+	ref = gpg(dcmd, "ref.out");
+	g_free(dcmd);
+	pp2 = ref;
+	ref = testutil_read(pp2, &ref_len);
+	g_free(pp2);
+	ck_assert_uint_eq(m->len, 1);
+	assert_bytes(member(m, 0)->data, ref, ref_len);
+	assert_bytes(member(m, 0)->data, p->str, p->len);
+	if (strchr(variants[_i], '<') == NULL)
+		ck_assert_str_eq(member(m, 0)->name, "payload.bin");
+	ck_assert_uint_eq(member(m, 0)->flags, 0);
+	ck_assert(openpgp_probe(g_bytes_get_data(member(m, 0)->data, NULL), 0) == false);
+	g_ptr_array_unref(m);
+	g_free(ref);
+	g_free(msg);
+	g_free(pp);
+	g_string_free(p, TRUE);
+}
+END_TEST
+
+/* Armour inside a text; an encrypted message: no key, READER_ERROR_ENCRYPTED. */
+START_TEST(test_openpgp_armored_text_and_encrypted)
+{
+	char *pp = testutil_write(tmp, "payload.bin", "hello from inside the armour\n");
+	char *msg = gpg("-a --store -o - payload.bin", "msg.asc");
+	size_t len;
+	char *armor = testutil_read(msg, &len);
+	char *text = g_strconcat("Hi,\n\nthe file is below.\n\n", armor, "\n-- \nme\n", NULL);
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	char *enc;
+
+	ck_assert(openpgp_armored((unsigned char *)text, strlen(text)));
+	ck_assert_int_eq(openpgp_read((unsigned char *)text, strlen(text), NULL, m, &error), 0);
+	ck_assert_uint_eq(m->len, 1);
+	assert_bytes(member(m, 0)->data, "hello from inside the armour\n", 29);
+	g_ptr_array_unref(m);
+	enc = gpg("--pinentry-mode loopback --passphrase secret -c -o - payload.bin", "enc.gpg");
+	m = read_file(enc, openpgp_read, -1);
+	ck_assert_uint_eq(m->len, 0);
+	g_ptr_array_unref(m);
+	g_free(enc);
+	g_free(text);
+	g_free(armor);
+	g_free(msg);
+	g_free(pp);
+}
+END_TEST
+
+/* Nesting past OPENPGP_MAX_NESTING, a partial length claiming 1 GiB, a zlib bomb: limits. */
+START_TEST(test_openpgp_bombs)
+{
+	GByteArray *b = g_byte_array_new();
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	struct msg_limits lim = {.max_member_bytes = 1 << 20};
+	size_t zero_len = 32u << 20;
+	unsigned char *zeros, *z;
+	uLongf zlen;
+
+	for (int i = 0; i < 100; i++)
+		g_byte_array_append(b, (const guint8 *)"\xa3\x00", 2); /* compressed, algo 0 */
+	g_byte_array_append(b,
+	                    (const guint8 *)"\xcb\x0a"
+	                                    "b\x00\x00\x00\x00\x00xxxx",
+	                    12);
+	ck_assert_int_eq(openpgp_read(b->data, b->len, NULL, m, &error), -1);
+	ck_assert_int_eq(error->code, READER_ERROR_LIMIT);
+	g_clear_error(&error);
+	g_byte_array_set_size(b, 0);
+	/* new-format literal with a partial length of 2^30 and 10 bytes of body */
+	g_byte_array_append(b,
+	                    (const guint8 *)"\xcb\xfe"
+	                                    "b\x00\x00\x00\x00\x00xxxx",
+	                    12);
+	ck_assert_int_eq(openpgp_read(b->data, b->len, NULL, m, &error), 0);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	g_ptr_array_set_size(m, 0);
+	/* a literal of 32 MiB of zeros in a zlib packet, max_member_bytes 1 MiB */
+	zeros = g_malloc0(zero_len + 6);
+	memcpy(zeros, "\xcb\xff", 2); /* bogus length bytes are fine: the stream is cut first */
+	zlen = compressBound(zero_len + 6);
+	z = g_malloc(zlen + 2);
+	z[0] = 0xa3;
+	z[1] = 2;
+	ck_assert_int_eq(compress2(z + 2, &zlen, zeros, zero_len + 6, 9), Z_OK);
+	g_free(zeros);
+	ck_assert_int_eq(openpgp_read(z, zlen + 2, &lim, m, &error), -1);
+	ck_assert_int_eq(error->code, READER_ERROR_LIMIT);
+	g_clear_error(&error);
+	g_free(z);
+	g_ptr_array_unref(m);
+	g_byte_array_unref(b);
+}
+END_TEST
+
+START_TEST(test_html)
+{
+	GBytes *payload = fixture_payload();
+	GPtrArray *m = read_file(READERS "smuggle.html", html_read, 0);
+	const char *small = "<html><script>var x = atob('SGVsbG8sIHdvcmxkIQ==');</script>"
+	                    "<img src=\"cid:logo\"></html>";
+	GError *error = NULL;
+
+	/* the atob() literal in three "+"-joined pieces, then the data: URI */
+	ck_assert_uint_eq(m->len, 2);
+	ck_assert_str_eq(member(m, 0)->name, "script1");
+	ck_assert(member(m, 0)->flags & READER_MEMBER_SCRIPT);
+	ck_assert(g_bytes_equal(member(m, 0)->data, payload));
+	ck_assert_str_eq(member(m, 1)->name, "data1");
+	ck_assert_uint_eq(member(m, 1)->flags, 0);
+	ck_assert(g_bytes_equal(member(m, 1)->data, payload));
+	g_ptr_array_unref(m);
+	/* SVG: a base64 data: URI and a percent-encoded one */
+	m = read_file(READERS "data.svg", html_read, 0);
+	ck_assert_uint_eq(m->len, 2);
+	ck_assert(g_bytes_equal(member(m, 0)->data, payload));
+	ck_assert(g_bytes_equal(member(m, 1)->data, payload));
+	g_ptr_array_unref(m);
+	/* a short literal is not a candidate */
+	m = reader_members_new();
+	ck_assert_int_eq(html_read((const unsigned char *)small, strlen(small), NULL, m, &error),
+	                 0);
+	ck_assert_uint_eq(m->len, 0);
+	g_ptr_array_unref(m);
+	g_bytes_unref(payload);
+}
+END_TEST
+
+static Suite *readers_suite(void)
+{
+	Suite *s = suite_create("readers");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 3);
+	tcase_add_test(tc, test_pdf_self_reference);
+	tcase_add_test(tc, test_pdf_redefined);
+	tcase_add_test(tc, test_pdf_malformed);
+	tcase_add_test(tc, test_pdf_huge_stream);
+	tcase_add_test(tc, test_pdf_encrypted);
+	tcase_add_test(tc, test_applefile);
+	tcase_add_loop_test(tc, test_openpgp_vs_gpg, 0, 7);
+	tcase_add_test(tc, test_openpgp_armored_text_and_encrypted);
+	tcase_add_test(tc, test_openpgp_bombs);
+	tcase_add_test(tc, test_html);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(readers_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

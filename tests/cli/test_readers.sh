@@ -1,0 +1,138 @@
+#!/bin/sh
+# partscan scan on the containers of mime/pdf.c, applefile.c, openpgp.c and html.c, with a
+# database that holds only clam.exe's hash: the fixtures of tests/data/readers/mkreaders.py made
+# here with clam.exe inside (PDF embedded files, AppleSingle, HTML smuggling, SVG data: URIs),
+# OpenPGP messages made by gpg (a private home), each as a file and attached to a message;
+# the path shows the chain; HTML smuggling is blocked by the policy ([policy]
+# block_html_smuggling); an encrypted OpenPGP message is unscannable.
+. "$(dirname "$0")/lib.sh"
+
+mkdir "$T/db" "$T/r" "$T/h" "$T/gnupg" "$T/m"
+chmod 700 "$T/gnupg"
+"$PARTSCAN" hash "$CLAMFILES/clam.exe" | sed 's/clam.exe$/Clamav.Test.File-1-0/' >"$T/db/test.hdb"
+python3 tests/data/readers/mkreaders.py "$T/r" "$CLAMFILES/clam.exe" || fail "mkreaders.py"
+python3 tests/data/readers/mkreaders.py "$T/h" || fail "mkreaders.py (harmless)"
+cp "$CLAMFILES/clam.exe" "$T/r/"
+G="gpg --batch -q --homedir $T/gnupg --yes"
+(cd "$T/r" && $G --store -o clam.exe.gpg clam.exe && $G -a --store -o clam.exe.asc clam.exe &&
+	$G --compress-algo bzip2 --store -o bz.gpg clam.exe &&
+	$G --pinentry-mode loopback --passphrase secret -c -o enc.gpg clam.exe) || fail "gpg"
+# gpg -d, without a key, gives clam.exe back: the reference
+$G -d -o "$T/r/clam.out" "$T/r/clam.exe.gpg" && cmp -s "$T/r/clam.out" "$CLAMFILES/clam.exe" ||
+	fail "gpg -d"
+
+# msg FILE TYPE: a message with FILE attached as TYPE (base64), on stdout
+msg() {
+	printf 'From: a@example.org\nSubject: see attachment\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nhi\n'
+	printf -- '--b\nContent-Type: %s; name="%s"\n' "$2" "$(basename "$1")"
+	printf 'Content-Disposition: attachment; filename="%s"\n' "$(basename "$1")"
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 "$1"
+	printf -- '--b--\n'
+}
+
+# each container as a file and attached: the member is found, its path shows the chain
+for f in pdf_names.pdf:pdf:invoice.exe pdf_annot.pdf:pdf:résumé.bin \
+	pdf_predictor.pdf:pdf:p.bin applesingle.as:applefile:invoice.exe \
+	clam.exe.gpg:pgp:clam.exe clam.exe.asc:pgp:clam.exe bz.gpg:pgp:clam.exe \
+	smuggle.html:html:script1 smuggle.html:html:data1 data.svg:html:data1; do
+	file=${f%%:*} member=${f#*:}
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$file"
+	expect out "$file\[$member\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$T/r/$file" application/octet-stream >"$T/m/$file.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/$file.eml"
+	expect out "$file.eml\[2/$member\]: Clamav.Test.File-1-0 FOUND$"
+done
+
+# ClamAV's own clam.pdf (not made here) embeds clam.exe in a stream of /Length 544 (and /Size
+# 544): partscan reads those 544 bytes; pdfdetach (poppler 22) saves them plus the CRLF before
+# "endstream", so only its first 544 bytes are compared
+mkdir "$T/detach"
+pdfdetach -saveall -o "$T/detach" "$CLAMFILES/clam.pdf" || fail "pdfdetach"
+head -c 544 "$T/detach/clam.exe" | cmp -s - "$CLAMFILES/clam.exe" || fail "pdfdetach: differs"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.pdf"
+expect out "clam.pdf\[pdf:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# declared types a mail client uses: application/applefile, application/pgp-encrypted
+msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/as.eml"
+expect out "as.eml\[2/applefile:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# multipart/appledouble: the header (application/applefile) gives the resource fork, the data
+# fork is the next MIME part
+{
+	printf 'From: a@example.org\nSubject: mac\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/appledouble; boundary=ad\n\n--ad\n'
+	printf 'Content-Type: application/applefile; name="invoice.exe"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 "$T/r/appledouble.ad"
+	printf -- '--ad\nContent-Type: application/octet-stream; name="invoice.exe"\n'
+	printf 'Content-Transfer-Encoding: base64\n\n'
+	base64 "$CLAMFILES/clam.exe"
+	printf -- '--ad--\n'
+} >"$T/m/ad.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/m/ad.eml"
+expect out '"path":"1/applefile:invoice.exe/rsrc"'
+expect out '"path":"2".*"result":"infected"'
+
+# an armoured message pasted into a text body
+{
+	printf 'From: a@example.org\nSubject: the tool\n\nHere it is:\n\n'
+	cat "$T/r/clam.exe.asc"
+	printf '\nbye\n'
+} >"$T/m/inline.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/inline.eml"
+expect out "inline.eml\[1/pgp:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# the chain: a PDF inside a zip inside a message
+(cd "$T/r" && cp pdf_names.pdf doc.pdf && zip -q doc.zip doc.pdf)
+msg "$T/r/doc.zip" application/zip >"$T/m/doc.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/doc.eml"
+expect out "doc.eml\[2/zip:doc.pdf/pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# --json: the member's path, encoding (the container) and flags
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/m/pdf_names.pdf.eml"
+expect out '"path":"2/pdf:invoice.exe"'
+
+cat >"$T/partscan.conf" <<EOF
+[database]
+path = $T/db
+[policy]
+unscannable = reject
+[log]
+syslog = no
+EOF
+# HTML smuggling with a harmless payload: blocked by default, clean with the key off
+msg "$T/h/smuggle.html" text/html >"$T/m/smuggle-harmless.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/m/smuggle-harmless.eml"
+expect out "smuggle-harmless.eml: POLICY blocked reject: blocked: HTML smuggling"
+run 0 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/m/smuggle-harmless.eml"
+expect out '"path":"2/html:script1"'
+expect out '"html-smuggling"'
+cat >"$T/off.conf" <<EOF
+[database]
+path = $T/db
+[policy]
+unscannable = reject
+block_html_smuggling = no
+[log]
+syslog = no
+EOF
+run 0 "$PARTSCAN" scan -d "$T/db" -c "$T/off.conf" --no-summary "$T/m/smuggle-harmless.eml"
+expect out "smuggle-harmless.eml: POLICY clean accept$"
+# an HTML body with an inline data: image is not smuggling
+{
+	printf 'From: a@example.org\nSubject: logo\nMIME-Version: 1.0\nContent-Type: text/html\n\n'
+	printf '<html><body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></body></html>\n'
+} >"$T/m/logo.eml"
+run 0 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/m/logo.eml"
+expect out "logo.eml: POLICY clean accept$"
+
+# an encrypted OpenPGP message: no key, unscannable (never clean)
+msg "$T/r/enc.gpg" application/octet-stream >"$T/m/enc.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/m/enc.eml"
+expect out "enc.eml: POLICY unscannable reject: unscannable: encrypted"
+
+gpgconf --homedir "$T/gnupg" --kill gpg-agent 2>/dev/null
+finish

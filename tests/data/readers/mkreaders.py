@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Make the container fixtures of check_readers and test_readers.sh.
+
+    mkreaders.py OUTDIR [PAYLOAD]
+
+Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as the file:
+  pdf_names.pdf      EmbeddedFiles name tree, FlateDecode, classic objects, xref stream
+  pdf_annot.pdf      FileAttachment annotation, [/ASCIIHexDecode /FlateDecode], UTF-16 name,
+                     the page, annotation and catalog inside an object stream
+  pdf_predictor.pdf  FlateDecode with a PNG predictor, /Length an indirect object
+  applesingle.as     AppleSingle: real name, data fork, resource fork
+  appledouble.ad     AppleDouble header: real name, resource fork (no data fork)
+  smuggle.html       atob() of a base64 literal split in "+"-joined pieces, a data: URI
+  data.svg           SVG with a base64 data: URI and a percent-encoded one
+pdfdetach, gpg and Python's base64 are the reference readers of the tests.
+"""
+import base64
+import os
+import struct
+import sys
+import urllib.parse
+import zlib
+
+
+def build_pdf(objs, root, in_stm=()):
+    """objs: number -> bytes of the value (a stream included); in_stm: numbers packed into an
+    object stream. Ends with a cross-reference stream."""
+    objs = dict(objs)
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets, idx, stm = {}, {}, None
+    if in_stm:
+        stm = max(objs) + 1
+        head, body = b"", b""
+        for i, n in enumerate(in_stm):
+            idx[n] = i
+            head += b"%d %d " % (n, len(body))
+            body += objs.pop(n) + b"\n"
+        data = zlib.compress(head + body)
+        objs[stm] = (b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\n"
+                     b"stream\n" % (len(in_stm), len(head), len(data)) + data + b"\nendstream")
+    for n in sorted(objs):
+        offsets[n] = len(out)
+        out += b"%d 0 obj\n" % n + objs[n] + b"\nendobj\n"
+    xref = max(list(objs) + list(idx)) + 1
+    offsets[xref] = len(out)
+    rows = b""
+    for n in range(xref + 1):
+        if n in offsets:
+            rows += struct.pack(">BIH", 1, offsets[n], 0)
+        elif n in idx:
+            rows += struct.pack(">BIH", 2, stm, idx[n])
+        else:
+            rows += struct.pack(">BIH", 0, 0, 65535)
+    data = zlib.compress(rows)
+    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode "
+            b"/Length %d >>\nstream\n" % (xref, xref + 1, root, len(data)) + data +
+            b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[xref])
+    return bytes(out)
+
+
+def stream(d, data):
+    return d % len(data) + b"\nstream\n" + data + b"\nendstream"
+
+
+PAGES = {
+    2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+}
+
+
+def pdf_names(payload):
+    objs = dict(PAGES)
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
+    objs[4] = b"<< /Names [(invoice.exe) 5 0 R] >>"
+    objs[5] = b"<< /Type /Filespec /F (invoice.exe) /UF (invoice.exe) /EF << /F 6 0 R >> >>"
+    objs[6] = stream(b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>",
+                     zlib.compress(payload))
+    return build_pdf(objs, 1)
+
+
+def pdf_annot(payload):
+    objs = dict(PAGES)
+    uf = b"<FEFF" + "r\u00e9sum\u00e9.bin".encode("utf-16-be").hex().upper().encode() + b">"
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[3] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [7 0 R] >>"
+    objs[7] = (b"<< /Type /Annot /Subtype /FileAttachment /Rect [10 10 30 30] /Contents (a) "
+               b"/FS << /Type /Filespec /F (resume.bin) /UF " + uf +
+               b" /EF << /F 8 0 R >> >> >>")
+    objs[8] = stream(b"<< /Type /EmbeddedFile /Filter [/AHx /Fl] /Length %d >>",
+                     zlib.compress(payload).hex().encode() + b">")
+    return build_pdf(objs, 1, in_stm=(1, 2, 3, 7))
+
+
+def pdf_predictor(payload):
+    cols = 4
+    pad = payload + b"\0" * (-len(payload) % cols)
+    rows, prev = b"", bytes(cols)
+    for i in range(0, len(pad), cols):
+        row = pad[i:i + cols]
+        rows += b"\x02" + bytes((row[k] - prev[k]) & 255 for k in range(cols))  # PNG "up"
+        prev = row
+    data = zlib.compress(rows)
+    objs = dict(PAGES)
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
+    objs[4] = b"<< /Kids [9 0 R] >>"
+    objs[9] = b"<< /Limits [(p.bin) (p.bin)] /Names [(p.bin) 5 0 R] >>"
+    objs[5] = b"<< /Type /Filespec /F (p.bin) /EF << /F 6 0 R >> >>"
+    objs[6] = (b"<< /Type /EmbeddedFile /Filter /FlateDecode /DecodeParms << /Predictor 12 "
+               b"/Columns %d >> /Length 10 0 R >>\nstream\n" % cols + data + b"\nendstream")
+    objs[10] = b"%d" % len(data)
+    return build_pdf(objs, 1), pad
+
+
+def apple(payload, double):
+    name = b"invoice.exe"
+    rsrc = b"\0" * 16 + b"resource fork bytes"
+    entries = [(3, name)] + ([] if double else [(1, payload)]) + [(2, rsrc)]
+    off = 26 + 12 * len(entries)
+    head = struct.pack(">II16sH", 0x00051607 if double else 0x00051600, 0x00020000, b"",
+                       len(entries))
+    body = b""
+    for eid, data in entries:
+        head += struct.pack(">III", eid, off + len(body), len(data))
+        body += data
+    return head + body
+
+
+def smuggle_html(payload):
+    b64 = base64.b64encode(payload).decode()
+    third = len(b64) // 3
+    pieces = [b64[:third], b64[third:2 * third], b64[2 * third:]]
+    joined = ' +\n    "'.join(p + '"' for p in pieces)
+    return ('<!DOCTYPE html>\n<html><body><p>Your document is downloading...</p>\n'
+            '<script>\nvar d = atob("' + joined + ');\n'
+            'var a = new Uint8Array(d.length);\n'
+            'for (var i = 0; i < d.length; i++) a[i] = d.charCodeAt(i);\n'
+            'var b = new Blob([a], {type: "application/octet-stream"});\n'
+            'var l = document.createElement("a"); l.href = URL.createObjectURL(b);\n'
+            'l.download = "invoice.exe"; l.click();\n</script>\n'
+            '<a href="data:application/octet-stream;base64,' + b64 +
+            '" download="copy.exe">again</a>\n</body></html>\n').encode()
+
+
+def data_svg(payload):
+    return ('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" '
+            'xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">\n'
+            '<image xlink:href="data:image/png;base64,' + base64.b64encode(payload).decode() +
+            '"/>\n<a href="data:text/plain,' + urllib.parse.quote(payload) +
+            '"><text>x</text></a>\n</svg>\n').encode()
+
+
+def main():
+    out = sys.argv[1]
+    payload = (open(sys.argv[2], "rb").read() if len(sys.argv) > 2 else
+               b"partscan reader fixture: harmless payload\n" * 40)
+    os.makedirs(out, exist_ok=True)
+    pred, _ = pdf_predictor(payload)
+    files = {
+        "pdf_names.pdf": pdf_names(payload),
+        "pdf_annot.pdf": pdf_annot(payload),
+        "pdf_predictor.pdf": pred,
+        "applesingle.as": apple(payload, False),
+        "appledouble.ad": apple(payload, True),
+        "smuggle.html": smuggle_html(payload),
+        "data.svg": data_svg(payload),
+    }
+    for name, data in files.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()
