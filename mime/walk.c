@@ -16,6 +16,7 @@
 
 #include "mime/walk.h"
 #include "mime/password.h"
+#include "mime/readings.h"
 #include "mime/sweep.h"
 
 #include <string.h>
@@ -238,7 +239,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
                       GMimeMessage *msg, bool encrypted)
 {
 	struct mime_ctx *ctx = w->ctx;
-	int idx = mime_part_new(ctx, path, w->parent, depth);
+	int idx = w->reading ? (int)w->protos->len : mime_part_new(ctx, path, w->parent, depth);
 	gint64 hb = hdr_begin(obj), mb = msg != NULL ? hdr_begin(GMIME_OBJECT(msg)) : -1;
 	const unsigned char *copy = NULL;
 	struct mime_job job = {0};
@@ -248,7 +249,9 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 
 	if (idx < 0)
 		return;
-	p = mime_part_at(ctx, idx);
+	if (w->reading)
+		g_ptr_array_add(w->protos, g_new0(struct msg_part, 1));
+	p = w->reading ? w->protos->pdata[idx] : mime_part_at(ctx, idx);
 	leaf_declared(p, obj);
 	leaf_flags(w, p, obj, encrypted);
 	has_body = body_range(w, GMIME_PART(obj), &b, &e, &copy, true);
@@ -266,7 +269,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	p->encoded_size = e - b;
 	if (job.enc == MIME_ENC_UU)
 		p->flags |= MSG_PART_UUENCODED;
-	if (copy == NULL) {
+	if (copy == NULL && !w->reading) {
 		size_t rb = hb >= 0 && (size_t)hb <= b ? (size_t)hb : blank_before(w, b);
 		size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
 
@@ -289,10 +292,13 @@ static void walk_too_deep(struct mime_walk *w, GMimeObject *obj, const char *pat
                           unsigned int depth)
 {
 	struct mime_ctx *ctx = w->ctx;
-	int idx = mime_part_new(ctx, path, w->parent, depth);
+	int idx;
 	gint64 b = hdr_begin(obj), e = entity_end(w, obj);
 	struct msg_part *p;
 
+	if (w->reading)
+		return; /* the message's own walk flags it */
+	idx = mime_part_new(ctx, path, w->parent, depth);
 	mime_limit(ctx, MSG_LIMIT_DEPTH, "part %s: nesting deeper than max_depth (%u): not scanned",
 	           path, ctx->lim.max_depth);
 	if (idx < 0)
@@ -325,7 +331,8 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 	const char *what = !top ? path : *child_prefix != '\0' ? child_prefix : "(top)";
 	gint64 last_end = n > 0 ? entity_end(w, g_mime_multipart_get_part(mp, n - 1)) : -1;
 
-	mime_check_multipart(w, mp, what, up, n, last_end);
+	if (!w->reading)
+		mime_check_multipart(w, mp, what, up, n, last_end);
 	for (int i = 0; i < n; i++) {
 		GMimeObject *child = g_mime_multipart_get_part(mp, i);
 		char *cpath = g_strdup_printf("%s%d", child_prefix, i + 1);
@@ -334,7 +341,7 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 		/* in multipart/encrypted, every part but the control part is ciphertext */
 		bool enc = encrypted && i > 0;
 
-		if (hb >= 0)
+		if (hb >= 0 && !w->reading)
 			mime_check_headers(w, (size_t)hb, cpath);
 		walk_entity(w, child, cpath, cprefix, depth + 1, &f, NULL, enc);
 		g_free(cprefix);
@@ -353,7 +360,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 	gint64 hb;
 
 	if (top == NULL) {
-		int idx = mime_part_new(w->ctx, path, w->parent, depth);
+		int idx = w->reading ? -1 : mime_part_new(w->ctx, path, w->parent, depth);
 
 		if (idx >= 0) {
 			mime_part_at(w->ctx, idx)->content_type = mime_type_of(GMIME_OBJECT(mpart));
@@ -362,7 +369,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 		return;
 	}
 	hb = hdr_begin(GMIME_OBJECT(m));
-	if (hb >= 0)
+	if (hb >= 0 && !w->reading)
 		mime_check_headers(w, (size_t)hb, path);
 	tpath = g_strconcat(path, "/1", NULL);
 	tprefix = g_strconcat(path, "/", NULL);
@@ -383,11 +390,12 @@ static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
 		return;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {
-		if (mime_count_entity(w->ctx))
+		/* a reading's entities were counted in the message's own walk */
+		if (w->reading || mime_count_entity(w->ctx))
 			walk_multipart(w, GMIME_MULTIPART(obj), path, child_prefix, depth, up,
 			               msg != NULL);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		if (mime_count_entity(w->ctx))
+		if (w->reading || mime_count_entity(w->ctx))
 			walk_message_part(w, GMIME_MESSAGE_PART(obj), path, depth, up);
 	} else if (GMIME_IS_PART(obj)) {
 		walk_leaf(w, obj, path, depth, msg, encrypted);
@@ -529,7 +537,8 @@ static void walk_open(struct mime_walk *w)
 	w->parser = g_mime_parser_new_with_stream(w->stream);
 	g_mime_parser_set_persist_stream(w->parser, TRUE);
 	w->options = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
+	if (!w->reading)
+		g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
 	w->message = g_mime_parser_construct_message(w->parser, w->options);
 }
 
@@ -552,6 +561,10 @@ static void walk_close(struct mime_walk *w)
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
 	g_array_free(w->texts, TRUE);
+	if (w->readings != NULL)
+		g_ptr_array_free(w->readings, TRUE);
+	if (w->protos != NULL)
+		g_ptr_array_free(w->protos, TRUE);
 }
 
 /*
@@ -582,15 +595,66 @@ static void walk_dirty(struct mime_walk *w, GArray *cands)
 	}
 }
 
-/* Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. */
-static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
-                                      const char *prefix, unsigned int depth, int parent)
+static void proto_free(gpointer data)
+{
+	struct msg_part *p = data;
+
+	g_free(p->name);
+	g_free(p->alt_name);
+	g_free(p->content_type);
+	g_free(p->disposition);
+	g_free(p->encoding);
+	g_free(p->note);
+	g_free(p);
+}
+
+/*
+ * The other clients' readings of the message's header blocks that differ from GMime's and
+ * from each other (readings.c), to walk after its leaves. Parts are then deduplicated.
+ */
+static void walk_readings(struct mime_walk *w)
+{
+	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
+	                                     MIME_READING_BOTH};
+
+	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		GBytes *b = mime_reading_make(w->data, w->len, kinds[k]);
+		bool dup = false;
+
+		if (b == NULL)
+			continue;
+		if (w->readings == NULL)
+			w->readings = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+		for (guint i = 0; i < w->readings->len && !dup; i++)
+			dup = g_bytes_equal(b, w->readings->pdata[i]);
+		if (dup) {
+			g_bytes_unref(b);
+			continue;
+		}
+		w->reading_of[w->readings->len] = kinds[k];
+		g_ptr_array_add(w->readings, b);
+	}
+	if (w->readings != NULL && w->readings->len > 0)
+		w->ctx->dedupe = true;
+}
+
+/*
+ * Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. A
+ * reading of origin's message (reading: MIME_READING_*) makes prototypes, not parts.
+ */
+static struct mime_walk *walk_message_as(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                         const char *prefix, unsigned int depth, int parent,
+                                         struct mime_walk *origin, unsigned int reading)
 {
 	struct mime_walk *w = g_new0(struct mime_walk, 1);
 	size_t len;
 	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	GMimeObject *top;
 
+	w->origin = origin;
+	w->reading = reading;
+	if (reading)
+		w->protos = g_ptr_array_new_with_free_func(proto_free);
 	w->ctx = ctx;
 	w->hold = g_bytes_ref(bytes);
 	w->data = data;
@@ -611,12 +675,17 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 	walk_cap(w);
 	walk_open(w);
 	top = w->message != NULL ? g_mime_message_get_mime_part(w->message) : NULL;
-	if (w->message == NULL && parent >= 0) {
+	if (w->message == NULL && (parent >= 0 || reading)) {
 		walk_close(w);
 		g_bytes_unref(w->hold);
 		g_free(w->prefix);
 		g_free(w);
 		return NULL;
+	}
+	if (reading) {
+		if (top != NULL)
+			walk_entity(w, top, "", prefix, depth, NULL, w->message, false);
+		return w;
 	}
 	if (w->message == NULL) {
 		walk_not_mime(w);
@@ -631,6 +700,7 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 			walk_entity(w, top, path, prefix, depth, NULL, w->message, false);
 		g_free(path);
 	}
+	walk_readings(w);
 	w->cands = mime_sweep_find(w);
 	if (w->cands->len > 0)
 		ctx->dedupe = true;
@@ -638,6 +708,119 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 	/* its text bodies may hold the password of an encrypted attachment (password.c) */
 	g_ptr_array_add(ctx->walks, w);
 	return w;
+}
+
+static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                      const char *prefix, unsigned int depth, int parent)
+{
+	return walk_message_as(ctx, bytes, in_raw, prefix, depth, parent, NULL, 0);
+}
+
+static const char *reading_what(unsigned int reading)
+{
+	switch (reading) {
+	case MIME_READING_FIRST:
+		return "the first-header reading (Python's email; Thunderbird's first "
+		       "Content-Type)";
+	case MIME_READING_VALUES:
+		return "the lenient Content-Type reading (encoded words, \",\" separators, RFC "
+		       "2231 "
+		       "boundary)";
+	default:
+		return "the first-header reading with lenient Content-Type values";
+	}
+}
+
+/* A leaf of a reading whose bytes are new: a part of the message, after its own. */
+static int reading_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, unsigned int dflags)
+{
+	struct mime_walk *w = job->maker, *o = w->origin;
+	struct msg_part *proto = w->protos->pdata[job->begin], *p;
+	char *path = g_strdup_printf("%sread%u", o->prefix, o->reads + 1);
+	int idx = mime_part_new(ctx, path, w->parent, w->depth);
+
+	g_free(path);
+	if (idx < 0)
+		return -1;
+	o->reads++;
+	p = mime_part_at(ctx, idx);
+	p->content_type = g_steal_pointer(&proto->content_type);
+	p->disposition = g_steal_pointer(&proto->disposition);
+	p->name = g_steal_pointer(&proto->name);
+	p->alt_name = g_steal_pointer(&proto->alt_name);
+	p->encoding = g_steal_pointer(&proto->encoding);
+	p->encoded_size = g_bytes_get_size(job->bytes);
+	p->flags |= proto->flags | MSG_PART_SWEEP;
+	if (proto->note != NULL)
+		mime_part_flag(p, 0, "%s", proto->note);
+	mime_part_flag(p, 0, "shown only by %s", reading_what(w->reading));
+	if (dflags & MIME_DECODE_FULL)
+		mime_part_flag(p, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned",
+		               n);
+	mime_anomaly(ctx, MSG_ANOM_READING, "part %s: shown only by %s", p->path,
+	             reading_what(w->reading));
+	return idx;
+}
+
+/* A reading's leaves: jobs that become parts only when their bytes are new. */
+static int reading_next(void *state, GPtrArray *children)
+{
+	struct mime_walk *w = state;
+
+	if (w->phase != MIME_WALK_LEAVES)
+		return 0;
+	w->phase = MIME_WALK_SWEEP;
+	for (guint i = 0; i < w->jobs->len; i++) {
+		const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+		GBytes *body = g_bytes_new_static(job->body, job->body_len);
+		struct mime_work *leaf = mime_work_new(body, MIME_FROM_SWEEP, job->enc, -1);
+
+		leaf->make = reading_part;
+		leaf->maker = w;
+		leaf->begin = job->part; /* its prototype */
+		g_ptr_array_add(children, leaf);
+	}
+	return children->len > 0;
+}
+
+static void *reading_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return NULL; /* opened by the walk of the message (walk_next_reading) */
+}
+
+static const struct mime_reader walk_reading_reader = {"reading", reading_open, reading_next,
+                                                       mime_walk_close};
+
+/* The next reading of the message as a job (its copy counted as decoded bytes). */
+static bool walk_next_reading(struct mime_walk *w, GPtrArray *children)
+{
+	while (w->readings != NULL && w->next_reading < w->readings->len) {
+		unsigned int kind = w->reading_of[w->next_reading];
+		GBytes *b = w->readings->pdata[w->next_reading++];
+		uint64_t grant;
+		struct mime_walk *r;
+		struct mime_work *job;
+
+		mime_jobs_budget(&w->ctx->lim, &w->ctx->use, MIME_RES_BYTES, g_bytes_get_size(b),
+		                 &grant);
+		if (grant < g_bytes_get_size(b)) {
+			mime_limit(w->ctx, MSG_LIMIT_TOTAL,
+			           "max_total_bytes (%" G_GUINT64_FORMAT
+			           ") reached: other readings of the headers not scanned",
+			           w->ctx->lim.max_total_bytes);
+			return false;
+		}
+		r = walk_message_as(w->ctx, b, false, w->prefix, w->depth, w->parent, w, kind);
+		if (r == NULL)
+			continue;
+		w->ctx->use.decoded += g_bytes_get_size(b);
+		job = mime_work_new(g_bytes_ref(b), MIME_FROM_PART, MIME_ENC_RAW, w->parent);
+		job->reader = &walk_reading_reader;
+		job->state = r;
+		g_ptr_array_add(children, job);
+		return true;
+	}
+	return false;
 }
 
 void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what)
@@ -672,7 +855,6 @@ int mime_walk_next(void *state, GPtrArray *children)
 	switch (w->phase) {
 	case MIME_WALK_LEAVES:
 		/* the leaves, as views of the walk's buffers (alive until it is closed) */
-		w->phase = MIME_WALK_DIRTY;
 		for (guint i = 0; i < w->jobs->len; i++) {
 			const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
 			GBytes *body = g_bytes_new_static(job->body, job->body_len);
@@ -682,8 +864,15 @@ int mime_walk_next(void *state, GPtrArray *children)
 			leaf->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
 			g_ptr_array_add(children, leaf);
 		}
+		w->phase = MIME_WALK_READINGS;
 		if (children->len > 0)
 			return 1;
+		/* fall through */
+	case MIME_WALK_READINGS:
+		/* other clients' readings of the headers: one at a time, before the sweep */
+		if (walk_next_reading(w, children))
+			return 1;
+		w->phase = MIME_WALK_DIRTY;
 		/* fall through */
 	case MIME_WALK_DIRTY:
 		/* bodies that decoded badly are known now */

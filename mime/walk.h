@@ -35,7 +35,21 @@ struct mime_walk {
 	GBytes *hold;          /* the message's bytes */
 	GArray *cands;         /* the sweep's candidates (sweep.c) */
 	guint next_cand;       /* the next one to decode */
-	enum { MIME_WALK_LEAVES, MIME_WALK_DIRTY, MIME_WALK_SWEEP } phase;
+	enum { MIME_WALK_LEAVES, MIME_WALK_READINGS, MIME_WALK_DIRTY, MIME_WALK_SWEEP } phase;
+	/*
+	 * Other clients' readings of the header blocks (readings.c). The walk of the message has
+	 * the copies to walk (GBytes *, distinct, made at open) and counts the parts they add;
+	 * the walk of a reading (reading != 0) makes no part at open: its leaves are prototypes
+	 * (struct msg_part *, jobs[i].part indexes them) made parts of origin's message only when
+	 * their bytes are new.
+	 */
+	GPtrArray *readings;
+	guint next_reading;
+	unsigned int reads;
+	unsigned int reading_of[3]; /* MIME_READING_* of each copy */
+	unsigned int reading;
+	struct mime_walk *origin;
+	GPtrArray *protos;
 	/* GMime objects */
 	GByteArray *bytes;
 	GMimeStream *stream;

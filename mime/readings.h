@@ -1,0 +1,23 @@
+#ifndef PARTSCAN_MIME_READINGS_H
+#define PARTSCAN_MIME_READINGS_H
+
+/*
+ * readings: a message's header blocks as other mail clients read them (internal to mime/; the
+ * readings and the clients they stand for are described at the top of readings.c).
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define MIME_READING_FIRST  (1u << 0) /* first Content-Type / -Transfer-Encoding; strict block end */
+#define MIME_READING_VALUES (1u << 1) /* lenient Content-Type values */
+#define MIME_READING_BOTH   (MIME_READING_FIRST | MIME_READING_VALUES)
+
+/*
+ * The message d (len bytes) with its header blocks rewritten as reading r (MIME_READING_*)
+ * reads them, for GMime to parse; NULL when the copy would be the message itself (or the
+ * message is too large for one copy). The caller owns the result.
+ */
+GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r);
+
+#endif
