@@ -29,6 +29,7 @@
  */
 
 #include "mime/readings.h"
+#include "mime/walk.h"
 
 #include <gmime/gmime.h>
 #include <string.h>
@@ -136,6 +137,7 @@ static char *lenient_value(const char *value)
 	GString *out;
 
 	if (strstr(v, "=?") != NULL) {
+		mime_walk_init(); /* GMime's charset tables */
 		dec = g_mime_utils_header_decode_text(NULL, v);
 		if (dec != NULL && strcmp(dec, v) != 0) {
 			g_free(v);
@@ -204,6 +206,7 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
                         unsigned int r)
 {
 	bool seen_ct = false, seen_cte = false;
+	unsigned int fields = 0;
 	size_t b, e;
 
 	if (r & MIME_READING_FIRST) {
@@ -229,7 +232,8 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
 				continue;
 			}
 			/* the body starts here: the empty line GMime needs to see that */
-			put_eol(o, d, e);
+			if (fields > 0)
+				put_eol(o, d, e);
 			return fb;
 		}
 		/* its folded lines */
@@ -239,6 +243,7 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
 			next_line(d, len, &pos, &cb, &ce);
 		}
 		fe = pos;
+		fields++;
 		if (r & MIME_READING_FIRST) {
 			if (name_is(d + b, e - b, "Content-Type")) {
 				drop = seen_ct;
@@ -273,7 +278,8 @@ GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r)
 	pos = put_block(o, d, len, pos, r);
 	while (pos < len) {
 		size_t b, e;
-		const unsigned char *dash = pos + 2 <= len ? memmem(d + pos, len - pos, "\n--", 3) : NULL;
+		const unsigned char *dash =
+		        pos + 2 <= len ? memmem(d + pos, len - pos, "\n--", 3) : NULL;
 
 		if (pos == 0 || d[pos - 1] != '\n' || d[pos] != '-' || pos + 1 >= len ||
 		    d[pos + 1] != '-') {
