@@ -74,13 +74,25 @@ static void next_line(const unsigned char *d, size_t len, size_t *pos, size_t *b
 	*pos = nl != NULL ? *e + 1 : len;
 }
 
+/* The copy being made, or (a NULL) only whether it would differ. */
+struct out {
+	GByteArray *a;
+	bool changed;
+};
+
+static void out_put(struct out *o, const void *p, size_t n)
+{
+	if (o->a != NULL)
+		g_byte_array_append(o->a, p, (guint)n);
+}
+
 /* The end of line of the line ending at e (CRLF or LF), appended to o. */
-static void put_eol(GByteArray *o, const unsigned char *d, size_t e)
+static void put_eol(struct out *o, const unsigned char *d, size_t e)
 {
 	if (e > 0 && d[e - 1] == '\r')
-		g_byte_array_append(o, (const guint8 *)"\r\n", 2);
+		out_put(o, "\r\n", 2);
 	else
-		g_byte_array_append(o, (const guint8 *)"\n", 1);
+		out_put(o, "\n", 1);
 }
 
 /* Parameters of a Content-Type value, split at ';' (and ',') outside quotes. */
@@ -171,14 +183,14 @@ static char *lenient_value(const char *value)
 }
 
 /* One field (its first line at [b, e), folded lines up to fe) read under reading r. */
-static void put_field(GByteArray *o, const unsigned char *d, size_t b, size_t e, size_t fe,
+static void put_field(struct out *o, const unsigned char *d, size_t b, size_t e, size_t fe,
                       unsigned int r)
 {
 	char *value, *lenient;
 	size_t colon;
 
 	if (!(r & MIME_READING_VALUES) || !name_is(d + b, e - b, "Content-Type")) {
-		g_byte_array_append(o, d + b, (guint)(fe - b));
+		out_put(o, d + b, fe - b);
 		return;
 	}
 	colon = (size_t)((const unsigned char *)memchr(d + b, ':', e - b) - d);
@@ -189,11 +201,12 @@ static void put_field(GByteArray *o, const unsigned char *d, size_t b, size_t e,
 	lenient = lenient_value(value);
 	g_free(value);
 	if (lenient == NULL) {
-		g_byte_array_append(o, d + b, (guint)(fe - b));
+		out_put(o, d + b, fe - b);
 		return;
 	}
-	g_byte_array_append(o, (const guint8 *)"Content-Type: ", 14);
-	g_byte_array_append(o, (const guint8 *)lenient, (guint)strlen(lenient));
+	o->changed = true;
+	out_put(o, "Content-Type: ", 14);
+	out_put(o, lenient, strlen(lenient));
 	put_eol(o, d, fe - 1);
 	g_free(lenient);
 }
@@ -202,7 +215,7 @@ static void put_field(GByteArray *o, const unsigned char *d, size_t b, size_t e,
  * The header block at pos (top: the message's own) under reading r, appended to o. Returns
  * where the body starts (the block's end).
  */
-static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_t pos,
+static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_t pos,
                         unsigned int r)
 {
 	bool seen_ct = false, seen_cte = false;
@@ -215,8 +228,10 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
 
 		while (q < len && (d[q] == ' ' || d[q] == '\t'))
 			next_line(d, len, &q, &b, &e);
-		if (q != pos && q < len && line_is_field(d + q, len - q))
+		if (q != pos && q < len && line_is_field(d + q, len - q)) {
 			pos = q;
+			o->changed = true;
+		}
 	}
 	while (pos < len) {
 		size_t fb = pos, fe;
@@ -228,12 +243,14 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
 		if (!line_is_field(d + b, e - b)) {
 			if (!(r & MIME_READING_FIRST)) {
 				/* GMime skips it and reads on */
-				g_byte_array_append(o, d + fb, (guint)(pos - fb));
+				out_put(o, d + fb, pos - fb);
 				continue;
 			}
 			/* the body starts here: the empty line GMime needs to see that */
-			if (fields > 0)
+			if (fields > 0) {
 				put_eol(o, d, e);
+				o->changed = true;
+			}
 			return fb;
 		}
 		/* its folded lines */
@@ -255,49 +272,80 @@ static size_t put_block(GByteArray *o, const unsigned char *d, size_t len, size_
 		}
 		if (!drop)
 			put_field(o, d, fb, e, fe, r);
+		o->changed |= drop;
 	}
 	return pos;
 }
 
-GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r)
+/*
+ * Where the next line starting with "--" after pos begins, or len. memchr for '-' (base64
+ * has none, prose few) is several times faster than a search for "\n--".
+ */
+static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos)
 {
-	GByteArray *o = g_byte_array_sized_new((guint)MIN(len + 64, G_MAXUINT));
+	while (pos < len) {
+		const unsigned char *p = memchr(d + pos + 1, '-', len - pos - 1);
+
+		if (p == NULL || (size_t)(p - d) + 1 >= len)
+			return len;
+		if (p[-1] == '\n' && p[1] == '-')
+			return (size_t)(p - d);
+		pos = (size_t)(p - d);
+	}
+	return len;
+}
+
+/* The message under reading r into o. */
+static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned int r)
+{
 	size_t pos = 0;
 
-	if (len >= G_MAXUINT / 2) {
-		g_byte_array_unref(o);
-		return NULL;
-	}
 	/* an mbox "From " line is not a header */
 	if (len > 5 && memcmp(d, "From ", 5) == 0) {
 		size_t b, e;
 
 		next_line(d, len, &pos, &b, &e);
-		g_byte_array_append(o, d, (guint)pos);
+		out_put(o, d, pos);
 	}
 	pos = put_block(o, d, len, pos, r);
 	while (pos < len) {
 		size_t b, e;
-		const unsigned char *dash =
-		        pos + 2 <= len ? memmem(d + pos, len - pos, "\n--", 3) : NULL;
 
 		if (pos == 0 || d[pos - 1] != '\n' || d[pos] != '-' || pos + 1 >= len ||
 		    d[pos + 1] != '-') {
 			/* copy up to the next "--" line */
-			size_t to = dash != NULL ? (size_t)(dash - d) + 1 : len;
+			size_t to = next_dash_line(d, len, pos);
 
-			g_byte_array_append(o, d + pos, (guint)(to - pos));
+			out_put(o, d + pos, to - pos);
 			pos = to;
 			continue;
 		}
 		next_line(d, len, &pos, &b, &e);
-		g_byte_array_append(o, d + b, (guint)(pos - b));
+		out_put(o, d + b, pos - b);
 		if (pos < len && line_is_field(d + pos, len - pos))
 			pos = put_block(o, d, len, pos, r);
 	}
-	if (o->len == len && memcmp(o->data, d, len) == 0) {
-		g_byte_array_unref(o);
+}
+
+bool mime_reading_differs(const unsigned char *d, size_t len)
+{
+	struct out dry = {NULL, false};
+
+	rewrite(&dry, d, len, MIME_READING_BOTH);
+	return dry.changed;
+}
+
+GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r)
+{
+	struct out o = {NULL, false};
+
+	if (len >= G_MAXUINT / 4)
+		return NULL;
+	o.a = g_byte_array_sized_new((guint)(len + 64));
+	rewrite(&o, d, len, r);
+	if (!o.changed || (o.a->len == len && memcmp(o.a->data, d, len) == 0)) {
+		g_byte_array_unref(o.a);
 		return NULL;
 	}
-	return g_byte_array_free_to_bytes(o);
+	return g_byte_array_free_to_bytes(o.a);
 }

@@ -20,4 +20,10 @@
  */
 GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r);
 
+/*
+ * Whether some reading differs from the message at all: one pass over its header blocks and
+ * a search for "--" lines, no copy (what well-formed mail costs).
+ */
+bool mime_reading_differs(const unsigned char *d, size_t len);
+
 #endif

@@ -617,6 +617,8 @@ static void walk_readings(struct mime_walk *w)
 	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
 	                                     MIME_READING_BOTH};
 
+	if (!mime_reading_differs(w->data, w->len))
+		return;
 	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
 		GBytes *b = mime_reading_make(w->data, w->len, kinds[k]);
 		bool dup = false;
