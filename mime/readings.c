@@ -21,7 +21,8 @@
  * A reading is a copy of the message with its header blocks rewritten so that GMime reads them
  * as that client does; the walk parses it like the message and every leaf whose decoded bytes
  * were not scanned before becomes a part (walk.c). A header block is the message's own and
- * every block after a line starting with "--" whose first line is a field.
+ * every block after a line starting with "--" and a character (not a "-- " signature
+ * separator) whose first line is a field.
  *
  * Limits: a copy is at most the message plus one line end per header block; it is made only
  * when it differs from the message. One pass over the lines, no allocation per line beyond
@@ -166,7 +167,9 @@ static char *lenient_value(const char *value)
 	for (guint i = 1; i < params->len; i++) {
 		const char *p = params->pdata[i];
 
-		if (*p == '\0' || (star && param_named(p, "boundary", false))) {
+		if (*p == '\0')
+			continue; /* "a/b; c=d;": as GMime reads it */
+		if (star && param_named(p, "boundary", false)) {
 			changed = true;
 			continue;
 		}
@@ -322,7 +325,8 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 		}
 		next_line(d, len, &pos, &b, &e);
 		out_put(o, d + b, pos - b);
-		if (pos < len && line_is_field(d + pos, len - pos))
+		/* a boundary has a character: "-- " is a signature separator, not a delimiter */
+		if (e - b > 2 && d[b + 2] > ' ' && pos < len && line_is_field(d + pos, len - pos))
 			pos = put_block(o, d, len, pos, r);
 	}
 }
