@@ -7,7 +7,11 @@
  * offsets in the buffer; header offsets come from GMime's headers. The walk descends into
  * multiparts and message/rfc822 / message/global parts itself (g_mime_message_foreach does not
  * enter nested messages), within max_depth (GMime's own limit is 1024 levels) and max_parts.
- * GMime's parser warnings and the walk's own checks (checks.c) become anomalies.
+ * GMime's parser warnings and the walk's own checks (checks.c) become anomalies. Where other
+ * clients read the header blocks otherwise (readings.c), each such reading is walked too, as a
+ * job of its own after the leaves: its entities are not counted or checked again, its leaves
+ * are prototypes made parts only when their bytes were not scanned before (same size and
+ * SHA-256), and its copy of the message counts against max_total_bytes.
  *
  * Thread safety: GMime is initialised once per process (g_once); each walk has its own parser
  * and parser options (the warning callback writes into this walk's report only), so

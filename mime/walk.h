@@ -82,7 +82,9 @@ void mime_check_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *p
  * The reader of a message (the job loop's): open parses it (GMime), walks every entity within
  * the limits and makes each leaf a part, sweeps the buffer for encoded runs the tree does not
  * account for (sweep.c); next hands back the leaves (views of the message's bytes, in walk
- * order), then the sweep's finds one at a time; close frees the GMime objects. Opened on part
+ * order), then each other client's reading of the header blocks that differs (readings.c: a
+ * job of its own, a walk of the rewritten copy whose leaves become parts "readN" only when
+ * their bytes are new), then the sweep's finds one at a time; close frees the GMime objects. Opened on part
  * -1: the message msg_scan() was given; on a part: a message inside it (its parts are
  * "P/1", "P/2.1" ..., one level deeper).
  */
