@@ -24,12 +24,17 @@
  * every block after a line starting with "--" and a character (not a "-- " signature
  * separator) whose first line is a field.
  *
+ * The second half of the file runs the readings as jobs of the walk (walk.c): each differing
+ * copy is walked after the message's leaves, and its leaves become parts "readN" only when
+ * their decoded bytes were not scanned before.
+ *
  * Limits: a copy is at most the message plus one line end per header block; it is made only
- * when it differs from the message. One pass over the lines, no allocation per line beyond
+ * when it differs from the message (a dry pass first), and counted against max_total_bytes. One pass over the lines, no allocation per line beyond
  * the rewritten values. Thread safety: pure functions.
  */
 
 #include "mime/readings.h"
+#include "mime/jobs.h"
 #include "mime/walk.h"
 
 #include <gmime/gmime.h>
@@ -352,4 +357,145 @@ GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r)
 		return NULL;
 	}
 	return g_byte_array_free_to_bytes(o.a);
+}
+
+/* ---- the readings as jobs of the walk ---- */
+
+/*
+ * The other clients' readings of the message's header blocks that differ from GMime's and
+ * from each other (readings.c), to walk after its leaves. Parts are then deduplicated.
+ */
+void mime_readings_find(struct mime_walk *w)
+{
+	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
+	                                     MIME_READING_BOTH};
+
+	if (!mime_reading_differs(w->data, w->len))
+		return;
+	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		GBytes *b = mime_reading_make(w->data, w->len, kinds[k]);
+		bool dup = false;
+
+		if (b == NULL)
+			continue;
+		if (w->readings == NULL)
+			w->readings = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+		for (guint i = 0; i < w->readings->len && !dup; i++)
+			dup = g_bytes_equal(b, w->readings->pdata[i]);
+		if (dup) {
+			g_bytes_unref(b);
+			continue;
+		}
+		w->reading_of[w->readings->len] = kinds[k];
+		g_ptr_array_add(w->readings, b);
+	}
+	if (w->readings != NULL && w->readings->len > 0)
+		w->ctx->dedupe = true;
+}
+
+static const char *reading_what(unsigned int reading)
+{
+	switch (reading) {
+	case MIME_READING_FIRST:
+		return "the first-header reading (Python's email; Thunderbird's first "
+		       "Content-Type)";
+	case MIME_READING_VALUES:
+		return "the lenient Content-Type reading (encoded words, \",\" separators, RFC "
+		       "2231 "
+		       "boundary)";
+	default:
+		return "the first-header reading with lenient Content-Type values";
+	}
+}
+
+/* A leaf of a reading whose bytes are new: a part of the message, after its own. */
+static int reading_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, unsigned int dflags)
+{
+	struct mime_walk *w = job->maker, *o = w->origin;
+	struct msg_part *proto = w->protos->pdata[job->begin], *p;
+	char *path = g_strdup_printf("%sread%u", o->prefix, o->reads + 1);
+	int idx = mime_part_new(ctx, path, w->parent, w->depth);
+
+	g_free(path);
+	if (idx < 0)
+		return -1;
+	o->reads++;
+	p = mime_part_at(ctx, idx);
+	p->content_type = g_steal_pointer(&proto->content_type);
+	p->disposition = g_steal_pointer(&proto->disposition);
+	p->name = g_steal_pointer(&proto->name);
+	p->alt_name = g_steal_pointer(&proto->alt_name);
+	p->encoding = g_steal_pointer(&proto->encoding);
+	p->encoded_size = g_bytes_get_size(job->bytes);
+	p->flags |= proto->flags | MSG_PART_SWEEP;
+	if (proto->note != NULL)
+		mime_part_flag(p, 0, "%s", proto->note);
+	mime_part_flag(p, 0, "shown only by %s", reading_what(w->reading));
+	if (dflags & MIME_DECODE_FULL)
+		mime_part_flag(p, MSG_PART_TRUNCATED, "only the first %zu decoded bytes scanned",
+		               n);
+	mime_anomaly(ctx, MSG_ANOM_READING, "part %s: shown only by %s", p->path,
+	             reading_what(w->reading));
+	return idx;
+}
+
+/* A reading's leaves: jobs that become parts only when their bytes are new. */
+static int reading_next(void *state, GPtrArray *children)
+{
+	struct mime_walk *w = state;
+
+	if (w->phase != MIME_WALK_LEAVES)
+		return 0;
+	w->phase = MIME_WALK_SWEEP;
+	for (guint i = 0; i < w->jobs->len; i++) {
+		const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
+		GBytes *body = g_bytes_new_static(job->body, job->body_len);
+		struct mime_work *leaf = mime_work_new(body, MIME_FROM_SWEEP, job->enc, -1);
+
+		leaf->make = reading_part;
+		leaf->maker = w;
+		leaf->begin = job->part; /* its prototype */
+		g_ptr_array_add(children, leaf);
+	}
+	return children->len > 0;
+}
+
+static void *reading_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return NULL; /* opened by the walk of the message (mime_readings_next) */
+}
+
+static const struct mime_reader walk_reading_reader = {"reading", reading_open, reading_next,
+                                                       mime_walk_close};
+
+/* The next reading of the message as a job (its copy counted as decoded bytes). */
+bool mime_readings_next(struct mime_walk *w, GPtrArray *children)
+{
+	while (w->readings != NULL && w->next_reading < w->readings->len) {
+		unsigned int kind = w->reading_of[w->next_reading];
+		GBytes *b = w->readings->pdata[w->next_reading++];
+		uint64_t grant;
+		struct mime_walk *r;
+		struct mime_work *job;
+
+		mime_jobs_budget(&w->ctx->lim, &w->ctx->use, MIME_RES_BYTES, g_bytes_get_size(b),
+		                 &grant);
+		if (grant < g_bytes_get_size(b)) {
+			mime_limit(w->ctx, MSG_LIMIT_TOTAL,
+			           "max_total_bytes (%" G_GUINT64_FORMAT
+			           ") reached: other readings of the headers not scanned",
+			           w->ctx->lim.max_total_bytes);
+			return false;
+		}
+		r = mime_walk_message_as(w->ctx, b, false, w->prefix, w->depth, w->parent, w, kind);
+		if (r == NULL)
+			continue;
+		w->ctx->use.decoded += g_bytes_get_size(b);
+		job = mime_work_new(g_bytes_ref(b), MIME_FROM_PART, MIME_ENC_RAW, w->parent);
+		job->reader = &walk_reading_reader;
+		job->state = r;
+		g_ptr_array_add(children, job);
+		return true;
+	}
+	return false;
 }

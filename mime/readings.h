@@ -26,4 +26,17 @@ GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r);
  */
 bool mime_reading_differs(const unsigned char *d, size_t len);
 
+struct mime_walk;
+
+/*
+ * The readings of a walked message that differ from GMime's and from each other, kept in the
+ * walk (w->readings) to be walked after its leaves; the message is deduplicated from then on.
+ */
+void mime_readings_find(struct mime_walk *w);
+/*
+ * The next of them as a job in children (its copy counted against max_total_bytes, or noted
+ * when it does not fit): false when none is left.
+ */
+bool mime_readings_next(struct mime_walk *w, GPtrArray *children);
+
 #endif

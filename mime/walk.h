@@ -99,6 +99,16 @@ void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const ch
 int mime_walk_next(void *state, GPtrArray *children);
 void mime_walk_close(void *state);
 
+/*
+ * Parse and walk bytes as a message (walk.c's reader does this on open): its parts made and
+ * the sweep's candidates found, or NULL when they are not a message and parent >= 0. With
+ * reading (MIME_READING_*), the walk of that reading of origin's message: no part is made,
+ * its leaves are prototypes (see struct mime_walk).
+ */
+struct mime_walk *mime_walk_message_as(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                       const char *prefix, unsigned int depth, int parent,
+                                       struct mime_walk *origin, unsigned int reading);
+
 /* GMime is initialised once per process (thread safe). */
 void mime_walk_init(void);
 
