@@ -261,7 +261,7 @@ int cli_cmd_scan(int argc, char **argv)
 {
 	struct scan_ctx ctx = {0};
 	gboolean json = FALSE, infected_only = FALSE, no_summary = FALSE, strict = FALSE;
-	gboolean pua = FALSE, mbox = FALSE, alert_unscannable = FALSE;
+	gboolean pua = FALSE, mbox = FALSE, mail = FALSE, alert_unscannable = FALSE;
 	char **dbs = NULL, *conf_path = NULL;
 	struct conf *conf = NULL;
 	GOptionEntry entries[] = {
@@ -280,6 +280,8 @@ int cli_cmd_scan(int argc, char **argv)
 	        {"pua", 0, 0, G_OPTION_ARG_NONE, &pua, "load PUA signatures (.hdu/.hsu)", NULL},
 	        {"mbox", 0, 0, G_OPTION_ARG_NONE, &mbox,
 	         "read every target as an mbox and scan each of its messages", NULL},
+	        {"mail", 0, 0, G_OPTION_ARG_NONE, &mail,
+	         "read every target as one mail message, whatever its head looks like", NULL},
 	        {"alert-unscannable", 0, 0, G_OPTION_ARG_NONE, &alert_unscannable,
 	         "count a message with unscannable parts (encrypted, limits) as found", NULL},
 	        {NULL}};
@@ -314,6 +316,7 @@ int cli_cmd_scan(int argc, char **argv)
 	ctx.json = json;
 	ctx.infected_only = infected_only;
 	ctx.force_mbox = mbox;
+	ctx.force_mail = mail && !mbox;
 	ctx.alert_unscannable = alert_unscannable;
 	/* SHA-256 of every part is part of the JSON report */
 	ctx.opts.want = json ? DIGEST_BIT(DIGEST_SHA256) : 0;

@@ -18,6 +18,7 @@ struct scan_ctx {
 	bool json;
 	bool infected_only;
 	bool force_mbox;          /* --mbox: every target is an mbox */
+	bool force_mail;          /* --mail: every target is one message */
 	bool alert_unscannable;   /* --alert-unscannable: an unscannable message counts as found */
 	const struct conf *conf;  /* -c: decide each message / file as the milter would, or NULL */
 	struct msg_limits limits; /* the configuration's limits (defaults without -c) */

@@ -9,6 +9,7 @@ SHARED="$TOP/../shared/corpus/clamav-cvd"
 seeds() { # the seed directories of a target (made here when they are generated)
 	case $1 in
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives" ;;
+	fuzz_readings) echo "$TOP/tests/data/msgs" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;

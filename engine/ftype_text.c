@@ -56,7 +56,10 @@ static bool mail_known_name(const unsigned char *name, size_t len)
 
 /*
  * An RFC 5322 header block, as a mail reader parses one (Python's email, GMime): every line up
- * to the blank line (or the end of the data) is a field "Name: value" or a folded continuation.
+ * to the blank line (or the end of the data) is a field "Name: value" or a folded continuation
+ * (white-space lines before the first field are dropped, as Python's email does). A line that
+ * is neither, after two fields one of them well known, ends the block (Python's email starts
+ * the body there; GMime and Thunderbird skip it and read on).
  * A name is 1..MAIL_NAME_MAX printable ASCII bytes without ':' (RFC 5322's 998-byte line limit;
  * white space before the colon is the obsolete syntax readers still accept). When the sample
  * ends inside the block (cut: the data goes on), the last, cut line counts if what is there
@@ -116,9 +119,11 @@ static bool mail_headers(const unsigned char *p, size_t n, bool cut)
 			break;
 		}
 		if (line[0] == ' ' || line[0] == '\t') {
-			if (b.fields == 0)
-				return false;
+			/* before the first field: white space Python's email drops */
 		} else if (!mail_field(line, len, partial, &b)) {
+			/* the body starts here for Python's email, GMime skips it: mail either way */
+			if (b.fields >= 2 && b.known >= 1)
+				return true;
 			return false;
 		}
 		if (partial)

@@ -271,7 +271,8 @@ const char *msg_anomaly_name(unsigned int bit)
 	                                    "no-header-end",    "bad-header",
 	                                    "empty-multipart",  "bare-lf",
 	                                    "sweep-extra",      "duplicate-boundary",
-	                                    "garbage",          "not-mime"};
+	                                    "garbage",          "not-mime",
+	                                    "other-reading"};
 
 	return bit_name(names, G_N_ELEMENTS(names), bit);
 }

@@ -92,6 +92,7 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
 #define MSG_ANOM_DUPLICATE_BOUNDARY (1u << 9)  /* nested multiparts share a boundary */
 #define MSG_ANOM_GARBAGE            (1u << 10) /* text after the closing boundary, NUL bytes */
 #define MSG_ANOM_NOT_MIME           (1u << 11) /* no header block at all: not a message */
+#define MSG_ANOM_READING            (1u << 12) /* a part only another client's header reading shows */
 
 /*
  * PATHS. Parts are numbered as IMAP numbers body parts: the children of the top multipart are
@@ -107,7 +108,8 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
  * Members of the readers of mime/reader.h are "P/FMT:NAME" too (FMT: pdf, applefile, pgp,
  * html; "#N" when unnamed): "2/pdf:invoice.exe", "1/pgp:tool.exe", "2/html:script1".
  * Finds of the raw sweep: "sweepN" ("3/sweepN" inside a nested message found in a decoded
- * part).
+ * part). Leaves only another client's reading of the header blocks shows (readings.c): "readN"
+ * ("3/readN"), flagged MSG_PART_SWEEP as well (not in the parsed tree).
  *
  * ARCHIVE MEMBERS are parts flagged MSG_PART_ARCHIVE_MEMBER (their container: MSG_PART_CONTAINER)
  * with parent the container's index, name the member's path inside the archive (the policy
@@ -121,7 +123,7 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
  */
 struct msg_part {
 	char *path;            /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu1", "2/tnef1",
-	                       "sweep1" (see PATHS above) */
+	                       "sweep1", "read1" (see PATHS above) */
 	char *name;            /* file name, decoded to UTF-8 (RFC 2231, RFC 2047), or NULL */
 	char *alt_name;        /* Content-Type name when it differs from the Content-Disposition
 	                       filename (a mail client may show either), or NULL */

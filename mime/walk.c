@@ -7,7 +7,11 @@
  * offsets in the buffer; header offsets come from GMime's headers. The walk descends into
  * multiparts and message/rfc822 / message/global parts itself (g_mime_message_foreach does not
  * enter nested messages), within max_depth (GMime's own limit is 1024 levels) and max_parts.
- * GMime's parser warnings and the walk's own checks (checks.c) become anomalies.
+ * GMime's parser warnings and the walk's own checks (checks.c) become anomalies. Where other
+ * clients read the header blocks otherwise (readings.c), each such reading is walked too, as a
+ * job of its own after the leaves: its entities are not counted or checked again, its leaves
+ * are prototypes made parts only when their bytes were not scanned before (same size and
+ * SHA-256), and its copy of the message counts against max_total_bytes.
  *
  * Thread safety: GMime is initialised once per process (g_once); each walk has its own parser
  * and parser options (the warning callback writes into this walk's report only), so
@@ -16,6 +20,7 @@
 
 #include "mime/walk.h"
 #include "mime/password.h"
+#include "mime/readings.h"
 #include "mime/sweep.h"
 
 #include <string.h>
@@ -238,7 +243,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
                       GMimeMessage *msg, bool encrypted)
 {
 	struct mime_ctx *ctx = w->ctx;
-	int idx = mime_part_new(ctx, path, w->parent, depth);
+	int idx = w->reading ? (int)w->protos->len : mime_part_new(ctx, path, w->parent, depth);
 	gint64 hb = hdr_begin(obj), mb = msg != NULL ? hdr_begin(GMIME_OBJECT(msg)) : -1;
 	const unsigned char *copy = NULL;
 	struct mime_job job = {0};
@@ -248,7 +253,9 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 
 	if (idx < 0)
 		return;
-	p = mime_part_at(ctx, idx);
+	if (w->reading)
+		g_ptr_array_add(w->protos, g_new0(struct msg_part, 1));
+	p = w->reading ? w->protos->pdata[idx] : mime_part_at(ctx, idx);
 	leaf_declared(p, obj);
 	leaf_flags(w, p, obj, encrypted);
 	has_body = body_range(w, GMIME_PART(obj), &b, &e, &copy, true);
@@ -266,7 +273,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	p->encoded_size = e - b;
 	if (job.enc == MIME_ENC_UU)
 		p->flags |= MSG_PART_UUENCODED;
-	if (copy == NULL) {
+	if (copy == NULL && !w->reading) {
 		size_t rb = hb >= 0 && (size_t)hb <= b ? (size_t)hb : blank_before(w, b);
 		size_t base = w->in_raw ? (size_t)(w->data - ctx->raw) : 0;
 
@@ -289,10 +296,13 @@ static void walk_too_deep(struct mime_walk *w, GMimeObject *obj, const char *pat
                           unsigned int depth)
 {
 	struct mime_ctx *ctx = w->ctx;
-	int idx = mime_part_new(ctx, path, w->parent, depth);
+	int idx;
 	gint64 b = hdr_begin(obj), e = entity_end(w, obj);
 	struct msg_part *p;
 
+	if (w->reading)
+		return; /* the message's own walk flags it */
+	idx = mime_part_new(ctx, path, w->parent, depth);
 	mime_limit(ctx, MSG_LIMIT_DEPTH, "part %s: nesting deeper than max_depth (%u): not scanned",
 	           path, ctx->lim.max_depth);
 	if (idx < 0)
@@ -325,7 +335,8 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 	const char *what = !top ? path : *child_prefix != '\0' ? child_prefix : "(top)";
 	gint64 last_end = n > 0 ? entity_end(w, g_mime_multipart_get_part(mp, n - 1)) : -1;
 
-	mime_check_multipart(w, mp, what, up, n, last_end);
+	if (!w->reading)
+		mime_check_multipart(w, mp, what, up, n, last_end);
 	for (int i = 0; i < n; i++) {
 		GMimeObject *child = g_mime_multipart_get_part(mp, i);
 		char *cpath = g_strdup_printf("%s%d", child_prefix, i + 1);
@@ -334,7 +345,7 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 		/* in multipart/encrypted, every part but the control part is ciphertext */
 		bool enc = encrypted && i > 0;
 
-		if (hb >= 0)
+		if (hb >= 0 && !w->reading)
 			mime_check_headers(w, (size_t)hb, cpath);
 		walk_entity(w, child, cpath, cprefix, depth + 1, &f, NULL, enc);
 		g_free(cprefix);
@@ -353,7 +364,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 	gint64 hb;
 
 	if (top == NULL) {
-		int idx = mime_part_new(w->ctx, path, w->parent, depth);
+		int idx = w->reading ? -1 : mime_part_new(w->ctx, path, w->parent, depth);
 
 		if (idx >= 0) {
 			mime_part_at(w->ctx, idx)->content_type = mime_type_of(GMIME_OBJECT(mpart));
@@ -362,7 +373,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 		return;
 	}
 	hb = hdr_begin(GMIME_OBJECT(m));
-	if (hb >= 0)
+	if (hb >= 0 && !w->reading)
 		mime_check_headers(w, (size_t)hb, path);
 	tpath = g_strconcat(path, "/1", NULL);
 	tprefix = g_strconcat(path, "/", NULL);
@@ -383,11 +394,12 @@ static void walk_entity(struct mime_walk *w, GMimeObject *obj, const char *path,
 		return;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {
-		if (mime_count_entity(w->ctx))
+		/* a reading's entities were counted in the message's own walk */
+		if (w->reading || mime_count_entity(w->ctx))
 			walk_multipart(w, GMIME_MULTIPART(obj), path, child_prefix, depth, up,
 			               msg != NULL);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		if (mime_count_entity(w->ctx))
+		if (w->reading || mime_count_entity(w->ctx))
 			walk_message_part(w, GMIME_MESSAGE_PART(obj), path, depth, up);
 	} else if (GMIME_IS_PART(obj)) {
 		walk_leaf(w, obj, path, depth, msg, encrypted);
@@ -529,7 +541,8 @@ static void walk_open(struct mime_walk *w)
 	w->parser = g_mime_parser_new_with_stream(w->stream);
 	g_mime_parser_set_persist_stream(w->parser, TRUE);
 	w->options = g_mime_parser_options_new();
-	g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
+	if (!w->reading)
+		g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
 	w->message = g_mime_parser_construct_message(w->parser, w->options);
 }
 
@@ -552,6 +565,10 @@ static void walk_close(struct mime_walk *w)
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
 	g_array_free(w->texts, TRUE);
+	if (w->readings != NULL)
+		g_ptr_array_free(w->readings, TRUE);
+	if (w->protos != NULL)
+		g_ptr_array_free(w->protos, TRUE);
 }
 
 /*
@@ -582,15 +599,36 @@ static void walk_dirty(struct mime_walk *w, GArray *cands)
 	}
 }
 
-/* Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. */
-static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
-                                      const char *prefix, unsigned int depth, int parent)
+static void proto_free(gpointer data)
+{
+	struct msg_part *p = data;
+
+	g_free(p->name);
+	g_free(p->alt_name);
+	g_free(p->content_type);
+	g_free(p->disposition);
+	g_free(p->encoding);
+	g_free(p->note);
+	g_free(p);
+}
+
+/*
+ * Parse and walk: the parts made, the sweep's candidates found. NULL: not a message. A
+ * reading of origin's message (reading: MIME_READING_*) makes prototypes, not parts.
+ */
+struct mime_walk *mime_walk_message_as(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                       const char *prefix, unsigned int depth, int parent,
+                                       struct mime_walk *origin, unsigned int reading)
 {
 	struct mime_walk *w = g_new0(struct mime_walk, 1);
 	size_t len;
 	const unsigned char *data = g_bytes_get_data(bytes, &len);
 	GMimeObject *top;
 
+	w->origin = origin;
+	w->reading = reading;
+	if (reading)
+		w->protos = g_ptr_array_new_with_free_func(proto_free);
 	w->ctx = ctx;
 	w->hold = g_bytes_ref(bytes);
 	w->data = data;
@@ -611,12 +649,17 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 	walk_cap(w);
 	walk_open(w);
 	top = w->message != NULL ? g_mime_message_get_mime_part(w->message) : NULL;
-	if (w->message == NULL && parent >= 0) {
+	if (w->message == NULL && (parent >= 0 || reading)) {
 		walk_close(w);
 		g_bytes_unref(w->hold);
 		g_free(w->prefix);
 		g_free(w);
 		return NULL;
+	}
+	if (reading) {
+		if (top != NULL)
+			walk_entity(w, top, "", prefix, depth, NULL, w->message, false);
+		return w;
 	}
 	if (w->message == NULL) {
 		walk_not_mime(w);
@@ -631,6 +674,7 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 			walk_entity(w, top, path, prefix, depth, NULL, w->message, false);
 		g_free(path);
 	}
+	mime_readings_find(w);
 	w->cands = mime_sweep_find(w);
 	if (w->cands->len > 0)
 		ctx->dedupe = true;
@@ -638,6 +682,12 @@ static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool 
 	/* its text bodies may hold the password of an encrypted attachment (password.c) */
 	g_ptr_array_add(ctx->walks, w);
 	return w;
+}
+
+static struct mime_walk *walk_message(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                      const char *prefix, unsigned int depth, int parent)
+{
+	return mime_walk_message_as(ctx, bytes, in_raw, prefix, depth, parent, NULL, 0);
 }
 
 void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what)
@@ -672,7 +722,6 @@ int mime_walk_next(void *state, GPtrArray *children)
 	switch (w->phase) {
 	case MIME_WALK_LEAVES:
 		/* the leaves, as views of the walk's buffers (alive until it is closed) */
-		w->phase = MIME_WALK_DIRTY;
 		for (guint i = 0; i < w->jobs->len; i++) {
 			const struct mime_job *job = &g_array_index(w->jobs, struct mime_job, i);
 			GBytes *body = g_bytes_new_static(job->body, job->body_len);
@@ -682,8 +731,15 @@ int mime_walk_next(void *state, GPtrArray *children)
 			leaf->hints = job->no_uu ? MIME_HINT_NO_UU : 0;
 			g_ptr_array_add(children, leaf);
 		}
+		w->phase = MIME_WALK_READINGS;
 		if (children->len > 0)
 			return 1;
+		/* fall through */
+	case MIME_WALK_READINGS:
+		/* other clients' readings of the headers: one at a time, before the sweep */
+		if (mime_readings_next(w, children))
+			return 1;
+		w->phase = MIME_WALK_DIRTY;
 		/* fall through */
 	case MIME_WALK_DIRTY:
 		/* bodies that decoded badly are known now */

@@ -35,7 +35,21 @@ struct mime_walk {
 	GBytes *hold;          /* the message's bytes */
 	GArray *cands;         /* the sweep's candidates (sweep.c) */
 	guint next_cand;       /* the next one to decode */
-	enum { MIME_WALK_LEAVES, MIME_WALK_DIRTY, MIME_WALK_SWEEP } phase;
+	enum { MIME_WALK_LEAVES, MIME_WALK_READINGS, MIME_WALK_DIRTY, MIME_WALK_SWEEP } phase;
+	/*
+	 * Other clients' readings of the header blocks (readings.c). The walk of the message has
+	 * the copies to walk (GBytes *, distinct, made at open) and counts the parts they add;
+	 * the walk of a reading (reading != 0) makes no part at open: its leaves are prototypes
+	 * (struct msg_part *, jobs[i].part indexes them) made parts of origin's message only when
+	 * their bytes are new.
+	 */
+	GPtrArray *readings;
+	guint next_reading;
+	unsigned int reads;
+	unsigned int reading_of[3]; /* MIME_READING_* of each copy */
+	unsigned int reading;
+	struct mime_walk *origin;
+	GPtrArray *protos;
 	/* GMime objects */
 	GByteArray *bytes;
 	GMimeStream *stream;
@@ -68,7 +82,9 @@ void mime_check_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *p
  * The reader of a message (the job loop's): open parses it (GMime), walks every entity within
  * the limits and makes each leaf a part, sweeps the buffer for encoded runs the tree does not
  * account for (sweep.c); next hands back the leaves (views of the message's bytes, in walk
- * order), then the sweep's finds one at a time; close frees the GMime objects. Opened on part
+ * order), then each other client's reading of the header blocks that differs (readings.c: a
+ * job of its own, a walk of the rewritten copy whose leaves become parts "readN" only when
+ * their bytes are new), then the sweep's finds one at a time; close frees the GMime objects. Opened on part
  * -1: the message msg_scan() was given; on a part: a message inside it (its parts are
  * "P/1", "P/2.1" ..., one level deeper).
  */
@@ -82,6 +98,16 @@ extern const struct mime_reader mime_walk_reader;
 void *mime_walk_open_part(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *what);
 int mime_walk_next(void *state, GPtrArray *children);
 void mime_walk_close(void *state);
+
+/*
+ * Parse and walk bytes as a message (walk.c's reader does this on open): its parts made and
+ * the sweep's candidates found, or NULL when they are not a message and parent >= 0. With
+ * reading (MIME_READING_*), the walk of that reading of origin's message: no part is made,
+ * its leaves are prototypes (see struct mime_walk).
+ */
+struct mime_walk *mime_walk_message_as(struct mime_ctx *ctx, GBytes *bytes, bool in_raw,
+                                       const char *prefix, unsigned int depth, int parent,
+                                       struct mime_walk *origin, unsigned int reading);
 
 /* GMime is initialised once per process (thread safe). */
 void mime_walk_init(void);

@@ -1,0 +1,262 @@
+/*
+ * libcheck suite: readings — the header blocks of a message as other clients read them
+ * (mime/readings.c: the rewritten copies, byte for byte) and what msg_scan() makes of them:
+ * an attachment only one reading shows is found (clam.exe), named as its headers name it, and
+ * reported once; well-formed mail gains no part; the copies are counted against
+ * max_total_bytes.
+ */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/msgscan.h"
+#include "mime/readings.h"
+#include "tests/lib/testutil.h"
+
+#define TESTSIG TEST_DATA "/../../contrib/test-signatures"
+
+/* ---- the copies ---- */
+
+struct rewrite {
+	const char *name;
+	const char *in;
+	unsigned int reading;
+	const char *out; /* NULL: the message reads the same */
+};
+
+#define TOP "From: a@b\nTo: c@d\n"
+
+static const struct rewrite rewrites[] = {
+        {"well-formed: the same", TOP "Content-Type: text/plain\n\nbody\n", MIME_READING_BOTH,
+         NULL},
+        {"signature separator in a body: no header block",
+         TOP "Content-Type: text/plain\n\nhi\n-- \nJohn Smith\nACME: widgets\n", MIME_READING_BOTH,
+         NULL},
+        {"signature separator followed by fields",
+         TOP "Content-Type: text/plain\n\nhi\n-- \nPhone: 555\nJohn\n--\nFax: 1\nx\n",
+         MIME_READING_BOTH, NULL},
+        {"trailing semicolon", TOP "Content-Type: text/plain; charset=utf-8;\n\nx\n",
+         MIME_READING_VALUES, NULL},
+        {"first Content-Type wins",
+         TOP "Content-Type: multipart/mixed; boundary=b\nContent-Type: text/plain\n\nx\n",
+         MIME_READING_FIRST, TOP "Content-Type: multipart/mixed; boundary=b\n\nx\n"},
+        {"first Content-Transfer-Encoding wins, folded value dropped whole",
+         TOP "Content-Transfer-Encoding: 7bit\nContent-Transfer-Encoding:\n base64\n\nx\n",
+         MIME_READING_FIRST, TOP "Content-Transfer-Encoding: 7bit\n\nx\n"},
+        {"duplicates in a part's block", TOP "\n--b\nContent-Type: a/b\nContent-Type: c/d\n\nx\n",
+         MIME_READING_FIRST, TOP "\n--b\nContent-Type: a/b\n\nx\n"},
+        {"a line without a colon starts the body", TOP "no colon\nContent-Type: a/b\n\nx\n",
+         MIME_READING_FIRST, TOP "\nno colon\nContent-Type: a/b\n\nx\n"},
+        {"GMime skips the line without a colon", TOP "no colon\nContent-Type: a/b\n\nx\n",
+         MIME_READING_VALUES, NULL},
+        {"a boundary right after the headers, CRLF",
+         "From: a@b\r\nContent-Type: multipart/mixed; boundary=b\r\n--b\r\n\r\nx\r\n",
+         MIME_READING_FIRST,
+         "From: a@b\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n"},
+        {"white space before the first field", " folded\nFrom: a@b\n\nx\n", MIME_READING_FIRST,
+         "From: a@b\n\nx\n"},
+        {"white space and no field after it: left alone", " folded\nbody\n", MIME_READING_FIRST,
+         NULL},
+        {"encoded words in Content-Type",
+         TOP "Content-Type: =?us-ascii?Q?multipart/mixed=3B_boundary=3D=22b=22?=\n\nx\n",
+         MIME_READING_VALUES, TOP "Content-Type: multipart/mixed; boundary=\"b\"\n\nx\n"},
+        {"comma separators", TOP "Content-Type: multipart/mixed, boundary=\"b,c\"\r\n\r\nx\n",
+         MIME_READING_VALUES, TOP "Content-Type: multipart/mixed; boundary=\"b,c\"\r\n\r\nx\n"},
+        {"RFC 2231 boundary preferred",
+         TOP "Content-Type: multipart/mixed; boundary=\"a\";\n boundary*=us-ascii''b\n\nx\n",
+         MIME_READING_VALUES, TOP "Content-Type: multipart/mixed; boundary*=us-ascii''b\n\nx\n"},
+        {"unterminated quote closed", TOP "Content-Type: multipart/mixed; boundary=\"b\n\nx\n",
+         MIME_READING_VALUES, TOP "Content-Type: multipart/mixed; boundary=\"b\"\n\nx\n"},
+        {"parameter names in any case: read as written",
+         TOP "Content-Type: Multipart/Mixed; BOUNDARY=\"b\"\n\nx\n", MIME_READING_BOTH, NULL},
+        {"both readings", TOP "Content-Type: a/b, c=d\nContent-Type: e/f\n\nx\n", MIME_READING_BOTH,
+         TOP "Content-Type: a/b; c=d\n\nx\n"},
+        {"mbox From line kept", "From x@y Mon Jan  1 00:00:00 2024\n" TOP "x\n\nbody\n",
+         MIME_READING_FIRST, "From x@y Mon Jan  1 00:00:00 2024\n" TOP "\nx\n\nbody\n"},
+        {"empty", "", MIME_READING_BOTH, NULL},
+};
+
+START_TEST(test_rewrite)
+{
+	const struct rewrite *c = &rewrites[_i];
+	GBytes *b = mime_reading_make((const unsigned char *)c->in, strlen(c->in), c->reading);
+	size_t n = 0;
+	const char *got = b != NULL ? g_bytes_get_data(b, &n) : NULL;
+
+	if (c->out == NULL) {
+		ck_assert_msg(b == NULL, "%s: rewritten as\n%.*s", c->name, (int)n, got);
+		return;
+	}
+	ck_assert_msg(b != NULL, "%s: not rewritten", c->name);
+	/* the dry pass that spares well-formed mail the copies sees it too */
+	ck_assert_msg(mime_reading_differs((const unsigned char *)c->in, strlen(c->in)),
+	              "%s: no difference seen", c->name);
+	ck_assert_msg(n == strlen(c->out) && memcmp(got, c->out, n) == 0,
+	              "%s: got\n%.*s\nwanted\n%s", c->name, (int)n, got, c->out);
+	g_bytes_unref(b);
+}
+END_TEST
+
+/* ---- what msg_scan() makes of them ---- */
+
+static struct sigdb *db;
+static char *exe_b64; /* clam.exe in base64, LF lines */
+
+static void setup(void)
+{
+	const char *paths[] = {TESTSIG, NULL};
+	char *path = testutil_clamav_file("clam.exe");
+	size_t len;
+	char *exe = testutil_read(path, &len);
+	char *b = g_base64_encode((guchar *)exe, len);
+	GString *s = g_string_new(NULL);
+
+	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
+	for (size_t i = 0; i < strlen(b); i += 76) {
+		g_string_append_len(s, b + i, (gssize)MIN(76, strlen(b) - i));
+		g_string_append(s, "\n");
+	}
+	exe_b64 = g_string_free(s, FALSE);
+	g_free(b);
+	g_free(exe);
+	g_free(path);
+}
+
+static void teardown(void)
+{
+	sigdb_unref(&db);
+	g_free(exe_b64);
+}
+
+struct hide {
+	const char *name;
+	const char *head; /* the message's header block and the multipart's Content-Type */
+	const char *part; /* the attachment's own header lines, after Content-Type */
+	const char *path; /* where clam.exe must be found */
+};
+
+#define EXE_CT   "Content-Type: application/x-msdownload; name=\"clam.exe\"\n"
+#define B64      "Content-Transfer-Encoding: base64\n"
+#define MP       "Content-Type: multipart/mixed; boundary=\"BB\"\n"
+#define TEXTPART "--BB\nContent-Type: text/plain\n\nhello\n"
+
+static const struct hide hides[] = {
+        /* GMime: the last Content-Type (text/plain); Python, Thunderbird: the first */
+        {"first Content-Type", TOP MP "Content-Type: text/plain\n\n", B64, "read2"},
+        /* GMime: 7bit, the text as it is; the others: base64 */
+        {"first Content-Transfer-Encoding", TOP MP "\n", B64 "Content-Transfer-Encoding: 7bit\n",
+         "read1"},
+        /* GMime reads the part's headers into the message's: one text part */
+        {"no empty line after the headers", TOP MP, B64, "read2"},
+        /* GMime: no header block at all */
+        {"white space first", " X-Junk: x\n" TOP MP "\n", B64, "read2"},
+        {"encoded words",
+         TOP "Content-Type: =?us-ascii?Q?multipart/mixed=3B_boundary=3D=22BB=22?=\n\n", B64,
+         "read2"},
+        {"comma", TOP "Content-Type: multipart/mixed, boundary=\"BB\"\n\n", B64, "read2"},
+        {"RFC 2231 beside plain",
+         TOP "Content-Type: multipart/mixed; boundary=\"A\"; boundary*=''BB\n\n", B64, "read2"},
+        {"open quote", TOP "Content-Type: multipart/mixed; boundary=\"BB\n\n", B64, "read2"},
+};
+
+static struct msg_report *scan_with(const char *msg, const struct msg_limits *lim)
+{
+	struct msg_scan_options o = {.limits = lim, .scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, &error) == 0,
+	              "%s", error != NULL ? error->message : "");
+	return r;
+}
+
+static char *hide_message(const struct hide *h)
+{
+	return g_strdup_printf("%s" TEXTPART "--BB\n" EXE_CT "%s\n%s--BB--\n", h->head, h->part,
+	                       exe_b64);
+}
+
+START_TEST(test_hidden)
+{
+	const struct hide *h = &hides[_i];
+	char *msg = hide_message(h);
+	struct msg_report *r = scan_with(msg, NULL);
+	unsigned int found = 0;
+
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (p->scan.n_findings == 0 || p->scan.allowlisted)
+			continue;
+		found++;
+		ck_assert_msg(strcmp(p->path, h->path) == 0, "%s: found at %s, wanted %s", h->name,
+		              p->path, h->path);
+		ck_assert_msg(p->name != NULL && strcmp(p->name, "clam.exe") == 0, "%s: name %s",
+		              h->name, p->name);
+		ck_assert(p->flags & MSG_PART_SWEEP);
+	}
+	ck_assert_msg(found == 1, "%s: clam.exe found %u times", h->name, found);
+	ck_assert_msg(r->anomalies & MSG_ANOM_READING, "%s: no other-reading anomaly", h->name);
+	msg_report_free(&r);
+	g_free(msg);
+}
+END_TEST
+
+/* Well-formed mail, and mail whose readings agree with GMime's: no part added. */
+START_TEST(test_no_new_parts)
+{
+	static const char *const heads[] = {
+	        TOP MP "\n" TEXTPART "-- \nJohn Smith\nACME: widgets\n",
+	        /* two Content-Type headers that say the same */
+	        TOP MP MP "\n" TEXTPART,
+	        TOP "Content-Type: Multipart/Mixed; BOUNDARY=BB\n\n" TEXTPART,
+	};
+
+	for (size_t k = 0; k < G_N_ELEMENTS(heads); k++) {
+		char *msg =
+		        g_strconcat(heads[k], "--BB\n" EXE_CT B64 "\n", exe_b64, "--BB--\n", NULL);
+		struct msg_report *r = scan_with(msg, NULL);
+
+		ck_assert_msg(r->parts->len == 2, "message %zu: %u parts", k, r->parts->len);
+		ck_assert_msg(!(r->anomalies & MSG_ANOM_READING), "message %zu", k);
+		msg_report_free(&r);
+		g_free(msg);
+	}
+}
+END_TEST
+
+/* The copies count against max_total_bytes: past it they are skipped, and that is noted. */
+START_TEST(test_budget)
+{
+	char *msg = hide_message(&hides[0]);
+	struct msg_limits lim = {.max_total_bytes = strlen(msg) / 2};
+	struct msg_report *r = scan_with(msg, &lim);
+
+	ck_assert(r->flags & MSG_LIMIT_TOTAL);
+	ck_assert(!(r->anomalies & MSG_ANOM_READING));
+	msg_report_free(&r);
+	g_free(msg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("readings");
+	TCase *tc = tcase_create("copies"), *scan = tcase_create("scan");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, test_rewrite, 0, G_N_ELEMENTS(rewrites));
+	suite_add_tcase(s, tc);
+	tcase_add_checked_fixture(scan, setup, teardown);
+	tcase_add_loop_test(scan, test_hidden, 0, G_N_ELEMENTS(hides));
+	tcase_add_test(scan, test_no_new_parts);
+	tcase_add_test(scan, test_budget);
+	suite_add_tcase(s, scan);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
