@@ -1,0 +1,33 @@
+#ifndef PARTSCAN_MIME_READING_H
+#define PARTSCAN_MIME_READING_H
+
+/*
+ * reading: the other readings of a part's bytes that some mail client uses, as jobs of the
+ * loop (internal to mime/; the rule is in reading.c).
+ */
+
+#include <glib.h>
+
+#include "mime/jobs.h"
+
+struct mime_ctx;
+
+/*
+ * The other readings of the leaf job w (part idx, decoded with dflags): a job each, to run
+ * after the part's children and be made a part ("P/altN") only when its bytes are new. NULL
+ * when there is none (the common case, which costs a few byte compares); else the message is
+ * deduplicated from now on (ctx->dedupe), the leaf's own scan included.
+ */
+GPtrArray *mime_reading_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
+                             unsigned int dflags);
+
+/* Append the jobs of mime_reading_leaf() to children and free the array (NULL: nothing). */
+void mime_reading_append(GPtrArray *children, GPtrArray **readings);
+
+/*
+ * yEnc and BinHex 4.0 blocks in a text part (or an application/mac-binhex40 part): child
+ * jobs "P/yencN", "P/binhexN" (and "P/binhexN.rsrc" for a resource fork) over data.
+ */
+void mime_reading_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *children);
+
+#endif
