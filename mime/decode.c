@@ -85,13 +85,33 @@ static void b64_fast(const unsigned char **pp, const unsigned char *end, unsigne
 	*op = o;
 }
 
+/*
+ * What the lines of a uuencoded block declare (a line whose trailing blanks a transport
+ * stripped declares more than its characters hold: the decoder pads it).
+ */
+static size_t uu_size(const unsigned char *in, size_t len)
+{
+	const unsigned char *p = in, *end = in + len;
+	size_t total = 0;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (*p > 32 && *p <= 96) /* "begin" and "end" lines are not: 'b', 'e' > 96 */
+			total += (size_t)((*p - 32) & 63);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return total;
+}
+
 size_t mime_decode_bound(enum mime_enc enc, const unsigned char *in, size_t len)
 {
 	switch (enc) {
 	case MIME_ENC_BASE64:
 	case MIME_ENC_BASE64_STOP:
-	case MIME_ENC_UU:
 		return len / 4 * 3 + 3;
+	case MIME_ENC_UU:
+		return uu_size(in, len);
 	case MIME_ENC_BINHEX:
 	case MIME_ENC_BINHEX_RSRC:
 		return mime_binhex_bound(in, len, enc == MIME_ENC_BINHEX_RSRC);
