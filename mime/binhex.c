@@ -155,8 +155,10 @@ static int bh_header(struct bh *s, struct mime_binhex_info *info)
 			return -1;
 		h[i] = (unsigned char)c;
 	}
-	info->data_len = (uint32_t)h[11] << 24 | (uint32_t)h[12] << 16 | (uint32_t)h[13] << 8 | h[14];
-	info->rsrc_len = (uint32_t)h[15] << 24 | (uint32_t)h[16] << 16 | (uint32_t)h[17] << 8 | h[18];
+	info->data_len =
+	        (uint32_t)h[11] << 24 | (uint32_t)h[12] << 16 | (uint32_t)h[13] << 8 | h[14];
+	info->rsrc_len =
+	        (uint32_t)h[15] << 24 | (uint32_t)h[16] << 16 | (uint32_t)h[17] << 8 | h[18];
 	bh_check(s);
 	return 0;
 }
@@ -237,9 +239,8 @@ bool mime_binhex_next(const unsigned char *text, size_t len, size_t *pos,
 		hit = text; /* bare, as an application/mac-binhex40 body may be */
 		p = text + 1;
 	} else {
-		if (at >= len ||
-		    (hit = memmem(text + at, len - at, BINHEX_INTRO, sizeof(BINHEX_INTRO) - 1)) ==
-		            NULL) {
+		if (at >= len || (hit = memmem(text + at, len - at, BINHEX_INTRO,
+		                               sizeof(BINHEX_INTRO) - 1)) == NULL) {
 			*pos = len;
 			return false;
 		}

@@ -56,13 +56,13 @@ static enum mime_enc reading_of_token(const char *tok)
 		const char *name;
 		enum mime_enc enc;
 	} names[] = {
-	        {"base64", MIME_ENC_BASE64},    {"quoted-printable", MIME_ENC_QP},
-	        {"x-uuencode", MIME_ENC_UU},    {"uuencode", MIME_ENC_UU},
-	        {"x-uue", MIME_ENC_UU},         {"uue", MIME_ENC_UU},
-	        {"x-yencode", MIME_ENC_YENC},   {"x-yenc", MIME_ENC_YENC},
-	        {"yencode", MIME_ENC_YENC},     {"yenc", MIME_ENC_YENC},
-	        {"x-binhex", MIME_ENC_BINHEX},  {"x-binhex40", MIME_ENC_BINHEX},
-	        {"binhex40", MIME_ENC_BINHEX},  {"x-mac-binhex40", MIME_ENC_BINHEX},
+	        {"base64", MIME_ENC_BASE64},   {"quoted-printable", MIME_ENC_QP},
+	        {"x-uuencode", MIME_ENC_UU},   {"uuencode", MIME_ENC_UU},
+	        {"x-uue", MIME_ENC_UU},        {"uue", MIME_ENC_UU},
+	        {"x-yencode", MIME_ENC_YENC},  {"x-yenc", MIME_ENC_YENC},
+	        {"yencode", MIME_ENC_YENC},    {"yenc", MIME_ENC_YENC},
+	        {"x-binhex", MIME_ENC_BINHEX}, {"x-binhex40", MIME_ENC_BINHEX},
+	        {"binhex40", MIME_ENC_BINHEX}, {"x-mac-binhex40", MIME_ENC_BINHEX},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -135,7 +135,8 @@ GPtrArray *mime_reading_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
 		reading_add(ctx, &out, w, idx, MIME_ENC_RAW,
 		            "the bytes as they are (a transfer encoding with parameters)");
 	if (w->enc == MIME_ENC_RAW && tok_enc != MIME_ENC_RAW) {
-		reading_add(ctx, &out, w, idx, tok_enc, "decoded as its declared transfer encoding");
+		reading_add(ctx, &out, w, idx, tok_enc,
+		            "decoded as its declared transfer encoding");
 	} else if (w->enc == MIME_ENC_RAW && mime_decode_looks_base64(body, len)) {
 		reading_add(ctx, &out, w, idx, MIME_ENC_BASE64,
 		            "decoded as base64 (declared as plain data)");
@@ -163,8 +164,8 @@ static struct mime_work *reading_child(struct mime_ctx *ctx, int idx, GBytes *da
                                        unsigned int n, const char *name)
 {
 	const struct msg_part *p = mime_part_at(ctx, idx);
-	struct mime_work *w =
-	        mime_work_new(g_bytes_new_from_bytes(data, from, to - from), MIME_FROM_BLOCK, enc, -1);
+	struct mime_work *w = mime_work_new(g_bytes_new_from_bytes(data, from, to - from),
+	                                    MIME_FROM_BLOCK, enc, -1);
 
 	w->parent = idx;
 	w->depth = p->depth + 1;
@@ -182,18 +183,18 @@ static bool reading_binhex_type(const struct msg_part *p)
 {
 	const char *t = p->content_type;
 
-	return t != NULL && (strcmp(t, "application/mac-binhex40") == 0 ||
-	                     strcmp(t, "application/x-mac-binhex40") == 0 ||
-	                     strcmp(t, "application/binhex") == 0 ||
-	                     strcmp(t, "application/x-binhex40") == 0);
+	return t != NULL &&
+	       (strcmp(t, "application/mac-binhex40") == 0 ||
+	        strcmp(t, "application/x-mac-binhex40") == 0 ||
+	        strcmp(t, "application/binhex") == 0 || strcmp(t, "application/x-binhex40") == 0);
 }
 
 static bool reading_blocks_wanted(const struct msg_part *p)
 {
 	if (p->flags & (MSG_PART_TNEF | MSG_PART_ARCHIVE_MEMBER))
 		return false;
-	if (p->encoding != NULL && (strcmp(p->encoding, "yEnc") == 0 ||
-	                            g_str_has_prefix(p->encoding, "BinHex")))
+	if (p->encoding != NULL &&
+	    (strcmp(p->encoding, "yEnc") == 0 || g_str_has_prefix(p->encoding, "BinHex")))
 		return false; /* decoded from such a block already */
 	return (p->content_type != NULL && g_str_has_prefix(p->content_type, "text/")) ||
 	       p->scan.type.type == FTYPE_TEXT || reading_binhex_type(p);
@@ -237,7 +238,8 @@ void mime_reading_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray 
 		                                        MIME_ENC_BINHEX, "binhex", k, info.name));
 		if (info.rsrc_len == 0)
 			continue;
-		g_ptr_array_add(children, reading_child(ctx, idx, data, bb.begin, bb.end,
-		                                        MIME_ENC_BINHEX_RSRC, "binhex", k, info.name));
+		g_ptr_array_add(children,
+		                reading_child(ctx, idx, data, bb.begin, bb.end,
+		                              MIME_ENC_BINHEX_RSRC, "binhex", k, info.name));
 	}
 }

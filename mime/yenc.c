@@ -39,7 +39,8 @@ static void block_name(const unsigned char *line, size_t n, struct mime_yenc_blo
 	size_t k = 0, i;
 
 	for (i = 6; i + 5 <= n; i++) {
-		if ((line[i - 1] == ' ' || line[i - 1] == '\t') && memcmp(line + i, "name=", 5) == 0) {
+		if ((line[i - 1] == ' ' || line[i - 1] == '\t') &&
+		    memcmp(line + i, "name=", 5) == 0) {
 			at = line + i + 5;
 			break;
 		}

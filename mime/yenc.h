@@ -12,9 +12,9 @@
 #define MIME_YENC_MAX_NAME 255
 
 struct mime_yenc_block {
-	size_t begin;  /* offset of the "=ybegin" line */
-	size_t end;    /* offset after the "=yend" line, or the end of the text */
-	bool closed;   /* an "=yend" line was found */
+	size_t begin; /* offset of the "=ybegin" line */
+	size_t end;   /* offset after the "=yend" line, or the end of the text */
+	bool closed;  /* an "=yend" line was found */
 	char name[MIME_YENC_MAX_NAME + 1]; /* the name= of the begin line, NUL-terminated */
 };
 
