@@ -235,7 +235,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 	}
 	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
 		expand_uu(ctx, idx, bytes, children);
-	mime_reading_blocks(ctx, idx, bytes, children);
+	if (!(hints & MIME_HINT_NO_UU))
+		mime_reading_blocks(ctx, idx, bytes, children);
 	p = mime_part_at(ctx, idx);
 	switch (p->scan.type.type) {
 	case FTYPE_TNEF:

@@ -179,6 +179,15 @@ static struct mime_work *reading_child(struct mime_ctx *ctx, int idx, GBytes *da
 	return w;
 }
 
+bool mime_reading_block_line(const unsigned char *line, size_t n)
+{
+	static const char intro[] = "(This file must be converted with BinHex";
+
+	if (n >= 7 && memcmp(line, "=ybegin", 7) == 0)
+		return true;
+	return n >= sizeof(intro) - 1 && memcmp(line, intro, sizeof(intro) - 1) == 0;
+}
+
 static bool reading_binhex_type(const struct msg_part *p)
 {
 	const char *t = p->content_type;

@@ -24,6 +24,9 @@ GPtrArray *mime_reading_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
 /* Append the jobs of mime_reading_leaf() to children and free the array (NULL: nothing). */
 void mime_reading_append(GPtrArray *children, GPtrArray **readings);
 
+/* true when a line (without its line end) starts a yEnc or a BinHex 4.0 block. */
+bool mime_reading_block_line(const unsigned char *line, size_t n);
+
 /*
  * yEnc and BinHex 4.0 blocks in a text part (or an application/mac-binhex40 part): child
  * jobs "P/yencN", "P/binhexN" (and "P/binhexN.rsrc" for a resource fork) over data.

@@ -25,6 +25,7 @@
  * Thread safety: per call.
  */
 
+#include "mime/reading.h"
 #include "mime/sweep.h"
 #include "mime/uuencode.h"
 
@@ -366,6 +367,11 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 	if (n >= 6 && p[0] == 'b' && memcmp(p, "begin", 5) == 0 && (p[5] == ' ' || p[5] == '-') &&
 	    (q = uu_block(s, p)) != NULL)
 		return q;
+	if (n >= 7 && (p[0] == '=' || p[0] == '(') && mime_reading_block_line(p, n)) {
+		size_t pos = (size_t)(p - s->w->data); /* a yEnc or BinHex block: searched later */
+
+		g_array_append_val(s->w->uu_lines, pos);
+	}
 	if (s->seg_headers && (p[0] == 'C' || p[0] == 'c') && cte_base64(p, n))
 		s->seg_b64 = true;
 	if (n > 13 && (p[0] == 'C' || p[0] == 'c') &&
