@@ -10,6 +10,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	case $1 in
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
+	fuzz_decode) echo "$TOP/tests/data/msgs" ;; # the first byte chooses the decoder
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb
