@@ -124,7 +124,7 @@ static int bh_byte(struct bh *s)
 }
 
 /* The stored CRC after a section: checked against the one computed over it. */
-static void bh_check(struct bh *s)
+static bool bh_check(struct bh *s)
 {
 	uint16_t want;
 	int hi, lo;
@@ -132,9 +132,12 @@ static void bh_check(struct bh *s)
 	want = s->crc;
 	hi = bh_byte(s);
 	lo = bh_byte(s);
-	if (hi < 0 || lo < 0 || (uint16_t)(hi << 8 | lo) != want)
-		s->flags |= MIME_DECODE_BAD;
 	s->crc = 0;
+	if (hi < 0 || lo < 0 || (uint16_t)(hi << 8 | lo) != want) {
+		s->flags |= MIME_DECODE_BAD;
+		return false;
+	}
+	return true;
 }
 
 static int bh_header(struct bh *s, struct mime_binhex_info *info)
@@ -159,8 +162,8 @@ static int bh_header(struct bh *s, struct mime_binhex_info *info)
 	        (uint32_t)h[11] << 24 | (uint32_t)h[12] << 16 | (uint32_t)h[13] << 8 | h[14];
 	info->rsrc_len =
 	        (uint32_t)h[15] << 24 | (uint32_t)h[16] << 16 | (uint32_t)h[17] << 8 | h[18];
-	bh_check(s);
-	return 0;
+	/* a header whose CRC fails is no BinHex (hexbin refuses it too): text that looks like it */
+	return bh_check(s) ? 0 : -1;
 }
 
 int mime_binhex_info(const unsigned char *text, size_t len, struct mime_binhex_info *info_r)

@@ -32,7 +32,10 @@ struct mime_binhex_info {
 bool mime_binhex_next(const unsigned char *text, size_t len, size_t *pos,
                       struct mime_binhex_block *b);
 
-/* The header of the block in text (see mime_binhex_decode): 0, or -1 when it is not read. */
+/*
+ * The header of the block in text (see mime_binhex_decode): 0, or -1 when it is not read or
+ * its CRC does not match (then no fork is decoded either).
+ */
 int mime_binhex_info(const unsigned char *text, size_t len, struct mime_binhex_info *info_r);
 
 /* The declared size of a fork (the resource fork when rsrc), at most what len can hold. */

@@ -237,7 +237,9 @@ void mime_reading_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray 
 	while (mime_binhex_next(d, len, &pos, &bb)) {
 		struct mime_binhex_info info;
 
-		if (mime_binhex_info(d + bb.begin, bb.end - bb.begin, &info) < 0)
+		/* bare (no "(This file ..." line) only in a part declared BinHex */
+		if ((d[bb.begin] == ':' && !reading_binhex_type(mime_part_at(ctx, idx))) ||
+		    mime_binhex_info(d + bb.begin, bb.end - bb.begin, &info) < 0)
 			continue;
 		if (!reading_depth(ctx, idx, &n))
 			return;
