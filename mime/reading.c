@@ -10,7 +10,8 @@
  *   x-uuencode, uue, x-uue, x-yencode      decoded (uudeview, Thunderbird) beside the bytes
  *                                          as they are
  *   7bit, 8bit, binary (or none) over      the bytes as they are, and decoded
- *     clearly base64 lines
+ *     clearly base64 lines, or starting
+ *     with a uuencode, yEnc or BinHex block
  *   yEnc and BinHex 4.0 blocks in text     each block a part (P/yencN, P/binhexN), as
  *     (also the body of an                   uudeview and Apple Mail extract them
  *     application/mac-binhex40 part)
@@ -25,6 +26,7 @@
 #include "mime/reading.h"
 #include "mime/binhex.h"
 #include "mime/ctx.h"
+#include "mime/uuencode.h"
 #include "mime/yenc.h"
 
 #include <string.h>
@@ -72,6 +74,33 @@ static enum mime_enc reading_of_token(const char *tok)
 	return MIME_ENC_RAW;
 }
 
+/*
+ * Bytes declared as plain data (7bit, 8bit, binary, none) that are encoded all the same:
+ * clearly base64 lines, or a uuencode, yEnc or BinHex block at their start (after blank
+ * lines). A few byte compares on anything else.
+ */
+static enum mime_enc reading_sniff(const unsigned char *body, size_t len)
+{
+	static const char intro[] = "(This file must be converted with BinHex";
+	const unsigned char *p = body, *end = body + len;
+	size_t n;
+
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	n = (size_t)(end - p);
+	if (n >= 8 && memcmp(p, "=ybegin ", 8) == 0)
+		return MIME_ENC_YENC;
+	if (n >= sizeof(intro) - 1 && memcmp(p, intro, sizeof(intro) - 1) == 0)
+		return MIME_ENC_BINHEX;
+	if (n >= 6 && memcmp(p, "begin ", 6) == 0) {
+		struct mime_uu_block b;
+
+		if (mime_uu_at(body, len, (size_t)(p - body), &b) && !b.base64)
+			return MIME_ENC_UU;
+	}
+	return mime_decode_looks_base64(body, len) ? MIME_ENC_BASE64 : MIME_ENC_RAW;
+}
+
 static int reading_make(struct mime_ctx *ctx, struct mime_work *w, size_t n, unsigned int dflags)
 {
 	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
@@ -117,7 +146,7 @@ GPtrArray *mime_reading_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
 {
 	const struct msg_part *p = mime_part_at(ctx, idx);
 	GPtrArray *out = NULL;
-	enum mime_enc tok_enc = MIME_ENC_RAW;
+	enum mime_enc tok_enc = MIME_ENC_RAW, enc;
 	char buf[32];
 	bool params = false;
 	const char *tok = reading_token(p->encoding, buf, sizeof(buf), &params);
@@ -137,9 +166,14 @@ GPtrArray *mime_reading_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
 	if (w->enc == MIME_ENC_RAW && tok_enc != MIME_ENC_RAW) {
 		reading_add(ctx, &out, w, idx, tok_enc,
 		            "decoded as its declared transfer encoding");
-	} else if (w->enc == MIME_ENC_RAW && mime_decode_looks_base64(body, len)) {
-		reading_add(ctx, &out, w, idx, MIME_ENC_BASE64,
-		            "decoded as base64 (declared as plain data)");
+	} else if (w->enc == MIME_ENC_RAW) {
+		enc = reading_sniff(body, len);
+		if (enc != MIME_ENC_RAW)
+			reading_add(ctx, &out, w, idx, enc,
+			            enc == MIME_ENC_BASE64
+			                    ? "decoded as base64 (declared as plain data)"
+			                    : "decoded as the block it starts with "
+			                      "(declared as plain data)");
 	}
 	if (out != NULL)
 		ctx->dedupe = true;

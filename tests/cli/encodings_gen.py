@@ -120,6 +120,7 @@ def main():
     ye = yenc(payload).decode("latin-1")
     msgs["yenc_text"] = head("text/plain; charset=iso-8859-1", "8bit") + "Here:\n" + ye + "bye\n"
     msgs["yenc_cte"] = head("application/octet-stream; name=clam.exe", "x-yencode") + ye
+    msgs["yenc_as_8bit"] = head("application/octet-stream; name=clam.exe", "8bit") + ye
     hqx = binhex(payload)
     msgs["binhex_part"] = head('multipart/mixed; boundary="b"') + \
         "--b\nContent-Type: text/plain\n\nsee the file\n--b\n" + \

@@ -83,7 +83,7 @@ hexbin_of() {
 
 # every message but b64_keep hides clam.exe where some client finds it
 for m in b64_after_pad b64_as_7bit qp_params uu_x-uuencode uu_uue uu_x-uue uu_no_mode \
-	uu_no_name uu_blank uu_double yenc_text yenc_cte binhex_part binhex_inline binhex_rsrc \
+	uu_no_name uu_blank uu_double yenc_text yenc_cte yenc_as_8bit binhex_part binhex_inline binhex_rsrc \
 	no_ctype; do
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/$m.eml"
 	expect out "^$T/m/$m.eml\[[^]]*\]: Clamav.Test.File-1-0 FOUND$"
@@ -109,7 +109,7 @@ has b64_as_7bit "Python's email" "$T/ref/s.email"
 has b64_as_7bit "base64" "$T/ref/s.base64"
 # uuencode in all its forms, yEnc
 for m in uu_x-uuencode uu_uue uu_x-uue uu_no_mode uu_no_name uu_blank uu_double yenc_text \
-	yenc_cte no_ctype; do
+	yenc_cte yenc_as_8bit no_ctype; do
 	uudeview_of "$m"
 	has "$m" uudeview "$T/ref/$m/"*
 done
