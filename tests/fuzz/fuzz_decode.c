@@ -31,8 +31,9 @@ static void decode(enum mime_enc enc, const unsigned char *in, size_t len, size_
 		return;
 	n = mime_decode(enc, in, len, out, cap, &flags);
 	/* past cap, or cut by a bound that should hold all (base64, uuencode) */
-	if (n > cap || ((flags & MIME_DECODE_FULL) && cap == bound &&
-	                (enc == MIME_ENC_BASE64 || enc == MIME_ENC_BASE64_STOP || enc == MIME_ENC_UU)))
+	if (n > cap ||
+	    ((flags & MIME_DECODE_FULL) && cap == bound &&
+	     (enc == MIME_ENC_BASE64 || enc == MIME_ENC_BASE64_STOP || enc == MIME_ENC_UU)))
 		abort();
 	free(out);
 }
@@ -88,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			if (mime_binhex_info(in + bb.begin, bb.end - bb.begin, &info) == 0) {
 				decode(MIME_ENC_BINHEX, in + bb.begin, bb.end - bb.begin, 1u << 20);
-				decode(MIME_ENC_BINHEX_RSRC, in + bb.begin, bb.end - bb.begin, 1u << 20);
+				decode(MIME_ENC_BINHEX_RSRC, in + bb.begin, bb.end - bb.begin,
+				       1u << 20);
 			}
 		}
 		break;
