@@ -11,6 +11,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives" ;;
 	fuzz_readings) echo "$TOP/tests/data/msgs" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
+	fuzz_decode) echo "$TOP/tests/data/msgs" ;; # the first byte chooses the decoder
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;
 	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;

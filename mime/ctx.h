@@ -37,7 +37,7 @@ struct mime_job {
 };
 
 /* Hints to the readers (mime_expand()). */
-#define MIME_HINT_NO_UU (1u << 0) /* no uuencoded block can be in these bytes */
+#define MIME_HINT_NO_UU (1u << 0) /* no uuencoded, yEnc or BinHex block can be in these bytes */
 
 /* What was scanned, for deduplication: size and SHA-256 (from the part's own scan). */
 struct mime_seen {

@@ -8,6 +8,8 @@
  */
 
 #include "mime/decode.h"
+#include "mime/binhex.h"
+#include "mime/yenc.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -83,16 +85,64 @@ static void b64_fast(const unsigned char **pp, const unsigned char *end, unsigne
 	*op = o;
 }
 
-size_t mime_decode_bound(enum mime_enc enc, size_t len)
+/*
+ * What the lines of a uuencoded block declare (a line whose trailing blanks a transport
+ * stripped declares more than its characters hold: the decoder pads it).
+ */
+static size_t uu_size(const unsigned char *in, size_t len)
+{
+	const unsigned char *p = in, *end = in + len;
+	size_t total = 0;
+
+	while (p < end) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (*p > 32 && *p <= 96) /* "begin" and "end" lines are not: 'b', 'e' > 96 */
+			total += (size_t)((*p - 32) & 63);
+		p = nl != NULL ? nl + 1 : end;
+	}
+	return total;
+}
+
+size_t mime_decode_bound(enum mime_enc enc, const unsigned char *in, size_t len)
 {
 	switch (enc) {
 	case MIME_ENC_BASE64:
-	case MIME_ENC_UU:
+	case MIME_ENC_BASE64_STOP:
 		return len / 4 * 3 + 3;
+	case MIME_ENC_UU:
+		return uu_size(in, len);
+	case MIME_ENC_BINHEX:
+	case MIME_ENC_BINHEX_RSRC:
+		return mime_binhex_bound(in, len, enc == MIME_ENC_BINHEX_RSRC);
+	case MIME_ENC_YENC:
 	case MIME_ENC_QP:
 	case MIME_ENC_RAW:
 	default:
 		return len;
+	}
+}
+
+const char *mime_decode_name(enum mime_enc enc)
+{
+	switch (enc) {
+	case MIME_ENC_BASE64:
+		return "base64";
+	case MIME_ENC_BASE64_STOP:
+		return "base64 (up to its padding)";
+	case MIME_ENC_QP:
+		return "quoted-printable";
+	case MIME_ENC_UU:
+		return "uuencode";
+	case MIME_ENC_YENC:
+		return "yEnc";
+	case MIME_ENC_BINHEX:
+		return "BinHex 4.0";
+	case MIME_ENC_BINHEX_RSRC:
+		return "BinHex 4.0 resource fork";
+	case MIME_ENC_RAW:
+	default:
+		return "data";
 	}
 }
 
@@ -140,7 +190,7 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 
 			b64_fast(&p, end, out, &o, cap);
 			if (o != before && padded) {
-				flags |= MIME_DECODE_BAD; /* data after '=' */
+				flags |= MIME_DECODE_BAD | MIME_DECODE_PAD; /* data after '=' */
 				padded = false;
 			}
 			if (p >= end)
@@ -151,7 +201,7 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 		if (r < 64) {
 			if (padded) {
 				/* data after '=': decoded as a new run, as most clients do */
-				flags |= MIME_DECODE_BAD;
+				flags |= MIME_DECODE_BAD | MIME_DECODE_PAD;
 				padded = false;
 			}
 			acc = acc << 6 | r;
@@ -185,6 +235,107 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 		o = b64_flush(acc, n, out, o, cap, &flags);
 	*flags_r = flags;
 	return o;
+}
+
+size_t mime_decode_base64_stop(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                               unsigned int *flags_r)
+{
+	unsigned int flags = 0;
+	uint32_t acc = 0;
+	size_t i, o = 0;
+	int n = 0, pads = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = in[i];
+		uint32_t r = mime_decode_b64_rank[c];
+
+		if (c == '=') {
+			/* padding only after two characters of a group; it ends the data */
+			if (n >= 2 && n + ++pads >= 4)
+				break;
+			continue;
+		}
+		if (r >= 64) {
+			if (c != '\n' && c != '\r' && c != ' ' && c != '\t')
+				flags |= MIME_DECODE_BAD;
+			continue;
+		}
+		pads = 0;
+		acc = acc << 6 | r;
+		if (++n == 4) {
+			for (int k = 2; k >= 0; k--) {
+				if (o >= cap) {
+					flags |= MIME_DECODE_FULL;
+					break;
+				}
+				out[o++] = (unsigned char)(acc >> (8 * k));
+			}
+			n = 0;
+			acc = 0;
+			if (flags & MIME_DECODE_FULL)
+				break;
+		}
+	}
+	if (n > 0 && !(flags & MIME_DECODE_FULL))
+		o = b64_flush(acc, n, out, o, cap, &flags);
+	/* anything but blanks after the padding is a reading the other decoder differs on */
+	for (i = i < len ? i + 1 : len; i < len; i++) {
+		if (mime_decode_is_base64(in[i])) {
+			flags |= MIME_DECODE_BAD | MIME_DECODE_PAD;
+			break;
+		}
+	}
+	*flags_r = flags;
+	return o;
+}
+
+bool mime_decode_looks_base64(const unsigned char *in, size_t len)
+{
+	const unsigned char *p = in, *end = in + len;
+	size_t first = 0, total = 0;
+	bool last = false, upper = false, lower = false;
+
+	while (p < end && (*p == '\n' || *p == '\r'))
+		p++;
+	while (p < end) {
+		const unsigned char *s = p;
+		size_t n, pad = 0;
+
+		while (p < end && mime_decode_is_base64(*p))
+			p++;
+		while (p < end && *p == '=' && pad < 2) {
+			p++;
+			pad++;
+		}
+		n = (size_t)(p - s);
+		for (size_t i = 0; first == 0 && i < n; i++) {
+			upper |= s[i] >= 'A' && s[i] <= 'Z';
+			lower |= s[i] >= 'a' && s[i] <= 'z';
+		}
+		if (n > 998 || (first == 0 && n > 0 && !(upper && lower)))
+			return false; /* longer than a mail line, or digits and words of one case */
+		if (p < end && *p == '\r')
+			p++;
+		if (p < end && *p != '\n')
+			return false; /* a character that is not base64 */
+		if (p < end)
+			p++;
+		if (n == 0) {
+			/* blank lines only at the end */
+			while (p < end && (*p == '\n' || *p == '\r'))
+				p++;
+			break;
+		}
+		if (last)
+			return false; /* a line after a short or padded one */
+		if (first == 0)
+			first = n;
+		else if (n > first)
+			return false;
+		last = n < first || pad > 0;
+		total += n;
+	}
+	return p == end && first >= 16 && total % 4 == 0;
 }
 
 static int hexval(unsigned char c)
@@ -340,8 +491,15 @@ size_t mime_decode(enum mime_enc enc, const unsigned char *in, size_t len, unsig
 	switch (enc) {
 	case MIME_ENC_BASE64:
 		return mime_decode_base64(in, len, out, cap, flags_r);
+	case MIME_ENC_BASE64_STOP:
+		return mime_decode_base64_stop(in, len, out, cap, flags_r);
 	case MIME_ENC_QP:
 		return mime_decode_qp(in, len, out, cap, flags_r);
+	case MIME_ENC_YENC:
+		return mime_yenc_decode(in, len, out, cap, flags_r);
+	case MIME_ENC_BINHEX:
+	case MIME_ENC_BINHEX_RSRC:
+		return mime_binhex_decode(in, len, enc == MIME_ENC_BINHEX_RSRC, out, cap, flags_r);
 	case MIME_ENC_UU:
 		p = uu_skip_begin(in, len);
 		return mime_decode_uu(p, len - (size_t)(p - in), out, cap, flags_r);

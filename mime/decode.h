@@ -17,26 +17,56 @@ enum mime_enc {
 	MIME_ENC_RAW = 0, /* 7bit, 8bit, binary, unknown: the bytes as they are */
 	MIME_ENC_BASE64,
 	MIME_ENC_QP,
-	MIME_ENC_UU, /* a "begin NNN name" ... "end" block */
+	MIME_ENC_UU,          /* a "begin NNN name" ... "end" block */
+	MIME_ENC_BASE64_STOP, /* base64 read up to its first padding, as Python's email does */
+	MIME_ENC_YENC,        /* a "=ybegin" ... "=yend" block (yenc.c) */
+	MIME_ENC_BINHEX,      /* BinHex 4.0: its data fork (binhex.c) */
+	MIME_ENC_BINHEX_RSRC, /* BinHex 4.0: its resource fork */
 };
 
 #define MIME_DECODE_BAD  (1u << 0) /* characters outside the encoding, or a malformed end */
 #define MIME_DECODE_FULL (1u << 1) /* output stopped at cap: more input was left */
+#define MIME_DECODE_PAD  (1u << 2) /* base64: data after a padding '=' (readers disagree) */
 
 /* Slack the base64 decoder needs after cap in the output buffer (it stores 4 bytes at once). */
 #define MIME_DECODE_SLACK 4
 
-/* Upper bound of the decoded size of len encoded bytes (without the slack). */
-size_t mime_decode_bound(enum mime_enc enc, size_t len);
+/*
+ * Upper bound of the decoded size of the len encoded bytes at in (without the slack). BinHex
+ * (run-length coded) is bounded by the fork sizes its header declares, when it has one.
+ */
+size_t mime_decode_bound(enum mime_enc enc, const unsigned char *in, size_t len);
+
+/* The name of an encoding, for notes ("base64", "yEnc", ...). */
+const char *mime_decode_name(enum mime_enc enc);
 
 /*
  * Base64 (RFC 2045): whitespace and line ends are skipped; other characters outside the
  * alphabet are skipped and flagged; '=' ends a group, and data after it is decoded as a new
- * run (concatenated base64) and flagged. out must hold cap + MIME_DECODE_SLACK bytes.
- * Returns the bytes written; *flags_r gets MIME_DECODE_* bits.
+ * run (concatenated base64, as Thunderbird and GMime do) and flagged (BAD and PAD).
+ * out must hold cap + MIME_DECODE_SLACK bytes. Returns the bytes written; *flags_r gets
+ * MIME_DECODE_* bits.
  */
 size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
                           unsigned int *flags_r);
+
+/*
+ * Base64 the way Python's binascii (and so its email package) reads it: characters outside
+ * the alphabet skipped, a '=' that cannot be padding ignored, and decoding stopped at the
+ * padding that completes a group; what follows is not read (flagged BAD and PAD when there
+ * is data).
+ */
+size_t mime_decode_base64_stop(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                               unsigned int *flags_r);
+
+/*
+ * true when bytes declared 7bit, 8bit or binary are clearly base64: lines of the alphabet
+ * only (padding at the end), all as long as the first but the last, at least 16 and at most
+ * 998 characters on the first line, upper and lower case letters in it, a multiple of 4 in
+ * all. Costs a few bytes on anything else: it stops
+ * at the first character that does not fit.
+ */
+bool mime_decode_looks_base64(const unsigned char *in, size_t len);
 
 /*
  * Quoted-printable (RFC 2045): "=XX" (either case) is a byte, "=" before a line end is a soft
@@ -53,8 +83,9 @@ size_t mime_decode_uu(const unsigned char *in, size_t len, unsigned char *out, s
                       unsigned int *flags_r);
 
 /*
- * Decode with enc (MIME_ENC_UU: the whole block, begin line included) into out. For
- * MIME_ENC_RAW the bytes are copied.
+ * Decode with enc (MIME_ENC_UU: the whole block, begin line included; MIME_ENC_YENC from
+ * its "=ybegin" line, or the data itself; MIME_ENC_BINHEX* the text holding a BinHex block)
+ * into out. For MIME_ENC_RAW the bytes are copied.
  */
 size_t mime_decode(enum mime_enc enc, const unsigned char *in, size_t len, unsigned char *out,
                    size_t cap, unsigned int *flags_r);

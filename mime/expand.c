@@ -30,9 +30,10 @@
 #include "mime/archive.h"
 #include "mime/ctx.h"
 #include "mime/html.h"
+#include "mime/ole2.h"
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
-#include "mime/ole2.h"
+#include "mime/encodings.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
 #include "mime/walk.h"
@@ -465,6 +466,8 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 	}
 	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
 		expand_uu(ctx, idx, bytes, children);
+	if (!(hints & MIME_HINT_NO_UU))
+		mime_encodings_blocks(ctx, idx, bytes, children);
 	p = mime_part_at(ctx, idx);
 	switch (p->scan.type.type) {
 	case FTYPE_TNEF:

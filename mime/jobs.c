@@ -57,6 +57,7 @@
 #include "mime/jobs.h"
 #include "mime/ctx.h"
 #include "mime/password.h"
+#include "mime/encodings.h"
 
 #include <string.h>
 
@@ -207,12 +208,10 @@ static int work_part(struct mime_ctx *ctx, struct mime_work *w)
 
 static void work_bad_encoding(struct mime_ctx *ctx, struct msg_part *part, enum mime_enc enc)
 {
-	static const char *const names[] = {"data", "base64", "quoted-printable", "uuencode"};
-
-	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", names[enc]);
+	mime_part_flag(part, MSG_PART_BAD_ENCODING, "invalid %s", mime_decode_name(enc));
 	if (!(ctx->report->anomalies & MSG_ANOM_BAD_ENCODING))
 		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: invalid %s", part->path,
-		             names[enc]);
+		             mime_decode_name(enc));
 }
 
 /* Bytes as they are, within the budget: the same bytes, or their first ones. */
@@ -243,7 +242,8 @@ static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg
 	GBytes *out;
 	size_t cap, n;
 
-	cap = mime_bytes_budget(ctx, part, MIME_RES_BYTES, mime_decode_bound(w->enc, len), &bound);
+	cap = mime_bytes_budget(ctx, part, MIME_RES_BYTES, mime_decode_bound(w->enc, body, len),
+	                        &bound);
 	if (cap == 0)
 		return NULL;
 	text = w->origin == MIME_FROM_LEAF ? mime_password_text(ctx, w->part, w->enc) : NULL;
@@ -268,6 +268,7 @@ static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg
 		mime_part_truncated(ctx, part, n, bound);
 	if (flags & MIME_DECODE_BAD)
 		work_bad_encoding(ctx, part, w->enc);
+	w->dflags = flags;
 	ctx->use.decoded += n;
 	return out;
 }
@@ -307,7 +308,7 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 
 	if (ctx->report->flags & MSG_LIMIT_PARTS)
 		return;
-	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES, mime_decode_bound(w->enc, len),
+	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_BYTES, mime_decode_bound(w->enc, body, len),
 	                 &cap);
 	if (cap == 0) {
 		mime_limit(ctx, MSG_LIMIT_TOTAL,
@@ -334,6 +335,7 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
 {
 	const unsigned char *body;
+	GPtrArray *readings = NULL;
 	struct scan_result r;
 	struct msg_part *part;
 	GBytes *data;
@@ -342,7 +344,7 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 
 	if (w->origin == MIME_FROM_PART)
 		return work_read(ctx, w, children);
-	if (w->origin == MIME_FROM_SWEEP) {
+	if (w->origin == MIME_FROM_SWEEP || w->origin == MIME_FROM_READING) {
 		work_find(ctx, w, children);
 		return false;
 	}
@@ -361,6 +363,8 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	if (data == NULL)
 		return false;
 	body = g_bytes_get_data(data, &len);
+	if (w->origin == MIME_FROM_LEAF) /* before the scan: it may turn dedupe on */
+		readings = mime_encodings_leaf(ctx, w, idx, w->dflags);
 	if (mime_part_digest(ctx, body, len, &r, NULL) < 0) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
 		               ctx->error != NULL ? ctx->error->message : "digest failure");
@@ -372,6 +376,7 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 		if (w->origin == MIME_FROM_LEAF && w->enc != MIME_ENC_RAW)
 			mime_password_keep(ctx, idx, w->enc, data);
 	}
+	mime_encodings_append(children, &readings);
 	g_bytes_unref(data);
 	return false;
 }

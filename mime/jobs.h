@@ -88,6 +88,11 @@ enum mime_origin {
 	MIME_FROM_MEMBER, /* an archive member, decoded (and counted) by the reader */
 	MIME_FROM_PART,   /* the decoded bytes of a part scanned already, for a reader */
 	MIME_FROM_SWEEP,  /* an encoded run the raw sweep found: a part only when it is new */
+
+	/* another reading of a leaf's bytes (encodings.c): run as MIME_FROM_SWEEP */
+	MIME_FROM_READING,
+	/* a yEnc or BinHex block in a text (encodings.c) */
+	MIME_FROM_BLOCK,
 };
 
 /*
@@ -145,6 +150,9 @@ struct mime_work {
 	uint64_t encoded_size;
 	const char *note;  /* static, or NULL */
 	bool container_of; /* mark the parent MSG_PART_CONTAINER once the part is made */
+
+	/* MIME_DECODE_* of its decoding (other readings of a leaf depend on them) */
+	unsigned int dflags;
 };
 
 /* A job over bytes (the reference is taken over), as part (-1: made when it runs). */

@@ -336,7 +336,7 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 	}
 }
 
-bool mime_reading_differs(const unsigned char *d, size_t len)
+bool mime_readings_differ(const unsigned char *d, size_t len)
 {
 	struct out dry = {NULL, false};
 
@@ -344,7 +344,7 @@ bool mime_reading_differs(const unsigned char *d, size_t len)
 	return dry.changed;
 }
 
-GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r)
+GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
 {
 	struct out o = {NULL, false};
 
@@ -370,10 +370,10 @@ void mime_readings_find(struct mime_walk *w)
 	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
 	                                     MIME_READING_BOTH};
 
-	if (!mime_reading_differs(w->data, w->len))
+	if (!mime_readings_differ(w->data, w->len))
 		return;
 	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		GBytes *b = mime_reading_make(w->data, w->len, kinds[k]);
+		GBytes *b = mime_readings_make(w->data, w->len, kinds[k]);
 		bool dup = false;
 
 		if (b == NULL)

@@ -18,13 +18,13 @@
  * reads them, for GMime to parse; NULL when the copy would be the message itself (or the
  * message is too large for one copy). The caller owns the result.
  */
-GBytes *mime_reading_make(const unsigned char *d, size_t len, unsigned int r);
+GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r);
 
 /*
  * Whether some reading differs from the message at all: one pass over its header blocks and
  * a search for "--" lines, no copy (what well-formed mail costs).
  */
-bool mime_reading_differs(const unsigned char *d, size_t len);
+bool mime_readings_differ(const unsigned char *d, size_t len);
 
 struct mime_walk;
 

@@ -25,6 +25,7 @@
  * Thread safety: per call.
  */
 
+#include "mime/encodings.h"
 #include "mime/sweep.h"
 #include "mime/uuencode.h"
 
@@ -294,7 +295,7 @@ static const unsigned char *uu_block(struct sweep *s, const unsigned char *p)
 	struct mime_uu_block b;
 
 	g_array_append_val(w->uu_lines, pos);
-	if (!mime_uu_next(w->data, w->len, &pos, &b) || b.begin != (size_t)(p - w->data))
+	if (!mime_uu_at(w->data, w->len, pos, &b))
 		return NULL;
 	if (!inside(s->uu, b.begin, b.begin + 1) && !inside(s->skip, b.begin, b.end)) {
 		if (b.base64)
@@ -362,8 +363,15 @@ static const unsigned char *sweep_line(struct sweep *s, const unsigned char *p, 
 		if (s->seg_b64)
 			s->seg_body = (size_t)(next - s->w->data);
 	}
-	if (n >= 6 && p[0] == 'b' && mime_uu_begin_line(p, n) && (q = uu_block(s, p)) != NULL)
+	/* mime_uu_next() decides (a begin line may lack its mode or name) */
+	if (n >= 6 && p[0] == 'b' && memcmp(p, "begin", 5) == 0 && (p[5] == ' ' || p[5] == '-') &&
+	    (q = uu_block(s, p)) != NULL)
 		return q;
+	if (n >= 7 && (p[0] == '=' || p[0] == '(') && mime_encodings_block_line(p, n)) {
+		size_t pos = (size_t)(p - s->w->data); /* a yEnc or BinHex block: searched later */
+
+		g_array_append_val(s->w->uu_lines, pos);
+	}
 	if (s->seg_headers && (p[0] == 'C' || p[0] == 'c') && cte_base64(p, n))
 		s->seg_b64 = true;
 	if (n > 13 && (p[0] == 'C' || p[0] == 'c') &&

@@ -28,6 +28,13 @@ struct mime_uu_block {
 bool mime_uu_begin_line(const unsigned char *line, size_t n);
 
 /*
+ * The block whose begin line starts at off (a line start) in text[0, len): true and *b, or
+ * false when there is none there. A begin line without its mode or its name ("begin 644",
+ * "begin name") counts when the next line that is not blank is a full data line.
+ */
+bool mime_uu_at(const unsigned char *text, size_t len, size_t off, struct mime_uu_block *b);
+
+/*
  * The next block at a line start at or after *pos in text[0, len). Returns true and sets
  * *pos past the block, or false when there is none.
  */

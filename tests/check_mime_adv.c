@@ -166,12 +166,13 @@ static const struct adv cases[] = {
          H "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
            "\r\nx\r\n--b--\r\n--c\r\n" EXE,
          MSG_ANOM_SWEEP_EXTRA | MSG_ANOM_GARBAGE, 0, 1},
+        /* found by the part's base64 reading (1/alt1), so the sweep finds nothing new */
         {"base64 declared 7bit",
-         H "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: 7bit\r\n\r\n%E",
-         MSG_ANOM_SWEEP_EXTRA, 0, 1},
+         H "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: 7bit\r\n\r\n%E", 0,
+         0, 1},
         {"unknown transfer encoding",
          H "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base-64\r\n\r\n%E",
-         MSG_ANOM_SWEEP_EXTRA, 0, 1},
+         0, 0, 1},
         {"missed by the tree, junk lines inside the base64",
          H "Content-Type: multipart/mixed; boundary=a; boundary=b\r\n\r\n--b\r\n"
            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"

@@ -1,17 +1,20 @@
 /*
  * libcheck suite: mime_decode — the decoders (base64 against GLib on random input and line
- * layouts, quoted-printable, uuencode), uuencoded blocks in text, the TNEF reader (ClamAV's
- * clam.tnef, and every truncation of it), the mbox iterator.
+ * layouts, base64 stopped at its padding as Python reads it, quoted-printable, uuencode,
+ * yEnc, BinHex 4.0 checked against hexbin's output), uuencoded blocks in text in all their
+ * forms, the TNEF reader (ClamAV's clam.tnef, and every truncation of it), the mbox iterator.
  */
 
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime/binhex.h"
 #include "mime/ctx.h"
 #include "mime/decode.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
+#include "mime/yenc.h"
 #include "tests/lib/testutil.h"
 
 static size_t dec(enum mime_enc enc, const char *in, char *out, size_t cap, unsigned int *flags)
@@ -81,7 +84,7 @@ START_TEST(test_base64_edges)
 	/* data after padding: decoded as a new run, flagged */
 	ck_assert_uint_eq(dec(MIME_ENC_BASE64, "aGk=\r\naGk=", out, 60, &flags), 4);
 	ck_assert(memcmp(out, "hihi", 4) == 0);
-	ck_assert_uint_eq(flags, MIME_DECODE_BAD);
+	ck_assert_uint_eq(flags, MIME_DECODE_BAD | MIME_DECODE_PAD);
 	/* a lone character at the end */
 	ck_assert_uint_eq(dec(MIME_ENC_BASE64, "aGVsbG8hI", out, 60, &flags), 6);
 	ck_assert_uint_eq(flags, MIME_DECODE_BAD);
@@ -176,6 +179,259 @@ START_TEST(test_uuencode)
 }
 END_TEST
 
+/* base64 read as Python's binascii reads it (the values are Python's b64decode) */
+START_TEST(test_base64_stop)
+{
+	static const struct {
+		const char *in, *out;
+		unsigned int flags;
+	} cases[] = {
+	        {"aGk=aGk=", "hi", MIME_DECODE_BAD | MIME_DECODE_PAD},
+	        {"QUJD=RA==", "ABCD", 0},                /* '=' after a whole group: not padding */
+	        {"aGV*sbG8=", "hello", MIME_DECODE_BAD}, /* junk skipped */
+	        {"aG=k=", "hi", 0},                      /* one '=' of two, then data: read on */
+	        {"aGk==\r\n\r\n", "hi", 0},
+	        {"aGk=\r\nZm9v\r\n", "hi", MIME_DECODE_BAD | MIME_DECODE_PAD},
+	};
+	char out[64];
+	unsigned int flags;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		size_t n = dec(MIME_ENC_BASE64_STOP, cases[i].in, out, 60, &flags);
+
+		ck_assert_uint_eq(n, strlen(cases[i].out));
+		ck_assert(memcmp(out, cases[i].out, n) == 0);
+		ck_assert_uint_eq(flags, cases[i].flags);
+	}
+	/* the reading of the part itself decodes on, and says a reader may stop */
+	ck_assert_uint_eq(dec(MIME_ENC_BASE64, "aGk=\r\nZm9v\r\n", out, 60, &flags), 5);
+	ck_assert(flags & MIME_DECODE_PAD);
+	ck_assert_uint_eq(dec(MIME_ENC_BASE64_STOP, "aGVsbG8=", out, 3, &flags), 3);
+	ck_assert(flags & MIME_DECODE_FULL);
+}
+END_TEST
+
+/* base64 declared as plain data: taken when clearly base64, and nothing else */
+START_TEST(test_looks_base64)
+{
+	static const char *const yes[] = {
+	        "\nSGVsbG8sIHdvcmxkIQ==\n",
+	        "SGVsbG8sIHdvcmxkISEh\r\n\r\n",
+	};
+	static const char *const no[] = {
+	        "Hello, world\r\n",
+	        "0123456789012345678901234567890123456789\r\n", /* digits only */
+	        "SGVsbG8sIHdvcmxkIQ==\nSGVsbG8sIHdvcmxkIQ==\n", /* data after padding */
+	        "SGVsbG8sIHdvcmxkIQ\nSGVsbG8sIHdvcmxkIQ==\n",   /* a longer line after */
+	        "SGVsbG8s\n",                                   /* too short */
+	        "SGVsbG8sIHdvcmxkIQ==\n\nmore text\n",
+	        "",
+	};
+	GString *wide = g_string_new(NULL);
+
+	unsigned char raw[500];
+	char *b64;
+
+	/* 76 columns, the last line short and padded */
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 5);
+	b64 = g_base64_encode(raw, sizeof(raw));
+	for (size_t i = 0; i < strlen(b64); i += 76) {
+		g_string_append_len(wide, b64 + i, (gssize)MIN(76, strlen(b64) - i));
+		g_string_append(wide, "\r\n");
+	}
+	ck_assert(mime_decode_looks_base64((const unsigned char *)wide->str, wide->len));
+	g_string_truncate(wide, 0);
+	g_free(b64);
+	for (size_t i = 0; i < G_N_ELEMENTS(yes); i++)
+		ck_assert_msg(
+		        mime_decode_looks_base64((const unsigned char *)yes[i], strlen(yes[i])),
+		        "%zu", i);
+	for (size_t i = 0; i < G_N_ELEMENTS(no); i++)
+		ck_assert_msg(
+		        !mime_decode_looks_base64((const unsigned char *)no[i], strlen(no[i])),
+		        "%zu", i);
+	for (int i = 0; i < 250; i++)
+		g_string_append(wide, "QUJj");
+	ck_assert(!mime_decode_looks_base64((const unsigned char *)wide->str, wide->len));
+	g_string_free(wide, TRUE);
+}
+END_TEST
+
+/* uuencode as uudeview reads it: no mode, no name, blank lines, double spacing */
+START_TEST(test_uu_forms)
+{
+	static const char *const heads[] = {"begin 644\n", "begin data.bin\n",
+	                                    "begin  0644  a b\n"};
+	static const char *const names[] = {"", "data.bin", "a b"};
+	unsigned char raw[200], out[300];
+	struct mime_uu_block b;
+	unsigned int flags;
+	size_t pos, n;
+	char *uu, *body, **lines, *text;
+	GString *dbl = g_string_new(NULL), *gap = g_string_new(NULL);
+
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 13 + 1);
+	uu = uuencode(raw, sizeof(raw), "x");
+	body = strchr(uu, '\n') + 1; /* the data lines and "end" */
+	for (size_t i = 0; i < G_N_ELEMENTS(heads); i++) {
+		text = g_strconcat("Hi,\n", heads[i], body, "bye\n", NULL);
+		pos = 0;
+		ck_assert_msg(mime_uu_next((unsigned char *)text, strlen(text), &pos, &b), "%s",
+		              heads[i]);
+		ck_assert_str_eq(b.name, names[i]);
+		n = mime_decode(MIME_ENC_UU, (unsigned char *)text + b.begin, b.end - b.begin, out,
+		                sizeof(out), &flags);
+		ck_assert_uint_eq(n, sizeof(raw));
+		ck_assert(memcmp(out, raw, n) == 0);
+		g_free(text);
+	}
+	/* double-spaced, and a gap of blank lines inside */
+	lines = g_strsplit(uu, "\n", -1);
+	for (size_t i = 0; lines[i] != NULL; i++) {
+		g_string_append_printf(dbl, "%s\n\n", lines[i]);
+		g_string_append_printf(gap, "%s\n%s", lines[i], i == 2 ? "\n\n\n" : "");
+	}
+	g_strfreev(lines);
+	for (int k = 0; k < 2; k++) {
+		GString *s = k == 0 ? dbl : gap;
+
+		pos = 0;
+		ck_assert(mime_uu_next((unsigned char *)s->str, s->len, &pos, &b));
+		ck_assert(b.closed);
+		n = mime_decode(MIME_ENC_UU, (unsigned char *)s->str + b.begin, b.end - b.begin,
+		                out, sizeof(out), &flags);
+		ck_assert_uint_eq(n, sizeof(raw));
+		ck_assert(memcmp(out, raw, n) == 0);
+	}
+	/* a loose "begin" line with text after it is no block; a bare "begin" neither */
+	text = g_strconcat("begin here\n\nsome text\n", "begin\n", body, NULL);
+	pos = 0;
+	ck_assert(!mime_uu_next((unsigned char *)text, strlen(text), &pos, &b));
+	g_free(text);
+	g_string_free(dbl, TRUE);
+	g_string_free(gap, TRUE);
+	g_free(uu);
+}
+END_TEST
+
+/* A yEnc encoder for the test: escapes NUL, LF, CR, '=', and blanks and '.' at line start. */
+static GString *yencode(const unsigned char *data, size_t n, const char *name)
+{
+	GString *s = g_string_new(NULL);
+	size_t col = 0;
+
+	g_string_append_printf(s, "=ybegin line=64 size=%zu name=%s\r\n", n, name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)(data[i] + 42);
+
+		if (c == 0 || c == '\n' || c == '\r' || c == '=' ||
+		    (col == 0 && (c == ' ' || c == '\t' || c == '.'))) {
+			g_string_append_c(s, '=');
+			c = (unsigned char)(c + 64);
+			col++;
+		}
+		g_string_append_c(s, (char)c);
+		if (++col >= 64) {
+			g_string_append(s, "\r\n");
+			col = 0;
+		}
+	}
+	g_string_append_printf(s, "\r\n=yend size=%zu\r\n", n);
+	return s;
+}
+
+START_TEST(test_yenc)
+{
+	unsigned char raw[3000], out[3100];
+	struct mime_yenc_block b;
+	unsigned int flags;
+	size_t pos = 0, n;
+	GString *y, *text;
+
+	for (size_t i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 37 + (i >> 8)); /* every byte value, escapes too */
+	y = yencode(raw, sizeof(raw), "my file.bin");
+	text = g_string_new("Hello\r\n=ybeginner\r\n");
+	g_string_append(text, y->str);
+	g_string_append(text, "bye\r\n");
+	ck_assert(mime_yenc_next((unsigned char *)text->str, text->len, &pos, &b));
+	ck_assert_str_eq(b.name, "my file.bin");
+	ck_assert(b.closed);
+	ck_assert_uint_eq(b.end - b.begin, y->len);
+	n = mime_yenc_decode((unsigned char *)text->str + b.begin, b.end - b.begin, out,
+	                     sizeof(out), &flags);
+	ck_assert_uint_eq(n, sizeof(raw));
+	ck_assert_uint_eq(flags, 0);
+	ck_assert(memcmp(out, raw, n) == 0);
+	ck_assert(!mime_yenc_next((unsigned char *)text->str, text->len, &pos, &b));
+	/* cut at cap */
+	n = mime_yenc_decode((unsigned char *)y->str, y->len, out, 100, &flags);
+	ck_assert_uint_eq(n, 100);
+	ck_assert(flags & MIME_DECODE_FULL);
+	/* every truncation: bounded, flagged without its "=yend" */
+	for (size_t cut = 0; cut < y->len; cut += 7) {
+		n = mime_yenc_decode((unsigned char *)y->str, cut, out, sizeof(out), &flags);
+		ck_assert_uint_le(n, sizeof(raw));
+		ck_assert(memcmp(out, raw, n) == 0 || n > 0);
+	}
+	g_string_free(y, TRUE);
+	g_string_free(text, TRUE);
+}
+END_TEST
+
+/* made by tests/cli/encodings_gen.py; hexbin -3 gives these data and resource forks */
+static const char hqx[] = "(This file must be converted with BinHex 4.0)\n"
+                          ":\"@%ZG(Kd!%**6N%rN!3!N!8@!!!!\"9HFD'9XE'mJBQPZD'9iN!#3!!#3\"b'GiR*\n"
+                          "cFQ-KA2i:\n";
+static const unsigned char hqx_data[] = "hello binhex\x90\x90\0\0\0\0\0\0\0!";
+
+START_TEST(test_binhex)
+{
+	struct mime_binhex_info info;
+	struct mime_binhex_block b;
+	unsigned char out[64];
+	unsigned int flags;
+	size_t pos = 0, n;
+	char *text = g_strconcat("Hello,\n\n", hqx, "\nbye\n", NULL);
+
+	ck_assert(mime_binhex_next((unsigned char *)text, strlen(text), &pos, &b));
+	ck_assert(b.closed);
+	ck_assert_int_eq(mime_binhex_info((unsigned char *)text + b.begin, b.end - b.begin, &info),
+	                 0);
+	ck_assert_str_eq(info.name, "a.txt");
+	ck_assert_uint_eq(info.data_len, sizeof(hqx_data) - 1);
+	ck_assert_uint_eq(info.rsrc_len, 5);
+	n = mime_binhex_decode((unsigned char *)text + b.begin, b.end - b.begin, false, out,
+	                       sizeof(out), &flags);
+	ck_assert_uint_eq(n, sizeof(hqx_data) - 1);
+	ck_assert(memcmp(out, hqx_data, n) == 0);
+	ck_assert_uint_eq(flags, 0);
+	n = mime_binhex_decode((unsigned char *)text + b.begin, b.end - b.begin, true, out,
+	                       sizeof(out), &flags);
+	ck_assert_uint_eq(n, 5);
+	ck_assert(memcmp(out, "rsrc!", 5) == 0);
+	ck_assert_uint_eq(flags, 0);
+	ck_assert_uint_eq(mime_decode_bound(MIME_ENC_BINHEX, (unsigned char *)hqx, strlen(hqx)),
+	                  sizeof(hqx_data) - 1);
+	ck_assert(!mime_binhex_next((unsigned char *)text, strlen(text), &pos, &b));
+	/* a changed character: the CRC says so */
+	text[strlen("Hello,\n\n(This file must be converted with BinHex 4.0)\n:\"@%ZG(Kd!%**")] ^=
+	        1;
+	mime_binhex_decode((unsigned char *)text + b.begin, strlen(text) - b.begin, false, out,
+	                   sizeof(out), &flags);
+	ck_assert(flags & MIME_DECODE_BAD);
+	/* every truncation: bounded, short data flagged */
+	for (size_t cut = 0; cut < strlen(hqx); cut++) {
+		n = mime_binhex_decode((unsigned char *)hqx, cut, false, out, sizeof(out), &flags);
+		ck_assert_uint_le(n, sizeof(hqx_data) - 1);
+		ck_assert(n == sizeof(hqx_data) - 1 || (flags & MIME_DECODE_BAD));
+	}
+	g_free(text);
+}
+END_TEST
+
 START_TEST(test_tnef_clam)
 {
 	char *path = testutil_clamav_file("clam.tnef"),
@@ -254,6 +510,11 @@ int main(void)
 	tcase_add_test(tc, test_base64_edges);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_uuencode);
+	tcase_add_test(tc, test_base64_stop);
+	tcase_add_test(tc, test_looks_base64);
+	tcase_add_test(tc, test_uu_forms);
+	tcase_add_test(tc, test_yenc);
+	tcase_add_test(tc, test_binhex);
 	tcase_add_test(tc, test_tnef_clam);
 	tcase_add_test(tc, test_mbox);
 	suite_add_tcase(s, tc);

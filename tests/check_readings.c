@@ -80,7 +80,7 @@ static const struct rewrite rewrites[] = {
 START_TEST(test_rewrite)
 {
 	const struct rewrite *c = &rewrites[_i];
-	GBytes *b = mime_reading_make((const unsigned char *)c->in, strlen(c->in), c->reading);
+	GBytes *b = mime_readings_make((const unsigned char *)c->in, strlen(c->in), c->reading);
 	size_t n = 0;
 	const char *got = b != NULL ? g_bytes_get_data(b, &n) : NULL;
 
@@ -90,7 +90,7 @@ START_TEST(test_rewrite)
 	}
 	ck_assert_msg(b != NULL, "%s: not rewritten", c->name);
 	/* the dry pass that spares well-formed mail the copies sees it too */
-	ck_assert_msg(mime_reading_differs((const unsigned char *)c->in, strlen(c->in)),
+	ck_assert_msg(mime_readings_differ((const unsigned char *)c->in, strlen(c->in)),
 	              "%s: no difference seen", c->name);
 	ck_assert_msg(n == strlen(c->out) && memcmp(got, c->out, n) == 0,
 	              "%s: got\n%.*s\nwanted\n%s", c->name, (int)n, got, c->out);
@@ -144,9 +144,11 @@ struct hide {
 static const struct hide hides[] = {
         /* GMime: the last Content-Type (text/plain); Python, Thunderbird: the first */
         {"first Content-Type", TOP MP "Content-Type: text/plain\n\n", B64, "read2"},
-        /* GMime: 7bit, the text as it is; the others: base64 */
+        /* GMime: 7bit, the text as it is; the others: base64. The part's own reading of
+           base64 declared 7bit (encodings.c) decodes it first, as 2/alt1: the header
+           reading then finds the same bytes, and adds nothing */
         {"first Content-Transfer-Encoding", TOP MP "\n", B64 "Content-Transfer-Encoding: 7bit\n",
-         "read1"},
+         "2/alt1"},
         /* GMime reads the part's headers into the message's: one text part */
         {"no empty line after the headers", TOP MP, B64, "read2"},
         /* GMime: no header block at all */
@@ -194,10 +196,14 @@ START_TEST(test_hidden)
 		              p->path, h->path);
 		ck_assert_msg(p->name != NULL && strcmp(p->name, "clam.exe") == 0, "%s: name %s",
 		              h->name, p->name);
-		ck_assert(p->flags & MSG_PART_SWEEP);
+		/* a part only another reading shows is outside the parsed tree; a reading of a
+		   parsed part's own bytes is inside it (that part is what strip removes) */
+		ck_assert(g_str_has_prefix(p->path, "2/alt") || (p->flags & MSG_PART_SWEEP));
 	}
 	ck_assert_msg(found == 1, "%s: clam.exe found %u times", h->name, found);
-	ck_assert_msg(r->anomalies & MSG_ANOM_READING, "%s: no other-reading anomaly", h->name);
+	/* the anomaly names a part only a header reading shows */
+	ck_assert_msg(!g_str_has_prefix(h->path, "read") || (r->anomalies & MSG_ANOM_READING),
+	              "%s: no other-reading anomaly", h->name);
 	msg_report_free(&r);
 	g_free(msg);
 }

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                     MIME_READING_BOTH};
 
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		GBytes *b = mime_reading_make(data, size, kinds[k]), *again;
+		GBytes *b = mime_readings_make(data, size, kinds[k]), *again;
 		size_t n;
 		const unsigned char *out;
 
@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		out = g_bytes_get_data(b, &n);
 		if (n > 3 * size + 64)
 			abort();
-		again = mime_reading_make(out, n, kinds[k]);
+		again = mime_readings_make(out, n, kinds[k]);
 		g_bytes_unref(again);
 		g_bytes_unref(b);
 	}

@@ -1,0 +1,104 @@
+/*
+ * fuzz_decode: a libFuzzer target over the transfer decoders and block finders of mime/ —
+ * base64 (both readings), quoted-printable, the "clearly base64" test, uuencoded blocks in
+ * text (every form), yEnc blocks and their decoder, BinHex 4.0 blocks, headers and forks.
+ * The first byte chooses the decoder; the rest is its input. Every output buffer is exactly
+ * as large as the decoder may write (cap, plus the slack base64 needs), so ASan catches a
+ * byte written past it; every result must stay within cap and within the input.
+ *
+ * Build and run: make fuzz; build-fuzz/fuzz_decode -max_len=65536 CORPUS_DIR tests/data/msgs
+ */
+
+#include "mime/binhex.h"
+#include "mime/decode.h"
+#include "mime/uuencode.h"
+#include "mime/yenc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Decode in with enc into a buffer of exactly cap (+ slack) bytes, cap from the bound. */
+static void decode(enum mime_enc enc, const unsigned char *in, size_t len, size_t cap_max)
+{
+	size_t bound = mime_decode_bound(enc, in, len), cap = bound < cap_max ? bound : cap_max;
+	unsigned char *out = malloc(cap + MIME_DECODE_SLACK);
+	unsigned int flags = 0;
+	size_t n;
+
+	if (out == NULL)
+		return;
+	n = mime_decode(enc, in, len, out, cap, &flags);
+	/* past cap, or cut by a bound that should hold all (base64, uuencode) */
+	if (n > cap ||
+	    ((flags & MIME_DECODE_FULL) && cap == bound &&
+	     (enc == MIME_ENC_BASE64 || enc == MIME_ENC_BASE64_STOP || enc == MIME_ENC_UU)))
+		abort();
+	free(out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const unsigned char *in = data + 1;
+	size_t len = size > 0 ? size - 1 : 0, pos = 0;
+	size_t cap = size > 1 ? (size_t)(data[1] * 37u) : 0; /* a small cap, sometimes */
+	struct mime_uu_block ub;
+	struct mime_yenc_block yb;
+	struct mime_binhex_block bb;
+	struct mime_binhex_info info;
+
+	if (size == 0)
+		return 0;
+	switch (data[0] % 8) {
+	case 0:
+		decode(MIME_ENC_BASE64, in, len, SIZE_MAX);
+		decode(MIME_ENC_BASE64, in, len, cap);
+		break;
+	case 1:
+		decode(MIME_ENC_BASE64_STOP, in, len, SIZE_MAX);
+		decode(MIME_ENC_BASE64_STOP, in, len, cap);
+		break;
+	case 2:
+		if (mime_decode_looks_base64(in, len))
+			decode(MIME_ENC_BASE64, in, len, SIZE_MAX);
+		decode(MIME_ENC_QP, in, len, cap);
+		break;
+	case 3:
+		while (mime_uu_next(in, len, &pos, &ub)) {
+			if (ub.begin > ub.end || ub.end > len || ub.data > len)
+				abort();
+			decode(ub.base64 ? MIME_ENC_BASE64 : MIME_ENC_UU, in + ub.begin,
+			       ub.end - ub.begin, SIZE_MAX);
+		}
+		break;
+	case 4:
+		while (mime_yenc_next(in, len, &pos, &yb)) {
+			if (yb.begin >= yb.end || yb.end > len)
+				abort();
+			decode(MIME_ENC_YENC, in + yb.begin, yb.end - yb.begin, SIZE_MAX);
+		}
+		break;
+	case 5:
+		decode(MIME_ENC_YENC, in, len, SIZE_MAX);
+		decode(MIME_ENC_YENC, in, len, cap);
+		break;
+	case 6:
+		while (mime_binhex_next(in, len, &pos, &bb)) {
+			if (bb.begin >= bb.end || bb.end > len)
+				abort();
+			if (mime_binhex_info(in + bb.begin, bb.end - bb.begin, &info) == 0) {
+				decode(MIME_ENC_BINHEX, in + bb.begin, bb.end - bb.begin, 1u << 20);
+				decode(MIME_ENC_BINHEX_RSRC, in + bb.begin, bb.end - bb.begin,
+				       1u << 20);
+			}
+		}
+		break;
+	default:
+		/* a bare BinHex stream, as the body of an application/mac-binhex40 part */
+		decode(MIME_ENC_BINHEX, in, len, cap);
+		decode(MIME_ENC_BINHEX_RSRC, in, len, 1u << 20);
+		break;
+	}
+	return 0;
+}
