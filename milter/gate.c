@@ -24,13 +24,16 @@
 #define GATE_BUF     (256 * 1024) /* bytes queued one way before reading that side stops */
 #define GATE_TICK_MS 1000         /* how often deadlines are looked at */
 #define GATE_HDR     4            /* a packet: 4 bytes of length (network order), then data */
+#define GATE_DIRECT  16384        /* packet data at least this long is read into the packet */
 
 struct gate_conn {
 	int mta, milter;       /* -1 once closed */
 	GByteArray *pkt;       /* the MTA's packet in assembly */
 	gint64 pkt_since;      /* monotonic time of its first byte; 0: none in progress */
-	GByteArray *to_milter; /* whole packets not yet taken by libmilter */
-	GByteArray *to_mta;    /* libmilter's bytes not yet taken by the MTA */
+	GByteArray *to_milter; /* whole packets not yet taken by libmilter, from milter_head */
+	GByteArray *to_mta;    /* libmilter's bytes not yet taken by the MTA, from mta_head */
+	guint milter_head, mta_head; /* bytes at the front already sent */
+	bool pkt_ready;              /* pkt is whole and waits for to_milter to empty (no copy) */
 	bool mta_eof, milter_eof, milter_shut;
 };
 
@@ -220,17 +223,46 @@ static uint32_t gate_pkt_len(const struct gate_conn *c)
 	return ntohl(len);
 }
 
+/* Bytes of a queue not yet sent. */
+static guint gate_pending(const GByteArray *q, guint head)
+{
+	return q->len - head;
+}
+
+/* The packet in assembly is whole: it joins to_milter. When nothing is queued there (the
+   usual case) the two arrays trade places, so the packet's bytes are not copied again. */
+static void gate_pkt_done(struct gate_conn *c)
+{
+	if (gate_pending(c->to_milter, c->milter_head) == 0) {
+		GByteArray *t = c->to_milter;
+
+		c->to_milter = c->pkt;
+		c->pkt = t;
+		c->milter_head = 0;
+	} else {
+		g_byte_array_append(c->to_milter, c->pkt->data, c->pkt->len);
+	}
+	g_byte_array_set_size(c->pkt, 0);
+	c->pkt_since = 0;
+}
+
+/* The bytes the packet in assembly still needs. */
+static size_t gate_pkt_want(const struct gate_conn *c)
+{
+	if (c->pkt->len < GATE_HDR)
+		return GATE_HDR - c->pkt->len;
+	return GATE_HDR + (size_t)gate_pkt_len(c) - c->pkt->len;
+}
+
 /* Take the MTA's bytes into packets; whole ones go to to_milter. -1: end the connection. */
 static int gate_take(struct gate_conn *c, const unsigned char *p, size_t n)
 {
 	while (n > 0) {
-		size_t want = GATE_HDR, take;
+		size_t take;
 
 		if (c->pkt->len == 0)
 			c->pkt_since = g_get_monotonic_time();
-		else if (c->pkt->len >= GATE_HDR)
-			want = GATE_HDR + (size_t)gate_pkt_len(c);
-		take = MIN(n, want - c->pkt->len);
+		take = MIN(n, gate_pkt_want(c));
 		g_byte_array_append(c->pkt, p, (guint)take);
 		p += take;
 		n -= take;
@@ -239,11 +271,40 @@ static int gate_take(struct gate_conn *c, const unsigned char *p, size_t n)
 
 			if (len == 0 || len > GATE_MAX_PACKET)
 				return -1; /* libmilter would end the session too */
-		} else if (c->pkt->len == want) {
-			g_byte_array_append(c->to_milter, c->pkt->data, c->pkt->len);
-			g_byte_array_set_size(c->pkt, 0);
-			c->pkt_since = 0;
+		} else if (gate_pkt_want(c) == 0) {
+			gate_pkt_done(c);
 		}
+	}
+	return 0;
+}
+
+/* The data of a packet whose header is in: read straight into the packet (no copy through
+   a buffer of ours), at most what it still needs and 64 KiB at a time (a packet announced
+   and never sent costs what arrived, not what it announced). -1: end the connection. */
+static int gate_read_pkt(struct gate_conn *c)
+{
+	guint len = c->pkt->len;
+	size_t want = MIN(gate_pkt_want(c), 65536);
+	ssize_t n;
+
+	g_byte_array_set_size(c->pkt, len + (guint)want);
+	n = read(c->mta, c->pkt->data + len, want);
+	g_byte_array_set_size(c->pkt, len + (guint)MAX(n, 0));
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		c->mta_eof = true; /* a packet cut short is dropped */
+		g_byte_array_set_size(c->pkt, 0);
+		c->pkt_since = 0;
+	} else if (gate_pkt_want(c) == 0) {
+		/* a large packet is not copied behind the queued ones: it waits, whole, and the
+		   MTA is not read meanwhile (at most two packets held, as before: one queued, one
+		   in assembly) */
+		c->pkt_since = 0;
+		if (gate_pending(c->to_milter, c->milter_head) == 0)
+			gate_pkt_done(c);
+		else
+			c->pkt_ready = true;
 	}
 	return 0;
 }
@@ -253,7 +314,14 @@ static int gate_take(struct gate_conn *c, const unsigned char *p, size_t n)
 static int gate_read(struct gate_conn *c, bool from_mta)
 {
 	unsigned char buf[65536];
-	ssize_t n = read(from_mta ? c->mta : c->milter, buf, sizeof(buf));
+	ssize_t n;
+
+	if (from_mta && c->pkt_ready)
+		return 0; /* (a hang-up is seen once the whole packet has gone on) */
+	/* a body chunk: its data goes straight into the packet */
+	if (from_mta && c->pkt->len >= GATE_HDR && gate_pkt_want(c) >= GATE_DIRECT)
+		return gate_read_pkt(c);
+	n = read(from_mta ? c->mta : c->milter, buf, sizeof(buf));
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -275,14 +343,23 @@ static int gate_read(struct gate_conn *c, bool from_mta)
 	return gate_take(c, buf, (size_t)n);
 }
 
-/* Write what is queued for fd. -1: error. */
-static int gate_write(int fd, GByteArray *q)
+/* Write what is queued for fd from *head on. The sent front is not moved away after each
+   send (a memmove of all that is left, every time): the queue empties to its start, or is
+   compacted once its sent front reaches GATE_BUF. -1: error. */
+static int gate_write(int fd, GByteArray *q, guint *head)
 {
-	ssize_t n = send(fd, q->data, q->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	ssize_t n = send(fd, q->data + *head, q->len - *head, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR || errno == ENOTCONN ? 0 : -1;
-	g_byte_array_remove_range(q, 0, (guint)n);
+	*head += (guint)n;
+	if (*head == q->len) {
+		g_byte_array_set_size(q, 0);
+		*head = 0;
+	} else if (*head >= GATE_BUF) {
+		g_byte_array_remove_range(q, 0, *head);
+		*head = 0;
+	}
 	return 0;
 }
 
@@ -294,15 +371,24 @@ static bool gate_step(struct gate_conn *c, short mta_ev, short milter_ev, gint64
 	if ((milter_ev & (POLLIN | POLLHUP | POLLERR)) && gate_read(c, false) < 0)
 		return false;
 	/* what was just read is written at once, not after one more poll */
-	if (c->to_milter->len > 0 && gate_write(c->milter, c->to_milter) < 0)
+	if (gate_pending(c->to_milter, c->milter_head) > 0 &&
+	    gate_write(c->milter, c->to_milter, &c->milter_head) < 0)
 		return false;
-	if (c->to_mta->len > 0 && gate_write(c->mta, c->to_mta) < 0)
+	if (c->pkt_ready && gate_pending(c->to_milter, c->milter_head) == 0) {
+		c->pkt_ready = false;
+		gate_pkt_done(c);
+		if (gate_write(c->milter, c->to_milter, &c->milter_head) < 0)
+			return false;
+	}
+	if (gate_pending(c->to_mta, c->mta_head) > 0 &&
+	    gate_write(c->mta, c->to_mta, &c->mta_head) < 0)
 		return false;
 	if (c->pkt_since != 0 && now - c->pkt_since > gate_timeout_us)
 		return false; /* a packet begun and never finished */
-	if (c->milter_eof && c->to_mta->len == 0)
+	if (c->milter_eof && gate_pending(c->to_mta, c->mta_head) == 0)
 		return false; /* libmilter is done, and the MTA has had everything */
-	if (c->mta_eof && c->to_milter->len == 0 && !c->milter_shut) {
+	if (c->mta_eof && gate_pending(c->to_milter, c->milter_head) == 0 && !c->pkt_ready &&
+	    !c->milter_shut) {
 		(void)shutdown(c->milter, SHUT_WR); /* libmilter sees the end as it would */
 		c->milter_shut = true;
 	}
@@ -311,17 +397,19 @@ static bool gate_step(struct gate_conn *c, short mta_ev, short milter_ev, gint64
 
 static short gate_events(const struct gate_conn *c, bool mta)
 {
+	guint to_milter = gate_pending(c->to_milter, c->milter_head);
+	guint to_mta = gate_pending(c->to_mta, c->mta_head);
 	short ev = 0;
 
 	if (mta) {
-		if (!c->mta_eof && c->to_milter->len < GATE_BUF)
+		if (!c->mta_eof && !c->pkt_ready && to_milter < GATE_BUF)
 			ev |= POLLIN;
-		if (c->to_mta->len > 0)
+		if (to_mta > 0)
 			ev |= POLLOUT;
 	} else {
-		if (!c->milter_eof && c->to_mta->len < GATE_BUF)
+		if (!c->milter_eof && to_mta < GATE_BUF)
 			ev |= POLLIN;
-		if (c->to_milter->len > 0)
+		if (to_milter > 0)
 			ev |= POLLOUT;
 	}
 	return ev;
