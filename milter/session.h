@@ -52,6 +52,10 @@ enum session_status session_eoh(struct session *s, void *ctx);
 enum session_status session_body(struct session *s, const unsigned char *chunk, size_t len);
 enum session_status session_eom(struct session *s, void *ctx);
 void session_abort(struct session *s);
+/* What the message's buffer was sized to at MAIL from the size the MTA announced (the
+   {msg_size} macro: headroom for CRLF line ends, never beyond what [limits] lets be buffered);
+   0 when no usable size was announced (the buffer then doubles as it grows). For tests. */
+size_t session_buffer_capacity(const struct session *s);
 
 /* This host's name for X-Virus-Scanned (set once at start-up). */
 void session_set_hostname(const char *hostname);

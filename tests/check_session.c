@@ -29,8 +29,12 @@ static void rec_progress(void *ctx)
 {
 }
 
+static const char *rec_msg_size; /* the {msg_size} macro's value, or NULL */
+
 static const char *rec_macro(void *ctx, const char *name)
 {
+	if (strcmp(name, "{msg_size}") == 0)
+		return rec_msg_size;
 	return strcmp(name, "i") == 0 ? "4QID" : NULL;
 }
 
@@ -277,6 +281,47 @@ START_TEST(test_oversize_unscannable)
 	ck_assert(recorder_called_prefix(
 	        "add X-Virus-Status: Unscannable (message larger than 2048 bytes)"));
 	g_string_free(big, TRUE);
+}
+END_TEST
+
+/* The body buffer is sized once from {msg_size}, within the limits; a bad or small
+   announcement changes nothing, and no announcement changes the verdict. */
+START_TEST(test_presize_from_msg_size)
+{
+	static const struct {
+		const char *announced;
+		size_t min, max;
+	} cases[] = {
+	        {"2000000", 2000000, 2200000},
+	        {"99999999999999999999", 0, 0}, /* overflows: ignored */
+	        {"5000000000", 4 * 1024 * 1024, 4 * 1024 * 1024 + 16 * 1024 + 2},
+	        {"-5", 0, 0},
+	        {"12abc", 0, 0},
+	        {"", 0, 0},
+	        {"1000", 0, 0},
+	        {NULL, 0, 0},
+	};
+	char *body = body_with("minutes.txt", "nothing to see\n");
+
+	publish("[limits]\nmax_message_size = 4M\nmax_header_size = 16K\n", true);
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct session *s = session_new(&ops, "localhost", NULL, false);
+		size_t cap;
+
+		rec_msg_size = cases[i].announced;
+		ck_assert_int_eq(session_connect(s), SESSION_CONTINUE);
+		ck_assert_int_eq(session_envfrom(s, NULL, "<a@example.org>"), SESSION_CONTINUE);
+		cap = session_buffer_capacity(s);
+		ck_assert_msg(cap >= cases[i].min && cap <= cases[i].max, "%s: %zu",
+		              cases[i].announced, cap);
+		session_free(&s);
+	}
+	rec_msg_size = "3000000";
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 7, false),
+	                 SESSION_CONTINUE);
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Clean"));
+	rec_msg_size = NULL;
+	g_free(body);
 }
 END_TEST
 
@@ -814,6 +859,7 @@ int main(void)
 	tcase_add_test(tc, test_strip);
 	tcase_add_test(tc, test_strip_archive_member);
 	tcase_add_test(tc, test_oversize_unscannable);
+	tcase_add_test(tc, test_presize_from_msg_size);
 	tcase_add_test(tc, test_skip_rules);
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_no_database_tempfails);

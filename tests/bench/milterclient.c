@@ -445,10 +445,20 @@ static enum mc_verdict mc_eom(struct mc *c, const char *queue_id)
  */
 static int mc_send_until_eom(struct mc *c, const struct mc_message *m, enum mc_verdict *v)
 {
-	const char *const mail_macros[] = {"i", m->queue_id, "{mail_addr}", m->sender, NULL};
+	char size[24];
+	/* {msg_size}: the size announced at MAIL, as Sendmail gives it (SIZE=) */
+	const char *const mail_macros[] = {"i",          m->queue_id, "{mail_addr}", m->sender,
+	                                   "{msg_size}", size,        NULL};
 	bool lead = c->proto & SMFIP_HDR_LEADSPC;
 	struct iovec mail = mc_str(m->sender), rcpt = mc_str(m->rcpt);
+	size_t total = 0;
 	int r;
+
+	for (size_t i = 0; i < m->nheaders; i++)
+		total += strlen(m->headers[i][0]) + strlen(m->headers[i][1]) + 4;
+	for (size_t i = 0; i < m->nbody; i++)
+		total += m->body[i].iov_len;
+	snprintf(size, sizeof(size), "%zu", total);
 
 	if (mc_macros(c, SMFIC_MAIL, mail_macros) < 0)
 		goto fail;
