@@ -107,8 +107,9 @@ int cli_cmd_hash(int argc, char **argv)
 		GError *error = NULL;
 		char hex[DIGEST_MAX_HEX];
 		char *name;
-		int r = strcmp(argv[i], "-") == 0 ? fmap_read_fd(STDIN_FILENO, 0, &map, &error)
-		                                  : fmap_open_file(argv[i], &map, &error);
+		int r = strcmp(argv[i], "-") == 0
+		                ? fmap_read_fd(STDIN_FILENO, 0, NULL, &map, &error)
+		                : fmap_open_file(argv[i], &map, &error);
 
 		if (r < 0) {
 			cli_error("%s", error->message);

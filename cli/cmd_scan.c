@@ -54,44 +54,6 @@ static void scan_count_error(struct scan_ctx *ctx, const char *path, const char 
 	}
 }
 
-/*
- * Read a stream (stdin, a FIFO, a device) into map_r, at most cap bytes: *over_r when there
- * was more (the rest is left unread). Returns 0, or -1 with error set.
- */
-static int scan_read_capped(int fd, size_t cap, struct fmap *map_r, bool *over_r, GError **error)
-{
-	size_t len = 0, size = MIN(cap + 1, (size_t)65536);
-	unsigned char *buf = g_malloc(size);
-
-	*over_r = false;
-	for (;;) {
-		ssize_t n;
-
-		if (len == size) {
-			if (len > cap) {
-				*over_r = true; /* one byte past the cap: there is more */
-				break;
-			}
-			size = size > (cap + 1) / 2 ? cap + 1 : size * 2;
-			buf = g_realloc(buf, size);
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "read: %s",
-			            g_strerror(errno));
-			g_free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	fmap_take(map_r, buf, MIN(len, cap));
-	return 0;
-}
-
 /* The largest stream read: the milter's message buffer, or a part if that is larger. */
 static size_t scan_stream_cap(const struct scan_ctx *ctx)
 {
@@ -109,7 +71,7 @@ static int scan_open(struct scan_ctx *ctx, const char *path, struct fmap *map_r,
 
 	*over_r = false;
 	if (strcmp(path, "-") == 0)
-		return scan_read_capped(STDIN_FILENO, scan_stream_cap(ctx), map_r, over_r, error);
+		return fmap_read_fd(STDIN_FILENO, scan_stream_cap(ctx), over_r, map_r, error);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s",
@@ -122,7 +84,7 @@ static int scan_open(struct scan_ctx *ctx, const char *path, struct fmap *map_r,
 		close(fd);
 		return fmap_open_file(path, map_r, error);
 	}
-	ret = scan_read_capped(fd, scan_stream_cap(ctx), map_r, over_r, error);
+	ret = fmap_read_fd(fd, scan_stream_cap(ctx), over_r, map_r, error);
 	close(fd);
 	return ret;
 }

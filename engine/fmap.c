@@ -24,7 +24,8 @@ void fmap_init_mem(struct fmap *map_r, const void *data, size_t size)
 	map_r->size = size;
 }
 
-void fmap_take(struct fmap *map_r, void *data, size_t size)
+/* A view that takes ownership of a g_malloc'd buffer (freed by fmap_close). */
+static void fmap_take(struct fmap *map_r, void *data, size_t size)
 {
 	fmap_init_mem(map_r, data, size);
 	map_r->owned = data;
@@ -51,7 +52,7 @@ int fmap_open_file(const char *path, struct fmap *map_r, GError **error)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		/* a FIFO or device: read it as a stream */
-		int ret = fmap_read_fd(fd, 0, map_r, error);
+		int ret = fmap_read_fd(fd, 0, NULL, map_r, error);
 		if (ret < 0)
 			g_prefix_error(error, "%s: ", path);
 		close(fd);
@@ -82,26 +83,34 @@ int fmap_open_file(const char *path, struct fmap *map_r, GError **error)
 	return 0;
 }
 
-int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
+int fmap_read_fd(int fd, size_t max_size, bool *over_r, struct fmap *map_r, GError **error)
 {
-	size_t len = 0, cap = 65536;
-	unsigned char *buf = g_malloc(cap);
+	size_t limit = max_size > 0 ? max_size : SIZE_MAX - 1;
+	size_t len = 0, size = MIN(limit + 1, (size_t)65536);
+	unsigned char *buf = g_malloc(size);
 
 	memset(map_r, 0, sizeof(*map_r));
+	if (over_r != NULL)
+		*over_r = false;
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
-			if (cap > SIZE_MAX / 2) {
-				g_free(buf);
+		if (len == size) {
+			if (len > limit) {
+				/* one byte past the limit: there is more */
+				if (over_r != NULL) {
+					*over_r = true;
+					break;
+				}
 				g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-				            "input too large");
+				            "input larger than %zu bytes", max_size);
+				g_free(buf);
 				return -1;
 			}
-			cap *= 2;
-			buf = g_realloc(buf, cap);
+			size = size > (limit + 1) / 2 ? limit + 1 : size * 2;
+			buf = g_realloc(buf, size);
 		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, buf + len, size - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -113,14 +122,8 @@ int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		if (max_size > 0 && len > max_size) {
-			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-			            "input larger than %zu bytes", max_size);
-			g_free(buf);
-			return -1;
-		}
 	}
-	fmap_take(map_r, buf, len);
+	fmap_take(map_r, buf, MIN(len, limit));
 	return 0;
 }
 

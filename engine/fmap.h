@@ -3,12 +3,13 @@
 
 /*
  * fmap: a read-only view of bytes, over memory or over an mmapped file, with bounds-checked
- * access. A view does not own memory unless it was made by fmap_open_file(),
- * fmap_read_fd() or fmap_take(); fmap_close() releases what it owns. A view is a plain value: copy it
+ * access. A view does not own memory unless it was made by fmap_open_file() or
+ * fmap_read_fd(); fmap_close() releases what it owns. A view is a plain value: copy it
  * freely, close only the original.
  */
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct fmap {
@@ -30,13 +31,12 @@ void fmap_init_mem(struct fmap *map_r, const void *data, size_t size);
 int fmap_open_file(const char *path, struct fmap *map_r, GError **error);
 
 /*
- * Read a whole stream (stdin, a pipe) into memory, refusing more than max_size bytes
- * (0: no limit). Returns 0, or -1 with error set.
+ * Read a whole stream (stdin, a pipe, a device) into memory, at most max_size bytes (0: no
+ * limit). With over_r NULL a stream longer than that is refused; otherwise reading stops at
+ * max_size and *over_r says whether there was more (the rest is left unread). Returns 0, or
+ * -1 with error set.
  */
-int fmap_read_fd(int fd, size_t max_size, struct fmap *map_r, GError **error);
-
-/* A view that takes ownership of a g_malloc'd buffer (freed by fmap_close()). */
-void fmap_take(struct fmap *map_r, void *data, size_t size);
+int fmap_read_fd(int fd, size_t max_size, bool *over_r, struct fmap *map_r, GError **error);
 
 /* Pointer to len bytes at offset, or NULL when they do not fit. */
 const unsigned char *fmap_need(const struct fmap *map, size_t offset, size_t len);

@@ -49,14 +49,27 @@ START_TEST(test_fmap_files)
 	/* streams, with and without a limit */
 	{
 		int fd = open(p, O_RDONLY);
-		ck_assert_int_eq(fmap_read_fd(fd, 0, &m, &error), 0);
+		ck_assert_int_eq(fmap_read_fd(fd, 0, NULL, &m, &error), 0);
 		ck_assert_uint_eq(m.size, 10);
 		fmap_close(&m);
 		close(fd);
 		fd = open(p, O_RDONLY);
-		ck_assert_int_eq(fmap_read_fd(fd, 5, &m, &error), -1);
+		ck_assert_int_eq(fmap_read_fd(fd, 5, NULL, &m, &error), -1);
 		g_clear_error(&error);
 		close(fd);
+		/* capped: what fits, and whether there was more */
+		for (size_t i = 0; i < 4; i++) {
+			static const size_t caps[] = {5, 9, 10, 20}, sizes[] = {5, 9, 10, 10};
+			bool over = false;
+
+			fd = open(p, O_RDONLY);
+			ck_assert_int_eq(fmap_read_fd(fd, caps[i], &over, &m, &error), 0);
+			ck_assert_uint_eq(m.size, sizes[i]);
+			ck_assert_mem_eq(m.data, "0123456789", sizes[i]);
+			ck_assert(over == (caps[i] < 10));
+			fmap_close(&m);
+			close(fd);
+		}
 	}
 	testutil_rmdir(dir);
 	g_free(dir);

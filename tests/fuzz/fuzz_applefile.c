@@ -1,40 +1,16 @@
 /*
- * fuzz_applefile: a libFuzzer target over AppleSingle / AppleDouble forks
- * (mime/applefile.c): applefile_read(), bytes in,
- * members out, on odd sizes with small limits so that the limit paths are reached too;
- * every member's bytes are read (ASan checks them).
+ * fuzz_applefile: a libFuzzer target over AppleSingle and AppleDouble forks (mime/applefile.c): applefile_probe() and
+ * applefile_read() (fuzz_reader.h).
  *
  *   make fuzz && build-fuzz/fuzz_applefile -max_len=65536 CORPUS tests/data/readers
  */
 
 #include "mime/applefile.h"
-
-#include <stdint.h>
-#include <string.h>
+#include "tests/fuzz/fuzz_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct msg_limits small = {
-	        .max_member_bytes = 1 << 20, .max_archive_members = 16, .max_ratio = 10};
-	GPtrArray *members = reader_members_new();
-	GError *error = NULL;
-	volatile unsigned char sum = 0;
-
-	(void)applefile_probe(data, size);
-	(void)applefile_read(data, size, (size & 1) ? &small : NULL, members, &error);
-	for (guint i = 0; i < members->len; i++) {
-		struct reader_member *m = g_ptr_array_index(members, i);
-		size_t n;
-		const unsigned char *b = g_bytes_get_data(m->data, &n);
-
-		for (size_t k = 0; k < n; k += 4096)
-			sum ^= b[k];
-		if (m->name != NULL)
-			sum ^= (unsigned char)strlen(m->name);
-	}
-	g_clear_error(&error);
-	g_ptr_array_unref(members);
-	return 0;
+	return fuzz_reader(data, size, applefile_probe, applefile_read);
 }
