@@ -491,6 +491,14 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 			expand_later(idx, bytes, &expand_smime_reader, children);
 		else
 			expand_readers(ctx, idx, bytes, children);
+		if (!mime_archive_type(p->scan.type.type)) {
+			size_t len;
+			const unsigned char *data = g_bytes_get_data(bytes, &len);
+
+			/* a zip with bytes in front (a GIF, an executable): unzip opens it */
+			if (mime_archive_zip_inside(data, len))
+				expand_later(idx, bytes, &mime_archive_reader, children);
+		}
 		break;
 	}
 }

@@ -101,4 +101,49 @@ s = objs[-1]["summary"]
 assert s["files"] == 2 and s["infected"] == 2 and s["parts"] == 5 and s["infected_parts"] == 2, s
 PY
 
+# archive tricks: a zip with bytes in front (a GIF or an MZ stub glued before it) and two zips
+# concatenated, the payload in the first or in the last: each zip a reader could see is read.
+# The reference tools read the same bytes: python3 zipfile and unzip the central directory at
+# the end (the last zip, prefix allowed), a streaming reader (bsdtar from a pipe) the first.
+(cd "$T/a" && printf 'harmless\n' >readme.txt && zip -q clean.zip readme.txt &&
+	zip -q bad.zip clam.exe && { printf 'GIF89a\001\000\001\000\000\000\000;'; cat bad.zip; } >gif.zip &&
+	{ printf 'MZ'; head -c 1000 /dev/zero; cat bad.zip; } >stub.zip &&
+	cat clean.zip bad.zip >last.zip && cat bad.zip clean.zip >first.zip)
+for f in gif.zip stub.zip last.zip; do
+	python3 -c 'import sys, zipfile, hashlib; print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("clam.exe")).hexdigest())' \
+		"$T/a/$f" | grep -q 71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495 ||
+		fail "python3 zipfile does not read clam.exe from $f"
+	unzip -p "$T/a/$f" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "unzip does not read $f"
+done
+7z e -so "$T/a/first.zip" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" ||
+	fail "7z does not read clam.exe from first.zip"
+for f in gif.zip stub.zip last.zip first.zip; do
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f"
+	expect out "$f\[(.*/)?zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$T/a/$f" "x" "see attachment" >"$T/a/$f.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.eml"
+	expect out "$f.eml\[2/(.*/)?zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+# the member of each zip, the clean one's member too
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/first.zip"
+expect out '"name":"readme.txt"'
+
+# nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
+cp "$T/a/bad.zip" "$T/a/n0.zip"
+i=0
+while [ $i -lt 16 ]; do
+	j=$((i + 1))
+	(cd "$T/a" && cp "n$i.zip" "l$j.zip" && zip -q "n$j.zip" "l$j.zip" && rm "l$j.zip")
+	i=$j
+done
+for n in 7 16; do
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/n$n.zip"
+	expect out "n$n.zip\[.*zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	refute out UNSCANNABLE
+	msg "$T/a/n$n.zip" "x" "nested" >"$T/a/n$n.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/n$n.eml"
+	expect out "n$n.eml\[2/.*zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	refute out UNSCANNABLE
+done
+
 finish
