@@ -91,6 +91,7 @@ static const struct conf_key conf_table[] = {
 	{"policy", "infected", T_ACTION, F(on_infected), "reject", 0, 0},
 	{"policy", "blocked", T_ACTION, F(on_blocked), "reject", 0, 0},
 	{"policy", "unscannable", T_ACTION, F(on_unscannable), "tag", 0, 0},
+	{"policy", "encrypted", T_ACTION, F(on_encrypted), "quarantine", 0, 0},
 	{"policy", "error", T_ACTION, F(on_error), "tempfail", 0, 0},
 	{"policy", "reject_message", T_STR, F(reject_message),
 	 "Message rejected: %v (%f)", 0, 0},

@@ -146,4 +146,19 @@ for n in 7 16; do
 	refute out UNSCANNABLE
 done
 
+# unscannable is no hiding place: the names of an encrypted zip's members are judged (a double
+# extension is blocked), and an encrypted zip is held by default ([policy] encrypted)
+(cd "$T/a" && cp clam.exe invoice.pdf.exe && zip -q -P secret encname.zip invoice.pdf.exe &&
+	cp readme.txt report.txt && zip -q -P secret encdoc.zip report.txt)
+printf '[policy]\n' >"$T/default.conf"
+printf '[policy]\nencrypted = tag\n' >"$T/tag.conf"
+msg "$T/a/encname.zip" "x" "no password here" >"$T/a/encname.eml"
+msg "$T/a/encdoc.zip" "x" "no password here" >"$T/a/encdoc.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/default.conf" --no-summary "$T/a/encname.eml"
+expect out "encname.eml: POLICY blocked reject: .*double extension invoice.pdf.exe"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/default.conf" --no-summary "$T/a/encdoc.eml"
+expect out "encdoc.eml: POLICY unscannable quarantine: unscannable: encrypted"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/tag.conf" --no-summary "$T/a/encdoc.eml"
+expect out "encdoc.eml: POLICY unscannable tag: unscannable: encrypted"
+
 finish
