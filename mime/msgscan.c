@@ -176,7 +176,7 @@ bool msg_type_expanded(enum ftype type)
 {
 	return mime_archive_type(type) || mime_ole2_type(type) || mime_reader_type(type) ||
 	       type == FTYPE_TNEF || type == FTYPE_EML || type == FTYPE_MBOX || type == FTYPE_ARJ ||
-	       type == FTYPE_ACE;
+	       type == FTYPE_ACE || type == FTYPE_PKCS7;
 }
 
 bool msg_bytes_expanded(const unsigned char *data, size_t len, enum ftype type)

@@ -161,4 +161,22 @@ expect out "encdoc.eml: POLICY unscannable quarantine: unscannable: encrypted"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/tag.conf" --no-summary "$T/a/encdoc.eml"
 expect out "encdoc.eml: POLICY unscannable tag: unscannable: encrypted"
 
+# S/MIME signed data declared application/octet-stream, or with no type: typed by its bytes
+# (DER CMS SignedData) and opened like application/pkcs7-mime
+SMIME="$TOP/tests/data/msgs/smime_signed.eml"
+sed 's|^Content-Type: application/pkcs7-mime.*|Content-Type: application/octet-stream; name="smime.p7m"|' \
+	"$SMIME" >"$T/a/p7m-octet.eml"
+grep -v '^Content-Type: application/pkcs7-mime' "$SMIME" >"$T/a/p7m-none.eml"
+for f in p7m-octet p7m-none; do
+	grep -q 'pkcs7-mime' "$T/a/$f.eml" && fail "$f.eml still declares pkcs7-mime"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.eml"
+	expect out "$f.eml\[1/.*clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+python3 -c 'import base64, re, sys; b = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(base64.b64decode(b"".join(re.split(rb"\r?\n\r?\n", b, 1)[1].split())))' \
+	"$SMIME" >"$T/a/signed.p7m"
+openssl cms -verify -noverify -inform DER -in "$T/a/signed.p7m" 2>/dev/null | grep -q "msdownload" ||
+	fail "openssl cms does not read signed.p7m"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/signed.p7m"
+expect out "signed.p7m\[.*clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 finish
