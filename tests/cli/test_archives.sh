@@ -179,4 +179,20 @@ openssl cms -verify -noverify -inform DER -in "$T/a/signed.p7m" 2>/dev/null | gr
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/signed.p7m"
 expect out "signed.p7m\[.*clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 
+# passwords as people write them: in the subject with no separator, in an HTML table cell
+(cd "$T/a" && zip -q -P 7781 pw7781.zip clam.exe)
+msg "$T/a/pw7781.zip" "Invoice 2024-117 (PW 7781)" "see attachment" >"$T/a/pwsubj.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pwsubj.eml"
+expect out "pwsubj.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+{
+	printf 'From: a@example.org\nSubject: x\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html\n\n'
+	printf '<table><tr><td>Passwort</td><td>7781</td></tr></table>\n--b\n'
+	printf 'Content-Type: application/zip; name="pw7781.zip"\nContent-Transfer-Encoding: base64\n\n'
+	base64 "$T/a/pw7781.zip"
+	printf -- '--b--\n'
+} >"$T/a/pwcell.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pwcell.eml"
+expect out "pwcell.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 finish
