@@ -280,7 +280,8 @@ void scan_report_target(struct scan_ctx *ctx, const char *name, const struct fma
 	if (ctx->force_mail)
 		t.type = FTYPE_EML;
 	if (t.type != FTYPE_EML && t.type != FTYPE_MBOX && !ctx->force_mbox) {
-		if (!msg_type_expanded(t.type) && ctx->conf == NULL && unscannable == NULL) {
+		if (!msg_bytes_expanded(map->data, map->size, t.type) && ctx->conf == NULL &&
+		    unscannable == NULL) {
 			report_file(ctx, name, map);
 			return;
 		}

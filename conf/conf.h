@@ -71,6 +71,8 @@ struct conf {
 
 	/* [policy] */
 	enum conf_action on_infected, on_blocked, on_unscannable, on_error;
+	/* unscannable because encrypted (an encrypted zip, PDF, OpenPGP message) */
+	enum conf_action on_encrypted;
 	char *reject_message; /* %v: signature or reason, %f: file name */
 	char *tempfail_message;
 	bool block_type[FTYPE__COUNT]; /* real types blocked (from block_types) */

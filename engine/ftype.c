@@ -436,6 +436,36 @@ static bool detect_pgp(const unsigned char *d, size_t size, struct ftype_info *i
 	return false;
 }
 
+/*
+ * DER (or BER, indefinite length) CMS ContentInfo (RFC 5652) of S/MIME: a SEQUENCE, then the
+ * content type OID pkcs7-signedData or -envelopedData (1.2.840.113549.1.7.2 / .3) or
+ * id-ct-authEnvelopedData (1.2.840.113549.1.9.16.1.23), then the [0] explicit content.
+ */
+static bool detect_pkcs7(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	static const unsigned char p7[] = {0x06, 0x09, 0x2a, 0x86, 0x48,
+	                                   0x86, 0xf7, 0x0d, 0x01, 0x07};
+	static const unsigned char ae[] = {0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	                                   0x0d, 0x01, 0x09, 0x10, 0x01, 0x17, 0xa0};
+	size_t off;
+
+	if (size < 32 || d[0] != 0x30)
+		return false;
+	if (d[1] == 0x80 || d[1] < 0x80)
+		off = 2;
+	else if (d[1] >= 0x81 && d[1] <= 0x84)
+		off = 2 + (size_t)(d[1] & 0x7f);
+	else
+		return false;
+	if (memcmp(d + off, p7, sizeof(p7)) == 0 &&
+	    (d[off + sizeof(p7)] == 2 || d[off + sizeof(p7)] == 3) &&
+	    d[off + sizeof(p7) + 1] == 0xa0)
+		return set(info, FTYPE_PKCS7, 0);
+	if (memcmp(d + off, ae, sizeof(ae)) == 0)
+		return set(info, FTYPE_PKCS7, 0);
+	return false;
+}
+
 static bool detect_binary_head(const unsigned char *d, size_t size, struct ftype_info *info)
 {
 	if (at(d, size, 0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) {
@@ -451,7 +481,8 @@ static bool detect_binary_head(const unsigned char *d, size_t size, struct ftype
 		if (at(d, size, magics[i].off, magics[i].bytes, magics[i].len))
 			return set(info, magics[i].type, magics[i].flags);
 	return detect_exec(d, size, info) || detect_archive(d, size, info) ||
-	       detect_image(d, size, info) || detect_pgp(d, size, info);
+	       detect_image(d, size, info) || detect_pgp(d, size, info) ||
+	       detect_pkcs7(d, size, info);
 }
 
 static bool pdf_in_head(const unsigned char *d, size_t size, struct ftype_info *info)

@@ -103,6 +103,7 @@ enum ftype {
 	FTYPE_TNEF,        /* winmail.dat */
 	FTYPE_APPLESINGLE, /* AppleSingle or AppleDouble header (application/applefile) */
 	FTYPE_PGP,         /* OpenPGP message, binary or armoured: compressed, literal, encrypted */
+	FTYPE_PKCS7,       /* DER CMS / PKCS #7 signed or enveloped data (S/MIME .p7m) */
 
 	FTYPE__COUNT
 };

@@ -92,6 +92,7 @@ static const struct type_row types[FTYPE__COUNT] = {
         [FTYPE_TNEF] = {"tnef", FTYPE_FAMILY_MAIL, "TNEF (winmail.dat)"},
         [FTYPE_APPLESINGLE] = {"applefile", FTYPE_FAMILY_ARCHIVE, "AppleSingle / AppleDouble"},
         [FTYPE_PGP] = {"pgp", FTYPE_FAMILY_MAIL, "OpenPGP message"},
+        [FTYPE_PKCS7] = {"pkcs7", FTYPE_FAMILY_MAIL, "CMS / PKCS #7 (S/MIME) data"},
 };
 
 static const char *const families[FTYPE_FAMILY__COUNT] = {

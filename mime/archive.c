@@ -28,6 +28,16 @@
  * sized from the declared size or grown by doubling, plus libarchive's reader state (a zip's
  * central directory is held in full: it is part of the bytes already bounded).
  *
+ * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
+ * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an
+ * end-of-central-directory record is read as an archive too), and zips concatenated. The
+ * zip reader finds the central directory at the end (the last zip, prefix allowed, as unzip
+ * and Python read it); when that zip does not start at the first local file header of the
+ * bytes, a second, streaming reading walks the local headers from that first one (the first
+ * zip, as 7-Zip and streaming extractors read it). Members of the second reading are jobs
+ * that become parts only when their bytes are new (same size and SHA-256: not scanned
+ * twice); its encrypted members are parts flagged encrypted (their names judged by policy).
+ *
  * Encrypted members (libarchive decrypts zip's traditional and AES encryption; not 7z or RAR):
  * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
  * (password.c) opens the archive again and reads the members still locked; one that opens is
@@ -79,6 +89,9 @@ struct arch {
 	struct archive *ua; /* the reader with candidate k, or NULL */
 	unsigned int entry; /* entries ua has read */
 	bool more;          /* password trials left */
+	/* the streaming reading of the first zip: from that offset (0: none), under way */
+	size_t stream_from;
+	bool stream_wanted, streaming;
 };
 
 bool mime_archive_type(enum ftype type)
@@ -116,6 +129,64 @@ static bool arch_stream_type(enum ftype type)
 	       type == FTYPE_ZSTD || type == FTYPE_LZMA;
 }
 
+static uint32_t arch_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/*
+ * Where the zip that a reader of the central directory sees starts: the last valid
+ * end-of-central-directory record in the last 64 KiB (its comment within the bytes, its
+ * directory before it and starting with a central header), minus the directory's offset.
+ * false when there is none; a zip64 directory (offsets 0xffffffff) counts as starting at 0.
+ */
+static bool arch_zip_start(const unsigned char *d, size_t len, size_t *start_r)
+{
+	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
+
+	if (len < 22)
+		return false;
+	for (size_t e = len - 22 + 1; e-- > lo;) {
+		uint32_t cd_size, cd_off;
+		size_t clen;
+
+		if (d[e] != 'P' || memcmp(d + e, "PK\005\006", 4) != 0)
+			continue;
+		clen = (size_t)d[e + 20] | (size_t)d[e + 21] << 8;
+		if (clen > len - e - 22)
+			continue;
+		cd_size = arch_le32(d + e + 12);
+		cd_off = arch_le32(d + e + 16);
+		if (cd_off == 0xffffffffu || cd_size == 0xffffffffu) {
+			*start_r = 0;
+			return true;
+		}
+		if ((uint64_t)cd_size + cd_off > e)
+			continue;
+		if (cd_size > 0 && memcmp(d + e - cd_size, "PK\001\002", 4) != 0)
+			continue;
+		*start_r = e - cd_size - cd_off;
+		return true;
+	}
+	return false;
+}
+
+/* The offset of the first local file header ("PK\3\4"), or len. */
+static size_t arch_zip_first(const unsigned char *d, size_t len)
+{
+	const unsigned char *p = len >= 4 ? memmem(d, len, "PK\003\004", 4) : NULL;
+
+	return p != NULL ? (size_t)(p - d) : len;
+}
+
+bool mime_archive_zip_inside(const unsigned char *data, size_t len)
+{
+	size_t start;
+
+	return arch_zip_start(data, len, &start) && start > 0 && start < len &&
+	       memcmp(data + start, "PK\003\004", 4) == 0;
+}
+
 /* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
 static struct archive *arch_open(const struct arch *st, const char *passphrase, char **error_r)
 {
@@ -135,6 +206,8 @@ static struct archive *arch_open(const struct arch *st, const char *passphrase, 
 	archive_read_support_filter_lzip(a);
 	if (st->raw) {
 		archive_read_support_format_raw(a);
+	} else if (st->streaming) {
+		archive_read_support_format_zip_streamable(a);
 	} else {
 		archive_read_support_format_zip(a);
 		archive_read_support_format_7zip(a);
@@ -147,7 +220,9 @@ static struct archive *arch_open(const struct arch *st, const char *passphrase, 
 	}
 	if (passphrase != NULL)
 		archive_read_add_passphrase(a, passphrase);
-	if (archive_read_open_memory(a, st->data, st->len) != ARCHIVE_OK) {
+	if (archive_read_open_memory(a, st->data + (st->streaming ? st->stream_from : 0),
+	                             st->len - (st->streaming ? st->stream_from : 0)) !=
+	    ARCHIVE_OK) {
 		const char *e = archive_error_string(a);
 
 		*error_r = g_strdup(e != NULL ? e : "unrecognized format");
@@ -523,6 +598,84 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
+/* A member of the streaming reading becomes a part only when its bytes are new. */
+static int arch_stream_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
+                            unsigned int dflags)
+{
+	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
+	struct msg_part *c;
+
+	(void)n, (void)dflags;
+	if (idx < 0)
+		return -1;
+	c = mime_part_at(ctx, idx);
+	c->name = g_strdup(w->name);
+	c->content_type = g_strdup("application/octet-stream");
+	c->disposition = g_strdup("attachment");
+	c->encoding = g_strdup(w->encoding);
+	c->flags |= MSG_PART_ARCHIVE_MEMBER;
+	mime_part_flag(c, 0, "%s", w->note);
+	return idx;
+}
+
+/*
+ * A member of the streaming reading (the first zip of the bytes): read whole within the
+ * budget and handed back as a job that is a part only when its bytes are new. false when it
+ * is to be read the ordinary way (encrypted, declared too large: flagged there).
+ */
+static bool arch_stream_member(struct arch *st, struct archive *a, struct archive_entry *e)
+{
+	struct mime_ctx *ctx = st->ctx;
+	const struct msg_part *p = mime_part_at(ctx, st->idx);
+	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	const char *s = archive_entry_pathname_utf8(e);
+	struct mime_work *w;
+	unsigned char *buf;
+	uint64_t cap;
+	size_t n;
+	int code;
+	enum arch_fill r;
+
+	if (archive_entry_is_data_encrypted(e) ||
+	    (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
+	                                       (uint64_t)declared, NULL) != MIME_BOUND_NONE))
+		return false;
+	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
+	if (cap == 0) {
+		st->stop = true;
+		return true;
+	}
+	r = arch_fill(st, a, -1,
+	              declared >= 0 ? MIN((size_t)declared, (size_t)cap)
+	                            : MIN(ARCH_FIRST_BUF, (size_t)cap),
+	              (size_t)cap, &buf, &n, &code);
+	if (r == ARCH_FILL_CUT)
+		arch_limit(st, -1,
+		           "max_member_bytes: a member of the first zip is larger: the rest "
+		           "is not read");
+	if (r == ARCH_FILL_ERROR)
+		mime_part_flag(mime_part_at(ctx, st->idx), MSG_PART_OPAQUE,
+		               "the first zip of the bytes could not be read whole");
+	if (r != ARCH_FILL_OK) {
+		g_free(buf);
+		st->stop = st->stop || code == ARCHIVE_FATAL;
+		return true;
+	}
+	if (s == NULL)
+		s = archive_entry_pathname(e);
+	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
+	w->make = arch_stream_make;
+	w->parent = st->idx;
+	w->depth = p->depth + 1;
+	w->name = s != NULL && *s != '\0' ? arch_clean_name(s) : NULL;
+	w->path = w->name != NULL ? g_strdup_printf("%s/zip:%s", p->path, w->name)
+	                          : g_strdup_printf("%s/zip:#%u", p->path, st->entries);
+	w->encoding = "zip";
+	w->note = "in the first zip of the bytes (a streaming reading)";
+	g_ptr_array_add(st->jobs, w);
+	return true;
+}
+
 static void arch_lock(struct arch *st, struct archive *a, int child)
 {
 	struct arch_locked l = {st->entries, child, 0};
@@ -620,10 +773,16 @@ static bool arch_walk(struct arch *st, struct archive *a)
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue; /* directories, hard links, devices: no content of their own */
+		if (st->streaming && arch_stream_member(st, a, e))
+			continue;
 		child = arch_child(st, a, e);
 		if (child < 0)
 			break; /* max_parts: flagged by mime_part_new */
-		if (archive_entry_is_data_encrypted(e))
+		if (archive_entry_is_data_encrypted(e) && st->streaming)
+			mime_part_flag(mime_part_at(ctx, child), MSG_PART_ENCRYPTED,
+			               "encrypted (in the first zip of the bytes: not tried with "
+			               "passwords)");
+		else if (archive_entry_is_data_encrypted(e))
 			arch_lock(st, a, child);
 		else
 			arch_read(st, a, e, child, false);
@@ -759,6 +918,19 @@ static void arch_entries_end(struct arch *st)
 
 	archive_read_free(st->a);
 	st->a = NULL;
+	if (st->streaming) {
+		st->streaming = false; /* the passwords are tried with the ordinary reading */
+		return;
+	}
+	if (st->stream_wanted && !st->stop) {
+		st->stream_wanted = false;
+		st->streaming = true;
+		st->a = arch_open(st, NULL, &error);
+		g_free(error);
+		if (st->a != NULL)
+			return;
+		st->streaming = false;
+	}
 	if (!st->raw && st->entries == 0 && arch_stream_type(p->scan.type.type)) {
 		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
 		st->raw = true;
@@ -839,6 +1011,18 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
+	if (!st0.raw && (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR ||
+	                 t == FTYPE_APK || t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX ||
+	                 t == FTYPE_PPTX || t == FTYPE_ODF)) {
+		size_t start, first = arch_zip_first(st0.data, st0.len);
+
+		/* the zip the directory names is not the first zip: read that one too */
+		if (arch_zip_start(st0.data, st0.len, &start) && first < start) {
+			st0.stream_wanted = true;
+			st0.stream_from = first;
+			ctx->dedupe = true; /* so that its members are scanned once */
+		}
+	}
 	st = g_memdup2(&st0, sizeof(st0));
 	st->hold = g_bytes_ref(bytes);
 	st->a = a;

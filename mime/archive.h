@@ -33,4 +33,12 @@ bool mime_archive_type(enum ftype type);
  */
 extern const struct mime_reader mime_archive_reader;
 
+/*
+ * true when bytes that are not typed as an archive end in a zip that unzip, 7-Zip, Python and
+ * ClamAV open (a valid end-of-central-directory record in the last 64 KiB whose directory
+ * lies after offset 0: a GIF or an executable glued in front of a zip). Reads at most the
+ * last 65,557 bytes.
+ */
+bool mime_archive_zip_inside(const unsigned char *data, size_t len);
+
 #endif

@@ -162,8 +162,10 @@ static bool smime_wanted(const struct msg_part *p)
 {
 	const char *t = p->content_type;
 
-	return t != NULL && (strcmp(t, "application/pkcs7-mime") == 0 ||
-	                     strcmp(t, "application/x-pkcs7-mime") == 0);
+	/* also declared application/octet-stream or not at all: its bytes say it */
+	return p->scan.type.type == FTYPE_PKCS7 ||
+	       (t != NULL && (strcmp(t, "application/pkcs7-mime") == 0 ||
+	                      strcmp(t, "application/x-pkcs7-mime") == 0));
 }
 
 /*
@@ -438,7 +440,7 @@ static bool expand_container_type(enum ftype t)
 {
 	return mime_archive_type(t) || mime_ole2_type(t) || mime_reader_type(t) ||
 	       t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX || t == FTYPE_ARJ ||
-	       t == FTYPE_ACE;
+	       t == FTYPE_ACE || t == FTYPE_PKCS7;
 }
 
 /* A reader of part idx, as a job after the part's other children. */
@@ -491,6 +493,14 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 			expand_later(idx, bytes, &expand_smime_reader, children);
 		else
 			expand_readers(ctx, idx, bytes, children);
+		if (!mime_archive_type(p->scan.type.type)) {
+			size_t len;
+			const unsigned char *data = g_bytes_get_data(bytes, &len);
+
+			/* a zip with bytes in front (a GIF, an executable): unzip opens it */
+			if (mime_archive_zip_inside(data, len))
+				expand_later(idx, bytes, &mime_archive_reader, children);
+		}
 		break;
 	}
 }

@@ -33,7 +33,7 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out)
 	if (out->max_header_bytes == 0)
 		out->max_header_bytes = 1 * MIB;
 	if (out->max_depth == 0)
-		out->max_depth = 16;
+		out->max_depth = 64;
 	if (out->max_parts == 0)
 		out->max_parts = 1000;
 	if (out->max_part_bytes == 0)
@@ -41,7 +41,7 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out)
 	if (out->max_total_bytes == 0)
 		out->max_total_bytes = 200 * MIB;
 	if (out->max_archive_depth == 0)
-		out->max_archive_depth = 5;
+		out->max_archive_depth = 32;
 	if (out->max_archive_members == 0)
 		out->max_archive_members = 1000;
 	if (out->max_member_bytes == 0)
@@ -176,7 +176,12 @@ bool msg_type_expanded(enum ftype type)
 {
 	return mime_archive_type(type) || mime_ole2_type(type) || mime_reader_type(type) ||
 	       type == FTYPE_TNEF || type == FTYPE_EML || type == FTYPE_MBOX || type == FTYPE_ARJ ||
-	       type == FTYPE_ACE;
+	       type == FTYPE_ACE || type == FTYPE_PKCS7;
+}
+
+bool msg_bytes_expanded(const unsigned char *data, size_t len, enum ftype type)
+{
+	return msg_type_expanded(type) || mime_archive_zip_inside(data, len);
 }
 
 unsigned int msg_report_infected(const struct msg_report *report)

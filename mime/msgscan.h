@@ -195,6 +195,8 @@ int msg_scan_attachment(struct sigdb *db, const char *name, const unsigned char 
  * messages): msg_scan_attachment() lists what such a file holds.
  */
 bool msg_type_expanded(enum ftype type);
+/* msg_type_expanded(), or bytes of another type that end in a zip (a GIF glued before it). */
+bool msg_bytes_expanded(const unsigned char *data, size_t len, enum ftype type);
 
 /* Parts infected (a finding not cleared by the allow list). */
 unsigned int msg_report_infected(const struct msg_report *report);

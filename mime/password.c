@@ -3,9 +3,12 @@
  *
  * A candidate is the word after a keyword ("password", "passwort", "pw", "mot de passe",
  * "contraseña", "пароль", ...: case-insensitive, at a word boundary, not followed by a letter)
- * and a separator (':' '=' '：' or "is"), with quotes and brackets around it and trailing
- * punctuation taken off (the word as written is tried too when it differs). HTML bodies are
- * searched without their tags and with the common entities decoded.
+ * and a separator (':' '=' '：' "is", or a dash between spaces: "pass - 7781"), with quotes
+ * and brackets around it and trailing punctuation taken off (the word as written is tried too
+ * when it differs). Without a separator ("PW 7781" in a subject, the word alone on the line
+ * after the keyword, the next cell of an HTML table) the word must hold a digit, so that
+ * "password protected" gives nothing. HTML bodies are searched with their tags as line
+ * breaks and the common entities decoded.
  *
  * Limits: MIME_PW_MAX candidates of at most MIME_PW_MAX_LEN bytes per message, the first
  * MIME_PW_TEXT_BYTES decoded bytes of at most MIME_PW_BODIES bodies; the work is done once per
@@ -23,11 +26,14 @@
 
 /* Lower-case keywords, longest first where one starts another. */
 static const char *const pw_keywords[] = {
-        "password", "passwort",     "passwd",   "passcode",   "pass",       "pwd",   "pw",
-        "kennwort", "mot de passe", "mdp",      "contraseña", "contrasena", "clave", "senha",
-        "parola",   "wachtwoord",   "lösenord", "salasana",   "hasło",      "haslo", "heslo",
-        "jelszó",   "şifre",        "sifre",    "пароль",     "密码",       "密碼",  "パスワード",
-        "비밀번호", "암호",         "kod"};
+        "password",    "passwort", "passwd",       "passcode",   "pass",       "pwd",
+        "pw",          "kennwort", "mot de passe", "mdp",        "contraseña", "contrasena",
+        "clave",       "senha",    "parola",       "wachtwoord", "lösenord",   "salasana",
+        "hasło",       "haslo",    "heslo",        "jelszó",     "şifre",      "sifre",
+        "пароль",      "密码",     "密碼",         "パスワード", "비밀번호",   "암호",
+        "kod",         "passord",  "adgangskode",  "lozinka",    "geslo",      "parolă",
+        "parool",      "parole",   "slaptažodis",  "парола",     "κωδικός",    "סיסמה",
+        "كلمة المرور", "mật khẩu", "kata sandi",   "katalaluan", "lösen"};
 
 void mime_password_free(gpointer data)
 {
@@ -62,31 +68,56 @@ static bool pw_space(gunichar c)
 	return g_unichar_isspace(c) || c == 0xa0;
 }
 
-/* After a keyword: the separator and the spaces around it; NULL when there is none. */
-static const char *pw_separator(const char *p, const char *e)
+/*
+ * After a keyword: the separator and the spaces around it, up to the word; NULL when there is
+ * none. *loose_r: no separator was written; *lines_r: line breaks crossed.
+ */
+static const char *pw_separator(const char *p, const char *e, bool *loose_r, int *lines_r)
 {
 	bool sep = false;
 	int lines = 0;
 
 	while (p < e) {
 		gunichar c = g_utf8_get_char_validated(p, e - p);
+		const char *next;
 
 		if (c == (gunichar)-1 || c == (gunichar)-2)
 			return NULL;
+		next = g_utf8_next_char(p);
 		if (!sep && (c == ':' || c == '=' || c == 0xff1a)) {
 			sep = true;
 		} else if (!sep && c == 'i' && e - p > 2 && p[1] == 's' &&
 		           (p[2] == ' ' || p[2] == '\t')) {
 			sep = true;
-			p++;
+			next = p + 2;
+		} else if (!sep && (c == '-' || c == 0x2013 || c == 0x2014) && next < e &&
+		           pw_space(g_utf8_get_char_validated(next, e - next))) {
+			sep = true;
 		} else if (c == '\n' && ++lines > 2) {
 			return NULL;
 		} else if (!pw_space(c)) {
-			return sep ? p : NULL;
+			*loose_r = !sep;
+			*lines_r = lines;
+			return p;
 		}
-		p = g_utf8_next_char(p);
+		p = next;
 	}
 	return NULL;
+}
+
+/* A word given without a separator: it holds a digit, and on a line of its own if it is below. */
+static bool pw_loose_ok(const char *b, const char *end, const char *w, const char *e, int lines)
+{
+	bool digit = false;
+
+	for (const char *q = b; q < end; q++)
+		digit |= g_ascii_isdigit(*q);
+	if (!digit)
+		return false;
+	for (const char *q = w; lines > 0 && q < e && *q != '\n'; q++)
+		if (!g_ascii_isspace(*q))
+			return false;
+	return true;
 }
 
 static bool pw_open_quote(gunichar c)
@@ -121,8 +152,8 @@ static void pw_add(GPtrArray *out, unsigned int max, const char *s, size_t n, co
 }
 
 /* The word at p: as written and without the quotes and punctuation around it. */
-static void pw_word(const char *p, const char *e, const char *source, GPtrArray *out,
-                    unsigned int max)
+static void pw_word(const char *p, const char *e, bool loose, int lines, const char *source,
+                    GPtrArray *out, unsigned int max)
 {
 	const char *b = p, *w, *end;
 	gunichar c = g_utf8_get_char_validated(p, e - p);
@@ -143,6 +174,8 @@ static void pw_word(const char *p, const char *e, const char *source, GPtrArray 
 			break;
 		end = prev;
 	}
+	if (loose && !pw_loose_ok(b, end, w, e, lines))
+		return;
 	pw_add(out, max, b, (size_t)(end - b), source);
 	pw_add(out, max, p, (size_t)(w - p), source);
 }
@@ -169,13 +202,15 @@ static void pw_search(const char *s, size_t len, const char *source, GPtrArray *
 		for (size_t k = 0; !pw_wordchar(prev) && k < G_N_ELEMENTS(pw_keywords); k++) {
 			size_t n = pw_match(p, e, pw_keywords[k]);
 			const char *after = p + n, *word;
+			bool loose = false;
+			int lines = 0;
 
 			if (n == 0 ||
 			    (after < e && pw_wordchar(g_utf8_get_char_validated(after, e - after))))
 				continue;
-			word = pw_separator(after, e);
+			word = pw_separator(after, e, &loose, &lines);
 			if (word != NULL)
-				pw_word(word, e, source, out, max);
+				pw_word(word, e, loose, lines, source, out, max);
 			break;
 		}
 		prev = c;
@@ -183,7 +218,7 @@ static void pw_search(const char *s, size_t len, const char *source, GPtrArray *
 	}
 }
 
-/* HTML as text: tags dropped (as a space), the common entities decoded. */
+/* HTML as text: tags dropped (as a line break: a table cell is a line), entities decoded. */
 static char *pw_html_text(const char *s, size_t len)
 {
 	static const char *const ent[][2] = {{"&nbsp;", " "}, {"&amp;", "&"},   {"&lt;", "<"},
@@ -196,7 +231,8 @@ static char *pw_html_text(const char *s, size_t len)
 		if (s[i] == '<') {
 			const char *gt = memchr(s + i, '>', len - i);
 
-			g_string_append_c(out, ' ');
+			if (out->len == 0 || out->str[out->len - 1] != '\n')
+				g_string_append_c(out, '\n'); /* tags in a row: one break */
 			i = gt != NULL ? (size_t)(gt - s) + 1 : len;
 			continue;
 		}

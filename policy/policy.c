@@ -220,6 +220,11 @@ static void policy_collect(const struct conf *conf, const struct msg_report *rep
 		if (policy_part_unscannable(part, &reason)) {
 			why = policy_unscannable_what(part, reason);
 			policy_hit(plan, (int)i, POLICY_UNSCANNABLE, why);
+			if (part->flags & MSG_PART_ENCRYPTED) {
+				struct policy_hit *h = plan->hits->pdata[plan->hits->len - 1];
+
+				h->encrypted = true;
+			}
 			g_free(why);
 		}
 	}
@@ -243,6 +248,37 @@ static enum conf_action policy_action_of(const struct conf *conf, enum policy_cl
 	default:
 		return CONF_ACTION_ACCEPT;
 	}
+}
+
+/*
+ * The action of one hit: its class's; a part unscannable because it is encrypted (the
+ * attacker's hiding place of choice) takes the stricter of [policy] unscannable and
+ * [policy] encrypted, which has a stricter default of its own.
+ */
+static enum conf_action policy_hit_action(const struct conf *conf, const struct policy_hit *h)
+{
+	enum conf_action a = policy_action_of(conf, h->cls);
+
+	return h->encrypted && conf->on_encrypted > a ? conf->on_encrypted : a;
+}
+
+/* The action of a class present in plan: the most severe of its hits'. */
+static enum conf_action policy_class_action(const struct conf *conf, const struct policy_plan *plan,
+                                            enum policy_class cls)
+{
+	enum conf_action a = CONF_ACTION_ACCEPT;
+	bool any = false;
+
+	for (guint i = 0; i < plan->hits->len; i++) {
+		const struct policy_hit *h = plan->hits->pdata[i];
+
+		if (h->cls != cls)
+			continue;
+		if (!any || policy_hit_action(conf, h) > a)
+			a = policy_hit_action(conf, h);
+		any = true;
+	}
+	return any ? a : policy_action_of(conf, cls);
 }
 
 /* The first hit of a class. */
@@ -304,7 +340,7 @@ static const struct policy_hit *policy_strip_list(const struct conf *conf,
 		const struct policy_hit *h = plan->hits->pdata[i];
 		int e;
 
-		if (policy_action_of(conf, h->cls) != CONF_ACTION_STRIP)
+		if (policy_hit_action(conf, h) != CONF_ACTION_STRIP)
 			continue;
 		e = report != NULL && h->part >= 0 ? policy_entity(report, h->part) : -1;
 		if (e >= 0)
@@ -410,7 +446,7 @@ void policy_decide(const struct conf *conf, const struct policy_input *in, struc
 
 		if (!(plan->classes & (1u << c)))
 			continue;
-		a = policy_action_of(conf, (enum policy_class)c);
+		a = policy_class_action(conf, plan, (enum policy_class)c);
 		if (plan->cls == POLICY_CLEAN || a > plan->action) {
 			/* classes run worst first, so among equal actions the worst class stays */
 			plan->action = a;

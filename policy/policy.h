@@ -36,7 +36,8 @@ enum policy_class {
 struct policy_hit {
 	int part; /* index in report->parts, -1 for the whole message */
 	enum policy_class cls;
-	char *what; /* signature name, or the reason */
+	bool encrypted; /* unscannable because encrypted: [policy] encrypted decides */
+	char *what;     /* signature name, or the reason */
 };
 
 struct policy_plan {

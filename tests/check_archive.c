@@ -594,6 +594,19 @@ START_TEST(test_password_find)
 	        {"Password protected file", false, ""},
 	        {"pass: a pass: b pass: c pass: d pass: e pass: f pass: g pass: h pass: i", false,
 	         "a|b|c|d|e|f|g|h"},
+	        /* more ways people write them */
+	        {"pass - 7781", false, "7781"},
+	        {"PW: Zz-41", false, "Zz-41"},
+	        {"Invoice 2024-117 (PW 7781) attached", false, "7781|7781)"},
+	        {"Your password\r\n4711\r\nRegards", false, "4711"},
+	        {"Your password\n4711 is below", false, ""},
+	        {"<table><tr><td>Password</td><td>S3cret</td></tr></table>", true, "S3cret"},
+	        {"<p>Kennwort:</p><p><b>qwe-12</b></p>", true, "qwe-12"},
+	        {"the pass-through mode is on", false, ""},
+	        {"Passord: hemmelig", false, "hemmelig"},
+	        {"Lozinka: tajna1", false, "tajna1"},
+	        {"Κωδικός: 5555", false, "5555"},
+	        {"Mật khẩu: abc123", false, "abc123"},
 	};
 	char *longpw = g_strdup_printf("password: %0100d", 7);
 

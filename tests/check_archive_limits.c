@@ -351,10 +351,12 @@ START_TEST(test_nested_bomb)
 	for (guint i = 0; i < r->parts->len; i++) {
 		const struct msg_part *p = g_ptr_array_index(r->parts, i);
 
-		deep |= p->note != NULL && strstr(p->note, "max_archive_depth") != NULL;
-		ck_assert_uint_le(p->depth, 6);
+		deep |= p->note != NULL && (strstr(p->note, "max_archive_depth") != NULL ||
+		                            strstr(p->note, "max_ratio") != NULL);
+		ck_assert_uint_le(p->depth, 7); /* seven zips deep: the bottom one's members */
 	}
-	ck_assert(deep || (r->flags & MSG_LIMIT_PARTS));
+	/* depth no longer stops it: a byte, ratio or part limit does */
+	ck_assert(deep || (r->flags & (MSG_LIMIT_PARTS | MSG_LIMIT_TOTAL)));
 	msg_report_free(&r);
 	g_bytes_unref(level);
 	g_free(zeros);
@@ -388,6 +390,42 @@ START_TEST(test_depth_exact)
 	msg_report_free(&r);
 	g_bytes_unref(z3);
 	g_bytes_unref(z2);
+	g_bytes_unref(z);
+	g_free(eicar);
+}
+END_TEST
+
+/*
+ * The default depth: zips 7 and 16 deep (ClamAV follows 17) with EICAR at the bottom are
+ * found, and the chain holds no more memory than the bytes of its levels.
+ */
+START_TEST(test_depth_default)
+{
+	char *eicar = g_strconcat("X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-",
+	                          "ANTIVIRUS-TEST-FILE!$H+H*", NULL);
+	const char *name = "eicar.com";
+	const void *data = eicar;
+	size_t len = strlen(eicar);
+	GBytes *z = build("zip", &name, &data, &len, 1);
+	long rss = maxrss_kb();
+
+	for (int level = 2; level <= 16; level++) {
+		GBytes *up;
+		struct msg_report *r;
+
+		name = "level.zip", data = g_bytes_get_data(z, &len);
+		up = build("zip", &name, &data, &len, 1);
+		g_bytes_unref(z);
+		z = up;
+		if (level != 7 && level != 16)
+			continue;
+		r = scan("deep.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z), NULL);
+		ck_assert_uint_eq(msg_report_infected(r), 1);
+		ck_assert(!msg_report_unscannable(r, NULL));
+		ck_assert_uint_eq(r->parts->len, (guint)level + 1);
+		msg_report_free(&r);
+	}
+	ck_assert_uint_lt((uint64_t)(maxrss_kb() - rss), RSS_SLACK * 16 * 1024);
 	g_bytes_unref(z);
 	g_free(eicar);
 }
@@ -524,6 +562,7 @@ int main(void)
 	tcase_add_test(tc, test_gzip_zeros);
 	tcase_add_test(tc, test_nested_bomb);
 	tcase_add_test(tc, test_depth_exact);
+	tcase_add_test(tc, test_depth_default);
 	tcase_add_test(tc, test_many_members);
 	tcase_add_test(tc, test_ratio);
 	tcase_add_test(tc, test_total_bytes);

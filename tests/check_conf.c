@@ -51,7 +51,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(c->on_infected, CONF_ACTION_REJECT);
 	ck_assert_int_eq(c->on_unscannable, CONF_ACTION_TAG);
 	ck_assert_int_eq(c->on_error, CONF_ACTION_TEMPFAIL);
-	ck_assert_uint_eq(c->limits.max_depth, 16);
+	ck_assert_uint_eq(c->limits.max_depth, 64);
 	ck_assert_uint_eq(c->limits.max_message_bytes, 100u << 20);
 	ck_assert(c->block_type[FTYPE_PE]);
 	ck_assert(c->block_type[FTYPE_LNK]);

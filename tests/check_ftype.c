@@ -42,6 +42,8 @@ static const struct sample samples[] = {
         {"../readers/appledouble.ad", FTYPE_APPLESINGLE, 0},
         {"../readers/payload.gpg", FTYPE_PGP, 0},
         {"../readers/payload.asc", FTYPE_PGP, 0},
+        {"smime-signed.p7m", FTYPE_PKCS7, 0},
+        {"smime-enveloped.p7m", FTYPE_PKCS7, 0},
         {"pe64.exe", FTYPE_PE, F_64},
         {"pe64.dll", FTYPE_PE, F_DLL | F_64},
         {"dotnet.exe", FTYPE_PE, F_NET},
@@ -827,6 +829,7 @@ static const struct {
         {"bmp", "image"},      {"webp", "image"},        {"tiff", "image"},
         {"ico", "image"},      {"eml", "mail"},          {"mbox", "mail"},
         {"tnef", "mail"},      {"applefile", "archive"}, {"pgp", "mail"},
+        {"pkcs7", "mail"},
 };
 
 START_TEST(test_names)

@@ -240,12 +240,12 @@ static char *nested(unsigned int n)
 
 START_TEST(test_depth_limit)
 {
-	char *m20 = nested(20), *m8 = nested(8);
+	char *m20 = nested(70), *m8 = nested(8);
 	struct msg_limits lim = {.max_depth = 4};
 	struct msg_report *r;
 	const char *reason;
 
-	/* default 16: the attachment at depth 20 is not scanned, and it says so */
+	/* default 64: the attachment at depth 70 is not scanned, and it says so */
 	r = scan_lim(m20, strlen(m20), NULL);
 	ck_assert(r->flags & MSG_LIMIT_DEPTH);
 	ck_assert(msg_report_unscannable(r, &reason));

@@ -190,17 +190,62 @@ START_TEST(test_block_configurable)
 }
 END_TEST
 
+/*
+ * Encrypted content is a hiding place: by default it is quarantined ([policy] encrypted),
+ * whatever [policy] unscannable says, and one line delivers it again. The names of an
+ * encrypted zip's members are judged like any name.
+ */
+START_TEST(test_encrypted_default)
+{
+	struct msg_report *r = report_new();
+	struct policy_plan plan;
+	struct conf *tagged = NULL;
+	const char *text = "[policy]\nencrypted = tag\n";
+	GError *error = NULL;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	part_add(r, "2", "secret.zip", FTYPE_ZIP, NULL, MSG_PART_CONTAINER);
+	part_add(r, "2/zip:report.docx", "report.docx", FTYPE_BINARY, NULL,
+	         MSG_PART_ARCHIVE_MEMBER | MSG_PART_ENCRYPTED);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_str_eq(plan.status, "Unscannable (encrypted)");
+	policy_plan_clear(&plan);
+
+	ck_assert_int_eq(conf_parse("t", text, strlen(text), &tagged, &error), 0);
+	policy_decide(tagged, &(struct policy_input){.report = r}, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
+	policy_plan_clear(&plan);
+	/* the stricter of unscannable and encrypted */
+	tagged->on_unscannable = CONF_ACTION_REJECT;
+	policy_decide(tagged, &(struct policy_input){.report = r}, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	policy_plan_clear(&plan);
+	conf_free(&tagged);
+
+	/* the member's name is readable: a double extension is blocked, encrypted or not */
+	part_add(r, "2/zip:invoice.pdf.exe", "invoice.pdf.exe", FTYPE_BINARY, NULL,
+	         MSG_PART_ARCHIVE_MEMBER | MSG_PART_ENCRYPTED);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.cls, POLICY_BLOCKED);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
 START_TEST(test_unscannable_tag)
 {
 	struct msg_report *r = report_new();
 	struct policy_plan plan;
 
 	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
-	part_add(r, "2", "secret.zip", FTYPE_ZIP, NULL, MSG_PART_ENCRYPTED);
+	part_add(r, "2", "secret.zip", FTYPE_ZIP, NULL, MSG_PART_TRUNCATED);
 	decide(r, &plan);
 	ck_assert_int_eq(plan.action, CONF_ACTION_TAG);
 	ck_assert_int_eq(plan.cls, POLICY_UNSCANNABLE);
-	ck_assert_str_eq(plan.status, "Unscannable (encrypted)");
+	ck_assert_str_eq(plan.status, "Unscannable (truncated)");
 	policy_plan_clear(&plan);
 
 	/* a message-wide limit (from the milter's buffer) */
@@ -266,6 +311,7 @@ START_TEST(test_precedence)
 	part_add(r, "1", "a.exe", FTYPE_PE, "Bad.Thing", 0);
 	part_add(r, "2", "b.zip", FTYPE_ZIP, NULL, MSG_PART_ENCRYPTED);
 	/* infected=tag, unscannable=quarantine: quarantine is more severe */
+	conf->on_encrypted = CONF_ACTION_TAG;
 	conf->on_infected = CONF_ACTION_TAG;
 	conf->on_blocked = CONF_ACTION_TAG;
 	conf->on_unscannable = CONF_ACTION_QUARANTINE;
@@ -581,6 +627,7 @@ int main(void)
 	tcase_add_test(tc, test_block_table);
 	tcase_add_test(tc, test_block_configurable);
 	tcase_add_test(tc, test_unscannable_tag);
+	tcase_add_test(tc, test_encrypted_default);
 	tcase_add_test(tc, test_error_tempfail);
 	tcase_add_test(tc, test_stale_signatures);
 	tcase_add_test(tc, test_precedence);

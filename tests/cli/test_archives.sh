@@ -101,4 +101,98 @@ s = objs[-1]["summary"]
 assert s["files"] == 2 and s["infected"] == 2 and s["parts"] == 5 and s["infected_parts"] == 2, s
 PY
 
+# archive tricks: a zip with bytes in front (a GIF or an MZ stub glued before it) and two zips
+# concatenated, the payload in the first or in the last: each zip a reader could see is read.
+# The reference tools read the same bytes: python3 zipfile and unzip the central directory at
+# the end (the last zip, prefix allowed), a streaming reader (bsdtar from a pipe) the first.
+(cd "$T/a" && printf 'harmless\n' >readme.txt && zip -q clean.zip readme.txt &&
+	zip -q bad.zip clam.exe && { printf 'GIF89a\001\000\001\000\000\000\000;'; cat bad.zip; } >gif.zip &&
+	{ printf 'MZ'; head -c 1000 /dev/zero; cat bad.zip; } >stub.zip &&
+	cat clean.zip bad.zip >last.zip && cat bad.zip clean.zip >first.zip)
+for f in gif.zip stub.zip last.zip; do
+	python3 -c 'import sys, zipfile, hashlib; print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read("clam.exe")).hexdigest())' \
+		"$T/a/$f" | grep -q 71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495 ||
+		fail "python3 zipfile does not read clam.exe from $f"
+	unzip -p "$T/a/$f" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "unzip does not read $f"
+done
+7z e -so "$T/a/first.zip" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" ||
+	fail "7z does not read clam.exe from first.zip"
+for f in gif.zip stub.zip last.zip first.zip; do
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f"
+	expect out "$f\[(.*/)?zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$T/a/$f" "x" "see attachment" >"$T/a/$f.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.eml"
+	expect out "$f.eml\[2/(.*/)?zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+# the member of each zip, the clean one's member too
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/first.zip"
+expect out '"name":"readme.txt"'
+
+# nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
+cp "$T/a/bad.zip" "$T/a/n0.zip"
+i=0
+while [ $i -lt 16 ]; do
+	j=$((i + 1))
+	(cd "$T/a" && cp "n$i.zip" "l$j.zip" && zip -q "n$j.zip" "l$j.zip" && rm "l$j.zip")
+	i=$j
+done
+for n in 7 16; do
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/n$n.zip"
+	expect out "n$n.zip\[.*zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	refute out UNSCANNABLE
+	msg "$T/a/n$n.zip" "x" "nested" >"$T/a/n$n.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/n$n.eml"
+	expect out "n$n.eml\[2/.*zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+	refute out UNSCANNABLE
+done
+
+# unscannable is no hiding place: the names of an encrypted zip's members are judged (a double
+# extension is blocked), and an encrypted zip is held by default ([policy] encrypted)
+(cd "$T/a" && cp clam.exe invoice.pdf.exe && zip -q -P secret encname.zip invoice.pdf.exe &&
+	cp readme.txt report.txt && zip -q -P secret encdoc.zip report.txt)
+printf '[policy]\n' >"$T/default.conf"
+printf '[policy]\nencrypted = tag\n' >"$T/tag.conf"
+msg "$T/a/encname.zip" "x" "no password here" >"$T/a/encname.eml"
+msg "$T/a/encdoc.zip" "x" "no password here" >"$T/a/encdoc.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/default.conf" --no-summary "$T/a/encname.eml"
+expect out "encname.eml: POLICY blocked reject: .*double extension invoice.pdf.exe"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/default.conf" --no-summary "$T/a/encdoc.eml"
+expect out "encdoc.eml: POLICY unscannable quarantine: unscannable: encrypted"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/tag.conf" --no-summary "$T/a/encdoc.eml"
+expect out "encdoc.eml: POLICY unscannable tag: unscannable: encrypted"
+
+# S/MIME signed data declared application/octet-stream, or with no type: typed by its bytes
+# (DER CMS SignedData) and opened like application/pkcs7-mime
+SMIME="$TOP/tests/data/msgs/smime_signed.eml"
+sed 's|^Content-Type: application/pkcs7-mime.*|Content-Type: application/octet-stream; name="smime.p7m"|' \
+	"$SMIME" >"$T/a/p7m-octet.eml"
+grep -v '^Content-Type: application/pkcs7-mime' "$SMIME" >"$T/a/p7m-none.eml"
+for f in p7m-octet p7m-none; do
+	grep -q 'pkcs7-mime' "$T/a/$f.eml" && fail "$f.eml still declares pkcs7-mime"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.eml"
+	expect out "$f.eml\[1/.*clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+python3 -c 'import base64, re, sys; b = open(sys.argv[1], "rb").read(); sys.stdout.buffer.write(base64.b64decode(b"".join(re.split(rb"\r?\n\r?\n", b, 1)[1].split())))' \
+	"$SMIME" >"$T/a/signed.p7m"
+openssl cms -verify -noverify -inform DER -in "$T/a/signed.p7m" 2>/dev/null | grep -q "msdownload" ||
+	fail "openssl cms does not read signed.p7m"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/signed.p7m"
+expect out "signed.p7m\[.*clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# passwords as people write them: in the subject with no separator, in an HTML table cell
+(cd "$T/a" && zip -q -P 7781 pw7781.zip clam.exe)
+msg "$T/a/pw7781.zip" "Invoice 2024-117 (PW 7781)" "see attachment" >"$T/a/pwsubj.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pwsubj.eml"
+expect out "pwsubj.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+{
+	printf 'From: a@example.org\nSubject: x\nMIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/html\n\n'
+	printf '<table><tr><td>Passwort</td><td>7781</td></tr></table>\n--b\n'
+	printf 'Content-Type: application/zip; name="pw7781.zip"\nContent-Transfer-Encoding: base64\n\n'
+	base64 "$T/a/pw7781.zip"
+	printf -- '--b--\n'
+} >"$T/a/pwcell.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pwcell.eml"
+expect out "pwcell.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 finish

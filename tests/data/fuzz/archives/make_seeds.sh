@@ -24,6 +24,9 @@ for c in bzip2 xz zstd; do $c -q -c readme.txt >"$OUT/readme.txt.$c"; done
 printf 'readme.txt\ndocs/invoice.exe\n' | cpio -o -H newc --quiet >"$OUT/plain.cpio"
 gcab -c "$OUT/plain.cab" readme.txt
 zip -q -X -P pw1234 enc.zip readme.txt docs/invoice.exe
+# archive tricks: a zip behind a GIF header, two zips one after the other
+{ printf 'GIF89a\001\000\001\000\000\000\000;'; cat "$OUT/plain.zip"; } >"$OUT/gif-prefixed.zip"
+cat "$OUT/plain.zip" "$OUT/nested.zip" >"$OUT/concatenated.zip"
 python3 - "$OUT" <<'PY'
 import base64, sys
 out = sys.argv[1]
