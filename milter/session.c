@@ -17,6 +17,7 @@
 #include "milter/skip.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
+#include "conf/quarantine.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -40,7 +41,7 @@ struct message {
 	GByteArray *raw;
 	size_t body_offset;
 	bool header_overflow, body_overflow;
-	unsigned int inbound_scanned, inbound_status;
+	unsigned int inbound_scanned, inbound_status, inbound_release;
 	const char *skip; /* why the message is not scanned (a static string), or NULL */
 	size_t skipped_bytes;
 	gint64 started;
@@ -190,6 +191,8 @@ static enum session_status session_skip(struct session *s, void *ctx)
 		ret = s->ops->actions.change_header(ctx, c->header_status, (int)i, NULL);
 	for (unsigned int i = m->inbound_scanned; c->headers && i > 0 && ret == 0; i--)
 		ret = s->ops->actions.change_header(ctx, c->header_scanned, (int)i, NULL);
+	for (unsigned int i = m->inbound_release; i > 0 && ret == 0; i--)
+		ret = s->ops->actions.change_header(ctx, QUARANTINE_RELEASE_HEADER, (int)i, NULL);
 	if (ret < 0) {
 		rec.result = "tempfail";
 		rec.error = "header update refused";
@@ -303,6 +306,9 @@ enum session_status session_header(struct session *s, const char *name, const ch
 		m->inbound_status++;
 	else if (g_ascii_strcasecmp(name, c->header_scanned) == 0)
 		m->inbound_scanned++;
+	else if (g_ascii_strcasecmp(name, QUARANTINE_RELEASE_HEADER) == 0 && ++m->inbound_release &&
+	         m->skip == NULL && quarantine_release_valid(c->quarantine_dir, value))
+		m->skip = "skip: released from the quarantine"; /* by `partscan quarantine` */
 	if (m->skip != NULL)
 		m->skipped_bytes += strlen(name) + strlen(value) + 4;
 	if (m->header_overflow || m->skip != NULL)
