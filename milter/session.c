@@ -375,6 +375,27 @@ static const char *session_overflow(const struct message *m, char *buf, size_t s
 	return buf;
 }
 
+/*
+ * The build time of the signatures that age: the loaded daily container (freshclam's updates),
+ * else the newest loaded container; 0 when none. A main or bytecode container is rebuilt
+ * rarely (bytecode.cvd of 2010 is current) and says nothing about freshness.
+ */
+static int64_t session_db_built(const struct sigdb *db)
+{
+	const struct sigdb_source *daily = sigdb_container_find(db, "daily");
+	int64_t newest = 0;
+
+	if (daily != NULL)
+		return daily->built;
+	for (size_t i = 0; i < sigdb_source_count(db); i++) {
+		const struct sigdb_source *src = sigdb_source_get(db, i);
+
+		if (src->format == SIGDB_FORMAT_CONTAINER && !src->rejected && !src->superseded)
+			newest = MAX(newest, src->built);
+	}
+	return newest;
+}
+
 /* Why the loaded signatures count as stale (database.max_age_days), or NULL. */
 static const char *session_stale(const struct live *l, char *buf, size_t size)
 {
@@ -383,7 +404,7 @@ static const char *session_stale(const struct live *l, char *buf, size_t size)
 
 	if (days == 0 || l->db == NULL)
 		return NULL;
-	built = sigdb_oldest_container_time(l->db);
+	built = session_db_built(l->db);
 	age = (int64_t)(g_get_real_time() / G_USEC_PER_SEC) - built;
 	if (built <= 0 || age <= (int64_t)days * 86400)
 		return NULL;
