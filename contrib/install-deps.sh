@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config git clang-format
 libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libssl-dev libarchive-dev libmilter-dev libsystemd-dev check
 python3 clamav-testfiles zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage cabextract
 miltertest swaks postfix
-debhelper lintian
+debhelper lintian m4
 clang libclang-rt-14-dev valgrind"
 
 missing=""

@@ -105,11 +105,11 @@ on_no_database = tempfail"
 sed -i "s|^path = .*|path = $T/later|" "$T/partscan.conf"
 mkdir -p "$T/log" "$T/run" "$T/var/q"
 (cd "$T" && "$MILTER" -c partscan.conf) >"$T/milter.out" 2>&1
-MPID=$(cat "$T/run/milter.pid" 2>/dev/null)
 for i in $(seq 50); do
 	"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break
 	sleep 0.1
 done
+MPID=$(cat "$T/run/milter.pid" 2>/dev/null) # written once the daemon is in the background
 # the configuration is read again (only the signatures are missing yet)
 run 2 "$PARTSCAN" ctl -s "$T/control.sock" reload
 expect out "later: No such file"
@@ -125,7 +125,11 @@ for i in $(seq 60); do
 	sleep 0.1
 done
 [ -n "$ok" ] || { fail "a signature directory created after the start is not loaded"; cat "$T/out" >&2; }
-[ -n "$MPID" ] && kill -TERM "$MPID"
-for i in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.1; done
+checks=$((checks + 1))
+if [ -n "$MPID" ] && kill -TERM "$MPID"; then
+	for i in $(seq 50); do kill -0 "$MPID" 2>/dev/null || break; sleep 0.1; done
+else
+	fail "no pid file for the daemon in the background"
+fi
 
 finish
