@@ -585,7 +585,7 @@ void conf_free(struct conf **cp)
 	for (size_t i = 0; i < G_N_ELEMENTS(conf_table); i++) {
 		void *field = (char *)c + conf_table[i].offset;
 
-		if (conf_table[i].type == T_STR)
+		if (conf_table[i].type == T_STR || conf_table[i].type == T_SOCKET)
 			g_free(*(char **)field);
 		else if (conf_table[i].type == T_LIST || conf_table[i].type == T_EXTS ||
 		         conf_table[i].type == T_NETS)
