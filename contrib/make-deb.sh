@@ -21,7 +21,9 @@ partscan ($V) unstable; urgency=medium
 
  -- partscan developers <dev@partscan.invalid>  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")
 EOT
-(cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1 || {
+# (not the variables of a make that started this one: SAN=1 must not reach the package build)
+(cd "$SRC" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u SAN -u BUILD -u WERROR \
+	dpkg-buildpackage -us -uc -b) >"$W/build.log" 2>&1 || {
 	tail -40 "$W/build.log" >&2
 	echo "make deb: dpkg-buildpackage failed (log: $W/build.log)" >&2
 	exit 1
