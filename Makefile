@@ -56,7 +56,7 @@ MILTER_LIBS := -lmilter -lsystemd $(HTTP_LIBS)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all check check-unit check-cli check-asan check-valgrind fuzz fuzz-run soak demo run \
-	bench format format-check deps clean install
+	bench format format-check deps clean install deb
 
 all: $(BUILD)/partscan $(BUILD)/partscan-milter
 
@@ -172,6 +172,11 @@ install: all
 	sed -e 's|/usr/local/sbin|$(SBINDIR)|; s|/etc/partscan|$(SYSCONFDIR)/partscan|' \
 		contrib/systemd/partscan-milter.service > $(DESTDIR)$(UNITDIR)/partscan-milter.service
 	install -m 0644 contrib/logrotate/partscan $(DESTDIR)$(SYSCONFDIR)/logrotate.d/partscan
+
+# The Debian package: $(BUILD)/partscan_VERSION_ARCH.deb (debhelper, contrib/debian), lintian
+# checked. tests/cli/test_deb.sh installs it and runs it behind a private Postfix.
+deb:
+	@contrib/make-deb.sh $(BUILD)
 
 BENCH_SRC := $(sort $(wildcard tests/bench/bench_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))

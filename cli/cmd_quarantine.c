@@ -1,18 +1,23 @@
 /*
  * partscan quarantine: the store partscan-milter fills (see conf/quarantine.h).
  *   partscan quarantine [-c CONF] [-q DIR] list
- *   partscan quarantine [-c CONF] [-q DIR] show [--raw] ID
+ *   partscan quarantine [-c CONF] [-q DIR] show [--raw|--mime] ID
  *   partscan quarantine [-c CONF] [-q DIR] release [--force] ID
  *   partscan quarantine [-c CONF] [-q DIR] delete ID
- * release re-injects a quarantined message with the configured sendmail
- * ("sendmail -i -f SENDER -- RCPT..."), then deletes the item. A message that is also held in
- * the MTA's queue is released there instead (postsuper -H), unless --force.
+ * show --raw prints a message as stored, and a removed part as its decoded file (--mime: the
+ * MIME entity as stored). release frees a message still held in Postfix's hold queue there
+ * (postqueue -j says it is held, then postsuper -H); a message whose only copy is the store's
+ * is re-injected with the configured sendmail ("sendmail -i -f SENDER -- RCPT...") carrying a
+ * release marker (quarantine.h) that partscan-milter verifies and removes instead of scanning
+ * and holding it again. Either way the item is then deleted. When the MTA's queue cannot be
+ * asked (not Postfix), --force is needed to re-inject.
  */
 
 #include "cli/cli.h"
 #include "conf/conf.h"
 #include "conf/quarantine.h"
 
+#include <gmime/gmime.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +57,19 @@ static const char *q_str(JsonObject *o, const char *key)
 	return n != NULL && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_string(n) : NULL;
 }
 
+/* "<a@b>" as the MTA handed it -> "a@b" (new string). */
+static char *q_bare_address(const char *addr)
+{
+	char *a = g_strstrip(g_strdup(addr != NULL ? addr : ""));
+	size_t n = strlen(a);
+
+	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+		memmove(a, a + 1, n - 2);
+		a[n - 2] = '\0';
+	}
+	return a;
+}
+
 static int q_list(const char *dir)
 {
 	GError *error = NULL;
@@ -66,17 +84,19 @@ static int q_list(const char *dir)
 		JsonParser *parser;
 		JsonObject *o = q_meta(dir, ids->pdata[i], &parser);
 		JsonArray *rcpts;
+		char *sender;
 
 		if (o == NULL)
 			continue;
 		rcpts = json_object_has_member(o, "recipients")
 		                ? json_object_get_array_member(o, "recipients")
 		                : NULL;
+		sender = q_bare_address(q_str(o, "sender"));
 		printf("%s  %-7s %-10s from=<%s> rcpts=%u  %s\n", (char *)ids->pdata[i],
-		       q_str(o, "kind"), q_str(o, "action"),
-		       q_str(o, "sender") != NULL ? q_str(o, "sender") : "",
+		       q_str(o, "kind"), q_str(o, "action"), sender,
 		       rcpts != NULL ? json_array_get_length(rcpts) : 0,
 		       q_str(o, "status") != NULL ? q_str(o, "status") : "");
+		g_free(sender);
 		g_object_unref(parser);
 	}
 	printf("%u items in %s\n", ids->len, dir);
@@ -84,25 +104,71 @@ static int q_list(const char *dir)
 	return CLI_EXIT_CLEAN;
 }
 
-static int q_show(const char *dir, const char *id, bool raw)
+/* A removed part's decoded content (the file that was attached), or NULL when the entity is
+   not a leaf part (a multipart or a message: it is shown as stored). */
+static GByteArray *q_decode_part(const void *data, size_t len)
+{
+	GMimeStream *in = g_mime_stream_mem_new_with_buffer(data, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(in);
+	GMimeObject *obj = g_mime_parser_construct_part(parser, NULL);
+	GByteArray *out = NULL;
+
+	if (obj != NULL && GMIME_IS_PART(obj) && g_mime_part_get_content(GMIME_PART(obj))) {
+		GMimeStream *mem = g_mime_stream_mem_new();
+
+		if (g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(obj)),
+		                                        mem) >= 0) {
+			out = g_byte_array_new();
+			g_byte_array_append(
+			        out, g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->data,
+			        g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem))->len);
+		}
+		g_object_unref(mem);
+	}
+	if (obj != NULL)
+		g_object_unref(obj);
+	g_object_unref(parser);
+	g_object_unref(in);
+	return out;
+}
+
+static int q_show_raw(const char *dir, const char *id, bool mime)
 {
 	GError *error = NULL;
+	GBytes *b = quarantine_read_data(dir, id, &error);
+	GByteArray *decoded = NULL;
+	JsonParser *parser = NULL;
+	JsonObject *o;
+	gsize len;
+	const void *data;
 
-	if (raw) {
-		GBytes *b = quarantine_read_data(dir, id, &error);
-		gsize len;
-		const void *data;
-
-		if (b == NULL) {
-			cli_error("quarantine: %s", error->message);
-			g_error_free(error);
-			return CLI_EXIT_ERROR;
-		}
-		data = g_bytes_get_data(b, &len);
-		fwrite(data, 1, len, stdout);
-		g_bytes_unref(b);
-		return CLI_EXIT_CLEAN;
+	if (b == NULL) {
+		cli_error("quarantine: %s", error->message);
+		g_error_free(error);
+		return CLI_EXIT_ERROR;
 	}
+	data = g_bytes_get_data(b, &len);
+	o = mime ? NULL : q_meta(dir, id, &parser);
+	if (o != NULL && g_strcmp0(q_str(o, "kind"), "part") == 0) {
+		g_mime_init();
+		decoded = q_decode_part(data, len);
+	}
+	if (decoded != NULL)
+		fwrite(decoded->data, 1, decoded->len, stdout);
+	else
+		fwrite(data, 1, len, stdout);
+	if (decoded != NULL)
+		g_byte_array_free(decoded, TRUE);
+	if (parser != NULL)
+		g_object_unref(parser);
+	g_bytes_unref(b);
+	return CLI_EXIT_CLEAN;
+}
+
+static int q_show(const char *dir, const char *id, bool raw, bool mime)
+{
+	if (raw || mime)
+		return q_show_raw(dir, id, mime);
 	{
 		JsonParser *parser;
 		JsonObject *o = q_meta(dir, id, &parser);
@@ -123,33 +189,30 @@ static int q_show(const char *dir, const char *id, bool raw)
 	return CLI_EXIT_CLEAN;
 }
 
-/* "<a@b>" as the MTA handed it -> "a@b" (new string). */
-static char *q_bare_address(const char *addr)
-{
-	char *a = g_strstrip(g_strdup(addr != NULL ? addr : ""));
-	size_t n = strlen(a);
-
-	if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
-		memmove(a, a + 1, n - 2);
-		a[n - 2] = '\0';
-	}
-	return a;
-}
-
-/* Run sendmail with the message on its standard input. */
-static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
+/* Run sendmail with the release marker and then the message on its standard input. */
+static int q_sendmail(const char *sendmail, JsonObject *o, const char *marker, GBytes *data)
 {
 	JsonArray *rcpts = json_object_get_array_member(o, "recipients");
 	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	char *head = g_strdup_printf("%s: %s\n", QUARANTINE_RELEASE_HEADER, marker);
+	GByteArray *in = g_byte_array_new();
+	GBytes *input;
 	GSubprocess *proc;
 	GError *error = NULL;
 	int ret = -1;
+	gsize len;
+	const guint8 *bytes = g_bytes_get_data(data, &len);
 
 	if (rcpts == NULL || json_array_get_length(rcpts) == 0) {
 		cli_error("quarantine: the item has no recipients");
 		g_ptr_array_free(argv, TRUE);
+		g_byte_array_free(in, TRUE);
+		g_free(head);
 		return -1;
 	}
+	g_byte_array_append(in, (const guint8 *)head, (guint)strlen(head));
+	g_byte_array_append(in, bytes, (guint)len);
+	input = g_byte_array_free_to_bytes(in);
 	g_ptr_array_add(argv, g_strdup(sendmail));
 	g_ptr_array_add(argv, g_strdup("-i"));
 	g_ptr_array_add(argv, g_strdup("-f"));
@@ -160,7 +223,7 @@ static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 	g_ptr_array_add(argv, NULL);
 	proc = g_subprocess_newv((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDIN_PIPE,
 	                         &error);
-	if (proc != NULL && g_subprocess_communicate(proc, data, NULL, NULL, NULL, &error) &&
+	if (proc != NULL && g_subprocess_communicate(proc, input, NULL, NULL, NULL, &error) &&
 	    g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 0)
 		ret = 0;
 	else
@@ -170,6 +233,93 @@ static int q_sendmail(const char *sendmail, JsonObject *o, GBytes *data)
 	if (proc != NULL)
 		g_object_unref(proc);
 	g_ptr_array_free(argv, TRUE);
+	g_bytes_unref(input);
+	g_free(head);
+	return ret;
+}
+
+/* A Postfix program beside the configured sendmail (/usr/sbin/sendmail -> /usr/sbin/NAME), or
+   NULL when there is none (not Postfix). */
+static char *q_postfix_tool(const char *sendmail, const char *name)
+{
+	char *dir = g_path_get_dirname(sendmail), *path = g_build_filename(dir, name, NULL);
+
+	g_free(dir);
+	if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+		return path;
+	g_free(path);
+	return NULL;
+}
+
+/* Whether Postfix holds queue id qid in its hold queue: 1 yes, 0 no (released, delivered or
+   deleted there), -1 the queue could not be asked. */
+static int q_postfix_held(const char *sendmail, const char *qid)
+{
+	char *postqueue = q_postfix_tool(sendmail, "postqueue"), *out = NULL;
+	const char *argv[] = {postqueue, "-j", NULL};
+	GSubprocess *proc;
+	int held = -1;
+
+	if (postqueue == NULL || qid == NULL)
+		goto out;
+	proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, NULL);
+	if (proc != NULL && g_subprocess_communicate_utf8(proc, NULL, NULL, &out, NULL, NULL) &&
+	    g_subprocess_get_if_exited(proc) && g_subprocess_get_exit_status(proc) == 0) {
+		char **lines = g_strsplit(out != NULL ? out : "", "\n", 0);
+
+		held = 0;
+		for (char **l = lines; *l != NULL && held == 0; l++) {
+			JsonParser *p = json_parser_new();
+			JsonNode *root;
+
+			if (json_parser_load_from_data(p, *l, -1, NULL) &&
+			    (root = json_parser_get_root(p)) != NULL &&
+			    JSON_NODE_HOLDS_OBJECT(root) &&
+			    g_strcmp0(q_str(json_node_get_object(root), "queue_id"), qid) == 0 &&
+			    g_strcmp0(q_str(json_node_get_object(root), "queue_name"), "hold") == 0)
+				held = 1;
+			g_object_unref(p);
+		}
+		g_strfreev(lines);
+	}
+	if (proc != NULL)
+		g_object_unref(proc);
+out:
+	g_free(out);
+	g_free(postqueue);
+	return held;
+}
+
+/* Run argv; whether it exited 0. */
+static bool q_run(const char *const *argv)
+{
+	GSubprocess *proc = argv[0] != NULL ? g_subprocess_newv(argv, 0, NULL) : NULL;
+	bool ok = proc != NULL && g_subprocess_wait_check(proc, NULL, NULL);
+
+	if (proc != NULL)
+		g_object_unref(proc);
+	return ok;
+}
+
+/* postsuper -H qid (to the deferred queue), then postqueue -i qid (deliver it now, not at the
+   next queue run): 0, or -1 (reported). */
+static int q_postsuper_release(const char *sendmail, const char *qid)
+{
+	char *postsuper = q_postfix_tool(sendmail, "postsuper");
+	char *postqueue = q_postfix_tool(sendmail, "postqueue");
+	const char *release[] = {postsuper, "-H", qid, NULL},
+	           *flush[] = {postqueue, "-i", qid, NULL};
+	int ret = q_run(release) ? 0 : -1;
+
+	if (ret < 0)
+		cli_error("quarantine: postsuper -H %s failed", qid);
+	else if (!q_run(flush))
+		cli_error(
+		        "quarantine: warning: postqueue -i %s failed: it is delivered at the next "
+		        "queue run",
+		        qid);
+	g_free(postsuper);
+	g_free(postqueue);
 	return ret;
 }
 
@@ -177,12 +327,15 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 {
 	JsonParser *parser;
 	JsonObject *o = q_meta(dir, id, &parser);
+	const char *qid;
 	GError *error = NULL;
 	GBytes *data;
-	int ret = CLI_EXIT_ERROR;
+	char *marker = NULL;
+	int ret = CLI_EXIT_ERROR, held = -1;
 
 	if (o == NULL)
 		return CLI_EXIT_ERROR;
+	qid = q_str(o, "queue_id");
 	if (g_strcmp0(q_str(o, "kind"), "message") != 0) {
 		cli_error("quarantine: %s is a removed part, not a message: 'show --raw' extracts "
 		          "it",
@@ -190,19 +343,43 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 		goto out;
 	}
 	if (g_strcmp0(q_str(o, "action"), "quarantine") == 0 && !force) {
-		cli_error("quarantine: %s is also held in the MTA's queue as %s: release it there "
-		          "(postsuper -H %s), or use --force to re-inject this copy",
-		          id, q_str(o, "queue_id"), q_str(o, "queue_id"));
-		goto out;
+		held = q_postfix_held(conf->sendmail, qid);
+		if (held == 1) {
+			if (q_postsuper_release(conf->sendmail, qid) < 0)
+				goto out;
+			if (quarantine_delete(dir, id, &error) < 0) {
+				cli_error("quarantine: released, but: %s", error->message);
+				g_error_free(error);
+				goto out;
+			}
+			printf("%s: released from the MTA's hold queue (%s) and removed from the "
+			       "quarantine\n",
+			       id, qid);
+			ret = CLI_EXIT_CLEAN;
+			goto out;
+		}
+		if (held < 0) {
+			cli_error("quarantine: %s may also be held in the MTA's queue as %s, which "
+			          "cannot be asked: release it there, or use --force to re-inject "
+			          "this copy",
+			          id, qid != NULL ? qid : "(unknown)");
+			goto out;
+		}
 	}
 	data = quarantine_read_data(dir, id, &error);
-	if (data == NULL) {
+	if (data != NULL)
+		marker = quarantine_release_marker(dir, id, &error);
+	if (data == NULL || marker == NULL) {
 		cli_error("quarantine: %s", error->message);
 		g_error_free(error);
+		if (data != NULL)
+			g_bytes_unref(data);
 		goto out;
 	}
-	if (q_sendmail(conf->sendmail, o, data) == 0 && quarantine_delete(dir, id, &error) == 0) {
-		printf("%s: released and removed from the quarantine\n", id);
+	if (q_sendmail(conf->sendmail, o, marker, data) == 0 &&
+	    quarantine_delete(dir, id, &error) == 0) {
+		printf("%s: %sre-injected and removed from the quarantine\n", id,
+		       held == 0 ? "not held in the MTA's queue any more: " : "");
 		ret = CLI_EXIT_CLEAN;
 	} else if (error != NULL) {
 		cli_error("quarantine: released, but: %s", error->message);
@@ -210,6 +387,7 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 	}
 	g_bytes_unref(data);
 out:
+	g_free(marker);
 	g_object_unref(parser);
 	return ret;
 }
@@ -217,11 +395,14 @@ out:
 int cli_cmd_quarantine(int argc, char **argv)
 {
 	char *conf_path = NULL, *dir = NULL;
-	gboolean raw = FALSE, force = FALSE;
+	gboolean raw = FALSE, mime = FALSE, force = FALSE;
 	GOptionEntry entries[] = {
 	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path, "configuration", "FILE"},
 	        {"directory", 'q', 0, G_OPTION_ARG_FILENAME, &dir, "quarantine directory", "DIR"},
-	        {"raw", 0, 0, G_OPTION_ARG_NONE, &raw, "show: the stored bytes", NULL},
+	        {"raw", 0, 0, G_OPTION_ARG_NONE, &raw,
+	         "show: the message as stored, a removed part's decoded file", NULL},
+	        {"mime", 0, 0, G_OPTION_ARG_NONE, &mime, "show: a removed part's MIME entity",
+	         NULL},
 	        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
 	         "release: re-inject even when held in the MTA", NULL},
 	        {NULL}};
@@ -242,7 +423,7 @@ int cli_cmd_quarantine(int argc, char **argv)
 	} else if (argc != 3) {
 		cli_error("quarantine: expected list, or show|release|delete ID");
 	} else if (strcmp(cmd, "show") == 0) {
-		ret = q_show(dir, argv[2], raw);
+		ret = q_show(dir, argv[2], raw, mime);
 	} else if (strcmp(cmd, "release") == 0) {
 		ret = q_release(conf, dir, argv[2], force);
 	} else if (strcmp(cmd, "delete") == 0) {

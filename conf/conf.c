@@ -40,6 +40,7 @@ enum conf_type {
 	T_NODB,   /* enum conf_no_db */
 	T_TYPES,  /* type and family names -> bool block_type[] */
 	T_NETS,   /* like T_LIST, each a CIDR network or "local" */
+	T_SOCKET, /* like T_STR, a milter socket (conf_socket_error) */
 };
 
 struct conf_key {
@@ -55,7 +56,7 @@ struct conf_key {
 
 /* clang-format off */
 static const struct conf_key conf_table[] = {
-	{"milter", "socket", T_STR, F(socket), "unix:/run/partscan/milter.sock", 0, 0},
+	{"milter", "socket", T_SOCKET, F(socket), "unix:/run/partscan/milter.sock", 0, 0},
 	{"milter", "socket_mode", T_MODE, F(socket_mode), "0660", 0, 0777},
 	{"milter", "socket_group", T_STR, F(socket_group), "", 0, 0},
 	{"milter", "user", T_STR, F(user), "partscan", 0, 0},
@@ -290,6 +291,41 @@ static char *conf_check_nets(const char *v)
 	return why;
 }
 
+char *conf_socket_error(const char *socket)
+{
+	const char *p = NULL, *port = NULL;
+	guint64 n;
+
+	if (g_str_has_prefix(socket, "unix:"))
+		p = socket + 5;
+	else if (g_str_has_prefix(socket, "local:"))
+		p = socket + 6;
+	else if (socket[0] == '/' || g_str_has_prefix(socket, "./"))
+		p = socket;
+	else if (g_str_has_prefix(socket, "inet:"))
+		port = socket + 5;
+	else if (g_str_has_prefix(socket, "inet6:"))
+		port = socket + 6;
+	if (p != NULL) {
+		if (p[0] == '\0')
+			return g_strdup("a unix socket needs a path");
+		if (strlen(p) >= 108) /* sizeof sun_path */
+			return g_strdup("a unix socket path must be shorter than 108 bytes");
+		return NULL;
+	}
+	if (port != NULL) {
+		char *num = g_strndup(port, strcspn(port, "@"));
+		const char *at = strchr(port, '@');
+		bool ok = g_ascii_isdigit(num[0]) &&
+		          g_ascii_string_to_unsigned(num, 10, 1, 65535, &n, NULL) &&
+		          (at == NULL || at[1] != '\0');
+
+		g_free(num);
+		return ok ? NULL : g_strdup("expected inet:PORT@HOST (PORT 1 to 65535)");
+	}
+	return g_strdup("expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST");
+}
+
 /* Store value into the field of k; NULL on success, else the reason (g_free it). */
 static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 {
@@ -323,6 +359,13 @@ static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		if (v[0] != '0' || !g_ascii_string_to_unsigned(v, 8, 0, k->max, &n, NULL))
 			return g_strdup("expected an octal mode such as 0660");
 		*(unsigned int *)field = (unsigned int)n;
+		return NULL;
+	case T_SOCKET:
+		why = conf_socket_error(v);
+		if (why != NULL)
+			return why;
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(v);
 		return NULL;
 	case T_NETS:
 		why = conf_check_nets(v);
@@ -545,7 +588,7 @@ void conf_free(struct conf **cp)
 	for (size_t i = 0; i < G_N_ELEMENTS(conf_table); i++) {
 		void *field = (char *)c + conf_table[i].offset;
 
-		if (conf_table[i].type == T_STR)
+		if (conf_table[i].type == T_STR || conf_table[i].type == T_SOCKET)
 			g_free(*(char **)field);
 		else if (conf_table[i].type == T_LIST || conf_table[i].type == T_EXTS ||
 		         conf_table[i].type == T_NETS)
@@ -580,6 +623,7 @@ static void conf_dump_value(GString *out, const struct conf *c, const struct con
 
 	switch (k->type) {
 	case T_STR:
+	case T_SOCKET:
 		if (*(char *const *)field != NULL)
 			g_string_append(out, *(char *const *)field);
 		break;

@@ -120,6 +120,10 @@ void conf_free(struct conf **conf);
 /* The effective configuration, as a file that conf_parse() reads back to the same struct. */
 char *conf_dump(const struct conf *conf);
 
+/* Why socket is not a milter socket (unix:PATH, local:PATH, /PATH, ./PATH, inet:PORT[@HOST],
+   inet6:PORT[@HOST]), to g_free; NULL when it is one. */
+char *conf_socket_error(const char *socket);
+
 const char *conf_action_name(enum conf_action action);
 int conf_action_from_name(const char *name, enum conf_action *action_r);
 

@@ -243,3 +243,114 @@ int quarantine_delete(const char *dir, const char *id, GError **error)
 	g_free(data);
 	return ret;
 }
+
+/* ---- release markers ---- */
+
+#define QUARANTINE_KEY_LEN 32
+
+/* The store's release key; made (and given to the store's owner) when create is set. */
+static GBytes *quarantine_key(const char *dir, gboolean create, GError **error)
+{
+	char *path = g_build_filename(dir, ".release-key", NULL);
+	GBytes *key = NULL;
+	gchar *text = NULL;
+	gsize len = 0;
+
+	if (g_file_get_contents(path, &text, &len, NULL) && len == QUARANTINE_KEY_LEN) {
+		key = g_bytes_new_take(text, len);
+		text = NULL;
+	} else if (create) {
+		unsigned char buf[QUARANTINE_KEY_LEN];
+		struct stat st;
+		GError *rerr = NULL;
+		int fd;
+
+		for (size_t i = 0; i < sizeof(buf); i += 4) {
+			guint32 r = g_random_int();
+			memcpy(buf + i, &r, 4);
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd < 0 || write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    fsync(fd) < 0) {
+			quarantine_fail(&rerr, path, errno);
+		} else if (stat(dir, &st) == 0 && fchown(fd, st.st_uid, st.st_gid) < 0 &&
+		           geteuid() == 0) {
+			quarantine_fail(&rerr, path, errno);
+		}
+		if (fd >= 0)
+			close(fd);
+		if (rerr == NULL) {
+			key = g_bytes_new(buf, sizeof(buf));
+		} else {
+			(void)unlink(path);
+			g_propagate_error(error, rerr);
+		}
+	} else {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "%s: no release key", path);
+	}
+	g_free(text);
+	g_free(path);
+	return key;
+}
+
+static char *quarantine_mac(GBytes *key, const char *id, gint64 when)
+{
+	char *msg = g_strdup_printf("%s %" G_GINT64_FORMAT, id, when);
+	gsize klen;
+	const guchar *k = g_bytes_get_data(key, &klen);
+	char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, k, klen, msg, -1);
+
+	g_free(msg);
+	return mac;
+}
+
+char *quarantine_release_marker(const char *dir, const char *id, GError **error)
+{
+	GBytes *key = quarantine_key(dir, TRUE, error);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	char *mac, *marker;
+
+	if (key == NULL)
+		return NULL;
+	mac = quarantine_mac(key, id, now);
+	marker = g_strdup_printf("%s %" G_GINT64_FORMAT " %s", id, now, mac);
+	g_free(mac);
+	g_bytes_unref(key);
+	return marker;
+}
+
+gboolean quarantine_release_valid(const char *dir, const char *value)
+{
+	char *v = g_strstrip(g_strdup(value != NULL ? value : ""));
+	char **f = g_strsplit(v, " ", 0);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC, when;
+	gboolean ok = FALSE;
+	GBytes *key;
+
+	if (dir == NULL || g_strv_length(f) != 3 || !quarantine_id_valid(f[0]) ||
+	    !g_ascii_isdigit(f[1][0]))
+		goto out;
+	when = g_ascii_strtoll(f[1], NULL, 10);
+	if (when > now + 300 || now - when > QUARANTINE_RELEASE_TTL)
+		goto out;
+	key = quarantine_key(dir, FALSE, NULL);
+	if (key != NULL) {
+		char *mac = quarantine_mac(key, f[0], when);
+
+		/* both are hex of the same length: compare every byte, whatever the first
+		   difference */
+		if (strlen(mac) == strlen(f[2])) {
+			unsigned char diff = 0;
+
+			for (size_t i = 0; mac[i] != '\0'; i++)
+				diff |= (unsigned char)(mac[i] ^ f[2][i]);
+			ok = diff == 0;
+		}
+		g_free(mac);
+		g_bytes_unref(key);
+	}
+out:
+	g_strfreev(f);
+	g_free(v);
+	return ok;
+}

@@ -47,4 +47,20 @@ GBytes *quarantine_read_data(const char *dir, const char *id, GError **error);
 /* Remove an item (both files). */
 int quarantine_delete(const char *dir, const char *id, GError **error);
 
+/*
+ * The release marker: a header a released copy is re-injected with, so that partscan-milter
+ * lets it pass instead of scanning and holding it again, and removes it. Its value is
+ * "ID TIME HMAC": HMAC-SHA256 of "ID TIME" under a key only this host has, the store's
+ * ".release-key" (32 random bytes, mode 0640, given to the owner of the store, made at the
+ * first release). A marker is valid for QUARANTINE_RELEASE_TTL seconds.
+ */
+#define QUARANTINE_RELEASE_HEADER "X-Partscan-Release"
+#define QUARANTINE_RELEASE_TTL    86400
+
+/* A marker for item id (g_free it), or NULL with error set (the key cannot be made). */
+char *quarantine_release_marker(const char *dir, const char *id, GError **error);
+
+/* Whether value is a marker made with this store's key within the last TTL seconds. */
+gboolean quarantine_release_valid(const char *dir, const char *value);
+
 #endif

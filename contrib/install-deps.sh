@@ -9,6 +9,7 @@ zlib1g-dev libbz2-dev
 python3 python3-olefile python3-pefile clamav-testfiles zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage cabextract
 gpg poppler-utils uudeview macutils
 miltertest swaks postfix prometheus curl
+debhelper lintian m4
 clang libclang-rt-14-dev valgrind"
 
 missing=""

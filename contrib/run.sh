@@ -8,6 +8,19 @@ MILTER=${1:-build/partscan-milter}
 TOP=$(pwd)
 mkdir -p run/quarantine
 SOCK="unix:$TOP/run/milter.sock"
+# a -p (or --socket) among the extra arguments is the socket the daemon listens on
+prev=
+for a in "$@"; do
+	case "$prev" in -p | --socket) SOCK=$a ;; esac
+	case "$a" in --socket=*) SOCK=${a#--socket=} ;; -p?*) SOCK=${a#-p} ;; esac
+	prev=$a
+done
+# Postfix names an inet milter socket inet:HOST:PORT (libmilter: inet:PORT@HOST)
+case "$SOCK" in
+inet:*@*) PFSOCK="inet:${SOCK#*@}:$(echo "${SOCK#inet:}" | cut -d@ -f1)" ;;
+inet:*) PFSOCK="inet:127.0.0.1:${SOCK#inet:}" ;;
+*) PFSOCK=$SOCK ;;
+esac
 cat <<EOT
 partscan-milter $(cat VERSION) starts in the foreground (Ctrl-C stops it).
 
@@ -19,7 +32,7 @@ partscan-milter $(cat VERSION) starts in the foreground (Ctrl-C stops it).
 
 To point Postfix at it, add to /etc/postfix/main.cf and run 'postfix reload':
 
-  smtpd_milters = $SOCK
+  smtpd_milters = $PFSOCK
   non_smtpd_milters = \$smtpd_milters
   milter_default_action = tempfail
   milter_protocol = 6
@@ -30,4 +43,4 @@ To point Postfix at it, add to /etc/postfix/main.cf and run 'postfix reload':
 
 EOT
 # (a -p in the extra arguments comes last and wins)
-exec "$MILTER" -f -c conf/partscan-dev.conf -p "$SOCK" "$@"
+exec "$MILTER" -f -c conf/partscan-dev.conf -p "unix:$TOP/run/milter.sock" "$@"

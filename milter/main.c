@@ -65,6 +65,9 @@ struct main_opts {
 };
 
 static G_GNUC_NORETURN void main_die(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+static bool main_log_stderr; /* mlog writes to stderr too (-f) */
+/* Sockets this start created, removed by main_die() so that a failed start leaves none. */
+static const char *main_created[3];
 
 static void main_die(const char *fmt, ...)
 {
@@ -74,9 +77,14 @@ static void main_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "partscan-milter: %s\n", msg);
+	if (!main_log_stderr) /* else mlog_error prints it there */
+		fprintf(stderr, "partscan-milter: %s\n", msg);
 	mlog_error("%s", msg);
-	/* start-up failed: nothing to clean, and nothing of ours runs at exit */
+	/* start-up failed: only our sockets to remove, nothing of ours runs at exit */
+	for (size_t i = 0; i < G_N_ELEMENTS(main_created); i++) {
+		if (main_created[i] != NULL)
+			(void)unlink(main_created[i]);
+	}
 	_exit(EXIT_FAILURE);
 }
 
@@ -109,8 +117,29 @@ static void main_parse_args(int argc, char **argv, struct main_opts *o)
 		fprintf(stderr, "partscan-milter: unexpected argument '%s'\n", argv[1]);
 		exit(EXIT_FAILURE);
 	}
+	if (o->ovr.socket != NULL) {
+		char *why = conf_socket_error(o->ovr.socket);
+
+		if (why != NULL) {
+			fprintf(stderr, "partscan-milter: -p %s: %s\n", o->ovr.socket, why);
+			exit(EXIT_FAILURE);
+		}
+	}
 	if (o->conf_path == NULL && g_file_test(MAIN_DEFAULT_CONF, G_FILE_TEST_EXISTS))
 		o->conf_path = g_strdup(MAIN_DEFAULT_CONF);
+	/* every reload reads them again, after main_daemonize() went to "/" */
+	if (o->conf_path != NULL) {
+		char *abs = g_canonicalize_filename(o->conf_path, NULL);
+
+		g_free(o->conf_path);
+		o->conf_path = abs;
+	}
+	for (char **p = o->ovr.db_paths; p != NULL && *p != NULL; p++) {
+		char *abs = g_canonicalize_filename(*p, NULL);
+
+		g_free(*p);
+		*p = abs;
+	}
 }
 
 /* Each MTA connection costs three descriptors with the gate (MTA, gate, libmilter): take
@@ -166,12 +195,14 @@ static void main_open_sockets(const struct conf *c)
 		main_die("smfi_register failed");
 	if (smfi_opensocket(1) != MI_SUCCESS)
 		main_die("cannot open milter socket %s (in use, or no permission?)", c->socket);
+	main_created[0] = upath;
 	if (c->packet_gate && gate_open(c->socket, c->timeout, &error) < 0) {
 		mlog_warn("milter socket %s: without the packet gate (%s): a connection stalled "
 		          "in the middle of a packet holds a libmilter worker up to %u s",
 		          c->socket, error->message, c->timeout);
 		g_clear_error(&error);
 	}
+	main_created[1] = gate_inner_path();
 	if (upath != NULL) {
 		if (chmod(upath, c->socket_mode) < 0)
 			main_die("chmod %s: %s", upath, g_strerror(errno));
@@ -186,6 +217,81 @@ static void main_open_sockets(const struct conf *c)
 		main_die("%s", error->message);
 	if (c->metrics_listen != NULL && metrics_open(c->metrics_listen, &error) < 0)
 		main_die("%s", error->message);
+	main_created[2] = c->control_socket;
+}
+
+/* What -t checks beyond the file's syntax: the names it gives exist on this host. NULL, or
+   the problem (to g_free). */
+static char *main_check_host(const struct conf *c)
+{
+	const char *groups[] = {c->socket_group, c->control_group};
+
+	if (c->user != NULL && getpwnam(c->user) == NULL)
+		return g_strdup_printf("milter.user '%s' does not exist", c->user);
+	for (size_t i = 0; i < G_N_ELEMENTS(groups); i++) {
+		if (groups[i] != NULL && getgrnam(groups[i]) == NULL)
+			return g_strdup_printf("group '%s' does not exist", groups[i]);
+	}
+	return NULL;
+}
+
+/* Create a missing directory (and its parents) for the user pw; with own, give an existing one
+   owned by root to it as well. */
+static void main_own_dir(const char *dir, const struct passwd *pw, bool own)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		if (g_mkdir_with_parents(dir, 0755) < 0 || chmod(dir, 0750) < 0)
+			main_die("cannot create %s: %s", dir, g_strerror(errno));
+		own = true;
+	} else if (st.st_uid != 0) {
+		own = false;
+	}
+	if (own && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+		main_die("cannot give %s to user %s: %s", dir, pw->pw_name, g_strerror(errno));
+}
+
+/* A file the daemon writes once it is pw: created if missing, given to pw if root's. */
+static void main_own_file(const char *path, const struct passwd *pw, mode_t mode)
+{
+	char *dir = g_path_get_dirname(path);
+	struct stat st;
+	int fd;
+
+	main_own_dir(dir, pw, false);
+	g_free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		main_die("%s: %s", path, g_strerror(errno));
+	if (fstat(fd, &st) == 0 && st.st_uid == 0 && fchown(fd, pw->pw_uid, pw->pw_gid) < 0)
+		main_die("cannot give %s to user %s: %s", path, pw->pw_name, g_strerror(errno));
+	close(fd);
+}
+
+/*
+ * Started as root with milter.user set: what the daemon writes after it has become that user
+ * (message log, pid file, quarantine store) is made ready while still root, as the systemd
+ * unit's directories would be: missing directories are created for the user, the log and pid
+ * files and a quarantine directory owned by root are given to it.
+ */
+static void main_prepare_paths(const struct conf *c)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0 || c->user == NULL)
+		return;
+	pw = getpwnam(c->user);
+	if (pw == NULL)
+		main_die("milter.user '%s' does not exist", c->user);
+	if (pw->pw_uid == 0)
+		return;
+	if (c->quarantine_dir != NULL)
+		main_own_dir(c->quarantine_dir, pw, true);
+	if (c->json_log != NULL)
+		main_own_file(c->json_log, pw, 0640);
+	if (c->pid_file != NULL)
+		main_own_file(c->pid_file, pw, 0644);
 }
 
 static void main_drop_privileges(const struct conf *c)
@@ -459,7 +565,17 @@ int main(int argc, char **argv)
 	}
 	if (o.test || o.version) {
 		char *dump = o.test ? conf_dump(c) : NULL;
+		char *bad = o.test ? main_check_host(c) : NULL;
 
+		if (bad != NULL) {
+			fprintf(stderr, "partscan-milter: %s: %s\n",
+			        c->path != NULL ? c->path : "built-in defaults", bad);
+			g_free(bad);
+			g_free(dump);
+			conf_free(&c);
+			main_free_opts(&o);
+			return EXIT_FAILURE;
+		}
 		if (o.test)
 			fputs(dump, stdout);
 		else
@@ -470,12 +586,14 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	mlog_init(c->syslog_ident, c->syslog_facility, o.foreground);
+	main_log_stderr = o.foreground;
 	if (c->user == NULL && geteuid() == 0 && !c->allow_root)
 		main_die("refusing to run as root: set milter.user, or allow_root = yes");
 	(void)gethostname(host, sizeof(host) - 1);
 	session_set_hostname(c->hostname != NULL ? c->hostname : host);
 	stats_init();
 	first = main_first_snapshot(c);
+	main_prepare_paths(c);
 	main_open_sockets(c);
 	main_drop_privileges(c);
 	if (mlog_open(c->json_log, &error) < 0)

@@ -17,6 +17,7 @@
 #include "milter/skip.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
+#include "conf/quarantine.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,7 +43,9 @@ struct message {
 	size_t raw_cap; /* what raw was sized to from the announced size; 0: not announced */
 	size_t body_offset;
 	bool header_overflow, body_overflow;
-	unsigned int inbound_scanned, inbound_status;
+	unsigned int inbound_scanned, inbound_status, inbound_release;
+	const char *skip; /* why the message is not scanned (a static string), or NULL */
+	size_t skipped_bytes;
 	gint64 started;
 };
 
@@ -150,7 +153,6 @@ static const char *const *session_rcpts(const struct message *m)
 	return (const char *const *)m->rcpts->pdata;
 }
 
-/* Log a message that is not scanned, and let it pass. */
 /* The log record's envelope part: who sent what to whom, and how long it took. */
 static struct mlog_record session_record(const struct session *s, const struct message *m,
                                          const char *result)
@@ -173,15 +175,36 @@ static struct mlog_record session_record(const struct session *s, const struct m
 	return rec;
 }
 
-static enum session_status session_skip(struct session *s, const char *why)
+/*
+ * A message a [skip] rule lets pass unscanned, at its end: copies of our status headers that
+ * came with it are removed (they would vouch for what was never scanned), and it is logged
+ * with its queue id and recipients (known only by now) so that the MTA's log can be matched.
+ */
+static enum session_status session_skip(struct session *s, void *ctx)
 {
 	struct message *m = s->msg;
-	struct mlog_record rec = session_record(s, m, why);
+	const struct conf *c = m->live->conf;
+	struct mlog_record rec = session_record(s, m, m->skip);
+	const char *qid = s->ops->macro(ctx, "i");
+	int ret = 0;
 
+	if (qid != NULL && m->queue_id == NULL)
+		rec.queue_id = m->queue_id = g_strdup(qid);
+	rec.size = m->skipped_bytes;
+	for (unsigned int i = m->inbound_status; c->headers && i > 0 && ret == 0; i--)
+		ret = s->ops->actions.change_header(ctx, c->header_status, (int)i, NULL);
+	for (unsigned int i = m->inbound_scanned; c->headers && i > 0 && ret == 0; i--)
+		ret = s->ops->actions.change_header(ctx, c->header_scanned, (int)i, NULL);
+	for (unsigned int i = m->inbound_release; i > 0 && ret == 0; i--)
+		ret = s->ops->actions.change_header(ctx, QUARANTINE_RELEASE_HEADER, (int)i, NULL);
+	if (ret < 0) {
+		rec.result = "tempfail";
+		rec.error = "header update refused";
+	}
 	stats_skipped();
-	mlog_message(&rec, m->live->conf->syslog);
+	mlog_message(&rec, c->syslog);
 	message_free(&s->msg);
-	return SESSION_ACCEPT;
+	return ret < 0 ? SESSION_TEMPFAIL : SESSION_ACCEPT;
 }
 
 /* The raw buffer sized once from the size the MTA announces ({msg_size}), so a large message
@@ -237,13 +260,15 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 		message_free(&s->msg);
 		return SESSION_TEMPFAIL; /* not started yet: cannot happen after start-up */
 	}
-	session_presize(m, s->ops->macro(ctx, "{msg_size}"));
+	/* a skipped message still goes to its end: see session_skip() */
 	if (s->skip_client)
-		return session_skip(s, "skip: client network");
-	if (skip_sender(m->live->conf, sender, m->authenticated))
-		return session_skip(s, m->authenticated && m->live->conf->skip_authenticated
-		                               ? "skip: authenticated"
-		                               : "skip: sender");
+		m->skip = "skip: client network";
+	else if (skip_sender(m->live->conf, sender, m->authenticated))
+		m->skip = m->authenticated && m->live->conf->skip_authenticated
+		                  ? "skip: authenticated"
+		                  : "skip: sender";
+	if (m->skip == NULL)
+		session_presize(m, s->ops->macro(ctx, "{msg_size}"));
 	return SESSION_CONTINUE;
 }
 
@@ -318,7 +343,12 @@ enum session_status session_header(struct session *s, const char *name, const ch
 		m->inbound_status++;
 	else if (g_ascii_strcasecmp(name, c->header_scanned) == 0)
 		m->inbound_scanned++;
-	if (m->header_overflow)
+	else if (g_ascii_strcasecmp(name, QUARANTINE_RELEASE_HEADER) == 0 && ++m->inbound_release &&
+	         m->skip == NULL && quarantine_release_valid(c->quarantine_dir, value))
+		m->skip = "skip: released from the quarantine"; /* by `partscan quarantine` */
+	if (m->skip != NULL)
+		m->skipped_bytes += strlen(name) + strlen(value) + 4;
+	if (m->header_overflow || m->skip != NULL)
 		return SESSION_CONTINUE;
 	line = session_header_line(s, name, value);
 	if (!session_append(m, line->str, line->len, c->limits.max_header_bytes))
@@ -342,8 +372,8 @@ enum session_status session_eoh(struct session *s, void *ctx)
 	qid = s->ops->macro(ctx, "i");
 	if (qid != NULL && m->queue_id == NULL)
 		m->queue_id = g_strdup(qid);
-	if (skip_recipients(m->live->conf, session_rcpts(m)))
-		return session_skip(s, "skip: recipients");
+	if (m->skip == NULL && skip_recipients(m->live->conf, session_rcpts(m)))
+		m->skip = "skip: recipients";
 	return SESSION_CONTINUE;
 }
 
@@ -353,8 +383,10 @@ enum session_status session_body(struct session *s, const unsigned char *chunk, 
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
-	if (!m->body_overflow &&
-	    !session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
+	if (m->skip != NULL)
+		m->skipped_bytes += len; /* not buffered: never scanned */
+	else if (!m->body_overflow &&
+	         !session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
 		m->body_overflow = true;
 	return SESSION_CONTINUE;
 }
@@ -380,6 +412,27 @@ static const char *session_overflow(const struct message *m, char *buf, size_t s
 	return buf;
 }
 
+/*
+ * The build time of the signatures that age: the loaded daily container (freshclam's updates),
+ * else the newest loaded container; 0 when none. A main or bytecode container is rebuilt
+ * rarely (bytecode.cvd of 2010 is current) and says nothing about freshness.
+ */
+static int64_t session_db_built(const struct sigdb *db)
+{
+	const struct sigdb_source *daily = sigdb_container_find(db, "daily");
+	int64_t newest = 0;
+
+	if (daily != NULL)
+		return daily->built;
+	for (size_t i = 0; i < sigdb_source_count(db); i++) {
+		const struct sigdb_source *src = sigdb_source_get(db, i);
+
+		if (src->format == SIGDB_FORMAT_CONTAINER && !src->rejected && !src->superseded)
+			newest = MAX(newest, src->built);
+	}
+	return newest;
+}
+
 /* Why the loaded signatures count as stale (database.max_age_days), or NULL. */
 static const char *session_stale(const struct live *l, char *buf, size_t size)
 {
@@ -388,7 +441,7 @@ static const char *session_stale(const struct live *l, char *buf, size_t size)
 
 	if (days == 0 || l->db == NULL)
 		return NULL;
-	built = sigdb_oldest_container_time(l->db);
+	built = session_db_built(l->db);
 	age = (int64_t)(g_get_real_time() / G_USEC_PER_SEC) - built;
 	if (built <= 0 || age <= (int64_t)days * 86400)
 		return NULL;
@@ -450,6 +503,8 @@ enum session_status session_eom(struct session *s, void *ctx)
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL; /* no message, or not a whole one: never passed */
+	if (m->skip != NULL)
+		return session_skip(s, ctx);
 	ids = g_ptr_array_new_with_free_func(g_free);
 	qid = s->ops->macro(ctx, "i");
 	if (qid != NULL && m->queue_id == NULL)

@@ -118,7 +118,7 @@ END_TEST
 
 START_TEST(test_errors_name_the_line)
 {
-	ck_assert_err("[milter]\nsocket = x\nfrobnicate = 1\n",
+	ck_assert_err("[milter]\nsocket = unix:/x\nfrobnicate = 1\n",
 	              "test.conf:3: unknown key 'frobnicate' in [milter]");
 	ck_assert_err("\n[nosuch]\n", "test.conf:2: unknown section [nosuch]");
 	ck_assert_err("socket = x\n", "test.conf:1: 'socket = x' is outside any [section]");
@@ -133,6 +133,14 @@ START_TEST(test_errors_name_the_line)
 	ck_assert_err("[policy]\nblock_types = pe, nosuchtype\n",
 	              "unknown type or family 'nosuchtype'");
 	ck_assert_err("[skip]\nnetworks = 10.0.0.0/33\n", "is not a network");
+	/* a milter socket libmilter would refuse only at start (or listen on by surprise) */
+	ck_assert_err("[milter]\nsocket = tcp:25\n",
+	              "test.conf:2: milter.socket = 'tcp:25': expected unix:PATH");
+	ck_assert_err("[milter]\nsocket = inet:0@127.0.0.1\n", "PORT 1 to 65535");
+	ck_assert_err("[milter]\nsocket = inet:99999\n", "PORT 1 to 65535");
+	ck_assert_err("[milter]\nsocket = inet:25@\n", "inet:PORT@HOST");
+	ck_assert_err("[milter]\nsocket = unix:\n", "needs a path");
+	ck_assert_err("[milter]\nsocket =\n", "expected unix:PATH");
 	ck_assert_err("[milter]\nworkers = 1\nworkers = 2\n",
 	              "test.conf:3: milter.workers is already set on line 2");
 	ck_assert_err("[milter\n", "expected '[section]'");

@@ -31,10 +31,13 @@ static void rec_progress(void *ctx)
 
 static const char *rec_msg_size; /* the {msg_size} macro's value, or NULL */
 
+/* ctx "MAIL": as Postfix at MAIL FROM, before its queue file exists (no queue id yet) */
 static const char *rec_macro(void *ctx, const char *name)
 {
 	if (strcmp(name, "{msg_size}") == 0)
 		return rec_msg_size;
+	if (ctx != NULL && strcmp(ctx, "MAIL") == 0)
+		return NULL;
 	return strcmp(name, "i") == 0 ? "4QID" : NULL;
 }
 
@@ -358,6 +361,50 @@ START_TEST(test_skip_network)
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false), SESSION_ACCEPT);
 	publish("[skip]\nnetworks = 198.51.100.0/24 local\n", true);
 	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, false), SESSION_REJECT);
+	g_free(body);
+	g_free(e);
+}
+END_TEST
+
+/* A skipped message (here its client network) with an EICAR and a forged "Clean" status:
+   delivered unscanned but without the forged headers, and its log record names the queue id
+   (known only after MAIL FROM) and the recipients. */
+START_TEST(test_skip_forged_headers_and_record)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	char *e = eicar(), *body = body_with("eicar.txt", e), *log;
+	struct session *s;
+	enum session_status st;
+
+	publish("[skip]\nnetworks = 192.0.2.0/24\n", true);
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	s = session_new(&ops, "client.example.org", (struct sockaddr *)&sin, true);
+	ck_assert_int_eq(session_connect(s), SESSION_CONTINUE);
+	ck_assert_int_eq(session_envfrom(s, "MAIL", "<a@example.org>"), SESSION_CONTINUE);
+	ck_assert_int_eq(session_envrcpt(s, "<b@example.net>"), SESSION_CONTINUE);
+	ck_assert_int_eq(session_envrcpt(s, "<c@example.net>"), SESSION_CONTINUE);
+	session_header(s, "Content-Type", " multipart/mixed; boundary=\"XYZ\"");
+	session_header(s, "X-Virus-Scanned", " partscan at elsewhere");
+	session_header(s, "X-Virus-Status", " Clean");
+	session_header(s, "X-Virus-Status", " Clean");
+	st = session_eoh(s, NULL);
+	if (st == SESSION_CONTINUE)
+		st = session_body(s, (const unsigned char *)body, strlen(body));
+	if (st == SESSION_CONTINUE)
+		st = session_eom(s, NULL);
+	session_free(&s);
+	ck_assert_int_eq(st, SESSION_ACCEPT);
+	ck_assert(recorder_called("chg X-Virus-Status 2 -"));
+	ck_assert(recorder_called("chg X-Virus-Status 1 -"));
+	ck_assert(recorder_called("chg X-Virus-Scanned 1 -"));
+	ck_assert(!recorder_called_prefix("add "));
+	ck_assert(!recorder_called_prefix("reply "));
+	log = testutil_read(logpath, NULL);
+	ck_assert_ptr_nonnull(strstr(log, "\"result\":\"skip: client network\""));
+	ck_assert_ptr_nonnull(strstr(log, "\"queue_id\":\"4QID\""));
+	ck_assert_ptr_nonnull(strstr(log, "b@example.net"));
+	ck_assert_ptr_nonnull(strstr(log, "c@example.net"));
+	g_free(log);
 	g_free(body);
 	g_free(e);
 }
@@ -871,6 +918,7 @@ int main(void)
 	tcase_add_test(tc, test_presize_from_msg_size);
 	tcase_add_test(tc, test_skip_rules);
 	tcase_add_test(tc, test_skip_network);
+	tcase_add_test(tc, test_skip_forged_headers_and_record);
 	tcase_add_test(tc, test_no_database_tempfails);
 	tcase_add_test(tc, test_abort_then_next);
 	tcase_add_test(tc, test_chunk_sizes_same_result);

@@ -127,14 +127,18 @@ EOF
 } >"$T/strip.lua"
 run_lua strip
 run 0 "$PARTSCAN" quarantine -q "$T/q" list
-expect out "part +strip .*from=<<sender@example.org>>"
+expect out "part +strip .*from=<sender@example.org> "
 expect out "^1 items"
 ID=$(sed -n 's/^\([0-9TZ]*-[0-9a-f]*\) .*/\1/p' "$T/out" | head -1)
 run 0 "$PARTSCAN" quarantine -q "$T/q" show "$ID"
 expect out '"kind" : "part"'
 expect out '"signature" : "Eicar-Test-Signature"'
-run 0 "$PARTSCAN" quarantine -q "$T/q" show --raw "$ID"
+run 0 "$PARTSCAN" quarantine -q "$T/q" show --mime "$ID"
 expect out "$EICAR_B64"
+# --raw: the removed file itself, decoded
+run 0 "$PARTSCAN" quarantine -q "$T/q" show --raw "$ID"
+checks=$((checks + 1))
+[ "$(base64 -w0 <"$T/out")" = "$EICAR_B64" ] || fail "show --raw of a part is not the decoded file"
 run 2 "$PARTSCAN" quarantine -q "$T/q" release "$ID"
 expect err "a removed part"
 run 0 "$PARTSCAN" quarantine -q "$T/q" delete "$ID"
@@ -171,12 +175,15 @@ chmod +x "$T/fake-sendmail"
 printf '[quarantine]\ndirectory = %s\nsendmail = %s\n' "$T/q" "$T/fake-sendmail" >"$T/release.conf"
 cp "$T/q/$ID.data" "$T/held.copy"
 run 0 "$PARTSCAN" quarantine -c "$T/release.conf" release --force "$ID"
-expect out "released and removed"
+expect out "re-injected and removed"
 checks=$((checks + 1))
 [ "$(tr '\n' ' ' <"$T/sendmail.args")" = "-i -f sender@example.org -- rcpt@example.net " ] ||
 	fail "sendmail arguments: $(cat "$T/sendmail.args")"
 checks=$((checks + 1))
-cmp -s "$T/sendmail.stdin" "$T/held.copy" || fail "sendmail did not get the held message"
+# a release marker first, then the message as held
+sed -n '1p' "$T/sendmail.stdin" | grep -Eq "^X-Partscan-Release: $ID [0-9]+ [0-9a-f]{64}$" ||
+	fail "no release marker: $(head -1 "$T/sendmail.stdin")"
+sed '1d' "$T/sendmail.stdin" | cmp -s - "$T/held.copy" || fail "sendmail did not get the held message"
 checks=$((checks + 1))
 [ ! -e "$T/q/$ID.json" ] || fail "released item still in the store"
 
