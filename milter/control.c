@@ -86,6 +86,17 @@ char *control_version_text(void)
 	else
 		g_string_append_printf(out, "disk: reload pending (%s)\n", differs);
 	g_free(differs);
+	differs = reload_last_failure();
+	if (differs != NULL)
+		g_string_append_printf(out, "last reload failed: %s\n", differs);
+	g_free(differs);
+	differs = mlog_reopen_failed();
+	if (differs != NULL)
+		g_string_append_printf(out,
+		                       "message log: cannot reopen (%s): still writing to the "
+		                       "file it had open\n",
+		                       differs);
+	g_free(differs);
 	live_release(&l);
 	return g_string_free(out, FALSE);
 }

@@ -126,18 +126,35 @@ int mlog_open(const char *path, GError **error)
 	return ret;
 }
 
+/* Why the last reopen failed (records still go to the file that was open), or NULL. */
+static char *mlog_reopen_failure;
+
 void mlog_reopen(void)
 {
 	GError *error = NULL;
 
 	g_mutex_lock(&mlog_lock);
+	g_clear_pointer(&mlog_reopen_failure, g_free);
 	if (mlog_path != NULL && mlog_open_locked(mlog_path, &error) < 0) {
+		mlog_reopen_failure = g_strdup(error->message);
 		g_mutex_unlock(&mlog_lock);
-		mlog_error("cannot reopen the message log: %s", error->message);
+		mlog_error("cannot reopen the message log, still writing to the file it had open: "
+		           "%s",
+		           error->message);
 		g_error_free(error);
 		return;
 	}
 	g_mutex_unlock(&mlog_lock);
+}
+
+char *mlog_reopen_failed(void)
+{
+	char *why;
+
+	g_mutex_lock(&mlog_lock);
+	why = g_strdup(mlog_reopen_failure);
+	g_mutex_unlock(&mlog_lock);
+	return why;
 }
 
 void mlog_close(void)

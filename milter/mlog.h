@@ -46,6 +46,9 @@ void mlog_init(const char *ident, const char *facility, bool foreground);
 /* Open (or reopen, after a reload or logrotate) the JSON log named by conf; NULL path: off. */
 int mlog_open(const char *path, GError **error);
 void mlog_reopen(void);
+/* Why the last reopen failed, as a new string (the old file is still written); NULL when
+   it worked. */
+char *mlog_reopen_failed(void);
 void mlog_close(void);
 
 void mlog_message(const struct mlog_record *rec, bool to_syslog);

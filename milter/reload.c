@@ -151,14 +151,35 @@ out:
 	return ret;
 }
 
+/* Why the last reload failed (NULL: it did not): VERSION says it beside "reload pending". */
+static char *reload_failure;
+static GMutex reload_failure_lock;
+
 int reload_now(bool with_conf, GError **error)
 {
+	GError *local = NULL;
 	int ret;
 
 	g_mutex_lock(&reload_lock);
-	ret = reload_locked(with_conf, error);
+	ret = reload_locked(with_conf, &local);
 	g_mutex_unlock(&reload_lock);
+	g_mutex_lock(&reload_failure_lock);
+	g_free(reload_failure);
+	reload_failure = ret < 0 ? g_strdup(local->message) : NULL;
+	g_mutex_unlock(&reload_failure_lock);
+	if (local != NULL)
+		g_propagate_error(error, local);
 	return ret;
+}
+
+char *reload_last_failure(void)
+{
+	char *why;
+
+	g_mutex_lock(&reload_failure_lock);
+	why = g_strdup(reload_failure);
+	g_mutex_unlock(&reload_failure_lock);
+	return why;
 }
 
 static void reload_logged(bool with_conf)

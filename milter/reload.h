@@ -59,6 +59,9 @@ int reload_now(bool with_conf, GError **error);
  */
 char *reload_disk_differs(const struct live *live);
 
+/* Why the last reload failed, as a new string; NULL when it succeeded (or none was tried). */
+char *reload_last_failure(void);
+
 /*
  * What paths hold on disk, as a string that changes whenever a signature file is written,
  * truncated, replaced, renamed, deleted or created, or a signature directory is replaced

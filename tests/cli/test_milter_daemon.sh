@@ -93,6 +93,27 @@ sleep 1
 run 0 "$PARTSCAN" ctl -s "$T/control.sock" ping
 expect out PONG
 
+# --- a log that cannot be reopened is said in VERSION (the old file is still written) ---
+mv "$T/messages.json" "$T/messages.json.2"
+mkdir "$T/messages.json"
+kill -USR1 "$MPID"
+checks=$((checks + 1))
+for i in $(seq 50); do
+	"$PARTSCAN" ctl -s "$T/control.sock" version >"$T/v.out" 2>&1
+	grep -q "message log: cannot reopen" "$T/v.out" && break
+	sleep 0.1
+done
+grep -q "message log: cannot reopen" "$T/v.out" || fail "VERSION does not say the log was not reopened"
+rmdir "$T/messages.json"
+kill -USR1 "$MPID"
+checks=$((checks + 1))
+for i in $(seq 50); do
+	"$PARTSCAN" ctl -s "$T/control.sock" version >"$T/v.out" 2>&1
+	grep -q "message log: cannot reopen" "$T/v.out" || break
+	sleep 0.1
+done
+grep -q "message log: cannot reopen" "$T/v.out" && fail "VERSION still says the log was not reopened"
+
 # --- SIGTERM stops promptly (libmilter's listener alone would take up to 5 s) ---
 t0=$(date +%s%N)
 stop_milter

@@ -167,7 +167,8 @@ eicar reject "after a file was added to the swapped-in directory"
 # a file replaced by garbage (strict = no): the reload fails, the old signatures stay
 cp "$T/src/garbage.hdb" "$T/db/both.hdb"
 wait_log 1 "reload failed.*both.hdb:1: .*no valid line"
-wait_version "loaded: generation [0-9]+, 4 signatures" "reload pending \(.*both.hdb changed"
+wait_version "loaded: generation [0-9]+, 4 signatures" "reload pending \(.*both.hdb changed" \
+	"last reload failed: .*both.hdb:1: .*no valid line"
 eicar reject "after a signature file was replaced by garbage"
 stop_milter
 
