@@ -5,12 +5,14 @@
  *   partscan quarantine [-c CONF] [-q DIR] release [--force] ID
  *   partscan quarantine [-c CONF] [-q DIR] delete ID
  * show --raw prints a message as stored, and a removed part as its decoded file (--mime: the
- * MIME entity as stored). release frees a message still held in Postfix's hold queue there
- * (postqueue -j says it is held, then postsuper -H); a message whose only copy is the store's
+ * MIME entity as stored). release frees a message still held in the MTA's queue there:
+ * Postfix's hold queue (postqueue -j says it is held, then postsuper -H) or Sendmail's
+ * quarantine (mailq -qQ lists it, then sendmail -Q -qI<QID> and a queue run for it, both with
+ * -Am: the MTA's configuration); a message whose only copy is the store's
  * is re-injected with the configured sendmail ("sendmail -i -f SENDER -- RCPT...") carrying a
  * release marker (quarantine.h) that partscan-milter verifies and removes instead of scanning
  * and holding it again. Either way the item is then deleted. When the MTA's queue cannot be
- * asked (not Postfix), --force is needed to re-inject.
+ * asked (neither Postfix nor Sendmail), --force is needed to re-inject.
  */
 
 #include "cli/cli.h"
@@ -323,6 +325,98 @@ static int q_postsuper_release(const char *sendmail, const char *qid)
 	return ret;
 }
 
+/* Run argv with stdout and stderr captured together: the exit status (-1 when it could not run
+   or did not exit), and the output in *out_r (free it). */
+static int q_capture(const char *const *argv, char **out_r)
+{
+	GSubprocess *proc =
+	        g_subprocess_newv(argv,
+	                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE |
+	                                  G_SUBPROCESS_FLAGS_STDIN_INHERIT,
+	                          NULL);
+	int status = -1;
+
+	*out_r = NULL;
+	if (proc == NULL)
+		return -1;
+	if (g_subprocess_communicate_utf8(proc, NULL, NULL, out_r, NULL, NULL) &&
+	    g_subprocess_get_if_exited(proc))
+		status = g_subprocess_get_exit_status(proc);
+	g_object_unref(proc);
+	return status;
+}
+
+/* Whether the configured sendmail is Sendmail's own (not Postfix's or another MTA's
+   compatibility program): its debug output (-d0.1) starts with "Version 8.N" and lists what it
+   was "Compiled with:". -Am: the MTA's configuration, not the submission program's. */
+static bool q_is_sendmail(const char *sendmail)
+{
+	const char *argv[] = {sendmail, "-Am", "-d0.1", "-bv", "postmaster", NULL};
+	char *out = NULL;
+	bool yes;
+
+	(void)q_capture(argv, &out);
+	yes = out != NULL && g_str_has_prefix(out, "Version 8.") &&
+	      strstr(out, "Compiled with:") != NULL;
+	g_free(out);
+	return yes;
+}
+
+/* Whether Sendmail holds queue id qid in its quarantine: 1 yes, 0 no (unquarantined,
+   delivered or deleted there), -1 the queue could not be asked. mailq -qQ lists quarantined
+   items only, each as a line "QID[flag] SIZE TIME SENDER" followed by "QUARANTINE: reason". */
+static int q_sendmail_held(const char *sendmail, const char *qid)
+{
+	const char *argv[] = {sendmail, "-Am", "-bp", "-qQ", NULL};
+	char *out = NULL, **lines;
+	int held = 0;
+	size_t n = strlen(qid);
+
+	if (q_capture(argv, &out) != 0) {
+		g_free(out);
+		return -1;
+	}
+	lines = g_strsplit(out != NULL ? out : "", "\n", 0);
+	for (char **l = lines; *l != NULL && held == 0; l++) {
+		const char *rest = *l + n;
+
+		if (strncmp(*l, qid, n) != 0 || strchr("*X- \t", *rest) == NULL || *rest == '\0')
+			continue;
+		for (char **r = l + 1; *r != NULL && (*r)[0] == ' ' && held == 0; r++)
+			if (strstr(*r, "QUARANTINE:") != NULL)
+				held = 1;
+	}
+	g_strfreev(lines);
+	g_free(out);
+	return held;
+}
+
+/* sendmail -Q -qI<qid> (an empty -Q reason unquarantines the matching items), checked with the
+   queue listing, then sendmail -qI<qid> (a queue run for it: delivered now, not at the next
+   queue run): 0, or -1 (reported). */
+static int q_sendmail_release(const char *sendmail, const char *qid)
+{
+	char *sel = g_strdup_printf("-qI%s", qid), *out = NULL;
+	const char *release[] = {sendmail, "-Am", "-Q", "-qQ", sel, NULL},
+	           *run[] = {sendmail, "-Am", sel, NULL};
+	int ret = -1;
+
+	if (q_capture(release, &out) != 0 || q_sendmail_held(sendmail, qid) != 0)
+		cli_error("quarantine: sendmail -Q %s did not unquarantine %s%s%s", sel, qid,
+		          out != NULL && *out != '\0' ? ": " : "",
+		          out != NULL ? g_strchomp(out) : "");
+	else
+		ret = 0;
+	g_free(out);
+	if (ret == 0 && q_capture(run, &out) != 0)
+		cli_error("quarantine: warning: sendmail %s failed: it is delivered at the next "
+		          "queue run",
+		          sel);
+	g_free(out);
+	g_free(sel);
+	return ret;
+}
+
 static int q_release(const struct conf *conf, const char *dir, const char *id, bool force)
 {
 	JsonParser *parser;
@@ -343,18 +437,25 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 		goto out;
 	}
 	if (g_strcmp0(q_str(o, "action"), "quarantine") == 0 && !force) {
+		bool sendmail = false;
+
 		held = q_postfix_held(conf->sendmail, qid);
+		if (held < 0 && qid != NULL && q_is_sendmail(conf->sendmail)) {
+			sendmail = true;
+			held = q_sendmail_held(conf->sendmail, qid);
+		}
 		if (held == 1) {
-			if (q_postsuper_release(conf->sendmail, qid) < 0)
+			if ((sendmail ? q_sendmail_release(conf->sendmail, qid)
+			              : q_postsuper_release(conf->sendmail, qid)) < 0)
 				goto out;
 			if (quarantine_delete(dir, id, &error) < 0) {
 				cli_error("quarantine: released, but: %s", error->message);
 				g_error_free(error);
 				goto out;
 			}
-			printf("%s: released from the MTA's hold queue (%s) and removed from the "
+			printf("%s: released from the MTA's %s (%s) and removed from the "
 			       "quarantine\n",
-			       id, qid);
+			       id, sendmail ? "quarantine" : "hold queue", qid);
 			ret = CLI_EXIT_CLEAN;
 			goto out;
 		}

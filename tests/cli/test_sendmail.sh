@@ -3,8 +3,9 @@
 # package, so its .deb is unpacked privately with dpkg-deb -x) started with its own
 # configuration on 127.0.0.1, partscan-milter as its input mail filter. Clean mail is
 # delivered tagged; an infected message is put in Sendmail's quarantine and in the store;
-# `partscan quarantine release --force` re-injects the store's copy through this Sendmail with
-# the release marker: delivered exactly once, without the marker, not held again.
+# `partscan quarantine release` unquarantines it in Sendmail's queue (sendmail -Q -qI<QID>):
+# delivered exactly once, no copy re-injected; one no longer in Sendmail's quarantine is
+# re-injected from the store with the release marker: delivered once, without the marker.
 # The .debs (sendmail-bin, sendmail-cf, libwrap0) come from $SENDMAIL_DEBS, else are fetched
 # with apt-get download into $BUILD/sendmail-debs. Needs root, m4 and swaks.
 . "$(dirname "$0")/lib.sh"
@@ -46,10 +47,13 @@ cat >"$T/sendmail" <<EOF
 exec unshare -m sh -c 'mount --bind "$T/hosts" /etc/hosts && exec env LD_LIBRARY_PATH="$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu" "$T/sendmail.bin" -C "$T/sendmail.cf" "\$@"' sendmail "\$@"
 EOF
 # the command line as Sendmail installs it: a submission program (MSP) that hands the message
-# to the MTA over SMTP, so that the MTA's milters see it
+# to the MTA over SMTP, so that the MTA's milters see it; -Am takes the MTA's configuration
+# (queue listing and quarantine release), as Sendmail's own does
 cat >"$T/submit" <<EOF
 #!/bin/sh
-exec unshare -m sh -c 'mount --bind "$T/hosts" /etc/hosts && exec env LD_LIBRARY_PATH="$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu" "$T/sendmail.bin" -C "$T/submit.cf" "\$@"' sendmail "\$@"
+cf="$T/submit.cf"
+for a in "\$@"; do [ "\$a" = -Am ] && cf="$T/sendmail.cf"; done
+exec unshare -m sh -c 'mount --bind "$T/hosts" /etc/hosts && exec env LD_LIBRARY_PATH="$R/usr/lib/x86_64-linux-gnu:$R/lib/x86_64-linux-gnu" "$T/sendmail.bin" -C "\$0" "\$@"' "\$cf" "\$@"
 EOF
 cat >"$T/deliver" <<EOF
 #!/bin/sh
@@ -161,7 +165,7 @@ expect out "^X-Virus-Status: Clean"
 cp "$T/messages.json" "$T/log"
 expect log '"queue_id":"[0-9A-Za-z]+"'
 
-# --- infected: in Sendmail's quarantine and the store; the store's copy released ---
+# --- infected: in Sendmail's quarantine and the store; released there, delivered once ---
 run 0 send "held one" "$EICAR"
 sleep 0.5
 "$T/sendmail" -bp -qQ >"$T/out" 2>&1
@@ -169,18 +173,33 @@ expect out "QUARANTINE: infected: Eicar-Test-Signature"
 checks=$((checks + 1))
 [ "$(delivered "held one")" = 0 ] || fail "infected mail delivered"
 ID=$(basename "$(ls "$T"/q/*.json | head -1)" .json)
-run 2 "$PARTSCAN" quarantine -c "$T/partscan.conf" release "$ID"
-expect err "cannot be asked"
-# (Sendmail's own quarantined copy goes: the store's is the one released)
-rm -f "$T"/mqueue/hf* "$T"/mqueue/df*
-run 0 "$PARTSCAN" quarantine -c "$T/partscan.conf" release --force "$ID"
-expect out "re-injected"
-"$T/sendmail" -q >/dev/null 2>&1
+run 0 "$PARTSCAN" quarantine -c "$T/partscan.conf" release "$ID"
+expect out "released from the MTA's quarantine"
 wait_for "held one"
 checks=$((checks + 1))
 [ "$(delivered "held one")" = 1 ] || fail "released message delivered $(delivered "held one") times"
+"$T/sendmail" -bp -qQ >"$T/out" 2>&1
+refute out "Eicar"
 checks=$((checks + 1))
-if grep -l "^Subject: held one\$" "$T"/mail/* | xargs grep -qi "^X-Partscan-Release:"; then
+[ ! -e "$T/q/$ID.json" ] || fail "the released item is still in the store"
+cp "$T/messages.json" "$T/log"
+refute log '"result":"skip: released from the quarantine"'
+run 2 "$PARTSCAN" quarantine -c "$T/partscan.conf" release "$ID"
+
+# --- no longer in Sendmail's quarantine (deleted there): the store's copy is re-injected with
+# the release marker: delivered once, without the marker, not held again ---
+run 0 send "held two" "$EICAR"
+sleep 0.5
+ID=$(basename "$(ls "$T"/q/*.json | head -1)" .json)
+rm -f "$T"/mqueue/hf* "$T"/mqueue/df*
+run 0 "$PARTSCAN" quarantine -c "$T/partscan.conf" release "$ID"
+expect out "not held in the MTA's queue any more: re-injected"
+"$T/sendmail" -q >/dev/null 2>&1
+wait_for "held two"
+checks=$((checks + 1))
+[ "$(delivered "held two")" = 1 ] || fail "re-injected message delivered $(delivered "held two") times"
+checks=$((checks + 1))
+if grep -l "^Subject: held two\$" "$T"/mail/* | xargs grep -qi "^X-Partscan-Release:"; then
 	fail "the release marker was delivered"
 fi
 "$T/sendmail" -bp -qQ >"$T/out" 2>&1
