@@ -5,7 +5,8 @@
 # delivered tagged; an infected message is put in Sendmail's quarantine and in the store;
 # `partscan quarantine release` unquarantines it in Sendmail's queue (sendmail -Q -qI<QID>):
 # delivered exactly once, no copy re-injected; one no longer in Sendmail's quarantine is
-# re-injected from the store with the release marker: delivered once, without the marker.
+# re-injected from the store with the release marker: delivered once, without the marker;
+# --force re-injects the store's copy even while Sendmail holds its own.
 # The .debs (sendmail-bin, sendmail-cf, libwrap0) come from $SENDMAIL_DEBS, else are fetched
 # with apt-get download into $BUILD/sendmail-debs. Needs root, m4 and swaks.
 . "$(dirname "$0")/lib.sh"
@@ -206,5 +207,18 @@ fi
 refute out "Eicar"
 cp "$T/messages.json" "$T/log"
 expect log '"result":"skip: released from the quarantine"'
+
+# --- --force: the store's copy is re-injected even while Sendmail still holds its own ---
+run 0 send "held three" "$EICAR"
+sleep 0.5
+ID=$(basename "$(ls "$T"/q/*.json | head -1)" .json)
+run 0 "$PARTSCAN" quarantine -c "$T/partscan.conf" release --force "$ID"
+expect out "re-injected"
+"$T/sendmail" -q >/dev/null 2>&1
+wait_for "held three"
+checks=$((checks + 1))
+[ "$(delivered "held three")" = 1 ] || fail "forced message delivered $(delivered "held three") times"
+"$T/sendmail" -bp -qQ >"$T/out" 2>&1
+expect out "QUARANTINE: infected"
 
 finish
