@@ -325,15 +325,12 @@ static int q_postsuper_release(const char *sendmail, const char *qid)
 	return ret;
 }
 
-/* Run argv with stdout and stderr captured together: the exit status (-1 when it could not run
-   or did not exit), and the output in *out_r (free it). */
+/* Run argv (standard input /dev/null) with stdout and stderr captured together: the exit
+   status (-1 when it could not run or did not exit), and the output in *out_r (free it). */
 static int q_capture(const char *const *argv, char **out_r)
 {
-	GSubprocess *proc =
-	        g_subprocess_newv(argv,
-	                          G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE |
-	                                  G_SUBPROCESS_FLAGS_STDIN_INHERIT,
-	                          NULL);
+	GSubprocess *proc = g_subprocess_newv(
+	        argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, NULL);
 	int status = -1;
 
 	*out_r = NULL;
@@ -348,13 +345,20 @@ static int q_capture(const char *const *argv, char **out_r)
 
 /* Whether the configured sendmail is Sendmail's own (not Postfix's or another MTA's
    compatibility program): its debug output (-d0.1) starts with "Version 8.N" and lists what it
-   was "Compiled with:". -Am: the MTA's configuration, not the submission program's. */
+   was "Compiled with:". Asked in address test mode (-bt) with an empty standard input, which
+   neither sends nor queues anything whatever program it is, and only when no Postfix program
+   is beside it (Postfix's sendmail would take -bv as "mail a report"). -Am: the MTA's
+   configuration, not the submission program's. */
 static bool q_is_sendmail(const char *sendmail)
 {
-	const char *argv[] = {sendmail, "-Am", "-d0.1", "-bv", "postmaster", NULL};
-	char *out = NULL;
+	const char *argv[] = {sendmail, "-Am", "-d0.1", "-bt", NULL};
+	char *postqueue = q_postfix_tool(sendmail, "postqueue"), *out = NULL;
 	bool yes;
 
+	if (postqueue != NULL) {
+		g_free(postqueue);
+		return false;
+	}
 	(void)q_capture(argv, &out);
 	yes = out != NULL && g_str_has_prefix(out, "Version 8.") &&
 	      strstr(out, "Compiled with:") != NULL;
