@@ -436,13 +436,6 @@ static void expand_readers(struct mime_ctx *ctx, int idx, GBytes *bytes, GPtrArr
 		expand_later(idx, bytes, &expand_html_reader, children);
 }
 
-static bool expand_container_type(enum ftype t)
-{
-	return mime_archive_type(t) || mime_ole2_type(t) || mime_reader_type(t) ||
-	       t == FTYPE_TNEF || t == FTYPE_EML || t == FTYPE_MBOX || t == FTYPE_ARJ ||
-	       t == FTYPE_ACE || t == FTYPE_PKCS7;
-}
-
 /* A reader of part idx, as a job after the part's other children. */
 static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
                          GPtrArray *children)
@@ -462,7 +455,7 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 		return;
 	if (p->scanned && p->scan.allowlisted) {
 		/* the allow list vouches for the whole file, contents included */
-		if (expand_container_type(p->scan.type.type))
+		if (msg_type_expanded(p->scan.type.type))
 			mime_part_flag(p, 0, "allow-listed container: contents not scanned");
 		return;
 	}
