@@ -132,6 +132,12 @@ const char *mime_decode_name(enum mime_enc enc)
 		return "base64 (up to its padding)";
 	case MIME_ENC_QP:
 		return "quoted-printable";
+	case MIME_ENC_QP_KEEP:
+		return "quoted-printable (\"=\" before blanks kept)";
+	case MIME_ENC_QP_RFC:
+		return "quoted-printable (trailing white space deleted)";
+	case MIME_ENC_QP_STRICT:
+		return "quoted-printable (upper-case hex only)";
 	case MIME_ENC_UU:
 		return "uuencode";
 	case MIME_ENC_YENC:
@@ -403,6 +409,115 @@ size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, s
 	return o;
 }
 
+static bool qp_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The length of the line end at p (LF or CRLF), or 0. */
+static size_t qp_eol(const unsigned char *p, const unsigned char *end)
+{
+	if (p < end && *p == '\n')
+		return 1;
+	return p + 1 < end && p[0] == '\r' && p[1] == '\n' ? 2 : 0;
+}
+
+static int qp_hex(unsigned char c, unsigned int mode)
+{
+	return (mode & MIME_QP_UPPER) && c >= 'a' && c <= 'f' ? -1 : hexval(c);
+}
+
+size_t mime_decode_qp_as(const unsigned char *in, size_t len, unsigned int mode, unsigned char *out,
+                         size_t cap, unsigned int *flags_r)
+{
+	const unsigned char *p = in, *end = in + len, *q;
+	unsigned int flags = 0;
+	size_t o = 0, k;
+
+	while (p < end) {
+		int hi, lo;
+
+		if (qp_blank(*p) && (mode & MIME_QP_STRIP)) {
+			for (q = p; q < end && qp_blank(*q); q++)
+				;
+			if (q == end || qp_eol(q, end) > 0) {
+				p = q; /* trailing white space: deleted */
+				continue;
+			}
+		}
+		if (*p != '=') {
+			if (o >= cap)
+				goto full;
+			out[o++] = *p++;
+			continue;
+		}
+		hi = p + 1 < end ? qp_hex(p[1], mode) : -1;
+		lo = p + 2 < end ? qp_hex(p[2], mode) : -1;
+		if (hi >= 0 && lo >= 0) {
+			if (o >= cap)
+				goto full;
+			out[o++] = (unsigned char)(hi << 4 | lo);
+			p += 3;
+			continue;
+		}
+		/* a soft line break: "=" and a line end, or "=", blanks and a line end */
+		q = p + 1;
+		if (!(mode & MIME_QP_KEEP_EQ_BLANK))
+			while (q < end && qp_blank(*q))
+				q++;
+		k = qp_eol(q, end);
+		if (q == end || k > 0) {
+			p = q + k;
+			continue;
+		}
+		flags |= MIME_DECODE_BAD;
+		if (o >= cap)
+			goto full;
+		out[o++] = *p++;
+	}
+	*flags_r = flags;
+	return o;
+full:
+	*flags_r = flags | MIME_DECODE_FULL;
+	return o;
+}
+
+unsigned int mime_decode_qp_variants(const unsigned char *in, size_t len)
+{
+	const unsigned char *p = in, *end = in + len, *q;
+	unsigned int v = 0;
+
+	while (p < end && (p = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		if (p + 2 < end && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			if ((p[1] >= 'a' && p[1] <= 'f') || (p[2] >= 'a' && p[2] <= 'f'))
+				v |= MIME_QP_UPPER;
+			p += 3;
+			continue;
+		}
+		for (q = p + 1; q < end && qp_blank(*q); q++)
+			;
+		if (q > p + 1 && (q == end || qp_eol(q, end) > 0))
+			v |= MIME_QP_KEEP_EQ_BLANK;
+		p = q;
+	}
+	/* blanks before a line end (not after a "=": a soft break either way) */
+	for (p = in; p < end; p++) {
+		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+		const unsigned char *e = nl != NULL ? nl : end;
+
+		if (e > p && nl != NULL && e[-1] == '\r')
+			e--;
+		for (q = e; q > p && qp_blank(q[-1]); q--)
+			;
+		if (q < e && !(q > p && q[-1] == '='))
+			v |= MIME_QP_STRIP;
+		if (nl == NULL || (v & MIME_QP_STRIP))
+			break;
+		p = nl;
+	}
+	return v;
+}
+
 /* One uuencoded line (without its line end) into out; returns the bytes written. */
 static size_t uu_line(const unsigned char *line, size_t n, unsigned char *out, size_t room,
                       unsigned int *flags)
@@ -495,6 +610,12 @@ size_t mime_decode(enum mime_enc enc, const unsigned char *in, size_t len, unsig
 		return mime_decode_base64_stop(in, len, out, cap, flags_r);
 	case MIME_ENC_QP:
 		return mime_decode_qp(in, len, out, cap, flags_r);
+	case MIME_ENC_QP_KEEP:
+		return mime_decode_qp_as(in, len, MIME_QP_KEEP_EQ_BLANK, out, cap, flags_r);
+	case MIME_ENC_QP_RFC:
+		return mime_decode_qp_as(in, len, MIME_QP_STRIP, out, cap, flags_r);
+	case MIME_ENC_QP_STRICT:
+		return mime_decode_qp_as(in, len, MIME_QP_STRIP | MIME_QP_UPPER, out, cap, flags_r);
 	case MIME_ENC_YENC:
 		return mime_yenc_decode(in, len, out, cap, flags_r);
 	case MIME_ENC_BINHEX:

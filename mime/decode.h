@@ -22,6 +22,9 @@ enum mime_enc {
 	MIME_ENC_YENC,        /* a "=ybegin" ... "=yend" block (yenc.c) */
 	MIME_ENC_BINHEX,      /* BinHex 4.0: its data fork (binhex.c) */
 	MIME_ENC_BINHEX_RSRC, /* BinHex 4.0: its resource fork */
+	MIME_ENC_QP_KEEP,     /* quoted-printable as GMime and Python read it ("=" + blanks kept) */
+	MIME_ENC_QP_RFC,      /* quoted-printable, trailing white space of lines deleted */
+	MIME_ENC_QP_STRICT,   /* the same, and only upper-case "=XX" decoded */
 };
 
 #define MIME_DECODE_BAD  (1u << 0) /* characters outside the encoding, or a malformed end */
@@ -74,6 +77,26 @@ bool mime_decode_looks_base64(const unsigned char *in, size_t len);
  */
 size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
                       unsigned int *flags_r);
+
+/* How a quoted-printable reading differs from mime_decode_qp()'s. */
+#define MIME_QP_KEEP_EQ_BLANK (1u << 0) /* "=" then blanks then a line end: kept as it is */
+#define MIME_QP_STRIP         (1u << 1) /* blanks before a line end deleted (RFC 2045 6.7) */
+#define MIME_QP_UPPER         (1u << 2) /* only "=XX" with upper-case hex is a byte */
+
+/*
+ * Quoted-printable read with the MIME_QP_* differences in mode (0: as mime_decode_qp()).
+ * One byte at a time: for the other readings only.
+ */
+size_t mime_decode_qp_as(const unsigned char *in, size_t len, unsigned int mode, unsigned char *out,
+                         size_t cap, unsigned int *flags_r);
+
+/*
+ * Which MIME_QP_* readings of the quoted-printable bytes in could give other bytes than
+ * mime_decode_qp(): a "=" before blanks and a line end (KEEP_EQ_BLANK), blanks before a line
+ * end (STRIP), a "=XX" with a lower-case hex digit (UPPER). Two memchr() passes; 0 for
+ * most text.
+ */
+unsigned int mime_decode_qp_variants(const unsigned char *in, size_t len);
 
 /*
  * The lines of a uuencoded block (after its "begin" line): each line's first character gives

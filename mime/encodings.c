@@ -9,6 +9,11 @@
  *                                          know it (the bytes as they are): both
  *   x-uuencode, uue, x-uue, x-yencode      decoded (uudeview, Thunderbird) beside the bytes
  *                                          as they are
+ *   quoted-printable: "=" before       the part decodes them as RFC 2045 says (a soft
+ *     blanks, trailing white space,       break; kept; decoded); GMime and Python keep
+ *     lower-case "=3d"                      "=  " (P/altN), RFC 2045's decoder (Python's
+ *                                          quopri) deletes trailing blanks, a strict one
+ *                                          leaves "=3d" as it is
  *   7bit, 8bit, binary (or none) over      the bytes as they are, and decoded
  *     clearly base64 lines, or starting
  *     with a uuencode, yEnc or BinHex block
@@ -141,6 +146,29 @@ static void reading_add(struct mime_ctx *ctx, GPtrArray **out, struct mime_work 
 	g_ptr_array_add(*out, w);
 }
 
+/*
+ * Quoted-printable read the other ways clients read it, each only when the bytes have what
+ * that reading takes otherwise (mime_decode_qp_variants: two memchr() passes).
+ */
+static void reading_qp(struct mime_ctx *ctx, GPtrArray **out, struct mime_work *w, int idx,
+                       const unsigned char *body, size_t len)
+{
+	unsigned int v = mime_decode_qp_variants(body, len);
+
+	if (v & MIME_QP_KEEP_EQ_BLANK)
+		reading_add(ctx, out, w, idx, MIME_ENC_QP_KEEP,
+		            "quoted-printable with \"=\" before blanks kept (GMime's and Python's "
+		            "email)");
+	if (v & MIME_QP_STRIP)
+		reading_add(ctx, out, w, idx, MIME_ENC_QP_RFC,
+		            "quoted-printable with trailing white space deleted (RFC 2045, "
+		            "Python's quopri)");
+	if (v & MIME_QP_UPPER)
+		reading_add(ctx, out, w, idx, MIME_ENC_QP_STRICT,
+		            "quoted-printable with only upper-case \"=XX\" decoded (a strict "
+		            "RFC 2045 decoder)");
+}
+
 GPtrArray *mime_encodings_leaf(struct mime_ctx *ctx, struct mime_work *w, int idx,
                                unsigned int dflags)
 {
@@ -160,6 +188,8 @@ GPtrArray *mime_encodings_leaf(struct mime_ctx *ctx, struct mime_work *w, int id
 	if (w->enc == MIME_ENC_BASE64 && (dflags & MIME_DECODE_PAD))
 		reading_add(ctx, &out, w, idx, MIME_ENC_BASE64_STOP,
 		            "base64 read up to its padding (Python's email)");
+	if (w->enc == MIME_ENC_QP)
+		reading_qp(ctx, &out, w, idx, body, len);
 	if (w->enc != MIME_ENC_RAW && params)
 		reading_add(ctx, &out, w, idx, MIME_ENC_RAW,
 		            "the bytes as they are (a transfer encoding with parameters)");

@@ -112,6 +112,43 @@ START_TEST(test_qp)
 }
 END_TEST
 
+/* The other quoted-printable readings, and which bytes call for them. */
+START_TEST(test_qp_readings)
+{
+	static const struct {
+		enum mime_enc enc;
+		const char *want;
+	} cases[] = {
+	        {MIME_ENC_QP, "a \t\nb=cd\xfe=3d"},
+	        {MIME_ENC_QP_KEEP, "a \t\nb=c=  \nd\xfe=3d"},
+	        {MIME_ENC_QP_RFC, "a\nb=cd\xfe=3d"},
+	        {MIME_ENC_QP_STRICT, "a\nb=3dcd=fe=3d3d"},
+	};
+	const char *in = "a \t\nb=3dc=  \nd=fe=3d3d";
+	char out[128];
+	unsigned int flags;
+	size_t n;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		n = dec(cases[i].enc, in, out, sizeof(out), &flags);
+		ck_assert_msg(n == strlen(cases[i].want) && memcmp(out, cases[i].want, n) == 0,
+		              "reading %zu: %.*s", i, (int)n, out);
+	}
+	ck_assert_uint_eq(mime_decode_qp_variants((const unsigned char *)in, strlen(in)),
+	                  MIME_QP_KEEP_EQ_BLANK | MIME_QP_STRIP | MIME_QP_UPPER);
+	/* what well-formed quoted-printable has: none of them */
+	in = "caf=C3=A9 =3D soft=\r\nbreak=\r\nend=20\r\n";
+	ck_assert_uint_eq(mime_decode_qp_variants((const unsigned char *)in, strlen(in)), 0);
+	/* "=" before blanks is a soft break either way when the blanks are deleted */
+	in = "soft=  \nend";
+	ck_assert_uint_eq(mime_decode_qp_variants((const unsigned char *)in, strlen(in)),
+	                  MIME_QP_KEEP_EQ_BLANK);
+	n = dec(MIME_ENC_QP_STRICT, "abcdef", out, 3, &flags);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(flags, MIME_DECODE_FULL);
+}
+END_TEST
+
 /* uuencode as uuencode(1) writes it, with '`' for zero. */
 static char *uuencode(const unsigned char *d, size_t n, const char *name)
 {
@@ -509,6 +546,7 @@ int main(void)
 	tcase_add_test(tc, test_base64_random);
 	tcase_add_test(tc, test_base64_edges);
 	tcase_add_test(tc, test_qp);
+	tcase_add_test(tc, test_qp_readings);
 	tcase_add_test(tc, test_uuencode);
 	tcase_add_test(tc, test_base64_stop);
 	tcase_add_test(tc, test_looks_base64);

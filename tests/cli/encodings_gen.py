@@ -134,6 +134,37 @@ def main():
     for name, text in msgs.items():
         with open(os.path.join(d, name + ".eml"), "wb") as f:
             f.write(text.encode("latin-1"))
+    qp_cases(d)
+
+
+def qp_cases(d):
+    """Quoted-printable that decoders read differently, each hiding a harmless text of its own
+    (a signature of its SHA-256 in DIR/qp.hsb, QPTest.NAME): what GMime and Python's email
+    read ("=" before blanks kept), what RFC 2045's decoder reads (trailing white space
+    deleted: Python's quopri without binascii), what a strict decoder reads ("=3d" kept)."""
+    import hashlib
+    import quopri
+    n = range(20)
+    bodies = {
+        "qp_eq_blank": "".join("partscan qp line %d=  \nand on\n" % i for i in n),
+        "qp_trailing": "".join("partscan qp line %d  \t \n" % i for i in n),
+        "qp_lower": "".join("partscan qp line %d x=3dy=3d=3f\n" % i for i in n),
+    }
+    with open(os.path.join(d, "qp.hsb"), "w") as db:
+        for name, body in bodies.items():
+            raw = body.encode()
+            if name == "qp_eq_blank":
+                hidden = quopri.decodestring(raw)  # binascii.a2b_qp: Python's email
+            elif name == "qp_trailing":
+                quopri.a2b_qp = None  # the pure Python decoder: RFC 2045 6.7
+                hidden = quopri.decodestring(raw)
+            else:
+                hidden = raw  # no Debian decoder reads only upper-case: the bytes as sent
+            db.write("%s:%d:QPTest.%s\n" % (hashlib.sha256(hidden).hexdigest(), len(hidden),
+                                             name))
+            with open(os.path.join(d, name + ".eml"), "wb") as f:
+                f.write((head("application/octet-stream; name=%s.txt" % name,
+                              "quoted-printable") + body).encode())
 
 
 main()

@@ -4,7 +4,8 @@
 # reference decoder gets out of the same message must be among partscan's parts (same
 # SHA-256): Python's email package (base64 stopping at its padding, unknown encodings as the
 # bytes they are), quopri and base64 (Thunderbird's readings of "quoted-printable;
-# x-mode=binary" and of base64 declared 7bit), uudeview (uuencode, yEnc) and macutils'
+# x-mode=binary" and of base64 declared 7bit; quoted-printable with "=" before blanks, trailing
+# white space and lower-case hex), uudeview (uuencode, yEnc) and macutils'
 # hexbin (BinHex 4.0).
 . "$(dirname "$0")/lib.sh"
 
@@ -89,6 +90,22 @@ for m in b64_after_pad b64_as_7bit qp_params uu_x-uuencode uu_uue uu_x-uue uu_no
 	expect out "^$T/m/$m.eml\[[^]]*\]: Clamav.Test.File-1-0 FOUND$"
 done
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/b64_keep.eml"
+
+# quoted-printable read three more ways: each hidden text is found (its signature is the
+# SHA-256 of what the reference decoder gets), and the reference decodings are parts
+cp "$T/m/qp.hsb" "$T/db/qp.hsb"
+for m in qp_eq_blank qp_trailing qp_lower; do
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/$m.eml"
+	expect out "^$T/m/$m.eml\[[^]]*\]: QPTest.$m FOUND$"
+done
+python email qp_eq_blank "$T/ref/qp_eq_blank.email"
+has qp_eq_blank "Python's email" "$T/ref/qp_eq_blank.email"
+python3 -c '
+import quopri, sys
+quopri.a2b_qp = None
+sys.stdout.buffer.write(quopri.decodestring(open(sys.argv[1], "rb").read().split(b"\n\n", 1)[1]))
+' "$T/m/qp_trailing.eml" >"$T/ref/qp_trailing.quopri"
+has qp_trailing "quopri (RFC 2045)" "$T/ref/qp_trailing.quopri"
 
 # base64 after its padding: Python stops there, GMime and Thunderbird decode on
 for m in b64_after_pad b64_keep; do

@@ -1,6 +1,6 @@
 /*
  * fuzz_decode: a libFuzzer target over the transfer decoders and block finders of mime/ —
- * base64 (both readings), quoted-printable, the "clearly base64" test, uuencoded blocks in
+ * base64 (both readings), quoted-printable (every reading), the "clearly base64" test, uuencoded blocks in
  * text (every form), yEnc blocks and their decoder, BinHex 4.0 blocks, headers and forks.
  * The first byte chooses the decoder; the rest is its input. Every output buffer is exactly
  * as large as the decoder may write (cap, plus the slack base64 needs), so ASan catches a
@@ -63,6 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (mime_decode_looks_base64(in, len))
 			decode(MIME_ENC_BASE64, in, len, SIZE_MAX);
 		decode(MIME_ENC_QP, in, len, cap);
+		/* the other quoted-printable readings, called for by the bytes or not */
+		mime_decode_qp_variants(in, len);
+		decode(MIME_ENC_QP_KEEP, in, len, cap);
+		decode(MIME_ENC_QP_RFC, in, len, SIZE_MAX);
+		decode(MIME_ENC_QP_STRICT, in, len, cap);
 		break;
 	case 3:
 		while (mime_uu_next(in, len, &pos, &ub)) {
