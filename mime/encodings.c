@@ -35,6 +35,7 @@
 #include "mime/yenc.h"
 
 #include <string.h>
+#include <zlib.h>
 
 /* The token of a declared transfer encoding, lower-case, and whether parameters follow. */
 static const char *reading_token(const char *encoding, char *buf, size_t size, bool *params_r)
@@ -278,6 +279,111 @@ static bool reading_depth(struct mime_ctx *ctx, int idx, unsigned int *n)
 	return *n > 0 || mime_expand_depth_ok(ctx, mime_part_at(ctx, idx));
 }
 
+static gint yenc_by_offset(gconstpointer a, gconstpointer b)
+{
+	const struct mime_yenc_block *x = *(const struct mime_yenc_block *const *)a;
+	const struct mime_yenc_block *y = *(const struct mime_yenc_block *const *)b;
+
+	return x->pbegin < y->pbegin ? -1 : x->pbegin > y->pbegin;
+}
+
+/*
+ * One multi-part yEnc file: its parts (same name and size) joined by their offsets into a
+ * buffer of the file's size, within the byte budget; a child job "P/yfileN" of decoded
+ * bytes. A part missing or a crc32 that does not match is noted; the bytes are scanned.
+ */
+static struct mime_work *reading_yenc_join(struct mime_ctx *ctx, int idx, const unsigned char *d,
+                                           GPtrArray *group, unsigned int k)
+{
+	const struct mime_yenc_block *first = group->pdata[0], *crc = NULL;
+	struct msg_part *p = mime_part_at(ctx, idx);
+	enum mime_bound bound = MIME_BOUND_NONE;
+	size_t cap = mime_bytes_budget(ctx, p, MIME_RES_BYTES, first->size, &bound), got;
+	unsigned int flags = 0;
+	unsigned char *buf;
+	struct mime_work *w;
+	GString *note;
+
+	if (cap == 0 || (buf = g_try_malloc0(cap)) == NULL)
+		return NULL;
+	got = mime_yenc_join(d, (const struct mime_yenc_block *const *)group->pdata, group->len,
+	                     buf, cap, &flags);
+	ctx->use.decoded += cap;
+	w = mime_work_new(g_bytes_new_take(buf, cap), MIME_FROM_BLOCK, MIME_ENC_RAW, -1);
+	w->decoded = true;
+	w->parent = idx;
+	w->depth = p->depth + 1;
+	w->path = g_strdup_printf("%s/yfile%u", p->path, k);
+	w->encoding = "yEnc";
+	w->encoded_size = 0;
+	w->container_of = true;
+	w->name = first->name[0] != '\0' ? g_utf8_make_valid(first->name, -1) : NULL;
+	w->note = "a multi-part yEnc file, its parts joined by their offsets";
+	note = g_string_new(NULL);
+	for (guint i = 0; i < group->len; i++) {
+		const struct mime_yenc_block *b = group->pdata[i];
+
+		w->encoded_size += b->end - b->begin;
+		if (b->has_crc)
+			crc = b;
+	}
+	if (cap < first->size)
+		g_string_append_printf(note, "only the first %zu bytes joined (%s); ", cap,
+		                       bound == MIME_BOUND_TOTAL_BYTES ? "max_total_bytes"
+		                                                       : "max_part_bytes");
+	else if (got < cap)
+		g_string_append_printf(note, "parts missing: %zu of %zu bytes not in the message; ",
+		                       cap - got, cap);
+	if (crc != NULL && cap == first->size && got == cap &&
+	    crc32(0, buf, (uInt)cap) != crc->crc32)
+		g_string_append_printf(note, "crc32 %08lx, the \"=yend\" line says %08x; ",
+		                       crc32(0, buf, (uInt)cap), crc->crc32);
+	if (flags & MIME_DECODE_BAD)
+		g_string_append(note, "invalid yEnc in a part; ");
+	if (note->len > 0) {
+		g_string_truncate(note, note->len - 2);
+		w->scanned_flag = cap < first->size ? MSG_PART_TRUNCATED : MSG_PART_BAD_ENCODING;
+		mime_anomaly(ctx, MSG_ANOM_BAD_ENCODING, "part %s: %s", w->path, note->str);
+		w->scanned_note = g_string_free(note, FALSE);
+	} else {
+		g_string_free(note, TRUE);
+	}
+	return w;
+}
+
+/* The multi-part yEnc files among the blocks of part idx: each joined, after the blocks. */
+static void reading_yenc_files(struct mime_ctx *ctx, int idx, const unsigned char *d, GArray *parts,
+                               GPtrArray *children)
+{
+	GPtrArray *group = g_ptr_array_new();
+	unsigned int k = 0;
+
+	for (guint i = 0; i < parts->len; i++) {
+		struct mime_yenc_block *a = &g_array_index(parts, struct mime_yenc_block, i);
+		struct mime_work *w;
+
+		if (a->size == 0)
+			continue; /* joined already */
+		g_ptr_array_set_size(group, 0);
+		for (guint j = i; j < parts->len; j++) {
+			struct mime_yenc_block *b =
+			        &g_array_index(parts, struct mime_yenc_block, j);
+
+			if (b->size == a->size && strcmp(b->name, a->name) == 0)
+				g_ptr_array_add(group, b);
+		}
+		if (group->len >= 2) {
+			g_ptr_array_sort(group, yenc_by_offset);
+			w = reading_yenc_join(ctx, idx, d, group, ++k);
+			if (w != NULL)
+				g_ptr_array_add(children, w);
+		}
+		for (guint j = 0; j < group->len; j++)
+			((struct mime_yenc_block *)group->pdata[j])->size = 0;
+	}
+	g_ptr_array_free(group, TRUE);
+}
+
 void mime_encodings_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *children)
 {
 	size_t len, pos = 0;
@@ -285,18 +391,26 @@ void mime_encodings_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArra
 	struct mime_yenc_block yb;
 	struct mime_binhex_block bb;
 	unsigned int n = 0, k = 0;
+	GArray *parts = NULL;
 
 	if (!reading_blocks_wanted(mime_part_at(ctx, idx)))
 		return;
 	while (mime_yenc_next(d, len, &pos, &yb)) {
 		if (!reading_depth(ctx, idx, &n))
-			return;
+			goto out;
 		g_ptr_array_add(children, reading_child(ctx, idx, data, yb.begin, yb.end,
 		                                        MIME_ENC_YENC, "yenc", ++n, yb.name));
 		if (!yb.closed)
 			((struct mime_work *)children->pdata[children->len - 1])->note =
 			        "no \"=yend\" line";
+		if (yb.part && yb.size > 0) {
+			if (parts == NULL)
+				parts = g_array_new(FALSE, FALSE, sizeof(yb));
+			g_array_append_val(parts, yb);
+		}
 	}
+	if (parts != NULL)
+		reading_yenc_files(ctx, idx, d, parts, children);
 	pos = 0;
 	while (mime_binhex_next(d, len, &pos, &bb)) {
 		struct mime_binhex_info info;
@@ -306,7 +420,7 @@ void mime_encodings_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArra
 		    mime_binhex_info(d + bb.begin, bb.end - bb.begin, &info) < 0)
 			continue;
 		if (!reading_depth(ctx, idx, &n))
-			return;
+			goto out;
 		n++;
 		k++;
 		g_ptr_array_add(children, reading_child(ctx, idx, data, bb.begin, bb.end,
@@ -317,4 +431,7 @@ void mime_encodings_blocks(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArra
 		                reading_child(ctx, idx, data, bb.begin, bb.end,
 		                              MIME_ENC_BINHEX_RSRC, "binhex", k, info.name));
 	}
+out:
+	if (parts != NULL)
+		g_array_free(parts, TRUE);
 }

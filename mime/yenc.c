@@ -7,10 +7,16 @@
  * uudeview reads it). The data is every byte minus 42, "=" escaping the next one (minus 64
  * more); a line starting "=y" is a keyword line, never data (no encoder escapes '9'). Lines
  * are bounded by the input; nothing is allocated: thread safe.
+ *
+ * A file sent in several parts ("=ybegin part=N size=S", "=ypart begin=B end=E") is joined
+ * by the offsets of its parts, in whatever order they come (mime_yenc_join), into a buffer
+ * of the file's size that the caller sizes within its limits.
  */
 
 #include "mime/yenc.h"
 #include "mime/decode.h"
+
+#include <glib.h>
 
 #include <string.h>
 
@@ -60,6 +66,46 @@ static void block_name(const unsigned char *line, size_t n, struct mime_yenc_blo
 	b->name[k] = '\0';
 }
 
+/* The number after " key=" in a keyword line (base 10, or 16 for crc32): false without. */
+static bool field_num(const unsigned char *line, size_t n, const char *key, int base, uint64_t *v)
+{
+	size_t k = strlen(key);
+	bool any = false;
+
+	for (size_t i = 1; i + k < n; i++) {
+		if ((line[i - 1] != ' ' && line[i - 1] != '\t') || memcmp(line + i, key, k) != 0 ||
+		    line[i + k] != '=')
+			continue;
+		*v = 0;
+		for (i += k + 1; i < n && g_ascii_isxdigit(line[i]); i++) {
+			int d = g_ascii_xdigit_value(line[i]);
+
+			if (d >= base || *v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+				return false;
+			*v = *v * (uint64_t)base + (uint64_t)d;
+			any = true;
+		}
+		return any;
+	}
+	return false;
+}
+
+/* The begin line's size= and the "=ypart" line after it, if there is one. */
+static void block_part(const unsigned char *begin, size_t bn, const unsigned char *next,
+                       const unsigned char *end, struct mime_yenc_block *b)
+{
+	const unsigned char *after;
+	size_t n;
+
+	if (!field_num(begin, bn, "size", 10, &b->size))
+		b->size = 0;
+	if (next >= end)
+		return;
+	n = line_len(next, end, &after);
+	b->part = keyword(next, n, "=ypart") && field_num(next, n, "begin", 10, &b->pbegin) &&
+	          field_num(next, n, "end", 10, &b->pend);
+}
+
 bool mime_yenc_next(const unsigned char *text, size_t len, size_t *pos, struct mime_yenc_block *b)
 {
 	size_t at = *pos;
@@ -81,10 +127,16 @@ bool mime_yenc_next(const unsigned char *text, size_t len, size_t *pos, struct m
 		memset(b, 0, sizeof(*b));
 		b->begin = off;
 		block_name(hit, n, b);
+		block_part(hit, n, next, end, b);
 		for (p = next; p < end; p = next) {
 			n = line_len(p, end, &next);
 			if (keyword(p, n, "=yend")) {
+				uint64_t crc;
+
 				b->closed = true;
+				b->has_crc =
+				        field_num(p, n, "crc32", 16, &crc) && crc <= UINT32_MAX;
+				b->crc32 = b->has_crc ? (uint32_t)crc : 0;
 				p = next;
 				break;
 			}
@@ -141,4 +193,37 @@ size_t mime_yenc_decode(const unsigned char *in, size_t len, unsigned char *out,
 		flags &= ~MIME_DECODE_BAD; /* bare data: no end line to expect */
 	*flags_r = flags;
 	return o;
+}
+
+size_t mime_yenc_join(const unsigned char *text, const struct mime_yenc_block *const *parts,
+                      size_t n, unsigned char *out, size_t size, unsigned int *flags_r)
+{
+	size_t covered = 0, reach = 0;
+	unsigned int flags = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct mime_yenc_block *b = parts[i];
+		uint64_t off = b->pbegin - 1, want;
+		unsigned int f = 0;
+		size_t got;
+
+		if (!b->part || b->pbegin == 0 || b->pend < b->pbegin || off >= size) {
+			flags |= MIME_DECODE_BAD;
+			continue;
+		}
+		want = b->pend - off;
+		if (want > size - off)
+			want = size - off;
+		got = mime_yenc_decode(text + b->begin, b->end - b->begin, out + off, (size_t)want,
+		                       &f);
+		if (f & MIME_DECODE_BAD)
+			flags |= MIME_DECODE_BAD;
+		/* sorted by offset: what reaches past the bytes covered so far is new */
+		if (off + got > reach) {
+			covered += off + got - (off > reach ? off : reach);
+			reach = off + got;
+		}
+	}
+	*flags_r = flags;
+	return covered;
 }

@@ -424,6 +424,41 @@ static const char hqx[] = "(This file must be converted with BinHex 4.0)\n"
                           "cFQ-KA2i:\n";
 static const unsigned char hqx_data[] = "hello binhex\x90\x90\0\0\0\0\0\0\0!";
 
+/* "abcdefghij" in parts at offsets: out of order, overlapping, a part missing */
+START_TEST(test_yenc_join)
+{
+	static const char *const text =
+	        "=ybegin part=2 total=3 size=10 name=f\n=ypart begin=5 end=8\n\x8f\x90\x91\x92\n"
+	        "=yend size=4 crc32=00000000\n"
+	        "=ybegin part=1 total=3 size=10 name=f\n=ypart begin=1 end=6\n"
+	        "\x8b\x8c\x8d\x8e\x8f\x90\n=yend size=6\n"
+	        "=ybegin part=9 size=10 name=f\n=ypart begin=20 end=30\nxx\n=yend\n";
+	const unsigned char *t = (const unsigned char *)text;
+	struct mime_yenc_block b[3];
+	const struct mime_yenc_block *sorted[3];
+	unsigned char out[10];
+	unsigned int flags;
+	size_t pos = 0, n;
+
+	for (int i = 0; i < 3; i++)
+		ck_assert(mime_yenc_next(t, strlen(text), &pos, &b[i]));
+	ck_assert(b[0].part && b[0].size == 10 && b[0].pbegin == 5 && b[0].pend == 8);
+	ck_assert(b[0].has_crc && b[0].crc32 == 0 && !b[1].has_crc);
+	sorted[0] = &b[1];
+	sorted[1] = &b[0];
+	memset(out, '.', sizeof(out));
+	n = mime_yenc_join(t, sorted, 2, out, sizeof(out), &flags);
+	ck_assert_uint_eq(n, 8); /* bytes 9 and 10: in no part */
+	ck_assert(memcmp(out, "abcdefgh..", 10) == 0);
+	ck_assert_uint_eq(flags, 0);
+	/* a part past the file's size: not joined, flagged */
+	sorted[2] = &b[2];
+	n = mime_yenc_join(t, sorted, 3, out, sizeof(out), &flags);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_uint_eq(flags, MIME_DECODE_BAD);
+}
+END_TEST
+
 START_TEST(test_binhex)
 {
 	struct mime_binhex_info info;
@@ -552,6 +587,7 @@ int main(void)
 	tcase_add_test(tc, test_looks_base64);
 	tcase_add_test(tc, test_uu_forms);
 	tcase_add_test(tc, test_yenc);
+	tcase_add_test(tc, test_yenc_join);
 	tcase_add_test(tc, test_binhex);
 	tcase_add_test(tc, test_tnef_clam);
 	tcase_add_test(tc, test_mbox);

@@ -58,6 +58,24 @@ def yenc(data, name="clam.exe"):
             b"\n=yend size=%d crc32=%08x\n" % (len(data), crc))
 
 
+def yenc_parts(data, name="clam.exe", n=3, crc=None):
+    """data as a multi-part yEnc file in n parts (=ypart begin= end=), each with its pcrc32
+    and the whole file's crc32 (or crc) on every =yend line."""
+    step = (len(data) + n - 1) // n
+    crc = binascii.crc32(data) if crc is None else crc
+    parts = []
+    for k in range(n):
+        chunk = data[k * step:(k + 1) * step]
+        body = yenc(chunk, name).split(b"\n")[1:-2]
+        parts.append(b"=ybegin part=%d total=%d line=128 size=%d name=%s\n" %
+                     (k + 1, n, len(data), name.encode()) +
+                     b"=ypart begin=%d end=%d\n" % (k * step + 1, k * step + len(chunk)) +
+                     b"\n".join(body) +
+                     b"\n=yend size=%d part=%d pcrc32=%08x crc32=%08x\n" %
+                     (len(chunk), k + 1, binascii.crc32(chunk), crc))
+    return parts
+
+
 def crc16(data):
     return binascii.crc_hqx(data, 0)
 
@@ -121,6 +139,15 @@ def main():
     msgs["yenc_text"] = head("text/plain; charset=iso-8859-1", "8bit") + "Here:\n" + ye + "bye\n"
     msgs["yenc_cte"] = head("application/octet-stream; name=clam.exe", "x-yencode") + ye
     msgs["yenc_as_8bit"] = head("application/octet-stream; name=clam.exe", "8bit") + ye
+    # a yEnc file in three parts in one text: in order, out of order, a wrong crc32
+    yp = [b.decode("latin-1") for b in yenc_parts(payload)]
+    msgs["yenc_multi"] = head("text/plain; charset=iso-8859-1", "8bit") + "Here:\n" + \
+        "".join(yp) + "bye\n"
+    msgs["yenc_multi_ooo"] = head("text/plain; charset=iso-8859-1", "8bit") + "Here:\n" + \
+        yp[2] + "some text\n" + yp[0] + yp[1] + "bye\n"
+    bad = [b.decode("latin-1") for b in yenc_parts(payload, crc=0x12345678)]
+    msgs["yenc_multi_badcrc"] = head("text/plain; charset=iso-8859-1", "8bit") + "\n" + \
+        "".join(bad)
     hqx = binhex(payload)
     msgs["binhex_part"] = head('multipart/mixed; boundary="b"') + \
         "--b\nContent-Type: text/plain\n\nsee the file\n--b\n" + \

@@ -5,7 +5,7 @@
 # SHA-256): Python's email package (base64 stopping at its padding, unknown encodings as the
 # bytes they are), quopri and base64 (Thunderbird's readings of "quoted-printable;
 # x-mode=binary" and of base64 declared 7bit; quoted-printable with "=" before blanks, trailing
-# white space and lower-case hex), uudeview (uuencode, yEnc) and macutils'
+# white space and lower-case hex), uudeview (uuencode, yEnc, multi-part yEnc joined) and macutils'
 # hexbin (BinHex 4.0).
 . "$(dirname "$0")/lib.sh"
 
@@ -84,8 +84,8 @@ hexbin_of() {
 
 # every message but b64_keep hides clam.exe where some client finds it
 for m in b64_after_pad b64_as_7bit qp_params uu_x-uuencode uu_uue uu_x-uue uu_no_mode \
-	uu_no_name uu_blank uu_double yenc_text yenc_cte yenc_as_8bit binhex_part binhex_inline binhex_rsrc \
-	no_ctype; do
+	uu_no_name uu_blank uu_double yenc_text yenc_cte yenc_as_8bit yenc_multi yenc_multi_ooo \
+	yenc_multi_badcrc binhex_part binhex_inline binhex_rsrc no_ctype; do
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/$m.eml"
 	expect out "^$T/m/$m.eml\[[^]]*\]: Clamav.Test.File-1-0 FOUND$"
 done
@@ -126,10 +126,18 @@ has b64_as_7bit "Python's email" "$T/ref/s.email"
 has b64_as_7bit "base64" "$T/ref/s.base64"
 # uuencode in all its forms, yEnc
 for m in uu_x-uuencode uu_uue uu_x-uue uu_no_mode uu_no_name uu_blank uu_double yenc_text \
-	yenc_cte yenc_as_8bit no_ctype; do
+	yenc_cte yenc_as_8bit yenc_multi yenc_multi_ooo yenc_multi_badcrc no_ctype; do
 	uudeview_of "$m"
 	has "$m" uudeview "$T/ref/$m/"*
 done
+# a multi-part yEnc file is joined by its offsets (in order or not); a crc32 that does not
+# match is an anomaly, and the bytes are scanned all the same
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/m/yenc_multi_ooo.eml"
+expect out '"path":"1/yfile1"'
+refute out 'crc32'
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/m/yenc_multi_badcrc.eml"
+expect out '"anomalies":\["bad-encoding"\]'
+expect out 'part 1/yfile1: crc32 [0-9a-f]{8}, the \\"=yend\\" line says 12345678'
 # BinHex 4.0: a part, inline in a text, a resource fork, in a body without Content-Type
 for m in binhex_part binhex_inline binhex_rsrc no_ctype; do
 	hexbin_of "$m"

@@ -1,7 +1,8 @@
 /*
  * fuzz_decode: a libFuzzer target over the transfer decoders and block finders of mime/ —
- * base64 (both readings), quoted-printable (every reading), the "clearly base64" test, uuencoded blocks in
- * text (every form), yEnc blocks and their decoder, BinHex 4.0 blocks, headers and forks.
+ * base64 (both readings), quoted-printable (every reading), the "clearly base64" test,
+ * uuencoded blocks in text (every form), yEnc blocks, their decoder and the joining of
+ * multi-part files, BinHex 4.0 blocks, headers and forks.
  * The first byte chooses the decoder; the rest is its input. Every output buffer is exactly
  * as large as the decoder may write (cap, plus the slack base64 needs), so ASan catches a
  * byte written past it; every result must stay within cap and within the input.
@@ -38,13 +39,32 @@ static void decode(enum mime_enc enc, const unsigned char *in, size_t len, size_
 	free(out);
 }
 
+/* The multi-part yEnc blocks of a text joined as one file (of at most 64 KB here). */
+static void join(const unsigned char *in, const struct mime_yenc_block *parts, size_t n)
+{
+	const struct mime_yenc_block *ptr[8];
+	size_t size = n > 0 && parts[0].size < 65536 ? (size_t)parts[0].size : 0, got;
+	unsigned char *out = size > 0 ? malloc(size) : NULL;
+	unsigned int flags;
+
+	if (out == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		ptr[i] = &parts[i];
+	got = mime_yenc_join(in, ptr, n, out, size, &flags);
+	if (got > size)
+		abort();
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const unsigned char *in = data + 1;
 	size_t len = size > 0 ? size - 1 : 0, pos = 0;
 	size_t cap = size > 1 ? (size_t)(data[1] * 37u) : 0; /* a small cap, sometimes */
 	struct mime_uu_block ub;
-	struct mime_yenc_block yb;
+	struct mime_yenc_block yb, parts[8];
+	size_t nparts = 0;
 	struct mime_binhex_block bb;
 	struct mime_binhex_info info;
 
@@ -82,7 +102,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (yb.begin >= yb.end || yb.end > len)
 				abort();
 			decode(MIME_ENC_YENC, in + yb.begin, yb.end - yb.begin, SIZE_MAX);
+			if (yb.part && nparts < 8)
+				parts[nparts++] = yb;
 		}
+		join(in, parts, nparts);
 		break;
 	case 5:
 		decode(MIME_ENC_YENC, in, len, SIZE_MAX);
