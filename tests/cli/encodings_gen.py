@@ -180,15 +180,19 @@ def qp_cases(d):
     with open(os.path.join(d, "qp.hsb"), "w") as db:
         for name, body in bodies.items():
             raw = body.encode()
+            crlf = raw.replace(b"\n", b"\r\n")  # as an MTA hands it on (test_readings_milter)
             if name == "qp_eq_blank":
-                hidden = quopri.decodestring(raw)  # binascii.a2b_qp: Python's email
+                # binascii.a2b_qp: Python's email
+                hidden = [quopri.decodestring(raw), quopri.decodestring(crlf)]
             elif name == "qp_trailing":
-                quopri.a2b_qp = None  # the pure Python decoder: RFC 2045 6.7
-                hidden = quopri.decodestring(raw)
+                a2b, quopri.a2b_qp = quopri.a2b_qp, None  # pure Python: RFC 2045 6.7
+                lf = quopri.decodestring(raw)  # its hard line breaks are LF
+                hidden = [lf, lf.replace(b"\n", b"\r\n")]
+                quopri.a2b_qp = a2b
             else:
-                hidden = raw  # no Debian decoder reads only upper-case: the bytes as sent
-            db.write("%s:%d:QPTest.%s\n" % (hashlib.sha256(hidden).hexdigest(), len(hidden),
-                                             name))
+                hidden = [raw, crlf]  # no Debian decoder reads only upper-case: as sent
+            for h in hidden:
+                db.write("%s:%d:QPTest.%s\n" % (hashlib.sha256(h).hexdigest(), len(h), name))
             with open(os.path.join(d, name + ".eml"), "wb") as f:
                 f.write((head("application/octet-stream; name=%s.txt" % name,
                               "quoted-printable") + body).encode())

@@ -44,6 +44,18 @@ def cte_case(tag, first, second):
         % (tag, first, second, b64(payload(tag))))
 
 
+def delimited(ct_line, tag, delim, trail=""):
+    """A two-part message whose delimiter lines are "--" + delim (+ trail): the boundary
+    cases, read the same by GMime and Python's email (compat32)."""
+    return HEAD % tag + ct_line + "\n" + (
+        "--%s%s\nContent-Type: text/plain\n\nhello\n--%s%s\n"
+        "Content-Type: application/octet-stream; name=\"%s.bin\"\n"
+        "Content-Transfer-Encoding: base64\n\n%s\n--%s--%s\n"
+        % (delim, trail, delim, trail, tag, b64(payload(tag)), delim, trail))
+
+
+LONG = "L" * 200
+
 MP = "Content-Type: multipart/mixed; boundary=\"BB\"\n"
 FOLDED = "".join("X-MS-Exchange-Test-%d: %s\n\t%s\n" % (i, "a" * 70, "b" * 70)
                  for i in range(70))
@@ -73,6 +85,24 @@ CASES = {
                                             "param_case"),
     "open_quote": HEAD % "quote" + multipart("Content-Type: multipart/mixed; boundary=\"BB\n",
                                              "open_quote"),
+    # boundaries: 200 characters (RFC 2046 says 70: GMime and Python take any length),
+    # single quotes (GMime and Python's compat32 keep them as part of the boundary; Python's
+    # default policy finds no boundary), blanks after a delimiter (transport padding, RFC
+    # 2046), an empty parameter before the boundary (";;")
+    "long_boundary": delimited("Content-Type: multipart/mixed; boundary=\"%s\"\n" % LONG,
+                               "long_boundary", LONG),
+    "squote_boundary": delimited("Content-Type: multipart/mixed; boundary='BB'\n",
+                                 "squote_boundary", "'BB'"),
+    "squote_bare_delims": delimited("Content-Type: multipart/mixed; boundary='BB'\n",
+                                    "squote_bare_delims", "BB"),
+    "padded_delims": delimited(MP, "padded_delims", "BB", trail=" \t "),
+    "semisemi": delimited("Content-Type: multipart/mixed;; boundary=\"BB\"\n", "semisemi", "BB"),
+    # a delimiter line longer than the boundary ("--BBxyz") is no delimiter for GMime,
+    # Python's email or Thunderbird: the attachment after it is text of the first part, and
+    # found in it (the raw sweep)
+    "prefix_delim": HEAD % "prefix" + MP + "\n--BB\nContent-Type: text/plain\n\nhi\n--BBxyz\n"
+                    "Content-Type: application/octet-stream; name=\"p.bin\"\n"
+                    "Content-Transfer-Encoding: base64\n\n%s\n--BB--\n" % b64(payload("prefix_delim")),
 }
 
 
