@@ -158,8 +158,8 @@ static void reading_qp(struct mime_ctx *ctx, GPtrArray **out, struct mime_work *
 
 	if (v & MIME_QP_KEEP_EQ_BLANK)
 		reading_add(ctx, out, w, idx, MIME_ENC_QP_KEEP,
-		            "quoted-printable with \"=\" before blanks kept (GMime's and Python's "
-		            "email)");
+		            "quoted-printable with \"=\" before blanks kept (GMime, Thunderbird, "
+		            "Python's email)");
 	if (v & MIME_QP_STRIP)
 		reading_add(ctx, out, w, idx, MIME_ENC_QP_RFC,
 		            "quoted-printable with trailing white space deleted (RFC 2045, "

@@ -141,22 +141,29 @@ static bool policy_name_blocked(const struct conf *conf, const char *name, char 
 	return false;
 }
 
+/* Is one of the ways Windows reads name blocked? */
+static bool policy_names_blocked(const struct conf *conf, const char *name, char **reason_r)
+{
+	char *names[2];
+	int n = policy_name_readings(name, names);
+	bool blocked = false;
+
+	for (int i = 0; i < n; i++) {
+		if (!blocked)
+			blocked = policy_name_blocked(conf, names[i], reason_r);
+		g_free(names[i]);
+	}
+	return blocked;
+}
+
 bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r)
 {
 	*reason_r = NULL;
-	if (part->name != NULL) {
-		char *names[2];
-		int n = policy_name_readings(part->name, names);
-		bool blocked = false;
-
-		for (int i = 0; i < n; i++) {
-			if (!blocked)
-				blocked = policy_name_blocked(conf, names[i], reason_r);
-			g_free(names[i]);
-		}
-		if (blocked)
-			return true;
-	}
+	/* both names a client may show: filename=, and a different Content-Type name= */
+	if (part->name != NULL && policy_names_blocked(conf, part->name, reason_r))
+		return true;
+	if (part->alt_name != NULL && policy_names_blocked(conf, part->alt_name, reason_r))
+		return true;
 	if ((part->flags & MSG_PART_HTML_SMUGGLING) && conf->block_html_smuggling) {
 		*reason_r = g_strdup("HTML smuggling (a script decodes a file)");
 		return true;

@@ -169,6 +169,30 @@ START_TEST(test_block_table)
 }
 END_TEST
 
+/*
+ * The other name of a part (Content-Type name= beside a different Content-Disposition
+ * filename=: the one Outlook shows) is judged like its name.
+ */
+START_TEST(test_block_alt_name)
+{
+	struct msg_part p = {.name = "invoice.pdf", .alt_name = "invoice.pdf.exe", .scanned = true};
+	char *why = NULL;
+
+	p.scan.type.type = FTYPE_PDF;
+	ck_assert(policy_part_blocked(conf, &p, &why));
+	ck_assert_str_eq(why, "double extension invoice.pdf.exe");
+	g_free(why);
+	why = NULL;
+	p.alt_name = "setup.exe";
+	ck_assert(policy_part_blocked(conf, &p, &why));
+	ck_assert_str_eq(why, "extension .exe");
+	g_free(why);
+	why = NULL;
+	p.alt_name = "report.pdf";
+	ck_assert(!policy_part_blocked(conf, &p, &why));
+}
+END_TEST
+
 START_TEST(test_block_configurable)
 {
 	struct msg_part p = {.name = "setup.exe", .scanned = true};
@@ -625,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_clean);
 	tcase_add_test(tc, test_infected_reject);
 	tcase_add_test(tc, test_block_table);
+	tcase_add_test(tc, test_block_alt_name);
 	tcase_add_test(tc, test_block_configurable);
 	tcase_add_test(tc, test_unscannable_tag);
 	tcase_add_test(tc, test_encrypted_default);

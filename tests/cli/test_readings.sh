@@ -33,6 +33,14 @@ expect out "/forced.txt: OK$"
 run 1 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --no-summary --mail "$T/forced.txt"
 expect out "/forced.txt\[[^]]*\]: ReadingTest.colonless FOUND$"
 
+# two names: Content-Disposition filename= and another Content-Type name= (the one Outlook
+# shows): the extension block judges both
+printf 'From: a@example.org\nSubject: names\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="BB"\n\n--BB\nContent-Type: text/plain\n\nhi\n--BB\nContent-Type: application/pdf; name="invoice.exe"\nContent-Disposition: attachment; filename="invoice.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQKJSBwYXJ0c2Nhbgo=\n--BB--\n' \
+	>"$T/names.eml"
+printf '[policy]\nblocked = reject\n' >"$T/names.conf"
+run 1 "$PARTSCAN" scan -d "$T/m/payloads.hsb" -c "$T/names.conf" --no-summary "$T/names.eml"
+expect out "names.eml: POLICY blocked reject: blocked: extension .exe in invoice.pdf$"
+
 # well-formed mail gains no part from the other readings
 run 0 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --json --no-summary "$TOP/tests/data/msgs/clean.eml" \
 	"$TOP/tests/data/msgs/nested.eml" "$TOP/tests/data/msgs/alternative.eml"
