@@ -387,6 +387,8 @@ size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, s
 				break;
 			}
 			out[o++] = (unsigned char)(hi << 4 | lo);
+			if (p[0] >= 'a' || p[1] >= 'a')
+				flags |= MIME_DECODE_QP_LOWER;
 			p += 2;
 			continue;
 		}
@@ -395,6 +397,8 @@ size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, s
 		while (q < end && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q == end || *q == '\n' || (*q == '\r' && q + 1 < end && q[1] == '\n')) {
+			if (q > p)
+				flags |= MIME_DECODE_QP_EQ_BLANK;
 			p = q == end ? end : q + (*q == '\r' ? 2 : 1);
 			continue;
 		}
@@ -500,6 +504,13 @@ unsigned int mime_decode_qp_variants(const unsigned char *in, size_t len)
 			v |= MIME_QP_KEEP_EQ_BLANK;
 		p = q;
 	}
+	return v | (mime_decode_qp_trailing(in, len) ? MIME_QP_STRIP : 0);
+}
+
+bool mime_decode_qp_trailing(const unsigned char *in, size_t len)
+{
+	const unsigned char *p, *q, *end = in + len;
+
 	/* blanks before a line end (not after a "=": a soft break either way) */
 	for (p = in; p < end; p++) {
 		const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -510,12 +521,12 @@ unsigned int mime_decode_qp_variants(const unsigned char *in, size_t len)
 		for (q = e; q > p && qp_blank(q[-1]); q--)
 			;
 		if (q < e && !(q > p && q[-1] == '='))
-			v |= MIME_QP_STRIP;
-		if (nl == NULL || (v & MIME_QP_STRIP))
+			return true;
+		if (nl == NULL)
 			break;
 		p = nl;
 	}
-	return v;
+	return false;
 }
 
 /* One uuencoded line (without its line end) into out; returns the bytes written. */

@@ -30,6 +30,10 @@ enum mime_enc {
 #define MIME_DECODE_BAD  (1u << 0) /* characters outside the encoding, or a malformed end */
 #define MIME_DECODE_FULL (1u << 1) /* output stopped at cap: more input was left */
 #define MIME_DECODE_PAD  (1u << 2) /* base64: data after a padding '=' (readers disagree) */
+/* quoted-printable: a "=" before blanks and a line end (a soft break here; others keep it) */
+#define MIME_DECODE_QP_EQ_BLANK (1u << 3)
+/* quoted-printable: a "=xx" with a lower-case hex digit (decoded here; strict readers keep it) */
+#define MIME_DECODE_QP_LOWER (1u << 4)
 
 /* Slack the base64 decoder needs after cap in the output buffer (it stores 4 bytes at once). */
 #define MIME_DECODE_SLACK 4
@@ -72,8 +76,10 @@ size_t mime_decode_base64_stop(const unsigned char *in, size_t len, unsigned cha
 bool mime_decode_looks_base64(const unsigned char *in, size_t len);
 
 /*
- * Quoted-printable (RFC 2045): "=XX" (either case) is a byte, "=" before a line end is a soft
- * break; a "=" followed by anything else is kept as is and flagged.
+ * Quoted-printable (RFC 2045): "=XX" (either case) is a byte, "=" before a line end (blanks
+ * between them allowed) is a soft break; a "=" followed by anything else is kept as is and
+ * flagged BAD. What other readers read otherwise is flagged as met: MIME_DECODE_QP_EQ_BLANK,
+ * MIME_DECODE_QP_LOWER.
  */
 size_t mime_decode_qp(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
                       unsigned int *flags_r);
@@ -93,10 +99,15 @@ size_t mime_decode_qp_as(const unsigned char *in, size_t len, unsigned int mode,
 /*
  * Which MIME_QP_* readings of the quoted-printable bytes in could give other bytes than
  * mime_decode_qp(): a "=" before blanks and a line end (KEEP_EQ_BLANK), blanks before a line
- * end (STRIP), a "=XX" with a lower-case hex digit (UPPER). Two memchr() passes; 0 for
- * most text.
+ * end (STRIP), a "=XX" with a lower-case hex digit (UPPER). 0 for most text.
  */
 unsigned int mime_decode_qp_variants(const unsigned char *in, size_t len);
+
+/*
+ * true when a line of in ends in blanks that are not a soft break's (MIME_QP_STRIP): one
+ * memchr() per line. (mime_decode_qp() flags the other two as it decodes.)
+ */
+bool mime_decode_qp_trailing(const unsigned char *in, size_t len);
 
 /*
  * The lines of a uuencoded block (after its "begin" line): each line's first character gives

@@ -149,12 +149,21 @@ static void reading_add(struct mime_ctx *ctx, GPtrArray **out, struct mime_work 
 
 /*
  * Quoted-printable read the other ways clients read it, each only when the bytes have what
- * that reading takes otherwise (mime_decode_qp_variants: two memchr() passes).
+ * that reading takes otherwise: as the decoding found (its flags), and trailing blanks (one
+ * memchr() per line).
  */
 static void reading_qp(struct mime_ctx *ctx, GPtrArray **out, struct mime_work *w, int idx,
-                       const unsigned char *body, size_t len)
+                       const unsigned char *body, size_t len, unsigned int dflags)
 {
-	unsigned int v = mime_decode_qp_variants(body, len);
+	unsigned int v = mime_decode_qp_trailing(body, len) ? MIME_QP_STRIP : 0;
+
+	/* what the decoding met (the whole of it, unless it was cut) */
+	if (dflags & MIME_DECODE_FULL)
+		v |= mime_decode_qp_variants(body, len);
+	if (dflags & MIME_DECODE_QP_EQ_BLANK)
+		v |= MIME_QP_KEEP_EQ_BLANK;
+	if (dflags & MIME_DECODE_QP_LOWER)
+		v |= MIME_QP_UPPER;
 
 	if (v & MIME_QP_KEEP_EQ_BLANK)
 		reading_add(ctx, out, w, idx, MIME_ENC_QP_KEEP,
@@ -190,7 +199,7 @@ GPtrArray *mime_encodings_leaf(struct mime_ctx *ctx, struct mime_work *w, int id
 		reading_add(ctx, &out, w, idx, MIME_ENC_BASE64_STOP,
 		            "base64 read up to its padding (Python's email)");
 	if (w->enc == MIME_ENC_QP)
-		reading_qp(ctx, &out, w, idx, body, len);
+		reading_qp(ctx, &out, w, idx, body, len, dflags);
 	if (w->enc != MIME_ENC_RAW && params)
 		reading_add(ctx, &out, w, idx, MIME_ENC_RAW,
 		            "the bytes as they are (a transfer encoding with parameters)");

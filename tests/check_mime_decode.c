@@ -102,10 +102,12 @@ START_TEST(test_qp)
 	n = dec(MIME_ENC_QP, "caf=C3=A9 =3D soft=\r\nbreak=  \nend=", out, sizeof(out), &flags);
 	ck_assert_uint_eq(n, strlen("caf\xc3\xa9 = softbreakend"));
 	ck_assert(memcmp(out, "caf\xc3\xa9 = softbreakend", n) == 0);
-	ck_assert_uint_eq(flags, 0);
+	ck_assert_uint_eq(flags, MIME_DECODE_QP_EQ_BLANK); /* "=  \n": others keep it */
 	n = dec(MIME_ENC_QP, "50=%off =e9", out, sizeof(out), &flags);
 	ck_assert(memcmp(out, "50=%off \xe9", n) == 0);
-	ck_assert_uint_eq(flags, MIME_DECODE_BAD);
+	ck_assert_uint_eq(flags, MIME_DECODE_BAD | MIME_DECODE_QP_LOWER);
+	n = dec(MIME_ENC_QP, "soft=\r\nbreak=3D=E9", out, sizeof(out), &flags);
+	ck_assert_uint_eq(flags, 0);
 	n = dec(MIME_ENC_QP, "abcdef", out, 3, &flags);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(flags, MIME_DECODE_FULL);
@@ -136,6 +138,9 @@ START_TEST(test_qp_readings)
 	}
 	ck_assert_uint_eq(mime_decode_qp_variants((const unsigned char *)in, strlen(in)),
 	                  MIME_QP_KEEP_EQ_BLANK | MIME_QP_STRIP | MIME_QP_UPPER);
+	ck_assert(mime_decode_qp_trailing((const unsigned char *)in, strlen(in)));
+	ck_assert(!mime_decode_qp_trailing((const unsigned char *)"a=  \r\nb\r\n", 9));
+	ck_assert(mime_decode_qp_trailing((const unsigned char *)"a\r\nb\t", 5));
 	/* what well-formed quoted-printable has: none of them */
 	in = "caf=C3=A9 =3D soft=\r\nbreak=\r\nend=20\r\n";
 	ck_assert_uint_eq(mime_decode_qp_variants((const unsigned char *)in, strlen(in)), 0);
