@@ -56,7 +56,7 @@ MILTER_LIBS := -lmilter -lsystemd $(HTTP_LIBS)
 TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all check check-unit check-cli check-asan check-valgrind fuzz fuzz-run soak demo run \
-	bench format format-check deps clean install deb
+	bench evasions format format-check deps clean install deb
 
 all: $(BUILD)/partscan $(BUILD)/partscan-milter
 
@@ -187,6 +187,12 @@ BENCH_INC := $(filter-out $(BENCH_SRC) tests/bench/noop_milter.c,$(wildcard test
 # bench_milter drives partscan-milter, the floor (noop_milter) and clamav-milter if installed.
 bench: all $(BENCHES) $(BUILD)/bench/noop_milter
 	@set -e; for b in $(BENCHES); do echo "== $$b"; $$b; done
+	@echo "== evasions"; BUILD=$(BUILD) sh tests/evasions/run.sh
+
+# The evasion scoreboard: each message of tests/evasions/gen.py hides a harmless file behind one
+# evasion; prints what partscan and clamscan (when installed, same hashes) find, and the totals.
+evasions: all
+	@BUILD=$(BUILD) sh tests/evasions/run.sh
 
 $(BUILD)/bench/%: tests/bench/%.c $(BENCH_INC) $(LIBPARTSCAN)
 	@mkdir -p $(dir $@)
