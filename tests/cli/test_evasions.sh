@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # the cases partscan finds; the two it does not are at the end, as a note
-FOUND="hdr_no_blank hdr_first_ws hdr_big_headers hdr_dup_ct_first hdr_dup_cte_b64_first
+FOUND="hdr_colonless hdr_dup_ct_last hdr_dup_cte_7bit_first hdr_no_blank hdr_first_ws hdr_big_headers hdr_dup_ct_first hdr_dup_cte_b64_first
 hdr_ew_ctype hdr_b2231_star_first hdr_param_case hdr_open_quote hdr_long_boundary
 hdr_squote_boundary hdr_padded_delims hdr_semisemi
 enc_b64_after_pad enc_b64_as_7bit enc_binhex_inline enc_binhex_part enc_binhex_rsrc
@@ -29,7 +29,7 @@ MISSED="arc_enc_pw_body pdf_encrypted_empty_pw"
 
 PY=python3
 for p in python3 /usr/bin/python3; do
-	"$p" -c 'import olefile' 2>/dev/null && { PY=$p; break; }
+	"$p" -c 'import olefile, gi' 2>/dev/null && { PY=$p; break; }
 done
 mkdir "$T/real" "$T/clean"
 run 0 "$PY" "$TOP/tests/evasions/gen.py" "$T/real"

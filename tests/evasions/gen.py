@@ -83,6 +83,33 @@ def py_leaves(raw):
     return out
 
 
+def gmime_leaves(raw):
+    """GMime's reading (the library of partscan's walk, and of mail clients built on it), through
+    its GObject bindings (python3-gi, gir1.2-gmime-3.0): every leaf part, decoded."""
+    import gi
+    gi.require_version("GMime", "3.0")
+    from gi.repository import GMime
+    GMime.init()
+    msg = GMime.Parser.new_with_stream(GMime.StreamMem.new_with_buffer(raw)).construct_message(None)
+    out = []
+
+    def walk(o, depth):
+        if o is None or depth > 50:
+            return
+        if isinstance(o, GMime.Multipart):
+            for i in range(o.get_count()):
+                walk(o.get_part(i), depth + 1)
+        elif isinstance(o, GMime.MessagePart):
+            m = o.get_message()
+            walk(m.get_mime_part() if m else None, depth + 1)
+        elif isinstance(o, GMime.Part) and o.get_content() is not None:
+            s = GMime.StreamMem.new()
+            o.get_content().write_to_stream(s)
+            out.append(bytes(s.get_byte_array()))
+    walk(msg.get_mime_part() if msg else None, 0)
+    return out
+
+
 def py_attachment(raw):
     """the payload of the last leaf of Python's email (compat32)."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
@@ -241,7 +268,11 @@ def header_cases(cases):
     swapped for the hidden file."""
     for name, text in rc.CASES.items():
         text = text.replace(rc.b64(rc.payload(name)), b64(P))
-        cases["hdr_" + name] = ("python3 email", text.encode(), py_leaves)
+        raw = text.encode()
+        who = [n for n, fn in (("python3 email", py_leaves), ("GMime", gmime_leaves))
+               if P in fn(raw)]
+        cases["hdr_" + name] = (" + ".join(who) or "python3 email / GMime", raw,
+                                lambda r: py_leaves(r) + gmime_leaves(r))
 
 
 def encoding_cases(cases):

@@ -14,10 +14,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/partscan-evasions-XXXXXX")
 trap 'rm -rf "$T"' EXIT
 [ "${1:-}" = --keep ] && [ -n "${2:-}" ] && { rm -rf "$2"; T=$2; mkdir -p "$T"; trap - EXIT; }
 
-# the reference readers need olefile: Debian's python3 has it (python3-olefile)
+# the reference readers need olefile and GMime's bindings (python3-olefile, python3-gi,
+# gir1.2-gmime-3.0: Debian's python3)
 PY=python3
 for p in python3 /usr/bin/python3; do
-	"$p" -c 'import olefile' 2>/dev/null && { PY=$p; break; }
+	"$p" -c 'import olefile, gi' 2>/dev/null && { PY=$p; break; }
 done
 mkdir -p "$T/set"
 "$PY" "$TOP/tests/evasions/gen.py" "$T/set" || { echo "evasions: gen.py failed" >&2; exit 1; }
