@@ -8,7 +8,8 @@ The hidden file is 4096 random-looking bytes from a fixed seed (--clean: another
 hashes are in no signature: the control set, same carriers). Every case is first opened with
 its reference reader (Python's email, uudeview, hexbin, unzip/7z/zipfile, olefile, pdfdetach,
 gpg, openssl cms, tnef, ...); a case whose reader does not give back the hidden file's exact
-bytes is no evasion and is dropped. Writes DIR/NAME.eml for each kept case, DIR/cases.tsv
+bytes is no evasion and is dropped (kept aside as DIR/dropped/NAME.eml, not scored). Writes
+DIR/NAME.eml for each kept case, DIR/cases.tsv
 (NAME, reference reader, "ok" or "dropped", note) and DIR/sigs/evasion.hdb + evasion.hsb
 (MD5 and SHA-256 of the real hidden file, whatever --clean says).
 
@@ -530,9 +531,10 @@ def main():
                 except Exception as e:  # a reader that fails on the case: no evasion
                     ok, note = False, "reference reader failed: %s" % type(e).__name__
                 tsv.write("%s\t%s\t%s\t%s\n" % (name, reader, "ok" if ok else "dropped", note))
-                if ok:
-                    with open(os.path.join(out, name + ".eml"), "wb") as f:
-                        f.write(raw)
+                where = out if ok else os.path.join(out, "dropped")
+                os.makedirs(where, exist_ok=True)
+                with open(os.path.join(where, name + ".eml"), "wb") as f:
+                    f.write(raw)
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     with open(os.path.join(out, "sigs", "evasion.hdb"), "w") as f:
