@@ -274,6 +274,11 @@ def header_cases(cases):
                if P in fn(raw)]
         cases["hdr_" + name] = (" + ".join(who) or "python3 email / GMime", raw,
                                 lambda r: py_leaves(r) + gmime_leaves(r))
+    # a multipart whose closing delimiter never comes (the message ends in the attachment)
+    raw = (HEAD % "no close" + rc.multipart(rc.MP, "no_close").replace(
+        rc.b64(rc.payload("no_close")), b64(P))).encode()
+    raw = raw[:raw.rindex(b"--BB--")]
+    cases["hdr_no_close"] = ("python3 email + GMime", raw, lambda r: py_leaves(r) + gmime_leaves(r))
 
 
 def encoding_cases(cases):
@@ -353,6 +358,11 @@ def archive_cases(cases):
     cases["arc_enc_pw_subject"] = (zr_pw[0], attach(enc, "application/zip", "invoice.zip",
                                                     subject="Invoice 2024-117 (PW 7781)"),
                                    zr_pw[1])
+    for name, text in (("dash", "Archive pass - 7781"), ("nextline", "Your password:\n\n7781\n"),
+                       ("german", "Das Passwort lautet: 7781"),
+                       ("french", "Mot de passe : 7781"), ("abbrev", "PW:7781")):
+        cases["arc_enc_pw_" + name] = (zr_pw[0], attach(enc, "application/zip", "invoice.zip",
+                                                        text=text), zr_pw[1])
     cases["arc_enc_pw_html"] = (zr_pw[0], attach(
         enc, "application/zip", "invoice.zip", texttype="text/html",
         text="<table><tr><td>Passwort</td><td>7781</td></tr></table>"), zr_pw[1])
