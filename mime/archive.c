@@ -38,20 +38,14 @@
  * that become parts only when their bytes are new (same size and SHA-256: not scanned
  * twice); its encrypted members are parts flagged encrypted (their names judged by policy).
  *
- * Encrypted members (libarchive decrypts zip's traditional and AES encryption; not 7z or RAR):
- * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
- * (password.c) opens the archive again and reads the members still locked; one that opens is
- * scanned, flagged MSG_PART_DECRYPTED, and its note names which candidate (by number and
- * where it was found, not its text: the log holds no message content). The tries of a message
- * are bounded by max_password_trials (one per candidate per member: AES derives a key each
- * time); the members not tried with every candidate when they run out stay encrypted, flagged
- * as a limit ("password trials exhausted").
+ * Encrypted members: flagged MSG_PART_ENCRYPTED, then tried with the message's passwords
+ * (archive_password.c).
  *
  * Thread safety: one libarchive reader per call, no shared state.
  */
 
 #include "mime/archive.h"
-#include "mime/password.h"
+#include "mime/archive_private.h"
 #include "mime/zipx.h"
 
 #include <archive.h>
@@ -60,39 +54,6 @@
 
 #define ARCH_FIRST_BUF (64u * 1024u)
 #define ARCH_READ_STEP (256u * 1024u)
-
-/* An encrypted member not opened yet: its entry number, its part, candidates tried on it. */
-struct arch_locked {
-	unsigned int entry;
-	int part;
-	unsigned int tried;
-};
-
-struct arch {
-	struct mime_ctx *ctx;
-	int idx;      /* the container */
-	GBytes *hold; /* its bytes */
-	const unsigned char *data;
-	size_t len;
-	bool raw;             /* read with the raw format: a compressed stream */
-	unsigned int entries; /* headers read */
-	uint64_t out;         /* bytes decompressed from members */
-	bool stop;            /* a limit or an error ended the walk */
-	bool zip;             /* the format decrypts (libarchive: zip only) */
-	GArray *locked;       /* struct arch_locked */
-	GPtrArray *jobs;      /* where members go (the reader's children) */
-	struct archive *a;    /* the reader of the entries, NULL once they are read */
-	/* the encrypted members, tried candidate by candidate (k) after the entries */
-	bool unlocking;
-	const GPtrArray *pw;
-	guint k, li;        /* the candidate, the locked member looked for */
-	struct archive *ua; /* the reader with candidate k, or NULL */
-	unsigned int entry; /* entries ua has read */
-	bool more;          /* password trials left */
-	/* the streaming reading of the first zip: from that offset (0: none), under way */
-	size_t stream_from;
-	bool stream_wanted, streaming;
-};
 
 bool mime_archive_type(enum ftype type)
 {
@@ -188,7 +149,7 @@ bool mime_archive_zip_inside(const unsigned char *data, size_t len)
 }
 
 /* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
-static struct archive *arch_open(const struct arch *st, const char *passphrase, char **error_r)
+struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r)
 {
 	struct archive *a = archive_read_new();
 
@@ -537,8 +498,8 @@ static void arch_member(struct arch *st, int child, GBytes *bytes)
  * Read the current member as part child and scan it. quiet (a password attempt): a read
  * error leaves the part untouched and returns false. Otherwise true.
  */
-static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
-                      bool quiet)
+bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
+                       bool quiet)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
@@ -676,15 +637,6 @@ static bool arch_stream_member(struct arch *st, struct archive *a, struct archiv
 	return true;
 }
 
-static void arch_lock(struct arch *st, struct archive *a, int child)
-{
-	struct arch_locked l = {st->entries, child, 0};
-
-	st->zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
-	mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED, "encrypted");
-	g_array_append_val(st->locked, l);
-}
-
 /*
  * A symbolic link: its target text is what a zip stores as the member's data (libarchive
  * hands it over as the link target) and what some extractors (7-Zip on Windows) write as a
@@ -783,131 +735,11 @@ static bool arch_walk(struct arch *st, struct archive *a)
 			               "encrypted (in the first zip of the bytes: not tried with "
 			               "passwords)");
 		else if (archive_entry_is_data_encrypted(e))
-			arch_lock(st, a, child);
+			mime_archive_lock(st, a, child);
 		else
-			arch_read(st, a, e, child, false);
+			mime_archive_read(st, a, e, child, false);
 	}
 	return st->jobs->len > before;
-}
-
-/* One more password trial for the message; false when max_password_trials are used up. */
-static bool arch_trial(struct mime_ctx *ctx)
-{
-	struct mime_use use = ctx->use;
-
-	use.trials = ctx->report->password_trials;
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_TRIALS, 1, NULL) != MIME_BOUND_NONE)
-		return false;
-	ctx->report->password_trials++;
-	return true;
-}
-
-/*
- * Candidate k on the members still locked (a reader of its own, the same entry numbers), up
- * to a member it opens, handed back; false when it opens no more (st->more false: the
- * message's password trials ran out).
- */
-static bool arch_try(struct arch *st)
-{
-	const struct mime_password *pw = st->pw->pdata[st->k];
-	unsigned int last =
-	        g_array_index(st->locked, struct arch_locked, st->locked->len - 1).entry;
-	struct archive_entry *e;
-
-	if (st->ua == NULL) {
-		char *error;
-
-		st->ua = arch_open(st, pw->text, &error);
-		g_free(error);
-		st->li = 0;
-		st->entry = 0;
-		if (st->ua == NULL)
-			return false;
-	}
-	while (st->li < st->locked->len && st->entry < last && st->ctx->error == NULL &&
-	       archive_read_next_header(st->ua, &e) >= ARCHIVE_WARN) {
-		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, st->li);
-		guint before = st->jobs->len;
-		struct mime_work *w;
-
-		if (++st->entry != l->entry)
-			continue;
-		if (!arch_trial(st->ctx)) {
-			st->more = false;
-			return false;
-		}
-		l->tried++;
-		if (!arch_read(st, st->ua, e, l->part, true)) {
-			st->li++;
-			continue;
-		}
-		mime_part_at(st->ctx, l->part)->flags &= ~MSG_PART_ENCRYPTED;
-		g_array_remove_index(st->locked, st->li);
-		if (st->jobs->len == before)
-			continue;
-		/* flagged once it is scanned */
-		w = st->jobs->pdata[st->jobs->len - 1];
-		w->scanned_flag = MSG_PART_DECRYPTED;
-		w->scanned_note = g_strdup_printf("opened with password candidate %u (from %s)",
-		                                  st->k + 1, pw->source);
-		return true;
-	}
-	return false;
-}
-
-/* What stays locked, and why. */
-static void arch_locked_notes(struct arch *st)
-{
-	struct mime_ctx *ctx = st->ctx;
-	const GPtrArray *pw = st->pw;
-	const char *why = !st->zip       ? "the reader decrypts zip only"
-	                  : pw->len == 0 ? "no password found in the message"
-	                                 : "no password found in the message opens it";
-
-	for (guint i = 0; i < st->locked->len; i++) {
-		const struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
-		struct msg_part *c = mime_part_at(ctx, l->part);
-
-		if (!st->zip || l->tried >= pw->len) {
-			mime_part_flag(c, 0, "%s", why);
-			continue;
-		}
-		mime_part_flag(c, MSG_PART_LIMIT,
-		               "password trials exhausted (max_password_trials %u per message): "
-		               "%u of %u candidates tried",
-		               ctx->lim.max_password_trials, l->tried, pw->len);
-		mime_limit(ctx, MSG_LIMIT_ARCHIVE,
-		           "part %s: password trials exhausted (max_password_trials %u per "
-		           "message): encrypted members not tried with every candidate",
-		           mime_part_at(ctx, st->idx)->path, ctx->lim.max_password_trials);
-	}
-}
-
-/*
- * The encrypted members: the message's passwords, candidate by candidate (within
- * max_password_trials), up to a member one opens; false when they are done (noted).
- */
-static bool arch_unlock(struct arch *st)
-{
-	if (!st->unlocking) {
-		if (st->locked->len == 0)
-			return false;
-		st->unlocking = true;
-		st->more = true;
-		st->pw = mime_passwords(st->ctx);
-	}
-	while (st->more && st->zip && st->k < st->pw->len && st->locked->len > 0) {
-		if (arch_try(st))
-			return true;
-		if (st->ua != NULL)
-			archive_read_free(st->ua);
-		st->ua = NULL;
-		if (st->more)
-			st->k++;
-	}
-	arch_locked_notes(st);
-	g_array_set_size(st->locked, 0);
-	return false;
 }
 
 /* The entries are read: a stream read as an archive after all, an image with no file. */
@@ -925,7 +757,7 @@ static void arch_entries_end(struct arch *st)
 	if (st->stream_wanted && !st->stop) {
 		st->stream_wanted = false;
 		st->streaming = true;
-		st->a = arch_open(st, NULL, &error);
+		st->a = mime_archive_open(st, NULL, &error);
 		g_free(error);
 		if (st->a != NULL)
 			return;
@@ -934,7 +766,7 @@ static void arch_entries_end(struct arch *st)
 	if (!st->raw && st->entries == 0 && arch_stream_type(p->scan.type.type)) {
 		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
 		st->raw = true;
-		st->a = arch_open(st, NULL, &error);
+		st->a = mime_archive_open(st, NULL, &error);
 		g_free(error);
 		if (st->a != NULL)
 			return;
@@ -954,7 +786,7 @@ static int arch_next(void *state, GPtrArray *children)
 			return 1;
 		arch_entries_end(st);
 	}
-	return arch_unlock(st) ? 1 : 0;
+	return mime_archive_unlock(st) ? 1 : 0;
 }
 
 static void arch_close(void *state)
@@ -998,11 +830,11 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 		g_free(what);
 		return NULL;
 	}
-	a = arch_open(&st0, NULL, &error);
+	a = mime_archive_open(&st0, NULL, &error);
 	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
 		st0.raw = true;
-		a = arch_open(&st0, NULL, &error);
+		a = mime_archive_open(&st0, NULL, &error);
 	}
 	if (a == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s contents could not be read: %s",

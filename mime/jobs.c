@@ -15,9 +15,9 @@
  * The limits and where they were checked: max_parts (part.c count_one, sweep.c sweep_add),
  * max_depth (walk.c walk_entity, expand.c expand_depth_ok), max_part_bytes and
  * max_total_bytes (part.c mime_budget and job_truncated, sweep.c mime_sweep_scan, archive.c
- * arch_cut and arch_symlink), max_member_bytes (archive.c arch_read, arch_cut), max_ratio
+ * arch_cut and arch_symlink), max_member_bytes (archive.c mime_archive_read, arch_cut), max_ratio
  * (archive.c arch_ratio_over), max_archive_depth, max_archive_members (archive.c),
- * max_password_trials (archive.c arch_trial). They now all ask mime_jobs_budget() (below);
+ * max_password_trials (archive_password.c arch_trial). They now all ask mime_jobs_budget() (below);
  * the callers only word the flag and the note. max_message_bytes and max_header_bytes are
  * cuts of the input, made once (msgscan.c, checks.c).
  *

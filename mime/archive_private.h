@@ -1,0 +1,66 @@
+#ifndef PARTSCAN_MIME_ARCHIVE_PRIVATE_H
+#define PARTSCAN_MIME_ARCHIVE_PRIVATE_H
+
+/*
+ * The archive reader's own state, shared by archive.c (the entries) and archive_password.c
+ * (the encrypted members, tried with the message's passwords). Not for other modules: their
+ * interface is mime/archive.h.
+ */
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdbool.h>
+
+#include "mime/archive.h"
+
+/* An encrypted member not opened yet: its entry number, its part, candidates tried on it. */
+struct arch_locked {
+	unsigned int entry;
+	int part;
+	unsigned int tried;
+};
+
+struct arch {
+	struct mime_ctx *ctx;
+	int idx;      /* the container */
+	GBytes *hold; /* its bytes */
+	const unsigned char *data;
+	size_t len;
+	bool raw;             /* read with the raw format: a compressed stream */
+	unsigned int entries; /* headers read */
+	uint64_t out;         /* bytes decompressed from members */
+	bool stop;            /* a limit or an error ended the walk */
+	bool zip;             /* the format decrypts (libarchive: zip only) */
+	GArray *locked;       /* struct arch_locked */
+	GPtrArray *jobs;      /* where members go (the reader's children) */
+	struct archive *a;    /* the reader of the entries, NULL once they are read */
+	/* the encrypted members, tried candidate by candidate (k) after the entries */
+	bool unlocking;
+	const GPtrArray *pw;
+	guint k, li;        /* the candidate, the locked member looked for */
+	struct archive *ua; /* the reader with candidate k, or NULL */
+	unsigned int entry; /* entries ua has read */
+	bool more;          /* password trials left */
+	/* the streaming reading of the first zip: from that offset (0: none), under way */
+	size_t stream_from;
+	bool stream_wanted, streaming;
+};
+
+/* A reader over the archive's bytes; NULL with *error_r set (g_free it) when it cannot be opened. */
+struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r);
+/*
+ * Read the current entry e of reader a as part child and hand it back as a job. quiet (a
+ * password attempt): a read error leaves the part untouched and returns false. Otherwise true.
+ */
+bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
+                       bool quiet);
+/* An encrypted member, part child: flagged, kept for the password phase. */
+void mime_archive_lock(struct arch *st, struct archive *a, int child);
+/*
+ * The encrypted members: the message's passwords, candidate by candidate (within
+ * max_password_trials), up to a member one opens (handed back); false when they are done
+ * (what stays locked is noted).
+ */
+bool mime_archive_unlock(struct arch *st);
+
+#endif
