@@ -344,7 +344,7 @@ static void arch_limit(struct arch *st, int child, const char *what)
 /* What the archive has spent of the limits: the message's, and its own entries and bytes. */
 static struct mime_use arch_use(const struct arch *st)
 {
-	struct mime_use use = st->ctx->use;
+	struct mime_use use = mime_jobs_use(st->ctx);
 
 	use.entries = st->entries;
 	use.arch_in = st->len;
@@ -797,7 +797,6 @@ static void arch_close(void *state)
 		archive_read_free(st->a);
 	if (st->ua != NULL)
 		archive_read_free(st->ua);
-	st->ctx->use.archive_depth--;
 	g_array_free(st->locked, TRUE);
 	g_bytes_unref(st->hold);
 	g_free(st);
@@ -808,6 +807,7 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	struct msg_part *p = mime_part_at(ctx, idx);
 	enum ftype t = p->scan.type.type;
 	struct arch st0 = {.ctx = ctx, .idx = idx}, *st;
+	struct mime_use use = mime_jobs_use(ctx);
 	struct archive *a;
 	char *error;
 
@@ -819,8 +819,7 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	if (!mime_expand_depth_ok(ctx, p))
 		return NULL;
 	st0.data = g_bytes_get_data(bytes, &st0.len);
-	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
-	    MIME_BOUND_NONE) {
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) != MIME_BOUND_NONE) {
 		char *what =
 		        g_strdup_printf("max_archive_depth: archive nested deeper than %u: not "
 		                        "opened",
@@ -859,7 +858,7 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	st->hold = g_bytes_ref(bytes);
 	st->a = a;
 	st->locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
-	ctx->use.archive_depth++;
+	mime_jobs_level(ctx);
 	return st;
 }
 

@@ -297,6 +297,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 	struct msg_limits lim = ctx->lim;
+	struct mime_use use = mime_jobs_use(ctx);
 	struct expand_rd *st;
 	GPtrArray *members;
 	GError *error = NULL;
@@ -305,8 +306,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 
 	if (!mime_expand_depth_ok(ctx, p))
 		return NULL;
-	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
-	            MIME_BOUND_NONE ||
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) != MIME_BOUND_NONE ||
 	    ctx->use.decoded >= ctx->lim.max_total_bytes) {
 		mime_part_flag(p, MSG_PART_LIMIT,
 		               "%s contents not read: max_archive_depth or max_total_bytes", fmt);
@@ -335,7 +335,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 	st->idx = idx;
 	st->fmt = fmt;
 	st->members = members;
-	ctx->use.archive_depth++;
+	mime_jobs_level(ctx);
 	return st;
 }
 
@@ -391,7 +391,6 @@ static void expand_rd_close(void *state)
 {
 	struct expand_rd *st = state;
 
-	st->ctx->use.archive_depth--;
 	g_ptr_array_unref(st->members);
 	g_free(st);
 }

@@ -55,8 +55,8 @@ struct mime_use {
 	uint64_t decoded;           /* bytes decoded into buffers in the message */
 	unsigned int parts;         /* parts and entities counted */
 	unsigned int trials;        /* password trials */
-	unsigned int depth;         /* nesting depth of the job */
-	unsigned int archive_depth; /* archives around the job */
+	unsigned int depth;         /* nesting depth of the job (its part's) */
+	unsigned int archive_depth; /* archives (and container readers) around the job */
 	unsigned int entries;       /* entries read from the job's archive */
 	uint64_t arch_in;           /* the job's archive: its own bytes */
 	uint64_t arch_out;          /* bytes decompressed from its members so far */
@@ -153,7 +153,29 @@ struct mime_work {
 
 	/* MIME_DECODE_* of its decoding (other readings of a leaf depend on them) */
 	unsigned int dflags;
+	/*
+	 * The job's own budget: depth (its part's) and archive_depth (the archive levels around
+	 * it, counted along its chain: a reader's children get one more than the reader's job
+	 * when its open said it is a level, mime_jobs_level(); the others what their job had,
+	 * unless keep_use is set by the reader that made them). The message's counters
+	 * (decoded, parts, trials) are in ctx->use.
+	 */
+	struct mime_use use;
+	bool keep_use;
+	bool level;
 };
+
+/*
+ * What has been spent where the running job stands: the message's counters (ctx->use) with
+ * the job's depth and archive depth (outside the loop: 0).
+ */
+struct mime_use mime_jobs_use(const struct mime_ctx *ctx);
+
+/*
+ * Called by a reader's open: the running job is an archive level (an archive, a container
+ * reader using the archive limits): what it hands back lies one level deeper.
+ */
+void mime_jobs_level(struct mime_ctx *ctx);
 
 /* A job over bytes (the reference is taken over), as part (-1: made when it runs). */
 struct mime_work *mime_work_new(GBytes *bytes, enum mime_origin origin, enum mime_enc enc,
