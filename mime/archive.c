@@ -32,11 +32,15 @@
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an
  * end-of-central-directory record is read as an archive too), and zips concatenated. The
  * zip reader finds the central directory at the end (the last zip, prefix allowed, as unzip
- * and Python read it); when that zip does not start at the first local file header of the
- * bytes, a second, streaming reading walks the local headers from that first one (the first
- * zip, as 7-Zip and streaming extractors read it). Members of the second reading are jobs
- * that become parts only when their bytes are new (same size and SHA-256: not scanned
- * twice); its encrypted members are parts flagged encrypted (their names judged by policy).
+ * and Python read it); every other zip found in the bytes (archive_zips.c: the first, which
+ * 7-Zip reads, and the middle ones, which 7-Zip's parser splits out) is then read on its own,
+ * a reading of the same archive level over its bytes, with the password phase of its own;
+ * its members are noted "in the zip at offset N of the bytes". At most MIME_ARCHIVE_ZIPS_MAX
+ * zips per part (the last ones kept; past it a limit). When the first local file header
+ * belongs to no zip found (a first zip without a directory), a streaming reading walks the
+ * local headers from there (as streaming extractors do); its members are jobs that become
+ * parts only when their bytes are new (same size and SHA-256: not scanned twice), its
+ * encrypted members parts flagged encrypted (their names judged by policy).
  *
  * Encrypted members: flagged MSG_PART_ENCRYPTED, then tried with the message's passwords
  * (archive_password.c).
@@ -88,64 +92,6 @@ static bool arch_stream_type(enum ftype type)
 {
 	return type == FTYPE_GZIP || type == FTYPE_BZIP2 || type == FTYPE_XZ ||
 	       type == FTYPE_ZSTD || type == FTYPE_LZMA;
-}
-
-static uint32_t arch_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/*
- * Where the zip that a reader of the central directory sees starts: the last valid
- * end-of-central-directory record in the last 64 KiB (its comment within the bytes, its
- * directory before it and starting with a central header), minus the directory's offset.
- * false when there is none; a zip64 directory (offsets 0xffffffff) counts as starting at 0.
- */
-static bool arch_zip_start(const unsigned char *d, size_t len, size_t *start_r)
-{
-	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
-
-	if (len < 22)
-		return false;
-	for (size_t e = len - 22 + 1; e-- > lo;) {
-		uint32_t cd_size, cd_off;
-		size_t clen;
-
-		if (d[e] != 'P' || memcmp(d + e, "PK\005\006", 4) != 0)
-			continue;
-		clen = (size_t)d[e + 20] | (size_t)d[e + 21] << 8;
-		if (clen > len - e - 22)
-			continue;
-		cd_size = arch_le32(d + e + 12);
-		cd_off = arch_le32(d + e + 16);
-		if (cd_off == 0xffffffffu || cd_size == 0xffffffffu) {
-			*start_r = 0;
-			return true;
-		}
-		if ((uint64_t)cd_size + cd_off > e)
-			continue;
-		if (cd_size > 0 && memcmp(d + e - cd_size, "PK\001\002", 4) != 0)
-			continue;
-		*start_r = e - cd_size - cd_off;
-		return true;
-	}
-	return false;
-}
-
-/* The offset of the first local file header ("PK\3\4"), or len. */
-static size_t arch_zip_first(const unsigned char *d, size_t len)
-{
-	const unsigned char *p = len >= 4 ? memmem(d, len, "PK\003\004", 4) : NULL;
-
-	return p != NULL ? (size_t)(p - d) : len;
-}
-
-bool mime_archive_zip_inside(const unsigned char *data, size_t len)
-{
-	size_t start;
-
-	return arch_zip_start(data, len, &start) && start > 0 && start < len &&
-	       memcmp(data + start, "PK\003\004", 4) == 0;
 }
 
 /* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
@@ -322,6 +268,9 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 	c->encoding = g_strdup(fmt);
 	c->encoded_size = st->raw ? st->len : 0;
 	c->flags |= MSG_PART_ARCHIVE_MEMBER;
+	if (st->slice)
+		mime_part_flag(c, 0, "in the zip at offset %" G_GUINT64_FORMAT " of the bytes",
+		               st->at);
 	return child;
 }
 
@@ -776,6 +725,29 @@ static void arch_entries_end(struct arch *st)
 		               ftype_name(p->scan.type.type));
 }
 
+static const struct mime_reader arch_slice_reader;
+
+/* The other zips of the bytes: each a reading of its own at the same archive level. */
+static void arch_slices(struct arch *st)
+{
+	struct mime_ctx *ctx = st->ctx;
+
+	for (guint i = 0; i < st->n_zips && !st->stop && ctx->error == NULL; i++) {
+		const struct mime_archive_zip *z = &st->zips[i];
+		struct mime_work *w =
+		        mime_work_new(g_bytes_new_from_bytes(st->hold, z->start, z->end - z->start),
+		                      MIME_FROM_PART, MIME_ENC_RAW, st->idx);
+
+		w->reader = &arch_slice_reader;
+		w->begin = z->start;
+		if (ctx->job != NULL)
+			w->use = ctx->job->use; /* the container's level: a sibling reading */
+		w->keep_use = true;
+		g_ptr_array_add(st->jobs, w);
+	}
+	st->n_zips = 0;
+}
+
 static int arch_next(void *state, GPtrArray *children)
 {
 	struct arch *st = state;
@@ -786,7 +758,12 @@ static int arch_next(void *state, GPtrArray *children)
 			return 1;
 		arch_entries_end(st);
 	}
-	return mime_archive_unlock(st) ? 1 : 0;
+	if (mime_archive_unlock(st))
+		return 1;
+	if (st->n_zips == 0)
+		return 0;
+	arch_slices(st);
+	return 1;
 }
 
 static void arch_close(void *state)
@@ -798,11 +775,47 @@ static void arch_close(void *state)
 	if (st->ua != NULL)
 		archive_read_free(st->ua);
 	g_array_free(st->locked, TRUE);
+	g_free(st->zips);
 	g_bytes_unref(st->hold);
 	g_free(st);
 }
 
-static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+/*
+ * The zips a reader could see in the bytes besides the one the central directory at the end
+ * names (read by the ordinary reading): read each on its own after it; a first zip without a
+ * directory of its own is read with the streaming reader from its first local header.
+ */
+static void arch_find_zips(struct arch *st, struct mime_ctx *ctx)
+{
+	struct mime_archive_zip zips[MIME_ARCHIVE_ZIPS_MAX];
+	size_t start = 0, first = mime_archive_zip_first(st->data, st->len);
+	bool main_found = mime_archive_zip_start(st->data, st->len, &start), more;
+	guint n = mime_archive_zips(st->data, st->len, zips, G_N_ELEMENTS(zips), &more);
+
+	if (n > 0 && main_found && zips[n - 1].start == start)
+		n--; /* the ordinary reading's */
+	if (more) {
+		struct msg_part *p = mime_part_at(ctx, st->idx);
+
+		mime_part_flag(p, MSG_PART_LIMIT,
+		               "more than %u zips in the bytes: the first ones are not read",
+		               MIME_ARCHIVE_ZIPS_MAX);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: more than %u zips in the bytes",
+		           p->path, MIME_ARCHIVE_ZIPS_MAX);
+	}
+	if (n > 0) {
+		st->zips = g_memdup2(zips, n * sizeof(zips[0]));
+		st->n_zips = n;
+	}
+	/* the first zip, when no directory found names it: the streaming reading */
+	if (main_found && first < start && (n == 0 || first < zips[0].start)) {
+		st->stream_wanted = true;
+		st->stream_from = first;
+		ctx->dedupe = true; /* so that its members are scanned once */
+	}
+}
+
+static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool slice)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 	enum ftype t = p->scan.type.type;
@@ -842,24 +855,33 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
-	if (!st0.raw && (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR ||
-	                 t == FTYPE_APK || t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX ||
-	                 t == FTYPE_PPTX || t == FTYPE_ODF)) {
-		size_t start, first = arch_zip_first(st0.data, st0.len);
-
-		/* the zip the directory names is not the first zip: read that one too */
-		if (arch_zip_start(st0.data, st0.len, &start) && first < start) {
-			st0.stream_wanted = true;
-			st0.stream_from = first;
-			ctx->dedupe = true; /* so that its members are scanned once */
-		}
+	if (!slice && !st0.raw &&
+	    (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR || t == FTYPE_APK ||
+	     t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX || t == FTYPE_PPTX ||
+	     t == FTYPE_ODF)) {
+		arch_find_zips(&st0, ctx);
 	}
 	st = g_memdup2(&st0, sizeof(st0));
 	st->hold = g_bytes_ref(bytes);
 	st->a = a;
 	st->locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
+	if (slice) {
+		st->slice = true;
+		st->at = ctx->job != NULL ? ctx->job->begin : 0;
+	}
 	mime_jobs_level(ctx);
 	return st;
 }
 
+static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return arch_open_common(ctx, idx, bytes, false);
+}
+
+static void *arch_slice_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return arch_open_common(ctx, idx, bytes, true);
+}
+
 const struct mime_reader mime_archive_reader = {"archive", arch_reader_open, arch_next, arch_close};
+static const struct mime_reader arch_slice_reader = {"zip", arch_slice_open, arch_next, arch_close};

@@ -13,6 +13,14 @@
 
 #include "mime/archive.h"
 
+/* At most this many zips read in one part's bytes (concatenated): past it, a limit. */
+#define MIME_ARCHIVE_ZIPS_MAX 16
+
+/* One zip in a part's bytes: [start, end). */
+struct mime_archive_zip {
+	size_t start, end;
+};
+
 /* An encrypted member not opened yet: its entry number, its part, candidates tried on it. */
 struct arch_locked {
 	unsigned int entry;
@@ -44,7 +52,27 @@ struct arch {
 	/* the streaming reading of the first zip: from that offset (0: none), under way */
 	size_t stream_from;
 	bool stream_wanted, streaming;
+	/* the other zips in the bytes, each read on its own once this reading is done */
+	struct mime_archive_zip *zips;
+	guint n_zips;
+	bool slice;  /* this reading is one of them: its members are noted so */
+	uint64_t at; /* where its bytes lie in the container's */
 };
+
+/*
+ * Where the zip that a reader of the central directory sees starts (the last valid
+ * end-of-central-directory record in the last 64 KiB): false when there is none; a zip64
+ * directory counts as starting at 0.
+ */
+bool mime_archive_zip_start(const unsigned char *d, size_t len, size_t *start_r);
+/* The offset of the first local file header ("PK\3\4"), or len. */
+size_t mime_archive_zip_first(const unsigned char *d, size_t len);
+/*
+ * Every zip a reader could open in the bytes (archive_zips.c), in their order, at most max
+ * in zips (*more_r: there were more); zips inside another one are left out. Returns how many.
+ */
+guint mime_archive_zips(const unsigned char *d, size_t len, struct mime_archive_zip *zips,
+                        guint max, bool *more_r);
 
 /* A reader over the archive's bytes; NULL with *error_r set (g_free it) when it cannot be opened. */
 struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r);

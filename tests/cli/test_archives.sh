@@ -127,6 +127,24 @@ done
 # the member of each zip, the clean one's member too
 run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/first.zip"
 expect out '"name":"readme.txt"'
+# three zips concatenated, clam.exe in the middle one: unzip and python read the last, 7z the
+# first; 7-Zip's parser (7z x -t#) splits out all three, and the middle one holds clam.exe
+(cd "$T/a" && printf 'other\n' >other.txt && zip -q other.zip other.txt &&
+	cat clean.zip bad.zip other.zip >middle.zip && mkdir split &&
+	7z x -t# -osplit middle.zip >/dev/null 2>&1) || fail "7z -t# middle.zip"
+unzip -p "$T/a/split/2.zip" clam.exe | cmp -s - "$T/a/clam.exe" || fail "7z -t# does not split middle.zip"
+unzip -p "$T/a/middle.zip" clam.exe >/dev/null 2>&1 && fail "unzip reads the middle zip"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/middle.zip"
+expect out "middle.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/middle.zip"
+expect out '"name":"readme.txt"'
+expect out '"name":"other.txt"'
+# the first of two zips encrypted, its password in the message: opened
+(cd "$T/a" && zip -q -P 7781 encfirst.zip clam.exe && cat encfirst.zip clean.zip >encjoined.zip)
+msg "$T/a/encjoined.zip" "x" "pass - 7781" >"$T/a/encjoined.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/encjoined.eml"
+expect out "encjoined.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+refute out UNSCANNABLE
 
 # nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
 cp "$T/a/bad.zip" "$T/a/n0.zip"
