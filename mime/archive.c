@@ -26,7 +26,12 @@
  *   their bytes are decoded bytes.
  * Memory: one member buffer per archive level on the chain (each at most max_member_bytes),
  * sized from the declared size or grown by doubling, plus libarchive's reader state (a zip's
- * central directory is held in full: it is part of the bytes already bounded).
+ * central directory is held in full: it is part of the bytes already bounded), plus the
+ * decoder of a compressed stream: one filter per reader (the part's type, never libarchive's
+ * stacking of every filter it recognises), its memory read from the stream's headers
+ * (archive_memory.c) and counted over the levels open at once against max_decoder_memory
+ * (a stream over it is not opened). Not counted: zip members compressed with LZMA, xz or
+ * zstd, and 7z's coders.
  *
  * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an
@@ -88,6 +93,25 @@ bool mime_archive_type(enum ftype type)
 	}
 }
 
+/* The libarchive filter of a compressed stream's type; ARCHIVE_FILTER_NONE for the others. */
+static int arch_filter(enum ftype type)
+{
+	switch (type) {
+	case FTYPE_GZIP:
+		return ARCHIVE_FILTER_GZIP;
+	case FTYPE_BZIP2:
+		return ARCHIVE_FILTER_BZIP2;
+	case FTYPE_XZ:
+		return ARCHIVE_FILTER_XZ;
+	case FTYPE_ZSTD:
+		return ARCHIVE_FILTER_ZSTD;
+	case FTYPE_LZMA:
+		return ARCHIVE_FILTER_LZMA;
+	default:
+		return ARCHIVE_FILTER_NONE;
+	}
+}
+
 static bool arch_stream_type(enum ftype type)
 {
 	return type == FTYPE_GZIP || type == FTYPE_BZIP2 || type == FTYPE_XZ ||
@@ -104,13 +128,19 @@ struct archive *mime_archive_open(const struct arch *st, const char *passphrase,
 		*error_r = g_strdup("out of memory");
 		return NULL;
 	}
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_compress(a);
-	archive_read_support_filter_lzip(a);
+	/*
+	 * The one filter of the part's type, not libarchive's bidding, which stacks every filter
+	 * it recognises (xz in xz in xz ... in one reader): a stream inside is a member, read
+	 * by a reader of its own whose decoder memory is counted (max_decoder_memory).
+	 */
+	if (st->filter != ARCHIVE_FILTER_NONE &&
+	    archive_read_append_filter(a, st->filter) != ARCHIVE_OK) {
+		const char *e = archive_error_string(a);
+
+		*error_r = g_strdup(e != NULL ? e : "filter not supported");
+		archive_read_free(a);
+		return NULL;
+	}
 	if (st->raw) {
 		archive_read_support_format_raw(a);
 	} else if (st->streaming) {
@@ -776,6 +806,7 @@ static void arch_close(void *state)
 		archive_read_free(st->ua);
 	g_array_free(st->locked, TRUE);
 	g_free(st->zips);
+	st->ctx->use.decoder_memory -= st->decoder_memory;
 	g_bytes_unref(st->hold);
 	g_free(st);
 }
@@ -815,6 +846,38 @@ static void arch_find_zips(struct arch *st, struct mime_ctx *ctx)
 	}
 }
 
+/*
+ * The memory its stream's decoder claims, within max_decoder_memory with the levels open
+ * around it: false (the part flagged, the limit noted) when it is over.
+ */
+static bool arch_decoder_memory_ok(struct arch *st, enum ftype t)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	uint64_t claim = mime_archive_decoder_memory(t, st->data, st->len);
+	char *what;
+
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==
+	    MIME_BOUND_NONE) {
+		st->decoder_memory = claim;
+		return true;
+	}
+	if (claim == UINT64_MAX)
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream whose decoder memory cannot be "
+		        "known: not opened",
+		        ftype_name(t));
+	else
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream claiming %" G_GUINT64_FORMAT
+		        " bytes of decoder memory (%" G_GUINT64_FORMAT
+		        " claimed around it, limit %" G_GUINT64_FORMAT "): not opened",
+		        ftype_name(t), claim, use.decoder_memory, ctx->lim.max_decoder_memory);
+	arch_limit(st, -1, what);
+	g_free(what);
+	return false;
+}
+
 static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool slice)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
@@ -842,6 +905,9 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 		g_free(what);
 		return NULL;
 	}
+	if (!slice && !arch_decoder_memory_ok(&st0, t))
+		return NULL;
+	st0.filter = slice ? ARCHIVE_FILTER_NONE : arch_filter(t);
 	a = mime_archive_open(&st0, NULL, &error);
 	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
@@ -869,6 +935,7 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 		st->slice = true;
 		st->at = ctx->job != NULL ? ctx->job->begin : 0;
 	}
+	ctx->use.decoder_memory += st->decoder_memory;
 	mime_jobs_level(ctx);
 	return st;
 }

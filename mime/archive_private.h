@@ -35,6 +35,7 @@ struct arch {
 	const unsigned char *data;
 	size_t len;
 	bool raw;             /* read with the raw format: a compressed stream */
+	int filter;           /* ARCHIVE_FILTER_* of the part's type (NONE: an archive as is) */
 	unsigned int entries; /* headers read */
 	uint64_t out;         /* bytes decompressed from members */
 	bool stop;            /* a limit or an error ended the walk */
@@ -55,8 +56,9 @@ struct arch {
 	/* the other zips in the bytes, each read on its own once this reading is done */
 	struct mime_archive_zip *zips;
 	guint n_zips;
-	bool slice;  /* this reading is one of them: its members are noted so */
-	uint64_t at; /* where its bytes lie in the container's */
+	bool slice;              /* this reading is one of them: its members are noted so */
+	uint64_t at;             /* where its bytes lie in the container's */
+	uint64_t decoder_memory; /* what its stream's decoder claims (in ctx->use while open) */
 };
 
 /*
@@ -73,6 +75,13 @@ size_t mime_archive_zip_first(const unsigned char *d, size_t len);
  */
 guint mime_archive_zips(const unsigned char *d, size_t len, struct mime_archive_zip *zips,
                         guint max, bool *more_r);
+
+/*
+ * The memory a decoder of the compressed stream d[0..len) (a part of real type type) will
+ * allocate, read from its headers (archive_memory.c): xz, lzma, lzip, zstd, bzip2; a small
+ * fixed amount for the others; UINT64_MAX when the headers claim what cannot be known.
+ */
+uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len);
 
 /* A reader over the archive's bytes; NULL with *error_r set (g_free it) when it cannot be opened. */
 struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r);

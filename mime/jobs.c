@@ -143,6 +143,13 @@ enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime
 	case MIME_RES_RATIO:
 		b = ratio_check(lim, use, want, &grant);
 		break;
+	case MIME_RES_DECODER_MEMORY:
+		b = use->decoder_memory <= lim->max_decoder_memory &&
+		                    want <= lim->max_decoder_memory - use->decoder_memory
+		            ? MIME_BOUND_NONE
+		            : MIME_BOUND_DECODER_MEMORY;
+		grant = b == MIME_BOUND_NONE ? want : 0;
+		break;
 	case MIME_RES_TRIALS:
 		b = count_check(use->trials, want, lim->max_password_trials, MIME_BOUND_TRIALS,
 		                &grant);

@@ -22,15 +22,16 @@ struct mime_ctx;
 
 /* What a job asks for. */
 enum mime_res {
-	MIME_RES_PARTS,         /* want parts (and entities) more: max_parts */
-	MIME_RES_DEPTH,         /* want levels below use->depth: max_depth */
-	MIME_RES_BYTES,         /* want bytes in one buffer: max_part_bytes, max_total_bytes */
-	MIME_RES_MEMBER_BYTES,  /* as MIME_RES_BYTES, and max_member_bytes (an archive member) */
-	MIME_RES_MEMBER_SIZE,   /* a member declaring want bytes: max_member_bytes */
-	MIME_RES_ARCHIVE_DEPTH, /* want archives more around the job: max_archive_depth */
-	MIME_RES_MEMBERS,       /* want entries more from the job's archive: max_archive_members */
-	MIME_RES_RATIO,         /* want bytes more from the job's archive: max_ratio */
-	MIME_RES_TRIALS,        /* want password trials more: max_password_trials */
+	MIME_RES_PARTS,          /* want parts (and entities) more: max_parts */
+	MIME_RES_DEPTH,          /* want levels below use->depth: max_depth */
+	MIME_RES_BYTES,          /* want bytes in one buffer: max_part_bytes, max_total_bytes */
+	MIME_RES_MEMBER_BYTES,   /* as MIME_RES_BYTES, and max_member_bytes (an archive member) */
+	MIME_RES_MEMBER_SIZE,    /* a member declaring want bytes: max_member_bytes */
+	MIME_RES_ARCHIVE_DEPTH,  /* want archives more around the job: max_archive_depth */
+	MIME_RES_MEMBERS,        /* want entries more from the job's archive: max_archive_members */
+	MIME_RES_RATIO,          /* want bytes more from the job's archive: max_ratio */
+	MIME_RES_TRIALS,         /* want password trials more: max_password_trials */
+	MIME_RES_DECODER_MEMORY, /* want bytes more for a decoder: max_decoder_memory */
 };
 
 /* The limit that bound a request (MIME_BOUND_NONE: all of it granted). */
@@ -45,6 +46,7 @@ enum mime_bound {
 	MIME_BOUND_MEMBERS,
 	MIME_BOUND_RATIO,
 	MIME_BOUND_TRIALS,
+	MIME_BOUND_DECODER_MEMORY,
 };
 
 /*
@@ -60,6 +62,7 @@ struct mime_use {
 	unsigned int entries;       /* entries read from the job's archive */
 	uint64_t arch_in;           /* the job's archive: its own bytes */
 	uint64_t arch_out;          /* bytes decompressed from its members so far */
+	uint64_t decoder_memory;    /* claimed by the decoders of the archive levels open */
 };
 
 /*

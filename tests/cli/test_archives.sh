@@ -146,6 +146,20 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/encjoined.eml"
 expect out "encjoined.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 refute out UNSCANNABLE
 
+# decoder memory: an xz stream claiming a 1.5 GiB dictionary (xz itself decodes it) is not
+# opened with the default max_decoder_memory (256M), read with 2G; xz -9 (64 MiB) eight deep
+# stops where the levels open at once claim more than 256M
+(cd "$T/a" && xz -z -c --lzma2=dict=1536MiB clam.exe >dict.exe.xz && cp clam.exe x0 &&
+	for i in 1 2 3 4 5 6 7 8; do xz -z -c -9 "x$((i - 1))" >"x$i"; done && mv x8 deep.xz)
+xz -dc "$T/a/dict.exe.xz" | cmp -s - "$T/a/clam.exe" || fail "xz does not read dict.exe.xz"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/dict.exe.xz"
+expect out "dict.exe.xz: UNSCANNABLE limit \(max_decoder_memory: xz stream claiming 1610"
+printf '[limits]\nmax_decoder_memory = 2G\n' >"$T/decmem.conf"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/dict.exe.xz"
+expect out "dict.exe.xz\[xz:dict.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
+expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
+
 # nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
 cp "$T/a/bad.zip" "$T/a/n0.zip"
 i=0
