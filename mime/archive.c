@@ -30,8 +30,8 @@
  * decoder of a compressed stream: one filter per reader (the part's type, never libarchive's
  * stacking of every filter it recognises), its memory read from the stream's headers
  * (archive_memory.c) and counted over the levels open at once against max_decoder_memory
- * (a stream over it is not opened). Not counted: zip members compressed with LZMA, xz or
- * zstd, and 7z's coders.
+ * (a stream over it is not opened), and of a zip member compressed with LZMA, xz, zstd or
+ * bzip2 while it is read. Not counted: 7z's coders, members of the streaming reading.
  *
  * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an
@@ -464,6 +464,44 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
+/*
+ * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd: named in
+ * libarchive's format name): its claim, within max_decoder_memory with the levels open
+ * around it, in *claim_r; false (the member flagged, not read) when it is over.
+ */
+static bool arch_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
+                                  int child, uint64_t *claim_r)
+{
+	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	struct msg_part *c;
+	char *what;
+
+	*claim_r = 0;
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
+	    name == NULL || !archive_entry_size_is_set(e) ||
+	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
+	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
+		return true;
+	*claim_r = mime_archive_zip_member_memory(st->data, st->len, name,
+	                                          (uint64_t)archive_entry_size(e));
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r, NULL) ==
+	    MIME_BOUND_NONE)
+		return true;
+	c = mime_part_at(ctx, child);
+	what = g_strdup_printf(
+	        "max_decoder_memory: member compressed with a decoder claiming %" G_GUINT64_FORMAT
+	        " bytes (%" G_GUINT64_FORMAT " claimed around it, limit %" G_GUINT64_FORMAT
+	        "): not read",
+	        *claim_r, use.decoder_memory, ctx->lim.max_decoder_memory);
+	mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
+	mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
+	g_free(what);
+	*claim_r = 0;
+	return false;
+}
+
 /* A member read (and counted against the budget): a job handed back to the loop. */
 static void arch_member(struct arch *st, int child, GBytes *bytes)
 {
@@ -487,6 +525,7 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 	size_t cap, n;
 	unsigned char *buf;
 	enum arch_fill r;
+	uint64_t claim;
 	int code;
 
 	if (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
@@ -508,9 +547,13 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 		st->stop = true;
 		return true;
 	}
+	if (!arch_member_memory_ok(st, a, e, child, &claim))
+		return true;
+	ctx->use.decoder_memory += claim;
 	r = arch_fill(st, a, child,
 	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
 	              &buf, &n, &code);
+	ctx->use.decoder_memory -= claim;
 	if (r == ARCH_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
 		r = (uint64_t)declared > cap ? ARCH_FILL_CUT : ARCH_FILL_OK;
 		if (arch_ratio_over(st, child, 0))
@@ -854,7 +897,9 @@ static bool arch_decoder_memory_ok(struct arch *st, enum ftype t)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct mime_use use = mime_jobs_use(ctx);
-	uint64_t claim = mime_archive_decoder_memory(t, st->data, st->len);
+	uint64_t claim = arch_filter(t) != ARCHIVE_FILTER_NONE
+	                         ? mime_archive_decoder_memory(t, st->data, st->len)
+	                         : 0;
 	char *what;
 
 	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==

@@ -17,12 +17,14 @@
  *          size), the frames walked block by block
  *   bzip2  the block size digit (at most 9: 3.6 MB)
  *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
+ * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93) or bzip2 (12).
  * Limits: the walk reads each block or frame header once, at most MIME_DECMEM_MAX_BLOCKS
  * of them (more: counted as unknown); liblzma decodes an index within 16 MiB.
  * Thread safety: no state.
  */
 
 #include "mime/archive_private.h"
+#include "mime/zipx.h"
 
 #include <lzma.h>
 #include <string.h>
@@ -136,7 +138,7 @@ static uint64_t lzma_alone_memory(const unsigned char *d, size_t len)
 	lzma_filter f = {LZMA_FILTER_LZMA1, NULL};
 	uint64_t mem;
 
-	if (len < 13 || lzma_properties_decode(&f, NULL, d, 5) != LZMA_OK)
+	if (len < 5 || lzma_properties_decode(&f, NULL, d, 5) != LZMA_OK)
 		return UINT64_MAX;
 	mem = lzma_raw_decoder_memusage((lzma_filter[]){f, {LZMA_VLI_UNKNOWN, NULL}});
 	free(f.options);
@@ -236,6 +238,27 @@ static uint64_t zstd_memory(const unsigned char *d, size_t len)
 		p += n;
 	}
 	return max + MIME_DECMEM_ZSTD_EXTRA;
+}
+
+uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
+                                        uint64_t usize)
+{
+	struct mime_zipx_entry z;
+
+	if (!mime_zipx_find(zip, len, name, strlen(name), usize, &z))
+		return 0;
+	switch (z.method) {
+	case 14: /* LZMA: version (2), properties size (2), properties (5) */
+		return z.csize >= 9 ? lzma_alone_memory(z.data + 4, z.csize - 4) : UINT64_MAX;
+	case 95:
+		return xz_memory(z.data, z.csize);
+	case 93:
+		return zstd_memory(z.data, z.csize);
+	case 12:
+		return z.csize >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, z.data, z.csize) : 0;
+	default:
+		return 0;
+	}
 }
 
 uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len)

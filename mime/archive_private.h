@@ -83,6 +83,14 @@ guint mime_archive_zips(const unsigned char *d, size_t len, struct mime_archive_
  */
 uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len);
 
+/*
+ * The same for the zip member named name (as stored) of uncompressed size usize in the zip
+ * zip[0..len): its method's decoder (LZMA, xz, zstd, bzip2); 0 for the others or when the
+ * member's data is not found.
+ */
+uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
+                                        uint64_t usize);
+
 /* A reader over the archive's bytes; NULL with *error_r set (g_free it) when it cannot be opened. */
 struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r);
 /*

@@ -157,6 +157,18 @@ expect out "dict.exe.xz: UNSCANNABLE limit \(max_decoder_memory: xz stream claim
 printf '[limits]\nmax_decoder_memory = 2G\n' >"$T/decmem.conf"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/dict.exe.xz"
 expect out "dict.exe.xz\[xz:dict.exe\]: Clamav.Test.File-1-0 FOUND$"
+# a zip member compressed with LZMA (7z -mm=LZMA) whose properties claim a 384 MiB dictionary
+(cd "$T/a" && 7z a -bd -tzip -mm=LZMA lzma.zip clam.exe >/dev/null) || fail "7z -mm=LZMA"
+python3 -c 'import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+n, x = struct.unpack("<HH", d[26:30])
+d[30 + n + x + 5:30 + n + x + 9] = struct.pack("<I", 384 << 20)
+open(sys.argv[2], "wb").write(d)' "$T/a/lzma.zip" "$T/a/lzmabig.zip"
+7z e -so "$T/a/lzmabig.zip" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not read lzmabig.zip"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzma.zip"
+expect out "lzma.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmabig.zip"
+expect out "lzmabig.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
 expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
