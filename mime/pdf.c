@@ -310,11 +310,9 @@ static void index_objstms(struct pdf_state *st)
 /* One filter's name, long or abbreviated. */
 static const char *filter_id(const struct pdf_val *f)
 {
-	static const char *const ids[][2] = {{"FlateDecode", "Fl"},
-	                                     {"ASCIIHexDecode", "AHx"},
-	                                     {"ASCII85Decode", "A85"},
-	                                     {"RunLengthDecode", "RL"},
-	                                     {"Crypt", "Crypt"}};
+	static const char *const ids[][2] = {{"FlateDecode", "Fl"},    {"ASCIIHexDecode", "AHx"},
+	                                     {"ASCII85Decode", "A85"}, {"RunLengthDecode", "RL"},
+	                                     {"LZWDecode", "LZW"},     {"Crypt", "Crypt"}};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
 		if (pdf_name_is(f, ids[i][0]) || pdf_name_is(f, ids[i][1]))
@@ -369,9 +367,17 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 		}
 		if (strcmp(id, "Crypt") == 0)
 			continue;
-		if (strcmp(id, "FlateDecode") == 0) {
-			next = reader_inflate(&st->b, s, n, READER_Z_AUTO, cap, &cut, &why);
-			if (g_bytes_get_size(next) == 0 && why != NULL) {
+		if (strcmp(id, "FlateDecode") == 0 || strcmp(id, "LZWDecode") == 0) {
+			if (strcmp(id, "LZWDecode") == 0) {
+				long long early = resolve_int(st, pdf_dict_get(p, "EarlyChange"));
+
+				next = pdf_filter_lzw(s, n, early == 0 ? 0 : 1, cap, &cut, &why);
+				st->b.out += g_bytes_get_size(next);
+			} else {
+				next = reader_inflate(&st->b, s, n, READER_Z_AUTO, cap, &cut, &why);
+			}
+			if (strcmp(id, "FlateDecode") == 0 && g_bytes_get_size(next) == 0 &&
+			    why != NULL) {
 				g_bytes_unref(next);
 				next = reader_inflate(&st->b, s, n, READER_Z_RAW, cap, &cut, &why);
 			}

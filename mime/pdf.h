@@ -5,7 +5,8 @@
  * pdf: the embedded files of a PDF (attachments of the EmbeddedFiles name tree and of
  * FileAttachment annotations: every file specification with an /EF entry, in objects and in
  * object streams), decoded through their filters (FlateDecode with PNG predictors,
- * ASCIIHexDecode, ASCII85Decode, RunLengthDecode). Bytes in, members out (mime/reader.h).
+ * ASCIIHexDecode, ASCII85Decode, RunLengthDecode, LZWDecode with its EarlyChange and PNG
+ * predictors). Bytes in, members out (mime/reader.h).
  */
 
 #include "mime/reader.h"

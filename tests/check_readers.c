@@ -98,8 +98,10 @@ static GPtrArray *read_file(const char *path,
 /* Every embedded file pdfdetach saves is a member with the same name and bytes. */
 START_TEST(test_pdf_vs_pdfdetach)
 {
-	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf"};
-	static const char *const names[] = {"invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin"};
+	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf",
+	                                    "pdf_lzw.pdf", "pdf_lzw0.pdf"};
+	static const char *const names[] = {"invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin",
+	                                    "lzw.bin", "lzw.bin"};
 	const char *file = files[_i];
 	char *path = g_strconcat(READERS, file, NULL);
 	char *out = g_build_filename(tmp, file, NULL);
@@ -212,11 +214,19 @@ START_TEST(test_pdf_malformed)
 	g_ptr_array_unref(m);
 	/* an unknown filter: a member that says so, never clean */
 	m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Filter "
-	            "/LZWDecode /Length 3 >> stream\nabc\nendstream endobj\n",
+	            "/JBIG2Decode /Length 3 >> stream\nabc\nendstream endobj\n",
 	            NULL, 0, NULL, NULL);
 	ck_assert_uint_eq(m->len, 1);
 	ck_assert(member(m, 0)->flags & READER_MEMBER_OPAQUE);
-	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "LZWDecode"));
+	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "JBIG2Decode"));
+	g_ptr_array_unref(m);
+	/* LZW data with a code not in the table: cut there, said so */
+	m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Filter "
+	            "/LZW /Length 3 >> stream\nabc\nendstream endobj\n",
+	            NULL, 0, NULL, NULL);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "LZWDecode: invalid LZW code"));
 	g_ptr_array_unref(m);
 }
 END_TEST
@@ -481,7 +491,7 @@ static Suite *readers_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 3);
+	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 5);
 	tcase_add_test(tc, test_pdf_self_reference);
 	tcase_add_test(tc, test_pdf_redefined);
 	tcase_add_test(tc, test_pdf_malformed);

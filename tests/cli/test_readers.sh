@@ -54,6 +54,19 @@ head -c 544 "$T/detach/clam.exe" | cmp -s - "$CLAMFILES/clam.exe" || fail "pdfde
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.pdf"
 expect out "clam.pdf\[pdf:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 
+# LZWDecode (EarlyChange 1, and 0 with a PNG predictor): the embedded file is what pdfdetach
+# saves, byte for byte (clam.exe followed by bytes that take the codes to 12 bits)
+for f in pdf_lzw.pdf pdf_lzw0.pdf; do
+	mkdir "$T/detach-$f"
+	pdfdetach -saveall -o "$T/detach-$f" "$T/r/$f" || fail "pdfdetach $f"
+	sha=$(sha256sum <"$T/detach-$f/lzw.bin" | cut -d' ' -f1)
+	head -c 544 "$T/detach-$f/lzw.bin" | cmp -s - "$CLAMFILES/clam.exe" || fail "pdfdetach $f: differs"
+	run 0 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/r/$f"
+	expect out "\"path\":\"1/pdf:lzw.bin\""
+	expect out "\"sha256\":\"$sha\""
+	refute out '"truncated"|"opaque"'
+done
+
 # declared types a mail client uses: application/applefile, application/pgp-encrypted
 msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/as.eml"
