@@ -9,7 +9,10 @@
  * poppler does to repair a broken file, and what makes a cross-reference table that lies
  * harmless), decodes object streams to index the objects they hold, finds every dictionary
  * with an /EF entry (a file specification: EmbeddedFiles name tree or FileAttachment
- * annotation, also one no tree reaches) and decodes the stream it points to.
+ * annotation, also one no tree reaches) and decodes the stream it points to. An encrypted
+ * PDF is opened with the empty user password when it can be (pdf_crypt.c): its streams and
+ * the strings of objects outside object streams are decrypted; otherwise it is reported
+ * encrypted, its embedded files unread.
  *
  * Limits: PDF_MAX_OBJECTS objects, PDF_MAX_OBJSTMS object streams, PDF_MAX_DEPTH and
  * PDF_MAX_VALUES per parsed object, PDF_MAX_FILTERS per stream; references are resolved one
@@ -32,6 +35,7 @@ struct pdf_loc {
 	const unsigned char *buf;
 	size_t n, off;
 	bool in_stm;
+	unsigned int gen;      /* its generation (0 in an object stream) */
 	struct pdf_loc *older; /* an earlier definition of the same object number, or NULL */
 };
 
@@ -47,6 +51,13 @@ struct pdf_state {
 	GHashTable *done;   /* embedded stream object numbers already taken */
 	bool encrypted, limit;
 	GPtrArray *members;
+	/* an encrypted PDF: its last trailer with /Encrypt (offset in d), the handler opened */
+	size_t trailer;
+	struct pdf_crypt *crypt;
+	const char *crypt_why;
+	/* the object whose file specifications are being read (strings decrypted with its key) */
+	unsigned int cur_num, cur_gen;
+	bool cur_plain;
 };
 
 /* The value of object num (parsed; the caller frees it), *lx_r left after the value. */
@@ -138,8 +149,8 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 	return false;
 }
 
-static void index_add(struct pdf_state *st, unsigned int num, const unsigned char *buf, size_t n,
-                      size_t off, bool in_stm)
+static void index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
+                      const unsigned char *buf, size_t n, size_t off, bool in_stm)
 {
 	struct pdf_loc *loc, *old = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 
@@ -155,7 +166,8 @@ static void index_add(struct pdf_state *st, unsigned int num, const unsigned cha
 	 * every definition is kept, and the embedded files of each are read.
 	 */
 	loc = g_new(struct pdf_loc, 1);
-	*loc = (struct pdf_loc){.buf = buf, .n = n, .off = off, .in_stm = in_stm, .older = old};
+	*loc = (struct pdf_loc){
+	        .buf = buf, .n = n, .off = off, .in_stm = in_stm, .gen = gen, .older = old};
 	g_ptr_array_add(st->locs, loc);
 	g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
 }
@@ -177,11 +189,11 @@ static void classify(struct pdf_state *st, unsigned int num, const struct pdf_va
 		g_ptr_array_add(st->specs, GUINT_TO_POINTER(num));
 }
 
-/* "N G obj" ending at the "obj" at o: the object number, or -1. */
-static long long obj_header(const unsigned char *d, size_t o)
+/* "N G obj" ending at the "obj" at o: the object number (*gen_r G), or -1. */
+static long long obj_header(const unsigned char *d, size_t o, unsigned int *gen_r)
 {
 	size_t p = o;
-	long long num = 0, mul = 1;
+	long long num = 0, mul = 1, gen = 0;
 	int digits = 0;
 
 	if (p > 0 && pdf_is_ws(d[p - 1]))
@@ -189,8 +201,14 @@ static long long obj_header(const unsigned char *d, size_t o)
 			p--;
 	if (p == 0 || d[p - 1] < '0' || d[p - 1] > '9')
 		return -1;
-	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9')
-		p--; /* the generation */
+	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9') {
+		if (mul < 1000000) /* the generation */
+			gen += (d[p - 1] - '0') * mul;
+		mul *= 10;
+		p--;
+	}
+	*gen_r = (unsigned int)MIN(gen, 65535);
+	mul = 1;
 	if (p == 0 || !pdf_is_ws(d[p - 1]))
 		return -1;
 	while (p > 0 && pdf_is_ws(d[p - 1]))
@@ -214,7 +232,8 @@ static void index_file(struct pdf_state *st)
 
 	while (pos < st->n && (o = memmem(st->d + pos, st->n - pos, "obj", 3)) != NULL) {
 		size_t at = (size_t)(o - st->d), end;
-		long long num = obj_header(st->d, at);
+		unsigned int gen = 0;
+		long long num = obj_header(st->d, at, &gen);
 		struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = at + 3};
 		struct pdf_val *v;
 		const unsigned char *sd;
@@ -223,10 +242,13 @@ static void index_file(struct pdf_state *st)
 		pos = at + 3;
 		if (num < 0 || (pos < st->n && !pdf_is_delim(st->d[pos])))
 			continue;
-		index_add(st, (unsigned int)num, st->d, st->n, pos, false);
+		index_add(st, (unsigned int)num, gen, st->d, st->n, pos, false);
 		if ((v = pdf_parse_value(&lx, 0)) == NULL)
 			continue;
 		classify(st, (unsigned int)num, v);
+		if (pdf_name_is(pdf_dict_get(v, "Type"), "XRef") &&
+		    pdf_dict_get(v, "Encrypt") != NULL)
+			st->trailer = pos;
 		if (v->kind == PDF_DICT && stream_find(st, &lx, v, false, &sd, &sl, &end))
 			pos = end;
 		else
@@ -237,8 +259,10 @@ static void index_file(struct pdf_state *st)
 		struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = (size_t)(o - st->d) + 7};
 		struct pdf_val *v = pdf_parse_value(&lx, 0);
 
-		if (pdf_dict_get(v, "Encrypt") != NULL)
+		if (pdf_dict_get(v, "Encrypt") != NULL) {
 			st->encrypted = true;
+			st->trailer = (size_t)(o - st->d) + 7;
+		}
 		pdf_val_free(v);
 		pos = (size_t)(o - st->d) + 7;
 	}
@@ -247,6 +271,23 @@ static void index_file(struct pdf_state *st)
 static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
                              const unsigned char *data, size_t len, unsigned int *flags_r,
                              char **note_r);
+
+/*
+ * A stream's bytes as they are, or decrypted (an encrypted PDF opened with the empty user
+ * password; not when it names its own crypt filter, /Identity in practice); NULL when they
+ * cannot be decrypted.
+ */
+static GBytes *stream_plain(struct pdf_state *st, const struct pdf_val *dict, unsigned int num,
+                            unsigned int gen, const unsigned char *d, size_t n)
+{
+	const struct pdf_val *f = pdf_dict_get(dict, "Filter");
+
+	if (st->crypt == NULL || pdf_name_is(f, "Crypt") ||
+	    (f != NULL && f->kind == PDF_ARRAY && f->items->len > 0 &&
+	     pdf_name_is(g_ptr_array_index(f->items, 0), "Crypt")))
+		return g_bytes_new_static(d, n);
+	return pdf_crypt_decrypt(st->crypt, false, num, gen, d, n);
+}
 
 /* Pass 2: the objects inside object streams. */
 static void index_objstms(struct pdf_state *st)
@@ -260,7 +301,8 @@ static void index_objstms(struct pdf_state *st)
 		long long count, first;
 		unsigned int flags = 0;
 		char *note = NULL;
-		GBytes *body;
+		GBytes *body, *plain;
+		struct pdf_loc *loc;
 		struct pdf_lex hl;
 
 		if (v == NULL || !stream_find(st, &lx, v, true, &sd, &sl, &end)) {
@@ -269,7 +311,15 @@ static void index_objstms(struct pdf_state *st)
 		}
 		count = resolve_int(st, pdf_dict_get(v, "N"));
 		first = resolve_int(st, pdf_dict_get(v, "First"));
+		loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
+		plain = stream_plain(st, v, num, loc != NULL ? loc->gen : 0, sd, sl);
+		if (plain == NULL) {
+			pdf_val_free(v);
+			continue;
+		}
+		sd = g_bytes_get_data(plain, &sl);
 		body = decode_stream(st, v, sd, sl, &flags, &note);
+		g_bytes_unref(plain);
 		g_free(note);
 		pdf_val_free(v);
 		g_ptr_array_add(st->buffers, body);
@@ -287,7 +337,7 @@ static void index_objstms(struct pdf_state *st)
 			if ((off = pdf_peek_uint(&hl, &hl.pos)) < 0 ||
 			    (uint64_t)off > bn - (size_t)first || onum > UINT32_MAX)
 				break;
-			index_add(st, (unsigned int)onum, bd, bn, (size_t)(first + off), true);
+			index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off), true);
 			{
 				struct pdf_lex ol = {
 				        .d = bd, .n = bn, .pos = (size_t)(first + off)};
@@ -412,24 +462,40 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 }
 
 /* A file specification's name: /UF, else /F (UTF-16BE with a BOM, else PDFDocEncoding). */
-static char *spec_name(const struct pdf_val *spec)
+static char *spec_name(struct pdf_state *st, const struct pdf_val *spec)
 {
 	const struct pdf_val *s = pdf_dict_get(spec, "UF");
 	const unsigned char *b;
+	GBytes *plain = NULL;
+	char *name;
 	size_t n;
 
 	if (s == NULL || s->kind != PDF_STR || s->s->len == 0)
 		s = pdf_dict_get(spec, "F");
-	if (s == NULL || s->kind != PDF_STR || s->s->len == 0)
-		return NULL;
+	if (s == NULL || s->kind != PDF_STR || s->s->len == 0 ||
+	    (st->encrypted && st->crypt == NULL))
+		return NULL; /* an encrypted name is no name */
 	b = s->s->data;
 	n = MIN(s->s->len, (guint)2048);
+	if (st->crypt != NULL && !st->cur_plain) {
+		/* strings of an encrypted PDF, outside object streams: with the object's key */
+		plain = pdf_crypt_decrypt(st->crypt, true, st->cur_num, st->cur_gen, s->s->data,
+		                          s->s->len);
+		if (plain == NULL)
+			return NULL;
+		b = g_bytes_get_data(plain, &n);
+		n = MIN(n, (size_t)2048);
+	}
 	if (n >= 2 && b[0] == 0xfe && b[1] == 0xff)
-		return g_convert((const char *)b + 2, (gssize)((n - 2) & ~(size_t)1), "UTF-8",
+		name = g_convert((const char *)b + 2, (gssize)((n - 2) & ~(size_t)1), "UTF-8",
 		                 "UTF-16BE", NULL, NULL, NULL);
-	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
-		return reader_name(b + 3, n - 3);
-	return reader_name(b, n);
+	else if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		name = reader_name(b + 3, n - 3);
+	else
+		name = reader_name(b, n);
+	if (plain != NULL)
+		g_bytes_unref(plain);
+	return name;
 }
 
 /* true when a member from first on has these bytes. */
@@ -453,7 +519,7 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	char *name, *note = NULL;
 	unsigned int flags = 0, streams = 0;
 	guint first;
-	GBytes *body;
+	GBytes *body, *plain;
 
 	if (ef != NULL && ef->kind == PDF_REF) /* /EF 12 0 R */
 		ef = owned = obj_load(st, ef->rnum, &lx);
@@ -465,7 +531,7 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 		pdf_val_free(owned);
 		return;
 	}
-	name = spec_name(spec);
+	name = spec_name(st, spec);
 	first = st->members->len;
 	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ref->rnum));
 	     loc != NULL && !st->limit; loc = loc->older) {
@@ -478,12 +544,24 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 		}
 		streams++;
 		flags = 0;
-		if (st->encrypted) {
+		plain = NULL;
+		if (st->encrypted && st->crypt == NULL) {
 			body = NULL;
 			flags = READER_MEMBER_ENCRYPTED;
-			note = g_strdup("embedded file of an encrypted PDF");
+			note = g_strdup_printf("embedded file of an encrypted PDF (%s)",
+			                       st->crypt_why);
+		} else if ((plain = stream_plain(st, sdict, ref->rnum, loc->gen, sd, sl)) == NULL) {
+			body = NULL;
+			flags = READER_MEMBER_OPAQUE;
+			note = g_strdup(
+			        "embedded file of an encrypted PDF: could not be decrypted");
 		} else {
+			sd = g_bytes_get_data(plain, &sl);
 			body = decode_stream(st, sdict, sd, sl, &flags, &note);
+			g_bytes_unref(plain);
+			if (note == NULL && st->crypt != NULL)
+				note = g_strdup("in a PDF encrypted with the owner password only: "
+				                "decrypted");
 		}
 		if (body != NULL && pdf_member_dup(st->members, first, body)) {
 			g_bytes_unref(body); /* an earlier definition with the same bytes */
@@ -513,6 +591,20 @@ static void walk_specs(struct pdf_state *st, const struct pdf_val *v, unsigned i
 		walk_specs(st, g_ptr_array_index(v->items, i), depth + 1);
 }
 
+/* The security handler of the last trailer with /Encrypt, opened with the empty password. */
+static void crypt_open(struct pdf_state *st)
+{
+	struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = st->trailer}, elx;
+	struct pdf_val *t = pdf_parse_value(&lx, 0), *owned = NULL;
+	const struct pdf_val *enc = pdf_dict_get(t, "Encrypt");
+
+	if (enc != NULL && enc->kind == PDF_REF)
+		enc = owned = obj_load(st, enc->rnum, &elx);
+	st->crypt = pdf_crypt_new(enc, pdf_dict_get(t, "ID"), &st->crypt_why);
+	pdf_val_free(owned);
+	pdf_val_free(t);
+}
+
 bool pdf_probe(const unsigned char *data, size_t len)
 {
 	return memmem(data, MIN(len, (size_t)1024), "%PDF-", 5) != NULL;
@@ -539,6 +631,8 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 	st.done = g_hash_table_new(g_direct_hash, g_direct_equal);
 	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	index_file(&st);
+	if (st.encrypted)
+		crypt_open(&st);
 	index_objstms(&st);
 	for (guint i = 0;
 	     i < st.specs->len && !(st.limit && st.b.members >= st.b.lim.max_archive_members);
@@ -553,13 +647,17 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		     loc != NULL; loc = loc->older) {
 			lx = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
 			v = pdf_parse_value(&lx, 0);
+			st.cur_num = num;
+			st.cur_gen = loc->gen;
+			st.cur_plain = loc->in_stm;
 			walk_specs(&st, v, 0);
 			pdf_val_free(v);
 		}
 	}
-	if (st.encrypted && members_r->len > before) {
+	if (st.encrypted && st.crypt == NULL) {
 		g_set_error(error, READER_ERROR, READER_ERROR_ENCRYPTED,
-		            "encrypted PDF with embedded files: not decrypted");
+		            "encrypted PDF (%s): not decrypted%s", st.crypt_why,
+		            members_r->len > before ? ", its embedded files not read" : "");
 		ret = -1;
 	} else if (st.limit) {
 		g_set_error(error, READER_ERROR, READER_ERROR_LIMIT,
@@ -568,6 +666,7 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		            PDF_MAX_OBJECTS, st.b.lim.max_archive_members, PDF_MAX_OBJSTMS);
 		ret = -1;
 	}
+	pdf_crypt_free(&st.crypt);
 	g_hash_table_unref(seen);
 	g_hash_table_unref(st.done);
 	g_ptr_array_unref(st.buffers);

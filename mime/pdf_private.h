@@ -41,4 +41,20 @@ bool pdf_name_is(const struct pdf_val *v, const char *s);
 /* The value of key in dictionary v, or NULL (v may be NULL or not a dictionary). */
 struct pdf_val *pdf_dict_get(const struct pdf_val *v, const char *key);
 
+/*
+ * The standard security handler opened with the empty user password (pdf_crypt.c), from the
+ * trailer's /Encrypt dictionary and /ID array; NULL with *why_r set (static text) when it
+ * cannot be (a user password is needed, another handler).
+ */
+struct pdf_crypt;
+struct pdf_crypt *pdf_crypt_new(const struct pdf_val *enc, const struct pdf_val *id,
+                                const char **why_r);
+void pdf_crypt_free(struct pdf_crypt **c);
+/*
+ * The bytes of a stream (string false) or string (true) of object num gen, decrypted; NULL
+ * when they cannot be (AES data of a wrong length or padding).
+ */
+GBytes *pdf_crypt_decrypt(const struct pdf_crypt *c, bool string, unsigned int num,
+                          unsigned int gen, const unsigned char *d, size_t n);
+
 #endif

@@ -98,10 +98,13 @@ static GPtrArray *read_file(const char *path,
 /* Every embedded file pdfdetach saves is a member with the same name and bytes. */
 START_TEST(test_pdf_vs_pdfdetach)
 {
+	/* pdf_aes256.pdf and pdf_rc4.pdf: qpdf --encrypt "" owner 256 (40) of the first two */
 	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf",
-	                                    "pdf_lzw.pdf", "pdf_lzw0.pdf"};
-	static const char *const names[] = {"invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin",
-	                                    "lzw.bin", "lzw.bin"};
+	                                    "pdf_lzw.pdf",   "pdf_lzw0.pdf",  "pdf_aes256.pdf",
+	                                    "pdf_rc4.pdf"};
+	static const char *const names[] = {
+	        "invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin", "lzw.bin", "lzw.bin",
+	        "invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin"};
 	const char *file = files[_i];
 	char *path = g_strconcat(READERS, file, NULL);
 	char *out = g_build_filename(tmp, file, NULL);
@@ -491,7 +494,7 @@ static Suite *readers_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 5);
+	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 7);
 	tcase_add_test(tc, test_pdf_self_reference);
 	tcase_add_test(tc, test_pdf_redefined);
 	tcase_add_test(tc, test_pdf_malformed);

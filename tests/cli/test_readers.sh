@@ -67,6 +67,33 @@ for f in pdf_lzw.pdf pdf_lzw0.pdf; do
 	refute out '"truncated"|"opaque"'
 done
 
+# encrypted PDFs (qpdf --encrypt): with the owner password only (the empty user password: RC4
+# 40 and 128 bits, AES-128, AES-256), every reader opens them: pdfdetach saves clam.exe, and
+# partscan finds it, named; with a user password: unscannable, encrypted
+for e in "40" "128 --use-aes=n" "128 --use-aes=y" "256"; do
+	tag=$(printf '%s' "$e" | tr -dc '0-9a-z')
+	for f in pdf_names.pdf:invoice.exe pdf_annot.pdf:résumé.bin; do
+		file=${f%%:*} member=${f#*:}
+		# shellcheck disable=SC2086 # the key length and its options
+		qpdf --allow-weak-crypto --encrypt "" owner $e -- "$T/r/$file" "$T/r/enc$tag-$file" ||
+			fail "qpdf --encrypt $e $file"
+		mkdir "$T/detach-enc$tag-$file"
+		pdfdetach -saveall -o "$T/detach-enc$tag-$file" "$T/r/enc$tag-$file" || fail "pdfdetach enc$tag-$file"
+		cmp -s "$T/detach-enc$tag-$file/$member" "$CLAMFILES/clam.exe" || fail "pdfdetach enc$tag-$file: differs"
+		run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/enc$tag-$file"
+		expect out "enc$tag-$file\[pdf:$member\]: Clamav.Test.File-1-0 FOUND$"
+		refute out UNSCANNABLE
+	done
+	# shellcheck disable=SC2086
+	qpdf --allow-weak-crypto --encrypt user owner $e -- "$T/r/pdf_names.pdf" "$T/r/user$tag.pdf" || fail "qpdf user"
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/user$tag.pdf"
+	expect out "user$tag.pdf: UNSCANNABLE encrypted \(encrypted PDF \(a user password is needed\)"
+done
+# and with its objects in object streams
+qpdf --encrypt "" owner 256 -- --object-streams=generate "$T/r/pdf_names.pdf" "$T/r/encobj.pdf" || fail "qpdf objstm"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/encobj.pdf"
+expect out "encobj.pdf\[pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 # declared types a mail client uses: application/applefile, application/pgp-encrypted
 msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/as.eml"
