@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config git clang-format
 libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libssl-dev libarchive-dev libgsf-1-dev libmilter-dev libsystemd-dev libmicrohttpd-dev check
 zlib1g-dev libbz2-dev liblzma-dev
 python3 python3-olefile python3-pefile clamav-testfiles zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage cabextract qpdf
-gpg poppler-utils uudeview macutils
+gpg poppler-utils uudeview macutils libemail-outlook-message-perl
 miltertest swaks postfix prometheus curl
 debhelper lintian m4
 clang libclang-rt-14-dev valgrind"

@@ -202,9 +202,10 @@ static long long obj_header(const unsigned char *d, size_t o, unsigned int *gen_
 	if (p == 0 || d[p - 1] < '0' || d[p - 1] > '9')
 		return -1;
 	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9') {
-		if (mul < 1000000) /* the generation */
+		if (mul < 1000000) { /* the generation (a longer one is cut: no overflow) */
 			gen += (d[p - 1] - '0') * mul;
-		mul *= 10;
+			mul *= 10;
+		}
 		p--;
 	}
 	*gen_r = (unsigned int)MIN(gen, 65535);
