@@ -15,6 +15,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;
 	fuzz_pdf) echo "$TOP/tests/data/readers $TOP/tests/data/fuzz/pdf" ;;
+	fuzz_rtf) echo "$TOP/tests/data/readers" ;;
 	fuzz_lzfu | fuzz_decmem)
 		# compressed RTF (MS-OXRTFCP's example, a cap of 4 KiB) and compressed streams (the
 		# first byte chooses the type: 0 xz, 2 zstd, 3 bzip2)

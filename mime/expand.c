@@ -33,6 +33,7 @@
 #include "mime/ole2.h"
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
+#include "mime/rtf.h"
 #include "mime/encodings.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
@@ -407,11 +408,12 @@ EXPAND_READER(pdf, pdf_read);
 EXPAND_READER(applefile, applefile_read);
 EXPAND_READER(pgp, openpgp_read);
 EXPAND_READER(html, html_read);
+EXPAND_READER(rtf, rtf_read);
 
 bool mime_reader_type(enum ftype t)
 {
 	return t == FTYPE_PDF || t == FTYPE_APPLESINGLE || t == FTYPE_PGP || t == FTYPE_HTML ||
-	       t == FTYPE_SVG || t == FTYPE_HTA;
+	       t == FTYPE_SVG || t == FTYPE_HTA || t == FTYPE_RTF;
 }
 
 /* The readers of a part, as jobs: by its real type, or an armoured OpenPGP block in a text. */
@@ -427,6 +429,8 @@ static void expand_readers(struct mime_ctx *ctx, int idx, GBytes *bytes, GPtrArr
 
 	if (t == FTYPE_PDF)
 		expand_later(idx, bytes, &expand_pdf_reader, children);
+	else if (t == FTYPE_RTF && rtf_probe(data, len))
+		expand_later(idx, bytes, &expand_rtf_reader, children);
 	else if (t == FTYPE_APPLESINGLE)
 		expand_later(idx, bytes, &expand_applefile_reader, children);
 	else if (t == FTYPE_PGP || (t == FTYPE_TEXT && openpgp_armored(data, len)))

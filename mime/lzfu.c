@@ -42,6 +42,8 @@ GBytes *lzfu_decode(const unsigned char *d, size_t n, size_t cap, bool *cut_r, c
 	rsize = le32(d + 4);
 	type = le32(d + 8);
 	end = csize <= n - 4 ? (size_t)csize + 4 : n;
+	if (end < LZFU_HEADER)
+		end = LZFU_HEADER; /* a size too small for its own header: no data */
 	if (type == 0x414c454du) { /* "MELA": stored */
 		size_t k = MIN(end - LZFU_HEADER, MIN((size_t)rsize, cap));
 

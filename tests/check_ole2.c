@@ -193,6 +193,10 @@ START_TEST(test_lzfu)
 	ck_assert_uint_eq(g_bytes_get_size(b), 5);
 	ck_assert(memcmp(g_bytes_get_data(b, NULL), "{abc}", 5) == 0);
 	g_bytes_unref(b);
+	mela[0] = 3; /* a compressed size smaller than the header (found by fuzz_lzfu) */
+	b = lzfu_decode(mela, sizeof(mela), 1000, &cut, &why);
+	ck_assert_uint_eq(g_bytes_get_size(b), 0);
+	g_bytes_unref(b);
 	mela[8] = 'X';
 	ck_assert_ptr_null(lzfu_decode(mela, sizeof(mela), 1000, &cut, &why));
 	ck_assert_ptr_nonnull(why);

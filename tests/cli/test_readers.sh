@@ -34,7 +34,7 @@ msg() {
 
 # each container as a file and attached: the member is found, its path shows the chain
 for f in pdf_names.pdf:pdf:invoice.exe pdf_annot.pdf:pdf:résumé.bin \
-	pdf_predictor.pdf:pdf:p.bin applesingle.as:applefile:invoice.exe \
+	pdf_predictor.pdf:pdf:p.bin objdata.rtf:rtf:invoice.exe applesingle.as:applefile:invoice.exe \
 	clam.exe.gpg:pgp:clam.exe clam.exe.asc:pgp:clam.exe bz.gpg:pgp:clam.exe \
 	smuggle.html:html:script1 smuggle.html:html:data1 data.svg:html:data1; do
 	file=${f%%:*} member=${f#*:}

@@ -11,6 +11,10 @@ Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as 
   pdf_lzw.pdf        LZWDecode (EarlyChange 1, the default), the payload then 2 KiB of bytes
                      that do not repeat (codes of 9 to 12 bits, a clear code)
   pdf_lzw0.pdf       LZWDecode with /EarlyChange 0 and a PNG predictor, the same bytes
+  objdata.rtf        RTF with an embedded Package object (\\objdata: OLE1, class Package)
+                     carrying the payload as invoice.exe, its hex broken by white space, a
+                     control word and an empty group (as exploit kits write it), and an
+                     object of another class (its native data)
   applesingle.as     AppleSingle: real name, data fork, resource fork
   appledouble.ad     AppleDouble header: real name, resource fork (no data fork)
   smuggle.html       atob() of a base64 literal split in "+"-joined pieces, a data: URI
@@ -182,6 +186,25 @@ def pdf_lzw(payload, early):
     return build_pdf(objs, 1)
 
 
+def objdata_rtf(payload):
+    def lp(s):
+        return struct.pack("<I", len(s) + 1) + s + b"\0"
+
+    def ole1(cls, native):
+        return struct.pack("<II", 0x501, 2) + lp(cls) + lp(b"") + lp(b"") + native
+
+    tmp = b"C:\\Users\\u\\AppData\\Local\\Temp\\invoice.exe\0"
+    pkg = (struct.pack("<H", 2) + b"invoice.exe\0" + b"C:\\Users\\u\\invoice.exe\0" +
+           struct.pack("<HHI", 0, 3, len(tmp)) + tmp + struct.pack("<I", len(payload)) + payload)
+    h = ole1(b"Package", struct.pack("<I", len(pkg)) + pkg).hex().encode()
+    junk = b"\n".join(h[i:i + 64] for i in range(0, len(h), 64))
+    junk = junk[:100] + b"{\\*\\pxe}" + junk[100:200] + b"\\ulnone " + junk[200:]
+    other = ole1(b"Equation.3", struct.pack("<I", 16) + b"native data 16b.").hex().encode()
+    return (b"{\\rtf1\\ansi\\deff0 Invoice attached.\\par\n"
+            b"{\\object\\objemb{\\*\\objclass Package}\\objw1\\objh1{\\*\\objdata\n" +
+            junk + b"\n}}\n{\\object\\objemb{\\*\\objdata " + other + b"}}\\par}\n")
+
+
 def apple(payload, double):
     name = b"invoice.exe"
     rsrc = b"\0" * 16 + b"resource fork bytes"
@@ -232,6 +255,7 @@ def main():
         "pdf_predictor.pdf": pred,
         "pdf_lzw.pdf": pdf_lzw(payload, 1),
         "pdf_lzw0.pdf": pdf_lzw(payload, 0),
+        "objdata.rtf": objdata_rtf(payload),
         "applesingle.as": apple(payload, False),
         "appledouble.ad": apple(payload, True),
         "smuggle.html": smuggle_html(payload),
