@@ -862,9 +862,14 @@ static void arch_close(void *state)
 static void arch_find_zips(struct arch *st, struct mime_ctx *ctx)
 {
 	struct mime_archive_zip zips[MIME_ARCHIVE_ZIPS_MAX];
-	size_t start = 0, first = mime_archive_zip_first(st->data, st->len);
+	size_t start = 0, first;
 	bool main_found = mime_archive_zip_start(st->data, st->len, &start), more;
-	guint n = mime_archive_zips(st->data, st->len, zips, G_N_ELEMENTS(zips), &more);
+	guint n;
+
+	if (main_found && start == 0)
+		return; /* the common zip: nothing lies before the one its directory names */
+	first = mime_archive_zip_first(st->data, st->len);
+	n = mime_archive_zips(st->data, st->len, zips, G_N_ELEMENTS(zips), &more);
 
 	if (n > 0 && main_found && zips[n - 1].start == start)
 		n--; /* the ordinary reading's */
