@@ -107,8 +107,8 @@ struct index_query {
 
 /* One part found, with its message. Valid only during the callback. */
 struct index_found {
-	size_t query;       /* which index_query matched */
-	int64_t msg_key;    /* the message's key in the index (for index_hit_record) */
+	size_t query;    /* which index_query matched */
+	int64_t msg_key; /* the message's key in the index (for index_hit_record) */
 	int64_t time;
 	const char *queue_id, *message_id, *client, *sender, *verdict, *action;
 	const char *const *rcpts; /* NULL-terminated */
