@@ -61,7 +61,6 @@
 #include <archive_entry.h>
 #include <string.h>
 
-#define ARCH_FIRST_BUF (64u * 1024u)
 #define ARCH_READ_STEP (256u * 1024u)
 
 bool mime_archive_type(enum ftype type)
@@ -94,7 +93,7 @@ bool mime_archive_type(enum ftype type)
 }
 
 /* The libarchive filter of a compressed stream's type; ARCHIVE_FILTER_NONE for the others. */
-static int arch_filter(enum ftype type)
+int mime_archive_filter(enum ftype type)
 {
 	switch (type) {
 	case FTYPE_GZIP:
@@ -219,7 +218,7 @@ static const char *arch_fmt(struct archive *a)
 }
 
 /* Valid UTF-8, at most MIME_ARCHIVE_NAME_MAX bytes, control characters as '?'. */
-static char *arch_clean_name(const char *s)
+char *mime_archive_clean_name(const char *s)
 {
 	size_t n = strlen(s);
 	char *valid, *cut;
@@ -277,7 +276,7 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 		if (s == NULL)
 			s = archive_entry_pathname(e);
 		if (s != NULL && *s != '\0')
-			name = arch_clean_name(s);
+			name = mime_archive_clean_name(s);
 	}
 	if (name != NULL)
 		path = g_strdup_printf("%s/%s:%s", p->path, fmt, name);
@@ -308,7 +307,7 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
  * Flag an archive limit on the member (if any) and on the container, whose other members are
  * not read (a compressed stream has no other member), and stop the archive.
  */
-static void arch_limit(struct arch *st, int child, const char *what)
+void mime_archive_limit(struct arch *st, int child, const char *what)
 {
 	struct msg_part *p = mime_part_at(st->ctx, st->idx);
 
@@ -344,21 +343,15 @@ static bool arch_ratio_over(struct arch *st, int child, uint64_t extra)
 	what = g_strdup_printf("max_ratio: %" G_GUINT64_FORMAT " bytes from an archive of %zu "
 	                       "(more than %u:1): the rest is not read",
 	                       out, st->len, st->ctx->lim.max_ratio);
-	arch_limit(st, child, what);
+	mime_archive_limit(st, child, what);
 	g_free(what);
 	return true;
 }
 
-enum arch_fill {
-	ARCH_FILL_OK,    /* the whole member */
-	ARCH_FILL_CUT,   /* cap reached with more data left */
-	ARCH_FILL_RATIO, /* stopped by max_ratio (flagged) */
-	ARCH_FILL_ERROR, /* libarchive failed: *error_r set */
-};
-
 /* Read the current member into *buf_r (at most cap bytes, first buffer size bytes). */
-static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, size_t size,
-                                size_t cap, unsigned char **buf_r, size_t *n_r, int *code_r)
+enum mime_archive_fill mime_archive_fill(struct arch *st, struct archive *a, int child, size_t size,
+                                         size_t cap, unsigned char **buf_r, size_t *n_r,
+                                         int *code_r)
 {
 	unsigned char *buf = g_try_malloc(size > 0 ? size : 1);
 	size_t n = 0;
@@ -368,7 +361,7 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 	*code_r = ARCHIVE_OK;
 	if (buf == NULL) {
 		*code_r = ARCHIVE_FATAL;
-		return ARCH_FILL_ERROR;
+		return MIME_ARCHIVE_FILL_ERROR;
 	}
 	for (;;) {
 		la_ssize_t got;
@@ -381,18 +374,18 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 				*n_r = n;
 				if (got < 0)
 					*code_r = (int)got;
-				return got > 0    ? ARCH_FILL_CUT
-				       : got == 0 ? ARCH_FILL_OK
-				                  : ARCH_FILL_ERROR;
+				return got > 0    ? MIME_ARCHIVE_FILL_CUT
+				       : got == 0 ? MIME_ARCHIVE_FILL_OK
+				                  : MIME_ARCHIVE_FILL_ERROR;
 			}
-			size = size > cap / 2 ? cap : MAX(size * 2, (size_t)ARCH_FIRST_BUF);
+			size = size > cap / 2 ? cap : MAX(size * 2, (size_t)MIME_ARCHIVE_FIRST_BUF);
 			if (size > cap)
 				size = cap;
 			buf = g_try_realloc(*buf_r, size);
 			if (buf == NULL) {
 				*code_r = ARCHIVE_FATAL;
 				*n_r = n;
-				return ARCH_FILL_ERROR;
+				return MIME_ARCHIVE_FILL_ERROR;
 			}
 			*buf_r = buf;
 		}
@@ -403,17 +396,17 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 		if (got < 0) {
 			*code_r = (int)got;
 			*n_r = n;
-			return ARCH_FILL_ERROR;
+			return MIME_ARCHIVE_FILL_ERROR;
 		}
 		n += (size_t)got;
 		st->out += (uint64_t)got;
 		if (arch_ratio_over(st, child, 0)) {
 			*n_r = n;
-			return ARCH_FILL_RATIO;
+			return MIME_ARCHIVE_FILL_RATIO;
 		}
 	}
 	*n_r = n;
-	return ARCH_FILL_OK;
+	return MIME_ARCHIVE_FILL_OK;
 }
 
 /* Why a member was cut at cap: max_member_bytes, or the message's byte limits. */
@@ -464,44 +457,6 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 	return true;
 }
 
-/*
- * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd: named in
- * libarchive's format name): its claim, within max_decoder_memory with the levels open
- * around it, in *claim_r; false (the member flagged, not read) when it is over.
- */
-static bool arch_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
-                                  int child, uint64_t *claim_r)
-{
-	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
-	struct mime_ctx *ctx = st->ctx;
-	struct mime_use use = mime_jobs_use(ctx);
-	struct msg_part *c;
-	char *what;
-
-	*claim_r = 0;
-	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
-	    name == NULL || !archive_entry_size_is_set(e) ||
-	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
-	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
-		return true;
-	*claim_r = mime_archive_zip_member_memory(st->data, st->len, name,
-	                                          (uint64_t)archive_entry_size(e));
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r, NULL) ==
-	    MIME_BOUND_NONE)
-		return true;
-	c = mime_part_at(ctx, child);
-	what = g_strdup_printf(
-	        "max_decoder_memory: member compressed with a decoder claiming %" G_GUINT64_FORMAT
-	        " bytes (%" G_GUINT64_FORMAT " claimed around it, limit %" G_GUINT64_FORMAT
-	        "): not read",
-	        *claim_r, use.decoder_memory, ctx->lim.max_decoder_memory);
-	mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
-	mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
-	g_free(what);
-	*claim_r = 0;
-	return false;
-}
-
 /* A member read (and counted against the budget): a job handed back to the loop. */
 static void arch_member(struct arch *st, int child, GBytes *bytes)
 {
@@ -524,7 +479,7 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 	enum mime_bound bound;
 	size_t cap, n;
 	unsigned char *buf;
-	enum arch_fill r;
+	enum mime_archive_fill r;
 	uint64_t claim;
 	int code;
 
@@ -547,25 +502,26 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 		st->stop = true;
 		return true;
 	}
-	if (!arch_member_memory_ok(st, a, e, child, &claim))
+	if (!mime_archive_member_memory_ok(st, a, e, child, &claim))
 		return true;
 	ctx->use.decoder_memory += claim;
-	r = arch_fill(st, a, child,
-	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
-	              &buf, &n, &code);
+	r = mime_archive_fill(st, a, child,
+	                      declared >= 0 ? MIN((size_t)declared, cap)
+	                                    : MIN(MIME_ARCHIVE_FIRST_BUF, cap),
+	                      cap, &buf, &n, &code);
 	ctx->use.decoder_memory -= claim;
-	if (r == ARCH_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
-		r = (uint64_t)declared > cap ? ARCH_FILL_CUT : ARCH_FILL_OK;
+	if (r == MIME_ARCHIVE_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
+		r = (uint64_t)declared > cap ? MIME_ARCHIVE_FILL_CUT : MIME_ARCHIVE_FILL_OK;
 		if (arch_ratio_over(st, child, 0))
-			r = ARCH_FILL_RATIO;
+			r = MIME_ARCHIVE_FILL_RATIO;
 	}
-	if (r == ARCH_FILL_ERROR && quiet) {
+	if (r == MIME_ARCHIVE_FILL_ERROR && quiet) {
 		g_free(buf);
 		return false;
 	}
-	if (r == ARCH_FILL_CUT)
+	if (r == MIME_ARCHIVE_FILL_CUT)
 		arch_cut(st, child, cap, bound);
-	if (r == ARCH_FILL_ERROR) {
+	if (r == MIME_ARCHIVE_FILL_ERROR) {
 		const char *why = archive_error_string(a);
 
 		mime_part_flag(c, MSG_PART_OPAQUE, "member could not be read: %s",
@@ -574,88 +530,10 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 			st->stop = true;
 	}
 	ctx->use.decoded += n;
-	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
+	if (buf != NULL && (r != MIME_ARCHIVE_FILL_ERROR || n > 0))
 		arch_member(st, child, g_bytes_new_take(buf, n));
 	else
 		g_free(buf);
-	return true;
-}
-
-/* A member of the streaming reading becomes a part only when its bytes are new. */
-static int arch_stream_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
-                            unsigned int dflags)
-{
-	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
-	struct msg_part *c;
-
-	(void)n, (void)dflags;
-	if (idx < 0)
-		return -1;
-	c = mime_part_at(ctx, idx);
-	c->name = g_strdup(w->name);
-	c->content_type = g_strdup("application/octet-stream");
-	c->disposition = g_strdup("attachment");
-	c->encoding = g_strdup(w->encoding);
-	c->flags |= MSG_PART_ARCHIVE_MEMBER;
-	mime_part_flag(c, 0, "%s", w->note);
-	return idx;
-}
-
-/*
- * A member of the streaming reading (the first zip of the bytes): read whole within the
- * budget and handed back as a job that is a part only when its bytes are new. false when it
- * is to be read the ordinary way (encrypted, declared too large: flagged there).
- */
-static bool arch_stream_member(struct arch *st, struct archive *a, struct archive_entry *e)
-{
-	struct mime_ctx *ctx = st->ctx;
-	const struct msg_part *p = mime_part_at(ctx, st->idx);
-	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-	const char *s = archive_entry_pathname_utf8(e);
-	struct mime_work *w;
-	unsigned char *buf;
-	uint64_t cap;
-	size_t n;
-	int code;
-	enum arch_fill r;
-
-	if (archive_entry_is_data_encrypted(e) ||
-	    (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
-	                                       (uint64_t)declared, NULL) != MIME_BOUND_NONE))
-		return false;
-	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
-	if (cap == 0) {
-		st->stop = true;
-		return true;
-	}
-	r = arch_fill(st, a, -1,
-	              declared >= 0 ? MIN((size_t)declared, (size_t)cap)
-	                            : MIN(ARCH_FIRST_BUF, (size_t)cap),
-	              (size_t)cap, &buf, &n, &code);
-	if (r == ARCH_FILL_CUT)
-		arch_limit(st, -1,
-		           "max_member_bytes: a member of the first zip is larger: the rest "
-		           "is not read");
-	if (r == ARCH_FILL_ERROR)
-		mime_part_flag(mime_part_at(ctx, st->idx), MSG_PART_OPAQUE,
-		               "the first zip of the bytes could not be read whole");
-	if (r != ARCH_FILL_OK) {
-		g_free(buf);
-		st->stop = st->stop || code == ARCHIVE_FATAL;
-		return true;
-	}
-	if (s == NULL)
-		s = archive_entry_pathname(e);
-	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
-	w->make = arch_stream_make;
-	w->parent = st->idx;
-	w->depth = p->depth + 1;
-	w->name = s != NULL && *s != '\0' ? arch_clean_name(s) : NULL;
-	w->path = w->name != NULL ? g_strdup_printf("%s/zip:%s", p->path, w->name)
-	                          : g_strdup_printf("%s/zip:#%u", p->path, st->entries);
-	w->encoding = "zip";
-	w->note = "in the first zip of the bytes (a streaming reading)";
-	g_ptr_array_add(st->jobs, w);
 	return true;
 }
 
@@ -718,7 +596,7 @@ static bool arch_walk(struct arch *st, struct archive *a)
 			                        "rest is not read",
 			                        ctx->lim.max_archive_members);
 
-			arch_limit(st, -1, what);
+			mime_archive_limit(st, -1, what);
 			g_free(what);
 			break;
 		}
@@ -747,7 +625,7 @@ static bool arch_walk(struct arch *st, struct archive *a)
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue; /* directories, hard links, devices: no content of their own */
-		if (st->streaming && arch_stream_member(st, a, e))
+		if (st->streaming && mime_archive_stream_member(st, a, e))
 			continue;
 		child = arch_child(st, a, e);
 		if (child < 0)
@@ -854,80 +732,6 @@ static void arch_close(void *state)
 	g_free(st);
 }
 
-/*
- * The zips a reader could see in the bytes besides the one the central directory at the end
- * names (read by the ordinary reading): read each on its own after it; a first zip without a
- * directory of its own is read with the streaming reader from its first local header.
- */
-static void arch_find_zips(struct arch *st, struct mime_ctx *ctx)
-{
-	struct mime_archive_zip zips[MIME_ARCHIVE_ZIPS_MAX];
-	size_t start = 0, first;
-	bool main_found = mime_archive_zip_start(st->data, st->len, &start), more;
-	guint n;
-
-	if (main_found && start == 0)
-		return; /* the common zip: nothing lies before the one its directory names */
-	first = mime_archive_zip_first(st->data, st->len);
-	n = mime_archive_zips(st->data, st->len, zips, G_N_ELEMENTS(zips), &more);
-
-	if (n > 0 && main_found && zips[n - 1].start == start)
-		n--; /* the ordinary reading's */
-	if (more) {
-		struct msg_part *p = mime_part_at(ctx, st->idx);
-
-		mime_part_flag(p, MSG_PART_LIMIT,
-		               "more than %u zips in the bytes: the first ones are not read",
-		               MIME_ARCHIVE_ZIPS_MAX);
-		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: more than %u zips in the bytes",
-		           p->path, MIME_ARCHIVE_ZIPS_MAX);
-	}
-	if (n > 0) {
-		st->zips = g_memdup2(zips, n * sizeof(zips[0]));
-		st->n_zips = n;
-	}
-	/* the first zip, when no directory found names it: the streaming reading */
-	if (main_found && first < start && (n == 0 || first < zips[0].start)) {
-		st->stream_wanted = true;
-		st->stream_from = first;
-		ctx->dedupe = true; /* so that its members are scanned once */
-	}
-}
-
-/*
- * The memory its stream's decoder claims, within max_decoder_memory with the levels open
- * around it: false (the part flagged, the limit noted) when it is over.
- */
-static bool arch_decoder_memory_ok(struct arch *st, enum ftype t)
-{
-	struct mime_ctx *ctx = st->ctx;
-	struct mime_use use = mime_jobs_use(ctx);
-	uint64_t claim = arch_filter(t) != ARCHIVE_FILTER_NONE
-	                         ? mime_archive_decoder_memory(t, st->data, st->len)
-	                         : 0;
-	char *what;
-
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==
-	    MIME_BOUND_NONE) {
-		st->decoder_memory = claim;
-		return true;
-	}
-	if (claim == UINT64_MAX)
-		what = g_strdup_printf(
-		        "max_decoder_memory: %s stream whose decoder memory cannot be "
-		        "known: not opened",
-		        ftype_name(t));
-	else
-		what = g_strdup_printf(
-		        "max_decoder_memory: %s stream claiming %" G_GUINT64_FORMAT
-		        " bytes of decoder memory (%" G_GUINT64_FORMAT
-		        " claimed around it, limit %" G_GUINT64_FORMAT "): not opened",
-		        ftype_name(t), claim, use.decoder_memory, ctx->lim.max_decoder_memory);
-	arch_limit(st, -1, what);
-	g_free(what);
-	return false;
-}
-
 static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool slice)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
@@ -951,13 +755,13 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 		                        "opened",
 		                        ctx->lim.max_archive_depth);
 
-		arch_limit(&st0, -1, what);
+		mime_archive_limit(&st0, -1, what);
 		g_free(what);
 		return NULL;
 	}
-	if (!slice && !arch_decoder_memory_ok(&st0, t))
+	if (!slice && !mime_archive_memory_ok(&st0, t))
 		return NULL;
-	st0.filter = slice ? ARCHIVE_FILTER_NONE : arch_filter(t);
+	st0.filter = slice ? ARCHIVE_FILTER_NONE : mime_archive_filter(t);
 	a = mime_archive_open(&st0, NULL, &error);
 	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
@@ -975,7 +779,7 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 	    (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR || t == FTYPE_APK ||
 	     t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX || t == FTYPE_PPTX ||
 	     t == FTYPE_ODF)) {
-		arch_find_zips(&st0, ctx);
+		mime_archive_find_zips(&st0, ctx);
 	}
 	st = g_memdup2(&st0, sizeof(st0));
 	st->hold = g_bytes_ref(bytes);

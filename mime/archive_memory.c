@@ -26,6 +26,9 @@
 #include "mime/archive_private.h"
 #include "mime/zipx.h"
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <lzma.h>
 #include <string.h>
 
@@ -274,4 +277,76 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 	if (type == FTYPE_LZMA) /* no magic: typed by its properties */
 		return lzma_alone_memory(d, len);
 	return 64u * 1024u; /* gzip, compress, no stream filter: a fixed window at most */
+}
+
+/*
+ * The memory its stream's decoder claims, within max_decoder_memory with the levels open
+ * around it: false (the part flagged, the limit noted) when it is over.
+ */
+bool mime_archive_memory_ok(struct arch *st, enum ftype t)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	uint64_t claim = mime_archive_filter(t) != ARCHIVE_FILTER_NONE
+	                         ? mime_archive_decoder_memory(t, st->data, st->len)
+	                         : 0;
+	char *what;
+
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==
+	    MIME_BOUND_NONE) {
+		st->decoder_memory = claim;
+		return true;
+	}
+	if (claim == UINT64_MAX)
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream whose decoder memory cannot be "
+		        "known: not opened",
+		        ftype_name(t));
+	else
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream claiming %" G_GUINT64_FORMAT
+		        " bytes of decoder memory (%" G_GUINT64_FORMAT
+		        " claimed around it, limit %" G_GUINT64_FORMAT "): not opened",
+		        ftype_name(t), claim, use.decoder_memory, ctx->lim.max_decoder_memory);
+	mime_archive_limit(st, -1, what);
+	g_free(what);
+	return false;
+}
+
+/*
+ * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd: named in
+ * libarchive's format name): its claim, within max_decoder_memory with the levels open
+ * around it, in *claim_r; false (the member flagged, not read) when it is over.
+ */
+bool mime_archive_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
+                                   int child, uint64_t *claim_r)
+{
+	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	struct msg_part *c;
+	char *what;
+
+	*claim_r = 0;
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
+	    name == NULL || !archive_entry_size_is_set(e) ||
+	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
+	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
+		return true;
+	*claim_r = mime_archive_zip_member_memory(st->data, st->len, name,
+	                                          (uint64_t)archive_entry_size(e));
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r, NULL) ==
+	    MIME_BOUND_NONE)
+		return true;
+	c = mime_part_at(ctx, child);
+	what = g_strdup_printf(
+	        "max_decoder_memory: member compressed with a decoder claiming %" G_GUINT64_FORMAT
+	        " bytes (%" G_GUINT64_FORMAT " claimed around it, limit %" G_GUINT64_FORMAT
+	        "): not read",
+	        *claim_r, use.decoder_memory, ctx->lim.max_decoder_memory);
+	mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
+	mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
+	g_free(what);
+	*claim_r = 0;
+	return false;
 }

@@ -91,6 +91,51 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
                                         uint64_t usize);
 
+/* What one member buffer starts with when the member's size is not declared. */
+#define MIME_ARCHIVE_FIRST_BUF (64u * 1024u)
+
+enum mime_archive_fill {
+	MIME_ARCHIVE_FILL_OK,    /* the whole member */
+	MIME_ARCHIVE_FILL_CUT,   /* cap reached with more data left */
+	MIME_ARCHIVE_FILL_RATIO, /* stopped by max_ratio (flagged) */
+	MIME_ARCHIVE_FILL_ERROR, /* libarchive failed: *error_r set */
+};
+
+/* The libarchive filter of a compressed stream's type; ARCHIVE_FILTER_NONE for the others. */
+int mime_archive_filter(enum ftype type);
+/* Valid UTF-8, at most MIME_ARCHIVE_NAME_MAX bytes, control characters as '?'. */
+char *mime_archive_clean_name(const char *s);
+/*
+ * Flag an archive limit on the member child (if any, else -1) and on the container, whose
+ * other members are not read, and stop the archive.
+ */
+void mime_archive_limit(struct arch *st, int child, const char *what);
+/* Read the current member into *buf_r: at most cap bytes, the first buffer size bytes. */
+enum mime_archive_fill mime_archive_fill(struct arch *st, struct archive *a, int child, size_t size,
+                                         size_t cap, unsigned char **buf_r, size_t *n_r,
+                                         int *code_r);
+/*
+ * The memory the container's stream decoder claims (archive_memory.c), within
+ * max_decoder_memory with the levels open around it: false (flagged, noted) when it is over.
+ */
+bool mime_archive_memory_ok(struct arch *st, enum ftype t);
+/*
+ * A zip member compressed with a method whose decoder claims memory: its claim in *claim_r
+ * (to add while it is read); false (the member flagged, not read) when it is over.
+ */
+bool mime_archive_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
+                                   int child, uint64_t *claim_r);
+/*
+ * The other zips in the container's bytes (archive_zips.c): noted in st to be read after
+ * the ordinary reading; a first zip without a directory of its own: the streaming reading.
+ */
+void mime_archive_find_zips(struct arch *st, struct mime_ctx *ctx);
+/*
+ * A member of the streaming reading: read whole within the budget, handed back as a job
+ * that is a part only when its bytes are new; false when it is to be read the ordinary way.
+ */
+bool mime_archive_stream_member(struct arch *st, struct archive *a, struct archive_entry *e);
+
 /* A reader over the archive's bytes; NULL with *error_r set (g_free it) when it cannot be opened. */
 struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r);
 /*

@@ -9,6 +9,9 @@
  * directory lies before it and starts with a central header, and whose first local header
  * is where the directory's offset puts it.
  *
+ * The archive reader reads each of them on its own (mime_archive_find_zips), and a first zip
+ * that no directory names with the streaming reader (mime_archive_stream_member).
+ *
  * Limits: one pass over the bytes (memmem), at most MIME_ARCHIVE_ZIPS_MAX zips kept; a zip
  * that lies inside another one found (a zip stored uncompressed as a member: a fat jar's
  * nested jars) is not counted: it is read as that member. Thread safety: no state.
@@ -16,6 +19,8 @@
 
 #include "mime/archive_private.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <string.h>
 
 static uint32_t arch_le32(const unsigned char *p)
@@ -137,4 +142,123 @@ guint mime_archive_zips(const unsigned char *d, size_t len, struct mime_archive_
 		zips[n - 1 - i] = t;
 	}
 	return n;
+}
+
+/*
+ * The zips a reader could see in the bytes besides the one the central directory at the end
+ * names (read by the ordinary reading): read each on its own after it; a first zip without a
+ * directory of its own is read with the streaming reader from its first local header.
+ */
+void mime_archive_find_zips(struct arch *st, struct mime_ctx *ctx)
+{
+	struct mime_archive_zip zips[MIME_ARCHIVE_ZIPS_MAX];
+	size_t start = 0, first;
+	bool main_found = mime_archive_zip_start(st->data, st->len, &start), more;
+	guint n;
+
+	if (main_found && start == 0)
+		return; /* the common zip: nothing lies before the one its directory names */
+	first = mime_archive_zip_first(st->data, st->len);
+	n = mime_archive_zips(st->data, st->len, zips, G_N_ELEMENTS(zips), &more);
+
+	if (n > 0 && main_found && zips[n - 1].start == start)
+		n--; /* the ordinary reading's */
+	if (more) {
+		struct msg_part *p = mime_part_at(ctx, st->idx);
+
+		mime_part_flag(p, MSG_PART_LIMIT,
+		               "more than %u zips in the bytes: the first ones are not read",
+		               MIME_ARCHIVE_ZIPS_MAX);
+		mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: more than %u zips in the bytes",
+		           p->path, MIME_ARCHIVE_ZIPS_MAX);
+	}
+	if (n > 0) {
+		st->zips = g_memdup2(zips, n * sizeof(zips[0]));
+		st->n_zips = n;
+	}
+	/* the first zip, when no directory found names it: the streaming reading */
+	if (main_found && first < start && (n == 0 || first < zips[0].start)) {
+		st->stream_wanted = true;
+		st->stream_from = first;
+		ctx->dedupe = true; /* so that its members are scanned once */
+	}
+}
+
+/* A member of the streaming reading becomes a part only when its bytes are new. */
+static int arch_stream_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
+                            unsigned int dflags)
+{
+	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
+	struct msg_part *c;
+
+	(void)n, (void)dflags;
+	if (idx < 0)
+		return -1;
+	c = mime_part_at(ctx, idx);
+	c->name = g_strdup(w->name);
+	c->content_type = g_strdup("application/octet-stream");
+	c->disposition = g_strdup("attachment");
+	c->encoding = g_strdup(w->encoding);
+	c->flags |= MSG_PART_ARCHIVE_MEMBER;
+	mime_part_flag(c, 0, "%s", w->note);
+	return idx;
+}
+
+/*
+ * A member of the streaming reading (the first zip of the bytes): read whole within the
+ * budget and handed back as a job that is a part only when its bytes are new. false when it
+ * is to be read the ordinary way (encrypted, declared too large: flagged there).
+ */
+bool mime_archive_stream_member(struct arch *st, struct archive *a, struct archive_entry *e)
+{
+	struct mime_ctx *ctx = st->ctx;
+	const struct msg_part *p = mime_part_at(ctx, st->idx);
+	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	const char *s = archive_entry_pathname_utf8(e);
+	struct mime_work *w;
+	unsigned char *buf;
+	uint64_t cap;
+	size_t n;
+	int code;
+	enum mime_archive_fill r;
+
+	if (archive_entry_is_data_encrypted(e) ||
+	    (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
+	                                       (uint64_t)declared, NULL) != MIME_BOUND_NONE))
+		return false;
+	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
+	if (cap == 0) {
+		st->stop = true;
+		return true;
+	}
+	r = mime_archive_fill(st, a, -1,
+	                      declared >= 0 ? MIN((size_t)declared, (size_t)cap)
+	                                    : MIN(MIME_ARCHIVE_FIRST_BUF, (size_t)cap),
+	                      (size_t)cap, &buf, &n, &code);
+	if (r == MIME_ARCHIVE_FILL_CUT)
+		mime_archive_limit(
+		        st, -1,
+		        "max_member_bytes: a member of the first zip is larger: the rest "
+		        "is not read");
+	if (r == MIME_ARCHIVE_FILL_ERROR)
+		mime_part_flag(mime_part_at(ctx, st->idx), MSG_PART_OPAQUE,
+		               "the first zip of the bytes could not be read whole");
+	if (r != MIME_ARCHIVE_FILL_OK) {
+		g_free(buf);
+		st->stop = st->stop || code == ARCHIVE_FATAL;
+		return true;
+	}
+	if (s == NULL)
+		s = archive_entry_pathname(e);
+	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
+	w->make = arch_stream_make;
+	w->parent = st->idx;
+	w->depth = p->depth + 1;
+	w->name = s != NULL && *s != '\0' ? mime_archive_clean_name(s) : NULL;
+	w->path = w->name != NULL ? g_strdup_printf("%s/zip:%s", p->path, w->name)
+	                          : g_strdup_printf("%s/zip:#%u", p->path, st->entries);
+	w->encoding = "zip";
+	w->note = "in the first zip of the bytes (a streaming reading)";
+	g_ptr_array_add(st->jobs, w);
+	return true;
 }
