@@ -11,7 +11,7 @@
 CC ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 BUILD ?= build
-PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1 zlib
+PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1 zlib liblzma
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

@@ -88,6 +88,7 @@ static const struct conf_key conf_table[] = {
 	{"limits", "max_archive_members", T_UINT, F(limits.max_archive_members), "1000", 1, 10000000},
 	{"limits", "max_member_size", T_SIZE, F(limits.max_member_bytes), "50M", 1, UINT64_MAX},
 	{"limits", "max_ratio", T_UINT, F(limits.max_ratio), "200", 1, 1000000},
+	{"limits", "max_decoder_memory", T_SIZE, F(limits.max_decoder_memory), "256M", 1, UINT64_MAX},
 	{"limits", "max_password_trials", T_UINT, F(limits.max_password_trials), "500", 1, 1000000},
 	{"policy", "infected", T_ACTION, F(on_infected), "reject", 0, 0},
 	{"policy", "blocked", T_ACTION, F(on_blocked), "reject", 0, 0},

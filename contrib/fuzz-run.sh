@@ -14,6 +14,23 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_decode) echo "$TOP/tests/data/msgs" ;; # the first byte chooses the decoder
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;
+	fuzz_pdf) echo "$TOP/tests/data/readers $TOP/tests/data/fuzz/pdf" ;;
+	fuzz_rtf) echo "$TOP/tests/data/readers" ;;
+	fuzz_lzfu | fuzz_decmem)
+		# compressed RTF (MS-OXRTFCP's example, a cap of 4 KiB) and compressed streams (the
+		# first byte chooses the type: 0 xz, 2 zstd, 3 bzip2)
+		d=build-fuzz/seeds/$1
+		mkdir -p $d
+		if [ "$1" = fuzz_lzfu ]; then
+			printf '\020\000-\000\000\000+\000\000\000LZFu\361\305\307\247\003\000\n\000rcpg125B2\n\363 hel\t\000 bw\005\260ld}\n\200\017\240' >$d/example
+		else
+			printf 'partscan fuzz seed\n' >$d/text
+			{ printf '\000'; xz -c $d/text; } >$d/xz
+			{ printf '\002'; zstd -q -c $d/text; } >$d/zstd
+			{ printf '\003'; bzip2 -c $d/text; } >$d/bz2
+		fi
+		echo "$TOP/$d"
+		;;
 	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb

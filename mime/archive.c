@@ -26,73 +26,42 @@
  *   their bytes are decoded bytes.
  * Memory: one member buffer per archive level on the chain (each at most max_member_bytes),
  * sized from the declared size or grown by doubling, plus libarchive's reader state (a zip's
- * central directory is held in full: it is part of the bytes already bounded).
+ * central directory is held in full: it is part of the bytes already bounded), plus the
+ * decoder of a compressed stream: one filter per reader (the part's type, never libarchive's
+ * stacking of every filter it recognises), its memory read from the stream's headers
+ * (archive_memory.c) and counted over the levels open at once against max_decoder_memory
+ * (a stream over it is not opened), and of a zip member compressed with LZMA, xz, zstd or
+ * bzip2 while it is read. Not counted: 7z's coders, members of the streaming reading.
  *
  * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an
  * end-of-central-directory record is read as an archive too), and zips concatenated. The
  * zip reader finds the central directory at the end (the last zip, prefix allowed, as unzip
- * and Python read it); when that zip does not start at the first local file header of the
- * bytes, a second, streaming reading walks the local headers from that first one (the first
- * zip, as 7-Zip and streaming extractors read it). Members of the second reading are jobs
- * that become parts only when their bytes are new (same size and SHA-256: not scanned
- * twice); its encrypted members are parts flagged encrypted (their names judged by policy).
+ * and Python read it); every other zip found in the bytes (archive_zips.c: the first, which
+ * 7-Zip reads, and the middle ones, which 7-Zip's parser splits out) is then read on its own,
+ * a reading of the same archive level over its bytes, with the password phase of its own;
+ * its members are noted "in the zip at offset N of the bytes". At most MIME_ARCHIVE_ZIPS_MAX
+ * zips per part (the last ones kept; past it a limit). When the first local file header
+ * belongs to no zip found (a first zip without a directory), a streaming reading walks the
+ * local headers from there (as streaming extractors do); its members are jobs that become
+ * parts only when their bytes are new (same size and SHA-256: not scanned twice), its
+ * encrypted members parts flagged encrypted (their names judged by policy).
  *
- * Encrypted members (libarchive decrypts zip's traditional and AES encryption; not 7z or RAR):
- * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
- * (password.c) opens the archive again and reads the members still locked; one that opens is
- * scanned, flagged MSG_PART_DECRYPTED, and its note names which candidate (by number and
- * where it was found, not its text: the log holds no message content). The tries of a message
- * are bounded by max_password_trials (one per candidate per member: AES derives a key each
- * time); the members not tried with every candidate when they run out stay encrypted, flagged
- * as a limit ("password trials exhausted").
+ * Encrypted members: flagged MSG_PART_ENCRYPTED, then tried with the message's passwords
+ * (archive_password.c).
  *
  * Thread safety: one libarchive reader per call, no shared state.
  */
 
 #include "mime/archive.h"
-#include "mime/password.h"
+#include "mime/archive_private.h"
 #include "mime/zipx.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <string.h>
 
-#define ARCH_FIRST_BUF (64u * 1024u)
 #define ARCH_READ_STEP (256u * 1024u)
-
-/* An encrypted member not opened yet: its entry number, its part, candidates tried on it. */
-struct arch_locked {
-	unsigned int entry;
-	int part;
-	unsigned int tried;
-};
-
-struct arch {
-	struct mime_ctx *ctx;
-	int idx;      /* the container */
-	GBytes *hold; /* its bytes */
-	const unsigned char *data;
-	size_t len;
-	bool raw;             /* read with the raw format: a compressed stream */
-	unsigned int entries; /* headers read */
-	uint64_t out;         /* bytes decompressed from members */
-	bool stop;            /* a limit or an error ended the walk */
-	bool zip;             /* the format decrypts (libarchive: zip only) */
-	GArray *locked;       /* struct arch_locked */
-	GPtrArray *jobs;      /* where members go (the reader's children) */
-	struct archive *a;    /* the reader of the entries, NULL once they are read */
-	/* the encrypted members, tried candidate by candidate (k) after the entries */
-	bool unlocking;
-	const GPtrArray *pw;
-	guint k, li;        /* the candidate, the locked member looked for */
-	struct archive *ua; /* the reader with candidate k, or NULL */
-	unsigned int entry; /* entries ua has read */
-	bool more;          /* password trials left */
-	/* the streaming reading of the first zip: from that offset (0: none), under way */
-	size_t stream_from;
-	bool stream_wanted, streaming;
-};
 
 bool mime_archive_type(enum ftype type)
 {
@@ -123,72 +92,33 @@ bool mime_archive_type(enum ftype type)
 	}
 }
 
+/* The libarchive filter of a compressed stream's type; ARCHIVE_FILTER_NONE for the others. */
+int mime_archive_filter(enum ftype type)
+{
+	switch (type) {
+	case FTYPE_GZIP:
+		return ARCHIVE_FILTER_GZIP;
+	case FTYPE_BZIP2:
+		return ARCHIVE_FILTER_BZIP2;
+	case FTYPE_XZ:
+		return ARCHIVE_FILTER_XZ;
+	case FTYPE_ZSTD:
+		return ARCHIVE_FILTER_ZSTD;
+	case FTYPE_LZMA:
+		return ARCHIVE_FILTER_LZMA;
+	default:
+		return ARCHIVE_FILTER_NONE;
+	}
+}
+
 static bool arch_stream_type(enum ftype type)
 {
 	return type == FTYPE_GZIP || type == FTYPE_BZIP2 || type == FTYPE_XZ ||
 	       type == FTYPE_ZSTD || type == FTYPE_LZMA;
 }
 
-static uint32_t arch_le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/*
- * Where the zip that a reader of the central directory sees starts: the last valid
- * end-of-central-directory record in the last 64 KiB (its comment within the bytes, its
- * directory before it and starting with a central header), minus the directory's offset.
- * false when there is none; a zip64 directory (offsets 0xffffffff) counts as starting at 0.
- */
-static bool arch_zip_start(const unsigned char *d, size_t len, size_t *start_r)
-{
-	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
-
-	if (len < 22)
-		return false;
-	for (size_t e = len - 22 + 1; e-- > lo;) {
-		uint32_t cd_size, cd_off;
-		size_t clen;
-
-		if (d[e] != 'P' || memcmp(d + e, "PK\005\006", 4) != 0)
-			continue;
-		clen = (size_t)d[e + 20] | (size_t)d[e + 21] << 8;
-		if (clen > len - e - 22)
-			continue;
-		cd_size = arch_le32(d + e + 12);
-		cd_off = arch_le32(d + e + 16);
-		if (cd_off == 0xffffffffu || cd_size == 0xffffffffu) {
-			*start_r = 0;
-			return true;
-		}
-		if ((uint64_t)cd_size + cd_off > e)
-			continue;
-		if (cd_size > 0 && memcmp(d + e - cd_size, "PK\001\002", 4) != 0)
-			continue;
-		*start_r = e - cd_size - cd_off;
-		return true;
-	}
-	return false;
-}
-
-/* The offset of the first local file header ("PK\3\4"), or len. */
-static size_t arch_zip_first(const unsigned char *d, size_t len)
-{
-	const unsigned char *p = len >= 4 ? memmem(d, len, "PK\003\004", 4) : NULL;
-
-	return p != NULL ? (size_t)(p - d) : len;
-}
-
-bool mime_archive_zip_inside(const unsigned char *data, size_t len)
-{
-	size_t start;
-
-	return arch_zip_start(data, len, &start) && start > 0 && start < len &&
-	       memcmp(data + start, "PK\003\004", 4) == 0;
-}
-
 /* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
-static struct archive *arch_open(const struct arch *st, const char *passphrase, char **error_r)
+struct archive *mime_archive_open(const struct arch *st, const char *passphrase, char **error_r)
 {
 	struct archive *a = archive_read_new();
 
@@ -197,13 +127,19 @@ static struct archive *arch_open(const struct arch *st, const char *passphrase, 
 		*error_r = g_strdup("out of memory");
 		return NULL;
 	}
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_compress(a);
-	archive_read_support_filter_lzip(a);
+	/*
+	 * The one filter of the part's type, not libarchive's bidding, which stacks every filter
+	 * it recognises (xz in xz in xz ... in one reader): a stream inside is a member, read
+	 * by a reader of its own whose decoder memory is counted (max_decoder_memory).
+	 */
+	if (st->filter != ARCHIVE_FILTER_NONE &&
+	    archive_read_append_filter(a, st->filter) != ARCHIVE_OK) {
+		const char *e = archive_error_string(a);
+
+		*error_r = g_strdup(e != NULL ? e : "filter not supported");
+		archive_read_free(a);
+		return NULL;
+	}
 	if (st->raw) {
 		archive_read_support_format_raw(a);
 	} else if (st->streaming) {
@@ -282,7 +218,7 @@ static const char *arch_fmt(struct archive *a)
 }
 
 /* Valid UTF-8, at most MIME_ARCHIVE_NAME_MAX bytes, control characters as '?'. */
-static char *arch_clean_name(const char *s)
+char *mime_archive_clean_name(const char *s)
 {
 	size_t n = strlen(s);
 	char *valid, *cut;
@@ -340,7 +276,7 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 		if (s == NULL)
 			s = archive_entry_pathname(e);
 		if (s != NULL && *s != '\0')
-			name = arch_clean_name(s);
+			name = mime_archive_clean_name(s);
 	}
 	if (name != NULL)
 		path = g_strdup_printf("%s/%s:%s", p->path, fmt, name);
@@ -361,6 +297,9 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 	c->encoding = g_strdup(fmt);
 	c->encoded_size = st->raw ? st->len : 0;
 	c->flags |= MSG_PART_ARCHIVE_MEMBER;
+	if (st->slice)
+		mime_part_flag(c, 0, "in the zip at offset %" G_GUINT64_FORMAT " of the bytes",
+		               st->at);
 	return child;
 }
 
@@ -368,7 +307,7 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
  * Flag an archive limit on the member (if any) and on the container, whose other members are
  * not read (a compressed stream has no other member), and stop the archive.
  */
-static void arch_limit(struct arch *st, int child, const char *what)
+void mime_archive_limit(struct arch *st, int child, const char *what)
 {
 	struct msg_part *p = mime_part_at(st->ctx, st->idx);
 
@@ -383,7 +322,7 @@ static void arch_limit(struct arch *st, int child, const char *what)
 /* What the archive has spent of the limits: the message's, and its own entries and bytes. */
 static struct mime_use arch_use(const struct arch *st)
 {
-	struct mime_use use = st->ctx->use;
+	struct mime_use use = mime_jobs_use(st->ctx);
 
 	use.entries = st->entries;
 	use.arch_in = st->len;
@@ -404,21 +343,15 @@ static bool arch_ratio_over(struct arch *st, int child, uint64_t extra)
 	what = g_strdup_printf("max_ratio: %" G_GUINT64_FORMAT " bytes from an archive of %zu "
 	                       "(more than %u:1): the rest is not read",
 	                       out, st->len, st->ctx->lim.max_ratio);
-	arch_limit(st, child, what);
+	mime_archive_limit(st, child, what);
 	g_free(what);
 	return true;
 }
 
-enum arch_fill {
-	ARCH_FILL_OK,    /* the whole member */
-	ARCH_FILL_CUT,   /* cap reached with more data left */
-	ARCH_FILL_RATIO, /* stopped by max_ratio (flagged) */
-	ARCH_FILL_ERROR, /* libarchive failed: *error_r set */
-};
-
 /* Read the current member into *buf_r (at most cap bytes, first buffer size bytes). */
-static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, size_t size,
-                                size_t cap, unsigned char **buf_r, size_t *n_r, int *code_r)
+enum mime_archive_fill mime_archive_fill(struct arch *st, struct archive *a, int child, size_t size,
+                                         size_t cap, unsigned char **buf_r, size_t *n_r,
+                                         int *code_r)
 {
 	unsigned char *buf = g_try_malloc(size > 0 ? size : 1);
 	size_t n = 0;
@@ -428,7 +361,7 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 	*code_r = ARCHIVE_OK;
 	if (buf == NULL) {
 		*code_r = ARCHIVE_FATAL;
-		return ARCH_FILL_ERROR;
+		return MIME_ARCHIVE_FILL_ERROR;
 	}
 	for (;;) {
 		la_ssize_t got;
@@ -441,18 +374,18 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 				*n_r = n;
 				if (got < 0)
 					*code_r = (int)got;
-				return got > 0    ? ARCH_FILL_CUT
-				       : got == 0 ? ARCH_FILL_OK
-				                  : ARCH_FILL_ERROR;
+				return got > 0    ? MIME_ARCHIVE_FILL_CUT
+				       : got == 0 ? MIME_ARCHIVE_FILL_OK
+				                  : MIME_ARCHIVE_FILL_ERROR;
 			}
-			size = size > cap / 2 ? cap : MAX(size * 2, (size_t)ARCH_FIRST_BUF);
+			size = size > cap / 2 ? cap : MAX(size * 2, (size_t)MIME_ARCHIVE_FIRST_BUF);
 			if (size > cap)
 				size = cap;
 			buf = g_try_realloc(*buf_r, size);
 			if (buf == NULL) {
 				*code_r = ARCHIVE_FATAL;
 				*n_r = n;
-				return ARCH_FILL_ERROR;
+				return MIME_ARCHIVE_FILL_ERROR;
 			}
 			*buf_r = buf;
 		}
@@ -463,17 +396,17 @@ static enum arch_fill arch_fill(struct arch *st, struct archive *a, int child, s
 		if (got < 0) {
 			*code_r = (int)got;
 			*n_r = n;
-			return ARCH_FILL_ERROR;
+			return MIME_ARCHIVE_FILL_ERROR;
 		}
 		n += (size_t)got;
 		st->out += (uint64_t)got;
 		if (arch_ratio_over(st, child, 0)) {
 			*n_r = n;
-			return ARCH_FILL_RATIO;
+			return MIME_ARCHIVE_FILL_RATIO;
 		}
 	}
 	*n_r = n;
-	return ARCH_FILL_OK;
+	return MIME_ARCHIVE_FILL_OK;
 }
 
 /* Why a member was cut at cap: max_member_bytes, or the message's byte limits. */
@@ -537,8 +470,8 @@ static void arch_member(struct arch *st, int child, GBytes *bytes)
  * Read the current member as part child and scan it. quiet (a password attempt): a read
  * error leaves the part untouched and returns false. Otherwise true.
  */
-static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
-                      bool quiet)
+bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
+                       bool quiet)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct msg_part *c = mime_part_at(ctx, child);
@@ -546,7 +479,8 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 	enum mime_bound bound;
 	size_t cap, n;
 	unsigned char *buf;
-	enum arch_fill r;
+	enum mime_archive_fill r;
+	uint64_t claim;
 	int code;
 
 	if (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
@@ -568,21 +502,26 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 		st->stop = true;
 		return true;
 	}
-	r = arch_fill(st, a, child,
-	              declared >= 0 ? MIN((size_t)declared, cap) : MIN(ARCH_FIRST_BUF, cap), cap,
-	              &buf, &n, &code);
-	if (r == ARCH_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
-		r = (uint64_t)declared > cap ? ARCH_FILL_CUT : ARCH_FILL_OK;
+	if (!mime_archive_member_memory_ok(st, a, e, child, &claim))
+		return true;
+	ctx->use.decoder_memory += claim;
+	r = mime_archive_fill(st, a, child,
+	                      declared >= 0 ? MIN((size_t)declared, cap)
+	                                    : MIN(MIME_ARCHIVE_FIRST_BUF, cap),
+	                      cap, &buf, &n, &code);
+	ctx->use.decoder_memory -= claim;
+	if (r == MIME_ARCHIVE_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
+		r = (uint64_t)declared > cap ? MIME_ARCHIVE_FILL_CUT : MIME_ARCHIVE_FILL_OK;
 		if (arch_ratio_over(st, child, 0))
-			r = ARCH_FILL_RATIO;
+			r = MIME_ARCHIVE_FILL_RATIO;
 	}
-	if (r == ARCH_FILL_ERROR && quiet) {
+	if (r == MIME_ARCHIVE_FILL_ERROR && quiet) {
 		g_free(buf);
 		return false;
 	}
-	if (r == ARCH_FILL_CUT)
+	if (r == MIME_ARCHIVE_FILL_CUT)
 		arch_cut(st, child, cap, bound);
-	if (r == ARCH_FILL_ERROR) {
+	if (r == MIME_ARCHIVE_FILL_ERROR) {
 		const char *why = archive_error_string(a);
 
 		mime_part_flag(c, MSG_PART_OPAQUE, "member could not be read: %s",
@@ -591,98 +530,11 @@ static bool arch_read(struct arch *st, struct archive *a, struct archive_entry *
 			st->stop = true;
 	}
 	ctx->use.decoded += n;
-	if (buf != NULL && (r != ARCH_FILL_ERROR || n > 0))
+	if (buf != NULL && (r != MIME_ARCHIVE_FILL_ERROR || n > 0))
 		arch_member(st, child, g_bytes_new_take(buf, n));
 	else
 		g_free(buf);
 	return true;
-}
-
-/* A member of the streaming reading becomes a part only when its bytes are new. */
-static int arch_stream_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
-                            unsigned int dflags)
-{
-	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
-	struct msg_part *c;
-
-	(void)n, (void)dflags;
-	if (idx < 0)
-		return -1;
-	c = mime_part_at(ctx, idx);
-	c->name = g_strdup(w->name);
-	c->content_type = g_strdup("application/octet-stream");
-	c->disposition = g_strdup("attachment");
-	c->encoding = g_strdup(w->encoding);
-	c->flags |= MSG_PART_ARCHIVE_MEMBER;
-	mime_part_flag(c, 0, "%s", w->note);
-	return idx;
-}
-
-/*
- * A member of the streaming reading (the first zip of the bytes): read whole within the
- * budget and handed back as a job that is a part only when its bytes are new. false when it
- * is to be read the ordinary way (encrypted, declared too large: flagged there).
- */
-static bool arch_stream_member(struct arch *st, struct archive *a, struct archive_entry *e)
-{
-	struct mime_ctx *ctx = st->ctx;
-	const struct msg_part *p = mime_part_at(ctx, st->idx);
-	int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
-	const char *s = archive_entry_pathname_utf8(e);
-	struct mime_work *w;
-	unsigned char *buf;
-	uint64_t cap;
-	size_t n;
-	int code;
-	enum arch_fill r;
-
-	if (archive_entry_is_data_encrypted(e) ||
-	    (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
-	                                       (uint64_t)declared, NULL) != MIME_BOUND_NONE))
-		return false;
-	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
-	if (cap == 0) {
-		st->stop = true;
-		return true;
-	}
-	r = arch_fill(st, a, -1,
-	              declared >= 0 ? MIN((size_t)declared, (size_t)cap)
-	                            : MIN(ARCH_FIRST_BUF, (size_t)cap),
-	              (size_t)cap, &buf, &n, &code);
-	if (r == ARCH_FILL_CUT)
-		arch_limit(st, -1,
-		           "max_member_bytes: a member of the first zip is larger: the rest "
-		           "is not read");
-	if (r == ARCH_FILL_ERROR)
-		mime_part_flag(mime_part_at(ctx, st->idx), MSG_PART_OPAQUE,
-		               "the first zip of the bytes could not be read whole");
-	if (r != ARCH_FILL_OK) {
-		g_free(buf);
-		st->stop = st->stop || code == ARCHIVE_FATAL;
-		return true;
-	}
-	if (s == NULL)
-		s = archive_entry_pathname(e);
-	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
-	w->make = arch_stream_make;
-	w->parent = st->idx;
-	w->depth = p->depth + 1;
-	w->name = s != NULL && *s != '\0' ? arch_clean_name(s) : NULL;
-	w->path = w->name != NULL ? g_strdup_printf("%s/zip:%s", p->path, w->name)
-	                          : g_strdup_printf("%s/zip:#%u", p->path, st->entries);
-	w->encoding = "zip";
-	w->note = "in the first zip of the bytes (a streaming reading)";
-	g_ptr_array_add(st->jobs, w);
-	return true;
-}
-
-static void arch_lock(struct arch *st, struct archive *a, int child)
-{
-	struct arch_locked l = {st->entries, child, 0};
-
-	st->zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
-	mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED, "encrypted");
-	g_array_append_val(st->locked, l);
 }
 
 /*
@@ -744,7 +596,7 @@ static bool arch_walk(struct arch *st, struct archive *a)
 			                        "rest is not read",
 			                        ctx->lim.max_archive_members);
 
-			arch_limit(st, -1, what);
+			mime_archive_limit(st, -1, what);
 			g_free(what);
 			break;
 		}
@@ -773,7 +625,7 @@ static bool arch_walk(struct arch *st, struct archive *a)
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
 			continue; /* directories, hard links, devices: no content of their own */
-		if (st->streaming && arch_stream_member(st, a, e))
+		if (st->streaming && mime_archive_stream_member(st, a, e))
 			continue;
 		child = arch_child(st, a, e);
 		if (child < 0)
@@ -783,131 +635,11 @@ static bool arch_walk(struct arch *st, struct archive *a)
 			               "encrypted (in the first zip of the bytes: not tried with "
 			               "passwords)");
 		else if (archive_entry_is_data_encrypted(e))
-			arch_lock(st, a, child);
+			mime_archive_lock(st, a, child);
 		else
-			arch_read(st, a, e, child, false);
+			mime_archive_read(st, a, e, child, false);
 	}
 	return st->jobs->len > before;
-}
-
-/* One more password trial for the message; false when max_password_trials are used up. */
-static bool arch_trial(struct mime_ctx *ctx)
-{
-	struct mime_use use = ctx->use;
-
-	use.trials = ctx->report->password_trials;
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_TRIALS, 1, NULL) != MIME_BOUND_NONE)
-		return false;
-	ctx->report->password_trials++;
-	return true;
-}
-
-/*
- * Candidate k on the members still locked (a reader of its own, the same entry numbers), up
- * to a member it opens, handed back; false when it opens no more (st->more false: the
- * message's password trials ran out).
- */
-static bool arch_try(struct arch *st)
-{
-	const struct mime_password *pw = st->pw->pdata[st->k];
-	unsigned int last =
-	        g_array_index(st->locked, struct arch_locked, st->locked->len - 1).entry;
-	struct archive_entry *e;
-
-	if (st->ua == NULL) {
-		char *error;
-
-		st->ua = arch_open(st, pw->text, &error);
-		g_free(error);
-		st->li = 0;
-		st->entry = 0;
-		if (st->ua == NULL)
-			return false;
-	}
-	while (st->li < st->locked->len && st->entry < last && st->ctx->error == NULL &&
-	       archive_read_next_header(st->ua, &e) >= ARCHIVE_WARN) {
-		struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, st->li);
-		guint before = st->jobs->len;
-		struct mime_work *w;
-
-		if (++st->entry != l->entry)
-			continue;
-		if (!arch_trial(st->ctx)) {
-			st->more = false;
-			return false;
-		}
-		l->tried++;
-		if (!arch_read(st, st->ua, e, l->part, true)) {
-			st->li++;
-			continue;
-		}
-		mime_part_at(st->ctx, l->part)->flags &= ~MSG_PART_ENCRYPTED;
-		g_array_remove_index(st->locked, st->li);
-		if (st->jobs->len == before)
-			continue;
-		/* flagged once it is scanned */
-		w = st->jobs->pdata[st->jobs->len - 1];
-		w->scanned_flag = MSG_PART_DECRYPTED;
-		w->scanned_note = g_strdup_printf("opened with password candidate %u (from %s)",
-		                                  st->k + 1, pw->source);
-		return true;
-	}
-	return false;
-}
-
-/* What stays locked, and why. */
-static void arch_locked_notes(struct arch *st)
-{
-	struct mime_ctx *ctx = st->ctx;
-	const GPtrArray *pw = st->pw;
-	const char *why = !st->zip       ? "the reader decrypts zip only"
-	                  : pw->len == 0 ? "no password found in the message"
-	                                 : "no password found in the message opens it";
-
-	for (guint i = 0; i < st->locked->len; i++) {
-		const struct arch_locked *l = &g_array_index(st->locked, struct arch_locked, i);
-		struct msg_part *c = mime_part_at(ctx, l->part);
-
-		if (!st->zip || l->tried >= pw->len) {
-			mime_part_flag(c, 0, "%s", why);
-			continue;
-		}
-		mime_part_flag(c, MSG_PART_LIMIT,
-		               "password trials exhausted (max_password_trials %u per message): "
-		               "%u of %u candidates tried",
-		               ctx->lim.max_password_trials, l->tried, pw->len);
-		mime_limit(ctx, MSG_LIMIT_ARCHIVE,
-		           "part %s: password trials exhausted (max_password_trials %u per "
-		           "message): encrypted members not tried with every candidate",
-		           mime_part_at(ctx, st->idx)->path, ctx->lim.max_password_trials);
-	}
-}
-
-/*
- * The encrypted members: the message's passwords, candidate by candidate (within
- * max_password_trials), up to a member one opens; false when they are done (noted).
- */
-static bool arch_unlock(struct arch *st)
-{
-	if (!st->unlocking) {
-		if (st->locked->len == 0)
-			return false;
-		st->unlocking = true;
-		st->more = true;
-		st->pw = mime_passwords(st->ctx);
-	}
-	while (st->more && st->zip && st->k < st->pw->len && st->locked->len > 0) {
-		if (arch_try(st))
-			return true;
-		if (st->ua != NULL)
-			archive_read_free(st->ua);
-		st->ua = NULL;
-		if (st->more)
-			st->k++;
-	}
-	arch_locked_notes(st);
-	g_array_set_size(st->locked, 0);
-	return false;
 }
 
 /* The entries are read: a stream read as an archive after all, an image with no file. */
@@ -925,7 +657,7 @@ static void arch_entries_end(struct arch *st)
 	if (st->stream_wanted && !st->stop) {
 		st->stream_wanted = false;
 		st->streaming = true;
-		st->a = arch_open(st, NULL, &error);
+		st->a = mime_archive_open(st, NULL, &error);
 		g_free(error);
 		if (st->a != NULL)
 			return;
@@ -934,7 +666,7 @@ static void arch_entries_end(struct arch *st)
 	if (!st->raw && st->entries == 0 && arch_stream_type(p->scan.type.type)) {
 		/* no entry: not an archive after all (zeros read as an empty tar), the stream */
 		st->raw = true;
-		st->a = arch_open(st, NULL, &error);
+		st->a = mime_archive_open(st, NULL, &error);
 		g_free(error);
 		if (st->a != NULL)
 			return;
@@ -942,6 +674,29 @@ static void arch_entries_end(struct arch *st)
 	if (st->entries == 0 && (p->scan.type.type == FTYPE_UDF || p->scan.type.type == FTYPE_ISO))
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s image: no file found (UDF is not read)",
 		               ftype_name(p->scan.type.type));
+}
+
+static const struct mime_reader arch_slice_reader;
+
+/* The other zips of the bytes: each a reading of its own at the same archive level. */
+static void arch_slices(struct arch *st)
+{
+	struct mime_ctx *ctx = st->ctx;
+
+	for (guint i = 0; i < st->n_zips && !st->stop && ctx->error == NULL; i++) {
+		const struct mime_archive_zip *z = &st->zips[i];
+		struct mime_work *w =
+		        mime_work_new(g_bytes_new_from_bytes(st->hold, z->start, z->end - z->start),
+		                      MIME_FROM_PART, MIME_ENC_RAW, st->idx);
+
+		w->reader = &arch_slice_reader;
+		w->begin = z->start;
+		if (ctx->job != NULL)
+			w->use = ctx->job->use; /* the container's level: a sibling reading */
+		w->keep_use = true;
+		g_ptr_array_add(st->jobs, w);
+	}
+	st->n_zips = 0;
 }
 
 static int arch_next(void *state, GPtrArray *children)
@@ -954,7 +709,12 @@ static int arch_next(void *state, GPtrArray *children)
 			return 1;
 		arch_entries_end(st);
 	}
-	return arch_unlock(st) ? 1 : 0;
+	if (mime_archive_unlock(st))
+		return 1;
+	if (st->n_zips == 0)
+		return 0;
+	arch_slices(st);
+	return 1;
 }
 
 static void arch_close(void *state)
@@ -965,17 +725,19 @@ static void arch_close(void *state)
 		archive_read_free(st->a);
 	if (st->ua != NULL)
 		archive_read_free(st->ua);
-	st->ctx->use.archive_depth--;
 	g_array_free(st->locked, TRUE);
+	g_free(st->zips);
+	st->ctx->use.decoder_memory -= st->decoder_memory;
 	g_bytes_unref(st->hold);
 	g_free(st);
 }
 
-static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool slice)
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 	enum ftype t = p->scan.type.type;
 	struct arch st0 = {.ctx = ctx, .idx = idx}, *st;
+	struct mime_use use = mime_jobs_use(ctx);
 	struct archive *a;
 	char *error;
 
@@ -987,22 +749,24 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	if (!mime_expand_depth_ok(ctx, p))
 		return NULL;
 	st0.data = g_bytes_get_data(bytes, &st0.len);
-	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
-	    MIME_BOUND_NONE) {
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) != MIME_BOUND_NONE) {
 		char *what =
 		        g_strdup_printf("max_archive_depth: archive nested deeper than %u: not "
 		                        "opened",
 		                        ctx->lim.max_archive_depth);
 
-		arch_limit(&st0, -1, what);
+		mime_archive_limit(&st0, -1, what);
 		g_free(what);
 		return NULL;
 	}
-	a = arch_open(&st0, NULL, &error);
+	if (!slice && !mime_archive_memory_ok(&st0, t))
+		return NULL;
+	st0.filter = slice ? ARCHIVE_FILTER_NONE : mime_archive_filter(t);
+	a = mime_archive_open(&st0, NULL, &error);
 	if (a == NULL && arch_stream_type(t)) {
 		g_free(error);
 		st0.raw = true;
-		a = arch_open(&st0, NULL, &error);
+		a = mime_archive_open(&st0, NULL, &error);
 	}
 	if (a == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "%s contents could not be read: %s",
@@ -1011,24 +775,34 @@ static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
 		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
-	if (!st0.raw && (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR ||
-	                 t == FTYPE_APK || t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX ||
-	                 t == FTYPE_PPTX || t == FTYPE_ODF)) {
-		size_t start, first = arch_zip_first(st0.data, st0.len);
-
-		/* the zip the directory names is not the first zip: read that one too */
-		if (arch_zip_start(st0.data, st0.len, &start) && first < start) {
-			st0.stream_wanted = true;
-			st0.stream_from = first;
-			ctx->dedupe = true; /* so that its members are scanned once */
-		}
+	if (!slice && !st0.raw &&
+	    (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR || t == FTYPE_APK ||
+	     t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX || t == FTYPE_PPTX ||
+	     t == FTYPE_ODF)) {
+		mime_archive_find_zips(&st0, ctx);
 	}
 	st = g_memdup2(&st0, sizeof(st0));
 	st->hold = g_bytes_ref(bytes);
 	st->a = a;
 	st->locked = g_array_new(FALSE, FALSE, sizeof(struct arch_locked));
-	ctx->use.archive_depth++;
+	if (slice) {
+		st->slice = true;
+		st->at = ctx->job != NULL ? ctx->job->begin : 0;
+	}
+	ctx->use.decoder_memory += st->decoder_memory;
+	mime_jobs_level(ctx);
 	return st;
 }
 
+static void *arch_reader_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return arch_open_common(ctx, idx, bytes, false);
+}
+
+static void *arch_slice_open(struct mime_ctx *ctx, int idx, GBytes *bytes)
+{
+	return arch_open_common(ctx, idx, bytes, true);
+}
+
 const struct mime_reader mime_archive_reader = {"archive", arch_reader_open, arch_next, arch_close};
+static const struct mime_reader arch_slice_reader = {"zip", arch_slice_open, arch_next, arch_close};

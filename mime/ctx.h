@@ -53,7 +53,8 @@ struct mime_ctx {
 	const unsigned char
 	        *raw; /* the message bytes that are parsed (at most max_message_bytes) */
 	size_t len;
-	struct mime_use use; /* spent of the limits: decoded bytes, parts, archive depth */
+	struct mime_use use;   /* spent of the message's limits: decoded bytes, parts, trials */
+	struct mime_work *job; /* the job running (its depth and archive depth), or NULL */
 	unsigned int dropped_notes;
 	GArray *seen;         /* struct mime_seen */
 	bool dedupe;          /* the sweep has candidates: record what is scanned */

@@ -33,6 +33,7 @@
 #include "mime/ole2.h"
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
+#include "mime/rtf.h"
 #include "mime/encodings.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
@@ -297,6 +298,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 {
 	struct msg_part *p = mime_part_at(ctx, idx);
 	struct msg_limits lim = ctx->lim;
+	struct mime_use use = mime_jobs_use(ctx);
 	struct expand_rd *st;
 	GPtrArray *members;
 	GError *error = NULL;
@@ -305,8 +307,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 
 	if (!mime_expand_depth_ok(ctx, p))
 		return NULL;
-	if (mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) !=
-	            MIME_BOUND_NONE ||
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_ARCHIVE_DEPTH, 1, NULL) != MIME_BOUND_NONE ||
 	    ctx->use.decoded >= ctx->lim.max_total_bytes) {
 		mime_part_flag(p, MSG_PART_LIMIT,
 		               "%s contents not read: max_archive_depth or max_total_bytes", fmt);
@@ -335,7 +336,7 @@ static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const 
 	st->idx = idx;
 	st->fmt = fmt;
 	st->members = members;
-	ctx->use.archive_depth++;
+	mime_jobs_level(ctx);
 	return st;
 }
 
@@ -391,7 +392,6 @@ static void expand_rd_close(void *state)
 {
 	struct expand_rd *st = state;
 
-	st->ctx->use.archive_depth--;
 	g_ptr_array_unref(st->members);
 	g_free(st);
 }
@@ -408,11 +408,12 @@ EXPAND_READER(pdf, pdf_read);
 EXPAND_READER(applefile, applefile_read);
 EXPAND_READER(pgp, openpgp_read);
 EXPAND_READER(html, html_read);
+EXPAND_READER(rtf, rtf_read);
 
 bool mime_reader_type(enum ftype t)
 {
 	return t == FTYPE_PDF || t == FTYPE_APPLESINGLE || t == FTYPE_PGP || t == FTYPE_HTML ||
-	       t == FTYPE_SVG || t == FTYPE_HTA;
+	       t == FTYPE_SVG || t == FTYPE_HTA || t == FTYPE_RTF;
 }
 
 /* The readers of a part, as jobs: by its real type, or an armoured OpenPGP block in a text. */
@@ -428,6 +429,8 @@ static void expand_readers(struct mime_ctx *ctx, int idx, GBytes *bytes, GPtrArr
 
 	if (t == FTYPE_PDF)
 		expand_later(idx, bytes, &expand_pdf_reader, children);
+	else if (t == FTYPE_RTF && rtf_probe(data, len))
+		expand_later(idx, bytes, &expand_rtf_reader, children);
 	else if (t == FTYPE_APPLESINGLE)
 		expand_later(idx, bytes, &expand_applefile_reader, children);
 	else if (t == FTYPE_PGP || (t == FTYPE_TEXT && openpgp_armored(data, len)))

@@ -15,9 +15,9 @@
  * The limits and where they were checked: max_parts (part.c count_one, sweep.c sweep_add),
  * max_depth (walk.c walk_entity, expand.c expand_depth_ok), max_part_bytes and
  * max_total_bytes (part.c mime_budget and job_truncated, sweep.c mime_sweep_scan, archive.c
- * arch_cut and arch_symlink), max_member_bytes (archive.c arch_read, arch_cut), max_ratio
+ * arch_cut and arch_symlink), max_member_bytes (archive.c mime_archive_read, arch_cut), max_ratio
  * (archive.c arch_ratio_over), max_archive_depth, max_archive_members (archive.c),
- * max_password_trials (archive.c arch_trial). They now all ask mime_jobs_budget() (below);
+ * max_password_trials (archive_password.c arch_trial). They now all ask mime_jobs_budget() (below);
  * the callers only word the flag and the note. max_message_bytes and max_header_bytes are
  * cuts of the input, made once (msgscan.c, checks.c).
  *
@@ -37,10 +37,12 @@
  *     signed content (a walk), archives (archive.c: libarchive's reader kept open in the job,
  *     one member handed back at a time, then the members a password opens). Part scanning
  *     happens here only, and mime_jobs_run() is called once per msg_scan().
- *     Not done: the job's budget should carry depth and archive depth (struct mime_use)
- *     instead of the parts' depth and ctx->use.archive_depth (a counter that is right only
- *     because the loop runs depth first); the walk still makes all of a message's leaf parts
- *     when it is opened (GMime builds the whole tree first).
+ *     Each job carries its own depth and archive depth (struct mime_use in struct
+ *     mime_work): a reader's children get one archive level more than the reader's job
+ *     when the reader is a level (archives, the container readers), so the count holds in
+ *     any order of the work list, and a reader may hand back a job at its own level (the
+ *     zips found inside the bytes of a zip). Not done: the walk still makes all of a
+ *     message's leaf parts when it is opened (GMime builds the whole tree first).
  *  3. digests once per part, reused for dedupe (done: the key is size + SHA-256 taken in
  *     the part's own scan_bytes pass, mime_part_digest; no 64-bit hash pass, no decoding
  *     again to confirm, and bytes that cannot be decoded again, such as archive members,
@@ -141,6 +143,13 @@ enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime
 	case MIME_RES_RATIO:
 		b = ratio_check(lim, use, want, &grant);
 		break;
+	case MIME_RES_DECODER_MEMORY:
+		b = use->decoder_memory <= lim->max_decoder_memory &&
+		                    want <= lim->max_decoder_memory - use->decoder_memory
+		            ? MIME_BOUND_NONE
+		            : MIME_BOUND_DECODER_MEMORY;
+		grant = b == MIME_BOUND_NONE ? want : 0;
+		break;
 	case MIME_RES_TRIALS:
 		b = count_check(use->trials, want, lim->max_password_trials, MIME_BOUND_TRIALS,
 		                &grant);
@@ -153,6 +162,21 @@ enum mime_bound mime_jobs_budget(const struct msg_limits *lim, const struct mime
 	if (grant_r != NULL)
 		*grant_r = grant;
 	return b;
+}
+
+struct mime_use mime_jobs_use(const struct mime_ctx *ctx)
+{
+	struct mime_use use = ctx->use;
+
+	use.depth = ctx->job != NULL ? ctx->job->use.depth : 0;
+	use.archive_depth = ctx->job != NULL ? ctx->job->use.archive_depth : 0;
+	return use;
+}
+
+void mime_jobs_level(struct mime_ctx *ctx)
+{
+	if (ctx->job != NULL)
+		ctx->job->level = true;
 }
 
 struct mime_work *mime_work_new(GBytes *bytes, enum mime_origin origin, enum mime_enc enc, int part)
@@ -353,6 +377,7 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 		return false;
 	w->part = idx;
 	part = mime_part_at(ctx, idx);
+	w->use.depth = part->depth;
 	body = g_bytes_get_data(w->bytes, &len);
 	if (w->decoded || len == 0)
 		data = g_bytes_ref(w->bytes);
@@ -388,9 +413,22 @@ void mime_jobs_run(struct mime_ctx *ctx, struct mime_work *job)
 	g_ptr_array_add(stack, job);
 	while (stack->len > 0) {
 		struct mime_work *w = g_ptr_array_remove_index(stack, stack->len - 1);
+		unsigned int level;
+		bool again;
 
+		ctx->job = w;
+		again = ctx->error == NULL && work_run(ctx, w, children);
+		ctx->job = NULL;
+		/* the children's budget: their job's, one archive level deeper below a level */
+		level = w->use.archive_depth + (w->level ? 1 : 0);
+		for (guint i = 0; i < children->len; i++) {
+			struct mime_work *c = children->pdata[i];
+
+			if (!c->keep_use)
+				c->use.archive_depth = level;
+		}
 		/* again after its children: under them */
-		if (ctx->error == NULL && work_run(ctx, w, children))
+		if (again)
 			g_ptr_array_add(stack, w);
 		else
 			mime_work_free(&w);

@@ -22,15 +22,16 @@ struct mime_ctx;
 
 /* What a job asks for. */
 enum mime_res {
-	MIME_RES_PARTS,         /* want parts (and entities) more: max_parts */
-	MIME_RES_DEPTH,         /* want levels below use->depth: max_depth */
-	MIME_RES_BYTES,         /* want bytes in one buffer: max_part_bytes, max_total_bytes */
-	MIME_RES_MEMBER_BYTES,  /* as MIME_RES_BYTES, and max_member_bytes (an archive member) */
-	MIME_RES_MEMBER_SIZE,   /* a member declaring want bytes: max_member_bytes */
-	MIME_RES_ARCHIVE_DEPTH, /* want archives more around the job: max_archive_depth */
-	MIME_RES_MEMBERS,       /* want entries more from the job's archive: max_archive_members */
-	MIME_RES_RATIO,         /* want bytes more from the job's archive: max_ratio */
-	MIME_RES_TRIALS,        /* want password trials more: max_password_trials */
+	MIME_RES_PARTS,          /* want parts (and entities) more: max_parts */
+	MIME_RES_DEPTH,          /* want levels below use->depth: max_depth */
+	MIME_RES_BYTES,          /* want bytes in one buffer: max_part_bytes, max_total_bytes */
+	MIME_RES_MEMBER_BYTES,   /* as MIME_RES_BYTES, and max_member_bytes (an archive member) */
+	MIME_RES_MEMBER_SIZE,    /* a member declaring want bytes: max_member_bytes */
+	MIME_RES_ARCHIVE_DEPTH,  /* want archives more around the job: max_archive_depth */
+	MIME_RES_MEMBERS,        /* want entries more from the job's archive: max_archive_members */
+	MIME_RES_RATIO,          /* want bytes more from the job's archive: max_ratio */
+	MIME_RES_TRIALS,         /* want password trials more: max_password_trials */
+	MIME_RES_DECODER_MEMORY, /* want bytes more for a decoder: max_decoder_memory */
 };
 
 /* The limit that bound a request (MIME_BOUND_NONE: all of it granted). */
@@ -45,6 +46,7 @@ enum mime_bound {
 	MIME_BOUND_MEMBERS,
 	MIME_BOUND_RATIO,
 	MIME_BOUND_TRIALS,
+	MIME_BOUND_DECODER_MEMORY,
 };
 
 /*
@@ -55,11 +57,12 @@ struct mime_use {
 	uint64_t decoded;           /* bytes decoded into buffers in the message */
 	unsigned int parts;         /* parts and entities counted */
 	unsigned int trials;        /* password trials */
-	unsigned int depth;         /* nesting depth of the job */
-	unsigned int archive_depth; /* archives around the job */
+	unsigned int depth;         /* nesting depth of the job (its part's) */
+	unsigned int archive_depth; /* archives (and container readers) around the job */
 	unsigned int entries;       /* entries read from the job's archive */
 	uint64_t arch_in;           /* the job's archive: its own bytes */
 	uint64_t arch_out;          /* bytes decompressed from its members so far */
+	uint64_t decoder_memory;    /* claimed by the decoders of the archive levels open */
 };
 
 /*
@@ -153,7 +156,29 @@ struct mime_work {
 
 	/* MIME_DECODE_* of its decoding (other readings of a leaf depend on them) */
 	unsigned int dflags;
+	/*
+	 * The job's own budget: depth (its part's) and archive_depth (the archive levels around
+	 * it, counted along its chain: a reader's children get one more than the reader's job
+	 * when its open said it is a level, mime_jobs_level(); the others what their job had,
+	 * unless keep_use is set by the reader that made them). The message's counters
+	 * (decoded, parts, trials) are in ctx->use.
+	 */
+	struct mime_use use;
+	bool keep_use;
+	bool level;
 };
+
+/*
+ * What has been spent where the running job stands: the message's counters (ctx->use) with
+ * the job's depth and archive depth (outside the loop: 0).
+ */
+struct mime_use mime_jobs_use(const struct mime_ctx *ctx);
+
+/*
+ * Called by a reader's open: the running job is an archive level (an archive, a container
+ * reader using the archive limits): what it hands back lies one level deeper.
+ */
+void mime_jobs_level(struct mime_ctx *ctx);
 
 /* A job over bytes (the reference is taken over), as part (-1: made when it runs). */
 struct mime_work *mime_work_new(GBytes *bytes, enum mime_origin origin, enum mime_enc enc,

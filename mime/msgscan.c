@@ -48,6 +48,8 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out)
 		out->max_member_bytes = 50 * MIB;
 	if (out->max_ratio == 0)
 		out->max_ratio = 200;
+	if (out->max_decoder_memory == 0)
+		out->max_decoder_memory = 256 * MIB;
 	if (out->max_password_trials == 0)
 		out->max_password_trials = 500;
 }

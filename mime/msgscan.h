@@ -39,6 +39,10 @@ struct msg_limits {
 	uint64_t max_member_bytes;        /* 0: 50 MiB per member (a larger one is not read) */
 	unsigned int max_ratio; /* 0: 200: decompressed bytes of an archive's members / the
 	                           archive's bytes, past the first 8 MiB (the archive stops there) */
+	/* 0: 256 MiB: what the decoders of the compressed streams open at once (one per archive
+	   level: an xz or lzma dictionary, a zstd window) may claim together; a stream whose
+	   headers claim more is not opened ("max_decoder_memory", MSG_LIMIT_ARCHIVE) */
+	uint64_t max_decoder_memory;
 	unsigned int max_password_trials; /* 0: 500 tries of a password candidate on an encrypted
 	                                     member, per message (each AES try costs a key
 	                                     derivation); members left are "password trials

@@ -611,6 +611,12 @@ static bool pkg_parse(const unsigned char *s, size_t n, size_t *off_r, size_t *l
 	return true;
 }
 
+bool mime_ole2_package(const unsigned char *s, size_t n, size_t *off_r, size_t *len_r,
+                       char **name_r)
+{
+	return pkg_parse(s, n, off_r, len_r, name_r);
+}
+
 /* An Ole10Native stream: the file its Package carries. */
 static void ole2_native(struct ole2_rd *rd, GsfInput *in, char *path)
 {

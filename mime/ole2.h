@@ -71,4 +71,12 @@ int mime_ole2_read(const unsigned char *data, size_t len, const struct msg_limit
 
 void mime_ole2_free(struct mime_ole2 **ole);
 
+/*
+ * The file an OLE Package carries (the Ole10Native stream's layout: its 4-byte size, then the
+ * Package): *off_r and *len_r its bytes in s, *name_r (allocated, or NULL) its file name.
+ * false when s holds no Package header (then *off_r, *len_r: the data after the size).
+ */
+bool mime_ole2_package(const unsigned char *s, size_t n, size_t *off_r, size_t *len_r,
+                       char **name_r);
+
 #endif

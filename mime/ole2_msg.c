@@ -6,12 +6,14 @@
  * file name (3707), else the short one (3704), else the display name (3001), in UTF-16
  * (001F) or 8-bit (001E) strings; an attached message or OLE object is the storage
  * __substg1.0_3701000D (PR_ATTACH_DATA_OBJ), returned as a compound file of its own. The
- * bodies: PR_BODY (1000, UTF-16 made UTF-8, or 8-bit as is) and PR_HTML (1013). Every read
- * goes through ole2.c's bounded stream reader.
+ * bodies: PR_BODY (1000, UTF-16 made UTF-8, or 8-bit as is), PR_RTF_COMPRESSED (1009,
+ * decompressed by lzfu.c: "msg:body.rtf") and PR_HTML (1013). Every read goes through
+ * ole2.c's bounded stream reader.
  *
  * Thread safety: per call.
  */
 
+#include "mime/lzfu.h"
 #include "mime/ole2_private.h"
 
 #include <string.h>
@@ -75,7 +77,42 @@ static void msg_attachment(struct ole2_rd *rd, GsfInfile *att, unsigned int n)
 		g_object_unref(in);
 }
 
-/* The message's bodies: plain text (in UTF-8) and HTML. */
+/*
+ * The rich-text body (PR_RTF_COMPRESSED): decompressed (lzfu.c) within what is left of the
+ * members' bytes and max_member_bytes; what could not be is said so (truncated).
+ */
+static void msg_rtf(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInput *in)
+{
+	const unsigned char *p;
+	const char *why;
+	size_t n, cap;
+	GBytes *rtf;
+	bool cut;
+
+	m->flags |= MIME_OLE2_BODY;
+	ole2_fill(rd, m, in);
+	if (m->data == NULL)
+		return;
+	p = g_bytes_get_data(m->data, &n);
+	cap = rd->out_max > rd->ole->out - n
+	              ? (size_t)MIN(rd->out_max - (rd->ole->out - n), rd->lim.max_member_bytes)
+	              : 0;
+	rtf = lzfu_decode(p, n, cap, &cut, &why);
+	if (rtf == NULL) {
+		m->flags |= MIME_OLE2_TRUNCATED;
+		ole2_note(m, "%s: its compressed bytes scanned", why);
+		return;
+	}
+	rd->ole->out = rd->ole->out - n + g_bytes_get_size(rtf);
+	g_bytes_unref(m->data);
+	m->data = rtf;
+	if (cut || why != NULL) {
+		m->flags |= MIME_OLE2_TRUNCATED;
+		ole2_note(m, "%s", cut ? "compressed RTF over max_member_bytes: cut there" : why);
+	}
+}
+
+/* The message's bodies: plain text (in UTF-8), rich text and HTML. */
 static void msg_bodies(struct ole2_rd *rd, GsfInfile *root)
 {
 	GsfInput *in;
@@ -101,6 +138,11 @@ static void msg_bodies(struct ole2_rd *rd, GsfInfile *root)
 				}
 			}
 		}
+		g_object_unref(in);
+	}
+	if (!rd->stop && (in = ole2_child_named(root, "__substg1.0_10090102")) != NULL) {
+		if ((m = ole2_member(rd, g_strdup("msg:body.rtf"), NULL)) != NULL)
+			msg_rtf(rd, m, in);
 		g_object_unref(in);
 	}
 	if (!rd->stop && (in = ole2_child_named(root, "__substg1.0_10130102")) != NULL) {

@@ -215,8 +215,12 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
 	p->scanned = true;
 	p->decoded_size = len;
 	part_names_mismatch(p);
-	/* an archive's encrypted members are flagged one by one (archive.c), and may open */
-	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type))
+	/*
+	 * an archive's encrypted members are flagged one by one (archive.c), and may open; a PDF
+	 * encrypted with the owner password only opens (pdf.c says when it does not)
+	 */
+	if ((p->scan.type.flags & FTYPE_FLAG_ENCRYPTED) && !mime_archive_type(p->scan.type.type) &&
+	    p->scan.type.type != FTYPE_PDF)
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
 }

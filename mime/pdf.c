@@ -9,7 +9,10 @@
  * poppler does to repair a broken file, and what makes a cross-reference table that lies
  * harmless), decodes object streams to index the objects they hold, finds every dictionary
  * with an /EF entry (a file specification: EmbeddedFiles name tree or FileAttachment
- * annotation, also one no tree reaches) and decodes the stream it points to.
+ * annotation, also one no tree reaches) and decodes the stream it points to. An encrypted
+ * PDF is opened with the empty user password when it can be (pdf_crypt.c): its streams and
+ * the strings of objects outside object streams are decrypted; otherwise it is reported
+ * encrypted, its embedded files unread.
  *
  * Limits: PDF_MAX_OBJECTS objects, PDF_MAX_OBJSTMS object streams, PDF_MAX_DEPTH and
  * PDF_MAX_VALUES per parsed object, PDF_MAX_FILTERS per stream; references are resolved one
@@ -22,31 +25,17 @@
 
 #include "mime/pdf.h"
 #include "mime/pdf_filter.h"
+#include "mime/pdf_private.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-enum pdf_kind { PDF_NULL, PDF_BOOL, PDF_NUM, PDF_REF, PDF_STR, PDF_NAME, PDF_ARRAY, PDF_DICT };
-
-struct pdf_val {
-	enum pdf_kind kind;
-	double num;
-	unsigned int rnum, rgen;
-	GByteArray *s;    /* PDF_STR, PDF_NAME (without the slash) */
-	GPtrArray *items; /* PDF_ARRAY; PDF_DICT: key, value, key, value ... */
-};
-
-struct pdf_lex {
-	const unsigned char *d;
-	size_t n, pos;
-	unsigned int values;
-};
 
 /* Where an object's value starts: in the file, or in a decoded object stream. */
 struct pdf_loc {
 	const unsigned char *buf;
 	size_t n, off;
 	bool in_stm;
+	unsigned int gen;      /* its generation (0 in an object stream) */
 	struct pdf_loc *older; /* an earlier definition of the same object number, or NULL */
 };
 
@@ -62,342 +51,14 @@ struct pdf_state {
 	GHashTable *done;   /* embedded stream object numbers already taken */
 	bool encrypted, limit;
 	GPtrArray *members;
+	/* an encrypted PDF: its last trailer with /Encrypt (offset in d), the handler opened */
+	size_t trailer;
+	struct pdf_crypt *crypt;
+	const char *crypt_why;
+	/* the object whose file specifications are being read (strings decrypted with its key) */
+	unsigned int cur_num, cur_gen;
+	bool cur_plain;
 };
-
-static bool is_ws(unsigned char c)
-{
-	return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
-}
-
-static bool is_delim(unsigned char c)
-{
-	return is_ws(c) || strchr("()<>[]{}/%", c) != NULL;
-}
-
-static void skip_ws(struct pdf_lex *lx)
-{
-	while (lx->pos < lx->n) {
-		unsigned char c = lx->d[lx->pos];
-
-		if (is_ws(c)) {
-			lx->pos++;
-		} else if (c == '%') {
-			while (lx->pos < lx->n && lx->d[lx->pos] != '\n' && lx->d[lx->pos] != '\r')
-				lx->pos++;
-		} else {
-			break;
-		}
-	}
-}
-
-static void val_free(struct pdf_val *v)
-{
-	if (v == NULL)
-		return;
-	if (v->s != NULL)
-		g_byte_array_unref(v->s);
-	if (v->items != NULL)
-		g_ptr_array_unref(v->items);
-	g_free(v);
-}
-
-static void val_destroy(gpointer p)
-{
-	val_free(p);
-}
-
-static struct pdf_val *val_new(struct pdf_lex *lx, enum pdf_kind kind)
-{
-	struct pdf_val *v;
-
-	if (lx->values >= PDF_MAX_VALUES)
-		return NULL;
-	lx->values++;
-	v = g_new0(struct pdf_val, 1);
-	v->kind = kind;
-	return v;
-}
-
-int pdf_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static struct pdf_val *parse_name(struct pdf_lex *lx)
-{
-	struct pdf_val *v = val_new(lx, PDF_NAME);
-
-	if (v == NULL)
-		return NULL;
-	v->s = g_byte_array_new();
-	lx->pos++;
-	while (lx->pos < lx->n && !is_delim(lx->d[lx->pos])) {
-		unsigned char c = lx->d[lx->pos++];
-
-		if (c == '#' && lx->n - lx->pos >= 2 && pdf_hexval(lx->d[lx->pos]) >= 0 &&
-		    pdf_hexval(lx->d[lx->pos + 1]) >= 0) {
-			c = (unsigned char)(pdf_hexval(lx->d[lx->pos]) << 4 |
-			                    pdf_hexval(lx->d[lx->pos + 1]));
-			lx->pos += 2;
-		}
-		g_byte_array_append(v->s, &c, 1);
-	}
-	return v;
-}
-
-static struct pdf_val *parse_literal(struct pdf_lex *lx)
-{
-	struct pdf_val *v = val_new(lx, PDF_STR);
-	unsigned int nest = 1;
-
-	if (v == NULL)
-		return NULL;
-	v->s = g_byte_array_new();
-	lx->pos++;
-	while (lx->pos < lx->n) {
-		unsigned char c = lx->d[lx->pos++];
-
-		if (c == '(') {
-			nest++;
-		} else if (c == ')' && --nest == 0) {
-			return v;
-		} else if (c == '\\' && lx->pos < lx->n) {
-			c = lx->d[lx->pos++];
-			switch (c) {
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case '\r':
-				if (lx->pos < lx->n && lx->d[lx->pos] == '\n')
-					lx->pos++;
-				continue;
-			case '\n':
-				continue;
-			default:
-				if (c >= '0' && c <= '7') {
-					unsigned int o = c - '0';
-
-					for (int k = 0;
-					     k < 2 && lx->pos < lx->n && lx->d[lx->pos] >= '0' &&
-					     lx->d[lx->pos] <= '7';
-					     k++)
-						o = o * 8 + (lx->d[lx->pos++] - '0');
-					c = (unsigned char)o;
-				}
-				break;
-			}
-		}
-		g_byte_array_append(v->s, &c, 1);
-	}
-	val_free(v);
-	return NULL;
-}
-
-static struct pdf_val *parse_hex(struct pdf_lex *lx)
-{
-	struct pdf_val *v = val_new(lx, PDF_STR);
-	int hi = -1;
-
-	if (v == NULL)
-		return NULL;
-	v->s = g_byte_array_new();
-	lx->pos++;
-	while (lx->pos < lx->n) {
-		unsigned char c = lx->d[lx->pos++];
-		int h = pdf_hexval(c);
-
-		if (c == '>') {
-			if (hi >= 0) {
-				unsigned char b = (unsigned char)(hi << 4);
-
-				g_byte_array_append(v->s, &b, 1);
-			}
-			return v;
-		}
-		if (h < 0)
-			continue;
-		if (hi < 0) {
-			hi = h;
-		} else {
-			unsigned char b = (unsigned char)(hi << 4 | h);
-
-			g_byte_array_append(v->s, &b, 1);
-			hi = -1;
-		}
-	}
-	val_free(v);
-	return NULL;
-}
-
-/* An unsigned integer at p (no sign, no dot), or -1. */
-static long long peek_uint(const struct pdf_lex *lx, size_t *p)
-{
-	long long x = 0;
-	size_t q = *p;
-
-	if (q >= lx->n || lx->d[q] < '0' || lx->d[q] > '9')
-		return -1;
-	while (q < lx->n && lx->d[q] >= '0' && lx->d[q] <= '9') {
-		if (x < 100000000000LL)
-			x = x * 10 + (lx->d[q] - '0');
-		q++;
-	}
-	if (q < lx->n && !is_delim(lx->d[q]))
-		return -1;
-	*p = q;
-	return x;
-}
-
-static struct pdf_val *parse_number(struct pdf_lex *lx)
-{
-	size_t q = lx->pos;
-	long long a, g;
-	struct pdf_val *v;
-	char buf[64];
-	size_t k = 0;
-
-	/* "N G R": a reference */
-	if ((a = peek_uint(lx, &q)) >= 0) {
-		size_t r = q;
-
-		while (r < lx->n && is_ws(lx->d[r]))
-			r++;
-		if ((g = peek_uint(lx, &r)) >= 0) {
-			while (r < lx->n && is_ws(lx->d[r]))
-				r++;
-			if (r < lx->n && lx->d[r] == 'R' &&
-			    (r + 1 == lx->n || is_delim(lx->d[r + 1]))) {
-				if ((v = val_new(lx, PDF_REF)) == NULL)
-					return NULL;
-				v->rnum = a > UINT32_MAX ? UINT32_MAX : (unsigned int)a;
-				v->rgen = g > UINT32_MAX ? UINT32_MAX : (unsigned int)g;
-				lx->pos = r + 1;
-				return v;
-			}
-		}
-	}
-	while (lx->pos < lx->n && !is_delim(lx->d[lx->pos])) {
-		if (k < sizeof(buf) - 1)
-			buf[k++] = (char)lx->d[lx->pos];
-		lx->pos++;
-	}
-	buf[k] = '\0';
-	if ((v = val_new(lx, PDF_NUM)) == NULL)
-		return NULL;
-	v->num = strtod(buf, NULL);
-	return v;
-}
-
-static struct pdf_val *parse_value(struct pdf_lex *lx, unsigned int depth);
-
-static struct pdf_val *parse_container(struct pdf_lex *lx, unsigned int depth, bool dict)
-{
-	struct pdf_val *v;
-
-	if (depth >= PDF_MAX_DEPTH || (v = val_new(lx, dict ? PDF_DICT : PDF_ARRAY)) == NULL)
-		return NULL;
-	v->items = g_ptr_array_new_with_free_func(val_destroy);
-	lx->pos += dict ? 2 : 1;
-	for (;;) {
-		struct pdf_val *item;
-
-		skip_ws(lx);
-		if (lx->pos >= lx->n)
-			break;
-		if (dict && lx->n - lx->pos >= 2 && lx->d[lx->pos] == '>' &&
-		    lx->d[lx->pos + 1] == '>') {
-			lx->pos += 2;
-			return v;
-		}
-		if (!dict && lx->d[lx->pos] == ']') {
-			lx->pos++;
-			return v;
-		}
-		item = parse_value(lx, depth + 1);
-		if (item == NULL)
-			break;
-		if (dict && v->items->len % 2 == 0 && item->kind != PDF_NAME) {
-			val_free(item);
-			break;
-		}
-		g_ptr_array_add(v->items, item);
-	}
-	val_free(v);
-	return NULL;
-}
-
-static struct pdf_val *parse_value(struct pdf_lex *lx, unsigned int depth)
-{
-	unsigned char c;
-	struct pdf_val *v;
-
-	skip_ws(lx);
-	if (lx->pos >= lx->n)
-		return NULL;
-	c = lx->d[lx->pos];
-	if (c == '<')
-		return lx->pos + 1 < lx->n && lx->d[lx->pos + 1] == '<'
-		               ? parse_container(lx, depth, true)
-		               : parse_hex(lx);
-	if (c == '[')
-		return parse_container(lx, depth, false);
-	if (c == '(')
-		return parse_literal(lx);
-	if (c == '/')
-		return parse_name(lx);
-	if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.')
-		return parse_number(lx);
-	if (lx->n - lx->pos >= 4 && memcmp(lx->d + lx->pos, "true", 4) == 0) {
-		lx->pos += 4;
-		if ((v = val_new(lx, PDF_BOOL)) != NULL)
-			v->num = 1;
-		return v;
-	}
-	if (lx->n - lx->pos >= 5 && memcmp(lx->d + lx->pos, "false", 5) == 0) {
-		lx->pos += 5;
-		return val_new(lx, PDF_BOOL);
-	}
-	if (lx->n - lx->pos >= 4 && memcmp(lx->d + lx->pos, "null", 4) == 0) {
-		lx->pos += 4;
-		return val_new(lx, PDF_NULL);
-	}
-	return NULL;
-}
-
-static bool name_is(const struct pdf_val *v, const char *s)
-{
-	size_t l = strlen(s);
-
-	return v != NULL && v->kind == PDF_NAME && v->s->len == l && memcmp(v->s->data, s, l) == 0;
-}
-
-static struct pdf_val *dict_get(const struct pdf_val *v, const char *key)
-{
-	if (v == NULL || v->kind != PDF_DICT)
-		return NULL;
-	for (guint i = 0; i + 1 < v->items->len; i += 2)
-		if (name_is(g_ptr_array_index(v->items, i), key))
-			return g_ptr_array_index(v->items, i + 1);
-	return NULL;
-}
 
 /* The value of object num (parsed; the caller frees it), *lx_r left after the value. */
 static struct pdf_val *obj_load(struct pdf_state *st, unsigned int num, struct pdf_lex *lx_r)
@@ -407,7 +68,7 @@ static struct pdf_val *obj_load(struct pdf_state *st, unsigned int num, struct p
 	if (loc == NULL)
 		return NULL;
 	*lx_r = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
-	return parse_value(lx_r, 0);
+	return pdf_parse_value(lx_r, 0);
 }
 
 /* A number, following references (at most 8 hops); -1 when there is none. */
@@ -420,13 +81,13 @@ static long long resolve_int(struct pdf_state *st, const struct pdf_val *v)
 		struct pdf_lex lx;
 		struct pdf_val *next = obj_load(st, v->rnum, &lx);
 
-		val_free(owned);
+		pdf_val_free(owned);
 		owned = next;
 		v = next;
 	}
 	if (v != NULL && v->kind == PDF_NUM && v->num >= 0 && v->num < 1e15)
 		x = (long long)v->num;
-	val_free(owned);
+	pdf_val_free(owned);
 	return x;
 }
 
@@ -438,7 +99,7 @@ static bool stream_find(struct pdf_state *st, struct pdf_lex *lx, const struct p
 	long long l = -1;
 	const unsigned char *e;
 
-	while (p < lx->n && is_ws(lx->d[p]))
+	while (p < lx->n && pdf_is_ws(lx->d[p]))
 		p++;
 	if (lx->n - p < 6 || memcmp(lx->d + p, "stream", 6) != 0)
 		return false;
@@ -449,12 +110,12 @@ static bool stream_find(struct pdf_state *st, struct pdf_lex *lx, const struct p
 		p++;
 	start = p;
 	if (resolve ||
-	    (dict_get(dict, "Length") != NULL && dict_get(dict, "Length")->kind == PDF_NUM))
-		l = resolve_int(st, dict_get(dict, "Length"));
+	    (pdf_dict_get(dict, "Length") != NULL && pdf_dict_get(dict, "Length")->kind == PDF_NUM))
+		l = resolve_int(st, pdf_dict_get(dict, "Length"));
 	if (l >= 0 && (uint64_t)l <= lx->n - start) {
 		size_t q = start + (size_t)l;
 
-		while (q < lx->n && is_ws(lx->d[q]))
+		while (q < lx->n && pdf_is_ws(lx->d[q]))
 			q++;
 		if (lx->n - q >= 9 && memcmp(lx->d + q, "endstream", 9) == 0) {
 			*data_r = lx->d + start;
@@ -480,7 +141,7 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 {
 	if (v == NULL || depth > PDF_MAX_DEPTH || (v->kind != PDF_DICT && v->kind != PDF_ARRAY))
 		return false;
-	if (v->kind == PDF_DICT && dict_get(v, "EF") != NULL)
+	if (v->kind == PDF_DICT && pdf_dict_get(v, "EF") != NULL)
 		return true;
 	for (guint i = 0; i < v->items->len; i++)
 		if (has_ef(g_ptr_array_index(v->items, i), depth + 1))
@@ -488,8 +149,8 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 	return false;
 }
 
-static void index_add(struct pdf_state *st, unsigned int num, const unsigned char *buf, size_t n,
-                      size_t off, bool in_stm)
+static void index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
+                      const unsigned char *buf, size_t n, size_t off, bool in_stm)
 {
 	struct pdf_loc *loc, *old = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 
@@ -505,7 +166,8 @@ static void index_add(struct pdf_state *st, unsigned int num, const unsigned cha
 	 * every definition is kept, and the embedded files of each are read.
 	 */
 	loc = g_new(struct pdf_loc, 1);
-	*loc = (struct pdf_loc){.buf = buf, .n = n, .off = off, .in_stm = in_stm, .older = old};
+	*loc = (struct pdf_loc){
+	        .buf = buf, .n = n, .off = off, .in_stm = in_stm, .gen = gen, .older = old};
 	g_ptr_array_add(st->locs, loc);
 	g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
 }
@@ -513,37 +175,44 @@ static void index_add(struct pdf_state *st, unsigned int num, const unsigned cha
 /* Note what an object is: an object stream, a holder of file specifications, encrypted. */
 static void classify(struct pdf_state *st, unsigned int num, const struct pdf_val *v)
 {
-	const struct pdf_val *type = dict_get(v, "Type");
+	const struct pdf_val *type = pdf_dict_get(v, "Type");
 
-	if (name_is(type, "ObjStm")) {
+	if (pdf_name_is(type, "ObjStm")) {
 		if (st->objstms->len < PDF_MAX_OBJSTMS)
 			g_ptr_array_add(st->objstms, GUINT_TO_POINTER(num));
 		else
 			st->limit = true;
 	}
-	if (name_is(type, "XRef") && dict_get(v, "Encrypt") != NULL)
+	if (pdf_name_is(type, "XRef") && pdf_dict_get(v, "Encrypt") != NULL)
 		st->encrypted = true;
 	if (has_ef(v, 0))
 		g_ptr_array_add(st->specs, GUINT_TO_POINTER(num));
 }
 
-/* "N G obj" ending at the "obj" at o: the object number, or -1. */
-static long long obj_header(const unsigned char *d, size_t o)
+/* "N G obj" ending at the "obj" at o: the object number (*gen_r G), or -1. */
+static long long obj_header(const unsigned char *d, size_t o, unsigned int *gen_r)
 {
 	size_t p = o;
-	long long num = 0, mul = 1;
+	long long num = 0, mul = 1, gen = 0;
 	int digits = 0;
 
-	if (p > 0 && is_ws(d[p - 1]))
-		while (p > 0 && is_ws(d[p - 1]))
+	if (p > 0 && pdf_is_ws(d[p - 1]))
+		while (p > 0 && pdf_is_ws(d[p - 1]))
 			p--;
 	if (p == 0 || d[p - 1] < '0' || d[p - 1] > '9')
 		return -1;
-	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9')
-		p--; /* the generation */
-	if (p == 0 || !is_ws(d[p - 1]))
+	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9') {
+		if (mul < 1000000) { /* the generation (a longer one is cut: no overflow) */
+			gen += (d[p - 1] - '0') * mul;
+			mul *= 10;
+		}
+		p--;
+	}
+	*gen_r = (unsigned int)MIN(gen, 65535);
+	mul = 1;
+	if (p == 0 || !pdf_is_ws(d[p - 1]))
 		return -1;
-	while (p > 0 && is_ws(d[p - 1]))
+	while (p > 0 && pdf_is_ws(d[p - 1]))
 		p--;
 	while (p > 0 && d[p - 1] >= '0' && d[p - 1] <= '9' && digits < 10) {
 		num += (d[p - 1] - '0') * mul;
@@ -551,7 +220,7 @@ static long long obj_header(const unsigned char *d, size_t o)
 		digits++;
 		p--;
 	}
-	if (digits == 0 || (p > 0 && !is_delim(d[p - 1])) || num > UINT32_MAX)
+	if (digits == 0 || (p > 0 && !pdf_is_delim(d[p - 1])) || num > UINT32_MAX)
 		return -1;
 	return num;
 }
@@ -564,32 +233,38 @@ static void index_file(struct pdf_state *st)
 
 	while (pos < st->n && (o = memmem(st->d + pos, st->n - pos, "obj", 3)) != NULL) {
 		size_t at = (size_t)(o - st->d), end;
-		long long num = obj_header(st->d, at);
+		unsigned int gen = 0;
+		long long num = obj_header(st->d, at, &gen);
 		struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = at + 3};
 		struct pdf_val *v;
 		const unsigned char *sd;
 		size_t sl;
 
 		pos = at + 3;
-		if (num < 0 || (pos < st->n && !is_delim(st->d[pos])))
+		if (num < 0 || (pos < st->n && !pdf_is_delim(st->d[pos])))
 			continue;
-		index_add(st, (unsigned int)num, st->d, st->n, pos, false);
-		if ((v = parse_value(&lx, 0)) == NULL)
+		index_add(st, (unsigned int)num, gen, st->d, st->n, pos, false);
+		if ((v = pdf_parse_value(&lx, 0)) == NULL)
 			continue;
 		classify(st, (unsigned int)num, v);
+		if (pdf_name_is(pdf_dict_get(v, "Type"), "XRef") &&
+		    pdf_dict_get(v, "Encrypt") != NULL)
+			st->trailer = pos;
 		if (v->kind == PDF_DICT && stream_find(st, &lx, v, false, &sd, &sl, &end))
 			pos = end;
 		else
 			pos = lx.pos;
-		val_free(v);
+		pdf_val_free(v);
 	}
 	for (pos = 0; pos < st->n && (o = memmem(st->d + pos, st->n - pos, "trailer", 7));) {
 		struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = (size_t)(o - st->d) + 7};
-		struct pdf_val *v = parse_value(&lx, 0);
+		struct pdf_val *v = pdf_parse_value(&lx, 0);
 
-		if (dict_get(v, "Encrypt") != NULL)
+		if (pdf_dict_get(v, "Encrypt") != NULL) {
 			st->encrypted = true;
-		val_free(v);
+			st->trailer = (size_t)(o - st->d) + 7;
+		}
+		pdf_val_free(v);
 		pos = (size_t)(o - st->d) + 7;
 	}
 }
@@ -597,6 +272,23 @@ static void index_file(struct pdf_state *st)
 static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
                              const unsigned char *data, size_t len, unsigned int *flags_r,
                              char **note_r);
+
+/*
+ * A stream's bytes as they are, or decrypted (an encrypted PDF opened with the empty user
+ * password; not when it names its own crypt filter, /Identity in practice); NULL when they
+ * cannot be decrypted.
+ */
+static GBytes *stream_plain(struct pdf_state *st, const struct pdf_val *dict, unsigned int num,
+                            unsigned int gen, const unsigned char *d, size_t n)
+{
+	const struct pdf_val *f = pdf_dict_get(dict, "Filter");
+
+	if (st->crypt == NULL || pdf_name_is(f, "Crypt") ||
+	    (f != NULL && f->kind == PDF_ARRAY && f->items->len > 0 &&
+	     pdf_name_is(g_ptr_array_index(f->items, 0), "Crypt")))
+		return g_bytes_new_static(d, n);
+	return pdf_crypt_decrypt(st->crypt, false, num, gen, d, n);
+}
 
 /* Pass 2: the objects inside object streams. */
 static void index_objstms(struct pdf_state *st)
@@ -610,18 +302,27 @@ static void index_objstms(struct pdf_state *st)
 		long long count, first;
 		unsigned int flags = 0;
 		char *note = NULL;
-		GBytes *body;
+		GBytes *body, *plain;
+		struct pdf_loc *loc;
 		struct pdf_lex hl;
 
 		if (v == NULL || !stream_find(st, &lx, v, true, &sd, &sl, &end)) {
-			val_free(v);
+			pdf_val_free(v);
 			continue;
 		}
-		count = resolve_int(st, dict_get(v, "N"));
-		first = resolve_int(st, dict_get(v, "First"));
+		count = resolve_int(st, pdf_dict_get(v, "N"));
+		first = resolve_int(st, pdf_dict_get(v, "First"));
+		loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
+		plain = stream_plain(st, v, num, loc != NULL ? loc->gen : 0, sd, sl);
+		if (plain == NULL) {
+			pdf_val_free(v);
+			continue;
+		}
+		sd = g_bytes_get_data(plain, &sl);
 		body = decode_stream(st, v, sd, sl, &flags, &note);
+		g_bytes_unref(plain);
 		g_free(note);
-		val_free(v);
+		pdf_val_free(v);
 		g_ptr_array_add(st->buffers, body);
 		bd = g_bytes_get_data(body, &bn);
 		if (count < 0 || first < 0 || (size_t)first > bn)
@@ -630,18 +331,18 @@ static void index_objstms(struct pdf_state *st)
 		for (long long k = 0; k < count && !st->limit; k++) {
 			long long onum, off;
 
-			skip_ws(&hl);
-			if ((onum = peek_uint(&hl, &hl.pos)) < 0)
+			pdf_skip_ws(&hl);
+			if ((onum = pdf_peek_uint(&hl, &hl.pos)) < 0)
 				break;
-			skip_ws(&hl);
-			if ((off = peek_uint(&hl, &hl.pos)) < 0 ||
+			pdf_skip_ws(&hl);
+			if ((off = pdf_peek_uint(&hl, &hl.pos)) < 0 ||
 			    (uint64_t)off > bn - (size_t)first || onum > UINT32_MAX)
 				break;
-			index_add(st, (unsigned int)onum, bd, bn, (size_t)(first + off), true);
+			index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off), true);
 			{
 				struct pdf_lex ol = {
 				        .d = bd, .n = bn, .pos = (size_t)(first + off)};
-				struct pdf_val *ov = parse_value(&ol, 0);
+				struct pdf_val *ov = pdf_parse_value(&ol, 0);
 
 				if (ov != NULL &&
 				    g_hash_table_lookup(st->index, GUINT_TO_POINTER(onum)) !=
@@ -651,7 +352,7 @@ static void index_objstms(struct pdf_state *st)
 				                    ->buf == bd &&
 				    has_ef(ov, 0))
 					g_ptr_array_add(st->specs, GUINT_TO_POINTER(onum));
-				val_free(ov);
+				pdf_val_free(ov);
 			}
 		}
 	}
@@ -660,14 +361,12 @@ static void index_objstms(struct pdf_state *st)
 /* One filter's name, long or abbreviated. */
 static const char *filter_id(const struct pdf_val *f)
 {
-	static const char *const ids[][2] = {{"FlateDecode", "Fl"},
-	                                     {"ASCIIHexDecode", "AHx"},
-	                                     {"ASCII85Decode", "A85"},
-	                                     {"RunLengthDecode", "RL"},
-	                                     {"Crypt", "Crypt"}};
+	static const char *const ids[][2] = {{"FlateDecode", "Fl"},    {"ASCIIHexDecode", "AHx"},
+	                                     {"ASCII85Decode", "A85"}, {"RunLengthDecode", "RL"},
+	                                     {"LZWDecode", "LZW"},     {"Crypt", "Crypt"}};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(ids); i++)
-		if (name_is(f, ids[i][0]) || name_is(f, ids[i][1]))
+		if (pdf_name_is(f, ids[i][0]) || pdf_name_is(f, ids[i][1]))
 			return ids[i][0];
 	return NULL;
 }
@@ -686,8 +385,8 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
                              const unsigned char *data, size_t len, unsigned int *flags_r,
                              char **note_r)
 {
-	const struct pdf_val *filters = dict_get(dict, "Filter"),
-	                     *parms = dict_get(dict, "DecodeParms");
+	const struct pdf_val *filters = pdf_dict_get(dict, "Filter"),
+	                     *parms = pdf_dict_get(dict, "DecodeParms");
 	GBytes *cur = g_bytes_new(data, MIN(len, reader_budget_cap(&st->b)));
 	guint nf = filters == NULL ? 0 : filters->kind == PDF_ARRAY ? filters->items->len : 1;
 
@@ -719,18 +418,26 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 		}
 		if (strcmp(id, "Crypt") == 0)
 			continue;
-		if (strcmp(id, "FlateDecode") == 0) {
-			next = reader_inflate(&st->b, s, n, READER_Z_AUTO, cap, &cut, &why);
-			if (g_bytes_get_size(next) == 0 && why != NULL) {
+		if (strcmp(id, "FlateDecode") == 0 || strcmp(id, "LZWDecode") == 0) {
+			if (strcmp(id, "LZWDecode") == 0) {
+				long long early = resolve_int(st, pdf_dict_get(p, "EarlyChange"));
+
+				next = pdf_filter_lzw(s, n, early == 0 ? 0 : 1, cap, &cut, &why);
+				st->b.out += g_bytes_get_size(next);
+			} else {
+				next = reader_inflate(&st->b, s, n, READER_Z_AUTO, cap, &cut, &why);
+			}
+			if (strcmp(id, "FlateDecode") == 0 && g_bytes_get_size(next) == 0 &&
+			    why != NULL) {
 				g_bytes_unref(next);
 				next = reader_inflate(&st->b, s, n, READER_Z_RAW, cap, &cut, &why);
 			}
-			if (resolve_int(st, dict_get(p, "Predictor")) >= 10)
+			if (resolve_int(st, pdf_dict_get(p, "Predictor")) >= 10)
 				next = pdf_png_unpredict(
-				        next, resolve_int(st, dict_get(p, "Colors")),
-				        resolve_int(st, dict_get(p, "BitsPerComponent")),
-				        resolve_int(st, dict_get(p, "Columns")), &why);
-			else if (resolve_int(st, dict_get(p, "Predictor")) == 2)
+				        next, resolve_int(st, pdf_dict_get(p, "Colors")),
+				        resolve_int(st, pdf_dict_get(p, "BitsPerComponent")),
+				        resolve_int(st, pdf_dict_get(p, "Columns")), &why);
+			else if (resolve_int(st, pdf_dict_get(p, "Predictor")) == 2)
 				why = "TIFF predictor not undone";
 		} else {
 			if (strcmp(id, "ASCIIHexDecode") == 0)
@@ -756,24 +463,40 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 }
 
 /* A file specification's name: /UF, else /F (UTF-16BE with a BOM, else PDFDocEncoding). */
-static char *spec_name(const struct pdf_val *spec)
+static char *spec_name(struct pdf_state *st, const struct pdf_val *spec)
 {
-	const struct pdf_val *s = dict_get(spec, "UF");
+	const struct pdf_val *s = pdf_dict_get(spec, "UF");
 	const unsigned char *b;
+	GBytes *plain = NULL;
+	char *name;
 	size_t n;
 
 	if (s == NULL || s->kind != PDF_STR || s->s->len == 0)
-		s = dict_get(spec, "F");
-	if (s == NULL || s->kind != PDF_STR || s->s->len == 0)
-		return NULL;
+		s = pdf_dict_get(spec, "F");
+	if (s == NULL || s->kind != PDF_STR || s->s->len == 0 ||
+	    (st->encrypted && st->crypt == NULL))
+		return NULL; /* an encrypted name is no name */
 	b = s->s->data;
 	n = MIN(s->s->len, (guint)2048);
+	if (st->crypt != NULL && !st->cur_plain) {
+		/* strings of an encrypted PDF, outside object streams: with the object's key */
+		plain = pdf_crypt_decrypt(st->crypt, true, st->cur_num, st->cur_gen, s->s->data,
+		                          s->s->len);
+		if (plain == NULL)
+			return NULL;
+		b = g_bytes_get_data(plain, &n);
+		n = MIN(n, (size_t)2048);
+	}
 	if (n >= 2 && b[0] == 0xfe && b[1] == 0xff)
-		return g_convert((const char *)b + 2, (gssize)((n - 2) & ~(size_t)1), "UTF-8",
+		name = g_convert((const char *)b + 2, (gssize)((n - 2) & ~(size_t)1), "UTF-8",
 		                 "UTF-16BE", NULL, NULL, NULL);
-	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
-		return reader_name(b + 3, n - 3);
-	return reader_name(b, n);
+	else if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		name = reader_name(b + 3, n - 3);
+	else
+		name = reader_name(b, n);
+	if (plain != NULL)
+		g_bytes_unref(plain);
+	return name;
 }
 
 /* true when a member from first on has these bytes. */
@@ -789,7 +512,7 @@ static bool pdf_member_dup(GPtrArray *members, guint first, GBytes *body)
 /* The embedded file of one file specification dictionary (every definition of its stream). */
 static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 {
-	const struct pdf_val *ef = dict_get(spec, "EF"), *ref;
+	const struct pdf_val *ef = pdf_dict_get(spec, "EF"), *ref;
 	struct pdf_val *owned = NULL, *sdict;
 	struct pdf_lex lx;
 	const unsigned char *sd;
@@ -797,37 +520,49 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	char *name, *note = NULL;
 	unsigned int flags = 0, streams = 0;
 	guint first;
-	GBytes *body;
+	GBytes *body, *plain;
 
 	if (ef != NULL && ef->kind == PDF_REF) /* /EF 12 0 R */
 		ef = owned = obj_load(st, ef->rnum, &lx);
-	ref = dict_get(ef, "UF") != NULL ? dict_get(ef, "UF") : dict_get(ef, "F");
+	ref = pdf_dict_get(ef, "UF") != NULL ? pdf_dict_get(ef, "UF") : pdf_dict_get(ef, "F");
 	if (ref == NULL && ef != NULL && ef->kind == PDF_DICT && ef->items->len >= 2)
 		ref = g_ptr_array_index(ef->items, 1);
 	if (ref == NULL || ref->kind != PDF_REF ||
 	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum))) {
-		val_free(owned);
+		pdf_val_free(owned);
 		return;
 	}
-	name = spec_name(spec);
+	name = spec_name(st, spec);
 	first = st->members->len;
 	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ref->rnum));
 	     loc != NULL && !st->limit; loc = loc->older) {
 		lx = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
-		sdict = parse_value(&lx, 0);
+		sdict = pdf_parse_value(&lx, 0);
 		if (sdict == NULL || sdict->kind != PDF_DICT ||
 		    !stream_find(st, &lx, sdict, true, &sd, &sl, &end)) {
-			val_free(sdict);
+			pdf_val_free(sdict);
 			continue;
 		}
 		streams++;
 		flags = 0;
-		if (st->encrypted) {
+		plain = NULL;
+		if (st->encrypted && st->crypt == NULL) {
 			body = NULL;
 			flags = READER_MEMBER_ENCRYPTED;
-			note = g_strdup("embedded file of an encrypted PDF");
+			note = g_strdup_printf("embedded file of an encrypted PDF (%s)",
+			                       st->crypt_why);
+		} else if ((plain = stream_plain(st, sdict, ref->rnum, loc->gen, sd, sl)) == NULL) {
+			body = NULL;
+			flags = READER_MEMBER_OPAQUE;
+			note = g_strdup(
+			        "embedded file of an encrypted PDF: could not be decrypted");
 		} else {
+			sd = g_bytes_get_data(plain, &sl);
 			body = decode_stream(st, sdict, sd, sl, &flags, &note);
+			g_bytes_unref(plain);
+			if (note == NULL && st->crypt != NULL)
+				note = g_strdup("in a PDF encrypted with the owner password only: "
+				                "decrypted");
 		}
 		if (body != NULL && pdf_member_dup(st->members, first, body)) {
 			g_bytes_unref(body); /* an earlier definition with the same bytes */
@@ -836,14 +571,14 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 		}
 		g_free(note);
 		note = NULL;
-		val_free(sdict);
+		pdf_val_free(sdict);
 	}
 	if (streams == 0 &&
 	    !reader_member_add(&st->b, st->members, name, NULL, READER_MEMBER_OPAQUE,
 	                       "embedded file: no stream object"))
 		st->limit = true;
 	g_free(name);
-	val_free(owned);
+	pdf_val_free(owned);
 }
 
 /* Every dictionary with /EF in v, depth-bounded. */
@@ -851,10 +586,24 @@ static void walk_specs(struct pdf_state *st, const struct pdf_val *v, unsigned i
 {
 	if (v == NULL || depth > PDF_MAX_DEPTH || (v->kind != PDF_DICT && v->kind != PDF_ARRAY))
 		return;
-	if (v->kind == PDF_DICT && dict_get(v, "EF") != NULL)
+	if (v->kind == PDF_DICT && pdf_dict_get(v, "EF") != NULL)
 		take_spec(st, v);
 	for (guint i = 0; i < v->items->len && !st->limit; i++)
 		walk_specs(st, g_ptr_array_index(v->items, i), depth + 1);
+}
+
+/* The security handler of the last trailer with /Encrypt, opened with the empty password. */
+static void crypt_open(struct pdf_state *st)
+{
+	struct pdf_lex lx = {.d = st->d, .n = st->n, .pos = st->trailer}, elx;
+	struct pdf_val *t = pdf_parse_value(&lx, 0), *owned = NULL;
+	const struct pdf_val *enc = pdf_dict_get(t, "Encrypt");
+
+	if (enc != NULL && enc->kind == PDF_REF)
+		enc = owned = obj_load(st, enc->rnum, &elx);
+	st->crypt = pdf_crypt_new(enc, pdf_dict_get(t, "ID"), &st->crypt_why);
+	pdf_val_free(owned);
+	pdf_val_free(t);
 }
 
 bool pdf_probe(const unsigned char *data, size_t len)
@@ -883,6 +632,8 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 	st.done = g_hash_table_new(g_direct_hash, g_direct_equal);
 	seen = g_hash_table_new(g_direct_hash, g_direct_equal);
 	index_file(&st);
+	if (st.encrypted)
+		crypt_open(&st);
 	index_objstms(&st);
 	for (guint i = 0;
 	     i < st.specs->len && !(st.limit && st.b.members >= st.b.lim.max_archive_members);
@@ -896,14 +647,18 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		for (struct pdf_loc *loc = g_hash_table_lookup(st.index, GUINT_TO_POINTER(num));
 		     loc != NULL; loc = loc->older) {
 			lx = (struct pdf_lex){.d = loc->buf, .n = loc->n, .pos = loc->off};
-			v = parse_value(&lx, 0);
+			v = pdf_parse_value(&lx, 0);
+			st.cur_num = num;
+			st.cur_gen = loc->gen;
+			st.cur_plain = loc->in_stm;
 			walk_specs(&st, v, 0);
-			val_free(v);
+			pdf_val_free(v);
 		}
 	}
-	if (st.encrypted && members_r->len > before) {
+	if (st.encrypted && st.crypt == NULL) {
 		g_set_error(error, READER_ERROR, READER_ERROR_ENCRYPTED,
-		            "encrypted PDF with embedded files: not decrypted");
+		            "encrypted PDF (%s): not decrypted%s", st.crypt_why,
+		            members_r->len > before ? ", its embedded files not read" : "");
 		ret = -1;
 	} else if (st.limit) {
 		g_set_error(error, READER_ERROR, READER_ERROR_LIMIT,
@@ -912,6 +667,7 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		            PDF_MAX_OBJECTS, st.b.lim.max_archive_members, PDF_MAX_OBJSTMS);
 		ret = -1;
 	}
+	pdf_crypt_free(&st.crypt);
 	g_hash_table_unref(seen);
 	g_hash_table_unref(st.done);
 	g_ptr_array_unref(st.buffers);

@@ -1,6 +1,7 @@
 /*
  * pdf_filter: the stream filters of pdf.c besides FlateDecode (which is zlib in reader.c):
- * ASCIIHexDecode, ASCII85Decode, RunLengthDecode, and the PNG predictors of FlateDecode.
+ * ASCIIHexDecode, ASCII85Decode, RunLengthDecode, LZWDecode, and the PNG predictors of
+ * FlateDecode and LZWDecode.
  * Every output is bounded by the cap its caller gives (*cut set when reached); the
  * predictor's output is never larger than its input. Thread safety: no state.
  */
@@ -171,4 +172,81 @@ GBytes *pdf_png_unpredict(GBytes *in, long long colors, long long bpc, long long
 	g_free(prev);
 	g_bytes_unref(in);
 	return g_bytes_new_take(out, rows * row);
+}
+
+/*
+ * LZWDecode: codes of 9 to 12 bits, most significant bit first, 256 clears the table, 257
+ * ends the data; the code width grows one code early when early is 1 (/EarlyChange, the
+ * default). The table is fixed (4096 entries of prefix, last byte, first byte, length), a
+ * string is written backwards from its last byte: no recursion, no allocation but the output.
+ */
+GBytes *pdf_filter_lzw(const unsigned char *s, size_t n, int early, size_t cap, bool *cut,
+                       const char **why)
+{
+	enum { LZW_CLEAR = 256, LZW_EOD = 257, LZW_FIRST = 258, LZW_MAX = 4096 };
+	uint16_t *prefix = g_new(uint16_t, LZW_MAX), *len = g_new(uint16_t, LZW_MAX);
+	unsigned char *last = g_malloc(LZW_MAX), *first = g_malloc(LZW_MAX);
+	GByteArray *out = g_byte_array_new();
+	unsigned int bits = 9, next = LZW_FIRST, nacc = 0;
+	int prev = -1;
+	uint32_t acc = 0;
+	size_t i = 0;
+
+	early = early != 0;
+	for (unsigned int c = 0; c < 256; c++) {
+		prefix[c] = 0;
+		len[c] = 1;
+		last[c] = first[c] = (unsigned char)c;
+	}
+	for (;;) {
+		unsigned int code;
+
+		while (nacc < bits && i < n) {
+			acc = acc << 8 | s[i++];
+			nacc += 8;
+		}
+		if (nacc < bits)
+			break; /* the data ends without EOD: what was decoded stands */
+		code = (acc >> (nacc - bits)) & ((1u << bits) - 1);
+		nacc -= bits;
+		acc &= (1u << nacc) - 1;
+		if (code == LZW_CLEAR) {
+			bits = 9;
+			next = LZW_FIRST;
+			prev = -1;
+			continue;
+		}
+		if (code == LZW_EOD)
+			break;
+		if (prev < 0 ? code > 255 : code > next || (code == next && next == LZW_MAX)) {
+			*why = "invalid LZW code";
+			break;
+		}
+		if (prev >= 0 && next < LZW_MAX) {
+			/* the new entry: prev's string and the first byte of code's (prev's own when
+			 * code is the entry being made) */
+			prefix[next] = (uint16_t)prev;
+			first[next] = first[prev];
+			last[next] = code == next ? first[prev] : first[code];
+			len[next] = (uint16_t)(len[prev] + 1);
+			next++;
+		}
+		if ((size_t)len[code] > cap - out->len) {
+			*cut = true;
+			break;
+		}
+		g_byte_array_set_size(out, out->len + len[code]);
+		for (unsigned int c = code, k = out->len; k-- > out->len - len[code];) {
+			out->data[k] = last[c];
+			c = prefix[c];
+		}
+		prev = (int)code;
+		if (next + (unsigned int)early >= (1u << bits) && bits < 12)
+			bits++;
+	}
+	g_free(prefix);
+	g_free(len);
+	g_free(last);
+	g_free(first);
+	return g_byte_array_free_to_bytes(out);
 }

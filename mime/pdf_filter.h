@@ -16,6 +16,12 @@ int pdf_hexval(unsigned char c);
 GBytes *pdf_filter_ahx(const unsigned char *s, size_t n, size_t cap, bool *cut);
 GBytes *pdf_filter_a85(const unsigned char *s, size_t n, size_t cap, bool *cut);
 GBytes *pdf_filter_rl(const unsigned char *s, size_t n, size_t cap, bool *cut);
+/*
+ * LZWDecode with /EarlyChange early (0 or 1, the default). Data ending without the end code
+ * or an invalid code end it (*why set for the latter): what was decoded before is returned.
+ */
+GBytes *pdf_filter_lzw(const unsigned char *s, size_t n, int early, size_t cap, bool *cut,
+                       const char **why);
 
 /*
  * PNG predictors (Predictor 10-15) undone: rows of 1 + Columns * Colors * BitsPerComponent / 8

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime/lzfu.h"
 #include "mime/ole2.h"
 
 struct ref {
@@ -146,6 +147,59 @@ START_TEST(test_msg)
 {
 	/* three attachments (one a message with an attachment of its own), text and HTML */
 	check_fixture("attach.msg", true);
+}
+END_TEST
+
+/* the rich-text body (PR_RTF_COMPRESSED) decompressed, as the generator compressed it */
+START_TEST(test_msg_rtf)
+{
+	check_fixture("rtf.msg", true);
+}
+END_TEST
+
+/*
+ * Compressed RTF: MS-OXRTFCP's own example (a reference into the primed dictionary, the end
+ * marker), a stored ("MELA") body, a cut at cap, data that ends early, a header of no kind.
+ */
+START_TEST(test_lzfu)
+{
+	static const unsigned char ex[] = {
+	        0x2d, 0x00, 0x00, 0x00, 0x2b, 0x00, 0x00, 0x00, 0x4c, 0x5a, 0x46, 0x75, 0xf1,
+	        0xc5, 0xc7, 0xa7, 0x03, 0x00, 0x0a, 0x00, 0x72, 0x63, 0x70, 0x67, 0x31, 0x32,
+	        0x35, 0x42, 0x32, 0x0a, 0xf3, 0x20, 0x68, 0x65, 0x6c, 0x09, 0x00, 0x20, 0x62,
+	        0x77, 0x05, 0xb0, 0x6c, 0x64, 0x7d, 0x0a, 0x80, 0x0f, 0xa0};
+	static const char want[] = "{\\rtf1\\ansi\\ansicpg1252\\pard hello world}\r\n";
+	unsigned char mela[16 + 5] = {0x11, 0, 0, 0, 5, 0,   0,   0,   0x4d, 0x45, 0x4c,
+	                              0x41, 0, 0, 0, 0, '{', 'a', 'b', 'c',  '}'};
+	const char *why;
+	bool cut;
+	GBytes *b = lzfu_decode(ex, sizeof(ex), 1000, &cut, &why);
+
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_null(why);
+	ck_assert(!cut);
+	ck_assert_uint_eq(g_bytes_get_size(b), strlen(want));
+	ck_assert(memcmp(g_bytes_get_data(b, NULL), want, strlen(want)) == 0);
+	g_bytes_unref(b);
+	b = lzfu_decode(ex, sizeof(ex), 10, &cut, &why);
+	ck_assert(cut);
+	ck_assert_uint_eq(g_bytes_get_size(b), 10);
+	g_bytes_unref(b);
+	b = lzfu_decode(ex, sizeof(ex) - 6, 1000, &cut, &why);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_uint_lt(g_bytes_get_size(b), strlen(want));
+	g_bytes_unref(b);
+	b = lzfu_decode(mela, sizeof(mela), 1000, &cut, &why);
+	ck_assert_uint_eq(g_bytes_get_size(b), 5);
+	ck_assert(memcmp(g_bytes_get_data(b, NULL), "{abc}", 5) == 0);
+	g_bytes_unref(b);
+	mela[0] = 3; /* a compressed size smaller than the header (found by fuzz_lzfu) */
+	b = lzfu_decode(mela, sizeof(mela), 1000, &cut, &why);
+	ck_assert_uint_eq(g_bytes_get_size(b), 0);
+	g_bytes_unref(b);
+	mela[8] = 'X';
+	ck_assert_ptr_null(lzfu_decode(mela, sizeof(mela), 1000, &cut, &why));
+	ck_assert_ptr_nonnull(why);
 }
 END_TEST
 
@@ -324,6 +378,8 @@ static Suite *ole2_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_msg);
+	tcase_add_test(tc, test_msg_rtf);
+	tcase_add_test(tc, test_lzfu);
 	tcase_add_test(tc, test_doc_objectpool);
 	tcase_add_test(tc, test_ole_object);
 	tcase_add_test(tc, test_ppt_objects);

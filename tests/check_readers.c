@@ -18,6 +18,7 @@
 #include "mime/html.h"
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
+#include "mime/rtf.h"
 #include "tests/lib/testutil.h"
 
 #define READERS TEST_DATA "/readers/"
@@ -98,8 +99,13 @@ static GPtrArray *read_file(const char *path,
 /* Every embedded file pdfdetach saves is a member with the same name and bytes. */
 START_TEST(test_pdf_vs_pdfdetach)
 {
-	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf"};
-	static const char *const names[] = {"invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin"};
+	/* pdf_aes256.pdf and pdf_rc4.pdf: qpdf --encrypt "" owner 256 (40) of the first two */
+	static const char *const files[] = {"pdf_names.pdf", "pdf_annot.pdf", "pdf_predictor.pdf",
+	                                    "pdf_lzw.pdf",   "pdf_lzw0.pdf",  "pdf_aes256.pdf",
+	                                    "pdf_rc4.pdf"};
+	static const char *const names[] = {
+	        "invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin", "p.bin", "lzw.bin", "lzw.bin",
+	        "invoice.exe", "r\xc3\xa9sum\xc3\xa9.bin"};
 	const char *file = files[_i];
 	char *path = g_strconcat(READERS, file, NULL);
 	char *out = g_build_filename(tmp, file, NULL);
@@ -126,6 +132,41 @@ START_TEST(test_pdf_vs_pdfdetach)
 	g_ptr_array_unref(m);
 	g_free(cmd);
 	g_free(out);
+	g_free(path);
+}
+END_TEST
+
+/*
+ * RTF's embedded objects: the file of a Package object (its hex broken by a group and a
+ * control word), the native data of another class; hex that is no OLE1 object is its bytes,
+ * flagged; RTF without objects has no member.
+ */
+START_TEST(test_rtf_objdata)
+{
+	char *path = g_strconcat(READERS, "objdata.rtf", NULL);
+	GPtrArray *m = read_file(path, rtf_read, 0);
+	GBytes *payload = fixture_payload();
+	const char *junk = "{\\rtf1 {\\object{\\*\\objdata 4d5a{\\*\\x 41}90\\bin2 AB00}}}";
+
+	ck_assert_uint_eq(m->len, 2);
+	ck_assert_str_eq(member(m, 0)->name, "invoice.exe");
+	ck_assert_uint_eq(member(m, 0)->flags, 0);
+	assert_bytes(member(m, 0)->data, g_bytes_get_data(payload, NULL),
+	             g_bytes_get_size(payload));
+	ck_assert_str_eq(member(m, 1)->name, "obj2.Equation.3");
+	assert_bytes(member(m, 1)->data, "native data 16b.", 16);
+	g_ptr_array_unref(m);
+	m = reader_members_new();
+	ck_assert_int_eq(rtf_read((const unsigned char *)junk, strlen(junk), NULL, m, NULL), 0);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_OPAQUE);
+	assert_bytes(member(m, 0)->data, "MZ\x90\x41\x42\x00", 6); /* the {\\*...} group skipped */
+	g_ptr_array_unref(m);
+	m = reader_members_new();
+	ck_assert_int_eq(rtf_read((const unsigned char *)"{\\rtf1 plain}", 12, NULL, m, NULL), 0);
+	ck_assert_uint_eq(m->len, 0);
+	g_ptr_array_unref(m);
+	g_bytes_unref(payload);
 	g_free(path);
 }
 END_TEST
@@ -212,11 +253,19 @@ START_TEST(test_pdf_malformed)
 	g_ptr_array_unref(m);
 	/* an unknown filter: a member that says so, never clean */
 	m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Filter "
-	            "/LZWDecode /Length 3 >> stream\nabc\nendstream endobj\n",
+	            "/JBIG2Decode /Length 3 >> stream\nabc\nendstream endobj\n",
 	            NULL, 0, NULL, NULL);
 	ck_assert_uint_eq(m->len, 1);
 	ck_assert(member(m, 0)->flags & READER_MEMBER_OPAQUE);
-	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "LZWDecode"));
+	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "JBIG2Decode"));
+	g_ptr_array_unref(m);
+	/* LZW data with a code not in the table: cut there, said so */
+	m = pdf_mem("%PDF-1.4\n1 0 obj << /F (a) /EF << /F 2 0 R >> >> endobj\n2 0 obj << /Filter "
+	            "/LZW /Length 3 >> stream\nabc\nendstream endobj\n",
+	            NULL, 0, NULL, NULL);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert(member(m, 0)->flags & READER_MEMBER_TRUNCATED);
+	ck_assert_ptr_nonnull(strstr(member(m, 0)->note, "LZWDecode: invalid LZW code"));
 	g_ptr_array_unref(m);
 }
 END_TEST
@@ -481,7 +530,8 @@ static Suite *readers_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 3);
+	tcase_add_loop_test(tc, test_pdf_vs_pdfdetach, 0, 7);
+	tcase_add_test(tc, test_rtf_objdata);
 	tcase_add_test(tc, test_pdf_self_reference);
 	tcase_add_test(tc, test_pdf_redefined);
 	tcase_add_test(tc, test_pdf_malformed);

@@ -127,6 +127,50 @@ done
 # the member of each zip, the clean one's member too
 run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/first.zip"
 expect out '"name":"readme.txt"'
+# three zips concatenated, clam.exe in the middle one: unzip and python read the last, 7z the
+# first; 7-Zip's parser (7z x -t#) splits out all three, and the middle one holds clam.exe
+(cd "$T/a" && printf 'other\n' >other.txt && zip -q other.zip other.txt &&
+	cat clean.zip bad.zip other.zip >middle.zip && mkdir split &&
+	7z x -t# -osplit middle.zip >/dev/null 2>&1) || fail "7z -t# middle.zip"
+unzip -p "$T/a/split/2.zip" clam.exe | cmp -s - "$T/a/clam.exe" || fail "7z -t# does not split middle.zip"
+unzip -p "$T/a/middle.zip" clam.exe >/dev/null 2>&1 && fail "unzip reads the middle zip"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/middle.zip"
+expect out "middle.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 1 "$PARTSCAN" scan -d "$T/db" --json "$T/a/middle.zip"
+expect out '"name":"readme.txt"'
+expect out '"name":"other.txt"'
+# the first of two zips encrypted, its password in the message: opened
+(cd "$T/a" && zip -q -P 7781 encfirst.zip clam.exe && cat encfirst.zip clean.zip >encjoined.zip)
+msg "$T/a/encjoined.zip" "x" "pass - 7781" >"$T/a/encjoined.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/encjoined.eml"
+expect out "encjoined.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+refute out UNSCANNABLE
+
+# decoder memory: an xz stream claiming a 1.5 GiB dictionary (xz itself decodes it) is not
+# opened with the default max_decoder_memory (256M), read with 2G; xz -9 (64 MiB) eight deep
+# stops where the levels open at once claim more than 256M
+(cd "$T/a" && xz -z -c --lzma2=dict=1536MiB clam.exe >dict.exe.xz && cp clam.exe x0 &&
+	for i in 1 2 3 4 5 6 7 8; do xz -z -c -9 "x$((i - 1))" >"x$i"; done && mv x8 deep.xz)
+xz -dc "$T/a/dict.exe.xz" | cmp -s - "$T/a/clam.exe" || fail "xz does not read dict.exe.xz"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/dict.exe.xz"
+expect out "dict.exe.xz: UNSCANNABLE limit \(max_decoder_memory: xz stream claiming 1610"
+printf '[limits]\nmax_decoder_memory = 2G\n' >"$T/decmem.conf"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/dict.exe.xz"
+expect out "dict.exe.xz\[xz:dict.exe\]: Clamav.Test.File-1-0 FOUND$"
+# a zip member compressed with LZMA (7z -mm=LZMA) whose properties claim a 384 MiB dictionary
+(cd "$T/a" && 7z a -bd -tzip -mm=LZMA lzma.zip clam.exe >/dev/null) || fail "7z -mm=LZMA"
+python3 -c 'import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+n, x = struct.unpack("<HH", d[26:30])
+d[30 + n + x + 5:30 + n + x + 9] = struct.pack("<I", 384 << 20)
+open(sys.argv[2], "wb").write(d)' "$T/a/lzma.zip" "$T/a/lzmabig.zip"
+7z e -so "$T/a/lzmabig.zip" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not read lzmabig.zip"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzma.zip"
+expect out "lzma.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmabig.zip"
+expect out "lzmabig.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
+expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
 # nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
 cp "$T/a/bad.zip" "$T/a/n0.zip"

@@ -23,7 +23,8 @@ fi
 mkdir "$T/gen"
 run 0 "$PY" "$DATA/gen_ole2.py" "$T/gen"
 for f in attach.msg attach.msg.ref package.doc package.doc.ref oleObject1.bin \
-	oleObject1.bin.ref objects.ppt objects.ppt.ref zeros.ppt embed.docx fatloop.ole huge.ole share.ole many.ole rootsib.ole; do
+	oleObject1.bin.ref objects.ppt objects.ppt.ref zeros.ppt embed.docx fatloop.ole huge.ole share.ole many.ole rootsib.ole \
+	rtf.msg rtf.msg.ref; do
 	checks=$((checks + 1))
 	cmp -s "$DATA/$f" "$T/gen/$f" || fail "gen_ole2.py does not reproduce $f"
 done
@@ -69,6 +70,18 @@ PY
 }
 run 1 "$PARTSCAN" scan -d "$T/ole2.hsb" --json "$T/fwd.eml"
 same_as_olefile "$T/out" "$DATA/attach.msg.ref" 2/
+# the rich-text body (PR_RTF_COMPRESSED) decompressed: the RTF that msgconvert (Debian's
+# libemail-outlook-message-perl) puts in its application/rtf part, byte for byte
+run 0 "$PARTSCAN" scan -d "$SIGS" --json "$DATA/rtf.msg"
+same_as_olefile "$T/out" "$DATA/rtf.msg.ref" 1/
+(cd "$T" && msgconvert --outfile rtf.eml "$DATA/rtf.msg") || fail "msgconvert"
+"$PY" - "$T/rtf.eml" "$T/out" <<'PY' || fail "msg:body.rtf differs from msgconvert's RTF"
+import email, hashlib, json, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+rtf = [p.get_payload(decode=True) for p in m.walk() if p.get_content_type() == "application/rtf"]
+parts = {p["path"]: p for line in open(sys.argv[2]) for p in json.loads(line).get("parts", [])}
+sys.exit(len(rtf) != 1 or parts["1/msg:body.rtf"]["sha256"] != hashlib.sha256(rtf[0]).hexdigest())
+PY
 for f in package.doc embed.docx objects.ppt; do
 	run 0 "$PARTSCAN" scan -d "$SIGS" --json "$DATA/$f"
 	case $f in

@@ -34,7 +34,7 @@ msg() {
 
 # each container as a file and attached: the member is found, its path shows the chain
 for f in pdf_names.pdf:pdf:invoice.exe pdf_annot.pdf:pdf:résumé.bin \
-	pdf_predictor.pdf:pdf:p.bin applesingle.as:applefile:invoice.exe \
+	pdf_predictor.pdf:pdf:p.bin objdata.rtf:rtf:invoice.exe applesingle.as:applefile:invoice.exe \
 	clam.exe.gpg:pgp:clam.exe clam.exe.asc:pgp:clam.exe bz.gpg:pgp:clam.exe \
 	smuggle.html:html:script1 smuggle.html:html:data1 data.svg:html:data1; do
 	file=${f%%:*} member=${f#*:}
@@ -53,6 +53,46 @@ pdfdetach -saveall -o "$T/detach" "$CLAMFILES/clam.pdf" || fail "pdfdetach"
 head -c 544 "$T/detach/clam.exe" | cmp -s - "$CLAMFILES/clam.exe" || fail "pdfdetach: differs"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$CLAMFILES/clam.pdf"
 expect out "clam.pdf\[pdf:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
+# LZWDecode (EarlyChange 1, and 0 with a PNG predictor): the embedded file is what pdfdetach
+# saves, byte for byte (clam.exe followed by bytes that take the codes to 12 bits)
+for f in pdf_lzw.pdf pdf_lzw0.pdf; do
+	mkdir "$T/detach-$f"
+	pdfdetach -saveall -o "$T/detach-$f" "$T/r/$f" || fail "pdfdetach $f"
+	sha=$(sha256sum <"$T/detach-$f/lzw.bin" | cut -d' ' -f1)
+	head -c 544 "$T/detach-$f/lzw.bin" | cmp -s - "$CLAMFILES/clam.exe" || fail "pdfdetach $f: differs"
+	run 0 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/r/$f"
+	expect out "\"path\":\"1/pdf:lzw.bin\""
+	expect out "\"sha256\":\"$sha\""
+	refute out '"truncated"|"opaque"'
+done
+
+# encrypted PDFs (qpdf --encrypt): with the owner password only (the empty user password: RC4
+# 40 and 128 bits, AES-128, AES-256), every reader opens them: pdfdetach saves clam.exe, and
+# partscan finds it, named; with a user password: unscannable, encrypted
+for e in "40" "128 --use-aes=n" "128 --use-aes=y" "256"; do
+	tag=$(printf '%s' "$e" | tr -dc '0-9a-z')
+	for f in pdf_names.pdf:invoice.exe pdf_annot.pdf:résumé.bin; do
+		file=${f%%:*} member=${f#*:}
+		# shellcheck disable=SC2086 # the key length and its options
+		qpdf --allow-weak-crypto --encrypt "" owner $e -- "$T/r/$file" "$T/r/enc$tag-$file" ||
+			fail "qpdf --encrypt $e $file"
+		mkdir "$T/detach-enc$tag-$file"
+		pdfdetach -saveall -o "$T/detach-enc$tag-$file" "$T/r/enc$tag-$file" || fail "pdfdetach enc$tag-$file"
+		cmp -s "$T/detach-enc$tag-$file/$member" "$CLAMFILES/clam.exe" || fail "pdfdetach enc$tag-$file: differs"
+		run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/enc$tag-$file"
+		expect out "enc$tag-$file\[pdf:$member\]: Clamav.Test.File-1-0 FOUND$"
+		refute out UNSCANNABLE
+	done
+	# shellcheck disable=SC2086
+	qpdf --allow-weak-crypto --encrypt user owner $e -- "$T/r/pdf_names.pdf" "$T/r/user$tag.pdf" || fail "qpdf user"
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/user$tag.pdf"
+	expect out "user$tag.pdf: UNSCANNABLE encrypted \(encrypted PDF \(a user password is needed\)"
+done
+# and with its objects in object streams
+qpdf --encrypt "" owner 256 -- --object-streams=generate "$T/r/pdf_names.pdf" "$T/r/encobj.pdf" || fail "qpdf objstm"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/encobj.pdf"
+expect out "encobj.pdf\[pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
 
 # declared types a mail client uses: application/applefile, application/pgp-encrypted
 msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"

@@ -196,6 +196,62 @@ def ole10native(label, data):
     return struct.pack("<I", len(body)) + body
 
 
+LZFU_PRE = (b"{\\rtf1\\ansi\\mac\\deff0\\deftab720{\\fonttbl;}{\\f0\\fnil \\froman "
+            b"\\fswiss \\fmodern \\fscript \\fdecor MS Sans SerifSymbolArialTimes New "
+            b"RomanCourier{\\colortbl\\red0\\green0\\blue0\r\n\\par \\pard\\plain"
+            b"\\f0\\fs20\\b\\i\\u\\tab\\tx")
+
+
+def lzfu(rtf):
+    """Compressed RTF (MS-OXRTFCP): greedy longest matches in the 4 KiB dictionary."""
+    assert len(LZFU_PRE) == 207
+    dic = bytearray(4096)
+    dic[:207] = LZFU_PRE
+    at = {}
+    for k in range(207):
+        at.setdefault(dic[k], set()).add(k)
+    w, i, out = 207, 0, bytearray()
+
+    def put(c):
+        nonlocal w
+        at.get(dic[w], set()).discard(w)
+        dic[w] = c
+        at.setdefault(c, set()).add(w)
+        w = (w + 1) & 4095
+
+    while True:
+        ctrl, chunk = 0, bytearray()
+        for bit in range(8):
+            if i >= len(rtf):
+                ctrl |= 1 << bit
+                chunk += struct.pack(">H", w << 4)
+                out += bytes([ctrl]) + chunk
+                body = bytes(out)
+                return (struct.pack("<III", len(body) + 12, len(rtf), 0x75465A4C) +
+                        struct.pack("<I", 0) + body)
+            best, off = 1, None
+            for o in sorted(at.get(rtf[i], ())):
+                if o == w:
+                    continue
+                tmp, n = bytearray(dic), 0
+                while n < 17 and i + n < len(rtf) and tmp[(o + n) & 4095] == rtf[i + n]:
+                    tmp[(w + n) & 4095] = rtf[i + n]
+                    n += 1
+                if n > best:
+                    best, off = n, o
+            if off is None:
+                chunk.append(rtf[i])
+                put(rtf[i])
+                i += 1
+                continue
+            ctrl |= 1 << bit
+            chunk += struct.pack(">H", off << 4 | (best - 2))
+            for k in range(best):
+                put(rtf[i + k])
+            i += best
+        out += bytes([ctrl]) + chunk
+
+
 def harmless(tag, n):
     line = ("partscan OLE2 test payload %s: harmless text.\n" % tag).encode()
     return (line * (n // len(line) + 1))[:n]
@@ -221,11 +277,14 @@ def ref_msg(ole, prefix, storage, out):
         elif ole.exists("/".join(base + ["__substg1.0_3701000D"])):
             out.append((path, name or "", 0, "storage"))
             ref_msg(ole, path + "/", base + ["__substg1.0_3701000D"], out)
-    for tag, nm in (("1000001F", "msg:body.txt"), ("10130102", "msg:body.html")):
+    for tag, nm in (("1000001F", "msg:body.txt"), ("10090102", "msg:body.rtf"),
+                    ("10130102", "msg:body.html")):
         if ole.exists("/".join(storage + ["__substg1.0_" + tag])):
             data = ole.openstream(storage + ["__substg1.0_" + tag]).read()
             if tag.endswith("1F"):
                 data = data.decode("utf-16-le").encode()
+            if tag == "10090102":
+                data = RTF_BODIES[hashlib.sha256(data).hexdigest()]  # what was compressed
             out.append((prefix + nm, "", len(data), hashlib.sha256(data).hexdigest()))
 
 
@@ -299,6 +358,9 @@ def write(d, name, blob, kind):
             f.write("%s\t%s\t%d\t%s\n" % r)
 
 
+RTF_BODIES = {}
+
+
 def fixtures(d):
     inner = message("inner", "The attached message's body.\n",
                     [attachment("deep.exe", harmless("deep", 5000))], top=False)
@@ -308,6 +370,15 @@ def fixtures(d):
                    attachment("big.bin", harmless("big", 20000))],
                   html=b"<html><body>Please find the invoice attached.</body></html>\n")
     write(d, "attach.msg", cfb(msg), "msg")
+    # the rich-text body (PR_RTF_COMPRESSED), compressed RTF ("msgconvert" reads it too)
+    rtf = (b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Arial;}}"
+           b"\\pard\\plain\\f0\\fs20 " + harmless("rtf body", 1500).replace(b"\n", b"\\par\n") +
+           b"\\par}")  # no CR: msgconvert primes its dictionary with LF CR, not CR LF
+    comp = lzfu(rtf)
+    RTF_BODIES[hashlib.sha256(comp).hexdigest()] = rtf
+    msg = message("Rich", "Rich text body.\n", [attachment("invoice.exe", harmless("rtf", 600))])
+    msg["__substg1.0_10090102"] = comp
+    write(d, "rtf.msg", cfb(msg), "msg")
     doc = {"WordDocument": harmless("worddocument", 4200),
            "1Table": harmless("table", 300),
            "ObjectPool": {"_1234": {"\x01Ole10Native": ole10native(

@@ -8,6 +8,13 @@ Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as 
   pdf_annot.pdf      FileAttachment annotation, [/ASCIIHexDecode /FlateDecode], UTF-16 name,
                      the page, annotation and catalog inside an object stream
   pdf_predictor.pdf  FlateDecode with a PNG predictor, /Length an indirect object
+  pdf_lzw.pdf        LZWDecode (EarlyChange 1, the default), the payload then 2 KiB of bytes
+                     that do not repeat (codes of 9 to 12 bits, a clear code)
+  pdf_lzw0.pdf       LZWDecode with /EarlyChange 0 and a PNG predictor, the same bytes
+  objdata.rtf        RTF with an embedded Package object (\\objdata: OLE1, class Package)
+                     carrying the payload as invoice.exe, its hex broken by white space, a
+                     control word and an empty group (as exploit kits write it), and an
+                     object of another class (its native data)
   applesingle.as     AppleSingle: real name, data fork, resource fork
   appledouble.ad     AppleDouble header: real name, resource fork (no data fork)
   smuggle.html       atob() of a base64 literal split in "+"-joined pieces, a data: URI
@@ -111,6 +118,93 @@ def pdf_predictor(payload):
     return build_pdf(objs, 1), pad
 
 
+def lzw(data, early=1):
+    """LZWDecode's encoder: MSB-first codes of 9-12 bits, a clear code first and whenever
+    the table is nearly full, the end code last."""
+    res, st = bytearray(), {"acc": 0, "n": 0}
+
+    def put(code, width):
+        st["acc"] = st["acc"] << width | code
+        st["n"] += width
+        while st["n"] >= 8:
+            st["n"] -= 8
+            res.append(st["acc"] >> st["n"] & 255)
+        st["acc"] &= (1 << st["n"]) - 1
+
+    def fresh():
+        return {bytes([i]): i for i in range(256)}, 258, 9
+
+    table, nxt, width = fresh()
+    put(256, width)
+    w = b""
+    for c in data:
+        wc = w + bytes([c])
+        if wc in table:
+            w = wc
+            continue
+        put(table[w], width)
+        table[wc] = nxt
+        nxt += 1
+        if nxt - 1 + early >= 1 << width and width < 12:
+            width += 1
+        if nxt >= 4000:
+            put(256, width)
+            table, nxt, width = fresh()
+            w = bytes([c])
+            continue
+        w = bytes([c])
+    put(table[w], width)
+    if nxt + early >= 1 << width and width < 12:
+        width += 1
+    put(257, width)
+    if st["n"]:
+        res.append(st["acc"] << (8 - st["n"]) & 255)
+    return bytes(res)
+
+
+def lzw_payload(payload):
+    noise = bytes((i * 7919 + (i >> 8) * 31) & 255 for i in range(2048))
+    return payload + noise + bytes(range(256)) * 24
+
+
+def pdf_lzw(payload, early):
+    data, parms, cols = lzw_payload(payload), b"", 4
+    if early == 0:
+        pad = data + b"\0" * (-len(data) % cols)
+        rows, prev = b"", bytes(cols)
+        for i in range(0, len(pad), cols):
+            row = pad[i:i + cols]
+            rows += b"\x02" + bytes((row[k] - prev[k]) & 255 for k in range(cols))
+            prev = row
+        data, parms = rows, b" /DecodeParms << /EarlyChange 0 /Predictor 12 /Columns 4 >>"
+    objs = dict(PAGES)
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
+    objs[4] = b"<< /Names [(lzw.bin) 5 0 R] >>"
+    objs[5] = b"<< /Type /Filespec /F (lzw.bin) /EF << /F 6 0 R >> >>"
+    objs[6] = stream(b"<< /Type /EmbeddedFile /Filter /LZWDecode" + parms + b" /Length %d >>",
+                     lzw(data, early))
+    return build_pdf(objs, 1)
+
+
+def objdata_rtf(payload):
+    def lp(s):
+        return struct.pack("<I", len(s) + 1) + s + b"\0"
+
+    def ole1(cls, native):
+        return struct.pack("<II", 0x501, 2) + lp(cls) + lp(b"") + lp(b"") + native
+
+    tmp = b"C:\\Users\\u\\AppData\\Local\\Temp\\invoice.exe\0"
+    pkg = (struct.pack("<H", 2) + b"invoice.exe\0" + b"C:\\Users\\u\\invoice.exe\0" +
+           struct.pack("<HHI", 0, 3, len(tmp)) + tmp + struct.pack("<I", len(payload)) + payload)
+    h = ole1(b"Package", struct.pack("<I", len(pkg)) + pkg).hex().encode()
+    junk = b"\n".join(h[i:i + 64] for i in range(0, len(h), 64))
+    junk = junk[:100] + b"{\\*\\pxe}" + junk[100:200] + b"\\ulnone " + junk[200:]
+    other = ole1(b"Equation.3", struct.pack("<I", 16) + b"native data 16b.").hex().encode()
+    return (b"{\\rtf1\\ansi\\deff0 Invoice attached.\\par\n"
+            b"{\\object\\objemb{\\*\\objclass Package}\\objw1\\objh1{\\*\\objdata\n" +
+            junk + b"\n}}\n{\\object\\objemb{\\*\\objdata " + other + b"}}\\par}\n")
+
+
 def apple(payload, double):
     name = b"invoice.exe"
     rsrc = b"\0" * 16 + b"resource fork bytes"
@@ -159,6 +253,9 @@ def main():
         "pdf_names.pdf": pdf_names(payload),
         "pdf_annot.pdf": pdf_annot(payload),
         "pdf_predictor.pdf": pred,
+        "pdf_lzw.pdf": pdf_lzw(payload, 1),
+        "pdf_lzw0.pdf": pdf_lzw(payload, 0),
+        "objdata.rtf": objdata_rtf(payload),
         "applesingle.as": apple(payload, False),
         "appledouble.ad": apple(payload, True),
         "smuggle.html": smuggle_html(payload),

@@ -27,6 +27,8 @@ zip -q -X -P pw1234 enc.zip readme.txt docs/invoice.exe
 # archive tricks: a zip behind a GIF header, two zips one after the other
 { printf 'GIF89a\001\000\001\000\000\000\000;'; cat "$OUT/plain.zip"; } >"$OUT/gif-prefixed.zip"
 cat "$OUT/plain.zip" "$OUT/nested.zip" >"$OUT/concatenated.zip"
+# three zips, the encrypted one in the middle (only 7-Zip's parser splits it out)
+cat "$OUT/plain.zip" enc.zip "$OUT/nested.zip" >"$OUT/joined3.zip"
 python3 - "$OUT" <<'PY'
 import base64, sys
 out = sys.argv[1]

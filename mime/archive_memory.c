@@ -1,0 +1,352 @@
+/*
+ * archive_memory: the memory a compressed stream's decoder will ask for, read from the
+ * stream's own headers before libarchive opens it (archive.c checks it against the message's
+ * max_decoder_memory, summed over the archive levels open at once).
+ *
+ * Why: libarchive offers no memory limit for its decoders (its xz reader allows 1 GiB, its
+ * lzma, lzip and 7z readers none), and a dictionary is what the header claims, not what the
+ * data needs: a few hundred bytes of xz can claim 1.5 GiB. At 32 archive levels each level's
+ * decoder would be allocated at once. What is read:
+ *   xz     every block header of every stream (found from each stream's index, liblzma),
+ *          the decoder memory of its filter chain (lzma_raw_decoder_memusage); a stream whose
+ *          index cannot be read (cut short) counts its first block and at least
+ *          MIME_DECMEM_UNKNOWN_XZ, what libarchive would allow
+ *   lzma   the header's properties and dictionary size (.lzma, "LZMA alone")
+ *   lzip   the header's coded dictionary size
+ *   zstd   every frame's window (its window descriptor or, single segment, its content
+ *          size), the frames walked block by block
+ *   bzip2  the block size digit (at most 9: 3.6 MB)
+ *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
+ * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93) or bzip2 (12).
+ * Limits: the walk reads each block or frame header once, at most MIME_DECMEM_MAX_BLOCKS
+ * of them (more: counted as unknown); liblzma decodes an index within 16 MiB.
+ * Thread safety: no state.
+ */
+
+#include "mime/archive_private.h"
+#include "mime/zipx.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <lzma.h>
+#include <string.h>
+
+#define MIB                    ((uint64_t)1024 * 1024)
+#define MIME_DECMEM_MAX_BLOCKS 100000
+#define MIME_DECMEM_UNKNOWN_XZ (1024 * MIB)
+#define MIME_DECMEM_ZSTD_EXTRA (256u * 1024u) /* block buffers beside the window */
+
+static uint64_t le(const unsigned char *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/* The decoder memory of the block whose header is at d[0..n), or UINT64_MAX. */
+static uint64_t xz_block(const unsigned char *d, size_t n, lzma_check check)
+{
+	lzma_filter filters[LZMA_FILTERS_MAX + 1];
+	lzma_block b;
+	uint64_t mem;
+
+	if (n < 1 || d[0] == 0)
+		return UINT64_MAX;
+	memset(&b, 0, sizeof(b));
+	b.version = 1;
+	b.check = check;
+	b.filters = filters;
+	b.header_size = lzma_block_header_size_decode(d[0]);
+	if (b.header_size > n || lzma_block_header_decode(&b, NULL, d) != LZMA_OK)
+		return UINT64_MAX;
+	mem = lzma_raw_decoder_memusage(filters);
+	for (size_t i = 0; filters[i].id != LZMA_VLI_UNKNOWN; i++)
+		free(filters[i].options);
+	return mem;
+}
+
+/* One stream ending at end (footer included); *start_r its start. false: not readable. */
+static bool xz_stream(const unsigned char *d, size_t end, size_t *start_r, uint64_t *max_r,
+                      unsigned int *blocks_r)
+{
+	lzma_stream_flags footer, header;
+	lzma_index *idx = NULL;
+	lzma_index_iter it;
+	uint64_t memlimit = 16 * MIB, size;
+	size_t pos = 0, istart;
+
+	if (end < 24 || lzma_stream_footer_decode(&footer, d + end - 12) != LZMA_OK ||
+	    footer.backward_size > end - 24)
+		return false;
+	istart = end - 12 - (size_t)footer.backward_size;
+	if (lzma_index_buffer_decode(&idx, &memlimit, NULL, d + istart, &pos,
+	                             (size_t)footer.backward_size) != LZMA_OK)
+		return false;
+	size = lzma_index_stream_size(idx);
+	if (size > end || lzma_stream_header_decode(&header, d + end - size) != LZMA_OK) {
+		lzma_index_end(idx, NULL);
+		return false;
+	}
+	*start_r = end - (size_t)size;
+	lzma_index_iter_init(&it, idx);
+	while (!lzma_index_iter_next(&it, LZMA_INDEX_ITER_BLOCK)) {
+		uint64_t off = it.block.compressed_file_offset, mem;
+
+		if (++*blocks_r > MIME_DECMEM_MAX_BLOCKS || off >= size) {
+			*max_r = UINT64_MAX;
+			break;
+		}
+		mem = xz_block(d + *start_r + off, (size_t)(size - off), header.check);
+		if (mem > *max_r)
+			*max_r = mem;
+	}
+	lzma_index_end(idx, NULL);
+	return true;
+}
+
+static uint64_t xz_memory(const unsigned char *d, size_t len)
+{
+	lzma_stream_flags header;
+	uint64_t max = 0, first;
+	unsigned int blocks = 0;
+	size_t end = len;
+
+	while (end > 0) {
+		size_t start;
+
+		while (end >= 4 && le(d + end - 4, 4) == 0)
+			end -= 4; /* stream padding */
+		if (end == 0)
+			break;
+		if (!xz_stream(d, end, &start, &max, &blocks))
+			goto unknown;
+		end = start;
+	}
+	return max;
+unknown:
+	/* no index (cut short): the first block, and what libarchive would allow */
+	if (len < 12 || lzma_stream_header_decode(&header, d) != LZMA_OK)
+		return MIME_DECMEM_UNKNOWN_XZ;
+	first = xz_block(d + 12, len - 12, header.check);
+	return first != UINT64_MAX && first > MIME_DECMEM_UNKNOWN_XZ ? first
+	                                                             : MIME_DECMEM_UNKNOWN_XZ;
+}
+
+/* .lzma ("LZMA alone"): 5 bytes of properties (lc/lp/pb, dictionary size) first. */
+static uint64_t lzma_alone_memory(const unsigned char *d, size_t len)
+{
+	lzma_filter f = {LZMA_FILTER_LZMA1, NULL};
+	uint64_t mem;
+
+	if (len < 5 || lzma_properties_decode(&f, NULL, d, 5) != LZMA_OK)
+		return UINT64_MAX;
+	mem = lzma_raw_decoder_memusage((lzma_filter[]){f, {LZMA_VLI_UNKNOWN, NULL}});
+	free(f.options);
+	return mem;
+}
+
+/* lzip: "LZIP", version, coded dictionary size. */
+static uint64_t lzip_memory(const unsigned char *d, size_t len)
+{
+	uint64_t dict;
+
+	if (len < 6)
+		return UINT64_MAX;
+	dict = (uint64_t)1 << (d[5] & 0x1f);
+	dict -= (dict / 16) * ((d[5] >> 5) & 7);
+	return dict + MIB;
+}
+
+/* One zstd frame at d[0..len): its window; *size_r its size (0: cannot walk further). */
+static uint64_t zstd_frame(const unsigned char *d, size_t len, size_t *size_r,
+                           unsigned int *blocks_r)
+{
+	static const unsigned int did_len[4] = {0, 1, 2, 4};
+	unsigned int fhd, did, fcs_len;
+	uint64_t window = 0;
+	size_t p;
+	bool single;
+
+	*size_r = 0;
+	if (len >= 8 && (le(d, 4) & 0xfffffff0u) == 0x184d2a50u) { /* skippable frame */
+		uint64_t n = le(d + 4, 4);
+
+		*size_r = n <= len - 8 ? (size_t)n + 8 : 0;
+		return 0;
+	}
+	if (len < 6 || le(d, 4) != 0xfd2fb528u)
+		return UINT64_MAX;
+	fhd = d[4];
+	single = (fhd & 0x20) != 0;
+	did = did_len[fhd & 3];
+	fcs_len = fhd >> 6 == 0 ? (single ? 1 : 0) : 1u << (fhd >> 6);
+	p = 5;
+	if (!single) {
+		unsigned int exp = d[p] >> 3, mant = d[p] & 7;
+		uint64_t base = (uint64_t)1 << (10 + exp);
+
+		window = base + (base / 8) * mant;
+		p++;
+	}
+	if (len - p < (size_t)did + fcs_len)
+		return UINT64_MAX;
+	p += did;
+	if (single) {
+		window = le(d + p, fcs_len);
+		if (fcs_len == 2)
+			window += 256;
+	}
+	p += fcs_len;
+	/* the blocks: 3-byte headers, last one flagged */
+	for (;;) {
+		uint32_t h;
+		size_t bsize;
+
+		if (len - p < 3 || ++*blocks_r > MIME_DECMEM_MAX_BLOCKS)
+			return window; /* cut short: no more frames */
+		h = (uint32_t)le(d + p, 3);
+		bsize = ((h >> 1) & 3) == 1 ? 1 : h >> 3; /* RLE: one byte */
+		p += 3;
+		if (bsize > len - p)
+			return window;
+		p += bsize;
+		if (h & 1)
+			break;
+	}
+	if (fhd & 4)
+		p += 4; /* content checksum */
+	*size_r = p <= len ? p : 0;
+	return window;
+}
+
+static uint64_t zstd_memory(const unsigned char *d, size_t len)
+{
+	unsigned int blocks = 0;
+	uint64_t max = 0;
+	size_t p = 0;
+
+	while (p < len) {
+		size_t n;
+		uint64_t w = zstd_frame(d + p, len - p, &n, &blocks);
+
+		if (w == UINT64_MAX)
+			return p == 0 ? UINT64_MAX : max; /* bytes after the frames: not zstd */
+		if (w > max)
+			max = w;
+		if (n == 0)
+			break;
+		p += n;
+	}
+	return max + MIME_DECMEM_ZSTD_EXTRA;
+}
+
+uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
+                                        uint64_t usize)
+{
+	struct mime_zipx_entry z;
+
+	if (!mime_zipx_find(zip, len, name, strlen(name), usize, &z))
+		return 0;
+	switch (z.method) {
+	case 14: /* LZMA: version (2), properties size (2), properties (5) */
+		return z.csize >= 9 ? lzma_alone_memory(z.data + 4, z.csize - 4) : UINT64_MAX;
+	case 95:
+		return xz_memory(z.data, z.csize);
+	case 93:
+		return zstd_memory(z.data, z.csize);
+	case 12:
+		return z.csize >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, z.data, z.csize) : 0;
+	default:
+		return 0;
+	}
+}
+
+uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len)
+{
+	if (len >= 6 && memcmp(d, "\3757zXZ\0", 6) == 0)
+		return xz_memory(d, len);
+	if (len >= 4 && le(d, 4) == 0xfd2fb528u)
+		return zstd_memory(d, len);
+	if (len >= 4 && memcmp(d, "LZIP", 4) == 0)
+		return lzip_memory(d, len);
+	if (len >= 4 && memcmp(d, "BZh", 3) == 0 && d[3] >= '1' && d[3] <= '9')
+		return (uint64_t)(d[3] - '0') * 400000u + 64u * 1024u;
+	if (type == FTYPE_LZMA) /* no magic: typed by its properties */
+		return lzma_alone_memory(d, len);
+	return 64u * 1024u; /* gzip, compress, no stream filter: a fixed window at most */
+}
+
+/*
+ * The memory its stream's decoder claims, within max_decoder_memory with the levels open
+ * around it: false (the part flagged, the limit noted) when it is over.
+ */
+bool mime_archive_memory_ok(struct arch *st, enum ftype t)
+{
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	uint64_t claim = mime_archive_filter(t) != ARCHIVE_FILTER_NONE
+	                         ? mime_archive_decoder_memory(t, st->data, st->len)
+	                         : 0;
+	char *what;
+
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==
+	    MIME_BOUND_NONE) {
+		st->decoder_memory = claim;
+		return true;
+	}
+	if (claim == UINT64_MAX)
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream whose decoder memory cannot be "
+		        "known: not opened",
+		        ftype_name(t));
+	else
+		what = g_strdup_printf(
+		        "max_decoder_memory: %s stream claiming %" G_GUINT64_FORMAT
+		        " bytes of decoder memory (%" G_GUINT64_FORMAT
+		        " claimed around it, limit %" G_GUINT64_FORMAT "): not opened",
+		        ftype_name(t), claim, use.decoder_memory, ctx->lim.max_decoder_memory);
+	mime_archive_limit(st, -1, what);
+	g_free(what);
+	return false;
+}
+
+/*
+ * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd: named in
+ * libarchive's format name): its claim, within max_decoder_memory with the levels open
+ * around it, in *claim_r; false (the member flagged, not read) when it is over.
+ */
+bool mime_archive_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
+                                   int child, uint64_t *claim_r)
+{
+	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
+	struct mime_ctx *ctx = st->ctx;
+	struct mime_use use = mime_jobs_use(ctx);
+	struct msg_part *c;
+	char *what;
+
+	*claim_r = 0;
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
+	    name == NULL || !archive_entry_size_is_set(e) ||
+	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
+	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
+		return true;
+	*claim_r = mime_archive_zip_member_memory(st->data, st->len, name,
+	                                          (uint64_t)archive_entry_size(e));
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r, NULL) ==
+	    MIME_BOUND_NONE)
+		return true;
+	c = mime_part_at(ctx, child);
+	what = g_strdup_printf(
+	        "max_decoder_memory: member compressed with a decoder claiming %" G_GUINT64_FORMAT
+	        " bytes (%" G_GUINT64_FORMAT " claimed around it, limit %" G_GUINT64_FORMAT
+	        "): not read",
+	        *claim_r, use.decoder_memory, ctx->lim.max_decoder_memory);
+	mime_part_flag(c, MSG_PART_LIMIT, "%s", what);
+	mime_limit(ctx, MSG_LIMIT_ARCHIVE, "part %s: %s", c->path, what);
+	g_free(what);
+	*claim_r = 0;
+	return false;
+}

@@ -1,0 +1,236 @@
+/*
+ * libcheck suite: archive_memory — max_decoder_memory. Compressed streams whose headers claim
+ * a large dictionary or window are not opened beyond the limit (an xz block header patched to
+ * claim 512 MiB, an lzma header, a zstd frame with a 64 MiB window written by hand), the
+ * claims of the levels open at once add up (xz in xz), and the same streams are read when the
+ * limit allows them (the patched headers are valid). Streams are made here with liblzma.
+ */
+
+#include <check.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime/msgscan.h"
+#include "tests/lib/testutil.h"
+
+#define MIB (1024u * 1024u)
+
+static char *tmp;
+static struct sigdb *db;
+static char *clam;
+static size_t clam_len;
+
+static void setup(void)
+{
+	char *path = testutil_clamav_file("clam.exe");
+	const char *paths[2] = {NULL, NULL};
+	GError *error = NULL;
+	char *p;
+
+	tmp = testutil_tmpdir();
+	p = testutil_write(tmp, "clam.hdb", "aa15bcf478d165efd2065190eb473bcb:544:Clam.Exe\n");
+	g_free(p);
+	paths[0] = tmp;
+	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	clam = testutil_read(path, &clam_len);
+	g_free(path);
+}
+
+static void teardown(void)
+{
+	sigdb_unref(&db);
+	testutil_rmdir(tmp);
+	g_free(tmp);
+	g_free(clam);
+}
+
+/* The LZMA2 dictionary-size byte of a size 2^n or 3 * 2^(n-1) (n >= 12). */
+static unsigned char lzma2_dict_byte(uint64_t dict)
+{
+	for (unsigned char b = 0; b < 40; b++) {
+		if (((uint64_t)(2 | (b & 1)) << (b / 2 + 11)) == dict)
+			return b;
+	}
+	ck_abort_msg("no LZMA2 code for %" G_GUINT64_FORMAT, dict);
+	return 0;
+}
+
+/*
+ * xz of data (preset 0, one block), its block header then made to claim a dictionary of dict
+ * bytes (the header's CRC32 written again): a valid stream any decoder reads, if it gives
+ * the memory.
+ */
+static GByteArray *xz_claiming(const void *data, size_t len, uint64_t dict)
+{
+	GByteArray *out = g_byte_array_sized_new((guint)len + 256);
+	size_t pos = 0, hsize, p;
+	uint32_t crc;
+
+	g_byte_array_set_size(out, (guint)len + 256);
+	ck_assert_int_eq(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC32, NULL, data, len, out->data,
+	                                         &pos, out->len),
+	                 LZMA_OK);
+	g_byte_array_set_size(out, (guint)pos);
+	/* stream header (12), block header: size, flags, the sizes (varints), LZMA2 (0x21) */
+	hsize = (out->data[12] + 1u) * 4u;
+	p = 14;
+	for (unsigned int bit = 0x40; bit <= 0x80; bit <<= 1) {
+		if (out->data[13] & bit) {
+			while (out->data[p] & 0x80)
+				p++;
+			p++;
+		}
+	}
+	ck_assert_uint_eq(out->data[13] & 3, 0); /* one filter */
+	ck_assert_uint_eq(out->data[p], 0x21);
+	ck_assert_uint_eq(out->data[p + 1], 0x01);
+	out->data[p + 2] = lzma2_dict_byte(dict);
+	crc = lzma_crc32(out->data + 12, hsize - 4, 0);
+	for (size_t i = 0; i < 4; i++)
+		out->data[12 + hsize - 4 + i] = (unsigned char)(crc >> (8 * i));
+	return out;
+}
+
+/* A zstd frame of raw blocks written by hand, its window descriptor claiming 2^wlog bytes. */
+static GByteArray *zstd_claiming(const void *data, size_t len, unsigned int wlog)
+{
+	GByteArray *out = g_byte_array_new();
+	unsigned char head[6] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, (unsigned char)((wlog - 10) << 3)};
+	uint32_t bh = (uint32_t)len << 3 | 1; /* raw block, the last */
+	unsigned char b3[3] = {(unsigned char)bh, (unsigned char)(bh >> 8),
+	                       (unsigned char)(bh >> 16)};
+
+	g_byte_array_append(out, head, sizeof(head));
+	g_byte_array_append(out, b3, 3);
+	g_byte_array_append(out, data, (guint)len);
+	return out;
+}
+
+static struct msg_report *scan(const char *name, const GByteArray *b, uint64_t max_mem)
+{
+	struct msg_limits lim = {.max_decoder_memory = max_mem};
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}, .limits = &lim};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan_attachment(db, name, b->data, b->len, &o, &r, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	return r;
+}
+
+static bool noted(const struct msg_report *r, const char *what)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (p->note != NULL && strstr(p->note, what) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* over the limit: unscannable, the limit named; within it: read, found */
+static void check_stream(const char *name, const GByteArray *b, uint64_t under, uint64_t over)
+{
+	struct msg_report *r = scan(name, b, under);
+	const char *reason = NULL;
+
+	ck_assert_msg(msg_report_unscannable(r, &reason), "%s opened", name);
+	ck_assert(r->flags & MSG_LIMIT_ARCHIVE);
+	ck_assert_msg(noted(r, "max_decoder_memory"), "%s: no note", name);
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	msg_report_free(&r);
+	r = scan(name, b, over);
+	ck_assert_msg(msg_report_infected(r) == 1, "%s not read with the memory", name);
+	ck_assert(!noted(r, "max_decoder_memory"));
+	msg_report_free(&r);
+}
+
+START_TEST(test_xz_claim)
+{
+	GByteArray *b = xz_claiming(clam, clam_len, 512ull * MIB);
+
+	/* the default (256 MiB) refuses it; 1 GiB allows it */
+	check_stream("clam.exe.xz", b, 0, 1024ull * MIB);
+	g_byte_array_unref(b);
+}
+END_TEST
+
+START_TEST(test_lzma_claim)
+{
+	lzma_options_lzma opt;
+	lzma_stream s = LZMA_STREAM_INIT;
+	GByteArray *b = g_byte_array_new();
+
+	g_byte_array_set_size(b, (guint)clam_len + 256);
+	ck_assert(!lzma_lzma_preset(&opt, 0));
+	ck_assert_int_eq(lzma_alone_encoder(&s, &opt), LZMA_OK);
+	s.next_in = (const uint8_t *)clam;
+	s.avail_in = clam_len;
+	s.next_out = b->data;
+	s.avail_out = b->len;
+	ck_assert_int_eq(lzma_code(&s, LZMA_FINISH), LZMA_STREAM_END);
+	g_byte_array_set_size(b, (guint)s.total_out);
+	lzma_end(&s);
+	/* the header's dictionary size (bytes 1-4): 128 MiB, the most libarchive's reader takes */
+	b->data[1] = 0, b->data[2] = 0, b->data[3] = 0, b->data[4] = 0x08;
+	check_stream("clam.exe.lzma", b, 64 * MIB, 0);
+	g_byte_array_unref(b);
+}
+END_TEST
+
+START_TEST(test_zstd_claim)
+{
+	GByteArray *b = zstd_claiming(clam, clam_len, 26); /* 64 MiB */
+
+	check_stream("clam.exe.zst", b, 32 * MIB, 0);
+	g_byte_array_unref(b);
+}
+END_TEST
+
+/* xz (128 MiB) in xz (192 MiB): each within 256 MiB alone, not together */
+START_TEST(test_levels_add_up)
+{
+	GByteArray *inner = xz_claiming(clam, clam_len, 128ull * MIB);
+	GByteArray *outer = xz_claiming(inner->data, inner->len, 192ull * MIB);
+	struct msg_report *r;
+
+	r = scan("clam.exe.xz", inner, 0);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+	r = scan("clam.exe.xz.xz", outer, 0);
+	ck_assert(msg_report_unscannable(r, NULL));
+	ck_assert(noted(r, "max_decoder_memory: xz stream claiming 1342"));
+	ck_assert(noted(r, " (201"));
+	ck_assert(noted(r, "claimed around it, limit 268435456"));
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	msg_report_free(&r);
+	r = scan("clam.exe.xz.xz", outer, 400ull * MIB);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+	g_byte_array_unref(inner);
+	g_byte_array_unref(outer);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("archive_memory");
+	TCase *tc = tcase_create("memory");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_xz_claim);
+	tcase_add_test(tc, test_lzma_claim);
+	tcase_add_test(tc, test_zstd_claim);
+	tcase_add_test(tc, test_levels_add_up);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
