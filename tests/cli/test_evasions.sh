@@ -6,7 +6,7 @@
 # no signature) gives no finding. `make evasions` prints the whole scoreboard with ClamAV.
 . "$(dirname "$0")/lib.sh"
 
-# the cases partscan finds; the three it does not are at the end, as a note
+# the cases partscan finds; the ones it does not are at the end, as a note
 FOUND="hdr_no_close hdr_colonless hdr_dup_ct_last hdr_dup_cte_7bit_first hdr_no_blank hdr_first_ws hdr_big_headers hdr_dup_ct_first hdr_dup_cte_b64_first
 hdr_ew_ctype hdr_b2231_star_first hdr_param_case hdr_open_quote hdr_long_boundary
 hdr_squote_boundary hdr_padded_delims hdr_semisemi
@@ -24,9 +24,9 @@ apple_single apple_double
 pgp_literal_bin pgp_literal_asc pgp_zlib_bin pgp_zip_asc pgp_bzip2_bin pgp_inline_asc
 smime_p7m smime_p7m_octet smime_p7m_notype
 html_data_b64 html_data_pct html_body_data_b64 html_smuggling_atob html_smuggling_split
-svg_data_uri tnef_winmail"
+svg_data_uri tnef_winmail pdf_encrypted_empty_pw"
 # missed today (the scoreboard's list for the next engineer): unscannable, never clean
-MISSED="arc_enc_pw_body arc_enc_pw_german pdf_encrypted_empty_pw"
+MISSED="arc_enc_pw_body arc_enc_pw_german"
 
 PY=python3
 for p in python3 /usr/bin/python3; do
