@@ -93,7 +93,13 @@ struct conf {
 
 	/* [quarantine] */
 	char *quarantine_dir;
-	char *sendmail; /* for `partscan quarantine release` */
+	char *sendmail; /* for `partscan quarantine release` and [retro] notify */
+
+	/* [retro]: the retro-hunt after each reload (only with the index on) */
+	bool retro;                 /* hunt at all */
+	char *retro_notify;         /* address mailed the hits of a hunt; NULL: none */
+	char *retro_program;        /* run once per hit, the hit as JSON on stdin; NULL: none */
+	unsigned int retro_timeout; /* seconds the program and sendmail may take */
 
 	/* [log] */
 	char *json_log; /* NULL: off */

@@ -124,8 +124,8 @@ static size_t sigdb_group_end(const struct sigdb_side *s, size_t i)
 {
 	size_t rs = s->table->rec_size, end = i + 1;
 
-	while (end < s->table->count && sigdb_key_cmp(sigdb_side_rec(s, i), sigdb_side_rec(s, end),
-	                                               rs) == 0)
+	while (end < s->table->count &&
+	       sigdb_key_cmp(sigdb_side_rec(s, i), sigdb_side_rec(s, end), rs) == 0)
 		end++;
 	return end;
 }
@@ -236,7 +236,8 @@ static int sigdb_diff_table(const struct sigdb *old_db, const struct sigdb *new_
 		size_t i2 = sigdb_group_end(&nw, i), j2;
 		int c = 1, r;
 
-		while (j < old.table->count && (c = sigdb_key_cmp(sigdb_side_rec(&old, j), key, rs)) < 0)
+		while (j < old.table->count &&
+		       (c = sigdb_key_cmp(sigdb_side_rec(&old, j), key, rs)) < 0)
 			j++;
 		if (j >= old.table->count)
 			c = 1;

@@ -360,6 +360,19 @@ void metrics_render(GString *o, struct live *l)
 	metrics_u64(o, "partscan_reloads_total", "result", "failed", v.reloads_failed);
 	metrics_one(o, "partscan_log_records_lost_total", "counter",
 	            "JSON log records that could not be written.", v.log_lost);
+	metrics_one(o, "partscan_retro_hunts_total", "counter",
+	            "Retro-hunts run (after each reload that brought new signatures).",
+	            v.retro_hunts);
+	metrics_one(o, "partscan_retro_hunts_failed_total", "counter",
+	            "Retro-hunts the index could not finish.", v.retro_errors);
+	metrics_one(o, "partscan_retro_signatures_total", "counter",
+	            "New signatures looked up in the index by retro-hunts.", v.retro_signatures);
+	metrics_one(o, "partscan_retro_hits_total", "counter",
+	            "Delivered parts found by retro-hunts (each hit once).", v.retro_hits);
+	metrics_one(o, "partscan_retro_last_hunt_timestamp_seconds", "gauge",
+	            "When the last retro-hunt ended (0: none yet).", (uint64_t)v.retro_last);
+	metrics_one(o, "partscan_retro_last_hunt_milliseconds", "gauge",
+	            "How long the last retro-hunt took.", v.retro_last_ms);
 	metrics_quarantine(o, l);
 	metrics_one(o, "partscan_connections", "gauge", "MTA connections open.",
 	            (uint64_t)MAX(v.connections, 0));

@@ -136,8 +136,9 @@ START_TEST(test_renamed_and_duplicate_keys)
 	const char *a[] = {"a.hdb", ABC_MD5 ":3:Win.Trojan.Agent-1234-0\n", "p.hdu",
 	                   X_MD5 ":9:Pua.Was\n", NULL};
 	const char *b[] = {"b.hdb",
-	                   ABC_MD5 ":3:Win.Trojan.Agent-1234-1\n" HELLO_MD5 ":6:Two.Names-1-0\n" HELLO_MD5
-	                           ":6:Two.Names-2-0\n" X_MD5 ":9:Now.Detected\n",
+	                   ABC_MD5 ":3:Win.Trojan.Agent-1234-1\n" HELLO_MD5
+	                           ":6:Two.Names-1-0\n" HELLO_MD5 ":6:Two.Names-2-0\n" X_MD5
+	                           ":9:Now.Detected\n",
 	                   "p.hdu", X_MD5 ":9:Pua.Was\n", NULL};
 	struct sigdb *da = db_of(true, a), *db = db_of(true, b);
 
@@ -153,9 +154,11 @@ END_TEST
 START_TEST(test_allow_list_of_new)
 {
 	const char *a[] = {"a.hdb", X_MD5 ":9:Base\n", NULL};
-	const char *b[] = {"a.hdb", X_MD5 ":9:Base\n" ABC_MD5 ":3:Fp.Exact\n" HELLO_MD5 ":6:Fp.Star\n",
+	const char *b[] = {"a.hdb",
+	                   X_MD5 ":9:Base\n" ABC_MD5 ":3:Fp.Exact\n" HELLO_MD5 ":6:Fp.Star\n",
 	                   "z.fp", ABC_MD5 ":3:Good.Exact\n" HELLO_MD5 ":*:Good.Star\n", NULL};
-	const char *c[] = {"a.hdb", X_MD5 ":9:Base\n" ABC_MD5 ":3:Fp.Exact\n" HELLO_MD5 ":6:Fp.Star\n",
+	const char *c[] = {"a.hdb",
+	                   X_MD5 ":9:Base\n" ABC_MD5 ":3:Fp.Exact\n" HELLO_MD5 ":6:Fp.Star\n",
 	                   "z.fp", HELLO_MD5 ":*:Good.Star\n", NULL};
 	const char *d[] = {"a.hdb", X_MD5 ":9:Base\n" ABC_MD5 ":4:Fp.Exact\n", "z.fp",
 	                   ABC_MD5 ":3:Good.Exact\n", NULL};
@@ -224,8 +227,8 @@ END_TEST
 
 START_TEST(test_foreach_every_kind)
 {
-	const char *b[] = {"a.hdb", ABC_MD5 ":3:One\n", "b.hsb", ABC_SHA256 ":*:Two\n", "c.fp",
-	                   HELLO_MD5 ":6:Fine\n", NULL};
+	const char *b[] = {"a.hdb", ABC_MD5 ":3:One\n",    "b.hsb", ABC_SHA256 ":*:Two\n",
+	                   "c.fp",  HELLO_MD5 ":6:Fine\n", NULL};
 	struct sigdb *db = db_of(false, b);
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 
