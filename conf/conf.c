@@ -119,6 +119,7 @@ static const struct conf_key conf_table[] = {
 	{"retro", "notify", T_STR, F(retro_notify), "", 0, 0},
 	{"retro", "program", T_STR, F(retro_program), "", 0, 0},
 	{"retro", "timeout", T_UINT, F(retro_timeout), "30", 1, 3600},
+	{"retro", "state", T_STR, F(retro_state), "", 0, 0},
 	{"log", "json", T_STR, F(json_log), "/var/log/partscan/messages.json", 0, 0},
 	{"log", "syslog", T_BOOL, F(syslog), "yes", 0, 0},
 	{"log", "facility", T_STR, F(syslog_facility), "mail", 0, 0},

@@ -100,6 +100,7 @@ struct conf {
 	char *retro_notify;         /* address mailed the hits of a hunt; NULL: none */
 	char *retro_program;        /* run once per hit, the hit as JSON on stdin; NULL: none */
 	unsigned int retro_timeout; /* seconds the program and sendmail may take */
+	char *retro_state;          /* the generation hunted last (a snapshot); NULL: none */
 
 	/* [log] */
 	char *json_log; /* NULL: off */

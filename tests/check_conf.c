@@ -272,13 +272,16 @@ START_TEST(test_retro_section)
 	ck_assert_ptr_null(c->retro_notify);
 	ck_assert_ptr_null(c->retro_program);
 	ck_assert_uint_eq(c->retro_timeout, 30);
+	ck_assert_ptr_null(c->retro_state);
 	conf_free(&c);
 	c = parse_ok("[retro]\nenabled = no\nnotify = admin@example.org\n"
-	             "program = /usr/local/bin/purge\ntimeout = 5\n");
+	             "program = /usr/local/bin/purge\ntimeout = 5\n"
+	             "state = /var/lib/partscan-retro/state.psdb\n");
 	ck_assert(!c->retro);
 	ck_assert_str_eq(c->retro_notify, "admin@example.org");
 	ck_assert_str_eq(c->retro_program, "/usr/local/bin/purge");
 	ck_assert_uint_eq(c->retro_timeout, 5);
+	ck_assert_str_eq(c->retro_state, "/var/lib/partscan-retro/state.psdb");
 	conf_free(&c);
 	ck_assert_err("[retro]\ntimeout = 0\n", "test.conf:2");
 	ck_assert_err("[retro]\nwhatever = 1\n", "test.conf:2");
