@@ -95,6 +95,12 @@ struct conf {
 	char *quarantine_dir;
 	char *sendmail; /* for `partscan quarantine release` */
 
+	/* [index] */
+	char *index_url; /* NULL: no index */
+	unsigned int index_keep_days;
+	unsigned int index_queue;
+	bool index_body_digests; /* MD5 and SHA-1 of text bodies too (not only attachments) */
+
 	/* [log] */
 	char *json_log; /* NULL: off */
 	bool syslog;
