@@ -42,6 +42,7 @@ int cli_cmd_ctl(int argc, char **argv);
 int cli_cmd_quarantine(int argc, char **argv);
 int cli_cmd_hash(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
+int cli_cmd_hunt(int argc, char **argv);
 
 struct index;
 /*

@@ -102,6 +102,12 @@ struct conf {
 	unsigned int retro_timeout; /* seconds the program and sendmail may take */
 	char *retro_state;          /* the generation hunted last (a snapshot); NULL: none */
 
+	/* [index] */
+	char *index_url; /* NULL: no index */
+	unsigned int index_keep_days;
+	unsigned int index_queue;
+	bool index_body_digests; /* MD5 and SHA-1 of text bodies too (not only attachments) */
+
 	/* [log] */
 	char *json_log; /* NULL: off */
 	bool syslog;

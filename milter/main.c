@@ -28,6 +28,7 @@
 #include "milter/live.h"
 #include "milter/metrics.h"
 #include "milter/mlog.h"
+#include "milter/mindex.h"
 #include "milter/reload.h"
 #include "milter/session.h"
 #include "milter/stats.h"
@@ -607,6 +608,8 @@ int main(int argc, char **argv)
 	main_socket = socket;
 	pid_file = g_strdup(c->pid_file);
 	workers = c->workers;
+	/* after dropping privileges: an index file is created as the milter's user */
+	mindex_configure(c);
 	live_publish(first);
 	c = NULL;
 	main_sweep_quarantine();
@@ -630,6 +633,7 @@ int main(int argc, char **argv)
 	control_stop();
 	reload_stop();
 	workers_shutdown();
+	mindex_shutdown();
 	if (pid_file != NULL)
 		(void)unlink(pid_file);
 	live_shutdown();

@@ -17,6 +17,7 @@
  */
 
 #include "milter/metrics.h"
+#include "milter/mindex.h"
 #include "milter/reload.h"
 #include "milter/stats.h"
 #include "policy/policy.h"
@@ -268,6 +269,31 @@ static void metrics_quarantine(GString *o, const struct live *l)
 	            "Bytes of quarantined messages and parts.", bytes);
 }
 
+/* The part-hash index's counters (present with zeros when it is off: enabled 0). */
+static void metrics_index(GString *o)
+{
+	struct index_stats st;
+	bool on = mindex_stats(&st);
+
+	metrics_one(o, "partscan_index_enabled", "gauge", "1 when [index] url is set and open.",
+	            on);
+	metrics_one(o, "partscan_index_up", "gauge",
+	            "1 when the index's last write or connect worked.", st.up);
+	metrics_one(o, "partscan_index_submitted_total", "counter",
+	            "Messages handed to the index writer.", st.submitted);
+	metrics_one(o, "partscan_index_written_total", "counter", "Messages written to the index.",
+	            st.written);
+	metrics_one(o, "partscan_index_parts_written_total", "counter",
+	            "Part rows written to the index.", st.parts);
+	metrics_one(o, "partscan_index_dropped_total", "counter",
+	            "Messages not indexed: queue full, database down or failing.", st.dropped);
+	metrics_one(o, "partscan_index_errors_total", "counter", "Failed index writes.", st.errors);
+	metrics_one(o, "partscan_index_queued", "gauge", "Messages waiting for the index writer.",
+	            st.queued);
+	metrics_one(o, "partscan_index_pruned_total", "counter",
+	            "Messages removed from the index by retention.", st.pruned);
+}
+
 static void metrics_process(GString *o, const struct stats_view *v)
 {
 	char *stat = NULL, *p;
@@ -374,6 +400,7 @@ void metrics_render(GString *o, struct live *l)
 	metrics_one(o, "partscan_retro_last_hunt_milliseconds", "gauge",
 	            "How long the last retro-hunt took.", v.retro_last_ms);
 	metrics_quarantine(o, l);
+	metrics_index(o);
 	metrics_one(o, "partscan_connections", "gauge", "MTA connections open.",
 	            (uint64_t)MAX(v.connections, 0));
 	metrics_one(o, "partscan_workers", "gauge",

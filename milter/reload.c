@@ -14,6 +14,7 @@
  */
 
 #include "milter/reload.h"
+#include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/stats.h"
 
@@ -141,6 +142,7 @@ static int reload_locked(bool with_conf, GError **error)
 	mlog_info("signatures loaded: %zu from %zu files in %.3f s (generation %" G_GUINT64_FORMAT
 	          ")",
 	          sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db));
+	mindex_configure(conf); /* reopens the index when [index] changed */
 	live_publish(live_new(conf, db, secs));
 	conf = NULL;
 	ret = 0;

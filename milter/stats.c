@@ -12,6 +12,7 @@
  */
 
 #include "milter/stats.h"
+#include "milter/mindex.h"
 #include "engine/json.h"
 
 #include <string.h>
@@ -473,6 +474,26 @@ void stats_reset(void)
 	stats.started = g_get_real_time();
 }
 
+/* "index": the part-hash index's counters (all zero, "enabled": 0, when it is off). */
+static void stats_index_json(struct json *j)
+{
+	struct index_stats st;
+	bool on = mindex_stats(&st);
+
+	json_begin_object(j, "index");
+	json_bool(j, "enabled", on);
+	json_bool(j, "up", st.up);
+	json_uint(j, "submitted", st.submitted);
+	json_uint(j, "written", st.written);
+	json_uint(j, "parts", st.parts);
+	json_uint(j, "dropped", st.dropped);
+	json_uint(j, "errors", st.errors);
+	json_uint(j, "queued", st.queued);
+	json_uint(j, "pruned", st.pruned);
+	json_uint(j, "retro_hits", st.retro_hits);
+	json_end_object(j);
+}
+
 char *stats_json(size_t signatures, uint64_t generation)
 {
 	GString *out = g_string_new(NULL);
@@ -513,6 +534,7 @@ char *stats_json(size_t signatures, uint64_t generation)
 	json_uint(&j, "failed", get(&stats.reloads_failed));
 	json_end_object(&j);
 	json_uint(&j, "log_records_lost", get(&stats.log_lost));
+	stats_index_json(&j);
 	json_begin_object(&j, "retro");
 	json_uint(&j, "hunts", get(&stats.retro_hunts));
 	json_uint(&j, "signatures", get(&stats.retro_signatures));
