@@ -2,6 +2,8 @@
  * partscan hunt: ask the part-hash index whether mail carried a hash, when and to whom.
  *
  *   partscan hunt [-c CONF | --index URL] [--since WHEN] [--until WHEN] [--json] HASH[:SIZE]...
+ *   partscan hunt [...] --signatures FILE...   (every whole-part signature of the files:
+ *                                               cmd_hunt_sigs.c)
  *
  * HASH is MD5, SHA-1 or SHA-256 hex (the length says which); :SIZE narrows to parts of that
  * many bytes. WHEN is an ISO date or time (2026-12-01, 2026-12-01T10:00:00Z) or a duration
@@ -162,10 +164,34 @@ static int hunt_run(const char *url, const struct index_query *qs, size_t n, int
 	return ret;
 }
 
+/* --signatures: the files' signatures, through cli_hunt_signatures (cmd_hunt_sigs.c). */
+static int hunt_signatures(const char *url, int n, char **files, int64_t since, int64_t until,
+                           bool json)
+{
+	struct index_options o = {.url = url};
+	char **list = g_new0(char *, (size_t)n + 1);
+	struct index *idx = NULL;
+	GError *err = NULL;
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		list[i] = files[i];
+	if (index_open(&o, &idx, &err) < 0) {
+		cli_error("hunt: %s", err->message);
+		g_error_free(err);
+		g_free(list);
+		return CLI_EXIT_ERROR;
+	}
+	ret = cli_hunt_signatures(idx, list, json, since, until);
+	index_close(&idx);
+	g_free(list);
+	return ret;
+}
+
 int cli_cmd_hunt(int argc, char **argv)
 {
 	char *conf_path = NULL, *url = NULL, *since_s = NULL, *until_s = NULL;
-	gboolean json = FALSE;
+	gboolean json = FALSE, sigs = FALSE;
 	GOptionEntry entries[] = {
 	        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &conf_path,
 	         "the index of this configuration's [index] url", "CONF"},
@@ -175,8 +201,13 @@ int cli_cmd_hunt(int argc, char **argv)
 	         "messages from then on (ISO date/time, or 7d, 12h ... ago)", "WHEN"},
 	        {"until", 0, 0, G_OPTION_ARG_STRING, &until_s, "messages before then", "WHEN"},
 	        {"json", 0, 0, G_OPTION_ARG_NONE, &json, "one JSON object per part found", NULL},
+	        {"signatures", 0, 0, G_OPTION_ARG_NONE, &sigs,
+	         "the arguments are signature files (any format partscan loads): hunt every "
+	         "whole-part signature in them",
+	         NULL},
 	        {NULL}};
-	GOptionContext *ctx = g_option_context_new("HASH[:SIZE]... - find delivered parts by hash");
+	GOptionContext *ctx = g_option_context_new(
+	        "HASH[:SIZE]... | --signatures FILE... - find delivered parts by hash");
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC, since = 0, until = 0;
 	struct conf *conf = NULL;
 	int ret = CLI_EXIT_ERROR;
@@ -195,7 +226,8 @@ int cli_cmd_hunt(int argc, char **argv)
 		goto out;
 	}
 	if (argc < 2) {
-		cli_error("hunt: no hash given (MD5, SHA-1 or SHA-256 hex)");
+		cli_error(sigs ? "hunt: --signatures: no file given"
+		               : "hunt: no hash given (MD5, SHA-1 or SHA-256 hex)");
 		goto out;
 	}
 	if (url == NULL) {
@@ -207,6 +239,11 @@ int cli_cmd_hunt(int argc, char **argv)
 			        conf->path != NULL ? conf->path : "the built-in defaults");
 			goto out;
 		}
+	}
+	if (sigs) {
+		ret = hunt_signatures(url != NULL ? url : conf->index_url, argc - 1, argv + 1,
+		                      since, until, json);
+		goto out;
 	}
 	struct index_query *qs = g_new0(struct index_query, argc - 1);
 	for (int i = 1; i < argc; i++) {

@@ -88,6 +88,7 @@ static char *hunt_time(int64_t t)
 	return s;
 }
 
+/* As `partscan hunt HASH --json` prints a part, with the signature that found it. */
 static void hunt_print_json(const struct index_found *f, const struct hunt_sig *s)
 {
 	GString *out = g_string_new(NULL);
@@ -98,6 +99,7 @@ static void hunt_print_json(const struct index_found *f, const struct hunt_sig *
 	json_init(&j, out);
 	json_begin_object(&j, NULL);
 	json_string(&j, "time", when);
+	json_int(&j, "unix_time", f->time);
 	json_string(&j, "queue_id", f->queue_id);
 	json_string(&j, "message_id", f->message_id);
 	json_string(&j, "client", f->client);
@@ -106,20 +108,18 @@ static void hunt_print_json(const struct index_found *f, const struct hunt_sig *
 	for (const char *const *r = f->rcpts; r != NULL && *r != NULL; r++)
 		json_string(&j, NULL, *r);
 	json_end_array(&j);
-	json_string(&j, "verdict", f->verdict);
-	json_string(&j, "action", f->action);
-	json_begin_object(&j, "part");
 	json_string(&j, "path", f->path);
 	json_string(&j, "name", f->name);
 	json_string(&j, "type", f->type);
 	json_uint(&j, "size", f->size);
+	json_string(&j, "verdict", f->verdict);
+	json_string(&j, "action", f->action);
 	for (int t = 0; f->digests != NULL && t < DIGEST__COUNT; t++) {
 		if (f->digests->mask & DIGEST_BIT(t))
 			json_string(&j, digest_name((enum digest_type)t),
 			            digest_hex(digest_get(f->digests, (enum digest_type)t),
 			                       digest_len((enum digest_type)t), hex));
 	}
-	json_end_object(&j);
 	json_begin_object(&j, "signature");
 	json_string(&j, "name", s->name);
 	json_string(&j, "kind", sigdb_kind_name(s->kind));
@@ -132,17 +132,17 @@ static void hunt_print_json(const struct index_found *f, const struct hunt_sig *
 	g_free(when);
 }
 
+/* As `partscan hunt HASH` prints a part (tab-separated), then the signature's name. */
 static void hunt_print_plain(const struct index_found *f, const struct hunt_sig *s)
 {
 	char *when = hunt_time(f->time);
 	char *rcpts = f->rcpts != NULL ? g_strjoinv(",", (char **)f->rcpts) : g_strdup("");
 
-	printf("%s %s: %s matches %s (%s, %s, %" G_GUINT64_FORMAT
-	       " bytes); from=<%s> to=<%s> message-id=%s action=%s\n",
-	       when, f->queue_id != NULL ? f->queue_id : "NOQUEUE", f->path, s->name,
-	       f->name != NULL ? f->name : "-", f->type != NULL ? f->type : "-", (guint64)f->size,
-	       f->sender != NULL ? f->sender : "", rcpts,
-	       f->message_id != NULL ? f->message_id : "-", f->action != NULL ? f->action : "-");
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%s\n", when,
+	       f->queue_id != NULL ? f->queue_id : "-", f->message_id != NULL ? f->message_id : "-",
+	       f->sender != NULL ? f->sender : "-", rcpts[0] != '\0' ? rcpts : "-", f->path,
+	       f->name != NULL ? f->name : "-", f->verdict != NULL ? f->verdict : "-",
+	       f->action != NULL ? f->action : "-", s->name);
 	g_free(rcpts);
 	g_free(when);
 }

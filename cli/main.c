@@ -5,6 +5,7 @@
  *   partscan hash [--md5|--sha1|--sha256] FILE...
  *   partscan db info PATH... | db compile -o FILE PATH...
  *   partscan hunt [-c CONF | --index URL] [--since WHEN] [--until WHEN] [--json] HASH...
+ *   partscan hunt [...] --signatures FILE...
  *
  * Each subcommand lives in its own cmd_*.c; this file dispatches and holds the shared helpers.
  */
@@ -145,6 +146,8 @@ static void cli_usage(FILE *out)
 	      "                       write a compiled snapshot that opens by mmap\n"
 	      "  hunt [-c CONF | --index URL] [--since WHEN] [--until WHEN] [--json] HASH...\n"
 	      "                       which delivered parts had these hashes (the index)\n"
+	      "  hunt [...] --signatures FILE...\n"
+	      "                       which delivered parts these signatures match\n"
 	      "  ctl [-s SOCKET] ping|version|reload|stats\n"
 	      "                       talk to a running partscan-milter\n"
 	      "  quarantine list | show [--raw] ID | release [--force] ID | delete ID\n"

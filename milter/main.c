@@ -30,6 +30,7 @@
 #include "milter/mlog.h"
 #include "milter/mindex.h"
 #include "milter/reload.h"
+#include "milter/retro.h"
 #include "milter/session.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
@@ -610,7 +611,9 @@ int main(int argc, char **argv)
 	workers = c->workers;
 	/* after dropping privileges: an index file is created as the milter's user */
 	mindex_configure(c);
-	live_publish(first);
+	live_publish(live_ref(first));
+	retro_at_start(first); /* with [retro] state: what arrived while the daemon was down */
+	live_release(&first);
 	c = NULL;
 	main_sweep_quarantine();
 
@@ -632,6 +635,7 @@ int main(int argc, char **argv)
 	metrics_stop();
 	control_stop();
 	reload_stop();
+	retro_stop();
 	workers_shutdown();
 	mindex_shutdown();
 	if (pid_file != NULL)

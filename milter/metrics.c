@@ -397,8 +397,10 @@ void metrics_render(GString *o, struct live *l)
 	            "Delivered parts found by retro-hunts (each hit once).", v.retro_hits);
 	metrics_one(o, "partscan_retro_last_hunt_timestamp_seconds", "gauge",
 	            "When the last retro-hunt ended (0: none yet).", (uint64_t)v.retro_last);
-	metrics_one(o, "partscan_retro_last_hunt_milliseconds", "gauge",
-	            "How long the last retro-hunt took.", v.retro_last_ms);
+	metrics_head(o, "partscan_retro_last_hunt_duration_seconds", "gauge",
+	             "How long the last retro-hunt took.");
+	metrics_double(o, "partscan_retro_last_hunt_duration_seconds",
+	               (double)v.retro_last_ms / 1000.0);
 	metrics_quarantine(o, l);
 	metrics_index(o);
 	metrics_one(o, "partscan_connections", "gauge", "MTA connections open.",

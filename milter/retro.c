@@ -12,11 +12,12 @@
  *
  * Thread safety: hunts run on one GThreadPool thread, in the order they are asked for; each
  * holds references to the two generations and the snapshot whose configuration it follows,
- * and opens its own index connection (queries only).
+ * and one to the milter's index (mindex_acquire: its query connection, not the writer's).
  */
 
 #include "milter/retro.h"
 #include "engine/json.h"
+#include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/stats.h"
 
@@ -472,7 +473,6 @@ int retro_hunt(struct index *idx, const struct conf *conf, const struct sigdb *o
 struct retro_task {
 	struct sigdb *old; /* NULL: the generation hunted last, from [retro] state */
 	struct live *now;
-	char *index_url;
 };
 
 static GThreadPool *retro_pool;
@@ -511,7 +511,6 @@ static void retro_task_run(gpointer data, gpointer unused)
 {
 	struct retro_task *t = data;
 	const struct conf *conf = t->now->conf;
-	struct index_options opts = {.url = t->index_url};
 	struct retro_result res;
 	struct index *idx = NULL;
 	GError *error = NULL;
@@ -530,9 +529,12 @@ static void retro_task_run(gpointer data, gpointer unused)
 		          "restart)",
 		          conf->retro_state);
 	}
-	if (index_open(&opts, &idx, &error) == 0)
+	idx = mindex_acquire();
+	if (idx == NULL)
+		g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the index is not open");
+	else
 		r = retro_hunt(idx, conf, t->old, t->now->db, &res, &error);
-	index_close(&idx);
+	mindex_release(&idx);
 	if (r == 0)
 		retro_state_save(conf, t->now->db);
 	stats_retro(res.signatures, res.hits, res.seconds, r == 0);
@@ -555,7 +557,6 @@ static void retro_task_run(gpointer data, gpointer unused)
 done:
 	sigdb_unref(&t->old);
 	live_release(&t->now);
-	g_free(t->index_url);
 	g_free(t);
 	g_mutex_lock(&retro_lock);
 	retro_pending--;
@@ -563,7 +564,7 @@ done:
 	g_mutex_unlock(&retro_lock);
 }
 
-static void retro_push(struct sigdb *old, struct live *now, const char *index_url)
+static void retro_push(struct sigdb *old, struct live *now)
 {
 	struct retro_task *t;
 
@@ -575,25 +576,24 @@ static void retro_push(struct sigdb *old, struct live *now, const char *index_ur
 	t = g_new0(struct retro_task, 1);
 	t->old = old != NULL ? sigdb_ref(old) : NULL;
 	t->now = live_ref(now);
-	t->index_url = g_strdup(index_url);
 	g_thread_pool_push(retro_pool, t, NULL);
 }
 
-static bool retro_on(const struct live *now, const char *index_url)
+static bool retro_on(const struct live *now)
 {
-	return now != NULL && now->db != NULL && index_url != NULL && now->conf->retro;
+	return now != NULL && now->db != NULL && now->conf->index_url != NULL && now->conf->retro;
 }
 
-void retro_after_reload(struct sigdb *old, struct live *now, const char *index_url)
+void retro_after_reload(struct sigdb *old, struct live *now)
 {
-	if (retro_on(now, index_url) && old != NULL)
-		retro_push(old, now, index_url);
+	if (retro_on(now) && old != NULL)
+		retro_push(old, now);
 }
 
-void retro_at_start(struct live *now, const char *index_url)
+void retro_at_start(struct live *now)
 {
-	if (retro_on(now, index_url) && now->conf->retro_state != NULL)
-		retro_push(NULL, now, index_url);
+	if (retro_on(now) && now->conf->retro_state != NULL)
+		retro_push(NULL, now);
 }
 
 void retro_wait(void)

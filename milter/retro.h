@@ -49,10 +49,10 @@ int retro_hunt(struct index *idx, const struct conf *conf, const struct sigdb *o
 
 /*
  * A reload replaced old (may be NULL: nothing to hunt) by the snapshot now: hunt on the
- * retro thread when the index is on (index_url: the daemon's, NULL: off) and [retro] is.
- * Takes references of its own; the hunt opens its own index connection (queries only).
+ * retro thread when [index] url and [retro] enabled are on. Takes references of its own;
+ * the hunt uses the milter's index (mindex_acquire).
  */
-void retro_after_reload(struct sigdb *old, struct live *now, const char *index_url);
+void retro_after_reload(struct sigdb *old, struct live *now);
 
 /*
  * At start, with [retro] state: hunt what the signatures loaded now add to the generation
@@ -60,7 +60,7 @@ void retro_after_reload(struct sigdb *old, struct live *now, const char *index_u
  * state file yet, only write it. Without [retro] state: nothing (the first load is not a
  * new generation).
  */
-void retro_at_start(struct live *now, const char *index_url);
+void retro_at_start(struct live *now);
 
 /* Wait until every hunt asked for so far has ended (tests, shutdown). */
 void retro_wait(void);

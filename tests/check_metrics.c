@@ -204,7 +204,7 @@ START_TEST(test_retro_counters)
 	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_hunts_failed_total 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_signatures_total 17\n"));
 	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_hits_total 3\n"));
-	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_last_hunt_milliseconds 500\n"));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_last_hunt_duration_seconds 0.5\n"));
 	ck_assert_ptr_null(strstr(text, "partscan_retro_last_hunt_timestamp_seconds 0\n"));
 	json = stats_json(0, 0);
 	ck_assert_ptr_nonnull(
