@@ -204,6 +204,29 @@ START_TEST(test_pe_targets_reported_as_such)
 }
 END_TEST
 
+/* A compiled snapshot (the generation loaded at start, often) diffs like the text it holds. */
+START_TEST(test_snapshot_generations)
+{
+	const char *a[] = {"a.hdb", X_MD5 ":9:Base-1-0\n", "z.fp", ABC_MD5 ":3:Good\n", NULL};
+	const char *b[] = {"a.hdb",
+	                   X_MD5 ":9:Base-1-0\n" ABC_MD5 ":3:Allowed\n" HELLO_MD5 ":6:New-2-0\n",
+	                   "z.fp", ABC_MD5 ":3:Good\n", NULL};
+	struct sigdb *text = db_of(false, a), *nw = db_of(false, b), *snap = NULL;
+	char *path = g_build_filename(tmp, "a.psdb", NULL);
+	GError *error = NULL;
+
+	ck_assert_int_eq(sigdb_compile(text, path, &error), 0);
+	ck_assert_int_eq(sigdb_open_snapshot(path, &snap, &error), 0);
+	ASSERT_DIFF(text, snap, "");
+	ASSERT_DIFF(snap, text, "");
+	ASSERT_DIFF(snap, nw, "detect file " HELLO_MD5 ":6:New-2-0 a.hdb");
+	sigdb_unref(&text);
+	sigdb_unref(&nw);
+	sigdb_unref(&snap);
+	g_free(path);
+}
+END_TEST
+
 static int stop_at_first(void *ctx, const struct sigdb_sig *sig)
 {
 	(*(int *)ctx)++;
@@ -304,6 +327,7 @@ static Suite *sigdb_diff_suite(void)
 	tcase_add_test(tc, test_callback_stops);
 	tcase_add_test(tc, test_foreach_every_kind);
 	tcase_add_test(tc, test_random_daily_update);
+	tcase_add_test(tc, test_snapshot_generations);
 	suite_add_tcase(s, tc);
 	return s;
 }
