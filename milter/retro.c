@@ -20,6 +20,7 @@
 #include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/stats.h"
+#include "policy/policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -302,7 +303,9 @@ static char *retro_status_text(int status)
 	return g_strdup("ended");
 }
 
-static void retro_program(const struct conf *conf, const char *json, const struct retro_hit *h)
+/* qid, path: printable already (retro_report) */
+static void retro_program(const struct conf *conf, const char *json, const char *qid,
+                          const char *path)
 {
 	const char *argv[] = {conf->retro_program, NULL};
 	char *input = g_strconcat(json, "\n", NULL);
@@ -316,11 +319,11 @@ static void retro_program(const struct conf *conf, const char *json, const struc
 		char *what = retro_status_text(status);
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			mlog_info("retro: program %s for %s %s: %s", conf->retro_program,
-			          h->queue_id != NULL ? h->queue_id : "NOQUEUE", h->path, what);
+			mlog_info("retro: program %s for %s %s: %s", conf->retro_program, qid, path,
+			          what);
 		else
-			mlog_warn("retro: program %s for %s %s: %s", conf->retro_program,
-			          h->queue_id != NULL ? h->queue_id : "NOQUEUE", h->path, what);
+			mlog_warn("retro: program %s for %s %s: %s", conf->retro_program, qid, path,
+			          what);
 		g_free(what);
 	}
 	g_free(input);
@@ -400,17 +403,28 @@ static void retro_report(const struct conf *conf, const struct retro_hit *h,
 {
 	char *json = retro_hit_json(h, s, generation);
 	char *line = g_strconcat(json, "\n", NULL);
-	char *rcpts = h->rcpts != NULL ? g_strjoinv(",", h->rcpts) : g_strdup("");
+	char *joined = h->rcpts != NULL ? g_strjoinv(",", h->rcpts) : g_strdup("");
+	/* what came with the mail goes to syslog printable and bounded, as message lines do */
+	char *qid = policy_sanitize(h->queue_id != NULL ? h->queue_id : "NOQUEUE", 64, false);
+	char *path = policy_sanitize(h->path, 200, false),
+	     *name = policy_sanitize(s->name, 200, false);
+	char *from = policy_sanitize(h->sender != NULL ? h->sender : "", 200, false);
+	char *to = policy_sanitize(joined, 400, false);
+	char *mid = policy_sanitize(h->message_id != NULL ? h->message_id : "-", 200, false);
 
 	mlog_record_line(line);
 	mlog_warn("retro: %s: part %s matches %s (new in generation %" G_GUINT64_FORMAT
 	          "); from=<%s>, to=<%s>, message-id=%s",
-	          h->queue_id != NULL ? h->queue_id : "NOQUEUE", h->path, s->name,
-	          (guint64)generation, h->sender != NULL ? h->sender : "", rcpts,
-	          h->message_id != NULL ? h->message_id : "-");
+	          qid, path, name, (guint64)generation, from, to, mid);
 	if (conf->retro_program != NULL)
-		retro_program(conf, json, h);
-	g_free(rcpts);
+		retro_program(conf, json, qid, path);
+	g_free(qid);
+	g_free(path);
+	g_free(name);
+	g_free(from);
+	g_free(to);
+	g_free(mid);
+	g_free(joined);
 	g_free(line);
 	g_free(json);
 }
