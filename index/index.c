@@ -103,9 +103,9 @@ static int index_parse_url(const char *url, const struct index_driver **drv_r, c
 		return -1;
 	}
 	if (g_str_has_prefix(url, "postgresql://") || g_str_has_prefix(url, "postgres://")) {
-		g_set_error(error, INDEX_ERROR, INDEX_ERROR_FAILED,
-		            "index: %s: the PostgreSQL driver is not in this build yet", url);
-		return -1;
+		*drv_r = &index_driver_pg;
+		*target_r = g_strdup(url);
+		return 0;
 	}
 	const char *path = url;
 	if (g_str_has_prefix(url, "sqlite://"))
@@ -217,12 +217,15 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 			goto drop;
 		if (index_connect(idx, true, false, &idx->wconn, &err) < 0) {
 			*retry_at = now + (int64_t)*backoff * G_USEC_PER_SEC;
-			*backoff = MIN(*backoff * 2, INDEX_RETRY_MAX_S);
 			index_log(idx, "%s (retrying in %d s)", err->message, *backoff);
+			*backoff = MIN(*backoff * 2, INDEX_RETRY_MAX_S);
 			g_clear_error(&err);
 			goto drop;
 		}
 		*backoff = INDEX_RETRY_MIN_S;
+		g_mutex_lock(&idx->lock);
+		idx->st.up = true;
+		g_mutex_unlock(&idx->lock);
 		index_log(idx, "index: %s index connected", idx->drv->name);
 	}
 	if (batch->len == 0)

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <glib.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -18,20 +19,40 @@
 #include "tests/lib/testutil.h"
 
 static char *tmpdir;
+/* PARTSCAN_TEST_PG_URL (tests/cli/test_index_pg.sh starts a server): the driver-independent
+   tests run against PostgreSQL too, each on emptied tables */
+static const char *pg_url;
 
 static void setup(void)
 {
 	tmpdir = testutil_tmpdir();
 }
 
+static void setup_pg(void)
+{
+	tmpdir = testutil_tmpdir();
+	pg_url = getenv("PARTSCAN_TEST_PG_URL");
+	PGconn *pg = PQconnectdb(pg_url);
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
+	PGresult *res =
+	        PQexec(pg, "SET client_min_messages = warning;"
+	                   " DROP TABLE IF EXISTS messages, rcpts, parts, hits, schema_version");
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+}
+
 static void teardown(void)
 {
+	pg_url = NULL;
 	testutil_rmdir(tmpdir);
 	g_free(tmpdir);
 }
 
 static char *db_path(void)
 {
+	if (pg_url != NULL)
+		return g_strdup(pg_url);
 	return g_build_filename(tmpdir, "index.db", NULL);
 }
 
@@ -140,7 +161,7 @@ START_TEST(test_submit_find)
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	struct found_list fl;
 
-	ck_assert_str_eq(index_driver_name(idx), "sqlite");
+	ck_assert_str_eq(index_driver_name(idx), pg_url != NULL ? "postgresql" : "sqlite");
 	ck_assert(index_submit(idx, msg_of(now - 100, "Q1", "payload one")));
 	ck_assert(index_submit(idx, msg_of(now - 50, "Q2", "payload two")));
 	ck_assert(index_submit(idx, msg_of(now - 10, "Q3", "payload one")));
@@ -283,6 +304,18 @@ START_TEST(test_retention)
 	index_close(&idx);
 
 	/* the rows of the pruned message are gone too */
+	if (pg_url != NULL) {
+		PGconn *pg = PQconnectdb(pg_url);
+		PGresult *res = PQexec(pg, "SELECT (SELECT count(*) FROM parts),"
+		                           " (SELECT count(*) FROM rcpts)");
+		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+		ck_assert_str_eq(PQgetvalue(res, 0, 0), "2");
+		ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
+		PQclear(res);
+		PQfinish(pg);
+		g_free(path);
+		return;
+	}
 	sqlite3 *db;
 	sqlite3_stmt *st2;
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
@@ -532,6 +565,16 @@ int main(void)
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_disk_full);
 	suite_add_tcase(s, tc);
+	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
+		TCase *pg = tcase_create("postgresql");
+		tcase_add_checked_fixture(pg, setup_pg, teardown);
+		tcase_set_timeout(pg, 60);
+		tcase_add_test(pg, test_submit_find);
+		tcase_add_test(pg, test_find_many);
+		tcase_add_test(pg, test_retention);
+		tcase_add_test(pg, test_hit_once);
+		suite_add_tcase(s, pg);
+	}
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
