@@ -4,6 +4,9 @@
 # driver-level suite (check_index's postgresql case), then two partscan-milter instances writing
 # to one database under miltertest, `partscan hunt` reading it, and the database stopped mid-run
 # and at a milter's start: mail flows, drops are counted in STATS, the writer reconnects.
+# Then the retro-hunt across both: a signature for the attachment arrives and both reload;
+# each message that carried it is reported exactly once in total (one retro record, in the log
+# of whichever instance recorded the hit first), however many reloads run.
 . "$(dirname "$0")/lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
@@ -191,6 +194,39 @@ run 1 "$PARTSCAN" hunt --index "$URL" "$SHA256"
 expect out 4PGA5
 expect out 4PGB4
 refute out 4PGA2
+
+# the retro-hunt with two milters on one index: each hit reported once in all
+N=$(psql_q "SELECT count(DISTINCT msg_key) FROM parts WHERE sha256 = decode('$SHA256', 'hex')")
+checks=$((checks + 1))
+[ "$N" -ge 4 ] 2>/dev/null || fail "the attachment is in $N messages (wanted 4 or more)"
+retro_total() {
+	cat "$T/a/messages.json" "$T/b/messages.json" 2>/dev/null | grep -c '"type":"retro"'
+}
+printf '%s:%s:Test.Retro.Pg-1-0\n' "$MD5" "$(stat -c %s "$T/att.bin")" >"$T/retro.hdb"
+cp "$T/retro.hdb" "$T/db/"
+run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
+run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
+checks=$((checks + 1))
+for i in $(seq 100); do
+	[ "$(retro_total)" -ge "$N" ] && break
+	sleep 0.1
+done
+sleep 1
+[ "$(retro_total)" = "$N" ] || fail "$(retro_total) retro records in all (wanted $N, one per message)"
+cat "$T/a/messages.json" "$T/b/messages.json" | grep '"type":"retro"' |
+	sed 's/.*"queue_id":"\([^"]*\)".*/\1/' | sort >"$T/retro.qids"
+checks=$((checks + 1))
+[ -z "$(uniq -d "$T/retro.qids")" ] || fail "reported twice: $(uniq -d "$T/retro.qids" | tr '\n' ' ')"
+expect retro.qids '^4PGA1$'
+expect retro.qids '^4PGB1$'
+checks=$((checks + 1))
+[ "$(psql_q 'SELECT count(*) FROM hits')" = "$N" ] || fail "hits rows: $(psql_q 'SELECT count(*) FROM hits')"
+# another round of reloads on both: nothing new anywhere
+run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
+run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
+sleep 1
+checks=$((checks + 1))
+[ "$(retro_total)" = "$N" ] || fail "$(retro_total) retro records after more reloads (wanted $N)"
 stop_one a
 stop_one b
 MPIDS=""
