@@ -490,6 +490,12 @@ struct retro_task {
 };
 
 static GThreadPool *retro_pool;
+/*
+ * The generation the last hunt that worked hunted up to (the retro thread's own): the next
+ * hunt diffs from it, not from the generation its reload replaced, so that what a failed
+ * hunt (the index down) should have found is found by the next one. NULL: none yet.
+ */
+static struct sigdb *retro_base;
 static GMutex retro_lock;
 static GCond retro_cond;
 static unsigned int retro_pending;
@@ -547,13 +553,20 @@ static void retro_task_run(gpointer data, gpointer unused)
 	if (idx == NULL)
 		g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the index is not open");
 	else
-		r = retro_hunt(idx, conf, t->old, t->now->db, &res, &error);
+		r = retro_hunt(idx, conf, retro_base != NULL ? retro_base : t->old, t->now->db,
+		               &res, &error);
 	mindex_release(&idx);
-	if (r == 0)
+	if (r == 0) {
+		sigdb_unref(&retro_base);
+		retro_base = sigdb_ref(t->now->db);
 		retro_state_save(conf, t->now->db);
+	} else if (retro_base == NULL) {
+		retro_base = sigdb_ref(t->old);
+	}
 	stats_retro(res.signatures, res.hits, res.seconds, r == 0);
 	if (r < 0) {
-		mlog_error("retro: hunt of generation %" G_GUINT64_FORMAT " failed: %s",
+		mlog_error("retro: hunt of generation %" G_GUINT64_FORMAT
+		           " failed: %s (the next hunt looks for its signatures too)",
 		           (guint64)sigdb_generation(t->now->db), error->message);
 		g_error_free(error);
 	} else {
@@ -630,4 +643,5 @@ void retro_stop(void)
 	/* hunts not begun are dropped (their tasks freed by running them, stopping at once) */
 	if (pool != NULL)
 		g_thread_pool_free(pool, FALSE, TRUE);
+	sigdb_unref(&retro_base); /* the thread is gone */
 }

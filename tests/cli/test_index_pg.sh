@@ -6,7 +6,8 @@
 # and at a milter's start: mail flows, drops are counted in STATS, the writer reconnects.
 # Then the retro-hunt across both: a signature for the attachment arrives and both reload;
 # each message that carried it is reported exactly once in total (one retro record, in the log
-# of whichever instance recorded the hit first), however many reloads run.
+# of whichever instance recorded the hit first), however many reloads run. A hunt that fails
+# (the database down) is made good by the next one.
 . "$(dirname "$0")/lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
@@ -227,6 +228,40 @@ run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
 sleep 1
 checks=$((checks + 1))
 [ "$(retro_total)" = "$N" ] || fail "$(retro_total) retro records after more reloads (wanted $N)"
+
+# a signature arrives while the database is down: the hunts fail; the next reload's hunts,
+# with the database back, look for it too
+printf 'partscan pg index second attachment %s\n' "$$-$(date +%s%N)" >"$T/att.bin"
+ATT_B64=$(base64 -w0 "$T/att.bin")
+send a 4PGA6
+wait_stat a written 3 10
+pg_stop
+"$PARTSCAN" hash --md5 "$T/att.bin" | sed 's/:att.bin$/:Test.Retro.Down-1-0/' >"$T/db/down.hdb"
+run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
+run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
+checks=$((checks + 1))
+for i in $(seq 100); do
+	grep -q "retro: hunt of generation .* failed" "$T/a/milter.out" && break
+	sleep 0.1
+done
+grep -q "retro: hunt of generation .* failed" "$T/a/milter.out" || fail "a's hunt did not fail"
+pg_start || fail "postgres did not restart"
+ATT_B64=$(printf 'a third attachment\n' | base64 -w0) # (the second one is a detection now)
+send a 4PGA7
+wait_stat a up 1 35
+cp "$TOP/contrib/test-signatures/partscan-test.hdb" "$T/db/unrelated.hdb"
+run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
+run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
+checks=$((checks + 1))
+for i in $(seq 100); do
+	[ "$(retro_total)" -ge $((N + 1)) ] && break
+	sleep 0.1
+done
+sleep 1
+[ "$(retro_total)" = $((N + 1)) ] ||
+	fail "$(retro_total) retro records after the database came back (wanted $((N + 1)))"
+cat "$T/a/messages.json" "$T/b/messages.json" | grep '"type":"retro"' >"$T/retro.all"
+expect retro.all '"queue_id":"4PGA6".*"name":"Test.Retro.Down-1-0"'
 stop_one a
 stop_one b
 MPIDS=""
