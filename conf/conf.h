@@ -106,7 +106,8 @@ struct conf {
 	char *index_url; /* NULL: no index */
 	unsigned int index_keep_days;
 	unsigned int index_queue;
-	bool index_body_digests; /* MD5 and SHA-1 of text bodies too (not only attachments) */
+	unsigned int index_digests; /* DIGEST_BIT()s kept for attachments (SHA-256 always) */
+	bool index_body_digests;    /* MD5 and SHA-1 of text bodies too (not only attachments) */
 
 	/* [log] */
 	char *json_log; /* NULL: off */

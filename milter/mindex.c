@@ -16,6 +16,7 @@ struct mindex_slot {
 	gint refs;
 	char *url;
 	unsigned int keep_days, queue;
+	unsigned int digests; /* [index] digests: what the scan computes for the index */
 };
 
 static GMutex mindex_lock;
@@ -58,6 +59,7 @@ void mindex_configure(const struct conf *conf)
 	old = mindex_cur;
 	if (old != NULL && conf->index_url != NULL && strcmp(old->url, conf->index_url) == 0 &&
 	    old->keep_days == conf->index_keep_days && old->queue == conf->index_queue) {
+		old->digests = conf->index_digests; /* read under the lock by mindex_want */
 		g_mutex_unlock(&mindex_lock);
 		return; /* unchanged */
 	}
@@ -84,6 +86,7 @@ void mindex_configure(const struct conf *conf)
 			slot->url = g_strdup(conf->index_url);
 			slot->keep_days = conf->index_keep_days;
 			slot->queue = conf->index_queue;
+			slot->digests = conf->index_digests;
 			mlog_info("index: %s index %s", index_driver_name(slot->idx),
 			          conf->index_url);
 		}
@@ -143,7 +146,7 @@ unsigned int mindex_want(void)
 	unsigned int want;
 
 	g_mutex_lock(&mindex_lock);
-	want = mindex_cur != NULL ? DIGEST_ALL : 0;
+	want = mindex_cur != NULL ? mindex_cur->digests : 0;
 	g_mutex_unlock(&mindex_lock);
 	return want;
 }
@@ -162,7 +165,7 @@ static char *mindex_addr(const char *addr)
 }
 
 struct index_msg *mindex_msg_new(const struct mindex_envelope *env, const struct msg_report *report,
-                                 bool body_digests)
+                                 unsigned int digests, bool body_digests)
 {
 	struct index_msg *m = index_msg_new();
 
@@ -185,9 +188,11 @@ struct index_msg *mindex_msg_new(const struct mindex_envelope *env, const struct
 		p->type = g_strdup(ftype_name(mp->scan.type.type));
 		p->size = mp->scan.size;
 		p->digests = mp->scan.digests;
-		/* a text or HTML body: SHA-256 only unless asked (see [index] body_digests) */
-		if ((mp->flags & MSG_PART_BODY) && !body_digests)
-			p->digests.mask &= DIGEST_BIT(DIGEST_SHA256);
+		/* what [index] digests asks for; a text or HTML body: SHA-256 only unless
+		   body_digests (computed all the same when a signature needed them) */
+		p->digests.mask &= (mp->flags & MSG_PART_BODY) && !body_digests
+		                           ? DIGEST_BIT(DIGEST_SHA256)
+		                           : digests;
 		g_ptr_array_add(m->parts, p);
 	}
 	return m;
@@ -200,7 +205,7 @@ void mindex_submit(const struct mindex_envelope *env, const struct msg_report *r
 
 	if (slot == NULL)
 		return;
-	index_submit(slot->idx, mindex_msg_new(env, report, body_digests));
+	index_submit(slot->idx, mindex_msg_new(env, report, slot->digests, body_digests));
 	mindex_slot_unref(slot);
 }
 

@@ -27,13 +27,14 @@ struct mindex_envelope {
 
 /*
  * Hand a scanned message to the index writer: every scanned part with its path, name, real
- * type, decoded size and digests (MD5 and SHA-1 of text bodies only with body_digests).
+ * type, decoded size and the digests of [index] digests (of text bodies: SHA-256 only, unless
+ * body_digests).
  * Never blocks; does nothing when no index is configured.
  */
 void mindex_submit(const struct mindex_envelope *env, const struct msg_report *report,
                    bool body_digests);
 
-/* The digests the scan must compute for the index (0 when it is off). */
+/* The digests the scan must compute for the index ([index] digests; 0 when it is off). */
 unsigned int mindex_want(void);
 
 /*
@@ -51,6 +52,6 @@ void mindex_shutdown(void);
 
 /* Build the index record of a report (for mindex_submit and the tests). */
 struct index_msg *mindex_msg_new(const struct mindex_envelope *env, const struct msg_report *report,
-                                 bool body_digests);
+                                 unsigned int digests, bool body_digests);
 
 #endif

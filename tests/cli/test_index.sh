@@ -13,7 +13,7 @@ mkdir -p "$T/db" "$T/q"
 cp "$TOP/contrib/test-signatures/"* "$T/db/"
 SOCK="unix:$T/milter.sock"
 
-write_conf() { # $1: [index] url
+write_conf() { # $1: [index] url, $2: more [index] lines
 	cat >"$T/partscan.conf" <<EOF
 [milter]
 socket = $SOCK
@@ -28,6 +28,7 @@ path = $T/db
 directory = $T/q
 [index]
 url = $1
+${2:-}
 [log]
 json = $T/messages.json
 syslog = no
@@ -143,8 +144,13 @@ expect err 'no index'
 run 2 "$PARTSCAN" hunt --index "$T/none.db" "$SHA256"
 expect err 'none.db'
 
-# a reload with another url: the new index gets the next message
-write_conf "$T/index2.db"
+# [index] digests is checked
+write_conf "$T/index2.db" "digests = md5 crc32"
+run 1 "$MILTER" -t -c "$T/partscan.conf"
+expect err "unknown digest 'crc32'"
+
+# a reload with another url: the new index gets the next message, with SHA-256 only
+write_conf "$T/index2.db" "digests = sha256"
 run 0 "$PARTSCAN" ctl -s "$T/control.sock" reload
 send 4IDX3 report.bin "$ATT_B64" "$ACCEPTED"
 for i in $(seq 50); do
@@ -153,6 +159,7 @@ done
 run 1 "$PARTSCAN" hunt --index "$T/index2.db" "$SHA256"
 expect out 4IDX3
 refute out 4IDX1
+run 0 "$PARTSCAN" hunt --index "$T/index2.db" "$MD5"
 run 1 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256"
 refute out 4IDX3
 stop_milter
