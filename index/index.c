@@ -46,6 +46,7 @@ struct index {
 	struct index_stats st;
 	GThread *writer;
 	struct index_conn *wconn; /* the writer's (writer thread only) */
+	bool refused;             /* verify found the database damaged (writer thread only) */
 	int64_t log_next;         /* rate limit of drop messages (writer and submit) */
 	uint64_t log_dropped;     /* drops since the last message */
 	int64_t err_log_next;     /* rate limit of write failure messages */
@@ -167,12 +168,11 @@ static void index_drop_locked(struct index *idx, uint64_t n, const char *why)
 }
 
 /* Open and migrate a connection. */
-static int index_connect(struct index *idx, bool create, bool check, struct index_conn **conn_r,
-                         GError **error)
+static int index_connect(struct index *idx, bool create, struct index_conn **conn_r, GError **error)
 {
 	struct index_conn *conn = NULL;
 
-	if (idx->drv->open(idx->target, create, check, &conn, error) < 0)
+	if (idx->drv->open(idx->target, create, &conn, error) < 0)
 		return -1;
 	if (idx->drv->migrate(conn, error) < 0) {
 		idx->drv->close(&conn);
@@ -212,6 +212,33 @@ static void index_prune_step(struct index *idx, int64_t *next_prune)
 	(void)pruned;
 }
 
+/*
+ * Check the writer's database once connected (in the background: PRAGMA quick_check reads
+ * every page of a file that may hold gigabytes). A damaged one is refused for good: the
+ * writer drops what comes (counted) until the index is reopened.
+ */
+static int index_verify(struct index *idx)
+{
+	GError *err = NULL;
+
+	if (idx->drv->verify(idx->wconn, &err) == 0)
+		return 0;
+	g_mutex_lock(&idx->lock);
+	idx->st.errors++;
+	idx->st.up = false;
+	g_mutex_unlock(&idx->lock);
+	if (err->code == INDEX_ERROR_CORRUPT) {
+		index_log(idx, "%s; nothing is indexed until then", err->message);
+		idx->refused = true;
+		idx->drv->close(&idx->wconn);
+		g_error_free(err);
+		return -1;
+	}
+	index_log(idx, "%s", err->message); /* could not check (I/O): write on */
+	g_error_free(err);
+	return 0;
+}
+
 /* Write one batch on the writer's connection (connecting first if needed). */
 static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
 {
@@ -220,9 +247,9 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 	int64_t now = g_get_monotonic_time();
 
 	if (idx->wconn == NULL) {
-		if (now < *retry_at)
+		if (idx->refused || now < *retry_at)
 			goto drop;
-		if (index_connect(idx, true, false, &idx->wconn, &err) < 0) {
+		if (index_connect(idx, true, &idx->wconn, &err) < 0) {
 			*retry_at = now + (int64_t)*backoff * G_USEC_PER_SEC;
 			index_log(idx, "%s (retrying in %d s)", err->message, *backoff);
 			*backoff = MIN(*backoff * 2, INDEX_RETRY_MAX_S);
@@ -234,6 +261,8 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 		idx->st.up = true;
 		g_mutex_unlock(&idx->lock);
 		index_log(idx, "index: %s index connected", idx->drv->name);
+		if (index_verify(idx) < 0)
+			goto drop;
 	}
 	if (batch->len == 0)
 		return;
@@ -277,11 +306,15 @@ static gpointer index_writer_main(gpointer data)
 	int64_t retry_at = 0, next_prune = 0;
 	int backoff = INDEX_RETRY_MIN_S;
 
+	if (idx->wconn != NULL)
+		(void)index_verify(idx);
 	g_mutex_lock(&idx->lock);
 	for (;;) {
 		while (!idx->stopping && idx->queue.length == 0 && !idx->prune_req) {
 			/* not connected: wake to retry; connected: wake for the next retention pass */
 			int64_t until = idx->wconn == NULL ? retry_at : next_prune;
+			if (idx->refused)
+				until = G_MAXINT64; /* nothing to retry: records are dropped */
 			if (!g_cond_wait_until(&idx->wake, &idx->lock, until))
 				break;
 		}
@@ -340,13 +373,14 @@ int index_open(const struct index_options *opts, struct index **idx_r, GError **
 	g_queue_init(&idx->queue);
 
 	/*
-	 * Connect once now, so that a wrong setting or a corrupt file is said at start. With a
-	 * writer, the file is checked (SQLite quick_check) and this connection becomes the
-	 * writer's; a database that is only unreachable is retried later when lazy.
+	 * Connect once now, so that a wrong setting or a file that is not a database is said at
+	 * start. With a writer this connection becomes the writer's, which checks the file's
+	 * pages in the background; a database that is only unreachable is retried later when
+	 * lazy.
 	 */
 	GError *err = NULL;
 	struct index_conn *conn = NULL;
-	if (index_connect(idx, opts->writer, opts->writer, &conn, &err) < 0) {
+	if (index_connect(idx, opts->writer, &conn, &err) < 0) {
 		if (!(opts->writer && opts->lazy && err->code == INDEX_ERROR_UNAVAILABLE)) {
 			g_propagate_error(error, err);
 			index_close(&idx);
@@ -457,7 +491,7 @@ static struct index_conn *index_qconn(struct index *idx, GError **error)
 {
 	if (idx->qconn != NULL && !idx->drv->alive(idx->qconn))
 		idx->drv->close(&idx->qconn);
-	if (idx->qconn == NULL && index_connect(idx, idx->qcreate, false, &idx->qconn, error) < 0)
+	if (idx->qconn == NULL && index_connect(idx, idx->qcreate, &idx->qconn, error) < 0)
 		return NULL;
 	return idx->qconn;
 }

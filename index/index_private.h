@@ -15,12 +15,15 @@ struct index_driver {
 	const char *name; /* "sqlite", "postgresql" */
 	/*
 	 * Connect to target (a file path for SQLite, a libpq URI). create: make the database when
-	 * missing (the writer). check: verify the file's integrity (SQLite: quick_check). The
-	 * error code is INDEX_ERROR_CORRUPT for a damaged database, INDEX_ERROR_UNAVAILABLE when
+	 * missing (the writer). A file that is not a database at all fails here. The error code is INDEX_ERROR_CORRUPT for a damaged database, INDEX_ERROR_UNAVAILABLE when
 	 * it cannot be reached now (retry later), INDEX_ERROR_FAILED otherwise.
 	 */
-	int (*open)(const char *target, bool create, bool check, struct index_conn **conn_r,
-	            GError **error);
+	int (*open)(const char *target, bool create, struct index_conn **conn_r, GError **error);
+	/*
+	 * Check the database's integrity (SQLite: PRAGMA quick_check, which reads every page: the
+	 * writer runs it in the background, not at open). INDEX_ERROR_CORRUPT when damaged.
+	 */
+	int (*verify)(struct index_conn *conn, GError **error);
 	/* Bring the schema to the current version (versioned steps, each in a transaction). */
 	int (*migrate)(struct index_conn *conn, GError **error);
 	/* Write msgs in one transaction; *parts_r: part rows written. */

@@ -2,8 +2,8 @@
  * index_sqlite: the SQLite driver of the index (one file, WAL, so that the CLI and the
  * retro-hunt read while the writer writes). A busy database is waited for up to
  * INDEX_SQLITE_BUSY_MS, then the write fails (the batch is dropped, counted). A file that is
- * not a database, or fails PRAGMA quick_check, is refused with INDEX_ERROR_CORRUPT and a
- * message that says what to do. Temporary tables stay in memory (temp_store=MEMORY).
+ * not a database (refused at open) or fails PRAGMA quick_check (run by the writer in the
+ * background) is refused with INDEX_ERROR_CORRUPT and a message that says what to do. Temporary tables stay in memory (temp_store=MEMORY).
  *
  * A connection belongs to one thread at a time (index.c serialises).
  */
@@ -137,8 +137,7 @@ static int sqlite_check(struct index_conn *c, GError **error)
 	return 0;
 }
 
-static int sqlite_open(const char *target, bool create, bool check, struct index_conn **conn_r,
-                       GError **error)
+static int sqlite_open(const char *target, bool create, struct index_conn **conn_r, GError **error)
 {
 	struct index_conn *c = g_new0(struct index_conn, 1);
 	struct stat sb;
@@ -166,8 +165,7 @@ static int sqlite_open(const char *target, bool create, bool check, struct index
 	if (sqlite_exec(c,
 	                "PRAGMA temp_store=MEMORY; PRAGMA journal_mode=WAL;"
 	                " PRAGMA synchronous=NORMAL",
-	                error) < 0 ||
-	    (check && sqlite_check(c, error) < 0)) {
+	                error) < 0) {
 		sqlite_close(&c);
 		return -1;
 	}
@@ -527,6 +525,7 @@ static bool sqlite_alive(struct index_conn *c)
 const struct index_driver index_driver_sqlite = {
         .name = "sqlite",
         .open = sqlite_open,
+        .verify = sqlite_check,
         .migrate = sqlite_migrate,
         .insert = sqlite_insert,
         .find = sqlite_find,
