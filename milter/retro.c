@@ -304,18 +304,30 @@ static char *retro_status_text(int status)
 }
 
 /* qid, path: printable already (retro_report) */
+/*
+ * Run the program for one hit. *failures_r counts the runs in a row that could not start or
+ * were killed: at RETRO_PROGRAM_FAILURES the program is not run again in this hunt (a
+ * hanging program would otherwise hold the hunt timeout x hits).
+ */
 static void retro_program(const struct conf *conf, const char *json, const char *qid,
-                          const char *path)
+                          const char *path, unsigned int *failures_r)
 {
 	const char *argv[] = {conf->retro_program, NULL};
-	char *input = g_strconcat(json, "\n", NULL);
+	char *input;
 	GError *error = NULL;
 	int status = 0;
 
+	if (*failures_r >= RETRO_PROGRAM_FAILURES)
+		return;
+	input = g_strconcat(json, "\n", NULL);
 	if (retro_run(argv, input, conf->retro_timeout, &status, &error) < 0) {
-		mlog_error("retro: program %s: %s", conf->retro_program, error->message);
+		mlog_error("retro: program %s: %s%s", conf->retro_program, error->message,
+		           ++*failures_r >= RETRO_PROGRAM_FAILURES
+		                   ? " (failed too often: not run again in this hunt)"
+		                   : "");
 		g_error_free(error);
 	} else {
+		*failures_r = 0;
 		char *what = retro_status_text(status);
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -399,7 +411,8 @@ static void retro_notify(const struct conf *conf, GPtrArray *reported, const GAr
 }
 
 static void retro_report(const struct conf *conf, const struct retro_hit *h,
-                         const struct retro_sig *s, uint64_t generation)
+                         const struct retro_sig *s, uint64_t generation,
+                         unsigned int *program_failures)
 {
 	char *json = retro_hit_json(h, s, generation);
 	char *line = g_strconcat(json, "\n", NULL);
@@ -417,7 +430,7 @@ static void retro_report(const struct conf *conf, const struct retro_hit *h,
 	          "); from=<%s>, to=<%s>, message-id=%s",
 	          qid, path, name, (guint64)generation, from, to, mid);
 	if (conf->retro_program != NULL)
-		retro_program(conf, json, qid, path);
+		retro_program(conf, json, qid, path, program_failures);
 	g_free(qid);
 	g_free(path);
 	g_free(name);
@@ -436,6 +449,7 @@ int retro_hunt(struct index *idx, const struct conf *conf, const struct sigdb *o
 	GPtrArray *reported = g_ptr_array_new();
 	gint64 t0 = g_get_monotonic_time();
 	uint64_t generation = sigdb_generation(new_db);
+	unsigned int program_failures = 0;
 	int ret = 0;
 
 	memset(res_r, 0, sizeof(*res_r));
@@ -460,7 +474,7 @@ int retro_hunt(struct index *idx, const struct conf *conf, const struct sigdb *o
 			res_r->known++;
 		} else {
 			res_r->hits++;
-			retro_report(conf, h, s, generation);
+			retro_report(conf, h, s, generation, &program_failures);
 			g_ptr_array_add(reported, h);
 		}
 	}

@@ -26,6 +26,9 @@
 
 /* Hits one hunt reports at most (the rest are counted and logged: a feed gone wrong). */
 #define RETRO_MAX_HITS 10000u
+/* Runs of [retro] program in a row that fail (cannot start, killed) before a hunt stops
+   running it. */
+#define RETRO_PROGRAM_FAILURES 3u
 
 struct retro_result {
 	uint64_t signatures;  /* new whole-part detections looked up */

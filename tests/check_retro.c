@@ -234,6 +234,50 @@ START_TEST(test_not_reported)
 }
 END_TEST
 
+/* A program that hangs is killed after [retro] timeout, and not run again after a few. */
+START_TEST(test_hanging_program_given_up)
+{
+	GString *sigs = g_string_new(NULL);
+	struct conf *hang = NULL;
+	struct sigdb *old, *nw;
+	struct retro_result r;
+	GError *error = NULL;
+	char *text, *runs, **lines;
+	gint64 t0;
+
+	for (int n = 5; n <= 9; n++) {
+		char *l = sig_line(n, false, "Hang.Test-1-0");
+		submit(n, "accept");
+		g_string_append(sigs, l);
+		g_free(l);
+	}
+	index_flush(idx);
+	g_free(testutil_write(tmp, "hang.sh",
+	                      "#!/bin/sh\necho run >>\"$0.runs\"\nexec sleep 30\n"));
+	text = g_strdup_printf("%s/hang.sh", tmp);
+	g_chmod(text, 0755);
+	g_free(text);
+	text = g_strdup_printf("[retro]\nprogram = %s/hang.sh\ntimeout = 1\n", tmp);
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &hang, NULL), 0);
+	old = db_of("a.hdb", "0123456789abcdef0123456789abcdef:9:Base\n", NULL, NULL);
+	nw = db_of("a.hdb", sigs->str, NULL, NULL);
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(retro_hunt(idx, hang, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.hits, 5); /* all reported in the log */
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 8 * G_USEC_PER_SEC);
+	runs = read_in("hang.sh.runs");
+	lines = g_strsplit(runs, "\n", -1);
+	ck_assert_uint_eq(g_strv_length(lines) - 1, RETRO_PROGRAM_FAILURES);
+	g_strfreev(lines);
+	g_free(runs);
+	g_free(text);
+	conf_free(&hang);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	g_string_free(sigs, TRUE);
+}
+END_TEST
+
 START_TEST(test_run_timeout_and_status)
 {
 	const char *ok[] = {"/bin/sh", "-c", "read x; test \"$x\" = hello", NULL};
@@ -268,6 +312,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_hunt_reports_once);
 	tcase_add_test(tc, test_not_reported);
 	tcase_add_test(tc, test_run_timeout_and_status);
+	tcase_add_test(tc, test_hanging_program_given_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
