@@ -11,7 +11,7 @@
 CC ?= cc
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 BUILD ?= build
-PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1 zlib liblzma
+PKGS := gmime-3.0 libcrypto libarchive json-glib-1.0 libgsf-1 zlib liblzma sqlite3 libpq
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
@@ -39,6 +39,8 @@ MIME_SRC := $(sort $(wildcard mime/*.c))
 CONF_SRC := $(sort $(wildcard conf/*.c))
 # policy/: reports -> action plan, shared by the milter and the CLI (uses conf/, mime/)
 POLICY_SRC := $(sort $(wildcard policy/*.c))
+# index/: the part-hash index (SQLite, PostgreSQL), shared by the milter and `partscan hunt`
+INDEX_SRC := $(sort $(wildcard index/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 # milter/: everything but the libmilter glue is a library the tests link too
 MILTER_GLUE := milter/main.c milter/callbacks.c
@@ -64,7 +66,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC))
+$(LIBPARTSCAN): $(call obj,$(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC) $(INDEX_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
@@ -119,7 +121,7 @@ check-valgrind: $(TESTS)
 # build-fuzz/ to become a regression fixture.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC) $(MILTER_SRC)
+FUZZ_LIBSRC := $(ENGINE_SRC) $(MIME_SRC) $(CONF_SRC) $(POLICY_SRC) $(INDEX_SRC) $(MILTER_SRC)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -DPARTSCAN_VERSION=\"$(VERSION)\" -I. \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
 SECONDS ?= 30

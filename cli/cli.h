@@ -5,6 +5,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine/sigdb.h"
 
@@ -41,5 +42,15 @@ int cli_cmd_ctl(int argc, char **argv);
 int cli_cmd_quarantine(int argc, char **argv);
 int cli_cmd_hash(int argc, char **argv);
 int cli_cmd_db(int argc, char **argv);
+int cli_cmd_hunt(int argc, char **argv);
+
+struct index;
+/*
+ * hunt --signatures: load files (any signature format), look every whole-part detection up
+ * in idx among messages with since <= time < until (0: unbounded), print each part found
+ * (plain, or one JSON object per line). Returns CLI_EXIT_FOUND when something was found,
+ * CLI_EXIT_CLEAN when not, CLI_EXIT_ERROR (after printing why) on failure.
+ */
+int cli_hunt_signatures(struct index *idx, char **files, bool json, int64_t since, int64_t until);
 
 #endif

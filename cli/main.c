@@ -4,6 +4,8 @@
  *   partscan scan [options] PATH...|-     scan files, directories, messages, mailboxes
  *   partscan hash [--md5|--sha1|--sha256] FILE...
  *   partscan db info PATH... | db compile -o FILE PATH...
+ *   partscan hunt [-c CONF | --index URL] [--since WHEN] [--until WHEN] [--json] HASH...
+ *   partscan hunt [...] --signatures FILE...
  *
  * Each subcommand lives in its own cmd_*.c; this file dispatches and holds the shared helpers.
  */
@@ -142,6 +144,10 @@ static void cli_usage(FILE *out)
 	      "  db info PATH...      what a signature file or directory holds\n"
 	      "  db compile -o FILE PATH...\n"
 	      "                       write a compiled snapshot that opens by mmap\n"
+	      "  hunt [-c CONF | --index URL] [--since WHEN] [--until WHEN] [--json] HASH...\n"
+	      "                       which delivered parts had these hashes (the index)\n"
+	      "  hunt [...] --signatures FILE...\n"
+	      "                       which delivered parts these signatures match\n"
 	      "  ctl [-s SOCKET] ping|version|reload|stats\n"
 	      "                       talk to a running partscan-milter\n"
 	      "  quarantine list | show [--raw] ID | release [--force] ID | delete ID\n"
@@ -178,6 +184,8 @@ int main(int argc, char **argv)
 		return cli_cmd_hash(argc - 1, argv + 1);
 	if (strcmp(cmd, "db") == 0)
 		return cli_cmd_db(argc - 1, argv + 1);
+	if (strcmp(cmd, "hunt") == 0)
+		return cli_cmd_hunt(argc - 1, argv + 1);
 	if (strcmp(cmd, "ctl") == 0)
 		return cli_cmd_ctl(argc - 1, argv + 1);
 	if (strcmp(cmd, "quarantine") == 0)

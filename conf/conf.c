@@ -8,6 +8,7 @@
  */
 
 #include "conf/conf.h"
+#include "engine/digest.h"
 
 #include <gio/gio.h>
 
@@ -29,18 +30,19 @@
 #define CONF_SIZE_MAX ((uint64_t)2047 << 20)
 
 enum conf_type {
-	T_STR,    /* string; empty -> NULL */
-	T_BOOL,   /* yes/no/true/false/on/off/1/0 */
-	T_UINT,   /* unsigned int within [min, max] */
-	T_SIZE,   /* uint64_t bytes, K/M/G suffixes (powers of 1024) */
-	T_MODE,   /* octal file mode */
-	T_LIST,   /* comma- or space-separated words -> char ** */
-	T_EXTS,   /* like T_LIST, lower-cased, leading dots removed */
-	T_ACTION, /* enum conf_action */
-	T_NODB,   /* enum conf_no_db */
-	T_TYPES,  /* type and family names -> bool block_type[] */
-	T_NETS,   /* like T_LIST, each a CIDR network or "local" */
-	T_SOCKET, /* like T_STR, a milter socket (conf_socket_error) */
+	T_STR,     /* string; empty -> NULL */
+	T_BOOL,    /* yes/no/true/false/on/off/1/0 */
+	T_UINT,    /* unsigned int within [min, max] */
+	T_SIZE,    /* uint64_t bytes, K/M/G suffixes (powers of 1024) */
+	T_MODE,    /* octal file mode */
+	T_LIST,    /* comma- or space-separated words -> char ** */
+	T_EXTS,    /* like T_LIST, lower-cased, leading dots removed */
+	T_ACTION,  /* enum conf_action */
+	T_NODB,    /* enum conf_no_db */
+	T_TYPES,   /* type and family names -> bool block_type[] */
+	T_NETS,    /* like T_LIST, each a CIDR network or "local" */
+	T_SOCKET,  /* like T_STR, a milter socket (conf_socket_error) */
+	T_DIGESTS, /* md5 sha1 sha256 -> unsigned int DIGEST_BIT() mask; SHA-256 always in it */
 };
 
 struct conf_key {
@@ -116,6 +118,16 @@ static const struct conf_key conf_table[] = {
 	{"skip", "recipients", T_LIST, F(skip_recipients), "", 0, 0},
 	{"quarantine", "directory", T_STR, F(quarantine_dir), "/var/lib/partscan/quarantine", 0, 0},
 	{"quarantine", "sendmail", T_STR, F(sendmail), "/usr/sbin/sendmail", 0, 0},
+	{"index", "url", T_STR, F(index_url), "", 0, 0},
+	{"index", "keep_days", T_UINT, F(index_keep_days), "30", 1, 36500},
+	{"index", "queue", T_UINT, F(index_queue), "10000", 1, 10000000},
+	{"index", "digests", T_DIGESTS, F(index_digests), "md5 sha1 sha256", 0, 0},
+	{"index", "body_digests", T_BOOL, F(index_body_digests), "no", 0, 0},
+	{"retro", "enabled", T_BOOL, F(retro), "yes", 0, 0},
+	{"retro", "notify", T_STR, F(retro_notify), "", 0, 0},
+	{"retro", "program", T_STR, F(retro_program), "", 0, 0},
+	{"retro", "timeout", T_UINT, F(retro_timeout), "30", 1, 3600},
+	{"retro", "state", T_STR, F(retro_state), "", 0, 0},
 	{"log", "json", T_STR, F(json_log), "/var/log/partscan/messages.json", 0, 0},
 	{"log", "syslog", T_BOOL, F(syslog), "yes", 0, 0},
 	{"log", "facility", T_STR, F(syslog_facility), "mail", 0, 0},
@@ -327,6 +339,33 @@ char *conf_socket_error(const char *socket)
 	return g_strdup("expected unix:PATH, inet:PORT@HOST or inet6:PORT@HOST");
 }
 
+/* "md5 sha1 sha256" (any of them, comma or space separated) into a mask with SHA-256. */
+static char *conf_parse_digests(const char *v, unsigned int *mask_r)
+{
+	char **words = g_strsplit_set(v, ", \t", -1);
+	unsigned int mask = DIGEST_BIT(DIGEST_SHA256);
+	char *why = NULL;
+
+	for (char **w = words; *w != NULL && why == NULL; w++) {
+		int t;
+
+		if (**w == '\0')
+			continue;
+		for (t = 0; t < DIGEST__COUNT; t++)
+			if (g_ascii_strcasecmp(*w, digest_name((enum digest_type)t)) == 0)
+				break;
+		if (t == DIGEST__COUNT)
+			why = g_strdup_printf("unknown digest '%s' (expected md5, sha1, sha256)",
+			                      *w);
+		else
+			mask |= DIGEST_BIT(t);
+	}
+	g_strfreev(words);
+	if (why == NULL)
+		*mask_r = mask;
+	return why;
+}
+
 /* Store value into the field of k; NULL on success, else the reason (g_free it). */
 static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 {
@@ -393,6 +432,8 @@ static char *conf_set(struct conf *c, const struct conf_key *k, const char *v)
 		else
 			return g_strdup("expected refuse or tempfail");
 		return NULL;
+	case T_DIGESTS:
+		return conf_parse_digests(v, (unsigned int *)field);
 	case T_TYPES:
 		if (conf_parse_types(v, (bool *)field, &bad))
 			return NULL;
@@ -650,6 +691,18 @@ static void conf_dump_value(GString *out, const struct conf *c, const struct con
 	case T_ACTION:
 		g_string_append(out, conf_action_name(*(const enum conf_action *)field));
 		break;
+	case T_DIGESTS: {
+		const char *sep = "";
+
+		for (int t = 0; t < DIGEST__COUNT; t++) {
+			if (*(const unsigned int *)field & DIGEST_BIT(t)) {
+				g_string_append_printf(out, "%s%s", sep,
+				                       digest_name((enum digest_type)t));
+				sep = " ";
+			}
+		}
+		break;
+	}
 	case T_NODB:
 		g_string_append(out, *(const enum conf_no_db *)field == CONF_NO_DB_TEMPFAIL
 		                             ? "tempfail"

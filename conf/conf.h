@@ -93,7 +93,21 @@ struct conf {
 
 	/* [quarantine] */
 	char *quarantine_dir;
-	char *sendmail; /* for `partscan quarantine release` */
+	char *sendmail; /* for `partscan quarantine release` and [retro] notify */
+
+	/* [retro]: the retro-hunt after each reload (only with the index on) */
+	bool retro;                 /* hunt at all */
+	char *retro_notify;         /* address mailed the hits of a hunt; NULL: none */
+	char *retro_program;        /* run once per hit, the hit as JSON on stdin; NULL: none */
+	unsigned int retro_timeout; /* seconds the program and sendmail may take */
+	char *retro_state;          /* the generation hunted last (a snapshot); NULL: none */
+
+	/* [index] */
+	char *index_url; /* NULL: no index */
+	unsigned int index_keep_days;
+	unsigned int index_queue;
+	unsigned int index_digests; /* DIGEST_BIT()s kept for attachments (SHA-256 always) */
+	bool index_body_digests;    /* MD5 and SHA-1 of text bodies too (not only attachments) */
 
 	/* [log] */
 	char *json_log; /* NULL: off */

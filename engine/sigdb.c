@@ -295,7 +295,7 @@ bool sigdb_has_target(const struct sigdb *db, enum sigdb_target target)
 	return false;
 }
 
-static const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, uint32_t off)
+const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, uint32_t off)
 {
 	size_t lo = 0, hi = db->n_sources;
 

@@ -247,6 +247,43 @@ size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enu
                            const unsigned char *hash, uint64_t size, struct sigdb_match *matches,
                            size_t max);
 
+/* The size of a signature that matches any size (`*`). */
+#define SIGDB_SIZE_ANY UINT64_MAX
+
+/* One signature as sigdb_foreach() and sigdb_diff() hand it out; valid during the callback. */
+struct sigdb_sig {
+	const char *name;
+	enum sigdb_kind kind;
+	enum digest_type type;
+	enum sigdb_target target;
+	const unsigned char *hash; /* digest_len(type) bytes */
+	uint64_t size;             /* SIGDB_SIZE_ANY for `*` */
+	const struct sigdb_source *source;
+};
+
+/* Return 0 to go on, non-zero to stop (the walk then returns that value). */
+typedef int (*sigdb_sig_cb)(void *ctx, const struct sigdb_sig *sig);
+
+/*
+ * Every signature of db, of every kind (allow-list entries too: see sig->kind), table by
+ * table (target, then MD5, SHA-1, SHA-256), each in (size, hash) order. Returns 0 or the
+ * callback's non-zero value.
+ */
+int sigdb_foreach(const struct sigdb *db, sigdb_sig_cb cb, void *ctx);
+
+/*
+ * The detections (SIGDB_DETECT and SIGDB_PUA) that new has and old has not: those whose
+ * (target, digest type, size, hash, kind) old had no signature for. A signature renamed under
+ * the same hash (a revision bump) is not new: it matched the same parts before; a new hash
+ * under several names is reported once per name. Found by walking both
+ * sorted tables in step, so a daily update against millions costs one pass, no lookups.
+ * The allow list of new applies as at scan time: a detection whose hash and size (or `*`) an
+ * allow-list entry of the same digest type holds is left out; and a detection old had but
+ * allow-listed, and new no longer allow-lists, counts as new. (.ign2 entries were dropped at
+ * load.) old may be NULL (everything of new). Returns 0 or the callback's non-zero value.
+ */
+int sigdb_diff(const struct sigdb *old, const struct sigdb *new_db, sigdb_sig_cb cb, void *ctx);
+
 /* A number unique to this database within the process (for caches and logs). */
 uint64_t sigdb_generation(const struct sigdb *db);
 /* Total signatures loaded (all kinds and types). */

@@ -86,5 +86,7 @@ void sigdb_table_sort(struct sigdb_table *table);
 /* The kind of the signatures a source format holds. */
 enum sigdb_kind sigdb_format_kind(enum sigdb_format format);
 void sigdb_source_clear(struct sigdb_source *src);
+/* The source whose name pool range holds off, or NULL. */
+const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, uint32_t off);
 
 #endif

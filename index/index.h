@@ -70,9 +70,21 @@ struct index_options {
 	 * A corrupt SQLite file is always refused with a clear message.
 	 */
 	bool lazy;
+	/* Where the writer reports failures and drops (rate-limited); NULL: g_warning. */
+	void (*log)(const char *msg);
 };
 
 struct index;
+
+/* Errors of index_open, index_find, index_hit_record: the domain and its codes. */
+#define INDEX_ERROR index_error_quark()
+GQuark index_error_quark(void);
+enum index_error {
+	INDEX_ERROR_FAILED,      /* anything else (the message says what) */
+	INDEX_ERROR_CORRUPT,     /* the database is damaged or not an index: refused */
+	INDEX_ERROR_UNAVAILABLE, /* cannot be reached now (down, locked, missing file) */
+	INDEX_ERROR_VERSION,     /* written by a newer partscan (schema version too high) */
+};
 
 int index_open(const struct index_options *opts, struct index **idx_r, GError **error);
 /* Stops the writer (what is queued is written first, within a few seconds) and closes. */
@@ -86,7 +98,7 @@ struct index_stats {
 	uint64_t written;    /* messages written */
 	uint64_t parts;      /* part rows written */
 	uint64_t dropped;    /* messages dropped: queue full, database down or failing */
-	uint64_t errors;     /* failed writes (each also logged) */
+	uint64_t errors;     /* failed writes (logged, at most once a minute) */
 	uint64_t pruned;     /* messages removed by retention */
 	uint64_t retro_hits; /* new hits recorded by index_hit_record */
 	unsigned int queued; /* waiting now */
@@ -137,6 +149,13 @@ int index_find(struct index *idx, const struct index_query *queries, size_t n, i
  */
 int index_hit_record(struct index *idx, int64_t msg_key, const char *path, const char *sig_name,
                      enum digest_type type, const unsigned char *hash, GError **error);
+
+/*
+ * Ask the writer for a retention pass now (it also runs one at start and every hour):
+ * messages older than keep_days go, with their parts, recipients and hits. index_flush waits
+ * for it. No-op without a writer.
+ */
+void index_prune_request(struct index *idx);
 
 /* "sqlite" or "postgresql". */
 const char *index_driver_name(const struct index *idx);

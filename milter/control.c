@@ -7,6 +7,7 @@
  */
 
 #include "milter/control.h"
+#include "milter/mindex.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/reload.h"
@@ -44,6 +45,25 @@ static void control_time(GString *out, int64_t t)
 
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 	g_string_append(out, buf);
+}
+
+/* "index: sqlite, up, N written, N dropped, N queued" or "index: off". */
+static void control_index_text(GString *out)
+{
+	struct index *idx = mindex_acquire();
+	struct index_stats st;
+
+	if (idx == NULL) {
+		g_string_append(out, "index: off\n");
+		return;
+	}
+	index_get_stats(idx, &st);
+	g_string_append_printf(out,
+	                       "index: %s, %s, %" G_GUINT64_FORMAT " written, %" G_GUINT64_FORMAT
+	                       " dropped, %" G_GUINT64_FORMAT " errors, %u queued\n",
+	                       index_driver_name(idx), st.up ? "up" : "down", st.written,
+	                       st.dropped, st.errors, st.queued);
+	mindex_release(&idx);
 }
 
 char *control_version_text(void)
@@ -90,6 +110,7 @@ char *control_version_text(void)
 	if (differs != NULL)
 		g_string_append_printf(out, "last reload failed: %s\n", differs);
 	g_free(differs);
+	control_index_text(out);
 	differs = mlog_reopen_failed();
 	if (differs != NULL)
 		g_string_append_printf(out,

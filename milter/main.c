@@ -28,7 +28,9 @@
 #include "milter/live.h"
 #include "milter/metrics.h"
 #include "milter/mlog.h"
+#include "milter/mindex.h"
 #include "milter/reload.h"
+#include "milter/retro.h"
 #include "milter/session.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
@@ -607,7 +609,11 @@ int main(int argc, char **argv)
 	main_socket = socket;
 	pid_file = g_strdup(c->pid_file);
 	workers = c->workers;
-	live_publish(first);
+	/* after dropping privileges: an index file is created as the milter's user */
+	mindex_configure(c);
+	live_publish(live_ref(first));
+	retro_at_start(first); /* with [retro] state: what arrived while the daemon was down */
+	live_release(&first);
 	c = NULL;
 	main_sweep_quarantine();
 
@@ -629,7 +635,9 @@ int main(int argc, char **argv)
 	metrics_stop();
 	control_stop();
 	reload_stop();
+	retro_stop();
 	workers_shutdown();
+	mindex_shutdown();
 	if (pid_file != NULL)
 		(void)unlink(pid_file);
 	live_shutdown();

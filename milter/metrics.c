@@ -17,6 +17,7 @@
  */
 
 #include "milter/metrics.h"
+#include "milter/mindex.h"
 #include "milter/reload.h"
 #include "milter/stats.h"
 #include "policy/policy.h"
@@ -268,6 +269,31 @@ static void metrics_quarantine(GString *o, const struct live *l)
 	            "Bytes of quarantined messages and parts.", bytes);
 }
 
+/* The part-hash index's counters (present with zeros when it is off: enabled 0). */
+static void metrics_index(GString *o)
+{
+	struct index_stats st;
+	bool on = mindex_stats(&st);
+
+	metrics_one(o, "partscan_index_enabled", "gauge", "1 when [index] url is set and open.",
+	            on);
+	metrics_one(o, "partscan_index_up", "gauge",
+	            "1 when the index's last write or connect worked.", st.up);
+	metrics_one(o, "partscan_index_submitted_total", "counter",
+	            "Messages handed to the index writer.", st.submitted);
+	metrics_one(o, "partscan_index_written_total", "counter", "Messages written to the index.",
+	            st.written);
+	metrics_one(o, "partscan_index_parts_written_total", "counter",
+	            "Part rows written to the index.", st.parts);
+	metrics_one(o, "partscan_index_dropped_total", "counter",
+	            "Messages not indexed: queue full, database down or failing.", st.dropped);
+	metrics_one(o, "partscan_index_errors_total", "counter", "Failed index writes.", st.errors);
+	metrics_one(o, "partscan_index_queued", "gauge", "Messages waiting for the index writer.",
+	            st.queued);
+	metrics_one(o, "partscan_index_pruned_total", "counter",
+	            "Messages removed from the index by retention.", st.pruned);
+}
+
 static void metrics_process(GString *o, const struct stats_view *v)
 {
 	char *stat = NULL, *p;
@@ -360,7 +386,23 @@ void metrics_render(GString *o, struct live *l)
 	metrics_u64(o, "partscan_reloads_total", "result", "failed", v.reloads_failed);
 	metrics_one(o, "partscan_log_records_lost_total", "counter",
 	            "JSON log records that could not be written.", v.log_lost);
+	metrics_one(o, "partscan_retro_hunts_total", "counter",
+	            "Retro-hunts run (after each reload that brought new signatures).",
+	            v.retro_hunts);
+	metrics_one(o, "partscan_retro_hunts_failed_total", "counter",
+	            "Retro-hunts the index could not finish.", v.retro_errors);
+	metrics_one(o, "partscan_retro_signatures_total", "counter",
+	            "New signatures looked up in the index by retro-hunts.", v.retro_signatures);
+	metrics_one(o, "partscan_retro_hits_total", "counter",
+	            "Delivered parts found by retro-hunts (each hit once).", v.retro_hits);
+	metrics_one(o, "partscan_retro_last_hunt_timestamp_seconds", "gauge",
+	            "When the last retro-hunt ended (0: none yet).", (uint64_t)v.retro_last);
+	metrics_head(o, "partscan_retro_last_hunt_duration_seconds", "gauge",
+	             "How long the last retro-hunt took.");
+	metrics_double(o, "partscan_retro_last_hunt_duration_seconds",
+	               (double)v.retro_last_ms / 1000.0);
 	metrics_quarantine(o, l);
+	metrics_index(o);
 	metrics_one(o, "partscan_connections", "gauge", "MTA connections open.",
 	            (uint64_t)MAX(v.connections, 0));
 	metrics_one(o, "partscan_workers", "gauge",

@@ -287,14 +287,32 @@ static int mlog_append_locked(const char *line, size_t len)
 void mlog_message(const struct mlog_record *r, bool to_syslog)
 {
 	char *line;
-	size_t len;
 
 	if (to_syslog)
 		mlog_syslog_line(r);
 	if (!g_atomic_int_get(&mlog_on))
 		return;
 	line = mlog_json(r); /* outside the lock: records of other threads do not wait */
-	len = strlen(line);
+	mlog_record_line(line);
+	g_free(line);
+}
+
+char *mlog_timestamp(int64_t usec)
+{
+	char when[40];
+	time_t secs = (time_t)(usec / G_USEC_PER_SEC);
+	struct tm tm;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", gmtime_r(&secs, &tm));
+	return g_strdup_printf("%s.%03dZ", when, (int)(usec % G_USEC_PER_SEC / 1000));
+}
+
+void mlog_record_line(const char *line)
+{
+	size_t len = strlen(line);
+
+	if (!g_atomic_int_get(&mlog_on))
+		return;
 	g_mutex_lock(&mlog_lock);
 	if (mlog_fd >= 0) {
 		if (mlog_append_locked(line, len) < 0) {
@@ -310,5 +328,4 @@ void mlog_message(const struct mlog_record *r, bool to_syslog)
 		}
 	}
 	g_mutex_unlock(&mlog_lock);
-	g_free(line);
 }

@@ -52,6 +52,13 @@ char *mlog_reopen_failed(void);
 void mlog_close(void);
 
 void mlog_message(const struct mlog_record *rec, bool to_syslog);
+/*
+ * Append one ready record (a JSON object ending in '\n', e.g. a retro-hunt hit) whole or not
+ * at all, as mlog_message() does; nothing when no JSON log is open.
+ */
+void mlog_record_line(const char *line);
+/* "2026-01-02T03:04:05.678Z" for a wall-clock time in microseconds; g_free() it. */
+char *mlog_timestamp(int64_t usec);
 
 void mlog_info(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void mlog_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);

@@ -14,7 +14,9 @@
  */
 
 #include "milter/reload.h"
+#include "milter/mindex.h"
 #include "milter/mlog.h"
+#include "milter/retro.h"
 #include "milter/stats.h"
 
 #include <errno.h>
@@ -141,7 +143,15 @@ static int reload_locked(bool with_conf, GError **error)
 	mlog_info("signatures loaded: %zu from %zu files in %.3f s (generation %" G_GUINT64_FORMAT
 	          ")",
 	          sigdb_count(db), sigdb_source_count(db), secs, (guint64)sigdb_generation(db));
-	live_publish(live_new(conf, db, secs));
+	mindex_configure(conf); /* reopens the index when [index] changed */
+	{
+		struct live *now = live_new(conf, db, secs);
+
+		live_publish(live_ref(now));
+		/* the retro-hunt of what this generation adds, on its own thread */
+		retro_after_reload(cur != NULL ? cur->db : NULL, now);
+		live_release(&now);
+	}
 	conf = NULL;
 	ret = 0;
 out:

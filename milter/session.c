@@ -13,6 +13,7 @@
 
 #include "milter/session.h"
 #include "milter/live.h"
+#include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/skip.h"
 #include "milter/stats.h"
@@ -463,13 +464,39 @@ static void session_log(const struct session *s, const struct message *m,
 	mlog_message(&rec, m->live->conf->syslog);
 }
 
+/* Hand the message's part hashes to the index writer (a queue push: never waits). */
+static void session_index(const struct session *s, const struct message *m,
+                          const struct msg_report *report, const struct policy_plan *plan,
+                          enum actions_result result)
+{
+	static const char *const results[] = {"accept", "reject", "tempfail", "discard"};
+	char *client = g_strdup_printf("%s [%s]", s->client_name != NULL ? s->client_name : "",
+	                               s->client_addr != NULL ? s->client_addr : "");
+	/* delivered: how (accept, tag, strip, quarantine); else what the MTA was told */
+	const char *action =
+	        result == ACTIONS_ACCEPT ? conf_action_name(plan->action) : results[result];
+	struct mindex_envelope env = {
+	        .queue_id = m->queue_id,
+	        .message_id = report->message_id,
+	        .client = client,
+	        .sender = m->sender,
+	        .rcpts = session_rcpts(m),
+	        .verdict = policy_class_name(plan->cls),
+	        .action = action,
+	};
+
+	mindex_submit(&env, report, m->live->conf->index_body_digests);
+	g_free(client);
+}
+
 /* Scan on a worker: 0 with *report_r, or -1 with error set when the scan could not be done. */
 static int session_scan(struct session *s, void *ctx, struct message *m,
                         struct msg_report **report_r, GError **error)
 {
 	struct msg_scan_options opts = {
 	        .limits = &m->live->conf->limits,
-	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
+	        /* the index keeps MD5 and SHA-1 too: computed in the same pass */
+	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256) | mindex_want(), .cache = live_cache()},
 	};
 
 	*report_r = NULL;
@@ -546,6 +573,8 @@ enum session_status session_eom(struct session *s, void *ctx)
 	              report != NULL ? report->scan_ms : 0);
 	session_log(s, m, report, &plan, result,
 	            act_error != NULL ? act_error->message : scan_error, ids);
+	if (report != NULL)
+		session_index(s, m, report, &plan, result);
 	policy_plan_clear(&plan);
 	msg_report_free(&report);
 	g_ptr_array_free(ids, TRUE);

@@ -12,6 +12,7 @@
  */
 
 #include "milter/stats.h"
+#include "milter/mindex.h"
 #include "engine/json.h"
 
 #include <string.h>
@@ -52,6 +53,9 @@ static struct {
 	guint64 hist[STATS_BUCKETS], wait_hist[STATS_BUCKETS];
 	guint64 reloads_ok, reloads_failed;
 	guint64 log_lost;
+	guint64 retro_hunts, retro_signatures, retro_hits, retro_errors;
+	gint64 retro_last;     /* wall clock of the last hunt's end, seconds */
+	guint64 retro_last_ms; /* how long it took */
 	gint scanning, scanning_peak, connections, waiting;
 	guint workers;
 	guint64 scan_us_total, wait_us_total, waits;
@@ -116,6 +120,17 @@ void stats_reload(bool ok)
 void stats_log_lost(void)
 {
 	add(&stats.log_lost, 1);
+}
+
+void stats_retro(uint64_t signatures, uint64_t hits, double seconds, bool ok)
+{
+	add(&stats.retro_hunts, 1);
+	add(&stats.retro_signatures, signatures);
+	add(&stats.retro_hits, hits);
+	if (!ok)
+		add(&stats.retro_errors, 1);
+	g_atomic_pointer_set(&stats.retro_last_ms, (guint64)(seconds * 1000.0));
+	g_atomic_pointer_set(&stats.retro_last, g_get_real_time() / G_USEC_PER_SEC);
 }
 
 void stats_scan_begin(void)
@@ -354,6 +369,12 @@ void stats_read(struct stats_view *v)
 	v->reloads_ok = get(&stats.reloads_ok);
 	v->reloads_failed = get(&stats.reloads_failed);
 	v->log_lost = get(&stats.log_lost);
+	v->retro_hunts = get(&stats.retro_hunts);
+	v->retro_signatures = get(&stats.retro_signatures);
+	v->retro_hits = get(&stats.retro_hits);
+	v->retro_errors = get(&stats.retro_errors);
+	v->retro_last = (int64_t)g_atomic_pointer_get(&stats.retro_last);
+	v->retro_last_ms = (uint64_t)g_atomic_pointer_get(&stats.retro_last_ms);
 	v->scanning = g_atomic_int_get(&stats.scanning);
 	v->scanning_peak = g_atomic_int_get(&stats.scanning_peak);
 	v->connections = g_atomic_int_get(&stats.connections);
@@ -453,6 +474,26 @@ void stats_reset(void)
 	stats.started = g_get_real_time();
 }
 
+/* "index": the part-hash index's counters (all zero, "enabled": 0, when it is off). */
+static void stats_index_json(struct json *j)
+{
+	struct index_stats st;
+	bool on = mindex_stats(&st);
+
+	json_begin_object(j, "index");
+	json_bool(j, "enabled", on);
+	json_bool(j, "up", st.up);
+	json_uint(j, "submitted", st.submitted);
+	json_uint(j, "written", st.written);
+	json_uint(j, "parts", st.parts);
+	json_uint(j, "dropped", st.dropped);
+	json_uint(j, "errors", st.errors);
+	json_uint(j, "queued", st.queued);
+	json_uint(j, "pruned", st.pruned);
+	json_uint(j, "retro_hits", st.retro_hits);
+	json_end_object(j);
+}
+
 char *stats_json(size_t signatures, uint64_t generation)
 {
 	GString *out = g_string_new(NULL);
@@ -493,6 +534,15 @@ char *stats_json(size_t signatures, uint64_t generation)
 	json_uint(&j, "failed", get(&stats.reloads_failed));
 	json_end_object(&j);
 	json_uint(&j, "log_records_lost", get(&stats.log_lost));
+	stats_index_json(&j);
+	json_begin_object(&j, "retro");
+	json_uint(&j, "hunts", get(&stats.retro_hunts));
+	json_uint(&j, "signatures", get(&stats.retro_signatures));
+	json_uint(&j, "hits", get(&stats.retro_hits));
+	json_uint(&j, "failed", get(&stats.retro_errors));
+	json_int(&j, "last", (int64_t)g_atomic_pointer_get(&stats.retro_last));
+	json_uint(&j, "last_ms", (uint64_t)g_atomic_pointer_get(&stats.retro_last_ms));
+	json_end_object(&j);
 	json_begin_object(&j, "concurrency");
 	json_int(&j, "scanning", g_atomic_int_get(&stats.scanning));
 	json_int(&j, "scanning_peak", g_atomic_int_get(&stats.scanning_peak));

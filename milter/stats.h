@@ -55,6 +55,9 @@ void stats_error(void);
 void stats_reload(bool ok);
 /* A JSON log record could not be written (a full disk): it is lost, and counted. */
 void stats_log_lost(void);
+/* One retro-hunt ended: signatures looked up, new hits reported, its time, whether it ran
+   to the end (false: the index failed). */
+void stats_retro(uint64_t signatures, uint64_t hits, double seconds, bool ok);
 /* A scan starts / ends: tracks current and peak concurrency. */
 void stats_scan_begin(void);
 void stats_scan_end(void);
@@ -83,6 +86,8 @@ struct stats_view {
 	uint64_t hist[STATS_BUCKETS], wait_hist[STATS_BUCKETS];
 	uint64_t scan_us_total, wait_us_total, waits;
 	uint64_t reloads_ok, reloads_failed, log_lost;
+	uint64_t retro_hunts, retro_signatures, retro_hits, retro_errors, retro_last_ms;
+	int64_t retro_last; /* seconds since the epoch; 0: none yet */
 	int scanning, scanning_peak, connections, waiting;
 	unsigned int workers;
 };

@@ -263,6 +263,31 @@ END_TEST
  * Size limits are clamped to what a buffer can hold (a GByteArray's guint length: GLib aborts
  * past 4 GiB), every one of them, and the dump says so; smaller values stay as given.
  */
+/* [retro]: on by default, no notify, no program; the program's timeout bounded. */
+START_TEST(test_retro_section)
+{
+	struct conf *c = parse_ok("");
+
+	ck_assert(c->retro);
+	ck_assert_ptr_null(c->retro_notify);
+	ck_assert_ptr_null(c->retro_program);
+	ck_assert_uint_eq(c->retro_timeout, 30);
+	ck_assert_ptr_null(c->retro_state);
+	conf_free(&c);
+	c = parse_ok("[retro]\nenabled = no\nnotify = admin@example.org\n"
+	             "program = /usr/local/bin/purge\ntimeout = 5\n"
+	             "state = /var/lib/partscan-retro/state.psdb\n");
+	ck_assert(!c->retro);
+	ck_assert_str_eq(c->retro_notify, "admin@example.org");
+	ck_assert_str_eq(c->retro_program, "/usr/local/bin/purge");
+	ck_assert_uint_eq(c->retro_timeout, 5);
+	ck_assert_str_eq(c->retro_state, "/var/lib/partscan-retro/state.psdb");
+	conf_free(&c);
+	ck_assert_err("[retro]\ntimeout = 0\n", "test.conf:2");
+	ck_assert_err("[retro]\nwhatever = 1\n", "test.conf:2");
+}
+END_TEST
+
 START_TEST(test_sizes_clamped)
 {
 	static const char text[] = "[limits]\nmax_message_size = 8G\nmax_header_size = 5G\n"
@@ -302,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, test_errors_name_the_line);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_sizes_clamped);
+	tcase_add_test(tc, test_retro_section);
 	tcase_add_test(tc, test_fuzz_regressions);
 	tcase_add_test(tc, test_sample_is_documented_defaults);
 	tcase_add_test(tc, test_dev_conf);

@@ -190,6 +190,31 @@ START_TEST(test_detection_kinds)
 }
 END_TEST
 
+/* The retro-hunt's counters: hunts, signatures hunted, hits, the last hunt's time. */
+START_TEST(test_retro_counters)
+{
+	struct live *l = make_live(true);
+	char *text, *json;
+
+	stats_retro(12, 3, 0.25, true);
+	stats_retro(5, 0, 0.5, false);
+	text = render(l);
+	check_wellformed(text);
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_hunts_total 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_hunts_failed_total 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_signatures_total 17\n"));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_hits_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "partscan_retro_last_hunt_duration_seconds 0.5\n"));
+	ck_assert_ptr_null(strstr(text, "partscan_retro_last_hunt_timestamp_seconds 0\n"));
+	json = stats_json(0, 0);
+	ck_assert_ptr_nonnull(
+	        strstr(json, "\"retro\":{\"hunts\":2,\"signatures\":17,\"hits\":3,\"failed\":1,"));
+	g_free(json);
+	g_free(text);
+	live_release(&l);
+}
+END_TEST
+
 /* Invalid UTF-8 is made valid; a long name is cut at a character boundary. */
 START_TEST(test_names_utf8)
 {
@@ -373,6 +398,7 @@ static Suite *metrics_suite(void)
 	tcase_add_test(tc, test_ready);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_detection_kinds);
+	tcase_add_test(tc, test_retro_counters);
 	suite_add_tcase(s, tc);
 	return s;
 }

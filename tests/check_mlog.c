@@ -107,6 +107,28 @@ START_TEST(test_record)
 }
 END_TEST
 
+/* A ready record (a retro-hunt hit) is appended as one line between the others. */
+START_TEST(test_record_line)
+{
+	const char *rcpts[] = {"<b@example.net>", NULL};
+	JsonParser *p = json_parser_new();
+	char *stamp = mlog_timestamp((int64_t)1700000000 * G_USEC_PER_SEC + 123456);
+	gchar **lines;
+
+	ck_assert_str_eq(stamp, "2023-11-14T22:13:20.123Z");
+	log_one(rcpts, 0);
+	mlog_record_line("{\"type\":\"retro\",\"queue_id\":\"4R\"}\n");
+	log_one(rcpts, 0);
+	lines = lines_checked();
+	ck_assert_uint_eq(g_strv_length(lines), 4);
+	ck_assert_str_eq(json_object_get_string_member(parse(p, lines[1]), "type"), "retro");
+	ck_assert_str_eq(json_object_get_string_member(parse(p, lines[2]), "queue_id"), "4QID");
+	g_object_unref(p);
+	g_strfreev(lines);
+	g_free(stamp);
+}
+END_TEST
+
 /* 1000 recipients of 2000 bytes each: 2 MB unbounded; the record lists what fits. */
 START_TEST(test_recipients_bounded)
 {
@@ -228,6 +250,7 @@ static Suite *mlog_suite(void)
 	tcase_add_test(tc, test_recipients_count_bounded);
 	tcase_add_test(tc, test_full_disk);
 	tcase_add_test(tc, test_reopen);
+	tcase_add_test(tc, test_record_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,11 +12,13 @@
  *     512-byte multiples under 1 MB): load time and RSS from text and from a snapshot,
  *     clamscan on the same file, and scan MB/s of PE parts whose section sizes match no
  *     signature, of PE parts whose every section size matches, and of a non-PE part
+ *   sigdb_diff (the retro-hunt's input): the 2M signatures above against the same plus a
+ *     daily update of 10,000, and a generation against an identical one
  *
  * Usage: bench_engine [DIR]   (DIR keeps the generated signature files; default
  * build/bench-data). BENCH_SIGS=N changes the count per hash type (default 1000000),
  * BENCH_SECT_SIGS=N the section signatures (default 4000000); BENCH_PE_ONLY=1 runs the PE
- * part only.
+ * part only, BENCH_DIFF_ONLY=1 the sigdb_diff part only.
  */
 
 #include "engine/scan.h"
@@ -376,6 +378,45 @@ static int bench_pe(const char *dir)
 	return 0;
 }
 
+static int bench_diff_count(void *ctx, const struct sigdb_sig *sig)
+{
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* The daily update against two million: sigdb_diff's cost is one pass over both tables. */
+static int bench_diff(const char *md5, const char *sha, const char *dir)
+{
+	char *daily = g_strdup_printf("%s/bench-daily-10000.hdb", dir);
+	const char *old_paths[] = {md5, sha, NULL};
+	const char *new_paths[] = {md5, sha, daily, NULL};
+	struct sigdb *old = NULL, *nw = NULL, *same = NULL;
+	GError *error = NULL;
+	size_t found = 0, none = 0;
+	double t0, t_new, t_same;
+
+	if (gen_file(daily, 10000, 32) < 0 || sigdb_load(old_paths, NULL, &old, &error) < 0 ||
+	    sigdb_load(new_paths, NULL, &nw, &error) < 0 ||
+	    sigdb_load(old_paths, NULL, &same, &error) < 0) {
+		fprintf(stderr, "diff: %s\n", error != NULL ? error->message : strerror(errno));
+		return -1;
+	}
+	t0 = now();
+	sigdb_diff(old, nw, bench_diff_count, &found);
+	t_new = now() - t0;
+	t0 = now();
+	sigdb_diff(old, same, bench_diff_count, &none);
+	t_same = now() - t0;
+	printf("sigdb_diff: %zu old + 10000 new: %zu new found in %.1f ms; identical "
+	       "generations (%zu): %zu found in %.1f ms\n",
+	       sigdb_count(old), found, t_new * 1e3, sigdb_count(same), none, t_same * 1e3);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	sigdb_unref(&same);
+	g_free(daily);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && argv[1][0] == '-') {
@@ -409,6 +450,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("cores: %d\n", g_get_num_processors());
+	if (bench_diff(md5, sha, dir) < 0)
+		return 1;
+	if (getenv("BENCH_DIFF_ONLY") != NULL)
+		return 0;
 	if (measure_load(text_paths, &text_secs, &text_rss, &hwm, &count) < 0)
 		return 1;
 	printf("text load: %zu signatures in %.3f s, RSS %.1f MB (peak %.1f MB)\n", count,

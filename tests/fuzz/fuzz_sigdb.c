@@ -3,7 +3,9 @@
  * format (.hdb .hsb .hdu .fp .sfp .ign2 .ign plain .csv, a compiled snapshot, .mdb .msb .imp);
  * the rest is the file's content, written to a private directory in /dev/shm (the loaders read
  * files), then loaded, looked up and compiled; a snapshot input goes straight to
- * sigdb_open_snapshot().
+ * sigdb_open_snapshot(). Every database is also walked (sigdb_foreach: every signature once)
+ * and diffed (sigdb_diff against itself and its snapshot: nothing new; against nothing: at
+ * most every signature).
  *
  *   make fuzz && build-fuzz/fuzz_sigdb -max_len=8192 CORPUS tests/data/fuzz/sigdb
  */
@@ -35,6 +37,28 @@ static char *fuzz_dir(void)
 	return dir;
 }
 
+static int fuzz_count(void *ctx, const struct sigdb_sig *sig)
+{
+	if (sig->name == NULL || sig->hash == NULL || (unsigned)sig->type >= DIGEST__COUNT)
+		abort();
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* The walks agree with the counts; a generation has nothing new against itself or its copy. */
+static void fuzz_walks(struct sigdb *db, struct sigdb *copy)
+{
+	size_t all = 0, fresh = 0, none = 0;
+
+	sigdb_foreach(db, fuzz_count, &all);
+	sigdb_diff(NULL, db, fuzz_count, &fresh);
+	sigdb_diff(db, db, fuzz_count, &none);
+	if (copy != NULL)
+		sigdb_diff(db, copy, fuzz_count, &none);
+	if (all != sigdb_count(db) || fresh > all || none != 0)
+		abort();
+}
+
 static void fuzz_exercise(struct sigdb *db)
 {
 	static const unsigned char h[32] = {0x90, 0x01, 0x50, 0x98};
@@ -53,7 +77,10 @@ static void fuzz_exercise(struct sigdb *db)
 	if (sigdb_compile(db, snap, NULL) == 0 && sigdb_open_snapshot(snap, &back, NULL) == 0) {
 		if (sigdb_count(back) != sigdb_count(db))
 			abort();
+		fuzz_walks(db, back);
 		sigdb_unref(&back);
+	} else {
+		fuzz_walks(db, NULL);
 	}
 	g_free(snap);
 }

@@ -1,0 +1,606 @@
+/*
+ * libcheck suite: index — the SQLite driver behind the queue and writer thread: submit, flush,
+ * find by each digest and size, time windows, retention, hit uniqueness, drops when the queue
+ * is full or the database is locked, down, full or corrupt.
+ */
+
+#include <check.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "index/index.h"
+#include "tests/lib/testutil.h"
+
+static char *tmpdir;
+/* PARTSCAN_TEST_PG_URL (tests/cli/test_index_pg.sh starts a server): the driver-independent
+   tests run against PostgreSQL too, each on emptied tables */
+static const char *pg_url;
+
+static void setup(void)
+{
+	tmpdir = testutil_tmpdir();
+}
+
+static void setup_pg(void)
+{
+	tmpdir = testutil_tmpdir();
+	pg_url = getenv("PARTSCAN_TEST_PG_URL");
+	PGconn *pg = PQconnectdb(pg_url);
+	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
+	PGresult *res =
+	        PQexec(pg, "SET client_min_messages = warning;"
+	                   " DROP TABLE IF EXISTS messages, rcpts, parts, hits, schema_version");
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+}
+
+static void teardown(void)
+{
+	pg_url = NULL;
+	testutil_rmdir(tmpdir);
+	g_free(tmpdir);
+}
+
+/* What the index logged (the writer's messages) */
+static GString *logged;
+static GMutex logged_lock;
+
+static void log_keep(const char *msg)
+{
+	g_mutex_lock(&logged_lock);
+	if (logged == NULL)
+		logged = g_string_new(NULL);
+	g_string_append_printf(logged, "%s\n", msg);
+	g_mutex_unlock(&logged_lock);
+}
+
+static char *db_path(void)
+{
+	if (pg_url != NULL)
+		return g_strdup(pg_url);
+	return g_build_filename(tmpdir, "index.db", NULL);
+}
+
+static struct index *open_writer(const char *path, unsigned int queue_max, unsigned int keep_days)
+{
+	struct index_options o = {
+	        .url = path, .writer = true, .queue_max = queue_max, .keep_days = keep_days};
+	struct index *idx = NULL;
+	GError *err = NULL;
+
+	if (index_open(&o, &idx, &err) < 0)
+		ck_abort_msg("index_open: %s", err->message);
+	return idx;
+}
+
+/* A part whose bytes are text, with every digest. */
+static struct index_part *part_of(const char *path, const char *text, unsigned int mask)
+{
+	struct index_part *p = index_part_new();
+
+	p->path = g_strdup(path);
+	p->name = g_strdup_printf("%s.bin", path);
+	p->type = g_strdup("zip");
+	p->size = strlen(text);
+	ck_assert_int_eq(digest_compute((const unsigned char *)text, p->size, mask, &p->digests),
+	                 0);
+	return p;
+}
+
+static struct index_msg *msg_of(int64_t time, const char *qid, const char *text)
+{
+	struct index_msg *m = index_msg_new();
+
+	m->time = time;
+	m->queue_id = g_strdup(qid);
+	m->message_id = g_strdup_printf("<%s@example.org>", qid);
+	m->client = g_strdup("mx.example.org [192.0.2.1]");
+	m->sender = g_strdup("alice@example.org");
+	g_ptr_array_add(m->rcpts, g_strdup("bob@example.net"));
+	g_ptr_array_add(m->rcpts, g_strdup("carol@example.net"));
+	m->verdict = g_strdup("clean");
+	m->action = g_strdup("accept");
+	g_ptr_array_add(m->parts, part_of("1", "a text body", DIGEST_BIT(DIGEST_SHA256)));
+	g_ptr_array_add(m->parts, part_of("2/zip:a.exe", text, DIGEST_ALL));
+	return m;
+}
+
+struct found_list {
+	GPtrArray *qids;  /* queue ids found, in order */
+	GPtrArray *paths; /* paths found */
+	size_t nrcpts;
+	int64_t key;
+	int stop_after;
+};
+
+static int collect(void *ctx, const struct index_found *f)
+{
+	struct found_list *fl = ctx;
+
+	g_ptr_array_add(fl->qids, g_strdup(f->queue_id));
+	g_ptr_array_add(fl->paths, g_strdup(f->path));
+	fl->nrcpts = 0;
+	while (f->rcpts[fl->nrcpts] != NULL)
+		fl->nrcpts++;
+	fl->key = f->msg_key;
+	ck_assert(f->digests->mask & DIGEST_BIT(DIGEST_SHA256));
+	if (fl->stop_after > 0 && (int)fl->qids->len >= fl->stop_after)
+		return 7;
+	return 0;
+}
+
+static void found_init(struct found_list *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->qids = g_ptr_array_new_with_free_func(g_free);
+	fl->paths = g_ptr_array_new_with_free_func(g_free);
+}
+
+static void found_free(struct found_list *fl)
+{
+	g_ptr_array_unref(fl->qids);
+	g_ptr_array_unref(fl->paths);
+}
+
+/* Look up the digest of text of a type (size: INDEX_ANY_SIZE or a size). */
+static int find_text(struct index *idx, const char *text, enum digest_type t, uint64_t size,
+                     int64_t since, int64_t until, struct found_list *fl)
+{
+	struct index_query q = {.type = t, .size = size};
+	struct digest_set d;
+	GError *err = NULL;
+
+	digest_compute((const unsigned char *)text, strlen(text), DIGEST_ALL, &d);
+	memcpy(q.hash, digest_get(&d, t), digest_len(t));
+	int ret = index_find(idx, &q, 1, since, until, collect, fl, &err);
+	if (ret < 0)
+		ck_abort_msg("index_find: %s", err->message);
+	return ret;
+}
+
+START_TEST(test_submit_find)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_stats st;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct found_list fl;
+
+	ck_assert_str_eq(index_driver_name(idx), pg_url != NULL ? "postgresql" : "sqlite");
+	ck_assert(index_submit(idx, msg_of(now - 100, "Q1", "payload one")));
+	ck_assert(index_submit(idx, msg_of(now - 50, "Q2", "payload two")));
+	ck_assert(index_submit(idx, msg_of(now - 10, "Q3", "payload one")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.submitted, 3);
+	ck_assert_uint_eq(st.written, 3);
+	ck_assert_uint_eq(st.parts, 6);
+	ck_assert_uint_eq(st.dropped, 0);
+	ck_assert_uint_eq(st.queued, 0);
+	ck_assert(st.up);
+
+	for (int t = 0; t < DIGEST__COUNT; t++) {
+		found_init(&fl);
+		ck_assert_int_eq(find_text(idx, "payload one", t, INDEX_ANY_SIZE, 0, 0, &fl), 0);
+		ck_assert_uint_eq(fl.qids->len, 2);
+		/* oldest first */
+		ck_assert_str_eq(g_ptr_array_index(fl.qids, 0), "Q1");
+		ck_assert_str_eq(g_ptr_array_index(fl.qids, 1), "Q3");
+		ck_assert_str_eq(g_ptr_array_index(fl.paths, 0), "2/zip:a.exe");
+		ck_assert_uint_eq(fl.nrcpts, 2);
+		found_free(&fl);
+	}
+	/* the size must match unless any size is asked */
+	found_init(&fl);
+	find_text(idx, "payload two", DIGEST_MD5, strlen("payload two"), 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	found_free(&fl);
+	found_init(&fl);
+	find_text(idx, "payload two", DIGEST_MD5, 5, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 0);
+	found_free(&fl);
+	/* the text body has only its SHA-256: found by it, not by MD5 */
+	found_init(&fl);
+	find_text(idx, "a text body", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 3);
+	found_free(&fl);
+	found_init(&fl);
+	find_text(idx, "a text body", DIGEST_MD5, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 0);
+	found_free(&fl);
+	/* time window: since <= time < until */
+	found_init(&fl);
+	find_text(idx, "payload one", DIGEST_SHA256, INDEX_ANY_SIZE, now - 60, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 0), "Q3");
+	found_free(&fl);
+	found_init(&fl);
+	find_text(idx, "payload one", DIGEST_SHA256, INDEX_ANY_SIZE, 0, now - 10, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 0), "Q1");
+	found_free(&fl);
+	/* the callback stops the walk with its value */
+	found_init(&fl);
+	fl.stop_after = 1;
+	ck_assert_int_eq(find_text(idx, "payload one", DIGEST_SHA1, INDEX_ANY_SIZE, 0, 0, &fl), 7);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	found_free(&fl);
+	index_close(&idx);
+	ck_assert_ptr_null(idx);
+
+	/* a second open (the CLI: no writer) reads what the first wrote */
+	struct index_options o = {.url = path};
+	GError *err = NULL;
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	found_init(&fl);
+	find_text(idx, "payload two", DIGEST_SHA1, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	found_free(&fl);
+	/* no writer: a submit is dropped, counted */
+	ck_assert(!index_submit(idx, msg_of(now, "Q4", "x")));
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.dropped, 1);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+/* Many queries in one call, several matching the same part. */
+START_TEST(test_find_many)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	size_t n = 20000;
+	struct index_query *qs = g_new0(struct index_query, n);
+	struct found_list fl;
+	GError *err = NULL;
+
+	for (int i = 0; i < 50; i++) {
+		char *text = g_strdup_printf("payload %d", i);
+		char *qid = g_strdup_printf("Q%d", i);
+		index_submit(idx, msg_of(now - 1000 + i, qid, text));
+		g_free(text);
+		g_free(qid);
+	}
+	index_flush(idx);
+	for (size_t i = 0; i < n; i++) {
+		char *text = g_strdup_printf("payload %zu", i % 100);
+		struct digest_set d;
+		qs[i].type = (enum digest_type)(i % DIGEST__COUNT);
+		qs[i].size = INDEX_ANY_SIZE;
+		digest_compute((const unsigned char *)text, strlen(text), DIGEST_ALL, &d);
+		memcpy(qs[i].hash, digest_get(&d, qs[i].type), digest_len(qs[i].type));
+		g_free(text);
+	}
+	found_init(&fl);
+	ck_assert_int_eq(index_find(idx, qs, n, 0, 0, collect, &fl, &err), 0);
+	/* queries i with i % 100 < 50 match: half of them */
+	ck_assert_uint_eq(fl.qids->len, n / 2);
+	found_free(&fl);
+	g_free(qs);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+START_TEST(test_retention)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 2);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_stats st;
+	struct found_list fl;
+
+	index_submit(idx, msg_of(now - 3 * 86400, "OLD", "old payload"));
+	index_submit(idx, msg_of(now - 1 * 86400, "NEW", "new payload"));
+	index_flush(idx);
+	index_prune_request(idx);
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.pruned, 1);
+	found_init(&fl);
+	find_text(idx, "old payload", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 0);
+	find_text(idx, "new payload", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	found_free(&fl);
+	index_close(&idx);
+
+	/* the rows of the pruned message are gone too */
+	if (pg_url != NULL) {
+		PGconn *pg = PQconnectdb(pg_url);
+		PGresult *res = PQexec(pg, "SELECT (SELECT count(*) FROM parts),"
+		                           " (SELECT count(*) FROM rcpts)");
+		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+		ck_assert_str_eq(PQgetvalue(res, 0, 0), "2");
+		ck_assert_str_eq(PQgetvalue(res, 0, 1), "2");
+		PQclear(res);
+		PQfinish(pg);
+		g_free(path);
+		return;
+	}
+	sqlite3 *db;
+	sqlite3_stmt *st2;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+	                                    "SELECT (SELECT count(*) FROM parts),"
+	                                    " (SELECT count(*) FROM rcpts)",
+	                                    -1, &st2, NULL),
+	                 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st2), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st2, 0), 2);
+	ck_assert_int_eq(sqlite3_column_int(st2, 1), 2);
+	sqlite3_finalize(st2);
+	sqlite3_close(db);
+	g_free(path);
+}
+END_TEST
+
+START_TEST(test_hit_once)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_stats st;
+	struct found_list fl;
+	GError *err = NULL;
+	unsigned char h[32];
+
+	index_submit(idx, msg_of(now, "Q1", "evil"));
+	index_flush(idx);
+	found_init(&fl);
+	find_text(idx, "evil", DIGEST_MD5, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	memset(h, 0xab, sizeof(h));
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, "2/zip:a.exe", "Test.Sig", DIGEST_MD5, h, &err), 1);
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, "2/zip:a.exe", "Test.Sig", DIGEST_MD5, h, &err), 0);
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, "2/zip:a.exe", "Other.Sig", DIGEST_MD5, h, &err), 1);
+	ck_assert_int_eq(index_hit_record(idx, fl.key, "1", "Test.Sig", DIGEST_MD5, h, &err), 1);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.retro_hits, 3);
+	index_close(&idx);
+
+	/* another process (a second instance) sees the same hit as already recorded */
+	struct index_options o = {.url = path};
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, "2/zip:a.exe", "Test.Sig", DIGEST_MD5, h, &err), 0);
+	found_free(&fl);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+/* The writer is stuck behind a lock: submit never waits, a full queue drops and counts. */
+START_TEST(test_queue_full_drops)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 5, 0);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_stats st;
+	sqlite3 *db;
+	unsigned int accepted = 0;
+
+	index_flush(idx);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 50; i++)
+		accepted += index_submit(idx, msg_of(now, "Q", "x"));
+	/* at most the queue plus the batch the writer took before the lock stopped it */
+	ck_assert_uint_le(accepted, 5 + 5);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.submitted, 50);
+	ck_assert_uint_eq(st.dropped, 50 - accepted);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(db);
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written + st.dropped, 50);
+	ck_assert_uint_eq(st.queued, 0);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+START_TEST(test_corrupt_refused)
+{
+	char buf[8192];
+	GError *err = NULL;
+	struct index *idx = NULL;
+
+	memset(buf, 'x', sizeof(buf));
+	char *path = testutil_write_bytes(tmpdir, "garbage.db", buf, sizeof(buf));
+	/* refused by the milter (writer, lazy) and by the CLI alike */
+	for (int writer = 0; writer < 2; writer++) {
+		struct index_options o = {.url = path, .writer = writer, .lazy = writer};
+		ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+		ck_assert_ptr_null(idx);
+		ck_assert_int_eq(err->code, INDEX_ERROR_CORRUPT);
+		ck_assert_msg(strstr(err->message, "damaged or not an index") != NULL, "%s",
+		              err->message);
+		ck_assert_msg(strstr(err->message, "garbage.db") != NULL, "%s", err->message);
+		g_clear_error(&err);
+	}
+	g_free(path);
+
+	/* a real index whose pages were overwritten: quick_check finds it */
+	path = db_path();
+	idx = open_writer(path, 0, 0);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	for (int i = 0; i < 300; i++)
+		index_submit(idx, msg_of(now, "QUEUEID", "payload"));
+	index_flush(idx);
+	index_close(&idx);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	int fd = open(path, O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	memset(buf, 0x55, sizeof(buf));
+	ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), 5 * 4096), (ssize_t)sizeof(buf));
+	close(fd);
+	/* the writer checks in the background (a large file takes long to read whole): it
+	   refuses the file, says why, and drops what comes, counted; submit never waits */
+	struct index_options o = {.url = path, .writer = true, .lazy = true, .log = log_keep};
+	struct index_stats st;
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	ck_assert(index_submit(idx, msg_of(now, "AFTER", "payload")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 0);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_ge(st.errors, 1);
+	ck_assert(!st.up);
+	ck_assert_msg(strstr(logged->str, "index.db: the SQLite file is damaged") != NULL, "%s",
+	              logged->str);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+START_TEST(test_newer_schema_refused)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	GError *err = NULL;
+	sqlite3 *db;
+
+	index_close(&idx);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(
+	        sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
+	        SQLITE_OK);
+	sqlite3_close(db);
+	struct index_options o = {.url = path};
+	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+	ck_assert_int_eq(err->code, INDEX_ERROR_VERSION);
+	g_clear_error(&err);
+	g_free(path);
+}
+END_TEST
+
+/* A directory that does not exist: the CLI is told why; the milter opens lazily and drops. */
+START_TEST(test_unreachable)
+{
+	char *path = g_build_filename(tmpdir, "no", "such", "dir", "index.db", NULL);
+	struct index *idx = NULL;
+	struct index_stats st;
+	GError *err = NULL;
+
+	struct index_options cli = {.url = path};
+	ck_assert_int_eq(index_open(&cli, &idx, &err), -1);
+	ck_assert_int_eq(err->code, INDEX_ERROR_UNAVAILABLE);
+	ck_assert_msg(strstr(err->message, "index.db") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	struct index_options strict = {.url = path, .writer = true};
+	ck_assert_int_eq(index_open(&strict, &idx, &err), -1);
+	g_clear_error(&err);
+
+	struct index_options lazy = {.url = path, .writer = true, .lazy = true};
+	ck_assert_int_eq(index_open(&lazy, &idx, &err), 0);
+	for (int i = 0; i < 10; i++)
+		ck_assert(index_submit(idx, msg_of(0, "Q", "x")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.submitted, 10);
+	ck_assert_uint_eq(st.written, 0);
+	ck_assert_uint_eq(st.dropped, 10);
+	ck_assert(!st.up);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+/* The disk fills up (RLIMIT_FSIZE): writes fail, counted, submit goes on; space back, it writes. */
+START_TEST(test_disk_full)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_stats st;
+	struct rlimit old, lim;
+
+	index_flush(idx);
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 256 * 1024;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	for (int i = 0; i < 40; i++) {
+		struct index_msg *m = msg_of(now, "Q", "x");
+		for (int j = 0; j < 200; j++) {
+			char *p = g_strdup_printf("3/%d/%d", i, j);
+			g_ptr_array_add(m->parts, part_of(p, p, DIGEST_ALL));
+			g_free(p);
+		}
+		ck_assert(index_submit(idx, m));
+		g_usleep(2000);
+	}
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_gt(st.errors, 0);
+	ck_assert_uint_gt(st.dropped, 0);
+	ck_assert_uint_eq(st.written + st.dropped, 40);
+	ck_assert(!st.up);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	uint64_t written = st.written;
+	ck_assert(index_submit(idx, msg_of(now, "AFTER", "x")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, written + 1);
+	ck_assert(st.up);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = tcase_create("sqlite");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_submit_find);
+	tcase_add_test(tc, test_find_many);
+	tcase_add_test(tc, test_retention);
+	tcase_add_test(tc, test_hit_once);
+	tcase_add_test(tc, test_queue_full_drops);
+	tcase_add_test(tc, test_corrupt_refused);
+	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_unreachable);
+	tcase_add_test(tc, test_disk_full);
+	suite_add_tcase(s, tc);
+	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
+		TCase *pg = tcase_create("postgresql");
+		tcase_add_checked_fixture(pg, setup_pg, teardown);
+		tcase_set_timeout(pg, 60);
+		tcase_add_test(pg, test_submit_find);
+		tcase_add_test(pg, test_find_many);
+		tcase_add_test(pg, test_retention);
+		tcase_add_test(pg, test_hit_once);
+		suite_add_tcase(s, pg);
+	}
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,332 @@
+/*
+ * libcheck suite: retro — the retro-hunt against a real SQLite index: a new signature finds
+ * the delivered part it matches, reported once (a second hunt finds it again but reports
+ * nothing: the index remembers the hit); undelivered mail and allow-listed parts are not
+ * reported; PE section signatures are counted as not huntable; the record in the message log
+ * and the program's input are the hit as JSON; retro_run kills a program that hangs.
+ */
+
+#include <check.h>
+#include <signal.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "milter/mlog.h"
+#include "milter/retro.h"
+#include "milter/stats.h"
+#include "tests/lib/testutil.h"
+
+static char *tmp;
+static struct index *idx;
+static struct conf *conf;
+
+/* Two parts per message: "1" text, "2" the attachment whose content is "attachment N". */
+static void digests_of(const char *text, struct digest_set *d)
+{
+	ck_assert_int_eq(digest_compute((const unsigned char *)text, strlen(text), DIGEST_ALL, d),
+	                 0);
+}
+
+static void submit(int n, const char *action)
+{
+	struct index_msg *m = index_msg_new();
+	char *att = g_strdup_printf("attachment %d", n);
+	struct index_part *p = index_part_new();
+
+	m->time = (int64_t)(g_get_real_time() / G_USEC_PER_SEC) - 100 + n;
+	m->queue_id = g_strdup_printf("4Q%d", n);
+	m->message_id = g_strdup_printf("<m%d@example.org>", n);
+	m->client = g_strdup("mx.example.org [192.0.2.1]");
+	m->sender = g_strdup("<s@example.org>");
+	m->rcpts = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(m->rcpts, g_strdup_printf("<r%d@example.net>", n));
+	m->verdict = g_strdup("clean");
+	m->action = g_strdup(action);
+	m->parts = g_ptr_array_new_with_free_func((GDestroyNotify)index_part_free);
+	p->path = g_strdup("2");
+	p->name = g_strdup_printf("a%d.bin", n);
+	p->type = g_strdup("text");
+	p->size = strlen(att);
+	digests_of(att, &p->digests);
+	g_ptr_array_add(m->parts, p);
+	ck_assert(index_submit(idx, m));
+	g_free(att);
+}
+
+static struct sigdb *db_of(const char *name, const char *text, const char *name2, const char *text2)
+{
+	static unsigned int seq;
+	char *dir = g_strdup_printf("%s/db%u", tmp, seq++);
+	const char *paths[] = {dir, NULL};
+	struct sigdb *db = NULL;
+	GError *error = NULL;
+
+	g_mkdir(dir, 0755);
+	g_free(testutil_write(dir, name, text));
+	if (name2 != NULL)
+		g_free(testutil_write(dir, name2, text2));
+	if (sigdb_load(paths, NULL, &db, &error) < 0)
+		ck_abort_msg("load: %s", error->message);
+	g_free(dir);
+	return db;
+}
+
+/* "HASH:SIZE:NAME\n" of "attachment N" (MD5, or SHA-256 when sha256). */
+static char *sig_line(int n, bool sha256, const char *name)
+{
+	char *att = g_strdup_printf("attachment %d", n), hex[DIGEST_MAX_HEX];
+	struct digest_set d;
+	char *line;
+
+	digests_of(att, &d);
+	digest_hex(sha256 ? d.sha256 : d.md5, sha256 ? 32 : 16, hex);
+	line = g_strdup_printf("%s:%zu:%s\n", hex, strlen(att), name);
+	g_free(att);
+	return line;
+}
+
+static void setup(void)
+{
+	char *url, *log, *text;
+	struct index_options opts = {.writer = true};
+	GError *error = NULL;
+
+	tmp = testutil_tmpdir();
+	url = g_strdup_printf("sqlite://%s/index.db", tmp);
+	opts.url = url;
+	if (index_open(&opts, &idx, &error) < 0)
+		ck_abort_msg("index_open: %s", error->message);
+	g_free(url);
+	log = g_build_filename(tmp, "messages.json", NULL);
+	mlog_init("check_retro", "mail", false);
+	stats_init();
+	ck_assert_int_eq(mlog_open(log, NULL), 0);
+	g_free(log);
+	g_free(testutil_write(tmp, "hook.sh", "#!/bin/sh\ncat >>\"$0.out\"\nexit 0\n"));
+	text = g_strdup_printf("[retro]\nprogram = %s/hook.sh\n", tmp);
+	{
+		char *hook = g_build_filename(tmp, "hook.sh", NULL);
+		g_chmod(hook, 0755);
+		g_free(hook);
+	}
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &conf, NULL), 0);
+	g_free(text);
+	for (int n = 1; n <= 4; n++)
+		submit(n, n == 3 ? "reject" : "accept");
+	index_flush(idx);
+}
+
+static void teardown(void)
+{
+	index_close(&idx);
+	conf_free(&conf);
+	mlog_close();
+	testutil_rmdir(tmp);
+	g_free(tmp);
+}
+
+static char *read_in(const char *name)
+{
+	char *path = g_build_filename(tmp, name, NULL), *text = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		text = g_strdup("");
+	g_free(path);
+	return text;
+}
+
+START_TEST(test_hunt_reports_once)
+{
+	char *l2 = sig_line(2, false, "Retro.Two-1-0"), *l1 = sig_line(1, false, "Old.One-1-0");
+	char *both = g_strconcat(l1, l2, NULL);
+	struct sigdb *old = db_of("a.hdb", l1, NULL, NULL), *nw = db_of("a.hdb", both, NULL, NULL);
+	struct retro_result r;
+	GError *error = NULL;
+	JsonParser *p = json_parser_new();
+	JsonObject *o;
+	char *log, *hook, **lines;
+
+	ck_assert_int_eq(retro_hunt(idx, conf, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.signatures, 1);
+	ck_assert_uint_eq(r.found, 1);
+	ck_assert_uint_eq(r.hits, 1);
+	log = read_in("messages.json");
+	lines = g_strsplit(log, "\n", -1);
+	ck_assert_uint_eq(g_strv_length(lines), 2);
+	ck_assert(json_parser_load_from_data(p, lines[0], -1, NULL));
+	o = json_node_get_object(json_parser_get_root(p));
+	ck_assert_str_eq(json_object_get_string_member(o, "type"), "retro");
+	ck_assert_str_eq(json_object_get_string_member(o, "queue_id"), "4Q2");
+	ck_assert_str_eq(
+	        json_array_get_string_element(json_object_get_array_member(o, "recipients"), 0),
+	        "<r2@example.net>");
+	ck_assert_str_eq(
+	        json_object_get_string_member(json_object_get_object_member(o, "part"), "name"),
+	        "a2.bin");
+	o = json_object_get_object_member(o, "signature");
+	ck_assert_str_eq(json_object_get_string_member(o, "name"), "Retro.Two-1-0");
+	ck_assert_str_eq(json_object_get_string_member(o, "source"), "a.hdb");
+	hook = read_in("hook.sh.out");
+	ck_assert_str_eq(hook, log);
+	g_free(hook);
+	g_free(log);
+	g_strfreev(lines);
+
+	/* again (another reload, another milter on the same index): known, not reported */
+	ck_assert_int_eq(retro_hunt(idx, conf, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.found, 1);
+	ck_assert_uint_eq(r.hits, 0);
+	ck_assert_uint_eq(r.known, 1);
+	log = read_in("messages.json");
+	lines = g_strsplit(log, "\n", -1);
+	ck_assert_uint_eq(g_strv_length(lines), 2); /* still the one record */
+	g_strfreev(lines);
+	g_free(log);
+	/* the same generation twice: nothing to hunt */
+	ck_assert_int_eq(retro_hunt(idx, conf, nw, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.signatures, 0);
+	g_object_unref(p);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	g_free(l1);
+	g_free(l2);
+	g_free(both);
+}
+END_TEST
+
+START_TEST(test_not_reported)
+{
+	/* message 3 was rejected; message 4's part is allow-listed by its SHA-256 while the new
+	   signature is its MD5; a section signature cannot be hunted */
+	char *l3 = sig_line(3, false, "Was.Rejected-1-0"), *l4 = sig_line(4, false, "Fp.Four-1-0");
+	char *fp4 = sig_line(4, true, "Good.Four");
+	char *det = g_strconcat(l3, l4, NULL);
+	struct sigdb *old = db_of("a.hdb", "0123456789abcdef0123456789abcdef:9:Base\n", NULL, NULL);
+	struct sigdb *nw = db_of("a.hdb", det, "b.sfp", fp4);
+	struct sigdb *sect =
+	        db_of("a.mdb", "512:0123456789abcdef0123456789abcdef:Sect\n", NULL, NULL);
+	struct retro_result r;
+	GError *error = NULL;
+	char *log;
+
+	ck_assert_int_eq(retro_hunt(idx, conf, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.signatures, 2);
+	ck_assert_uint_eq(r.found, 2);
+	ck_assert_uint_eq(r.undelivered, 1);
+	ck_assert_uint_eq(r.allowed, 1);
+	ck_assert_uint_eq(r.hits, 0);
+	ck_assert_int_eq(retro_hunt(idx, conf, old, sect, &r, &error), 0);
+	ck_assert_uint_eq(r.signatures, 0);
+	ck_assert_uint_eq(r.other, 1);
+	log = read_in("messages.json");
+	ck_assert_str_eq(log, "");
+	g_free(log);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	sigdb_unref(&sect);
+	g_free(l3);
+	g_free(l4);
+	g_free(fp4);
+	g_free(det);
+}
+END_TEST
+
+/* A program that hangs is killed after [retro] timeout, and not run again after a few. */
+START_TEST(test_hanging_program_given_up)
+{
+	GString *sigs = g_string_new(NULL);
+	struct conf *hang = NULL;
+	struct sigdb *old, *nw;
+	struct retro_result r;
+	GError *error = NULL;
+	char *text, *runs, **lines;
+	gint64 t0;
+
+	for (int n = 5; n <= 9; n++) {
+		char *l = sig_line(n, false, "Hang.Test-1-0");
+		submit(n, "accept");
+		g_string_append(sigs, l);
+		g_free(l);
+	}
+	index_flush(idx);
+	g_free(testutil_write(tmp, "hang.sh",
+	                      "#!/bin/sh\necho run >>\"$0.runs\"\nexec sleep 30\n"));
+	text = g_strdup_printf("%s/hang.sh", tmp);
+	g_chmod(text, 0755);
+	g_free(text);
+	text = g_strdup_printf("[retro]\nprogram = %s/hang.sh\ntimeout = 1\n", tmp);
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &hang, NULL), 0);
+	old = db_of("a.hdb", "0123456789abcdef0123456789abcdef:9:Base\n", NULL, NULL);
+	nw = db_of("a.hdb", sigs->str, NULL, NULL);
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(retro_hunt(idx, hang, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.hits, 5); /* all reported in the log */
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 8 * G_USEC_PER_SEC);
+	runs = read_in("hang.sh.runs");
+	lines = g_strsplit(runs, "\n", -1);
+	ck_assert_uint_eq(g_strv_length(lines) - 1, RETRO_PROGRAM_FAILURES);
+	g_strfreev(lines);
+	g_free(runs);
+	g_free(text);
+	conf_free(&hang);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	g_string_free(sigs, TRUE);
+}
+END_TEST
+
+START_TEST(test_run_timeout_and_status)
+{
+	const char *ok[] = {"/bin/sh", "-c", "read x; test \"$x\" = hello", NULL};
+	const char *bad[] = {"/bin/sh", "-c", "exit 7", NULL};
+	const char *hang[] = {"/bin/sleep", "30", NULL};
+	const char *none[] = {"/nonexistent/program", NULL};
+	GError *error = NULL;
+	gint64 t0;
+	int status = -1;
+
+	ck_assert_int_eq(retro_run(ok, "hello\n", 5, &status, &error), 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(retro_run(bad, "hello\n", 5, &status, &error), 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(retro_run(hang, "", 1, &status, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error->message, "killed after 1 s"));
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 5 * G_USEC_PER_SEC);
+	g_clear_error(&error);
+	ck_assert_int_eq(retro_run(none, "", 1, &status, &error), -1);
+	g_clear_error(&error);
+}
+END_TEST
+
+static Suite *retro_suite(void)
+{
+	Suite *s = suite_create("retro");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_hunt_reports_once);
+	tcase_add_test(tc, test_not_reported);
+	tcase_add_test(tc, test_run_timeout_and_status);
+	tcase_add_test(tc, test_hanging_program_given_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+
+	signal(SIGPIPE, SIG_IGN); /* as partscan-milter: a program may exit without reading */
+	sr = srunner_create(retro_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

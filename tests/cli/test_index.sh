@@ -1,0 +1,185 @@
+#!/bin/sh
+# The part-hash index with SQLite through the real milter (Debian's miltertest as the MTA):
+# delivered and rejected mail is indexed (STATS, VERSION), `partscan hunt` finds the delivered
+# attachment by SHA-256, MD5 and SHA-1 (text bodies by SHA-256 only), within a time window,
+# as text and JSON; a reload with another url reopens the index; a corrupt index file is
+# refused with a clear message while mail flows.
+. "$(dirname "$0")/lib.sh"
+
+MILTER="$TOP/$BUILD/partscan-milter"
+command -v miltertest >/dev/null || { echo "SKIP: miltertest not installed"; exit 0; }
+
+mkdir -p "$T/db" "$T/q"
+cp "$TOP/contrib/test-signatures/"* "$T/db/"
+SOCK="unix:$T/milter.sock"
+
+write_conf() { # $1: [index] url, $2: more [index] lines
+	cat >"$T/partscan.conf" <<EOF
+[milter]
+socket = $SOCK
+user =
+allow_root = yes
+pid_file = $T/milter.pid
+[control]
+socket = $T/control.sock
+[database]
+path = $T/db
+[quarantine]
+directory = $T/q
+[index]
+url = $1
+${2:-}
+[log]
+json = $T/messages.json
+syslog = no
+EOF
+}
+
+# send QID NAME B64 EXPECT: one message (a text body and an attachment); EXPECT is the Lua
+# reply check
+send() {
+	cat >"$T/send.lua" <<EOF
+conn = mt.connect("$SOCK", 20, 0.1)
+if conn == nil then error("connect failed") end
+mt.conninfo(conn, "client.example.org", "192.0.2.10")
+mt.helo(conn, "client.example.org")
+mt.macro(conn, SMFIC_MAIL, "i", "$1")
+mt.mailfrom(conn, "<sender@example.org>")
+mt.rcptto(conn, "<alice@example.net>")
+mt.rcptto(conn, "<bob@example.net>")
+mt.header(conn, "From", "sender@example.org")
+mt.header(conn, "Message-ID", "<$1@example.org>")
+mt.header(conn, "MIME-Version", "1.0")
+mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
+mt.eoh(conn)
+mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello index\r\n--XX\r\nContent-Type: application/octet-stream; name=\"$2\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$3\r\n--XX--\r\n")
+if mt.eom(conn) ~= nil then error("eom failed") end
+$4
+mt.disconnect(conn)
+EOF
+	checks=$((checks + 1))
+	if ! miltertest -s "$T/send.lua" >"$T/send.out" 2>&1; then
+		fail "miltertest $1"
+		sed 's/^/  /' "$T/send.out" >&2
+	fi
+}
+ACCEPTED='if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not delivered") end'
+REJECTED='if mt.getreply(conn) ~= SMFIR_REPLYCODE then error("not rejected") end'
+
+# wait_written N: until STATS says N messages are in the index (5 s at most)
+wait_written() {
+	for i in $(seq 50); do
+		"$PARTSCAN" ctl -s "$T/control.sock" stats >"$T/stats" 2>&1
+		grep -q "\"written\": *$1[,}]" "$T/stats" && return 0
+		sleep 0.1
+	done
+	checks=$((checks + 1))
+	fail "the index did not reach $1 written messages"
+	cat "$T/stats" >&2
+}
+
+# the attachment: harmless bytes, unique to this run
+printf 'partscan index test attachment %s\n' "$$-$(date +%s%N)" >"$T/att.bin"
+ATT_B64=$(base64 -w0 "$T/att.bin")
+SHA256=$(sha256sum "$T/att.bin" | cut -d' ' -f1)
+MD5=$(md5sum "$T/att.bin" | cut -d' ' -f1)
+SHA1=$(sha1sum "$T/att.bin" | cut -d' ' -f1)
+SIZE=$(wc -c <"$T/att.bin")
+# (the line end before a boundary belongs to the boundary)
+BODY_SHA256=$(printf 'hello index' | sha256sum | cut -d' ' -f1)
+BODY_MD5=$(printf 'hello index' | md5sum | cut -d' ' -f1)
+EICAR_B64=$(eicar_b64)
+
+write_conf "$T/index.db"
+start_milter || { finish; exit 1; }
+send 4IDX1 report.bin "$ATT_B64" "$ACCEPTED"
+send 4IDX2 eicar.com "$EICAR_B64" "$REJECTED"
+wait_written 2
+expect stats '"enabled": *true'
+expect stats '"up": *true'
+expect stats '"dropped": *0'
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+expect out '^index: sqlite, up, 2 written, 0 dropped'
+
+# hunt by each digest of the delivered attachment
+run 1 "$PARTSCAN" hunt -c "$T/partscan.conf" "$SHA256"
+expect out "	4IDX1	4IDX1@example.org	sender@example.org	alice@example.net,bob@example.net	2	report.bin	clean/accept\$"
+refute out 4IDX2
+run 1 "$PARTSCAN" hunt --index "$T/index.db" "$MD5"
+expect out '4IDX1.*report.bin'
+run 1 "$PARTSCAN" hunt --index "sqlite://$T/index.db" "$SHA1:$SIZE"
+expect out '4IDX1.*report.bin'
+# a wrong size narrows it away
+run 0 "$PARTSCAN" hunt --index "$T/index.db" "$SHA1:$((SIZE + 1))"
+# JSON: one object per part, with every digest
+run 1 "$PARTSCAN" hunt --index "$T/index.db" --json "$MD5"
+expect out "\"sha256\":\"$SHA256\""
+expect out '"recipients":\["alice@example.net","bob@example.net"\]'
+expect out '"queue_id":"4IDX1"'
+checks=$((checks + 1))
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/out" ||
+	fail "hunt --json is not one JSON object per line"
+# the rejected message is indexed too, with what was done
+run 1 "$PARTSCAN" hunt --index "$T/index.db" "$(printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' | sha256sum | cut -d' ' -f1)"
+expect out '4IDX2.*eicar.com	infected/reject'
+# text bodies: SHA-256 only (body_digests = no); both messages carry the same body
+run 1 "$PARTSCAN" hunt --index "$T/index.db" "$BODY_SHA256"
+expect out '4IDX1'
+expect out '4IDX2'
+run 0 "$PARTSCAN" hunt --index "$T/index.db" "$BODY_MD5"
+# time windows
+run 1 "$PARTSCAN" hunt --index "$T/index.db" --since 1h "$SHA256"
+run 0 "$PARTSCAN" hunt --index "$T/index.db" --until 2000-01-01 "$SHA256"
+run 0 "$PARTSCAN" hunt --index "$T/index.db" --since "$(date -u -d tomorrow +%Y-%m-%d)" "$SHA256"
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since yesterday "$SHA256"
+expect err 'not a date'
+# not a hash; nothing found
+run 2 "$PARTSCAN" hunt --index "$T/index.db" 1234
+expect err 'not an MD5, SHA-1 or SHA-256'
+run 0 "$PARTSCAN" hunt --index "$T/index.db" 00000000000000000000000000000000
+# no index configured / none there
+write_conf ""
+run 2 "$PARTSCAN" hunt -c "$T/partscan.conf" "$SHA256"
+expect err 'no index'
+run 2 "$PARTSCAN" hunt --index "$T/none.db" "$SHA256"
+expect err 'none.db'
+
+# [index] digests is checked
+write_conf "$T/index2.db" "digests = md5 crc32"
+run 1 "$MILTER" -t -c "$T/partscan.conf"
+expect err "unknown digest 'crc32'"
+
+# a reload with another url: the new index gets the next message, with SHA-256 only
+write_conf "$T/index2.db" "digests = sha256"
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" reload
+send 4IDX3 report.bin "$ATT_B64" "$ACCEPTED"
+for i in $(seq 50); do
+	"$PARTSCAN" hunt --index "$T/index2.db" "$SHA256" >"$T/out" 2>&1 && sleep 0.1 || break
+done
+run 1 "$PARTSCAN" hunt --index "$T/index2.db" "$SHA256"
+expect out 4IDX3
+refute out 4IDX1
+run 0 "$PARTSCAN" hunt --index "$T/index2.db" "$MD5"
+run 1 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256"
+refute out 4IDX3
+stop_milter
+
+# a corrupt index file: refused with a clear message, mail flows, nothing indexed
+head -c 16384 /dev/urandom >"$T/bad.db"
+write_conf "$T/bad.db"
+start_milter || { finish; exit 1; }
+send 4IDX4 report.bin "$ATT_B64" "$ACCEPTED"
+checks=$((checks + 1))
+grep -q "bad.db: the SQLite file is damaged or not an index" "$T/milter.out" || {
+	fail "no clear message about the corrupt index"
+	cat "$T/milter.out" >&2
+}
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" version
+expect out '^index: off'
+run 0 "$PARTSCAN" ctl -s "$T/control.sock" stats
+expect out '"enabled": *false'
+run 2 "$PARTSCAN" hunt --index "$T/bad.db" "$SHA256"
+expect err 'damaged or not an index'
+stop_milter
+
+finish
