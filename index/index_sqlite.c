@@ -364,7 +364,7 @@ fail:
 	" m.action, p.path, p.name, p.type, p.size, p.md5, p.sha1, p.sha256"                       \
 	" FROM temp.q AS q CROSS JOIN parts AS p ON "
 #define FIND_WHERE                                                                                 \
-	" CROSS JOIN messages AS m ON m.key = p.msg_key WHERE (q.size IS NULL OR p.size = q.size)"       \
+	" CROSS JOIN messages AS m ON m.key = p.msg_key WHERE (q.size IS NULL OR p.size = q.size)" \
 	" AND m.time >= ?1 AND m.time < ?2"
 /*
  * One SELECT per digest column, so that each uses its index. CROSS JOIN fixes the order of
