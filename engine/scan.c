@@ -3,7 +3,9 @@
  *
  * With a cache, and when this size needs more than SHA-256, SHA-256 is computed first and the
  * cache consulted: a hit skips the other digests (MD5 is the slowest of the three). Otherwise
- * every digest needed is computed in one pass. Typing reads a bounded prefix, so a part whose
+ * every digest needed is computed in one pass; so too when the caller wants more than SHA-256
+ * whatever the signatures say (the index's MD5 and SHA-1): the cache could not spare them,
+ * and a hit keeps the digests computed here. Typing reads a bounded prefix, so a part whose
  * size no signature has costs no pass over its bytes at all. PE parts (only when section or
  * import signatures are loaded): each section whose size some section signature has is
  * hashed in place (the digests it needs, one pass, no copy), the import list only when import
@@ -175,7 +177,7 @@ int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
                const struct scan_options *opts, struct scan_result *r, GError **error)
 {
 	static const struct scan_options defaults;
-	unsigned int need;
+	unsigned int need, first;
 	struct cache_key key;
 	GBytes *hit;
 
@@ -193,7 +195,10 @@ int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
 		return scan_pe(db, data, size, r, error);
 	}
 
-	if (scan_hash(data, size, DIGEST_BIT(DIGEST_SHA256), &r->digests, error) < 0)
+	/* wanted beyond SHA-256 whatever the cache says: all in the one pass */
+	first = (opts->want & ~DIGEST_BIT(DIGEST_SHA256)) != 0 ? need | DIGEST_BIT(DIGEST_SHA256)
+	                                                       : DIGEST_BIT(DIGEST_SHA256);
+	if (scan_hash(data, size, first, &r->digests, error) < 0)
 		return -1;
 	memcpy(key.sha256, r->digests.sha256, sizeof(key.sha256));
 	key.size = size;
@@ -201,10 +206,18 @@ int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
 	hit = cache_get(opts->cache, &key);
 	if (hit != NULL && g_bytes_get_size(hit) == sizeof(*r)) {
 		struct ftype_info type = r->type;
+		struct digest_set mine = r->digests;
 
 		memcpy(r, g_bytes_get_data(hit, NULL), sizeof(*r));
 		r->type = type;
 		r->cached = true;
+		/* the digests of this pass, whatever the cached result had computed */
+		for (int t = 0; t < DIGEST__COUNT; t++) {
+			if (mine.mask & DIGEST_BIT(t))
+				memcpy((unsigned char *)digest_get(&r->digests, t),
+				       digest_get(&mine, t), digest_len(t));
+		}
+		r->digests.mask |= mine.mask;
 		g_bytes_unref(hit);
 		return 0;
 	}

@@ -495,9 +495,16 @@ static int session_scan(struct session *s, void *ctx, struct message *m,
 {
 	struct msg_scan_options opts = {
 	        .limits = &m->live->conf->limits,
-	        /* the index keeps MD5 and SHA-1 too: computed in the same pass */
-	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256) | mindex_want(), .cache = live_cache()},
+	        /* the index keeps MD5 and SHA-1 too, of text bodies only with body_digests:
+	           computed in the part's one pass */
+	        .scan = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = live_cache()},
 	};
+	unsigned int index_want = mindex_want();
+
+	if (m->live->conf->index_body_digests)
+		opts.scan.want |= index_want;
+	else
+		opts.want_attached = index_want;
 
 	*report_r = NULL;
 	if (m->live->db == NULL) {

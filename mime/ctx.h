@@ -48,6 +48,7 @@ struct mime_seen {
 struct mime_ctx {
 	struct sigdb *db;
 	const struct scan_options *scan;
+	unsigned int want_attached; /* msg_scan_options.want_attached */
 	struct msg_limits lim;
 	struct msg_report *report;
 	const unsigned char
@@ -104,9 +105,10 @@ void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got
  * Type, hash and look up decoded bytes (scan_bytes) into *r, once. When the message is being
  * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
  * seen (size + SHA-256), unless seen_r (may be NULL) is given and set: the same bytes were
- * scanned before. Returns 0, or -1 with ctx->error set.
+ * scanned before. A part that is not a text body (body false) also gets the digests of
+ * ctx->want_attached. Returns 0, or -1 with ctx->error set.
  */
-int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
                      struct scan_result *r, bool *seen_r);
 /* Part idx is len decoded bytes, scanned as r (mime_part_digest): record it. */
 void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r);

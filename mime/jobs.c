@@ -343,7 +343,7 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
 	n = buf != NULL ? mime_decode(w->enc, body, len, buf, (size_t)cap, &flags) : 0;
 	data = g_bytes_new_take(buf, buf != NULL ? n : 0);
-	if (n > 0 && mime_part_digest(ctx, buf, n, &r, &seen) == 0 && !seen &&
+	if (n > 0 && mime_part_digest(ctx, buf, n, false, &r, &seen) == 0 && !seen &&
 	    (idx = w->make(ctx, w, n, flags)) >= 0) {
 		ctx->use.decoded += n;
 		mime_part_scanned(ctx, idx, n, &r);
@@ -390,7 +390,7 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	body = g_bytes_get_data(data, &len);
 	if (w->origin == MIME_FROM_LEAF) /* before the scan: it may turn dedupe on */
 		readings = mime_encodings_leaf(ctx, w, idx, w->dflags);
-	if (mime_part_digest(ctx, body, len, &r, NULL) < 0) {
+	if (mime_part_digest(ctx, body, len, (part->flags & MSG_PART_BODY) != 0, &r, NULL) < 0) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
 		               ctx->error != NULL ? ctx->error->message : "digest failure");
 	} else {

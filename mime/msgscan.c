@@ -100,6 +100,7 @@ static void ctx_open(struct mime_ctx *ctx, struct sigdb *db, const unsigned char
 	r->notes = g_ptr_array_new_with_free_func(g_free);
 	ctx->db = db;
 	ctx->scan = &opts->scan;
+	ctx->want_attached = opts->want_attached;
 	ctx->report = r;
 	ctx->raw = raw;
 	ctx->len = len;

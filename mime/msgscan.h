@@ -172,6 +172,12 @@ struct msg_report {
 struct msg_scan_options {
 	const struct msg_limits *limits; /* NULL: all defaults */
 	struct scan_options scan;        /* digests always wanted (SHA-256 for logs), cache */
+	/*
+	 * Digests wanted, beyond scan.want, for every part that is not a text body (attachments,
+	 * archive and container members, sweep finds): the index's MD5 and SHA-1, which a 2 KB
+	 * text body does not need. Computed in the part's one pass with the others.
+	 */
+	unsigned int want_attached;
 };
 
 /*

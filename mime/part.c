@@ -169,7 +169,7 @@ static bool seen_has(const struct mime_ctx *ctx, uint64_t size, const unsigned c
 	return false;
 }
 
-int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len,
+int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
                      struct scan_result *r, bool *seen_r)
 {
 	struct scan_options opts = *ctx->scan;
@@ -180,6 +180,8 @@ int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len
 		*seen_r = false;
 	if (ctx->error != NULL)
 		return -1;
+	if (!body)
+		opts.want |= ctx->want_attached;
 	if (!ctx->dedupe)
 		return scan_bytes(ctx->db, data, len, &opts, r, &ctx->error);
 	/*

@@ -467,6 +467,30 @@ struct thread_job {
 	bool ok;
 };
 
+/* want_attached (the index's MD5 and SHA-1): every part but the text bodies gets them */
+START_TEST(test_want_attached)
+{
+	static const char m[] = "From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+	                        "Content-Type: multipart/mixed; boundary=BB\r\n\r\n"
+	                        "--BB\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+	                        "--BB\r\nContent-Type: application/octet-stream; name=a.bin\r\n"
+	                        "Content-Transfer-Encoding: base64\r\n\r\nYWJj\r\n--BB--\r\n";
+	const unsigned int more = DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA1);
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)},
+	                             .want_attached = more};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+	char hex[DIGEST_MAX_HEX];
+
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m, sizeof(m) - 1, &o, &r, &error), 0);
+	ck_assert_uint_eq(part_of(r, "1")->scan.digests.mask & more, 0);
+	ck_assert_uint_eq(part_of(r, "2")->scan.digests.mask, DIGEST_ALL);
+	ck_assert_str_eq(digest_hex(part_of(r, "2")->scan.digests.md5, 16, hex),
+	                 "900150983cd24fb0d6963f7d28e17f72");
+	msg_report_free(&r);
+}
+END_TEST
+
 static gpointer thread_scan(gpointer data)
 {
 	struct thread_job *job = data;
@@ -534,6 +558,7 @@ int main(void)
 	tcase_add_test(tc, test_clean_stays_clean);
 	tcase_add_test(tc, test_unscannable);
 	tcase_add_test(tc, test_threads);
+	tcase_add_test(tc, test_want_attached);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

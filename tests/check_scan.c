@@ -127,6 +127,34 @@ START_TEST(test_cache_path)
 }
 END_TEST
 
+/*
+ * Digests wanted whatever the signatures say (the index's MD5 and SHA-1) come with the result
+ * on a cache hit too, even when the cached verdict was made without them (the index switched
+ * on after it was cached).
+ */
+START_TEST(test_cache_keeps_wanted)
+{
+	/* an MD5 signature of this size (not abc's): "abc" needs MD5, the cache is asked */
+	struct sigdb *db = db_of("t.hdb", "00000000000000000000000000000000:3:Other\n", NULL, NULL);
+	struct cache *c = cache_new(16);
+	struct scan_options o = {.want = DIGEST_BIT(DIGEST_SHA256), .cache = c};
+	struct scan_result r;
+	char hex[DIGEST_MAX_HEX];
+
+	ck_assert_int_eq(scan_bytes(db, abc, 3, &o, &r, NULL), 0);
+	ck_assert(!r.cached);
+	ck_assert_uint_eq(r.digests.mask, DIGEST_BIT(DIGEST_SHA256) | DIGEST_BIT(DIGEST_MD5));
+	o.want |= DIGEST_BIT(DIGEST_SHA1);
+	ck_assert_int_eq(scan_bytes(db, abc, 3, &o, &r, NULL), 0);
+	ck_assert(r.cached);
+	ck_assert_uint_eq(r.digests.mask, DIGEST_ALL);
+	ck_assert_str_eq(digest_hex(r.digests.md5, 16, hex), ABC_MD5);
+	ck_assert_str_eq(digest_hex(r.digests.sha256, 32, hex), ABC_SHA256);
+	cache_free(&c);
+	sigdb_unref(&db);
+}
+END_TEST
+
 START_TEST(test_clam_exe)
 {
 	char *path = testutil_clamav_file("clam.exe");
@@ -308,6 +336,7 @@ int main(void)
 	tcase_add_test(tc, test_same_name_once);
 	tcase_add_test(tc, test_allow_list_wins);
 	tcase_add_test(tc, test_cache_path);
+	tcase_add_test(tc, test_cache_keeps_wanted);
 	tcase_add_test(tc, test_clam_exe);
 	tcase_add_test(tc, test_pe_section_size_keyed);
 	tcase_add_test(tc, test_pe_imports_and_json);
