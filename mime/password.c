@@ -254,6 +254,7 @@ static size_t pw_mark(const char *p, const char *e)
 static size_t pw_listed(const char *p, const char *e, const char *const *list, size_t n)
 {
 	const char *te = p;
+	gunichar first;
 
 	while (te < e && te - p <= 32) {
 		gunichar c = pw_char(te, e);
@@ -262,8 +263,12 @@ static size_t pw_listed(const char *p, const char *e, const char *const *list, s
 			break;
 		te = g_utf8_next_char(te);
 	}
-	for (size_t k = 0; te > p && k < n; k++)
-		if (pw_match(p, te, list[k]) == (size_t)(te - p))
+	if (te == p)
+		return 0;
+	first = g_unichar_tolower(pw_char(p, te));
+	for (size_t k = 0; k < n; k++)
+		if (g_utf8_get_char(list[k]) == first &&
+		    pw_match(p, te, list[k]) == (size_t)(te - p))
 			return (size_t)(te - p);
 	return 0;
 }
@@ -474,16 +479,23 @@ static void pw_search(const char *s, size_t len, const char *source, GPtrArray *
 	gunichar prev = 0;
 
 	while (p < e && out->len < max) {
-		gunichar c = g_utf8_get_char_validated(p, e - p);
+		gunichar c = g_utf8_get_char_validated(p, e - p), lc;
 
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			p++;
 			prev = 0;
 			continue;
 		}
-		for (size_t k = 0; k < G_N_ELEMENTS(pw_keywords); k++) {
-			bool cjk = pw_cjk(g_utf8_get_char(pw_keywords[k]));
-			size_t n = (!cjk && pw_wordchar(prev)) ? 0 : pw_match(p, e, pw_keywords[k]);
+		lc = g_unichar_tolower(c);
+
+		/* inside a word only a CJK keyword can start (most characters stop here) */
+		for (size_t k = 0;
+		     (pw_cjk(lc) || !pw_wordchar(prev)) && k < G_N_ELEMENTS(pw_keywords); k++) {
+			gunichar first = g_utf8_get_char(pw_keywords[k]);
+			bool cjk = pw_cjk(first);
+			size_t n = first != lc || (!cjk && pw_wordchar(prev))
+			                   ? 0
+			                   : pw_match(p, e, pw_keywords[k]);
 			const char *after = p + n;
 			struct pw_phrase ph;
 
