@@ -368,6 +368,8 @@ static bool pw_loose_ok(const char *b, const char *end, const char *w, const cha
  */
 static bool pw_verb_ok(const char *b, const char *end)
 {
+	while (end > b && end[-1] == '!') /* "Your password is wrong!" */
+		end--;
 	for (const char *q = b; q < end; q = g_utf8_next_char(q)) {
 		gunichar c = pw_char(q, end);
 
@@ -385,7 +387,7 @@ static bool pw_open_quote(gunichar c)
 
 static bool pw_trailing(gunichar c)
 {
-	return (c < 0x80 && c != 0 && strchr("\"'.,;:)]>}*`", (int)c) != NULL) || c == 0x201d ||
+	return (c < 0x80 && c != 0 && strchr("\"'.,;:?)]>}*`", (int)c) != NULL) || c == 0x201d ||
 	       c == 0x2019 || c == 0xbb || c == 0x300d || c == 0x300f || c == 0xff09 ||
 	       c == 0x3002 || c == 0x3001 || c == 0xff0c;
 }

@@ -554,6 +554,22 @@ START_TEST(test_encrypted)
 	ck_assert_ptr_nonnull(strstr(p->note, "candidate 1 (from the subject)"));
 	msg_report_free(&r);
 
+	/* written as malspam writes it, after a sentence that names no password (issue 12) */
+	r = encrypted_in(
+	        "Rechnung",
+	        "Ihr Passwort ist falsch?\r\nDas Passwort f\xc3\xbcr die Datei lautet: 1234",
+	        opts[_i]);
+	p = find(r, "2/zip:clam.exe");
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert_ptr_nonnull(strstr(p->note, "password candidate 1 (from part 1)"));
+	msg_report_free(&r);
+	r = encrypted_in("Factura",
+	                 "La contrase\xf1"
+	                 "a del archivo es\r\n\r\n  1234\r\n",
+	                 opts[_i]);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+
 	/* a wrong password: encrypted, unscannable, not found */
 	r = encrypted_in("invoice", "password: 4321", opts[_i]);
 	p = find(r, "2/zip:clam.exe");
@@ -727,6 +743,7 @@ START_TEST(test_password_shapes)
 	        {"Reset your password here: https://example.com/reset?id=7781", false, ""},
 	        {"Das Passwort ist falsch.", false, ""},
 	        {"La contraseña es incorrecta.", false, ""},
+	        {"Ihr Passwort ist falsch? Your password is wrong!", false, ""},
 	        {"The password is\n\nRegards, Bob 7781", false, ""},
 	};
 
