@@ -8,7 +8,7 @@ TOP=$(pwd)
 SHARED="$TOP/../shared/corpus/clamav-cvd"
 seeds() { # the seed directories of a target (made here when they are generated)
 	case $1 in
-	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives" ;;
+	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives $TOP/tests/data/fuzz/passwords" ;;
 	fuzz_readings) echo "$TOP/tests/data/msgs" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
 	fuzz_decode) echo "$TOP/tests/data/msgs" ;; # the first byte chooses the decoder

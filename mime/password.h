@@ -3,8 +3,10 @@
 
 /*
  * password: the passwords a sender writes next to an encrypted attachment ("Password: 1234",
- * "Passwort: ...", "pw=...", "mot de passe : ...", "contraseña: ...", "пароль: ...") found in
- * the subject and the text bodies of the message (internal to mime/).
+ * "The password is: 7781", "Das Passwort lautet: ...", "mot de passe du fichier : ...", "La
+ * contraseña es ...", "пароль для архива: ...", "解凍パスワード：...", the word alone on the next
+ * line or in the next cell of a table) found in the subject and the text bodies of the message
+ * (internal to mime/). Ordinary text about passwords ("your password is required") gives none.
  */
 
 #include <glib.h>
@@ -13,7 +15,7 @@
 
 #include "mime/ctx.h"
 
-#define MIME_PW_MAX        8     /* candidates per message */
+#define MIME_PW_MAX        8     /* candidates per message (each a trial per member) */
 #define MIME_PW_MAX_LEN    64    /* bytes of one candidate */
 #define MIME_PW_TEXT_BYTES 65536 /* bytes of each body searched */
 #define MIME_PW_BODIES     16    /* bodies searched */

@@ -554,6 +554,22 @@ START_TEST(test_encrypted)
 	ck_assert_ptr_nonnull(strstr(p->note, "candidate 1 (from the subject)"));
 	msg_report_free(&r);
 
+	/* written as malspam writes it, after a sentence that names no password (issue 12) */
+	r = encrypted_in(
+	        "Rechnung",
+	        "Ihr Passwort ist falsch?\r\nDas Passwort f\xc3\xbcr die Datei lautet: 1234",
+	        opts[_i]);
+	p = find(r, "2/zip:clam.exe");
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	ck_assert_ptr_nonnull(strstr(p->note, "password candidate 1 (from part 1)"));
+	msg_report_free(&r);
+	r = encrypted_in("Factura",
+	                 "La contrase\xf1"
+	                 "a del archivo es\r\n\r\n  1234\r\n",
+	                 opts[_i]);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+
 	/* a wrong password: encrypted, unscannable, not found */
 	r = encrypted_in("invoice", "password: 4321", opts[_i]);
 	p = find(r, "2/zip:clam.exe");
@@ -632,6 +648,152 @@ START_TEST(test_password_find)
 		g_ptr_array_free(out, TRUE);
 	}
 	g_free(longpw);
+}
+END_TEST
+
+/* The candidates found in text (html: an HTML body), joined by '|'. */
+static char *found_passwords(const char *text, size_t len, bool html)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(mime_password_free);
+	GString *got = g_string_new(NULL);
+
+	mime_password_find(text, len, html, "x", out, MIME_PW_MAX);
+	for (guint k = 0; k < out->len; k++)
+		g_string_append_printf(got, "%s%s", k > 0 ? "|" : "",
+		                       ((struct mime_password *)out->pdata[k])->text);
+	g_ptr_array_free(out, TRUE);
+	return g_string_free(got, FALSE);
+}
+
+/*
+ * The ways malspam writes the password of its encrypted attachment (issue 12): a short
+ * phrase between the keyword and the password ("is", "lautet", "for the attachment", "to
+ * open"), a separator after it, markup and quotes around the password, the next non-empty
+ * line, CJK without spaces, a Latin-1 body; and ordinary text that mentions passwords.
+ */
+START_TEST(test_password_shapes)
+{
+	static const struct {
+		const char *text;
+		bool html;
+		const char *want;
+	} cases[] = {
+	        /* English */
+	        {"The password is: 7781", false, "7781"},
+	        {"The password is 7781.", false, "7781|7781."},
+	        {"Password for the attachment is 7781", false, "7781"},
+	        {"The password for the attached file is: Zx81", false, "Zx81"},
+	        {"Archive password - 7781", false, "7781"},
+	        {"Password to open: kq-55", false, "kq-55"},
+	        {"Password to open the document = ab12", false, "ab12"},
+	        {"The password is ABC", false, "ABC"},
+	        {"Use the password **7781** to open it", false, "7781|**7781**"},
+	        {"Password:\n\n\n7781\n", false, "7781"},
+	        {"The password is below\n\n7781\n", false, "7781"},
+	        {"The password for the attachment is below.\n\n\n7781\n", false, "7781"},
+	        {"Your password is required.\nThank you", false, ""},
+	        {"Password; 7781", false, "7781"},
+	        /* German, French, Spanish, Italian, Portuguese, Dutch */
+	        {"Das Passwort lautet: 7781", false, "7781"},
+	        {"Das Passwort ist 7781", false, "7781"},
+	        {"Passwort für die Datei: 7781", false, "7781"},
+	        {"Passwort zum Öffnen: x7781", false, "x7781"},
+	        {"Le mot de passe est : 7781", false, "7781"},
+	        {"Mot de passe du fichier : 7781", false, "7781"},
+	        {"Mot de passe pour ouvrir la pièce jointe : 7781", false, "7781"},
+	        {"La contraseña es: 7781", false, "7781"},
+	        {"Contraseña del archivo: 7781", false, "7781"},
+	        {"La password è 7781", false, "7781"},
+	        {"La password dell'allegato e' 7781", false, "7781"},
+	        {"A senha é: 7781", false, "7781"},
+	        {"Senha do arquivo: 7781", false, "7781"},
+	        {"Het wachtwoord is: 7781", false, "7781"},
+	        {"Wachtwoord voor het bestand: 7781", false, "7781"},
+	        /* Polish, Russian, Turkish, Swedish, Norwegian, Finnish */
+	        {"Hasło do pliku: 7781", false, "7781"},
+	        {"Hasło to 7781", false, "7781"},
+	        {"Пароль для архива: 7781", false, "7781"},
+	        {"Пароль от архива — 7781", false, "7781"},
+	        {"Dosya şifresi: 7781", false, "7781"},
+	        {"Lösenordet är: 7781", false, "7781"},
+	        {"Passordet er 7781", false, "7781"},
+	        {"Salasana on 7781", false, "7781"},
+	        /* Japanese, Chinese, Korean: no spaces, particles, full-width colon, brackets */
+	        {"解凍パスワード：7781", false, "7781"},
+	        {"パスワードは「7781」です。", false, "7781|「7781"},
+	        {"解压密码是7781。", false, "7781"},
+	        {"密碼為 7781", false, "7781"},
+	        {"비밀번호는 7781 입니다", false, "7781"},
+	        /* markup */
+	        {"<table>\n  <tr>\n    <td>Password</td>\n    <td>7781</td>\n  </tr>\n</table>",
+	         true, "7781"},
+	        {"<p>The password is: <span style=\"x\"><b>7781</b></span></p>", true, "7781"},
+	        {"<div>Passwort lautet&nbsp;:&nbsp;<strong>7781</strong></div>", true, "7781"},
+	        {"Subject line (PW: 7781)", false, "7781|7781)"},
+	        {"Password for invoice 2024-117 is: 7781", false, "7781|2024-117"},
+	        {"Password 7781 is valid", false, "7781"},
+	        /* ordinary text: no candidate */
+	        {"Please enter your password to continue.", false, ""},
+	        {"Your password is required to log in.", false, ""},
+	        {"Forgot your password? Reset it here.", false, ""},
+	        {"We will never ask for your password by email.", false, ""},
+	        {"Password protected documents are common in 2024.", false, ""},
+	        {"Change your password every 90 days.", false, ""},
+	        {"Password policy: minimum 12 characters", false, ""},
+	        {"Reset your password here: https://example.com/reset?id=7781", false, ""},
+	        {"Das Passwort ist falsch.", false, ""},
+	        {"La contraseña es incorrecta.", false, ""},
+	        {"Ihr Passwort ist falsch? Your password is wrong!", false, ""},
+	        {"The password is\n\nRegards, Bob 7781", false, ""},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *got = found_passwords(cases[i].text, strlen(cases[i].text), cases[i].html);
+
+		ck_assert_msg(strcmp(got, cases[i].want) == 0, "\"%s\": got \"%s\"", cases[i].text,
+		              got);
+		g_free(got);
+	}
+	{
+		/* Latin-1 (a body with no charset, or ISO-8859-1): read as Windows-1252 */
+		static const char latin1[] = "La contrase\xf1"
+		                             "a es: 7781";
+		char *got = found_passwords(latin1, strlen(latin1), false);
+
+		ck_assert_str_eq(got, "7781");
+		g_free(got);
+	}
+}
+END_TEST
+
+/*
+ * A long body of ordinary text that mentions passwords on every line gives no candidate, and
+ * one full of "password: x" lines no more than MIME_PW_MAX: the work and the trials stay bounded.
+ */
+START_TEST(test_password_bounded)
+{
+	GString *s = g_string_new(NULL);
+	char *got;
+
+	for (int i = 0; i < 2000; i++)
+		g_string_append(s, "Your password is required. Change your password every 90 days. "
+		                   "Please enter your password to continue.\r\n");
+	got = found_passwords(s->str, s->len, false);
+	ck_assert_str_eq(got, "");
+	g_free(got);
+	g_string_truncate(s, 0);
+	for (int i = 0; i < 2000; i++)
+		g_string_append_printf(s, "The password for file %d is: pw%d\r\n", i, i);
+	{
+		GPtrArray *out = g_ptr_array_new_with_free_func(mime_password_free);
+
+		mime_password_find(s->str, s->len, false, "x", out, MIME_PW_MAX);
+		ck_assert_uint_eq(out->len, MIME_PW_MAX);
+		ck_assert_str_eq(((struct mime_password *)out->pdata[0])->text, "pw0");
+		ck_assert_str_eq(((struct mime_password *)out->pdata[1])->text, "0");
+		g_ptr_array_free(out, TRUE);
+	}
+	g_string_free(s, TRUE);
 }
 END_TEST
 
@@ -876,6 +1038,8 @@ int main(void)
 	tcase_add_test(tc, test_allowlisted_container);
 	tcase_add_loop_test(tc, test_encrypted, 0, 2);
 	tcase_add_test(tc, test_password_find);
+	tcase_add_test(tc, test_password_shapes);
+	tcase_add_test(tc, test_password_bounded);
 	tcase_add_test(tc, test_password_budget);
 	tcase_add_test(tc, test_encrypted_7z);
 	tcase_add_test(tc, test_json);

@@ -360,9 +360,16 @@ def archive_cases(cases):
                                    zr_pw[1])
     for name, text in (("dash", "Archive pass - 7781"), ("nextline", "Your password:\n\n7781\n"),
                        ("german", "Das Passwort lautet: 7781"),
-                       ("french", "Mot de passe : 7781"), ("abbrev", "PW:7781")):
-        cases["arc_enc_pw_" + name] = (zr_pw[0], attach(enc, "application/zip", "invoice.zip",
-                                                        text=text), zr_pw[1])
+                       ("french", "Mot de passe : 7781"), ("abbrev", "PW:7781"),
+                       ("french_phrase", "Le mot de passe du fichier est : 7781"),
+                       ("spanish", "La contrase\u00f1a del archivo es 7781"),
+                       ("nextline_phrase", "The password for the attachment is below.\n\n\n7781\n"),
+                       ("japanese", "\u89e3\u51cd\u30d1\u30b9\u30ef\u30fc\u30c9\uff1a7781")):
+        # UTF-8 bytes (attach() writes latin-1): the text as a client would send it
+        text = text.encode("utf-8").decode("latin-1")
+        cases["arc_enc_pw_" + name] = (zr_pw[0], attach(
+            enc, "application/zip", "invoice.zip", text=text,
+            texttype="text/plain; charset=utf-8"), zr_pw[1])
     cases["arc_enc_pw_html"] = (zr_pw[0], attach(
         enc, "application/zip", "invoice.zip", texttype="text/html",
         text="<table><tr><td>Passwort</td><td>7781</td></tr></table>"), zr_pw[1])

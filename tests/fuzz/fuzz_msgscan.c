@@ -2,7 +2,7 @@
  * fuzz_msgscan: a libFuzzer target over the whole in-memory pipeline — msg_scan() (parse,
  * walk, sweep, decode, scan, container hook, archive members, passwords), the JSON report,
  * msg_scan_attachment() (archives, TNEF and messages inside files), the mbox iterator, and
- * the deflate64 / implode decoders of zipx.c — on the same bytes.
+ * the deflate64 / implode decoders of zipx.c, and the password finder — on the same bytes.
  *
  * Build (from the top of the tree) and run, seeded with the message fixtures, the archive
  * seeds and ClamAV's test archives:
@@ -11,17 +11,20 @@
  *     mime/[a-z]*.c -o build/fuzz_msgscan $(pkg-config --libs gmime-3.0 libcrypto libarchive)
  *   mkdir -p CORPUS_DIR && cp /usr/share/clamav-testfiles/clam*.zip \
  *     /usr/share/clamav-testfiles/clam*.cpio /usr/share/clamav-testfiles/clam.7z CORPUS_DIR
- *   build/fuzz_msgscan -max_len=65536 CORPUS_DIR tests/data/msgs tests/data/fuzz/archives
+ *   build/fuzz_msgscan -max_len=65536 CORPUS_DIR tests/data/msgs tests/data/fuzz/archives \
+ *     tests/data/fuzz/passwords
  * PARTSCAN_FUZZ_DB names the signatures (default contrib/test-signatures).
  */
 
 #include "engine/json.h"
 #include "mime/msgscan.h"
+#include "mime/password.h"
 #include "mime/zipx.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,6 +54,29 @@ static void report(struct msg_report *r)
 	(void)msg_report_infected(r);
 	(void)msg_report_unscannable(r, NULL);
 	g_string_free(out, TRUE);
+}
+
+/*
+ * The bytes as the text of a body, plain and HTML (the password finder sees them only when
+ * the message holds an encrypted member): bounded candidates, each valid UTF-8.
+ */
+static void fuzz_passwords(const uint8_t *data, size_t size)
+{
+	for (int html = 0; html < 2; html++) {
+		GPtrArray *out = g_ptr_array_new_with_free_func(mime_password_free);
+
+		mime_password_find((const char *)data, size, html, "x", out, MIME_PW_MAX);
+		if (out->len > MIME_PW_MAX)
+			abort();
+		for (guint i = 0; i < out->len; i++) {
+			const char *t = ((struct mime_password *)out->pdata[i])->text;
+
+			if (strlen(t) == 0 || strlen(t) > MIME_PW_MAX_LEN ||
+			    !g_utf8_validate(t, -1, NULL))
+				abort();
+		}
+		g_ptr_array_free(out, TRUE);
+	}
 }
 
 /* The bytes as a deflate64 stream, and as imploded data (flags from the first byte). */
@@ -97,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msg_report_free(&r);
 	}
 	fuzz_zipx(data, size);
+	fuzz_passwords(data, size);
 	msg_mbox_init(&it, data, size);
 	while (msg_mbox_next(&it, &m, &len) == 1 && it.index < 100) {
 		if (m < data || m + len > data + size)
