@@ -23,7 +23,8 @@
  *                                    PID: the milter's, for its CPU time per message
  *   bench_milter -s SOCKET -P PID -m the memory figures alone, against a running milter
  *
- * BENCH_SECONDS (default 1.5) is the time spent per figure.
+ * BENCH_SECONDS (default 1.5) is the time spent per figure. BENCH_PARTSCAN_CONF: more [milter]
+ * lines for partscan-milter (e.g. "packet_gate = no"), to compare settings run by run.
  */
 
 #include "tests/bench/benchlib.c"
@@ -534,8 +535,13 @@ static void bench_partscan(const struct setup *su, struct table *t)
 	struct daemon d = {0};
 	char *spec = g_strdup_printf("unix:%s/partscan.sock", su->dir);
 
-	printf("\n== partscan-milter (default workers: one per core; JSON log on, syslog off)\n");
-	if (start_partscan(su, &d, "") == 0) {
+	const char *extra = getenv("BENCH_PARTSCAN_CONF");
+	char *lines = g_strdup_printf("%s\n", extra != NULL ? extra : "");
+
+	printf("\n== partscan-milter (default workers: one per core; JSON log on, syslog "
+	       "off)%s%s\n",
+	       extra != NULL ? "; " : "", extra != NULL ? extra : "");
+	if (start_partscan(su, &d, lines) == 0) {
 		bench_pids[0] = d.pid;
 		sanity(spec);
 		run_table(spec, su->kinds, t);
@@ -544,6 +550,7 @@ static void bench_partscan(const struct setup *su, struct table *t)
 	}
 	daemon_stop(&d);
 	g_free(spec);
+	g_free(lines);
 }
 
 static void bench_floor(const struct setup *su, struct table *t)
