@@ -29,9 +29,9 @@
 struct gate_asm {
 	unsigned char *data;
 	size_t cap, len, head;
-	size_t whole;  /* packets: the end of the whole ones; plain queue: len */
-	gint64 since;  /* packets: monotonic time of the first byte of the one in part; else 0 */
-	bool packets;  /* a queue of packets (the MTA's side) or of plain bytes */
+	size_t whole; /* packets: the end of the whole ones; plain queue: len */
+	gint64 since; /* packets: monotonic time of the first byte of the one in part; else 0 */
+	bool packets; /* a queue of packets (the MTA's side) or of plain bytes */
 };
 
 /* An empty queue; packets: true for the MTA's side (whole packets only). */

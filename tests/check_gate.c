@@ -140,8 +140,8 @@ START_TEST(test_backpressure)
 	ck_assert_uint_eq(room, 0);
 	ck_assert_uint_lt(fed, s->len);
 	ck_assert_uint_ge(fed, GATE_ASM_QUEUE);
-	ck_assert_uint_le(q.cap, GATE_ASM_QUEUE + GATE_ASM_MAX_PACKET + GATE_ASM_HDR +
-	                                 GATE_ASM_READ);
+	ck_assert_uint_le(q.cap,
+	                  GATE_ASM_QUEUE + GATE_ASM_MAX_PACKET + GATE_ASM_HDR + GATE_ASM_READ);
 	/* libmilter takes a little at a time: reading resumes and the buffer stays bounded */
 	for (int i = 0; i < 4000 && fed < s->len; i++) {
 		const unsigned char *ready;
