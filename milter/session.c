@@ -272,6 +272,20 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 	return SESSION_CONTINUE;
 }
 
+void session_esmtp_args(struct session *s, const char *const *args)
+{
+	struct message *m = s != NULL ? s->msg : NULL;
+
+	if (m == NULL || m->stage != MESSAGE_ENVELOPE || m->raw != NULL || m->skip != NULL ||
+	    m->live == NULL)
+		return;
+	for (; args != NULL && *args != NULL; args++)
+		if (g_ascii_strncasecmp(*args, "SIZE=", 5) == 0) {
+			session_presize(m, *args + 5);
+			return;
+		}
+}
+
 /* The message, if it may take an event of stage from..to; otherwise the message (if any) ends
    and NULL is returned: the caller answers tempfail. */
 static struct message *session_message(struct session *s, enum message_stage from,
