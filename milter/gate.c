@@ -371,6 +371,10 @@ static int gate_step(struct gate_conn *c, gint64 now)
 		if (r1 + r2 + w1 + w2 == 0)
 			break;
 	}
+	/* the end of a message has gone on: the MTA waits for the reply, and 200 connections
+	   doing so keep no body-sized buffers (SMFIC_BODYEOB, SMFIC_ABORT, SMFIC_QUIT) */
+	if (c->to_milter.last == 'E' || c->to_milter.last == 'A' || c->to_milter.last == 'Q')
+		gate_asm_release(&c->to_milter);
 	if (c->milter_eof && gate_asm_ready(&c->to_mta, &at) == 0)
 		return -1; /* libmilter is done, and the MTA has had everything */
 	if (c->mta_eof && gate_asm_ready(&c->to_milter, &at) == 0 && !c->milter_shut) {

@@ -37,18 +37,18 @@ static size_t gate_asm_want(const struct gate_asm *q)
 
 size_t gate_asm_room(struct gate_asm *q, unsigned char **at_r)
 {
-	size_t want = MAX(gate_asm_want(q), GATE_ASM_READ), need;
+	/* the rest of the packet in part when its length is known, else a read's worth: the
+	   buffer grows to what is needed, not doubled (reads touch every page of it, and 200
+	   connections streaming bodies would each keep a large one resident) */
+	size_t want = q->len - q->whole >= GATE_ASM_HDR ? gate_asm_want(q) : GATE_ASM_READ;
+	size_t least = MIN(want, GATE_ASM_READ);
 
 	*at_r = NULL;
 	if (q->whole - q->head >= GATE_ASM_QUEUE)
 		return 0; /* the other side takes its bytes first */
 	if (q->head == q->len)
 		q->head = q->whole = q->len = 0; /* all sent: start again at the front */
-	if (q->cap - q->len >= GATE_ASM_READ || q->cap - q->len >= want) {
-		*at_r = q->data + q->len;
-		return q->cap - q->len;
-	}
-	if (q->head > 0) {
+	if (q->cap - q->len < least && q->head > 0) {
 		/* what is left moves to the front: usually the start of one packet; ready bytes
 		   too when libmilter takes them slower than the MTA sends (then at most
 		   GATE_ASM_QUEUE of them) */
@@ -57,10 +57,9 @@ size_t gate_asm_room(struct gate_asm *q, unsigned char **at_r)
 		q->whole -= q->head;
 		q->head = 0;
 	}
-	if (q->cap - q->len < want) {
-		/* growth bounded: ready bytes < GATE_ASM_QUEUE, a packet <= GATE_ASM_MAX_PACKET */
-		need = q->len + want;
-		q->cap = MAX(need, MIN(2 * q->cap, (size_t)GATE_ASM_QUEUE + GATE_ASM_READ));
+	if (q->cap - q->len < least) {
+		/* bounded: ready bytes < GATE_ASM_QUEUE, a packet <= GATE_ASM_MAX_PACKET */
+		q->cap = q->len + want;
 		q->data = g_realloc(q->data, q->cap);
 	}
 	*at_r = q->data + q->len;
@@ -87,6 +86,7 @@ int gate_asm_filled(struct gate_asm *q, size_t n, gint64 now)
 			return -1; /* libmilter would end the session too */
 		if (q->len - q->whole - GATE_ASM_HDR < len)
 			break;
+		q->last = (char)q->data[q->whole + GATE_ASM_HDR];
 		q->whole += GATE_ASM_HDR + (size_t)len;
 		started = true; /* what follows a whole packet began in this read */
 	}
@@ -108,6 +108,14 @@ void gate_asm_sent(struct gate_asm *q, size_t n)
 	q->head += n;
 	if (q->head == q->len)
 		q->head = q->whole = q->len = 0;
+}
+
+void gate_asm_release(struct gate_asm *q)
+{
+	if (q->len > 0)
+		return;
+	g_clear_pointer(&q->data, g_free);
+	q->cap = q->len = q->head = q->whole = 0;
 }
 
 size_t gate_asm_partial(const struct gate_asm *q)

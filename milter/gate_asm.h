@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #define GATE_ASM_MAX_PACKET (1024 * 1024 + 16) /* libmilter's largest (smfi_setmaxdatasize) */
-#define GATE_ASM_QUEUE      (256 * 1024)       /* bytes ready to send before reading stops */
+#define GATE_ASM_QUEUE      (64 * 1024)        /* bytes ready to send before reading stops */
 #define GATE_ASM_READ       (64 * 1024)        /* the least room offered to a read */
 #define GATE_ASM_HDR        4
 
@@ -32,6 +32,7 @@ struct gate_asm {
 	size_t whole; /* packets: the end of the whole ones; plain queue: len */
 	gint64 since; /* packets: monotonic time of the first byte of the one in part; else 0 */
 	bool packets; /* a queue of packets (the MTA's side) or of plain bytes */
+	char last;    /* packets: the command of the last whole packet, 0 before one */
 };
 
 /* An empty queue; packets: true for the MTA's side (whole packets only). */
@@ -50,6 +51,10 @@ size_t gate_asm_ready(const struct gate_asm *q, const unsigned char **at_r);
 
 /* n of the ready bytes were sent. */
 void gate_asm_sent(struct gate_asm *q, size_t n);
+
+/* An empty queue's buffer is freed (the next read allocates one): at the end of a message,
+   a connection waiting for its reply then holds no body-sized buffer. */
+void gate_asm_release(struct gate_asm *q);
 
 /* Bytes of a packet begun and not whole (0: none): dropped when its sender ends. */
 size_t gate_asm_partial(const struct gate_asm *q);

@@ -19,6 +19,7 @@
 #include "milter/conn.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
+#include "milter/bufpool.h"
 #include "milter/session.h"
 #include "tests/lib/recorder.h"
 #include "tests/lib/testutil.h"
@@ -308,6 +309,7 @@ START_TEST(test_presize_from_esmtp_size)
 	struct session *s;
 
 	publish("[limits]\nmax_message_size = 4M\nmax_header_size = 16K\n", true);
+	bufpool_trim();
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
 		size_t cap;
 
@@ -321,6 +323,9 @@ START_TEST(test_presize_from_esmtp_size)
 		session_free(&s);
 	}
 	rec_msg_size = NULL;
+	/* the large buffers went back to the pool, for the next messages */
+	ck_assert_uint_gt(bufpool_count(NULL), 0);
+	bufpool_trim();
 	/* no message (MAIL refused) or none at all: nothing happens */
 	session_esmtp_args(NULL, cases[0].args);
 	s = session_new(&ops, "localhost", NULL, false);
