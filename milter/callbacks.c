@@ -145,7 +145,10 @@ static sfsistat mlfi_helo(SMFICTX *ctx, char *helo)
 
 static sfsistat mlfi_envfrom(SMFICTX *ctx, char **argv)
 {
-	return cb_status(conn_envfrom(cb_conn(ctx), ctx, argv[0]));
+	enum conn_reply r = conn_envfrom(cb_conn(ctx), ctx, argv[0]);
+
+	conn_esmtp_args(cb_conn(ctx), (const char *const *)argv + 1); /* SIZE= */
+	return cb_status(r);
 }
 
 static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)

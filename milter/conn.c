@@ -95,6 +95,11 @@ enum conn_reply conn_envfrom(struct conn *c, void *ctx, const char *sender)
 	return conn_status(session_envfrom(c->session, ctx, sender));
 }
 
+void conn_esmtp_args(struct conn *c, const char *const *args)
+{
+	session_esmtp_args(c->session, args);
+}
+
 enum conn_reply conn_envrcpt(struct conn *c, const char *rcpt)
 {
 	return conn_reply(c, CONN_NR_RCPT, session_envrcpt(c->session, rcpt));

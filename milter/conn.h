@@ -51,6 +51,8 @@ bool conn_leadspace(const struct conn *c);
 enum conn_reply conn_connect(struct conn *c, const char *hostname, const struct sockaddr *addr);
 enum conn_reply conn_helo(struct conn *c, const char *helo);
 enum conn_reply conn_envfrom(struct conn *c, void *ctx, const char *sender);
+/* MAIL's ESMTP arguments, after conn_envfrom (see session_esmtp_args). */
+void conn_esmtp_args(struct conn *c, const char *const *args);
 enum conn_reply conn_envrcpt(struct conn *c, const char *rcpt);
 enum conn_reply conn_header(struct conn *c, const char *name, const char *value);
 enum conn_reply conn_eoh(struct conn *c, void *ctx);

@@ -1,40 +1,56 @@
 /*
- * gate: whole milter packets only, for libmilter (see gate.h). One thread polls the
- * listening socket, a wake-up pipe and both ends of every connection. Per connection at most
- * one packet in assembly (GATE_MAX_PACKET) and GATE_BUF bytes queued each way: past that the
- * gate stops reading that side until the other has taken its bytes, so neither a fast MTA
- * nor a slow one makes it buffer without bound. Thread safety: everything but
- * gate_open/start/stop belongs to the gate thread.
+ * gate: whole milter packets only, for libmilter (see gate.h). One thread waits with epoll
+ * (edge-triggered: a descriptor is registered once, and each side is read or written until the
+ * kernel says EAGAIN) on the listening socket, a wake-up pipe and both ends of every
+ * connection. Per connection one queue each way (gate_asm.h): at most one packet in assembly
+ * (GATE_MAX_PACKET) and GATE_ASM_QUEUE bytes ready: past that the gate stops reading that side
+ * until the other has taken its bytes, so neither a fast MTA nor a slow one makes it buffer
+ * without bound. Bytes are read in large chunks straight into the queue and every whole packet
+ * read is sent on with one send. Thread safety: everything but gate_open/start/stop belongs to
+ * the gate thread.
  */
 
 #include "milter/gate.h"
+#include "milter/gate_asm.h"
 #include "milter/mlog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#define GATE_BUF     (256 * 1024) /* bytes queued one way before reading that side stops */
-#define GATE_TICK_MS 1000         /* how often deadlines are looked at */
-#define GATE_HDR     4            /* a packet: 4 bytes of length (network order), then data */
-#define GATE_DIRECT  16384        /* packet data at least this long is read into the packet */
+G_STATIC_ASSERT(GATE_MAX_PACKET == GATE_ASM_MAX_PACKET);
+
+#define GATE_TICK_MS 1000 /* how often deadlines are looked at */
+#define GATE_EVENTS  64   /* epoll events taken per wait */
+
+struct gate_conn;
+
+/* One end of a connection, as epoll knows it. */
+struct gate_end {
+	struct gate_conn *c;
+	bool mta;
+};
 
 struct gate_conn {
-	int mta, milter;       /* -1 once closed */
-	GByteArray *pkt;       /* the MTA's packet in assembly */
-	gint64 pkt_since;      /* monotonic time of its first byte; 0: none in progress */
-	GByteArray *to_milter; /* whole packets not yet taken by libmilter, from milter_head */
-	GByteArray *to_mta;    /* libmilter's bytes not yet taken by the MTA, from mta_head */
-	guint milter_head, mta_head; /* bytes at the front already sent */
-	bool pkt_ready;              /* pkt is whole and waits for to_milter to empty (no copy) */
+	int mta, milter;            /* -1 once closed */
+	struct gate_end end[2];     /* [0] the MTA's socket, [1] libmilter's */
+	struct gate_asm to_milter;  /* the MTA's bytes: whole packets go on, one waits in part */
+	struct gate_asm to_mta;     /* libmilter's bytes not yet taken by the MTA */
+	bool mta_in, milter_in;     /* the kernel said readable and no EAGAIN since */
+	bool mta_out, milter_out;   /* the same for writable */
+	bool mta_hup, milter_hup;   /* the kernel said the other end has shut down */
+	bool mta_wout, milter_wout; /* EPOLLOUT asked for (only while a send is short) */
 	bool mta_eof, milter_eof, milter_shut;
+	bool dead;   /* ended: freed after this round of events */
+	bool busy;   /* in gate_busy */
+	guint index; /* in gate_conns */
 };
 
 static int gate_listen = -1; /* the milter socket, taken from libmilter */
@@ -166,6 +182,10 @@ const char *gate_inner_path(void)
 	return gate_path;
 }
 
+static int gate_epoll = -1;
+static GPtrArray *gate_dead; /* ended in this round of events: freed after it */
+static GPtrArray *gate_busy; /* had more to move than one turn: another turn after the others */
+
 static void gate_conn_free(gpointer data)
 {
 	struct gate_conn *c = data;
@@ -174,10 +194,35 @@ static void gate_conn_free(gpointer data)
 		close(c->mta);
 	if (c->milter >= 0)
 		close(c->milter);
-	g_byte_array_unref(c->pkt);
-	g_byte_array_unref(c->to_milter);
-	g_byte_array_unref(c->to_mta);
+	gate_asm_deinit(&c->to_milter);
+	gate_asm_deinit(&c->to_mta);
 	g_free(c);
+}
+
+/* The connection is over: out of the list at once, freed after this round of events (an event
+   of the same round may still point at it). */
+static void gate_conn_end(struct gate_conn *c)
+{
+	struct gate_conn *last = g_ptr_array_index(gate_conns, gate_conns->len - 1);
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->busy)
+		g_ptr_array_remove(gate_busy, c);
+	last->index = c->index;
+	g_ptr_array_remove_index_fast(gate_conns, c->index);
+	g_ptr_array_add(gate_dead, c);
+}
+
+/* A socket's events: EPOLLOUT only while a send has been short (else every read of the peer
+   would wake the gate for nothing). */
+static int gate_watch(int fd, struct gate_end *e, int op, bool out)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (out ? EPOLLOUT : 0),
+	                         .data.ptr = e};
+
+	return epoll_ctl(gate_epoll, op, fd, &ev);
 }
 
 static void gate_accept(void)
@@ -207,260 +252,239 @@ static void gate_accept(void)
 		c = g_new0(struct gate_conn, 1);
 		c->mta = mta;
 		c->milter = milter;
-		c->pkt = g_byte_array_new();
-		c->to_milter = g_byte_array_new();
-		c->to_mta = g_byte_array_new();
+		c->end[0] = (struct gate_end){c, true};
+		c->end[1] = (struct gate_end){c, false};
+		gate_asm_init(&c->to_milter, true);
+		gate_asm_init(&c->to_mta, false);
+		c->mta_out = c->milter_out = true; /* until a send says EAGAIN */
+		c->index = gate_conns->len;
 		g_ptr_array_add(gate_conns, c);
-	}
-}
-
-/* The data length a packet's header declares (its first GATE_HDR bytes). */
-static uint32_t gate_pkt_len(const struct gate_conn *c)
-{
-	uint32_t len;
-
-	memcpy(&len, c->pkt->data, GATE_HDR);
-	return ntohl(len);
-}
-
-/* Bytes of a queue not yet sent. */
-static guint gate_pending(const GByteArray *q, guint head)
-{
-	return q->len - head;
-}
-
-/* The packet in assembly is whole: it joins to_milter. When nothing is queued there (the
-   usual case) the two arrays trade places, so the packet's bytes are not copied again. */
-static void gate_pkt_done(struct gate_conn *c)
-{
-	if (gate_pending(c->to_milter, c->milter_head) == 0) {
-		GByteArray *t = c->to_milter;
-
-		c->to_milter = c->pkt;
-		c->pkt = t;
-		c->milter_head = 0;
-	} else {
-		g_byte_array_append(c->to_milter, c->pkt->data, c->pkt->len);
-	}
-	g_byte_array_set_size(c->pkt, 0);
-	c->pkt_since = 0;
-}
-
-/* The bytes the packet in assembly still needs. */
-static size_t gate_pkt_want(const struct gate_conn *c)
-{
-	if (c->pkt->len < GATE_HDR)
-		return GATE_HDR - c->pkt->len;
-	return GATE_HDR + (size_t)gate_pkt_len(c) - c->pkt->len;
-}
-
-/* Take the MTA's bytes into packets; whole ones go to to_milter. -1: end the connection. */
-static int gate_take(struct gate_conn *c, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		size_t take;
-
-		if (c->pkt->len == 0)
-			c->pkt_since = g_get_monotonic_time();
-		take = MIN(n, gate_pkt_want(c));
-		g_byte_array_append(c->pkt, p, (guint)take);
-		p += take;
-		n -= take;
-		if (c->pkt->len == GATE_HDR) {
-			uint32_t len = gate_pkt_len(c);
-
-			if (len == 0 || len > GATE_MAX_PACKET)
-				return -1; /* libmilter would end the session too */
-		} else if (gate_pkt_want(c) == 0) {
-			gate_pkt_done(c);
+		if (gate_watch(mta, &c->end[0], EPOLL_CTL_ADD, false) < 0 ||
+		    gate_watch(milter, &c->end[1], EPOLL_CTL_ADD, false) < 0) {
+			mlog_warn("milter socket: epoll: %s", g_strerror(errno));
+			gate_conn_end(c);
 		}
 	}
-	return 0;
 }
 
-/* The data of a packet whose header is in: read straight into the packet (no copy through
-   a buffer of ours), at most what it still needs and 64 KiB at a time (a packet announced
-   and never sent costs what arrived, not what it announced). -1: end the connection. */
-static int gate_read_pkt(struct gate_conn *c)
+/* Read one side into its queue until the socket is drained or the queue is full. Returns the
+   bytes read (an end of file counts 1: it is noted, not an error), or -1: end the connection. */
+static ssize_t gate_read(struct gate_conn *c, bool from_mta, gint64 now)
 {
-	guint len = c->pkt->len;
-	size_t want = MIN(gate_pkt_want(c), 65536);
-	ssize_t n;
+	struct gate_asm *q = from_mta ? &c->to_milter : &c->to_mta;
+	bool *in = from_mta ? &c->mta_in : &c->milter_in;
+	bool hup = from_mta ? c->mta_hup : c->milter_hup;
+	ssize_t moved = 0;
+	unsigned char *at;
+	size_t room;
 
-	g_byte_array_set_size(c->pkt, len + (guint)want);
-	n = read(c->mta, c->pkt->data + len, want);
-	g_byte_array_set_size(c->pkt, len + (guint)MAX(n, 0));
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		c->mta_eof = true; /* a packet cut short is dropped */
-		g_byte_array_set_size(c->pkt, 0);
-		c->pkt_since = 0;
-	} else if (gate_pkt_want(c) == 0) {
-		/* a large packet is not copied behind the queued ones: it waits, whole, and the
-		   MTA is not read meanwhile (at most two packets held, as before: one queued, one
-		   in assembly) */
-		c->pkt_since = 0;
-		if (gate_pending(c->to_milter, c->milter_head) == 0)
-			gate_pkt_done(c);
-		else
-			c->pkt_ready = true;
-	}
-	return 0;
-}
+	while (*in && (room = gate_asm_room(q, &at)) > 0) {
+		ssize_t n = read(from_mta ? c->mta : c->milter, at, room);
 
-/* Read what one side has: libmilter's bytes are queued for the MTA, the MTA's go into
-   packets. -1: end the connection. An end of file is noted, not an error. */
-static int gate_read(struct gate_conn *c, bool from_mta)
-{
-	unsigned char buf[65536];
-	ssize_t n;
-
-	if (from_mta && c->pkt_ready)
-		return 0; /* (a hang-up is seen once the whole packet has gone on) */
-	/* a body chunk: its data goes straight into the packet */
-	if (from_mta && c->pkt->len >= GATE_HDR && gate_pkt_want(c) >= GATE_DIRECT)
-		return gate_read_pkt(c);
-	n = read(from_mta ? c->mta : c->milter, buf, sizeof(buf));
-
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	if (n == 0) {
-		if (from_mta) {
-			/* a packet cut short is dropped: libmilter sees the end at a boundary */
-			c->mta_eof = true;
-			g_byte_array_set_size(c->pkt, 0);
-			c->pkt_since = 0;
-		} else {
-			c->milter_eof = true;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -1;
+			*in = false;
+			break;
 		}
-		return 0;
+		if (n == 0) {
+			*in = false;
+			if (from_mta) {
+				/* a packet cut short is dropped: libmilter sees the end at a boundary */
+				c->mta_eof = true;
+				gate_asm_drop_partial(q);
+			} else {
+				c->milter_eof = true;
+			}
+			return moved + 1;
+		}
+		if (gate_asm_filled(q, (size_t)n, now) < 0)
+			return -1;
+		moved += n;
+		if ((size_t)n < room && !hup) {
+			/* drained: epoll says when more comes (an end already seen is read on) */
+			*in = false;
+			break;
+		}
 	}
-	if (!from_mta) {
-		g_byte_array_append(c->to_mta, buf, (guint)n);
-		return 0;
-	}
-	return gate_take(c, buf, (size_t)n);
+	return moved;
 }
 
-/* Write what is queued for fd from *head on. The sent front is not moved away after each
-   send (a memmove of all that is left, every time): the queue empties to its start, or is
-   compacted once its sent front reaches GATE_BUF. -1: error. */
-static int gate_write(int fd, GByteArray *q, guint *head)
+/* Send what a queue has ready to one side until its socket is full or nothing is left; EPOLLOUT
+   is asked for while the socket is full. Returns the bytes sent, or -1: error. */
+static ssize_t gate_write(struct gate_conn *c, bool to_mta)
 {
-	ssize_t n = send(fd, q->data + *head, q->len - *head, MSG_NOSIGNAL | MSG_DONTWAIT);
+	struct gate_asm *q = to_mta ? &c->to_mta : &c->to_milter;
+	bool *out = to_mta ? &c->mta_out : &c->milter_out;
+	bool *wout = to_mta ? &c->mta_wout : &c->milter_wout;
+	int fd = to_mta ? c->mta : c->milter;
+	const unsigned char *at;
+	ssize_t moved = 0;
+	size_t ready;
 
-	if (n < 0)
-		return errno == EAGAIN || errno == EINTR || errno == ENOTCONN ? 0 : -1;
-	*head += (guint)n;
-	if (*head == q->len) {
-		g_byte_array_set_size(q, 0);
-		*head = 0;
-	} else if (*head >= GATE_BUF) {
-		g_byte_array_remove_range(q, 0, *head);
-		*head = 0;
+	while (*out && (ready = gate_asm_ready(q, &at)) > 0) {
+		ssize_t n = send(fd, at, ready, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)
+				return -1;
+			*out = false;
+			break;
+		}
+		gate_asm_sent(q, (size_t)n);
+		moved += n;
+		if ((size_t)n < ready)
+			*out = false; /* the socket is full */
 	}
-	return 0;
+	if (!*out != *wout) {
+		*wout = !*out;
+		if (gate_watch(fd, &c->end[to_mta ? 0 : 1], EPOLL_CTL_MOD, *wout) < 0)
+			return -1;
+	}
+	return moved;
 }
 
-/* After poll: move bytes; false when the connection is over. */
-static bool gate_step(struct gate_conn *c, short mta_ev, short milter_ev, gint64 now)
+#define GATE_ROUNDS 16 /* read/write rounds for one connection before the others' turn */
+
+/* Move bytes both ways until nothing moves (a read may wait for a write of the other side,
+   its queue being full, and the other way round). Returns 0, 1 when the connection still had
+   bytes to move after GATE_ROUNDS (its turn comes again after the others'), -1 when it is
+   over. */
+static int gate_step(struct gate_conn *c, gint64 now)
 {
-	if ((mta_ev & (POLLIN | POLLHUP | POLLERR)) && gate_read(c, true) < 0)
-		return false;
-	if ((milter_ev & (POLLIN | POLLHUP | POLLERR)) && gate_read(c, false) < 0)
-		return false;
-	/* what was just read is written at once, not after one more poll */
-	if (gate_pending(c->to_milter, c->milter_head) > 0 &&
-	    gate_write(c->milter, c->to_milter, &c->milter_head) < 0)
-		return false;
-	if (c->pkt_ready && gate_pending(c->to_milter, c->milter_head) == 0) {
-		c->pkt_ready = false;
-		gate_pkt_done(c);
-		if (gate_write(c->milter, c->to_milter, &c->milter_head) < 0)
-			return false;
+	const unsigned char *at;
+	int round;
+
+	for (round = 0; round < GATE_ROUNDS; round++) {
+		ssize_t r1 = gate_read(c, true, now), r2 = gate_read(c, false, now), w1, w2;
+
+		if (r1 < 0 || r2 < 0)
+			return -1;
+		w1 = gate_write(c, false);
+		w2 = gate_write(c, true);
+		if (w1 < 0 || w2 < 0)
+			return -1;
+		if (r1 + r2 + w1 + w2 == 0)
+			break;
 	}
-	if (gate_pending(c->to_mta, c->mta_head) > 0 &&
-	    gate_write(c->mta, c->to_mta, &c->mta_head) < 0)
-		return false;
-	if (c->pkt_since != 0 && now - c->pkt_since > gate_timeout_us)
-		return false; /* a packet begun and never finished */
-	if (c->milter_eof && gate_pending(c->to_mta, c->mta_head) == 0)
-		return false; /* libmilter is done, and the MTA has had everything */
-	if (c->mta_eof && gate_pending(c->to_milter, c->milter_head) == 0 && !c->pkt_ready &&
-	    !c->milter_shut) {
+	/* the end of a message has gone on: the MTA waits for the reply, and 200 connections
+	   doing so keep no body-sized buffers (SMFIC_BODYEOB, SMFIC_ABORT, SMFIC_QUIT) */
+	if (c->to_milter.last == 'E' || c->to_milter.last == 'A' || c->to_milter.last == 'Q')
+		gate_asm_release(&c->to_milter);
+	if (c->milter_eof && gate_asm_ready(&c->to_mta, &at) == 0)
+		return -1; /* libmilter is done, and the MTA has had everything */
+	if (c->mta_eof && gate_asm_ready(&c->to_milter, &at) == 0 && !c->milter_shut) {
 		(void)shutdown(c->milter, SHUT_WR); /* libmilter sees the end as it would */
 		c->milter_shut = true;
 	}
-	return true;
+	return round == GATE_ROUNDS ? 1 : 0;
 }
 
-static short gate_events(const struct gate_conn *c, bool mta)
+/* Step a connection; one still busy joins gate_busy (once), one over ends. */
+static void gate_run(struct gate_conn *c, gint64 now)
 {
-	guint to_milter = gate_pending(c->to_milter, c->milter_head);
-	guint to_mta = gate_pending(c->to_mta, c->mta_head);
-	short ev = 0;
+	int r;
 
-	if (mta) {
-		if (!c->mta_eof && !c->pkt_ready && to_milter < GATE_BUF)
-			ev |= POLLIN;
-		if (to_mta > 0)
-			ev |= POLLOUT;
-	} else {
-		if (!c->milter_eof && to_mta < GATE_BUF)
-			ev |= POLLIN;
-		if (to_milter > 0)
-			ev |= POLLOUT;
+	if (c->dead)
+		return;
+	r = gate_step(c, now);
+	if (r < 0) {
+		gate_conn_end(c);
+	} else if (r > 0 && !c->busy) {
+		c->busy = true;
+		g_ptr_array_add(gate_busy, c);
 	}
-	return ev;
+}
+
+/* Every second: a packet begun and never finished within the timeout ends its connection. */
+static void gate_deadlines(gint64 now)
+{
+	for (guint i = gate_conns->len; i-- > 0;) {
+		struct gate_conn *c = gate_conns->pdata[i];
+
+		if (c->to_milter.since != 0 && now - c->to_milter.since > gate_timeout_us)
+			gate_conn_end(c);
+	}
 }
 
 static gpointer gate_main(gpointer unused)
 {
-	GArray *fds = g_array_new(FALSE, FALSE, sizeof(struct pollfd));
+	struct epoll_event ev[GATE_EVENTS];
+	gint64 tick = g_get_monotonic_time() + GATE_TICK_MS * 1000;
 
 	for (;;) {
-		struct pollfd head[2] = {{gate_wake[0], POLLIN, 0}, {gate_listen, POLLIN, 0}};
-		guint n = gate_conns->len;
-		gint64 now;
+		gint64 now = g_get_monotonic_time();
+		int n, wait_ms = now >= tick || gate_busy->len > 0
+		                         ? 0
+		                         : (int)((tick - now + 999) / 1000);
+		bool quit = false;
+		guint busy;
 
-		g_array_set_size(fds, 0);
-		g_array_append_vals(fds, head, 2);
-		for (guint i = 0; i < n; i++) {
-			const struct gate_conn *c = gate_conns->pdata[i];
-			struct pollfd p[2] = {{c->mta, gate_events(c, true), 0},
-			                      {c->milter, gate_events(c, false), 0}};
-
-			/* a side that has ended and has nothing to take: not polled (its
-			   POLLHUP would wake us for nothing until the other side ends) */
-			for (int k = 0; k < 2; k++)
-				if (p[k].events == 0)
-					p[k].fd = -1;
-			g_array_append_vals(fds, p, 2);
-		}
-		if (poll((struct pollfd *)fds->data, fds->len, GATE_TICK_MS) < 0 && errno != EINTR)
-			break;
-		if (g_array_index(fds, struct pollfd, 0).revents != 0)
+		n = epoll_wait(gate_epoll, ev, GATE_EVENTS, wait_ms);
+		if (n < 0 && errno != EINTR)
 			break;
 		now = g_get_monotonic_time();
-		for (guint i = n; i-- > 0;) {
-			struct pollfd *p = &g_array_index(fds, struct pollfd, 2 + 2 * i);
+		for (int i = 0; i < n; i++) {
+			struct gate_end *e = ev[i].data.ptr;
+			struct gate_conn *c;
 
-			if (!gate_step(gate_conns->pdata[i], p[0].revents, p[1].revents, now))
-				g_ptr_array_remove_index_fast(gate_conns, i);
+			if (e == NULL) {
+				quit = true;
+				continue;
+			}
+			if (e == (struct gate_end *)&gate_listen) {
+				gate_accept();
+				continue;
+			}
+			c = e->c;
+			if (ev[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				*(e->mta ? &c->mta_in : &c->milter_in) = true;
+			if (ev[i].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+				*(e->mta ? &c->mta_hup : &c->milter_hup) = true;
+			if (ev[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+				*(e->mta ? &c->mta_out : &c->milter_out) = true;
+			gate_run(c, now);
 		}
-		if (g_array_index(fds, struct pollfd, 1).revents != 0)
-			gate_accept();
+		/* those that had more to move than one turn: another turn each */
+		busy = gate_busy->len;
+		for (guint i = 0; i < busy; i++) {
+			struct gate_conn *c = gate_busy->pdata[i];
+
+			c->busy = false;
+			gate_run(c, now);
+		}
+		g_ptr_array_remove_range(gate_busy, 0, busy);
+		if (now >= tick) {
+			gate_deadlines(now);
+			tick = now + GATE_TICK_MS * 1000;
+		}
+		g_ptr_array_set_size(gate_dead, 0);
+		if (quit)
+			break;
 	}
-	g_array_free(fds, TRUE);
 	return NULL;
 }
 
 void gate_start(void)
 {
+	struct epoll_event wake = {.events = EPOLLIN, .data.ptr = NULL};
+	struct epoll_event listen = {.events = EPOLLIN, .data.ptr = &gate_listen};
+
 	if (gate_listen < 0 || pipe2(gate_wake, O_CLOEXEC) < 0)
 		return;
-	gate_conns = g_ptr_array_new_with_free_func(gate_conn_free);
+	gate_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (gate_epoll < 0 || epoll_ctl(gate_epoll, EPOLL_CTL_ADD, gate_wake[0], &wake) < 0 ||
+	    epoll_ctl(gate_epoll, EPOLL_CTL_ADD, gate_listen, &listen) < 0) {
+		mlog_warn("packet gate: epoll: %s", g_strerror(errno));
+		return;
+	}
+	gate_conns = g_ptr_array_new_with_free_func(NULL);
+	gate_dead = g_ptr_array_new_with_free_func(gate_conn_free);
+	gate_busy = g_ptr_array_new();
 	gate_thread = g_thread_new("gate", gate_main, NULL);
 }
 
@@ -473,8 +497,16 @@ void gate_stop(void)
 		close(gate_wake[0]);
 		close(gate_wake[1]);
 		gate_wake[0] = gate_wake[1] = -1;
+		while (gate_conns->len > 0)
+			gate_conn_end(gate_conns->pdata[0]);
+		g_ptr_array_free(gate_dead, TRUE);
 		g_ptr_array_free(gate_conns, TRUE);
-		gate_conns = NULL;
+		g_ptr_array_free(gate_busy, TRUE);
+		gate_dead = gate_conns = gate_busy = NULL;
+	}
+	if (gate_epoll >= 0) {
+		close(gate_epoll);
+		gate_epoll = -1;
 	}
 	if (gate_listen >= 0) {
 		close(gate_listen);

@@ -14,8 +14,8 @@
  *
  * The gate stands between the MTA and libmilter: it takes over the listening milter socket
  * and gives libmilter, on an inner socket of its own, only whole packets, so a libmilter
- * worker never waits for an MTA. One thread multiplexes every connection with poll(): a
- * packet in progress costs a buffer (at most GATE_MAX_PACKET), not a thread; one still
+ * worker never waits for an MTA. One thread multiplexes every connection with epoll: a
+ * packet in progress costs a buffer (at most GATE_MAX_PACKET, gate_asm.h), not a thread; one still
  * incomplete after [milter] timeout, or with an impossible length, ends its connection (as
  * libmilter would). libmilter's replies go back as they come. The inner socket is a unix
  * socket beside the milter socket (SOCKET.gate, mode 0600) for a unix milter socket, or

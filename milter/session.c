@@ -12,6 +12,7 @@
  */
 
 #include "milter/session.h"
+#include "milter/bufpool.h"
 #include "milter/live.h"
 #include "milter/mindex.h"
 #include "milter/mlog.h"
@@ -41,7 +42,8 @@ struct message {
 	char *queue_id;
 	bool authenticated;
 	GByteArray *raw;
-	size_t raw_cap; /* what raw was sized to from the announced size; 0: not announced */
+	size_t raw_cap;  /* what raw was sized to from the announced size; 0: not announced */
+	size_t pool_cap; /* raw's capacity when it came from bufpool (goes back there); else 0 */
 	size_t body_offset;
 	bool header_overflow, body_overflow;
 	unsigned int inbound_scanned, inbound_status, inbound_release;
@@ -78,7 +80,9 @@ static void message_free(struct message **mp)
 	g_free(m->sender);
 	g_ptr_array_free(m->rcpts, TRUE);
 	g_free(m->queue_id);
-	if (m->raw != NULL)
+	if (m->pool_cap > 0)
+		bufpool_give(&m->raw, m->pool_cap);
+	else if (m->raw != NULL)
 		g_byte_array_free(m->raw, TRUE);
 	g_free(m);
 	*mp = NULL;
@@ -227,7 +231,10 @@ static void session_presize(struct message *m, const char *announced)
 	cap = MIN(l->max_header_bytes, G_MAXUINT - 2) + 2;
 	cap += MIN(l->max_message_bytes, G_MAXUINT - cap);
 	size = MIN(size + size / 32 + 4096, cap);
-	m->raw = g_byte_array_sized_new((guint)size);
+	if (size >= BUFPOOL_MIN)
+		m->raw = bufpool_take((size_t)size, &m->pool_cap); /* pages already faulted in */
+	else
+		m->raw = g_byte_array_sized_new((guint)size);
 	m->raw_cap = (size_t)size;
 }
 
@@ -271,6 +278,20 @@ enum session_status session_envfrom(struct session *s, void *ctx, const char *se
 	if (m->skip == NULL)
 		session_presize(m, s->ops->macro(ctx, "{msg_size}"));
 	return SESSION_CONTINUE;
+}
+
+void session_esmtp_args(struct session *s, const char *const *args)
+{
+	struct message *m = s != NULL ? s->msg : NULL;
+
+	if (m == NULL || m->stage != MESSAGE_ENVELOPE || m->raw != NULL || m->skip != NULL ||
+	    m->live == NULL)
+		return;
+	for (; args != NULL && *args != NULL; args++)
+		if (g_ascii_strncasecmp(*args, "SIZE=", 5) == 0) {
+			session_presize(m, *args + 5);
+			return;
+		}
 }
 
 /* The message, if it may take an event of stage from..to; otherwise the message (if any) ends

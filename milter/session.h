@@ -46,6 +46,10 @@ void session_free(struct session **s);
 enum session_status session_connect(struct session *s);
 void session_helo(struct session *s, const char *helo);
 enum session_status session_envfrom(struct session *s, void *ctx, const char *sender);
+/* MAIL's ESMTP arguments (NULL-terminated; NULL: none), after session_envfrom(): SIZE= sizes
+   the body buffer as {msg_size} does when the MTA sent no {msg_size} (Postfix passes the
+   client's SIZE= this way and has no {msg_size}). */
+void session_esmtp_args(struct session *s, const char *const *args);
 enum session_status session_envrcpt(struct session *s, const char *rcpt);
 enum session_status session_header(struct session *s, const char *name, const char *value);
 enum session_status session_eoh(struct session *s, void *ctx);
@@ -53,7 +57,7 @@ enum session_status session_body(struct session *s, const unsigned char *chunk, 
 enum session_status session_eom(struct session *s, void *ctx);
 void session_abort(struct session *s);
 /* What the message's buffer was sized to at MAIL from the size the MTA announced (the
-   {msg_size} macro: headroom for CRLF line ends, never beyond what [limits] lets be buffered);
+   {msg_size} macro, else MAIL's SIZE=: headroom for CRLF line ends, never beyond what [limits] lets be buffered);
    0 when no usable size was announced (the buffer then doubles as it grows). For tests. */
 size_t session_buffer_capacity(const struct session *s);
 

@@ -156,10 +156,70 @@ static size_t script_literal(struct html_state *st, const unsigned char *d, size
 	return close + 1;
 }
 
+/* A run of HTML_B64_MIN base64 characters somewhere in d: the last byte such a run could end
+ * on is looked at first, then backwards; at the first other byte the run cannot reach there,
+ * so the next candidate end is HTML_B64_MIN bytes past it. Prose costs a few reads per
+ * HTML_B64_MIN bytes, and no byte is read more than twice. */
+static bool html_long_run(const unsigned char *d, size_t n)
+{
+	size_t end = HTML_B64_MIN - 1;
+
+	while (end < n) {
+		size_t k = 0;
+
+		while (k < HTML_B64_MIN && b64_char(d[end - k]))
+			k++;
+		if (k == HTML_B64_MIN)
+			return true;
+		end += HTML_B64_MIN - k;
+	}
+	return false;
+}
+
+/* "data:" in any case: the colons, and the four bytes before each. */
+static bool html_data_colon(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = d, *end = d + n;
+
+	while ((p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+		if (p - d >= 4 && g_ascii_strncasecmp((const char *)p - 4, "data", 4) == 0)
+			return true;
+		p++;
+	}
+	return false;
+}
+
+static bool is_quote(unsigned char c)
+{
+	return c == '"' || c == '\'' || c == '`';
+}
+
+/* A "+" between a closing and an opening quote (spaces around it): literals joined into one,
+ * each of them possibly shorter than HTML_B64_MIN. */
+static bool html_join(const unsigned char *d, size_t n)
+{
+	const unsigned char *p = d, *end = d + n;
+
+	while ((p = memchr(p, '+', (size_t)(end - p))) != NULL) {
+		const unsigned char *b = p, *a = p + 1;
+
+		while (b > d && is_space(b[-1]))
+			b--;
+		while (a < end && is_space(*a))
+			a++;
+		if (b > d && is_quote(b[-1]) && a < end && is_quote(*a))
+			return true;
+		p = a > p + 1 ? a : p + 1;
+	}
+	return false;
+}
+
+/* The pre-gate of html_read: everything the reader takes as a member starts with "data:" (any
+ * case), is a single literal of HTML_B64_MIN base64 characters or joins literals with "+"
+ * between quotes. Ordinary HTML has none of these and is passed in a memchr-class time. */
 bool html_probe(const unsigned char *data, size_t len)
 {
-	return len >= HTML_B64_MIN || memmem(data, len, "data:", 5) != NULL ||
-	       memmem(data, len, "DATA:", 5) != NULL;
+	return html_data_colon(data, len) || html_long_run(data, len) || html_join(data, len);
 }
 
 int html_read(const unsigned char *data, size_t len, const struct msg_limits *lim,

@@ -17,7 +17,9 @@
 #define HTML_MEDIA_MAX   256  /* bytes of a data: URI's media type */
 #define HTML_MAX_LITERAL 4096 /* literals joined with "+" into one */
 
-/* true when a data: URI or a base64 literal of HTML_B64_MIN characters may be in data. */
+/* true when a data: URI (any case), a base64 run of HTML_B64_MIN characters or literals joined
+ * with "+" are in data: false means html_read() would find no member. Costs about a memchr()
+ * over data, so that ordinary HTML is not read. */
 bool html_probe(const unsigned char *data, size_t len);
 
 /* 0 with the members appended; -1 (READER_ERROR_LIMIT) when a limit stopped the reading. */

@@ -523,6 +523,80 @@ START_TEST(test_html)
 }
 END_TEST
 
+/* members html_read() finds in s (default limits) */
+static guint html_members(const char *s, size_t n)
+{
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	guint count;
+
+	(void)html_read((const unsigned char *)s, n, NULL, m, &error);
+	count = m->len;
+	g_clear_error(&error);
+	g_ptr_array_unref(m);
+	return count;
+}
+
+START_TEST(test_html_probe)
+{
+	static const char alphabet[] = "aZ09+/=\"'` \t\n+:,;dDaAtT<>%4x";
+	GString *s = g_string_new("<html><body><p>");
+	gchar *file;
+	gsize n;
+
+	/* ordinary HTML of any size is not read */
+	while (s->len < 100000)
+		g_string_append(s, "Please review the quarterly figures: see <a href=\"https://"
+		                   "example.org/a?b=1\">the report</a> (2 + 2 = 4).\r\n");
+	ck_assert(!html_probe((const unsigned char *)s->str, s->len));
+	ck_assert_uint_eq(html_members(s->str, s->len), 0);
+	/* each fixture is read */
+	ck_assert(g_file_get_contents(READERS "smuggle.html", &file, &n, NULL));
+	ck_assert(html_probe((const unsigned char *)file, n));
+	g_free(file);
+	ck_assert(g_file_get_contents(READERS "data.svg", &file, &n, NULL));
+	ck_assert(html_probe((const unsigned char *)file, n));
+	g_free(file);
+	/* a data: URI in mixed case, in a short document */
+	g_string_assign(s, "<img src=\"Data:text/plain;base64,SGVsbG8=\">");
+	ck_assert_uint_eq(html_members(s->str, s->len), 1);
+	ck_assert(html_probe((const unsigned char *)s->str, s->len));
+	/* short literals joined with "+" */
+	g_string_assign(s, "<script>x = atob(\"QUFB\"");
+	for (int i = 0; i < 80; i++)
+		g_string_append(s, " +\n 'QUFB'");
+	g_string_append(s, ");</script>");
+	ck_assert_uint_eq(html_members(s->str, s->len), 1);
+	ck_assert(html_probe((const unsigned char *)s->str, s->len));
+	/* a long literal, in prose */
+	g_string_assign(s, "<p>text</p><div data-x='");
+	for (int i = 0; i < HTML_B64_MIN; i++)
+		g_string_append_c(s, "QUFB"[i % 4]);
+	g_string_append(s, "'>");
+	ck_assert_uint_eq(html_members(s->str, s->len), 1);
+	ck_assert(html_probe((const unsigned char *)s->str, s->len));
+	g_string_truncate(s, s->len - 3);
+	g_string_erase(s, s->len - 1, 1);
+	g_string_append(s, "'>");
+	ck_assert_uint_eq(html_members(s->str, s->len), 0);
+	/* whatever the reader finds, the probe lets through: random documents of those bytes */
+	for (unsigned int round = 0; round < 20000; round++) {
+		guint32 len = g_random_int_range(0, 700), p = g_random_int_range(1, 100);
+
+		g_string_truncate(s, 0);
+		for (guint32 i = 0; i < len; i++)
+			g_string_append_c(
+			        s, (guint32)g_random_int_range(0, 100) < p
+			                   ? alphabet[g_random_int_range(0, sizeof(alphabet) - 1)]
+			                   : "QUFB"[i % 4]);
+		if (!html_probe((const unsigned char *)s->str, s->len))
+			ck_assert_msg(html_members(s->str, s->len) == 0, "probe misses: %s",
+			              s->str);
+	}
+	g_string_free(s, TRUE);
+}
+END_TEST
+
 static Suite *readers_suite(void)
 {
 	Suite *s = suite_create("readers");
@@ -542,6 +616,7 @@ static Suite *readers_suite(void)
 	tcase_add_test(tc, test_openpgp_armored_text_and_encrypted);
 	tcase_add_test(tc, test_openpgp_bombs);
 	tcase_add_test(tc, test_html);
+	tcase_add_test(tc, test_html_probe);
 	suite_add_tcase(s, tc);
 	return s;
 }

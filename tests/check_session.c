@@ -19,6 +19,7 @@
 #include "milter/conn.h"
 #include "milter/live.h"
 #include "milter/mlog.h"
+#include "milter/bufpool.h"
 #include "milter/session.h"
 #include "tests/lib/recorder.h"
 #include "tests/lib/testutil.h"
@@ -284,6 +285,53 @@ START_TEST(test_oversize_unscannable)
 	ck_assert(recorder_called_prefix(
 	        "add X-Virus-Status: Unscannable (message larger than 2048 bytes)"));
 	g_string_free(big, TRUE);
+}
+END_TEST
+
+/* Without {msg_size} (Postfix), MAIL's SIZE= sizes the body buffer the same way; {msg_size}
+   wins when both are there; a bad SIZE= changes nothing. */
+START_TEST(test_presize_from_esmtp_size)
+{
+	static const struct {
+		const char *msg_size;
+		const char *args[3];
+		size_t min, max;
+	} cases[] = {
+	        {NULL, {"BODY=8BITMIME", "SIZE=2000000", NULL}, 2000000, 2200000},
+	        {NULL, {"size=3000000", NULL}, 3000000, 3300000},
+	        {"1000000", {"SIZE=3000000", NULL}, 1000000, 1100000},
+	        {NULL, {"SIZE=abc", NULL}, 0, 0},
+	        {NULL, {"SIZE=", NULL}, 0, 0},
+	        {NULL, {"SIZES=3000000", NULL}, 0, 0},
+	        {NULL, {"SIZE=5000000000", NULL}, 4 * 1024 * 1024, 4 * 1024 * 1024 + 16 * 1024 + 2},
+	        {NULL, {NULL}, 0, 0},
+	};
+	struct session *s;
+
+	publish("[limits]\nmax_message_size = 4M\nmax_header_size = 16K\n", true);
+	bufpool_trim();
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		size_t cap;
+
+		s = session_new(&ops, "localhost", NULL, false);
+		rec_msg_size = cases[i].msg_size;
+		ck_assert_int_eq(session_connect(s), SESSION_CONTINUE);
+		ck_assert_int_eq(session_envfrom(s, NULL, "<a@example.org>"), SESSION_CONTINUE);
+		session_esmtp_args(s, cases[i].args);
+		cap = session_buffer_capacity(s);
+		ck_assert_msg(cap >= cases[i].min && cap <= cases[i].max, "case %zu: %zu", i, cap);
+		session_free(&s);
+	}
+	rec_msg_size = NULL;
+	/* the large buffers went back to the pool, for the next messages */
+	ck_assert_uint_gt(bufpool_count(NULL), 0);
+	bufpool_trim();
+	/* no message (MAIL refused) or none at all: nothing happens */
+	session_esmtp_args(NULL, cases[0].args);
+	s = session_new(&ops, "localhost", NULL, false);
+	session_esmtp_args(s, cases[0].args);
+	ck_assert_uint_eq(session_buffer_capacity(s), 0);
+	session_free(&s);
 }
 END_TEST
 
@@ -916,6 +964,7 @@ int main(void)
 	tcase_add_test(tc, test_strip_archive_member);
 	tcase_add_test(tc, test_oversize_unscannable);
 	tcase_add_test(tc, test_presize_from_msg_size);
+	tcase_add_test(tc, test_presize_from_esmtp_size);
 	tcase_add_test(tc, test_skip_rules);
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_skip_forged_headers_and_record);

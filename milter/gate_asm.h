@@ -1,0 +1,63 @@
+#ifndef PARTSCAN_GATE_ASM_H
+#define PARTSCAN_GATE_ASM_H
+
+/*
+ * gate_asm: the packet gate's byte queues (milter/gate.c), without sockets.
+ *
+ * A queue is one buffer: bytes at [head, len) are still to be sent. For the MTA's side the
+ * queue also knows packets: [head, whole) are whole milter packets (4 bytes of length in
+ * network order, then that many bytes), [whole, len) the start of the next one. Only whole
+ * packets are handed on. Reading goes straight into the buffer's free end and sending straight
+ * from it: no byte is copied in user space, but for the start of a packet moved to the front
+ * of the buffer when its end has no room left.
+ *
+ * Limits: a packet's length must be 1..GATE_ASM_MAX_PACKET (else the connection must end, as
+ * libmilter would end it); the buffer holds at most GATE_ASM_QUEUE bytes ready to send plus
+ * one packet in assembly (gate_asm_room() says 0 past that: stop reading that side).
+ * Thread safety: none (each queue belongs to the gate thread).
+ */
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define GATE_ASM_MAX_PACKET (1024 * 1024 + 16) /* libmilter's largest (smfi_setmaxdatasize) */
+#define GATE_ASM_QUEUE      (64 * 1024)        /* bytes ready to send before reading stops */
+#define GATE_ASM_READ       (64 * 1024)        /* the least room offered to a read */
+#define GATE_ASM_HDR        4
+
+struct gate_asm {
+	unsigned char *data;
+	size_t cap, len, head;
+	size_t whole; /* packets: the end of the whole ones; plain queue: len */
+	gint64 since; /* packets: monotonic time of the first byte of the one in part; else 0 */
+	bool packets; /* a queue of packets (the MTA's side) or of plain bytes */
+	char last;    /* packets: the command of the last whole packet, 0 before one */
+};
+
+/* An empty queue; packets: true for the MTA's side (whole packets only). */
+void gate_asm_init(struct gate_asm *q, bool packets);
+void gate_asm_deinit(struct gate_asm *q);
+
+/* Where the next read may put bytes: the free room (0: do not read now, the queue is full). */
+size_t gate_asm_room(struct gate_asm *q, unsigned char **at_r);
+
+/* n bytes were read to where gate_asm_room() said, at monotonic time now. 0, or -1 when a
+   packet's length is impossible (end the connection). */
+int gate_asm_filled(struct gate_asm *q, size_t n, gint64 now);
+
+/* The bytes ready to send (whole packets only, on the MTA's side); their count. */
+size_t gate_asm_ready(const struct gate_asm *q, const unsigned char **at_r);
+
+/* n of the ready bytes were sent. */
+void gate_asm_sent(struct gate_asm *q, size_t n);
+
+/* An empty queue's buffer is freed (the next read allocates one): at the end of a message,
+   a connection waiting for its reply then holds no body-sized buffer. */
+void gate_asm_release(struct gate_asm *q);
+
+/* Bytes of a packet begun and not whole (0: none): dropped when its sender ends. */
+size_t gate_asm_partial(const struct gate_asm *q);
+void gate_asm_drop_partial(struct gate_asm *q);
+
+#endif

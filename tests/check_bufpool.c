@@ -1,0 +1,102 @@
+/* libcheck suite: bufpool — large message buffers kept for the next message, bounded. */
+
+#include <check.h>
+#include <stdlib.h>
+
+#include "milter/bufpool.h"
+
+START_TEST(test_reuse)
+{
+	size_t cap, cap2, bytes;
+	GByteArray *a = bufpool_take(3 * BUFPOOL_MIN, &cap), *b;
+	guint8 *data = a->data;
+
+	ck_assert_uint_ge(cap, 3 * BUFPOOL_MIN);
+	g_byte_array_set_size(a, 1000);
+	bufpool_give(&a, cap);
+	ck_assert_ptr_null(a);
+	ck_assert_uint_eq(bufpool_count(&bytes), 1);
+	ck_assert_uint_eq(bytes, cap);
+	/* a smaller message gets the kept buffer, empty */
+	b = bufpool_take(2 * BUFPOOL_MIN, &cap2);
+	ck_assert_ptr_eq(b->data, data);
+	ck_assert_uint_eq(b->len, 0);
+	ck_assert_uint_eq(cap2, cap);
+	ck_assert_uint_eq(bufpool_count(NULL), 0);
+	/* a larger one gets a new buffer */
+	bufpool_give(&b, cap2);
+	a = bufpool_take(4 * BUFPOOL_MIN, &cap);
+	ck_assert_ptr_ne(a->data, data);
+	ck_assert_uint_eq(bufpool_count(NULL), 1);
+	bufpool_give(&a, cap);
+	ck_assert_uint_eq(bufpool_count(NULL), 2);
+	/* the smallest that fits is taken */
+	a = bufpool_take(BUFPOOL_MIN, &cap);
+	ck_assert_ptr_eq(a->data, data);
+	bufpool_give(&a, cap);
+	bufpool_trim();
+	ck_assert_uint_eq(bufpool_count(&bytes), 0);
+	ck_assert_uint_eq(bytes, 0);
+	bufpool_give(&a, cap); /* NULL: nothing */
+}
+END_TEST
+
+START_TEST(test_bounds)
+{
+	GByteArray *b[BUFPOOL_MAX + 4];
+	size_t cap[BUFPOOL_MAX + 4], bytes;
+
+	/* small buffers are not kept */
+	b[0] = bufpool_take(1000, &cap[0]);
+	bufpool_give(&b[0], cap[0]);
+	ck_assert_uint_eq(bufpool_count(NULL), 0);
+	/* no more than BUFPOOL_MAX buffers */
+	for (int i = 0; i < BUFPOOL_MAX + 4; i++)
+		b[i] = bufpool_take(BUFPOOL_MIN, &cap[i]);
+	for (int i = 0; i < BUFPOOL_MAX + 4; i++)
+		bufpool_give(&b[i], cap[i]);
+	ck_assert_uint_eq(bufpool_count(NULL), BUFPOOL_MAX);
+	bufpool_trim();
+	/* no more than BUFPOOL_BYTES (pages never touched: address space only) */
+	b[0] = bufpool_take(BUFPOOL_BYTES / 2 + 1, &cap[0]);
+	b[1] = bufpool_take(BUFPOOL_BYTES / 2 + 1, &cap[1]);
+	bufpool_give(&b[0], cap[0]);
+	bufpool_give(&b[1], cap[1]);
+	ck_assert_uint_eq(bufpool_count(&bytes), 1);
+	ck_assert_uint_le(bytes, BUFPOOL_BYTES);
+	bufpool_trim();
+}
+END_TEST
+
+/* Unused for BUFPOOL_IDLE_S seconds, the pool empties itself. */
+START_TEST(test_idle_trim)
+{
+	size_t cap;
+	GByteArray *b = bufpool_take(BUFPOOL_MIN, &cap);
+
+	bufpool_give(&b, cap);
+	ck_assert_uint_eq(bufpool_count(NULL), 1);
+	for (int i = 0; i < 4 * BUFPOOL_IDLE_S && bufpool_count(NULL) > 0; i++)
+		g_usleep(G_USEC_PER_SEC / 2);
+	ck_assert_uint_eq(bufpool_count(NULL), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("bufpool");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_reuse);
+	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_idle_trim);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
