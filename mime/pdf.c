@@ -50,6 +50,8 @@ struct pdf_state {
 	GPtrArray *buffers; /* GBytes: decoded object streams */
 	GHashTable *done;   /* embedded stream object numbers already taken */
 	bool encrypted, limit;
+	/* object streams that could not be decrypted or decoded: what they hold is unseen */
+	unsigned int objstm_unread;
 	GPtrArray *members;
 	/* an encrypted PDF: its last trailer with /Encrypt (offset in d), the handler opened */
 	size_t trailer;
@@ -315,11 +317,14 @@ static void index_objstms(struct pdf_state *st)
 		loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 		plain = stream_plain(st, v, num, loc != NULL ? loc->gen : 0, sd, sl);
 		if (plain == NULL) {
+			st->objstm_unread++;
 			pdf_val_free(v);
 			continue;
 		}
 		sd = g_bytes_get_data(plain, &sl);
 		body = decode_stream(st, v, sd, sl, &flags, &note);
+		if (flags & (READER_MEMBER_OPAQUE | READER_MEMBER_TRUNCATED))
+			st->objstm_unread++;
 		g_bytes_unref(plain);
 		g_free(note);
 		pdf_val_free(v);
@@ -659,6 +664,15 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		g_set_error(error, READER_ERROR, READER_ERROR_ENCRYPTED,
 		            "encrypted PDF (%s): not decrypted%s", st.crypt_why,
 		            members_r->len > before ? ", its embedded files not read" : "");
+		ret = -1;
+	} else if (st.objstm_unread > 0) {
+		/* the objects inside (file specifications among them) were never seen */
+		g_set_error(error, READER_ERROR, READER_ERROR_MALFORMED,
+		            "%u object stream%s of the PDF could not be %s: the objects in %s not "
+		            "read",
+		            st.objstm_unread, st.objstm_unread == 1 ? "" : "s",
+		            st.crypt != NULL ? "decrypted or decoded" : "decoded",
+		            st.objstm_unread == 1 ? "it" : "them");
 		ret = -1;
 	} else if (st.limit) {
 		g_set_error(error, READER_ERROR, READER_ERROR_LIMIT,

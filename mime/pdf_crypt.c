@@ -115,7 +115,9 @@ static bool hash_r6(const unsigned char *salt, unsigned char out[32])
 		            : klen == 48 ? EVP_sha384()
 		                         : EVP_sha512(),
 		            e, elen, "", 0, "", 0, k);
-		if (round >= 63 && e[elen - 1] <= round - 32)
+		/* after 64 rounds (0 to 63), stop once E's last byte is at most the number of
+		   rounds done less 32: round + 1 - 32 (qpdf, pdf.js and Acrobat agree) */
+		if (round >= 63 && e[elen - 1] <= round - 31)
 			break;
 	}
 	memcpy(out, k, 32);
