@@ -75,6 +75,60 @@ stop_milter() {
 	[ "$st" = 0 ] || { fail "partscan-milter exited $st on SIGTERM"; tail -20 "$T/milter.out" >&2; }
 }
 
+# milter_conf SOCKET [LINE]... : the [milter] and [control] sections of a test configuration:
+# the milter listens on SOCKET (unix:PATH or inet:PORT@HOST), runs as the invoking user with its
+# pid file $T/milter.pid, each LINE (e.g. "on_no_database = tempfail") added to [milter];
+# the control socket is $T/control.sock. For use in a here-document: $(milter_conf ...).
+milter_conf() {
+	printf '[milter]\nsocket = %s\nuser =\nallow_root = yes\npid_file = %s\n' "$1" "$T/milter.pid"
+	shift
+	for conf_line_ in "$@"; do printf '%s\n' "$conf_line_"; done
+	printf '[control]\nsocket = %s\n' "$T/control.sock"
+}
+
+# milter_log_conf : the [log] section of a test configuration: JSON records to
+# $T/messages.json, no syslog.
+milter_log_conf() {
+	printf '[log]\njson = %s\nsyslog = no\n' "$T/messages.json"
+}
+
+# mt_envelope SOCKET [LUA]... : the miltertest Lua that opens a message: connect to SOCKET,
+# the client client.example.org [192.0.2.10], each LUA line (a HELO, macros), then MAIL FROM
+# <sender@example.org> and RCPT TO <rcpt@example.net>. Headers and body follow.
+mt_envelope() {
+	printf 'conn = mt.connect("%s", 20, 0.1)\n' "$1"
+	printf 'if conn == nil then error("connect failed") end\n'
+	printf 'mt.conninfo(conn, "client.example.org", "192.0.2.10")\n'
+	shift
+	for conf_line_ in "$@"; do printf '%s\n' "$conf_line_"; done
+	printf 'mt.mailfrom(conn, "<sender@example.org>")\n'
+	printf 'mt.rcptto(conn, "<rcpt@example.net>")\n'
+}
+
+# mt_attachment NAME B64 [TEXT] : the miltertest Lua that sends a multipart/mixed body
+# (boundary XX; the headers saying so are the caller's) of a text/plain part TEXT (none when
+# TEXT is empty or absent) and an application/octet-stream attachment NAME whose base64 is
+# B64, and ends the message (mt.eom; an error when it fails). Checks of the reply follow.
+mt_attachment() {
+	mt_text_=
+	[ -n "${3:-}" ] && mt_text_="--XX\\r\\nContent-Type: text/plain\\r\\n\\r\\n$3\\r\\n"
+	printf 'mt.bodystring(conn, "%s--XX\\r\\nContent-Type: application/octet-stream; name=\\"%s\\"\\r\\nContent-Transfer-Encoding: base64\\r\\n\\r\\n%s\\r\\n--XX--\\r\\n")\n' \
+		"$mt_text_" "$1" "$2"
+	printf 'if mt.eom(conn) ~= nil then error("eom failed") end\n'
+}
+
+# run_lua NAME [WHAT] : run miltertest on $T/NAME.lua (output in $T/NAME.out) as one check;
+# on failure say WHAT (default "miltertest NAME") and show the output. Not in a pipeline:
+# the failure must be counted in this shell.
+run_lua() {
+	checks=$((checks + 1))
+	# (miltertest prints nothing for a failed check: it only exits 1)
+	if ! miltertest -s "$T/$1.lua" >"$T/$1.out" 2>&1; then
+		fail "${2:-miltertest $1}"
+		sed 's/^/  /' "$T/$1.out" >&2
+	fi
+}
+
 # The EICAR test string as base64 (written in two halves: this file is not a test file itself).
 eicar_b64() {
 	printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' |

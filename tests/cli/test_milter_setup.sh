@@ -71,17 +71,12 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v miltertest >/de
 		sleep 0.1
 	done
 	cat >"$T/m.lua" <<EOF
-conn = mt.connect("unix:$T/milter.sock", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+$(mt_envelope "unix:$T/milter.sock")
 mt.header(conn, "Subject", "setup")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$(eicar_b64)\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
+$(mt_attachment e.txt "$(eicar_b64)" hello)
 if not mt.eom_check(conn, MT_BODYCHANGE) then error("not stripped") end
 mt.disconnect(conn)
 EOF
