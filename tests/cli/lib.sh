@@ -56,15 +56,35 @@ finish() {
 # control socket ($T/control.sock); stop it with SIGTERM and check it exits 0. MPID: its pid.
 start_milter() {
 	rm -f "$T/milter.sock" "$T/control.sock"
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
+	spawn_milter
+	wait_until 50 control_ping && return 0
 	fail "partscan-milter did not start"
 	cat "$T/milter.out" >&2
 	return 1
+}
+
+# spawn_milter [CONF] : start "$MILTER" -f -c CONF (default $T/partscan.conf) in the
+# background, its output in $T/milter.out, its pid in MPID; does not wait for it.
+spawn_milter() {
+	"$MILTER" -f -c "${1:-$T/partscan.conf}" >"$T/milter.out" 2>&1 &
+	MPID=$!
+}
+
+# wait_until N CMD... : run CMD (quietly) every 0.1 s until it succeeds, at most N times;
+# returns 0 once it succeeded, 1 if it never did. Counts no check.
+wait_until() {
+	wait_n_=$1
+	shift
+	for wait_i_ in $(seq "$wait_n_"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# control_ping : 0 when the daemon's control socket $T/control.sock answers PING.
+control_ping() {
+	"$PARTSCAN" ctl -s "$T/control.sock" ping
 }
 
 stop_milter() {

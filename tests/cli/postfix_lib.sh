@@ -81,11 +81,7 @@ postfix_start() {
 		cat "$T/pfcheck" >&2
 		return 1
 	fi
-	for i in $(seq 50); do
-		swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 50 swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT
 }
 
 postfix_stop() {
@@ -99,14 +95,7 @@ postfix_milter() {
 	mkdir -p "$T/db" "$T/q"
 	cp "$TOP/contrib/test-signatures/"* "$T/db/"
 	cat >"$T/partscan.conf" <<-EOF
-	[milter]
-	socket = unix:$T/milter.sock
-	socket_mode = 0666
-	user =
-	allow_root = yes
-	pid_file = $T/milter.pid
-	[control]
-	socket = $T/control.sock
+	$(milter_conf "unix:$T/milter.sock" "socket_mode = 0666")
 	[database]
 	path = $T/db
 	[policy]
@@ -115,16 +104,9 @@ postfix_milter() {
 	unscannable = quarantine
 	[quarantine]
 	directory = $T/q
-	[log]
-	json = $T/messages.json
-	syslog = no
+	$(milter_log_conf)
 	EOF
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
+	spawn_milter
 	trap 'postfix_stop; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-	for i in $(seq 50); do
-		[ -S "$T/milter.sock" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 50 test -S "$T/milter.sock"
 }

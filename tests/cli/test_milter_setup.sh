@@ -64,12 +64,8 @@ checks=$((checks + 1))
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v miltertest >/dev/null; then
 	write_conf "user = nobody"
 	rm -rf "$T/log" "$T/run" "$T/var"
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	spawn_milter
+	wait_until 50 control_ping
 	cat >"$T/m.lua" <<EOF
 $(mt_envelope "unix:$T/milter.sock")
 mt.header(conn, "Subject", "setup")
@@ -100,10 +96,7 @@ on_no_database = tempfail"
 sed -i "s|^path = .*|path = $T/later|" "$T/partscan.conf"
 mkdir -p "$T/log" "$T/run" "$T/var/q"
 (cd "$T" && "$MILTER" -c partscan.conf) >"$T/milter.out" 2>&1
-for i in $(seq 50); do
-	"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_until 50 control_ping
 MPID=$(cat "$T/run/milter.pid" 2>/dev/null) # written once the daemon is in the background
 # the configuration is read again (only the signatures are missing yet)
 run 2 "$PARTSCAN" ctl -s "$T/control.sock" reload
