@@ -1,0 +1,112 @@
+/* Fixtures shared by the libcheck suites that scan (see testscan.h). Archives are built in a
+ * buffer of 1 MiB plus each member's size and 1 KiB: ample for the test members, and a
+ * libarchive error (not an overflow) if a member ever outgrows it. Not thread-safe: the
+ * suites call it from their test functions only. */
+
+#include "tests/lib/testscan.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <string.h>
+
+#include "tests/lib/testutil.h"
+
+struct sigdb *testscan_sigdb(const char *dir, const char *name, const char *text)
+{
+	const char *paths[] = {dir, NULL};
+	struct sigdb *db = NULL;
+	GError *error = NULL;
+
+	g_free(testutil_write(dir, name, text));
+	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	return db;
+}
+
+struct sigdb *testscan_sigdb_bundled(void)
+{
+	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
+	const char *paths[] = {sigs, NULL};
+	struct sigdb *db = NULL;
+
+	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
+	g_free(sigs);
+	return db;
+}
+
+GBytes *testscan_build(const char *format, const char *filter, const char *options,
+                       const char *passphrase, const struct testscan_member *m, size_t n)
+{
+	size_t cap = 1 << 20, used = 0;
+	unsigned char *buf;
+	struct archive *a = archive_write_new();
+
+	for (size_t i = 0; i < n; i++)
+		cap += m[i].len + 1024;
+	buf = g_malloc(cap);
+	ck_assert_int_eq(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
+	if (filter != NULL)
+		ck_assert_int_eq(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
+	if (options != NULL)
+		ck_assert_int_eq(archive_write_set_options(a, options), ARCHIVE_OK);
+	if (passphrase != NULL)
+		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
+	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+
+		archive_entry_set_pathname(e, m[i].name);
+		archive_entry_set_size(e, (la_int64_t)m[i].len);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+		ck_assert_int_eq(archive_write_data(a, m[i].data, m[i].len), (la_ssize_t)m[i].len);
+		archive_entry_free(e);
+	}
+	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+	archive_write_free(a);
+	return g_bytes_new_take(buf, used);
+}
+
+GBytes *testscan_zip(const char *name, const void *data, size_t len)
+{
+	struct testscan_member m = {name, data, len};
+
+	return testscan_build("zip", NULL, NULL, NULL, &m, 1);
+}
+
+struct msg_report *testscan_attachment(struct sigdb *db, const char *name, const void *data,
+                                       size_t len, const struct msg_limits *lim)
+{
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}, .limits = lim};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan_attachment(db, name, data, len, &o, &r, &error) == 0, "%s",
+	              error != NULL ? error->message : "");
+	return r;
+}
+
+struct msg_report *testscan_message(struct sigdb *db, const char *msg)
+{
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	struct msg_report *r = NULL;
+	GError *error = NULL;
+
+	ck_assert_msg(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, &error) == 0,
+	              "%s", error != NULL ? error->message : "");
+	return r;
+}
+
+const struct msg_part *testscan_part(const struct msg_report *r, const char *path)
+{
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (strcmp(p->path, path) == 0)
+			return p;
+	}
+	ck_abort_msg("no part %s", path);
+	return NULL;
+}
