@@ -36,20 +36,12 @@ static struct sigdb *db_with(const char *extra)
 
 static void setup(void)
 {
-	char *path = testutil_clamav_file("clam.exe");
-
-	tmp = testutil_tmpdir();
-	db = db_with(NULL);
-	clam = testutil_read(path, &clam_len);
-	g_free(path);
+	testscan_clam_open(&tmp, &db, &clam, &clam_len);
 }
 
 static void teardown(void)
 {
-	sigdb_unref(&db);
-	testutil_rmdir(tmp);
-	g_free(tmp);
-	g_free(clam);
+	testscan_clam_close(&tmp, &db, &clam);
 }
 
 /* A message: subject, a text/plain body (or none), an attachment (base64) or none. */

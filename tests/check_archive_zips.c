@@ -25,20 +25,12 @@ static size_t clam_len;
 
 static void setup(void)
 {
-	char *path = testutil_clamav_file("clam.exe");
-
-	tmp = testutil_tmpdir();
-	db = testscan_sigdb(tmp, "clam.hdb", TESTSCAN_CLAM_HDB);
-	clam = testutil_read(path, &clam_len);
-	g_free(path);
+	testscan_clam_open(&tmp, &db, &clam, &clam_len);
 }
 
 static void teardown(void)
 {
-	sigdb_unref(&db);
-	testutil_rmdir(tmp);
-	g_free(tmp);
-	g_free(clam);
+	testscan_clam_close(&tmp, &db, &clam);
 }
 
 /* A zip of one member, encrypted (ZipCrypto) with passphrase when not NULL. */

@@ -24,6 +24,25 @@ struct sigdb *testscan_sigdb(const char *dir, const char *name, const char *text
 	return db;
 }
 
+void testscan_clam_open(char **tmp_r, struct sigdb **db_r, char **clam_r, size_t *clam_len_r)
+{
+	char *path = testutil_clamav_file("clam.exe");
+
+	*tmp_r = testutil_tmpdir();
+	*db_r = testscan_sigdb(*tmp_r, "clam.hdb", TESTSCAN_CLAM_HDB);
+	*clam_r = testutil_read(path, clam_len_r);
+	g_free(path);
+}
+
+void testscan_clam_close(char **tmp, struct sigdb **db, char **clam)
+{
+	sigdb_unref(db);
+	if (*tmp != NULL)
+		testutil_rmdir(*tmp);
+	g_clear_pointer(tmp, g_free);
+	g_clear_pointer(clam, g_free);
+}
+
 struct sigdb *testscan_sigdb_bundled(void)
 {
 	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);

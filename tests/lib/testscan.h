@@ -25,6 +25,12 @@ struct testscan_member {
 /* Write text to dir/name, then load every signature file of dir; returns the database (the
  * caller's reference: sigdb_unref). */
 struct sigdb *testscan_sigdb(const char *dir, const char *name, const char *text);
+/* The clam.exe fixture of the archive suites: a new temporary directory (*tmp_r) holding
+ * clam.hdb (TESTSCAN_CLAM_HDB), the database loaded from it (*db_r) and the bytes of
+ * clam.exe from clamav-testfiles (*clam_r, *clam_len_r). testscan_clam_close frees them. */
+void testscan_clam_open(char **tmp_r, struct sigdb **db_r, char **clam_r, size_t *clam_len_r);
+/* Remove the directory and free what testscan_clam_open gave; sets the pointers to NULL. */
+void testscan_clam_close(char **tmp, struct sigdb **db, char **clam);
 /* The bundled test signatures (contrib/test-signatures); the caller's reference. */
 struct sigdb *testscan_sigdb_bundled(void);
 
