@@ -95,21 +95,25 @@ stop_milter() {
 	[ "$st" = 0 ] || { fail "partscan-milter exited $st on SIGTERM"; tail -20 "$T/milter.out" >&2; }
 }
 
-# milter_conf SOCKET [LINE]... : the [milter] and [control] sections of a test configuration:
-# the milter listens on SOCKET (unix:PATH or inet:PORT@HOST), runs as the invoking user with its
-# pid file $T/milter.pid, each LINE (e.g. "on_no_database = tempfail") added to [milter];
-# the control socket is $T/control.sock. For use in a here-document: $(milter_conf ...).
+# milter_conf [--no-pid-file] SOCKET [LINE]... : the [milter] and [control] sections of a
+# test configuration: the milter listens on SOCKET (unix:PATH or inet:PORT@HOST), runs as the
+# invoking user with its pid file $T/milter.pid (none with --no-pid-file), each LINE (e.g.
+# "on_no_database = tempfail") added to [milter]; the control socket is $T/control.sock.
+# For use in a here-document: $(milter_conf ...).
 milter_conf() {
-	printf '[milter]\nsocket = %s\nuser =\nallow_root = yes\npid_file = %s\n' "$1" "$T/milter.pid"
+	conf_pid_=yes
+	[ "$1" = --no-pid-file ] && { conf_pid_=; shift; }
+	printf '[milter]\nsocket = %s\nuser =\nallow_root = yes\n' "$1"
+	[ -n "$conf_pid_" ] && printf 'pid_file = %s\n' "$T/milter.pid"
 	shift
 	for conf_line_ in "$@"; do printf '%s\n' "$conf_line_"; done
 	printf '[control]\nsocket = %s\n' "$T/control.sock"
 }
 
-# milter_log_conf : the [log] section of a test configuration: JSON records to
-# $T/messages.json, no syslog.
+# milter_log_conf [JSON] : the [log] section of a test configuration: JSON records to JSON
+# (default $T/messages.json), no syslog.
 milter_log_conf() {
-	printf '[log]\njson = %s\nsyslog = no\n' "$T/messages.json"
+	printf '[log]\njson = %s\nsyslog = no\n' "${1:-$T/messages.json}"
 }
 
 # mt_envelope SOCKET [LUA]... : the miltertest Lua that opens a message: connect to SOCKET,

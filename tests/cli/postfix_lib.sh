@@ -75,6 +75,15 @@ postfix_setup() {
 	EOF
 }
 
+# postfix_require: end the test (SKIP, exit 0) unless it can run a private Postfix and has
+# swaks to talk to it.
+postfix_require() {
+	if ! postfix_usable || ! command -v swaks >/dev/null; then
+		echo "SKIP: needs root, postfix and swaks"
+		exit 0
+	fi
+}
+
 # postfix_start: check and start it, wait until it answers; 1 on failure (reason printed)
 postfix_start() {
 	if ! postfix -c "$PF" check >"$T/pfcheck" 2>&1 || ! postfix -c "$PF" start >>"$T/pfcheck" 2>&1; then

@@ -19,19 +19,12 @@ cp "$T/e/qp.hsb" "$T/db/qp.hsb"
 "$PARTSCAN" hash "$CLAMFILES/clam.exe" | sed 's/clam.exe$/Clamav.Test.File-1-0/' >"$T/db/test.hdb"
 
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
 [database]
 path = $T/db
 [policy]
 infected = reject
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 
 # as_mta IN OUT LUA: the message as the milter gets it (OUT: header fields, an empty line, the

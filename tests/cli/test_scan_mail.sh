@@ -162,12 +162,7 @@ cp "$MSGS/clean.eml" "$T/pol/clean.eml"
 	printf -- '--first--\r\n'
 } >"$T/pol/preamble.eml"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
 [database]
 path = $T/db
 [policy]
@@ -176,9 +171,7 @@ infected = strip
 blocked = strip
 [quarantine]
 directory = $T/pol
-[log]
-json = $T/pol/messages.json
-syslog = no
+$(milter_log_conf "$T/pol/messages.json")
 EOF
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/pol/arj.eml" \
 	"$T/pol/bomb.eml" "$T/pol/encrypted.eml" "$T/pol/links.eml" "$T/pol/clean.eml"
