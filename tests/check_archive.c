@@ -839,19 +839,14 @@ START_TEST(test_json)
 	GBytes *z = testscan_zip("clam.exe", clam, clam_len);
 	char *msg = message("x", NULL, "a.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
 	struct msg_report *r = testscan_message(db, msg);
-	GString *s = g_string_new(NULL);
-	struct json j;
+	char *js = testscan_report_json(r);
 
-	json_init(&j, s);
-	json_begin_object(&j, NULL);
-	msg_report_json(r, &j);
-	json_end_object(&j);
-	ck_assert_ptr_nonnull(strstr(s->str, "\"path\":\"2/zip:clam.exe\",\"name\":\"clam.exe\""));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"encoding\":\"zip\""));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"parent\":1,"));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"archive-member\"]"));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"container\"]"));
-	g_string_free(s, TRUE);
+	ck_assert_ptr_nonnull(strstr(js, "\"path\":\"2/zip:clam.exe\",\"name\":\"clam.exe\""));
+	ck_assert_ptr_nonnull(strstr(js, "\"encoding\":\"zip\""));
+	ck_assert_ptr_nonnull(strstr(js, "\"parent\":1,"));
+	ck_assert_ptr_nonnull(strstr(js, "\"flags\":[\"archive-member\"]"));
+	ck_assert_ptr_nonnull(strstr(js, "\"flags\":[\"container\"]"));
+	g_free(js);
 	msg_report_free(&r);
 	g_free(msg);
 	g_bytes_unref(z);
@@ -867,15 +862,10 @@ static gpointer thread_scan(gpointer data)
 	for (int round = 0; round < 20; round++) {
 		for (guint i = 0; i < msgs->len; i += 2) {
 			struct msg_report *r = testscan_message(db, msgs->pdata[i]);
-			GString *s = g_string_new(NULL);
-			struct json j;
+			char *js = testscan_report_json(r);
 
-			json_init(&j, s);
-			json_begin_object(&j, NULL);
-			msg_report_json(r, &j);
-			json_end_object(&j);
-			ok &= strcmp(s->str, msgs->pdata[i + 1]) == 0;
-			g_string_free(s, TRUE);
+			ok &= strcmp(js, msgs->pdata[i + 1]) == 0;
+			g_free(js);
 			msg_report_free(&r);
 		}
 	}
@@ -900,16 +890,10 @@ START_TEST(test_threads)
 		                    : message("pw: pw", NULL, "e.zip", g_bytes_get_data(enc, NULL),
 		                              g_bytes_get_size(enc));
 		struct msg_report *r = testscan_message(db, msg);
-		GString *s = g_string_new(NULL);
-		struct json j;
 
-		json_init(&j, s);
-		json_begin_object(&j, NULL);
-		msg_report_json(r, &j);
-		json_end_object(&j);
 		ck_assert_uint_eq(msg_report_infected(r), 1);
 		g_ptr_array_add(msgs, msg);
-		g_ptr_array_add(msgs, g_string_free(s, FALSE));
+		g_ptr_array_add(msgs, testscan_report_json(r));
 		msg_report_free(&r);
 		g_free(data);
 		g_free(path);

@@ -280,18 +280,6 @@ START_TEST(test_strip_round_trip)
 }
 END_TEST
 
-static char *report_json(const struct msg_report *r)
-{
-	GString *out = g_string_new(NULL);
-	struct json j;
-
-	json_init(&j, out);
-	json_begin_object(&j, NULL);
-	msg_report_json(r, &j);
-	json_end_object(&j);
-	return g_string_free(out, FALSE);
-}
-
 START_TEST(test_names)
 {
 	size_t len;
@@ -485,7 +473,7 @@ static gpointer thread_scan(gpointer data)
 			size_t len;
 			char *msg = read_msg(g_ptr_array_index(job->names, i), &len);
 			struct msg_report *r = scan_buf(msg, len, NULL);
-			char *got = report_json(r);
+			char *got = testscan_report_json(r);
 
 			job->ok &= strcmp(got, g_ptr_array_index(job->want, i)) == 0;
 			g_free(got);
@@ -507,7 +495,7 @@ START_TEST(test_threads)
 		char *msg = read_msg(g_ptr_array_index(job.names, i), &len);
 		struct msg_report *r = scan_buf(msg, len, NULL);
 
-		g_ptr_array_add(job.want, report_json(r));
+		g_ptr_array_add(job.want, testscan_report_json(r));
 		msg_report_free(&r);
 		g_free(msg);
 	}

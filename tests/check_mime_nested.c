@@ -34,23 +34,10 @@ static char *eicar(void)
 }
 
 /* base64 in lines of 76 columns */
-static char *b64_lines(const void *data, size_t len)
-{
-	char *b = g_base64_encode(data, len);
-	GString *s = g_string_new(NULL);
-
-	for (size_t i = 0; i < strlen(b); i += 76) {
-		g_string_append_len(s, b + i, (gssize)MIN(76, strlen(b) - i));
-		g_string_append(s, "\r\n");
-	}
-	g_free(b);
-	return g_string_free(s, FALSE);
-}
-
 /* A message: the given leading header fields, then a multipart body with EICAR attached. */
 static char *nested_message(const char *lead)
 {
-	char *e = eicar(), *b64 = b64_lines(e, strlen(e));
+	char *e = eicar(), *b64 = testscan_base64_lines(e, strlen(e), "\r\n");
 	char *msg = g_strdup_printf("%sFrom: a@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
 	                            "Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n"
 	                            "--in\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
@@ -67,7 +54,7 @@ static char *nested_message(const char *lead)
 /* The outer message: a text body and the attachment (base64, application/octet-stream). */
 static char *outer_message(const char *name, const void *data, size_t len)
 {
-	char *b64 = b64_lines(data, len);
+	char *b64 = testscan_base64_lines(data, len, "\r\n");
 	char *msg = g_strdup_printf("From: b@example.org\r\nSubject: outer\r\nMIME-Version: 1.0\r\n"
 	                            "Content-Type: multipart/mixed; boundary=\"out\"\r\n\r\n"
 	                            "--out\r\nContent-Type: text/plain\r\n\r\nhello\r\n"

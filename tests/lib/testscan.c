@@ -1,7 +1,7 @@
 /* Fixtures shared by the libcheck suites that scan (see testscan.h). Archives are built in a
  * buffer of 1 MiB plus each member's size and 1 KiB: ample for the test members, and a
- * libarchive error (not an overflow) if a member ever outgrows it. Not thread-safe: the
- * suites call it from their test functions only. */
+ * libarchive error (not an overflow) if a member ever outgrows it. No state of its own: test
+ * threads may call it (check_archive's test_threads does). */
 
 #include "tests/lib/testscan.h"
 
@@ -10,6 +10,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "engine/json.h"
 #include "tests/lib/testutil.h"
 
 struct sigdb *testscan_sigdb(const char *dir, const char *name, const char *text)
@@ -116,6 +117,44 @@ struct msg_report *testscan_message(struct sigdb *db, const char *msg)
 	ck_assert_msg(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, &error) == 0,
 	              "%s", error != NULL ? error->message : "");
 	return r;
+}
+
+char *testscan_base64_lines(const void *data, size_t len, const char *eol)
+{
+	char *b = g_base64_encode(data, len);
+	size_t n = strlen(b);
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < n; i += 76) {
+		g_string_append_len(s, b + i, (gssize)MIN(76, n - i));
+		g_string_append(s, eol);
+	}
+	g_free(b);
+	return g_string_free(s, FALSE);
+}
+
+char *testscan_clamav_base64(const char *name, const char *eol)
+{
+	char *path = testutil_clamav_file(name);
+	size_t len;
+	char *data = testutil_read(path, &len);
+	char *b64 = testscan_base64_lines(data, len, eol);
+
+	g_free(data);
+	g_free(path);
+	return b64;
+}
+
+char *testscan_report_json(const struct msg_report *r)
+{
+	GString *out = g_string_new(NULL);
+	struct json j;
+
+	json_init(&j, out);
+	json_begin_object(&j, NULL);
+	msg_report_json(r, &j);
+	json_end_object(&j);
+	return g_string_free(out, FALSE);
 }
 
 const struct msg_part *testscan_part(const struct msg_report *r, const char *path)

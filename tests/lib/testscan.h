@@ -49,6 +49,14 @@ struct msg_report *testscan_attachment(struct sigdb *db, const char *name, const
 /* Scan the message text msg with SHA-256 wanted; the caller frees the report. */
 struct msg_report *testscan_message(struct sigdb *db, const char *msg);
 
+/* data in base64, in lines of 76 characters each followed by eol ("\r\n" in a message);
+ * g_free it. */
+char *testscan_base64_lines(const void *data, size_t len, const char *eol);
+/* The clamav-testfiles file name (testutil_clamav_file) in base64 lines (as above). */
+char *testscan_clamav_base64(const char *name, const char *eol);
+/* The JSON object msg_report_json writes for r, as text; g_free it. */
+char *testscan_report_json(const struct msg_report *r);
+
 /* The part of r whose path is path; fails the test ("no part PATH") when there is none. */
 const struct msg_part *testscan_part(const struct msg_report *r, const char *path);
 
