@@ -202,7 +202,8 @@ START_TEST(test_scan_cut)
 }
 END_TEST
 
-/* A zip of one member name holding data (encrypted with passphrase if given), in base64. */
+/* A zip of one member name holding data (encrypted with passphrase if given), in base64
+ * lines (CRLF). */
 static char *zip_b64(const char *name, const unsigned char *data, size_t len,
                      const char *passphrase)
 {
@@ -210,19 +211,10 @@ static char *zip_b64(const char *name, const unsigned char *data, size_t len,
 	GBytes *z = testscan_build("zip", NULL,
 	                           passphrase != NULL ? "zip:encryption=traditional" : NULL,
 	                           passphrase, &m, 1);
-	char *b64 = g_base64_encode(g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	char *b64 = testscan_base64_lines(g_bytes_get_data(z, NULL), g_bytes_get_size(z), "\r\n");
 
 	g_bytes_unref(z);
 	return b64;
-}
-
-/* base64 in lines of 76 characters */
-static void append_lines(GString *s, const char *b64)
-{
-	for (size_t n = strlen(b64), k = 0; k < n; k += 76) {
-		g_string_append_len(s, b64 + k, (gssize)MIN(76, n - k));
-		g_string_append(s, "\r\n");
-	}
 }
 
 static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
@@ -236,13 +228,13 @@ static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(i * 7 + 3);
-	b64 = g_base64_encode(data, sizeof(data));
+	b64 = testscan_base64_lines(data, sizeof(data), "\r\n");
 	zip = zip_b64("x.bin", data, sizeof(data), NULL);
 	if (pasted)
-		append_lines(m, b64);
+		g_string_append(m, b64);
 	g_string_append(m, "\r\n--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
 	                   "Content-Transfer-Encoding: base64\r\n\r\n");
-	append_lines(m, zip);
+	g_string_append(m, zip);
 	g_string_append(m, "--b--\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	g_free(b64);
@@ -295,7 +287,7 @@ static struct msg_report *scan_locked(struct sigdb *db, bool with_zip)
 	unsigned char data[300];
 	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
 	                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
-	char *b64 = g_base64_encode((const guchar *)text, strlen(text)), *zip;
+	char *b64 = testscan_base64_lines(text, strlen(text), "\r\n"), *zip;
 	struct msg_report *r = NULL;
 
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -304,11 +296,11 @@ static struct msg_report *scan_locked(struct sigdb *db, bool with_zip)
 	if (with_zip) {
 		g_string_append(m, "--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
 		                   "Content-Transfer-Encoding: base64\r\n\r\n");
-		append_lines(m, zip);
+		g_string_append(m, zip);
 	}
 	g_string_append(m, "--b\r\nContent-Type: text/plain\r\n"
 	                   "Content-Transfer-Encoding: base64\r\n\r\n!");
-	append_lines(m, b64);
+	g_string_append(m, b64);
 	g_string_append(m, "--b--\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	g_free(b64);
@@ -385,10 +377,10 @@ START_TEST(test_depth_first)
 		data[i] = (unsigned char)(i * 11 + 2);
 	zip = zip_b64("x.bin", data, sizeof(data), NULL);
 	data[0] ^= 1;
-	b64 = g_base64_encode(data, sizeof(data));
-	append_lines(m, zip);
+	b64 = testscan_base64_lines(data, sizeof(data), "\r\n");
+	g_string_append(m, zip);
 	g_string_append(m, "====\r\nbegin-base64 644 b.bin\r\n");
-	append_lines(m, b64);
+	g_string_append(m, b64);
 	g_string_append(m, "====\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	ck_assert_uint_eq(r->parts->len, G_N_ELEMENTS(want));
