@@ -118,15 +118,16 @@ milter_log_conf() {
 
 # mt_envelope SOCKET [LUA]... : the miltertest Lua that opens a message: connect to SOCKET,
 # the client client.example.org [192.0.2.10], each LUA line (a HELO, macros), then MAIL FROM
-# <sender@example.org> and RCPT TO <rcpt@example.net>. Headers and body follow.
+# $MT_FROM (default <sender@example.org>) and RCPT TO $MT_RCPT (default <rcpt@example.net>).
+# Headers and body follow.
 mt_envelope() {
 	printf 'conn = mt.connect("%s", 20, 0.1)\n' "$1"
 	printf 'if conn == nil then error("connect failed") end\n'
 	printf 'mt.conninfo(conn, "client.example.org", "192.0.2.10")\n'
 	shift
 	for conf_line_ in "$@"; do printf '%s\n' "$conf_line_"; done
-	printf 'mt.mailfrom(conn, "<sender@example.org>")\n'
-	printf 'mt.rcptto(conn, "<rcpt@example.net>")\n'
+	printf 'mt.mailfrom(conn, "%s")\n' "${MT_FROM:-<sender@example.org>}"
+	printf 'mt.rcptto(conn, "%s")\n' "${MT_RCPT:-<rcpt@example.net>}"
 }
 
 # mt_attachment NAME B64 [TEXT] : the miltertest Lua that sends a multipart/mixed body
