@@ -133,43 +133,62 @@ static struct actions_message msg_of(void)
 	return m;
 }
 
-static enum actions_result run(struct policy_plan *plan, GPtrArray *ids, GError **error)
+/* One actions_apply run per test: its plan, store ids and error, set up with the report by
+ * run_setup (the fixture of every test) and freed by run_teardown. */
+static struct policy_plan run_plan;
+static GPtrArray *run_ids;
+static GError *run_error;
+
+static void run_setup(void)
+{
+	setup();
+	build_report();
+	memset(&run_plan, 0, sizeof(run_plan));
+	run_ids = g_ptr_array_new_with_free_func(g_free);
+	run_error = NULL;
+}
+
+static void run_teardown(void)
+{
+	policy_plan_clear(&run_plan);
+	g_ptr_array_free(run_ids, TRUE);
+	g_clear_error(&run_error);
+	free_report();
+	teardown();
+}
+
+/* The action for both infected and blocked parts. */
+static void both_actions(enum conf_action a)
+{
+	conf->on_infected = a;
+	conf->on_blocked = a;
+}
+
+/* Decide on the report, then apply the plan to the recorder. */
+static enum actions_result run(void)
 {
 	struct actions_message m = msg_of();
 
-	policy_decide(conf, &(struct policy_input){.report = report}, plan);
-	return actions_apply(&recorder_ops, NULL, conf, report, plan, &m, ids, error);
+	policy_decide(conf, &(struct policy_input){.report = report}, &run_plan);
+	return actions_apply(&recorder_ops, NULL, conf, report, &run_plan, &m, run_ids, &run_error);
 }
 
 START_TEST(test_reject)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
-
-	build_report();
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_REJECT);
-	ck_assert_ptr_null(error);
+	ck_assert_int_eq(run(), ACTIONS_REJECT);
+	ck_assert_ptr_null(run_error);
 	ck_assert_uint_eq(recorder.calls->len, 1);
 	ck_assert_str_eq(recorder.calls->pdata[0],
 	                 "reply 550 5.7.1 Message rejected: Win.Test.Evil-1-0 (evil.exe)");
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
 }
 END_TEST
 
 START_TEST(test_tag_removes_forged_headers)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
 	char *scanned;
 
-	build_report();
-	conf->on_infected = CONF_ACTION_TAG;
-	conf->on_blocked = CONF_ACTION_TAG;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	both_actions(CONF_ACTION_TAG);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
 	/* the two inbound X-Virus-Status and one X-Virus-Scanned go first, last index first */
 	ck_assert_str_eq(recorder.calls->pdata[0], "chg X-Virus-Status 2 -");
 	ck_assert_str_eq(recorder.calls->pdata[1], "chg X-Virus-Status 1 -");
@@ -180,119 +199,86 @@ START_TEST(test_tag_removes_forged_headers)
 	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	ck_assert_uint_eq(recorder.calls->len, 5);
 	g_free(scanned);
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
 }
 END_TEST
 
 START_TEST(test_accept_untouched)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
-
-	build_report();
-	conf->on_infected = CONF_ACTION_ACCEPT;
-	conf->on_blocked = CONF_ACTION_ACCEPT;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
+	both_actions(CONF_ACTION_ACCEPT);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
 	/* forged status headers still go; nothing is added */
 	ck_assert_uint_eq(recorder.calls->len, 3);
 	ck_assert(!recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
 }
 END_TEST
 
 START_TEST(test_quarantine_store)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free), *list;
-	GError *error = NULL;
+	GPtrArray *list;
 	char *meta, *path;
 	GBytes *data;
 	struct stat st;
 
-	build_report();
-	conf->on_infected = CONF_ACTION_QUARANTINE;
-	conf->on_blocked = CONF_ACTION_QUARANTINE;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
-	ck_assert_uint_eq(ids->len, 1);
+	both_actions(CONF_ACTION_QUARANTINE);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
+	ck_assert_uint_eq(run_ids->len, 1);
 	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	{
-		char *hold = g_strdup_printf("hold %s", plan.summary);
+		char *hold = g_strdup_printf("hold %s", run_plan.summary);
 		ck_assert(recorder_called(hold));
 		g_free(hold);
 	}
 	list = quarantine_list(tmp, NULL);
 	ck_assert_uint_eq(list->len, 1);
-	ck_assert_str_eq(list->pdata[0], ids->pdata[0]);
-	data = quarantine_read_data(tmp, ids->pdata[0], NULL);
+	ck_assert_str_eq(list->pdata[0], run_ids->pdata[0]);
+	data = quarantine_read_data(tmp, run_ids->pdata[0], NULL);
 	ck_assert_uint_eq(g_bytes_get_size(data), sizeof(msg_text) - 1);
 	ck_assert_mem_eq(g_bytes_get_data(data, NULL), msg_text, sizeof(msg_text) - 1);
-	meta = quarantine_read_meta(tmp, ids->pdata[0], NULL);
+	meta = quarantine_read_meta(tmp, run_ids->pdata[0], NULL);
 	ck_assert_ptr_nonnull(strstr(meta, "\"kind\":\"message\""));
 	ck_assert_ptr_nonnull(strstr(meta, "\"queue_id\":\"4XyZ1\""));
 	ck_assert_ptr_nonnull(
 	        strstr(meta, "\"recipients\":[\"<b@example.org>\",\"<c@example.org>\"]"));
 	ck_assert_ptr_nonnull(strstr(meta, "\"signature\":\"Win.Test.Evil-1-0\""));
 	/* private to the daemon's user */
-	path = g_strdup_printf("%s/%s.data", tmp, (char *)ids->pdata[0]);
+	path = g_strdup_printf("%s/%s.data", tmp, (char *)run_ids->pdata[0]);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	g_free(path);
 	g_free(meta);
 	g_bytes_unref(data);
 	g_ptr_array_free(list, TRUE);
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
 }
 END_TEST
 
 START_TEST(test_quarantine_unwritable_tempfails)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
-
-	build_report();
-	conf->on_infected = CONF_ACTION_QUARANTINE;
-	conf->on_blocked = CONF_ACTION_QUARANTINE;
+	both_actions(CONF_ACTION_QUARANTINE);
 	g_free(conf->quarantine_dir);
 	conf->quarantine_dir = g_strdup("/nonexistent/quarantine");
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
-	ck_assert_ptr_nonnull(error);
-	ck_assert_ptr_nonnull(strstr(error->message, "quarantine"));
-	ck_assert(g_error_matches(error, ACTIONS_ERROR, ACTIONS_ERROR_QUARANTINE));
+	ck_assert_int_eq(run(), ACTIONS_TEMPFAIL);
+	ck_assert_ptr_nonnull(run_error);
+	ck_assert_ptr_nonnull(strstr(run_error->message, "quarantine"));
+	ck_assert(g_error_matches(run_error, ACTIONS_ERROR, ACTIONS_ERROR_QUARANTINE));
 	ck_assert(g_str_has_prefix(recorder.calls->pdata[recorder.calls->len - 1],
 	                           "reply 451 4.7.1"));
 	ck_assert(!recorder_called("hold"));
-	ck_assert_uint_eq(ids->len, 0);
-	g_clear_error(&error);
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
+	ck_assert_uint_eq(run_ids->len, 0);
+	g_clear_error(&run_error);
 }
 END_TEST
 
 START_TEST(test_strip_keeps_every_other_byte)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
 	const struct msg_part *exe;
 	const char *notice_start;
-	GError *error = NULL;
 	GBytes *stored;
 	size_t prefix, suffix;
 
-	build_report();
-	conf->on_infected = CONF_ACTION_STRIP;
-	conf->on_blocked = CONF_ACTION_STRIP;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
-	ck_assert_ptr_null(error);
-	ck_assert_uint_eq(ids->len, 1);
+	both_actions(CONF_ACTION_STRIP);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
+	ck_assert_ptr_null(run_error);
+	ck_assert_uint_eq(run_ids->len, 1);
 	exe = report->parts->pdata[2];
 	/* everything before the removed entity and after it is identical */
 	prefix = exe->raw_begin - body_offset;
@@ -306,18 +292,15 @@ START_TEST(test_strip_keeps_every_other_byte)
 	ck_assert(g_str_has_prefix(notice_start, "Content-Type: text/plain; charset=us-ascii\r\n"));
 	ck_assert_ptr_nonnull(strstr(notice_start, "\"evil.exe\""));
 	ck_assert_ptr_nonnull(strstr(notice_start, "Win.Test.Evil-1-0"));
-	ck_assert_ptr_nonnull(strstr(notice_start, (char *)ids->pdata[0]));
+	ck_assert_ptr_nonnull(strstr(notice_start, (char *)run_ids->pdata[0]));
 	ck_assert_ptr_nonnull(strstr(notice_start, "\r\n--BB--\r\nepilogue\r\n"));
 	/* the removed entity is what the store holds */
-	stored = quarantine_read_data(tmp, ids->pdata[0], NULL);
+	stored = quarantine_read_data(tmp, run_ids->pdata[0], NULL);
 	ck_assert_uint_eq(g_bytes_get_size(stored), exe->raw_end - exe->raw_begin);
 	ck_assert_mem_eq(g_bytes_get_data(stored, NULL), msg_text + exe->raw_begin,
 	                 exe->raw_end - exe->raw_begin);
 	ck_assert(recorder_called("add X-Virus-Status: Infected (Win.Test.Evil-1-0)"));
 	g_bytes_unref(stored);
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
 }
 END_TEST
 
@@ -353,20 +336,11 @@ END_TEST
 
 START_TEST(test_strip_body_refused_tempfails)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
-
-	build_report();
-	conf->on_infected = CONF_ACTION_STRIP;
-	conf->on_blocked = CONF_ACTION_STRIP;
+	both_actions(CONF_ACTION_STRIP);
 	recorder.fail_body = true;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_TEMPFAIL);
-	ck_assert_ptr_nonnull(error);
-	g_clear_error(&error);
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
+	ck_assert_int_eq(run(), ACTIONS_TEMPFAIL);
+	ck_assert_ptr_nonnull(run_error);
+	g_clear_error(&run_error);
 }
 END_TEST
 
@@ -377,12 +351,8 @@ END_TEST
  */
 START_TEST(test_strip_fallback_quarantine)
 {
-	struct policy_plan plan;
-	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
-	GError *error = NULL;
 	struct msg_part *sweep = g_new0(struct msg_part, 1);
 
-	build_report();
 	sweep->path = g_strdup("sweep1");
 	sweep->name = g_strdup("pre.exe");
 	sweep->parent = -1;
@@ -392,19 +362,15 @@ START_TEST(test_strip_fallback_quarantine)
 	sweep->scan.n_findings = 1;
 	sweep->scan.findings[0].name = "Win.Test.Pre-1-0";
 	g_ptr_array_add(report->parts, sweep);
-	conf->on_infected = CONF_ACTION_STRIP;
-	conf->on_blocked = CONF_ACTION_STRIP;
-	ck_assert_int_eq(run(&plan, ids, &error), ACTIONS_ACCEPT);
-	ck_assert_ptr_null(error);
-	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
-	ck_assert_ptr_nonnull(plan.fallback);
-	ck_assert_ptr_nonnull(strstr(plan.summary, "strip"));
+	both_actions(CONF_ACTION_STRIP);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
+	ck_assert_ptr_null(run_error);
+	ck_assert_int_eq(run_plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_ptr_nonnull(run_plan.fallback);
+	ck_assert_ptr_nonnull(strstr(run_plan.summary, "strip"));
 	ck_assert(recorder_called_prefix("hold "));
 	ck_assert(!recorder_called_prefix("body "));
-	ck_assert_uint_eq(ids->len, 1); /* the whole message in the store */
-	policy_plan_clear(&plan);
-	g_ptr_array_free(ids, TRUE);
-	free_report();
+	ck_assert_uint_eq(run_ids->len, 1); /* the whole message in the store */
 }
 END_TEST
 
@@ -417,14 +383,12 @@ START_TEST(test_item_json_leaves_gmtime_alone)
 	struct tm *tm = gmtime(&zero);
 	char *json;
 
-	build_report();
 	policy_decide(conf, &(struct policy_input){.report = report}, &plan);
 	json = actions_item_json("id1", conf, report, &plan, &m, -1);
 	ck_assert_int_eq(tm->tm_year, 70); /* another thread's result is still its own */
 	ck_assert_ptr_nonnull(strstr(json, "\"time\""));
 	g_free(json);
 	policy_plan_clear(&plan);
-	free_report();
 }
 END_TEST
 
@@ -435,7 +399,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, run_setup, run_teardown);
 	tcase_add_test(tc, test_reject);
 	tcase_add_test(tc, test_tag_removes_forged_headers);
 	tcase_add_test(tc, test_accept_untouched);

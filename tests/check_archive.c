@@ -18,6 +18,7 @@
 
 #include "mime/msgscan.h"
 #include "mime/password.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 static char *tmp;
@@ -28,107 +29,19 @@ static size_t clam_len;
 /* A database of clam.exe's MD5 only (as `partscan hash` writes it), plus extra lines. */
 static struct sigdb *db_with(const char *extra)
 {
-	char *hdb = g_strdup_printf("aa15bcf478d165efd2065190eb473bcb:544:Clam.Exe\n");
-	const char *paths[] = {tmp, NULL};
-	struct sigdb *d = NULL;
-	GError *error = NULL;
-	char *p = testutil_write(tmp, "clam.hdb", hdb);
-
-	g_free(p);
-	if (extra != NULL) {
-		p = testutil_write(tmp, "local.sfp", extra);
-		g_free(p);
-	}
-	ck_assert_msg(sigdb_load(paths, NULL, &d, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	g_free(hdb);
-	return d;
+	if (extra != NULL)
+		g_free(testutil_write(tmp, "local.sfp", extra));
+	return testscan_sigdb(tmp, "clam.hdb", TESTSCAN_CLAM_HDB);
 }
 
 static void setup(void)
 {
-	char *path = testutil_clamav_file("clam.exe");
-
-	tmp = testutil_tmpdir();
-	db = db_with(NULL);
-	clam = testutil_read(path, &clam_len);
-	g_free(path);
+	testscan_clam_open(&tmp, &db, &clam, &clam_len);
 }
 
 static void teardown(void)
 {
-	sigdb_unref(&db);
-	testutil_rmdir(tmp);
-	g_free(tmp);
-	g_free(clam);
-}
-
-struct member {
-	const char *name;
-	const void *data;
-	size_t len;
-};
-
-/* An archive of the members in libarchive's format (and filter, passphrase) by name. */
-static GBytes *build(const char *format, const char *filter, const char *options,
-                     const char *passphrase, const struct member *m, size_t n)
-{
-	size_t cap = 1 << 20, used = 0;
-	unsigned char *buf;
-	struct archive *a = archive_write_new();
-
-	for (size_t i = 0; i < n; i++)
-		cap += m[i].len + 1024;
-	buf = g_malloc(cap);
-	ck_assert_int_eq(archive_write_set_format_by_name(a, format), ARCHIVE_OK);
-	if (filter != NULL)
-		ck_assert_int_eq(archive_write_add_filter_by_name(a, filter), ARCHIVE_OK);
-	if (options != NULL)
-		ck_assert_int_eq(archive_write_set_options(a, options), ARCHIVE_OK);
-	if (passphrase != NULL)
-		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	for (size_t i = 0; i < n; i++) {
-		struct archive_entry *e = archive_entry_new();
-
-		archive_entry_set_pathname(e, m[i].name);
-		archive_entry_set_size(e, (la_int64_t)m[i].len);
-		archive_entry_set_filetype(e, AE_IFREG);
-		archive_entry_set_perm(e, 0644);
-		ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_data(a, m[i].data, m[i].len), (la_ssize_t)m[i].len);
-		archive_entry_free(e);
-	}
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	return g_bytes_new_take(buf, used);
-}
-
-static GBytes *zip_of(const char *name, const void *data, size_t len)
-{
-	struct member m = {name, data, len};
-
-	return build("zip", NULL, NULL, NULL, &m, 1);
-}
-
-static struct msg_report *scan_file(struct sigdb *d, const char *name, const void *data, size_t len)
-{
-	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
-	struct msg_report *r = NULL;
-	GError *error = NULL;
-
-	ck_assert_msg(msg_scan_attachment(d, name, data, len, &o, &r, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	return r;
-}
-
-static struct msg_report *scan_msg(const char *msg)
-{
-	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
-	struct msg_report *r = NULL;
-
-	ck_assert_int_eq(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, NULL), 0);
-	return r;
+	testscan_clam_close(&tmp, &db, &clam);
 }
 
 /* A message: subject, a text/plain body (or none), an attachment (base64) or none. */
@@ -146,18 +59,6 @@ static char *message(const char *subject, const char *body, const char *name, co
 
 	g_free(b64);
 	return msg;
-}
-
-static const struct msg_part *find(const struct msg_report *r, const char *path)
-{
-	for (guint i = 0; i < r->parts->len; i++) {
-		const struct msg_part *p = g_ptr_array_index(r->parts, i);
-
-		if (strcmp(p->path, path) == 0)
-			return p;
-	}
-	ck_abort_msg("no part %s", path);
-	return NULL;
 }
 
 static int index_of(const struct msg_report *r, const char *path)
@@ -184,7 +85,7 @@ static const struct {
 static void check_found(const struct msg_report *r, const char *prefix, const char *member)
 {
 	char *path = g_strdup_printf("%s/%s", prefix, member);
-	const struct msg_part *p = find(r, path);
+	const struct msg_part *p = testscan_part(r, path);
 	const struct msg_part *c = g_ptr_array_index(r->parts, (guint)p->parent);
 
 	ck_assert_msg(msg_report_infected(r) == 1, "%s: %u infected", path, msg_report_infected(r));
@@ -206,7 +107,7 @@ START_TEST(test_clamav_files)
 	size_t len;
 	char *path = testutil_clamav_file(clam_archives[_i].file);
 	char *data = testutil_read(path, &len);
-	struct msg_report *r = scan_file(db, clam_archives[_i].file, data, len);
+	struct msg_report *r = testscan_attachment(db, clam_archives[_i].file, data, len, NULL);
 
 	check_found(r, "1", clam_archives[_i].member);
 	ck_assert(!msg_report_unscannable(r, NULL));
@@ -223,11 +124,11 @@ START_TEST(test_clamav_attached)
 	char *path = testutil_clamav_file(clam_archives[_i].file);
 	char *data = testutil_read(path, &len);
 	char *msg = message("archive", NULL, clam_archives[_i].file, data, len);
-	struct msg_report *r = scan_msg(msg);
+	struct msg_report *r = testscan_message(db, msg);
 
 	check_found(r, "2", clam_archives[_i].member);
-	ck_assert_str_eq(find(r, "2")->name, clam_archives[_i].file);
-	ck_assert_uint_gt(find(r, "2")->raw_end, 0);
+	ck_assert_str_eq(testscan_part(r, "2")->name, clam_archives[_i].file);
+	ck_assert_uint_gt(testscan_part(r, "2")->raw_end, 0);
 	msg_report_free(&r);
 	g_free(msg);
 	g_free(data);
@@ -251,12 +152,12 @@ START_TEST(test_iso)
 	                      status == 0,
 	              "genisoimage (package genisoimage) failed");
 	data = testutil_read(iso, &len);
-	r = scan_file(db, "clam.iso", data, len);
-	ck_assert_str_eq(ftype_name(find(r, "1")->scan.type.type), "iso");
+	r = testscan_attachment(db, "clam.iso", data, len, NULL);
+	ck_assert_str_eq(ftype_name(testscan_part(r, "1")->scan.type.type), "iso");
 	check_found(r, "1", "iso:CLAM.EXE");
 	msg_report_free(&r);
 	msg = message("iso", NULL, "clam.iso", data, len);
-	r = scan_msg(msg);
+	r = testscan_message(db, msg);
 	check_found(r, "2", "iso:CLAM.EXE");
 	msg_report_free(&r);
 	g_free(msg);
@@ -274,12 +175,13 @@ START_TEST(test_formats)
 	} f[] = {{"zip", NULL, "zip"},     {"7zip", NULL, "7z"},     {"gnutar", "xz", "tar"},
 	         {"ustar", "zstd", "tar"}, {"cpio", "lzma", "cpio"}, {"pax", "bzip2", "tar"},
 	         {"newc", "gzip", "cpio"}, {"iso9660", NULL, "iso"}};
-	struct member m[] = {{"readme.txt", "read me\n", 8}, {"docs/invoice.exe", clam, clam_len}};
+	struct testscan_member m[] = {{"readme.txt", "read me\n", 8},
+	                              {"docs/invoice.exe", clam, clam_len}};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(f); i++) {
-		GBytes *b = build(f[i].format, f[i].filter, NULL, NULL, m, 2);
-		struct msg_report *r =
-		        scan_file(db, "x", g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+		GBytes *b = testscan_build(f[i].format, f[i].filter, NULL, NULL, m, 2);
+		struct msg_report *r = testscan_attachment(db, "x", g_bytes_get_data(b, NULL),
+		                                           g_bytes_get_size(b), NULL);
 		char *want = g_strdup_printf("1/%s:docs/invoice.exe", f[i].tag);
 
 		ck_assert_msg(msg_report_infected(r) == 1, "%s", f[i].format);
@@ -321,11 +223,12 @@ START_TEST(test_ftype_fixtures)
 		char *path = g_build_filename(TEST_DATA, "ftype", f[i].file, NULL);
 		size_t len;
 		char *data = testutil_read(path, &len);
-		struct msg_report *r = scan_file(db, f[i].file, data, len);
+		struct msg_report *r = testscan_attachment(db, f[i].file, data, len, NULL);
 		int k = index_of(r, f[i].path);
 
 		ck_assert_msg(k >= 0, "%s: no part %s", f[i].file, f[i].path);
-		ck_assert_msg(find(r, f[i].path)->flags & f[i].flags, "%s: flags", f[i].file);
+		ck_assert_msg(testscan_part(r, f[i].path)->flags & f[i].flags, "%s: flags",
+		              f[i].file);
 		ck_assert_msg(msg_report_unscannable(r, NULL) ==
 		                      !(f[i].flags & MSG_PART_ARCHIVE_MEMBER),
 		              "%s: unscannable", f[i].file);
@@ -361,7 +264,7 @@ START_TEST(test_streams)
 		archive_write_close(a);
 		archive_write_free(a);
 		archive_entry_free(e);
-		r = scan_file(db, filters[i][1], buf, used);
+		r = testscan_attachment(db, filters[i][1], buf, used, NULL);
 		ck_assert_msg(index_of(r, filters[i][2]) >= 0, "no %s", filters[i][2]);
 		ck_assert_uint_eq(msg_report_infected(r), 1);
 		msg_report_free(&r);
@@ -373,11 +276,12 @@ END_TEST
 /* Archive in archive, message in archive, archive in a nested message. */
 START_TEST(test_nesting)
 {
-	GBytes *inner = zip_of("clam.exe", clam, clam_len);
-	struct member m = {"inner.zip", g_bytes_get_data(inner, NULL), g_bytes_get_size(inner)};
-	GBytes *outer = build("7zip", NULL, NULL, NULL, &m, 1);
+	GBytes *inner = testscan_zip("clam.exe", clam, clam_len);
+	struct testscan_member m = {"inner.zip", g_bytes_get_data(inner, NULL),
+	                            g_bytes_get_size(inner)};
+	GBytes *outer = testscan_build("7zip", NULL, NULL, NULL, &m, 1);
 	char *eml = message("fwd", NULL, "invoice.pdf.exe", clam, clam_len);
-	GBytes *emlzip = zip_of("fwd.eml", eml, strlen(eml));
+	GBytes *emlzip = testscan_zip("fwd.eml", eml, strlen(eml));
 	char *b64 = g_base64_encode(g_bytes_get_data(inner, NULL), g_bytes_get_size(inner));
 	char *nested = g_strdup_printf(
 	        "From: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; "
@@ -389,18 +293,20 @@ START_TEST(test_nesting)
 	        b64);
 	struct msg_report *r;
 
-	r = scan_file(db, "outer.7z", g_bytes_get_data(outer, NULL), g_bytes_get_size(outer));
+	r = testscan_attachment(db, "outer.7z", g_bytes_get_data(outer, NULL),
+	                        g_bytes_get_size(outer), NULL);
 	check_found(r, "1/7z:inner.zip", "zip:clam.exe");
-	ck_assert_uint_eq(find(r, "1/7z:inner.zip/zip:clam.exe")->depth, 2);
+	ck_assert_uint_eq(testscan_part(r, "1/7z:inner.zip/zip:clam.exe")->depth, 2);
 	msg_report_free(&r);
 
-	r = scan_file(db, "mail.zip", g_bytes_get_data(emlzip, NULL), g_bytes_get_size(emlzip));
+	r = testscan_attachment(db, "mail.zip", g_bytes_get_data(emlzip, NULL),
+	                        g_bytes_get_size(emlzip), NULL);
 	ck_assert_uint_eq(msg_report_infected(r), 1);
-	ck_assert_str_eq(find(r, "1/zip:fwd.eml/2")->name, "invoice.pdf.exe");
-	ck_assert(find(r, "1/zip:fwd.eml")->flags & MSG_PART_CONTAINER);
+	ck_assert_str_eq(testscan_part(r, "1/zip:fwd.eml/2")->name, "invoice.pdf.exe");
+	ck_assert(testscan_part(r, "1/zip:fwd.eml")->flags & MSG_PART_CONTAINER);
 	msg_report_free(&r);
 
-	r = scan_msg(nested);
+	r = testscan_message(db, nested);
 	check_found(r, "2/2", "zip:clam.exe");
 	msg_report_free(&r);
 
@@ -417,15 +323,15 @@ END_TEST
 START_TEST(test_names)
 {
 	char *longname = g_strnfill(3000, 'a');
-	struct member m[] = {
+	struct testscan_member m[] = {
 	        {"dir/sub/x.txt", "x", 1}, {"bad\nname.txt", "y", 1}, {longname, "z", 1}};
-	GBytes *b = build("zip", NULL, NULL, NULL, m, 3);
-	struct msg_report *r =
-	        scan_file(db, "n.zip", g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+	GBytes *b = testscan_build("zip", NULL, NULL, NULL, m, 3);
+	struct msg_report *r = testscan_attachment(db, "n.zip", g_bytes_get_data(b, NULL),
+	                                           g_bytes_get_size(b), NULL);
 	const struct msg_part *p = g_ptr_array_index(r->parts, 3);
 
-	ck_assert_str_eq(find(r, "1/zip:dir/sub/x.txt")->name, "dir/sub/x.txt");
-	ck_assert_str_eq(find(r, "1/zip:bad?name.txt")->name, "bad?name.txt");
+	ck_assert_str_eq(testscan_part(r, "1/zip:dir/sub/x.txt")->name, "dir/sub/x.txt");
+	ck_assert_str_eq(testscan_part(r, "1/zip:bad?name.txt")->name, "bad?name.txt");
 	ck_assert_uint_eq(strlen(p->name), 1024);
 	ck_assert_uint_eq(r->parts->len, 4);
 	msg_report_free(&r);
@@ -464,8 +370,8 @@ START_TEST(test_symlink)
 	g_free(testutil_write(tmp, "link.hdb", hdb));
 	ck_assert_int_eq(sigdb_load(paths, NULL, &d, NULL), 0);
 	data = testutil_read(zip, &len);
-	r = scan_file(d, "s.zip", data, len);
-	p = find(r, "1/zip:link.com");
+	r = testscan_attachment(d, "s.zip", data, len, NULL);
+	p = testscan_part(r, "1/zip:link.com");
 	ck_assert(p->flags & MSG_PART_ARCHIVE_MEMBER);
 	ck_assert_str_eq(p->name, "link.com");
 	ck_assert(p->scanned);
@@ -473,7 +379,7 @@ START_TEST(test_symlink)
 	ck_assert(p->scan.digests.mask & DIGEST_BIT(DIGEST_SHA256));
 	ck_assert_str_eq(scan_result_name(&p->scan), "Test.Symlink.Target");
 	ck_assert_ptr_nonnull(strstr(p->note, "symbolic link"));
-	ck_assert(!scan_result_infected(&find(r, "1/zip:readme.txt")->scan));
+	ck_assert(!scan_result_infected(&testscan_part(r, "1/zip:readme.txt")->scan));
 	ck_assert_uint_eq(msg_report_infected(r), 1);
 	msg_report_free(&r);
 	sigdb_unref(&d);
@@ -490,7 +396,7 @@ END_TEST
 /* An allow-listed container is not opened: its members are neither listed nor found. */
 START_TEST(test_allowlisted_container)
 {
-	GBytes *z = zip_of("clam.exe", clam, clam_len);
+	GBytes *z = testscan_zip("clam.exe", clam, clam_len);
 	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
 	char *line;
 	struct sigdb *d;
@@ -500,11 +406,11 @@ START_TEST(test_allowlisted_container)
 	line = g_strdup_printf("%s:%zu:Known.Good.Zip\n", g_checksum_get_string(c),
 	                       g_bytes_get_size(z));
 	d = db_with(line);
-	r = scan_file(d, "ok.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
+	r = testscan_attachment(d, "ok.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z), NULL);
 	ck_assert_uint_eq(r->parts->len, 1);
 	ck_assert_uint_eq(msg_report_infected(r), 0);
-	ck_assert(find(r, "1")->scan.allowlisted);
-	ck_assert_ptr_nonnull(strstr(find(r, "1")->note, "allow-listed container"));
+	ck_assert(testscan_part(r, "1")->scan.allowlisted);
+	ck_assert_ptr_nonnull(strstr(testscan_part(r, "1")->note, "allow-listed container"));
 	ck_assert(!msg_report_unscannable(r, NULL));
 	msg_report_free(&r);
 	sigdb_unref(&d);
@@ -517,11 +423,11 @@ END_TEST
 /* The encrypted zip of clam.exe (password 1234) in a message with body and subject. */
 static struct msg_report *encrypted_in(const char *subject, const char *body, const char *opts)
 {
-	struct member m[] = {{"readme.txt", "plain", 5}, {"clam.exe", clam, clam_len}};
-	GBytes *z = build("zip", NULL, opts, "1234", m, 2);
+	struct testscan_member m[] = {{"readme.txt", "plain", 5}, {"clam.exe", clam, clam_len}};
+	GBytes *z = testscan_build("zip", NULL, opts, "1234", m, 2);
 	char *msg = message(subject, body, "secret.zip", g_bytes_get_data(z, NULL),
 	                    g_bytes_get_size(z));
-	struct msg_report *r = scan_msg(msg);
+	struct msg_report *r = testscan_message(db, msg);
 
 	g_free(msg);
 	g_bytes_unref(z);
@@ -537,19 +443,19 @@ START_TEST(test_encrypted)
 
 	/* the password in the body opens it: found, flagged decrypted, the candidate named */
 	r = encrypted_in("invoice", "Hello,\r\nthe Password: 1234\r\nregards", opts[_i]);
-	p = find(r, "2/zip:clam.exe");
+	p = testscan_part(r, "2/zip:clam.exe");
 	ck_assert_uint_eq(msg_report_infected(r), 1);
 	ck_assert(p->flags & MSG_PART_DECRYPTED);
 	ck_assert(!(p->flags & MSG_PART_ENCRYPTED));
 	ck_assert_ptr_nonnull(strstr(p->note, "password candidate 1 (from part 1)"));
 	ck_assert_ptr_null(strstr(p->note, "1234"));
 	ck_assert(!msg_report_unscannable(r, NULL));
-	ck_assert(find(r, "2/zip:readme.txt")->flags & MSG_PART_DECRYPTED);
+	ck_assert(testscan_part(r, "2/zip:readme.txt")->flags & MSG_PART_DECRYPTED);
 	msg_report_free(&r);
 
 	/* in the subject, after other words that look like passwords */
 	r = encrypted_in("Rechnung Passwort: 1234", "pw=abcd and pass: wxyz", opts[_i]);
-	p = find(r, "2/zip:clam.exe");
+	p = testscan_part(r, "2/zip:clam.exe");
 	ck_assert_uint_eq(msg_report_infected(r), 1);
 	ck_assert_ptr_nonnull(strstr(p->note, "candidate 1 (from the subject)"));
 	msg_report_free(&r);
@@ -559,7 +465,7 @@ START_TEST(test_encrypted)
 	        "Rechnung",
 	        "Ihr Passwort ist falsch?\r\nDas Passwort f\xc3\xbcr die Datei lautet: 1234",
 	        opts[_i]);
-	p = find(r, "2/zip:clam.exe");
+	p = testscan_part(r, "2/zip:clam.exe");
 	ck_assert_uint_eq(msg_report_infected(r), 1);
 	ck_assert_ptr_nonnull(strstr(p->note, "password candidate 1 (from part 1)"));
 	msg_report_free(&r);
@@ -572,7 +478,7 @@ START_TEST(test_encrypted)
 
 	/* a wrong password: encrypted, unscannable, not found */
 	r = encrypted_in("invoice", "password: 4321", opts[_i]);
-	p = find(r, "2/zip:clam.exe");
+	p = testscan_part(r, "2/zip:clam.exe");
 	ck_assert(p->flags & MSG_PART_ENCRYPTED);
 	ck_assert(!p->scanned);
 	ck_assert_uint_eq(msg_report_infected(r), 0);
@@ -583,8 +489,8 @@ START_TEST(test_encrypted)
 
 	/* no password at all */
 	r = encrypted_in("invoice", "see attachment", opts[_i]);
-	ck_assert_ptr_nonnull(
-	        strstr(find(r, "2/zip:clam.exe")->note, "no password found in the message"));
+	ck_assert_ptr_nonnull(strstr(testscan_part(r, "2/zip:clam.exe")->note,
+	                             "no password found in the message"));
 	ck_assert(msg_report_unscannable(r, NULL));
 	msg_report_free(&r);
 }
@@ -806,7 +712,7 @@ static struct msg_report *many_locked(unsigned int members, const char *body, un
 {
 	struct msg_limits lim = {.max_password_trials = max};
 	struct msg_scan_options o = {.limits = &lim, .scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
-	struct member *m = g_new0(struct member, members);
+	struct testscan_member *m = g_new0(struct testscan_member, members);
 	char **names = g_new0(char *, members + 1);
 	struct msg_report *r = NULL;
 	GBytes *z;
@@ -814,9 +720,9 @@ static struct msg_report *many_locked(unsigned int members, const char *body, un
 
 	for (unsigned int i = 0; i < members; i++) {
 		names[i] = g_strdup_printf("f%03u.txt", i);
-		m[i] = (struct member){names[i], names[i], strlen(names[i])};
+		m[i] = (struct testscan_member){names[i], names[i], strlen(names[i])};
 	}
-	z = build("zip", NULL, "zip:encryption=zipcrypt", "right", m, members);
+	z = testscan_build("zip", NULL, "zip:encryption=zipcrypt", "right", m, members);
 	msg = message("x", body, "many.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, NULL), 0);
 	g_free(msg);
@@ -888,7 +794,7 @@ START_TEST(test_password_budget)
 	count_members(r, &open, &exhausted);
 	ck_assert_uint_eq(r->password_trials, 6);
 	ck_assert_uint_eq(exhausted, 0);
-	ck_assert_ptr_nonnull(strstr(find(r, "2/zip:f000.txt")->note, "opens it"));
+	ck_assert_ptr_nonnull(strstr(testscan_part(r, "2/zip:f000.txt")->note, "opens it"));
 	msg_report_free(&r);
 }
 END_TEST
@@ -914,9 +820,9 @@ START_TEST(test_encrypted_7z)
 	              "7z (package p7zip-full) failed");
 	data = testutil_read(out, &len);
 	msg = message("x", "password: 1234", "enc.7z", data, len);
-	r = scan_msg(msg);
-	ck_assert(find(r, "2/7z:clam.exe")->flags & MSG_PART_ENCRYPTED);
-	ck_assert_ptr_nonnull(strstr(find(r, "2/7z:clam.exe")->note, "decrypts zip only"));
+	r = testscan_message(db, msg);
+	ck_assert(testscan_part(r, "2/7z:clam.exe")->flags & MSG_PART_ENCRYPTED);
+	ck_assert_ptr_nonnull(strstr(testscan_part(r, "2/7z:clam.exe")->note, "decrypts zip only"));
 	ck_assert_uint_eq(msg_report_infected(r), 0);
 	msg_report_free(&r);
 	g_free(msg);
@@ -930,22 +836,17 @@ END_TEST
 /* The JSON report lists members with their flags and parent. */
 START_TEST(test_json)
 {
-	GBytes *z = zip_of("clam.exe", clam, clam_len);
+	GBytes *z = testscan_zip("clam.exe", clam, clam_len);
 	char *msg = message("x", NULL, "a.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
-	struct msg_report *r = scan_msg(msg);
-	GString *s = g_string_new(NULL);
-	struct json j;
+	struct msg_report *r = testscan_message(db, msg);
+	char *js = testscan_report_json(r);
 
-	json_init(&j, s);
-	json_begin_object(&j, NULL);
-	msg_report_json(r, &j);
-	json_end_object(&j);
-	ck_assert_ptr_nonnull(strstr(s->str, "\"path\":\"2/zip:clam.exe\",\"name\":\"clam.exe\""));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"encoding\":\"zip\""));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"parent\":1,"));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"archive-member\"]"));
-	ck_assert_ptr_nonnull(strstr(s->str, "\"flags\":[\"container\"]"));
-	g_string_free(s, TRUE);
+	ck_assert_ptr_nonnull(strstr(js, "\"path\":\"2/zip:clam.exe\",\"name\":\"clam.exe\""));
+	ck_assert_ptr_nonnull(strstr(js, "\"encoding\":\"zip\""));
+	ck_assert_ptr_nonnull(strstr(js, "\"parent\":1,"));
+	ck_assert_ptr_nonnull(strstr(js, "\"flags\":[\"archive-member\"]"));
+	ck_assert_ptr_nonnull(strstr(js, "\"flags\":[\"container\"]"));
+	g_free(js);
 	msg_report_free(&r);
 	g_free(msg);
 	g_bytes_unref(z);
@@ -960,16 +861,11 @@ static gpointer thread_scan(gpointer data)
 
 	for (int round = 0; round < 20; round++) {
 		for (guint i = 0; i < msgs->len; i += 2) {
-			struct msg_report *r = scan_msg(msgs->pdata[i]);
-			GString *s = g_string_new(NULL);
-			struct json j;
+			struct msg_report *r = testscan_message(db, msgs->pdata[i]);
+			char *js = testscan_report_json(r);
 
-			json_init(&j, s);
-			json_begin_object(&j, NULL);
-			msg_report_json(r, &j);
-			json_end_object(&j);
-			ok &= strcmp(s->str, msgs->pdata[i + 1]) == 0;
-			g_string_free(s, TRUE);
+			ok &= strcmp(js, msgs->pdata[i + 1]) == 0;
+			g_free(js);
 			msg_report_free(&r);
 		}
 	}
@@ -980,8 +876,8 @@ START_TEST(test_threads)
 {
 	static const char *const files[] = {"clam.zip", "clam.7z", "clam.tar.gz", "clam.d64.zip",
 	                                    "clam.cab"};
-	struct member m = {"clam.exe", clam, clam_len};
-	GBytes *enc = build("zip", NULL, "zip:encryption=zipcrypt", "pw", &m, 1);
+	struct testscan_member m = {"clam.exe", clam, clam_len};
+	GBytes *enc = testscan_build("zip", NULL, "zip:encryption=zipcrypt", "pw", &m, 1);
 	GPtrArray *msgs = g_ptr_array_new_with_free_func(g_free);
 	GThread *t[4];
 
@@ -993,17 +889,11 @@ START_TEST(test_threads)
 		                    ? message("x", NULL, files[i], data, len)
 		                    : message("pw: pw", NULL, "e.zip", g_bytes_get_data(enc, NULL),
 		                              g_bytes_get_size(enc));
-		struct msg_report *r = scan_msg(msg);
-		GString *s = g_string_new(NULL);
-		struct json j;
+		struct msg_report *r = testscan_message(db, msg);
 
-		json_init(&j, s);
-		json_begin_object(&j, NULL);
-		msg_report_json(r, &j);
-		json_end_object(&j);
 		ck_assert_uint_eq(msg_report_infected(r), 1);
 		g_ptr_array_add(msgs, msg);
-		g_ptr_array_add(msgs, g_string_free(s, FALSE));
+		g_ptr_array_add(msgs, testscan_report_json(r));
 		msg_report_free(&r);
 		g_free(data);
 		g_free(path);

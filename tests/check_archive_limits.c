@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "mime/msgscan.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 #define GIB (1024ull * 1024ull * 1024ull)
@@ -34,11 +35,7 @@ static struct sigdb *db;
 
 static void setup(void)
 {
-	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
-	const char *paths[] = {sigs, NULL};
-
-	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
-	g_free(sigs);
+	db = testscan_sigdb_bundled();
 }
 
 static void teardown(void)
@@ -217,18 +214,6 @@ static struct msg_report *scan(const char *name, const void *data, size_t len,
 	return r;
 }
 
-static const struct msg_part *part(const struct msg_report *r, const char *path)
-{
-	for (guint i = 0; i < r->parts->len; i++) {
-		const struct msg_part *p = g_ptr_array_index(r->parts, i);
-
-		if (strcmp(p->path, path) == 0)
-			return p;
-	}
-	ck_abort_msg("no part %s", path);
-	return NULL;
-}
-
 /* The report is unscannable with reason (a message flag name) and a note naming limit. */
 static void check_limit(const struct msg_report *r, const char *reason, const char *limit)
 {
@@ -252,7 +237,7 @@ START_TEST(test_gib_member_declared)
 	GByteArray *z = zip_build(&e, 1);
 	long rss = maxrss_kb();
 	struct msg_report *r = scan("bomb.zip", z->data, z->len, NULL);
-	const struct msg_part *p = part(r, "1/zip:zeros.bin");
+	const struct msg_part *p = testscan_part(r, "1/zip:zeros.bin");
 
 	ck_assert_uint_lt(z->len, 2 * MIB);
 	check_limit(r, "limit-archive", "max_member_bytes");
@@ -274,7 +259,7 @@ START_TEST(test_gib_member_lying)
 	GByteArray *z = zip_build(&e, 1);
 	struct msg_limits lim = {.max_member_bytes = 4 * MIB};
 	struct msg_report *r = scan("bomb.zip", z->data, z->len, &lim);
-	const struct msg_part *p = part(r, "1/zip:zeros.bin");
+	const struct msg_part *p = testscan_part(r, "1/zip:zeros.bin");
 
 	ck_assert(msg_report_unscannable(r, NULL));
 	ck_assert_uint_le(p->decoded_size, 4 * MIB);
@@ -301,7 +286,7 @@ START_TEST(test_gzip_zeros)
 	le(gz, 0, 4), le(gz, size & 0xffffffff, 4);
 	rss = maxrss_kb();
 	r = scan("zeros.gz", gz->data, gz->len, NULL);
-	p = part(r, "1/gz:zeros");
+	p = testscan_part(r, "1/gz:zeros");
 	check_limit(r, "limit-archive", "max_member_bytes");
 	ck_assert_uint_eq(p->decoded_size, 50 * MIB);
 	ck_assert(p->flags & MSG_PART_LIMIT);
@@ -311,7 +296,7 @@ START_TEST(test_gzip_zeros)
 
 	r = scan("zeros.gz", gz->data, gz->len, &ratio);
 	check_limit(r, "limit-archive", "max_ratio");
-	ck_assert_uint_le(part(r, "1/gz:zeros")->decoded_size, 10 * gz->len + 256 * 1024);
+	ck_assert_uint_le(testscan_part(r, "1/gz:zeros")->decoded_size, 10 * gz->len + 256 * 1024);
 	msg_report_free(&r);
 	g_byte_array_free(gz, TRUE);
 	g_byte_array_free(d, TRUE);
@@ -381,7 +366,7 @@ START_TEST(test_depth_exact)
 	z3 = build("zip", &name, &data, &len, 1);
 	r = scan("out.zip", g_bytes_get_data(z3, NULL), g_bytes_get_size(z3), &lim);
 	check_limit(r, "limit-archive", "max_archive_depth");
-	ck_assert(part(r, "1/zip:mid.zip/zip:in.zip")->flags & MSG_PART_LIMIT);
+	ck_assert(testscan_part(r, "1/zip:mid.zip/zip:in.zip")->flags & MSG_PART_LIMIT);
 	ck_assert_uint_eq(r->parts->len, 3);
 	msg_report_free(&r);
 	r = scan("out.zip", g_bytes_get_data(z3, NULL), g_bytes_get_size(z3), NULL);
@@ -452,7 +437,7 @@ START_TEST(test_many_members)
 	r = scan("many.zip", z->data, z->len, &parts);
 	check_limit(r, "limit-archive", "max_archive_members");
 	ck_assert_uint_eq(r->parts->len, 1001);
-	ck_assert(part(r, "1")->flags & MSG_PART_LIMIT);
+	ck_assert(testscan_part(r, "1")->flags & MSG_PART_LIMIT);
 	msg_report_free(&r);
 	g_byte_array_free(z, TRUE);
 	for (size_t i = 0; i < n; i++)
@@ -480,7 +465,7 @@ START_TEST(test_ratio)
 	r = scan("ratio.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z), NULL);
 	check_limit(r, "limit-archive", "max_ratio");
 	ck_assert_uint_lt(r->parts->len, 21);
-	ck_assert(part(r, "1")->flags & MSG_PART_LIMIT);
+	ck_assert(testscan_part(r, "1")->flags & MSG_PART_LIMIT);
 	msg_report_free(&r);
 	for (int i = 0; i < 20; i++)
 		g_free((char *)names[i]);
@@ -507,8 +492,8 @@ START_TEST(test_total_bytes)
 	r = scan("big.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z), &lim);
 	ck_assert(r->flags & MSG_LIMIT_TOTAL);
 	/* the archive itself took most of the budget: a.bin is cut, b.bin not read */
-	ck_assert(part(r, "1/zip:a.bin")->flags & MSG_PART_TRUNCATED);
-	ck_assert(part(r, "1/zip:b.bin")->flags & MSG_PART_LIMIT);
+	ck_assert(testscan_part(r, "1/zip:a.bin")->flags & MSG_PART_TRUNCATED);
+	ck_assert(testscan_part(r, "1/zip:b.bin")->flags & MSG_PART_LIMIT);
 	for (guint i = 0; i < r->parts->len; i++)
 		total += ((struct msg_part *)g_ptr_array_index(r->parts, i))->decoded_size;
 	ck_assert_uint_le(total, 1500 * 1024);
@@ -528,7 +513,7 @@ START_TEST(test_damaged)
 	for (size_t cut = 30; cut < len; cut += 37) {
 		struct msg_report *r = scan("cut.zip", data, cut, NULL);
 
-		if (part(r, "1")->scan.type.type == FTYPE_ZIP)
+		if (testscan_part(r, "1")->scan.type.type == FTYPE_ZIP)
 			ck_assert_msg(msg_report_unscannable(r, NULL) ||
 			                      msg_report_infected(r) == 1,
 			              "cut at %zu: clean", cut);

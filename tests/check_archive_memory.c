@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mime/msgscan.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 #define MIB (1024u * 1024u)
@@ -23,27 +24,12 @@ static size_t clam_len;
 
 static void setup(void)
 {
-	char *path = testutil_clamav_file("clam.exe");
-	const char *paths[2] = {NULL, NULL};
-	GError *error = NULL;
-	char *p;
-
-	tmp = testutil_tmpdir();
-	p = testutil_write(tmp, "clam.hdb", "aa15bcf478d165efd2065190eb473bcb:544:Clam.Exe\n");
-	g_free(p);
-	paths[0] = tmp;
-	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	clam = testutil_read(path, &clam_len);
-	g_free(path);
+	testscan_clam_open(&tmp, &db, &clam, &clam_len);
 }
 
 static void teardown(void)
 {
-	sigdb_unref(&db);
-	testutil_rmdir(tmp);
-	g_free(tmp);
-	g_free(clam);
+	testscan_clam_close(&tmp, &db, &clam);
 }
 
 /* The LZMA2 dictionary-size byte of a size 2^n or 3 * 2^(n-1) (n >= 12). */
@@ -111,13 +97,8 @@ static GByteArray *zstd_claiming(const void *data, size_t len, unsigned int wlog
 static struct msg_report *scan(const char *name, const GByteArray *b, uint64_t max_mem)
 {
 	struct msg_limits lim = {.max_decoder_memory = max_mem};
-	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}, .limits = &lim};
-	struct msg_report *r = NULL;
-	GError *error = NULL;
 
-	ck_assert_msg(msg_scan_attachment(db, name, b->data, b->len, &o, &r, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	return r;
+	return testscan_attachment(db, name, b->data, b->len, &lim);
 }
 
 static bool noted(const struct msg_report *r, const char *what)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mime/msgscan.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 static char *tmp;
@@ -24,63 +25,27 @@ static size_t clam_len;
 
 static void setup(void)
 {
-	char *path = testutil_clamav_file("clam.exe");
-	const char *paths[2] = {NULL, NULL};
-	GError *error = NULL;
-	char *p;
-
-	tmp = testutil_tmpdir();
-	p = testutil_write(tmp, "clam.hdb", "aa15bcf478d165efd2065190eb473bcb:544:Clam.Exe\n");
-	g_free(p);
-	paths[0] = tmp;
-	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	clam = testutil_read(path, &clam_len);
-	g_free(path);
+	testscan_clam_open(&tmp, &db, &clam, &clam_len);
 }
 
 static void teardown(void)
 {
-	sigdb_unref(&db);
-	testutil_rmdir(tmp);
-	g_free(tmp);
-	g_free(clam);
+	testscan_clam_close(&tmp, &db, &clam);
 }
 
-/* A zip of one member (stored when store), encrypted with passphrase when not NULL. */
-static GBytes *zip1(const char *name, const void *data, size_t len, const char *passphrase,
-                    bool store)
+/* A zip of one member, encrypted (ZipCrypto) with passphrase when not NULL. */
+static GBytes *zip1(const char *name, const void *data, size_t len, const char *passphrase)
 {
-	size_t cap = len + 4096, used = 0;
-	unsigned char *buf = g_malloc(cap);
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
+	struct testscan_member m = {name, data, len};
 
-	ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
-	if (store)
-		ck_assert_int_eq(archive_write_set_options(a, "zip:compression=store"), ARCHIVE_OK);
-	if (passphrase != NULL) {
-		ck_assert_int_eq(archive_write_set_options(a, "zip:encryption=zipcrypt"),
-		                 ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
-	}
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, data, len), (la_ssize_t)len);
-	archive_entry_free(e);
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	return g_bytes_new_take(buf, used);
+	return testscan_build("zip", NULL, passphrase != NULL ? "zip:encryption=zipcrypt" : NULL,
+	                      passphrase, &m, 1);
 }
 
 static GBytes *text_zip(unsigned int i)
 {
 	char *name = g_strdup_printf("note%u.txt", i), *text = g_strdup_printf("note %u\n", i);
-	GBytes *z = zip1(name, text, strlen(text), NULL, false);
+	GBytes *z = zip1(name, text, strlen(text), NULL);
 
 	g_free(name);
 	g_free(text);
@@ -96,15 +61,7 @@ static void append(GByteArray *out, GBytes *b)
 static struct msg_report *scan_blob(const char *name, const GByteArray *b,
                                     const struct msg_limits *lim)
 {
-	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
-	struct msg_report *r = NULL;
-	GError *error = NULL;
-
-	if (lim != NULL)
-		o.limits = lim;
-	ck_assert_msg(msg_scan_attachment(db, name, b->data, b->len, &o, &r, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
-	return r;
+	return testscan_attachment(db, name, b->data, b->len, lim);
 }
 
 /* The message: a body (where a password may be) and b attached as name. */
@@ -146,7 +103,7 @@ START_TEST(test_middle)
 	const struct msg_part *p;
 
 	append(b, text_zip(1));
-	append(b, zip1("clam.exe", clam, clam_len, NULL, false));
+	append(b, zip1("clam.exe", clam, clam_len, NULL));
 	append(b, text_zip(3));
 	for (int pass = 0; pass < 2; pass++) {
 		/* max_archive_depth 1: the zips side by side are one level */
@@ -175,7 +132,7 @@ START_TEST(test_many)
 
 	g_byte_array_append(b, (const guint8 *)"GIF89a\001\000\001\000\000\000\000;", 13);
 	for (unsigned int i = 1; i <= 5; i++)
-		append(b, i == 4 ? zip1("clam.exe", clam, clam_len, NULL, false) : text_zip(i));
+		append(b, i == 4 ? zip1("clam.exe", clam, clam_len, NULL) : text_zip(i));
 	r = scan_blob("pic.gif", b, NULL);
 	ck_assert_uint_eq(msg_report_infected(r), 1);
 	for (unsigned int i = 1; i <= 5; i++) {
@@ -227,7 +184,7 @@ START_TEST(test_stored_inside)
 	ck_assert_int_eq(archive_write_set_options(a, "zip:compression=store"), ARCHIVE_OK);
 	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
 	for (unsigned int i = 1; i <= 20; i++) {
-		GBytes *z = i == 7 ? zip1("clam.exe", clam, clam_len, NULL, false) : text_zip(i);
+		GBytes *z = i == 7 ? zip1("clam.exe", clam, clam_len, NULL) : text_zip(i);
 		struct archive_entry *e = archive_entry_new();
 		char *name = g_strdup_printf("lib/j%u.jar", i);
 
@@ -272,7 +229,7 @@ START_TEST(test_passwords)
 
 	for (; *l != '\0'; l++) {
 		if (*l == 'E')
-			append(b, zip1("clam.exe", clam, clam_len, "k7781x", false));
+			append(b, zip1("clam.exe", clam, clam_len, "k7781x"));
 		else if (*l == 'C')
 			append(b, text_zip((unsigned int)(l - layouts[_i])));
 		else if (*l == 'G')

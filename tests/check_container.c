@@ -48,20 +48,6 @@ static void teardown(void)
 	g_ptr_array_free(warnings, TRUE);
 }
 
-static void collect_warning(void *ctx, const char *message)
-{
-	g_ptr_array_add(warnings, g_strdup(message));
-}
-
-static bool warned(const char *needle)
-{
-	for (guint i = 0; i < warnings->len; i++) {
-		if (strstr(warnings->pdata[i], needle) != NULL)
-			return true;
-	}
-	return false;
-}
-
 /* The corpus directory, or NULL (with a message once) when it is absent. */
 static const char *corpus(void)
 {
@@ -115,7 +101,8 @@ static int load_one(const char *p1, const char *p2, const struct sigdb_options *
 
 	if (in != NULL)
 		opts = *in;
-	opts.warn = collect_warning;
+	opts.warn = testutil_collect_warning;
+	opts.warn_ctx = warnings;
 	if (opts.cert_dir == NULL)
 		opts.cert_dir = "/nonexistent"; /* no CA: never the machine's */
 	ret = sigdb_load(paths, &opts, db_r, &error);
@@ -353,7 +340,7 @@ START_TEST(test_truncated_and_bad_header)
 	ck_assert_ptr_nonnull(strstr(source(db, "short.cvd")->reject_reason, "truncated"));
 	ck_assert(source(db, "badver.cvd")->rejected);
 	ck_assert_ptr_nonnull(strstr(source(db, "badver.cvd")->reject_reason, "version"));
-	ck_assert(warned("badver.cvd: rejected, not loaded: bad header"));
+	ck_assert(testutil_warned(warnings, "badver.cvd: rejected, not loaded: bad header"));
 	sigdb_unref(&db);
 	g_free(hdb);
 	g_free(dir);
@@ -437,7 +424,7 @@ START_TEST(test_bytecode_tampered)
 	ck_assert_ptr_nonnull(strstr(c->reject_reason, "MD5"));
 	ck_assert_ptr_null(match(db, CLAM_MD5, 544));
 	ck_assert_str_eq(match(db, ABC_MD5, 3), "Local.Abc"); /* the rest loads */
-	ck_assert(warned("bytecode.cvd: rejected, not loaded"));
+	ck_assert(testutil_warned(warnings, "bytecode.cvd: rejected, not loaded"));
 	sigdb_unref(&db);
 	/* the header's signature: its first character 'u' becomes 't' */
 	p2 = bytecode_flipped(d2, 76, 0x01);
@@ -922,7 +909,8 @@ START_TEST(test_daily_age)
 	c.built = (int64_t)time(NULL) - 30 * 86400;
 	g_free(write_cvd(old, "daily.cud", &c, gen_a, 1));
 	db = load(old, NULL, NULL);
-	ck_assert(warned("daily 2 (") && warned("is 30 days old (more than 7)"));
+	ck_assert(testutil_warned(warnings, "daily 2 (") &&
+	          testutil_warned(warnings, "is 30 days old (more than 7)"));
 	sigdb_unref(&db);
 	g_ptr_array_set_size(warnings, 0);
 	c.built = 0;
@@ -934,7 +922,7 @@ START_TEST(test_daily_age)
 	c.built = (int64_t)time(NULL) + 2 * 86400;
 	g_free(write_cvd(future, "daily.cud", &c, gen_a, 1));
 	db = load(future, NULL, NULL);
-	ck_assert(warned("built in the future"));
+	ck_assert(testutil_warned(warnings, "built in the future"));
 	sigdb_unref(&db);
 	g_free(old);
 	g_free(fresh);

@@ -5,13 +5,12 @@
  * by size and SHA-256 from the parts' own scans.
  */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mime/jobs.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 static struct msg_limits lim;
@@ -174,12 +173,7 @@ START_TEST(test_scan_cut)
 	struct msg_limits l = {0};
 	struct msg_report *r = NULL;
 	const struct msg_part *p1, *p2;
-	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
-	const char *paths[] = {sigs, NULL};
-	struct sigdb *db = NULL;
-
-	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
-	g_free(sigs);
+	struct sigdb *db = testscan_sigdb_bundled();
 
 	for (int i = 0; i < 2; i++) {
 		g_string_append(m, "--b\r\nContent-Type: application/octet-stream\r\n\r\n");
@@ -208,55 +202,19 @@ START_TEST(test_scan_cut)
 }
 END_TEST
 
-static struct sigdb *test_db(void)
-{
-	char *sigs = g_build_filename(TEST_DATA, "..", "..", "contrib", "test-signatures", NULL);
-	const char *paths[] = {sigs, NULL};
-	struct sigdb *db = NULL;
-
-	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
-	g_free(sigs);
-	return db;
-}
-
-/* A zip of one member name holding data (encrypted with passphrase if given), in base64. */
+/* A zip of one member name holding data (encrypted with passphrase if given), in base64
+ * lines (CRLF). */
 static char *zip_b64(const char *name, const unsigned char *data, size_t len,
                      const char *passphrase)
 {
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-	size_t cap = 4096 + len, used = 0;
-	unsigned char *buf = g_malloc(cap);
-	char *b64;
+	struct testscan_member m = {name, data, len};
+	GBytes *z = testscan_build("zip", NULL,
+	                           passphrase != NULL ? "zip:encryption=traditional" : NULL,
+	                           passphrase, &m, 1);
+	char *b64 = testscan_base64_lines(g_bytes_get_data(z, NULL), g_bytes_get_size(z), "\r\n");
 
-	ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
-	if (passphrase != NULL) {
-		ck_assert_int_eq(archive_write_set_options(a, "zip:encryption=traditional"),
-		                 ARCHIVE_OK);
-		ck_assert_int_eq(archive_write_set_passphrase(a, passphrase), ARCHIVE_OK);
-	}
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	archive_entry_set_size(e, (la_int64_t)len);
-	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, data, len), (la_ssize_t)len);
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	archive_entry_free(e);
-	b64 = g_base64_encode(buf, used);
-	g_free(buf);
+	g_bytes_unref(z);
 	return b64;
-}
-
-/* base64 in lines of 76 characters */
-static void append_lines(GString *s, const char *b64)
-{
-	for (size_t n = strlen(b64), k = 0; k < n; k += 76) {
-		g_string_append_len(s, b64 + k, (gssize)MIN(76, n - k));
-		g_string_append(s, "\r\n");
-	}
 }
 
 static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
@@ -270,13 +228,13 @@ static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(i * 7 + 3);
-	b64 = g_base64_encode(data, sizeof(data));
+	b64 = testscan_base64_lines(data, sizeof(data), "\r\n");
 	zip = zip_b64("x.bin", data, sizeof(data), NULL);
 	if (pasted)
-		append_lines(m, b64);
+		g_string_append(m, b64);
 	g_string_append(m, "\r\n--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
 	                   "Content-Transfer-Encoding: base64\r\n\r\n");
-	append_lines(m, zip);
+	g_string_append(m, zip);
 	g_string_append(m, "--b--\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	g_free(b64);
@@ -293,7 +251,7 @@ static struct msg_report *scan_pasted(struct sigdb *db, bool pasted)
  */
 START_TEST(test_dedupe_member)
 {
-	struct sigdb *db = test_db();
+	struct sigdb *db = testscan_sigdb_bundled();
 	struct msg_report *r = scan_pasted(db, true), *plain = scan_pasted(db, false);
 	const struct msg_part *member = NULL, *ref = NULL;
 
@@ -329,7 +287,7 @@ static struct msg_report *scan_locked(struct sigdb *db, bool with_zip)
 	unsigned char data[300];
 	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
 	                          "Content-Type: multipart/mixed; boundary=b\r\n\r\n");
-	char *b64 = g_base64_encode((const guchar *)text, strlen(text)), *zip;
+	char *b64 = testscan_base64_lines(text, strlen(text), "\r\n"), *zip;
 	struct msg_report *r = NULL;
 
 	for (size_t i = 0; i < sizeof(data); i++)
@@ -338,11 +296,11 @@ static struct msg_report *scan_locked(struct sigdb *db, bool with_zip)
 	if (with_zip) {
 		g_string_append(m, "--b\r\nContent-Type: application/zip; name=\"x.zip\"\r\n"
 		                   "Content-Transfer-Encoding: base64\r\n\r\n");
-		append_lines(m, zip);
+		g_string_append(m, zip);
 	}
 	g_string_append(m, "--b\r\nContent-Type: text/plain\r\n"
 	                   "Content-Transfer-Encoding: base64\r\n\r\n!");
-	append_lines(m, b64);
+	g_string_append(m, b64);
 	g_string_append(m, "--b--\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	g_free(b64);
@@ -371,7 +329,7 @@ static const struct msg_part *body_of(const struct msg_report *r)
  */
 START_TEST(test_password_text)
 {
-	struct sigdb *db = test_db();
+	struct sigdb *db = testscan_sigdb_bundled();
 	struct msg_report *r = scan_locked(db, true), *ref = scan_locked(db, false);
 	const struct msg_part *b = body_of(r), *rb = body_of(ref), *member = NULL;
 
@@ -407,7 +365,7 @@ END_TEST
 START_TEST(test_depth_first)
 {
 	static const char *const want[] = {"1", "1/uu1", "1/uu1/zip:x.bin", "1/uu2"};
-	struct sigdb *db = test_db();
+	struct sigdb *db = testscan_sigdb_bundled();
 	unsigned char data[200];
 	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
 	                          "Content-Type: text/plain\r\n\r\nfiles:\r\n"
@@ -419,10 +377,10 @@ START_TEST(test_depth_first)
 		data[i] = (unsigned char)(i * 11 + 2);
 	zip = zip_b64("x.bin", data, sizeof(data), NULL);
 	data[0] ^= 1;
-	b64 = g_base64_encode(data, sizeof(data));
-	append_lines(m, zip);
+	b64 = testscan_base64_lines(data, sizeof(data), "\r\n");
+	g_string_append(m, zip);
 	g_string_append(m, "====\r\nbegin-base64 644 b.bin\r\n");
-	append_lines(m, b64);
+	g_string_append(m, b64);
 	g_string_append(m, "====\r\n");
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, NULL, &r, NULL), 0);
 	ck_assert_uint_eq(r->parts->len, G_N_ELEMENTS(want));

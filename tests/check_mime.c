@@ -12,20 +12,16 @@
 #include "engine/json.h"
 #include "mime/decode.h"
 #include "mime/msgscan.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
-#define MSGS    TEST_DATA "/msgs"
-#define TESTSIG TEST_DATA "/../../contrib/test-signatures"
+#define MSGS TEST_DATA "/msgs"
 
 static struct sigdb *db;
 
 static void setup(void)
 {
-	const char *paths[] = {TESTSIG, NULL};
-	GError *error = NULL;
-
-	ck_assert_msg(sigdb_load(paths, NULL, &db, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
+	db = testscan_sigdb_bundled();
 }
 
 static void teardown(void)
@@ -51,18 +47,6 @@ static char *read_msg(const char *name, size_t *len)
 
 	g_free(path);
 	return data;
-}
-
-static const struct msg_part *part_of(const struct msg_report *r, const char *path)
-{
-	for (guint i = 0; i < r->parts->len; i++) {
-		const struct msg_part *p = g_ptr_array_index(r->parts, i);
-
-		if (strcmp(p->path, path) == 0)
-			return p;
-	}
-	ck_abort_msg("no part %s", path);
-	return NULL;
 }
 
 typedef const char *(*namer)(unsigned int);
@@ -260,7 +244,7 @@ static void strip_one(const char *name, const char *path)
 	size_t len;
 	char *data = read_msg(name, &len);
 	struct msg_report *r = scan_buf(data, len, NULL), *r2;
-	const struct msg_part *p = part_of(r, path);
+	const struct msg_part *p = testscan_part(r, path);
 	GString *s = g_string_new_len(data, (gssize)p->raw_begin);
 	guint others = 0;
 
@@ -270,14 +254,14 @@ static void strip_one(const char *name, const char *path)
 	r2 = scan_buf(s->str, s->len, NULL);
 	ck_assert_uint_eq(msg_report_infected(r2), 0);
 	ck_assert_uint_eq(r2->anomalies & MSG_ANOM_SWEEP_EXTRA, 0);
-	ck_assert_str_eq(part_of(r2, path)->content_type, "text/plain");
+	ck_assert_str_eq(testscan_part(r2, path)->content_type, "text/plain");
 	for (guint i = 0; i < r->parts->len; i++) {
 		const struct msg_part *a = g_ptr_array_index(r->parts, i);
 
 		if (strcmp(a->path, path) == 0 || g_str_has_prefix(a->path, path))
 			continue;
-		ck_assert_mem_eq(a->scan.digests.sha256, part_of(r2, a->path)->scan.digests.sha256,
-		                 32);
+		ck_assert_mem_eq(a->scan.digests.sha256,
+		                 testscan_part(r2, a->path)->scan.digests.sha256, 32);
 		others++;
 	}
 	ck_assert_uint_ge(others, 1);
@@ -296,18 +280,6 @@ START_TEST(test_strip_round_trip)
 }
 END_TEST
 
-static char *report_json(const struct msg_report *r)
-{
-	GString *out = g_string_new(NULL);
-	struct json j;
-
-	json_init(&j, out);
-	json_begin_object(&j, NULL);
-	msg_report_json(r, &j);
-	json_end_object(&j);
-	return g_string_free(out, FALSE);
-}
-
 START_TEST(test_names)
 {
 	size_t len;
@@ -315,15 +287,15 @@ START_TEST(test_names)
 	struct msg_report *r = scan_buf(data, len, NULL);
 
 	ck_assert_str_eq(r->subject, "\xc3\xa9t\xc3\xa9 names");
-	ck_assert_str_eq(part_of(r, "1")->name, "r\xc3\xa9sum\xc3\xa9.txt");
-	ck_assert_str_eq(part_of(r, "2")->name, "caf\xc3\xa9.txt");
-	ck_assert_str_eq(part_of(r, "3")->name, "\xe2\x82\xac rate.txt");
-	ck_assert_str_eq(part_of(r, "4")->name, "invoice.pdf");
-	ck_assert_str_eq(part_of(r, "4")->alt_name, "shown.txt");
-	ck_assert(part_of(r, "4")->flags & MSG_PART_EXT_MISMATCH);
-	ck_assert_str_eq(part_of(r, "5")->name, "facture \xc3\xa9t\xc3\xa9.pdf");
-	ck_assert(part_of(r, "5")->flags & MSG_PART_EXT_MISMATCH);
-	ck_assert_str_eq(scan_result_name(&part_of(r, "5")->scan), "Clamav.Test.File-6");
+	ck_assert_str_eq(testscan_part(r, "1")->name, "r\xc3\xa9sum\xc3\xa9.txt");
+	ck_assert_str_eq(testscan_part(r, "2")->name, "caf\xc3\xa9.txt");
+	ck_assert_str_eq(testscan_part(r, "3")->name, "\xe2\x82\xac rate.txt");
+	ck_assert_str_eq(testscan_part(r, "4")->name, "invoice.pdf");
+	ck_assert_str_eq(testscan_part(r, "4")->alt_name, "shown.txt");
+	ck_assert(testscan_part(r, "4")->flags & MSG_PART_EXT_MISMATCH);
+	ck_assert_str_eq(testscan_part(r, "5")->name, "facture \xc3\xa9t\xc3\xa9.pdf");
+	ck_assert(testscan_part(r, "5")->flags & MSG_PART_EXT_MISMATCH);
+	ck_assert_str_eq(scan_result_name(&testscan_part(r, "5")->scan), "Clamav.Test.File-6");
 	msg_report_free(&r);
 	g_free(data);
 }
@@ -376,9 +348,9 @@ START_TEST(test_clamav_testfiles)
 	        msg_scan_attachment(db, "clam.tnef", (unsigned char *)data, len, NULL, &r, NULL),
 	        0);
 	ck_assert_uint_eq(msg_report_infected(r), 1);
-	ck_assert_str_eq(part_of(r, "1/tnef1")->name, "clam.exe");
-	ck_assert(part_of(r, "1/tnef1")->flags & MSG_PART_TNEF);
-	ck_assert(part_of(r, "1")->flags & MSG_PART_CONTAINER);
+	ck_assert_str_eq(testscan_part(r, "1/tnef1")->name, "clam.exe");
+	ck_assert(testscan_part(r, "1/tnef1")->flags & MSG_PART_TNEF);
+	ck_assert(testscan_part(r, "1")->flags & MSG_PART_CONTAINER);
 	msg_report_free(&r);
 	g_free(data);
 	g_free(path);
@@ -483,9 +455,9 @@ START_TEST(test_want_attached)
 	char hex[DIGEST_MAX_HEX];
 
 	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m, sizeof(m) - 1, &o, &r, &error), 0);
-	ck_assert_uint_eq(part_of(r, "1")->scan.digests.mask & more, 0);
-	ck_assert_uint_eq(part_of(r, "2")->scan.digests.mask, DIGEST_ALL);
-	ck_assert_str_eq(digest_hex(part_of(r, "2")->scan.digests.md5, 16, hex),
+	ck_assert_uint_eq(testscan_part(r, "1")->scan.digests.mask & more, 0);
+	ck_assert_uint_eq(testscan_part(r, "2")->scan.digests.mask, DIGEST_ALL);
+	ck_assert_str_eq(digest_hex(testscan_part(r, "2")->scan.digests.md5, 16, hex),
 	                 "900150983cd24fb0d6963f7d28e17f72");
 	msg_report_free(&r);
 }
@@ -501,7 +473,7 @@ static gpointer thread_scan(gpointer data)
 			size_t len;
 			char *msg = read_msg(g_ptr_array_index(job->names, i), &len);
 			struct msg_report *r = scan_buf(msg, len, NULL);
-			char *got = report_json(r);
+			char *got = testscan_report_json(r);
 
 			job->ok &= strcmp(got, g_ptr_array_index(job->want, i)) == 0;
 			g_free(got);
@@ -523,7 +495,7 @@ START_TEST(test_threads)
 		char *msg = read_msg(g_ptr_array_index(job.names, i), &len);
 		struct msg_report *r = scan_buf(msg, len, NULL);
 
-		g_ptr_array_add(job.want, report_json(r));
+		g_ptr_array_add(job.want, testscan_report_json(r));
 		msg_report_free(&r);
 		g_free(msg);
 	}

@@ -15,6 +15,7 @@
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
 #include "mime/yenc.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
 
 static size_t dec(enum mime_enc enc, const char *in, char *out, size_t cap, unsigned int *flags)
@@ -277,11 +278,8 @@ START_TEST(test_looks_base64)
 	/* 76 columns, the last line short and padded */
 	for (size_t i = 0; i < sizeof(raw); i++)
 		raw[i] = (unsigned char)(i * 5);
-	b64 = g_base64_encode(raw, sizeof(raw));
-	for (size_t i = 0; i < strlen(b64); i += 76) {
-		g_string_append_len(wide, b64 + i, (gssize)MIN(76, strlen(b64) - i));
-		g_string_append(wide, "\r\n");
-	}
+	b64 = testscan_base64_lines(raw, sizeof(raw), "\r\n");
+	g_string_append(wide, b64);
 	ck_assert(mime_decode_looks_base64((const unsigned char *)wide->str, wide->len));
 	g_string_truncate(wide, 0);
 	g_free(b64);

@@ -6,24 +6,19 @@
  * files, YAML, CSV, logs) stays text. EICAR is built at run time; zips with libarchive.
  */
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mime/msgscan.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
-
-#define TESTSIG TEST_DATA "/../../contrib/test-signatures"
 
 static struct sigdb *db;
 
 static void setup(void)
 {
-	const char *paths[] = {TESTSIG, NULL};
-
-	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
+	db = testscan_sigdb_bundled();
 }
 
 static void teardown(void)
@@ -39,23 +34,10 @@ static char *eicar(void)
 }
 
 /* base64 in lines of 76 columns */
-static char *b64_lines(const void *data, size_t len)
-{
-	char *b = g_base64_encode(data, len);
-	GString *s = g_string_new(NULL);
-
-	for (size_t i = 0; i < strlen(b); i += 76) {
-		g_string_append_len(s, b + i, (gssize)MIN(76, strlen(b) - i));
-		g_string_append(s, "\r\n");
-	}
-	g_free(b);
-	return g_string_free(s, FALSE);
-}
-
 /* A message: the given leading header fields, then a multipart body with EICAR attached. */
 static char *nested_message(const char *lead)
 {
-	char *e = eicar(), *b64 = b64_lines(e, strlen(e));
+	char *e = eicar(), *b64 = testscan_base64_lines(e, strlen(e), "\r\n");
 	char *msg = g_strdup_printf("%sFrom: a@example.org\r\nSubject: fwd\r\nMIME-Version: 1.0\r\n"
 	                            "Content-Type: multipart/mixed; boundary=\"in\"\r\n\r\n"
 	                            "--in\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
@@ -72,7 +54,7 @@ static char *nested_message(const char *lead)
 /* The outer message: a text body and the attachment (base64, application/octet-stream). */
 static char *outer_message(const char *name, const void *data, size_t len)
 {
-	char *b64 = b64_lines(data, len);
+	char *b64 = testscan_base64_lines(data, len, "\r\n");
 	char *msg = g_strdup_printf("From: b@example.org\r\nSubject: outer\r\nMIME-Version: 1.0\r\n"
 	                            "Content-Type: multipart/mixed; boundary=\"out\"\r\n\r\n"
 	                            "--out\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
@@ -84,50 +66,6 @@ static char *outer_message(const char *name, const void *data, size_t len)
 
 	g_free(b64);
 	return msg;
-}
-
-static GBytes *zip_of(const char *name, const void *data, size_t len)
-{
-	size_t cap = len + 65536, used = 0;
-	unsigned char *buf = g_malloc(cap);
-	struct archive *a = archive_write_new();
-	struct archive_entry *e = archive_entry_new();
-
-	ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
-	archive_entry_set_pathname(e, name);
-	archive_entry_set_size(e, (la_int64_t)len);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
-	ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
-	ck_assert_int_eq(archive_write_data(a, data, len), (la_ssize_t)len);
-	archive_entry_free(e);
-	ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
-	archive_write_free(a);
-	return g_bytes_new_take(buf, used);
-}
-
-static struct msg_report *scan(const char *msg)
-{
-	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
-	struct msg_report *r = NULL;
-	GError *error = NULL;
-
-	ck_assert_msg(msg_scan(db, (const unsigned char *)msg, strlen(msg), &o, &r, &error) == 0,
-	              "%s", error != NULL ? error->message : "");
-	return r;
-}
-
-static const struct msg_part *find(const struct msg_report *r, const char *path)
-{
-	for (guint i = 0; i < r->parts->len; i++) {
-		const struct msg_part *p = g_ptr_array_index(r->parts, i);
-
-		if (strcmp(p->path, path) == 0)
-			return p;
-	}
-	ck_abort_msg("no part %s", path);
-	return NULL;
 }
 
 /* The leading fields of each nested message that must still be read as one. */
@@ -155,12 +93,12 @@ START_TEST(test_eml_attached)
 {
 	char *lead = lead_fields(_i), *inner = nested_message(lead);
 	char *msg = outer_message("fwd.eml", inner, strlen(inner));
-	struct msg_report *r = scan(msg);
-	const struct msg_part *p = find(r, "2");
+	struct msg_report *r = testscan_message(db, msg);
+	const struct msg_part *p = testscan_part(r, "2");
 
 	ck_assert_msg(p->scan.type.type == FTYPE_EML, "typed %s", ftype_name(p->scan.type.type));
 	ck_assert(p->flags & MSG_PART_CONTAINER);
-	ck_assert(find(r, "2/2")->scan.n_findings > 0);
+	ck_assert(testscan_part(r, "2/2")->scan.n_findings > 0);
 	ck_assert_uint_ge(msg_report_infected(r), 1);
 	msg_report_free(&r);
 	g_free(msg);
@@ -173,13 +111,13 @@ END_TEST
 START_TEST(test_eml_in_zip)
 {
 	char *lead = lead_fields(_i), *inner = nested_message(lead);
-	GBytes *z = zip_of("fwd.eml", inner, strlen(inner));
+	GBytes *z = testscan_zip("fwd.eml", inner, strlen(inner));
 	char *msg = outer_message("fwd.zip", g_bytes_get_data(z, NULL), g_bytes_get_size(z));
-	struct msg_report *r = scan(msg);
-	const struct msg_part *p = find(r, "2/zip:fwd.eml");
+	struct msg_report *r = testscan_message(db, msg);
+	const struct msg_part *p = testscan_part(r, "2/zip:fwd.eml");
 
 	ck_assert_msg(p->scan.type.type == FTYPE_EML, "typed %s", ftype_name(p->scan.type.type));
-	ck_assert(find(r, "2/zip:fwd.eml/2")->scan.n_findings > 0);
+	ck_assert(testscan_part(r, "2/zip:fwd.eml/2")->scan.n_findings > 0);
 	ck_assert_uint_ge(msg_report_infected(r), 1);
 	msg_report_free(&r);
 	g_free(msg);
@@ -230,7 +168,7 @@ START_TEST(test_typing)
 		ck_assert_int_eq(msg_scan_attachment(db, "a.txt", (const unsigned char *)s,
 		                                     strlen(s), NULL, &r, NULL),
 		                 0);
-		t = find(r, "1")->scan.type.type;
+		t = testscan_part(r, "1")->scan.type.type;
 		ck_assert_msg(mail ? t == FTYPE_EML : t == FTYPE_TEXT, "%s case %zu typed %s",
 		              mail ? "mail" : "text", i, ftype_name(t));
 		msg_report_free(&r);

@@ -12,9 +12,8 @@
 
 #include "mime/msgscan.h"
 #include "mime/readings.h"
+#include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
-
-#define TESTSIG TEST_DATA "/../../contrib/test-signatures"
 
 /* ---- the copies ---- */
 
@@ -105,22 +104,8 @@ static char *exe_b64; /* clam.exe in base64, LF lines */
 
 static void setup(void)
 {
-	const char *paths[] = {TESTSIG, NULL};
-	char *path = testutil_clamav_file("clam.exe");
-	size_t len;
-	char *exe = testutil_read(path, &len);
-	char *b = g_base64_encode((guchar *)exe, len);
-	GString *s = g_string_new(NULL);
-
-	ck_assert_int_eq(sigdb_load(paths, NULL, &db, NULL), 0);
-	for (size_t i = 0; i < strlen(b); i += 76) {
-		g_string_append_len(s, b + i, (gssize)MIN(76, strlen(b) - i));
-		g_string_append(s, "\n");
-	}
-	exe_b64 = g_string_free(s, FALSE);
-	g_free(b);
-	g_free(exe);
-	g_free(path);
+	db = testscan_sigdb_bundled();
+	exe_b64 = testscan_clamav_base64("clam.exe", "\n");
 }
 
 static void teardown(void)

@@ -32,20 +32,6 @@ static void teardown(void)
 	g_ptr_array_free(warnings, TRUE);
 }
 
-static void collect_warning(void *ctx, const char *message)
-{
-	g_ptr_array_add(warnings, g_strdup(message));
-}
-
-static bool warned(const char *needle)
-{
-	for (guint i = 0; i < warnings->len; i++) {
-		if (strstr(warnings->pdata[i], needle) != NULL)
-			return true;
-	}
-	return false;
-}
-
 static struct sigdb *load_opts(const struct sigdb_options *in, const char *p1, const char *p2)
 {
 	struct sigdb_options opts = *in;
@@ -53,7 +39,8 @@ static struct sigdb *load_opts(const struct sigdb_options *in, const char *p1, c
 	struct sigdb *db = NULL;
 	GError *error = NULL;
 
-	opts.warn = collect_warning;
+	opts.warn = testutil_collect_warning;
+	opts.warn_ctx = warnings;
 	if (sigdb_load(paths, &opts, &db, &error) < 0)
 		ck_abort_msg("load failed: %s", error->message);
 	return db;
@@ -184,14 +171,14 @@ START_TEST(test_bad_lines_reported)
 	ck_assert_uint_eq(sigdb_count(db), 2);
 	ck_assert_str_eq(match(db, HELLO_MD5, 6), "Good2");
 	ck_assert_uint_eq(s->bad_lines, 8);
-	ck_assert(warned("bad.hdb:2: hash has a non-hex character"));
-	ck_assert(warned("bad.hdb:3: hash is not 32, 40 or 64 hex digits"));
-	ck_assert(warned("bad.hdb:4: size"));
-	ck_assert(warned("bad.hdb:5: empty"));
-	ck_assert(warned("bad.hdb:6: expected HASH:SIZE:NAME"));
-	ck_assert(warned("bad.hdb:7: MinFLevel"));
-	ck_assert(warned("bad.hdb:8: too many fields"));
-	ck_assert(warned("bad.hdb:9: size"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:2: hash has a non-hex character"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:3: hash is not 32, 40 or 64 hex digits"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:4: size"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:5: empty"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:6: expected HASH:SIZE:NAME"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:7: MinFLevel"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:8: too many fields"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:9: size"));
 	ck_assert_ptr_nonnull(strstr(s->first_error, "bad.hdb:2:"));
 	ck_assert(!s->refused);
 	sigdb_unref(&db);
@@ -213,7 +200,7 @@ START_TEST(test_many_bad_lines_summed_up)
 	ck_assert_uint_eq(sigdb_source_get(db, 0)->bad_lines, 50);
 	/* ten line-by-line warnings, then one summary */
 	ck_assert_uint_eq(warnings->len, SIGDB_MAX_LINE_WARNINGS + 1);
-	ck_assert(warned("40 more malformed lines skipped"));
+	ck_assert(testutil_warned(warnings, "40 more malformed lines skipped"));
 	sigdb_unref(&db);
 	g_string_free(text, TRUE);
 	g_free(p);
@@ -232,7 +219,8 @@ START_TEST(test_no_valid_line_refuses_file)
 	ck_assert(s->refused);
 	ck_assert_str_eq(s->first_error + strlen(s->first_error) - strlen("(no valid line)"),
 	                 "(no valid line)");
-	ck_assert(warned("page.hdb:1: expected HASH:SIZE:NAME (no valid line); file refused"));
+	ck_assert(testutil_warned(
+	        warnings, "page.hdb:1: expected HASH:SIZE:NAME (no valid line); file refused"));
 	ck_assert(!sigdb_source_get(db, 1)->refused);
 	ck_assert_str_eq(match(db, ABC_SHA256, 3), "Other");
 	sigdb_unref(&db);
@@ -257,7 +245,8 @@ START_TEST(test_strict_refuses_file)
 	ck_assert_uint_eq(s->counts[SIGDB_DETECT][DIGEST_MD5], 0);
 	ck_assert_ptr_null(match(db, ABC_MD5, 3));           /* rolled back */
 	ck_assert_str_eq(match(db, ABC_SHA256, 3), "Other"); /* the other file stands */
-	ck_assert(warned("bad.hdb:2: expected HASH:SIZE:NAME; file refused (strict mode)"));
+	ck_assert(testutil_warned(
+	        warnings, "bad.hdb:2: expected HASH:SIZE:NAME; file refused (strict mode)"));
 	sigdb_unref(&db);
 	g_free(bad);
 	g_free(good);
@@ -359,7 +348,7 @@ START_TEST(test_plain_lists)
 	ck_assert_str_eq(match(db, ABC_MD5, 1), "Named.Sample");
 	ck_assert_str_eq(match(db, ABC_SHA1, 1), "Comma.Name");
 	ck_assert_uint_eq(s->bad_lines, 1);
-	ck_assert(warned("full_sha256.txt:7: not an MD5"));
+	ck_assert(testutil_warned(warnings, "full_sha256.txt:7: not an MD5"));
 	ck_assert_str_eq(match(db, HELLO_MD5, 77), "export");
 	ck_assert_uint_eq(sigdb_source_get(db, 1)->counts[SIGDB_DETECT][DIGEST_SHA256], 1);
 	sigdb_unref(&db);
@@ -819,10 +808,12 @@ START_TEST(test_pe_bad_lines_and_pua)
 	struct sigdb *db = load(p, u);
 
 	ck_assert_uint_eq(sigdb_count(db), 1);
-	ck_assert(warned("bad.mdb:1: expected SIZE:HASH:NAME (in .mdb / .msb the section size "
-	                 "comes first)"));
-	ck_assert(warned("bad.mdb:2: expected SIZE:HASH:NAME"));
-	ck_assert(warned("bad.mdb:3: size 0 (libclamav refuses it in .mdb .msb .imp)"));
+	ck_assert(testutil_warned(
+	        warnings, "bad.mdb:1: expected SIZE:HASH:NAME (in .mdb / .msb the section size "
+	                  "comes first)"));
+	ck_assert(testutil_warned(warnings, "bad.mdb:2: expected SIZE:HASH:NAME"));
+	ck_assert(testutil_warned(warnings,
+	                          "bad.mdb:3: size 0 (libclamav refuses it in .mdb .msb .imp)"));
 	ck_assert_uint_eq(sigdb_source_get(db, 1)->skipped_pua, 1);
 	sigdb_unref(&db);
 	db = load_opts(&pua, p, u);

@@ -75,17 +75,22 @@ postfix_setup() {
 	EOF
 }
 
+# postfix_require: end the test (SKIP, exit 0) unless it can run a private Postfix and has
+# swaks to talk to it.
+postfix_require() {
+	if ! postfix_usable || ! command -v swaks >/dev/null; then
+		echo "SKIP: needs root, postfix and swaks"
+		exit 0
+	fi
+}
+
 # postfix_start: check and start it, wait until it answers; 1 on failure (reason printed)
 postfix_start() {
 	if ! postfix -c "$PF" check >"$T/pfcheck" 2>&1 || ! postfix -c "$PF" start >>"$T/pfcheck" 2>&1; then
 		cat "$T/pfcheck" >&2
 		return 1
 	fi
-	for i in $(seq 50); do
-		swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 50 swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT
 }
 
 postfix_stop() {
@@ -99,14 +104,7 @@ postfix_milter() {
 	mkdir -p "$T/db" "$T/q"
 	cp "$TOP/contrib/test-signatures/"* "$T/db/"
 	cat >"$T/partscan.conf" <<-EOF
-	[milter]
-	socket = unix:$T/milter.sock
-	socket_mode = 0666
-	user =
-	allow_root = yes
-	pid_file = $T/milter.pid
-	[control]
-	socket = $T/control.sock
+	$(milter_conf "unix:$T/milter.sock" "socket_mode = 0666")
 	[database]
 	path = $T/db
 	[policy]
@@ -115,16 +113,9 @@ postfix_milter() {
 	unscannable = quarantine
 	[quarantine]
 	directory = $T/q
-	[log]
-	json = $T/messages.json
-	syslog = no
+	$(milter_log_conf)
 	EOF
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
+	spawn_milter
 	trap 'postfix_stop; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-	for i in $(seq 50); do
-		[ -S "$T/milter.sock" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 50 test -S "$T/milter.sock"
 }

@@ -32,14 +32,7 @@ mkdir -p "$T/db" "$T/q" "$T/prom" "$T/work"
 
 write_conf() { # $1: extra [database] lines
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-on_no_database = tempfail
-[control]
-socket = $T/control.sock
+$(milter_conf "$SOCK" "on_no_database = tempfail")
 [metrics]
 listen = 127.0.0.1:$MPORT
 [database]
@@ -47,9 +40,7 @@ path = $T/db
 $1
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 
@@ -88,27 +79,19 @@ CLEAN_B64=$(printf 'just a harmless attachment\n' | base64 -w0)
 
 # send NAME B64 : one message through miltertest
 send() {
-	cat >"$T/$1.lua" <<EOF
-conn = mt.connect("$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+	{
+		mt_envelope "$SOCK" 'mt.helo(conn, "client.example.org")'
+		cat <<EOF
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "Subject", "metrics $1")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"$1.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$2\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	if ! miltertest -s "$T/$1.lua" >"$T/$1.out" 2>&1; then
-		fail "miltertest $1"
-		sed 's/^/  /' "$T/$1.out" >&2
-	fi
+		mt_attachment "$1.txt" "$2" hello
+		echo 'mt.disconnect(conn)'
+	} >"$T/$1.lua"
+	run_lua "$1"
 }
 
 # --- the alert rules and the example configuration load

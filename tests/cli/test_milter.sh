@@ -14,22 +14,14 @@ SOCK="unix:$T/milter.sock"
 
 write_conf() { # $1: extra [policy] lines
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "$SOCK")
 [database]
 path = $T/db
 [policy]
 $1
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 
@@ -38,32 +30,17 @@ EICAR_B64=$(eicar_b64)
 # mt_message NAME FILENAME B64 [extra header lines as Lua calls] : a Lua preamble that sends
 # one two-part message and ends with mt.eom
 mt_message() {
+	mt_envelope "$SOCK" 'mt.helo(conn, "client.example.org")' \
+		'mt.macro(conn, SMFIC_MAIL, "i", "4Q1D")'
 	cat <<EOF
-conn = mt.connect("$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.macro(conn, SMFIC_MAIL, "i", "4Q1D")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "Subject", "test $1")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 $4
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"$2\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$3\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
 EOF
-}
-
-run_lua() { # $1: name of $T/NAME.lua (not in a pipeline: failures must be counted here)
-	checks=$((checks + 1))
-	# (miltertest prints nothing for a failed check: it only exits 1)
-	if ! miltertest -s "$T/$1.lua" >"$T/$1.out" 2>&1; then
-		fail "miltertest $1"
-		sed 's/^/  /' "$T/$1.out" >&2
-	fi
+	mt_attachment "$2" "$3" hello
 }
 
 write_conf ""

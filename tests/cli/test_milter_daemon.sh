@@ -11,20 +11,12 @@ chmod 755 "$T"
 mkdir -p "$T/q"
 SOCK="$T/milter.sock"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "unix:$SOCK")
 [database]
 path = $TOP/contrib/test-signatures
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 
 # --- orphans of a killed quarantine writer, and the pid file under umask 000 ---
@@ -61,20 +53,17 @@ wait "$IDLE" 2>/dev/null
 
 # --- SIGUSR1 reopens the message log (logrotate), SIGHUP reloads; the daemon stays ---
 miltertest_eicar() {
-	cat >"$T/m.lua" <<EOF
-conn = mt.connect("unix:$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+	{
+		mt_envelope "unix:$SOCK"
+		cat <<EOF
 mt.header(conn, "Subject", "$1")
 mt.eoh(conn)
 mt.bodystring(conn, "hello\r\n")
 if mt.eom(conn) ~= nil then error("eom failed") end
 mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	miltertest -s "$T/m.lua" >"$T/m.out" 2>&1 || { fail "miltertest $1"; cat "$T/m.out" >&2; }
+	} >"$T/m.lua"
+	run_lua m "miltertest $1"
 }
 if command -v miltertest >/dev/null; then
 	miltertest_eicar one

@@ -16,20 +16,12 @@ SOCK="$T/milter.sock"
 
 write_conf() { # $1: [database] path, $2: quarantine directory, $3: extra lines at the end
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "unix:$SOCK")
 [database]
 path = $1
 [quarantine]
 directory = $2
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 $3
 EOF
 }
@@ -44,22 +36,17 @@ EICAR_B64=$(eicar_b64)
 # eicar_lua NAME CHECK: a miltertest script sending one EICAR message, then CHECK (Lua)
 eicar_lua() {
 	# (miltertest's MT_SMTPREPLY check wants code, extended code and text: all three)
-	cat >"$T/$1.lua" <<EOF
-conn = mt.connect("unix:$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+	{
+		mt_envelope "unix:$SOCK"
+		cat <<EOF
 mt.header(conn, "Subject", "fault $1")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: application/octet-stream; name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$EICAR_B64\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-$2
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	miltertest -s "$T/$1.lua" >"$T/$1.out" 2>&1 || fail "miltertest $1"
+		mt_attachment e.txt "$EICAR_B64"
+		printf '%s\nmt.disconnect(conn)\n' "$2"
+	} >"$T/$1.lua"
+	run_lua "$1"
 }
 
 # --- malformed input, and an MTA that goes away mid-message ---
@@ -75,12 +62,9 @@ checks=$((checks + 1))
 checks=$((checks + 1))
 grep -qx sequences "$T/malformed.out" || fail "random sequences not run"
 eicar_lua after_malformed 'if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", "Message rejected: Eicar-Test-Signature (e.txt)") then error("not rejected") end'
-cat >"$T/clean_after.lua" <<EOF
-conn = mt.connect("unix:$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+{
+	mt_envelope "unix:$SOCK"
+	cat <<EOF
 mt.header(conn, "Subject", "clean after malformed")
 mt.eoh(conn)
 mt.bodystring(conn, "just text\r\n")
@@ -89,9 +73,8 @@ if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", " Clean") then error("not
 if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted") end
 mt.disconnect(conn)
 EOF
-checks=$((checks + 1))
-miltertest -s "$T/clean_after.lua" >"$T/clean_after.out" 2>&1 ||
-	{ fail "clean message after malformed input"; cat "$T/clean_after.out" >&2; }
+} >"$T/clean_after.lua"
+run_lua clean_after "clean message after malformed input"
 stop_milter
 
 # --- the quarantine store cannot be written: tempfail, nothing lost, nothing held ---

@@ -11,20 +11,12 @@ MILTER="$TOP/$BUILD/partscan-milter"
 SOCK="$T/milter.sock"
 write_conf() { # $1: packet_gate
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$SOCK
-user =
-allow_root = yes
-packet_gate = $1
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "unix:$SOCK" "packet_gate = $1")
 [database]
 path = $TOP/contrib/test-signatures
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 

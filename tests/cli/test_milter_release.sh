@@ -9,24 +9,14 @@
 . "$(dirname "$0")/postfix_lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
-if ! postfix_usable || ! command -v swaks >/dev/null; then
-	echo "SKIP: needs root, postfix and swaks"
-	exit 0
-fi
+postfix_require
 
 postfix_setup
 postconf -c "$PF" -e 'non_smtpd_milters = $smtpd_milters'
 mkdir -p "$T/db" "$T/q"
 cp "$TOP/contrib/test-signatures/"* "$T/db/"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-socket_mode = 0666
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "unix:$T/milter.sock" "socket_mode = 0666")
 [database]
 path = $T/db
 [policy]
@@ -34,14 +24,11 @@ infected = quarantine
 [quarantine]
 directory = $T/q
 sendmail = /usr/sbin/sendmail
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
-"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-MPID=$!
+spawn_milter
 trap 'postfix_stop; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-for i in $(seq 50); do [ -S "$T/milter.sock" ] && break; sleep 0.1; done
+wait_until 50 test -S "$T/milter.sock"
 checks=$((checks + 1))
 postfix_start || { fail "private Postfix did not start"; finish; exit 1; }
 export MAIL_CONFIG="$PF" # sendmail, postqueue and postsuper of the private Postfix

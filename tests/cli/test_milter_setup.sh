@@ -64,24 +64,15 @@ checks=$((checks + 1))
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 && command -v miltertest >/dev/null; then
 	write_conf "user = nobody"
 	rm -rf "$T/log" "$T/run" "$T/var"
-	"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-	MPID=$!
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	spawn_milter
+	wait_until 50 control_ping
 	cat >"$T/m.lua" <<EOF
-conn = mt.connect("unix:$T/milter.sock", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+$(mt_envelope "unix:$T/milter.sock")
 mt.header(conn, "Subject", "setup")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$(eicar_b64)\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
+$(mt_attachment e.txt "$(eicar_b64)" hello)
 if not mt.eom_check(conn, MT_BODYCHANGE) then error("not stripped") end
 mt.disconnect(conn)
 EOF
@@ -105,10 +96,7 @@ on_no_database = tempfail"
 sed -i "s|^path = .*|path = $T/later|" "$T/partscan.conf"
 mkdir -p "$T/log" "$T/run" "$T/var/q"
 (cd "$T" && "$MILTER" -c partscan.conf) >"$T/milter.out" 2>&1
-for i in $(seq 50); do
-	"$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_until 50 control_ping
 MPID=$(cat "$T/run/milter.pid" 2>/dev/null) # written once the daemon is in the background
 # the configuration is read again (only the signatures are missing yet)
 run 2 "$PARTSCAN" ctl -s "$T/control.sock" reload

@@ -26,29 +26,17 @@ cud "$T/db" bytecode.cud 1273845430 a.hdb # May 2010
 cud "$T/db" daily.cud $((NOW - 3600)) b.hsb
 
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "unix:$T/milter.sock")
 [database]
 path = $T/db
 max_age_days = 7
 on_stale = tempfail
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 cat >"$T/m.lua" <<EOF
-conn = mt.connect("unix:$T/milter.sock", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+$(mt_envelope "unix:$T/milter.sock")
 mt.header(conn, "Subject", "fresh")
 mt.eoh(conn)
 mt.bodystring(conn, "hello\r\n")

@@ -10,18 +10,10 @@ MILTER="$TOP/$BUILD/partscan-milter"
 SOCK="$T/milter.sock"
 write_conf() { # $1: milter socket
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $1
-user =
-allow_root = yes
-timeout = 3
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "$1" "timeout = 3")
 [database]
 path = $TOP/contrib/test-signatures
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 

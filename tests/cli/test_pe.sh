@@ -150,20 +150,12 @@ expect out '"target":"pe-imports"'
 MILTER="$TOP/$BUILD/partscan-milter"
 mkdir -p "$T/q"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "unix:$T/milter.sock")
 [database]
 path = $T/cud
 [quarantine]
 directory = $T/q
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 if start_milter; then
 	run 0 "$PARTSCAN" ctl -s "$T/control.sock" version

@@ -9,10 +9,7 @@
 . "$(dirname "$0")/postfix_lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
-if ! postfix_usable || ! command -v swaks >/dev/null; then
-	echo "SKIP: needs root, postfix and swaks"
-	exit 0
-fi
+postfix_require
 
 postfix_setup
 checks=$((checks + 1))

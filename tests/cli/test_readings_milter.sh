@@ -19,27 +19,22 @@ cp "$T/e/qp.hsb" "$T/db/qp.hsb"
 "$PARTSCAN" hash "$CLAMFILES/clam.exe" | sed 's/clam.exe$/Clamav.Test.File-1-0/' >"$T/db/test.hdb"
 
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
 [database]
 path = $T/db
 [policy]
 infected = reject
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 
 # as_mta IN OUT LUA: the message as the milter gets it (OUT: header fields, an empty line, the
 # body; CRLF) and the miltertest script that sends it
+MT_FROM="<a@example.org>" MT_RCPT="<b@example.org>"
 as_mta() {
-	python3 - "$1" "$2" "$3" "$T/milter.sock" <<'PY'
+	mt_envelope "unix:$T/milter.sock" >"$3"
+	python3 - "$1" "$2" "$3" <<'PY'
 import re, sys
-src, out, lua, sock = sys.argv[1:]
+src, out, lua = sys.argv[1:]
 raw = open(src, "rb").read().replace(b"\r\n", b"\n")
 lines = raw.split(b"\n")
 fields, i = [], 0
@@ -63,11 +58,7 @@ with open(out, "wb") as f:
     f.write(b"\r\n" + body)
 def q(b):
     return '"' + "".join("\\%03d" % c for c in b) + '"'
-with open(lua, "w") as f:
-    f.write('conn = mt.connect("unix:%s", 20, 0.1)\n' % sock)
-    f.write('if conn == nil then error("connect failed") end\n')
-    f.write('mt.conninfo(conn, "client.example.org", "192.0.2.10")\n')
-    f.write('mt.mailfrom(conn, "<a@example.org>")\nmt.rcptto(conn, "<b@example.org>")\n')
+with open(lua, "a") as f:
     for name, value in fields:
         f.write("mt.header(conn, %s, %s)\n" % (q(name), q(value)))
     f.write("mt.eoh(conn)\n")

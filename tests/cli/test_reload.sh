@@ -21,18 +21,10 @@ printf '<html><body>404 Not Found</body></html>\n' >"$T/src/garbage.hdb"
 
 write_conf() { # $1: the signature path
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "$SOCK")
 [database]
 path = $1
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 
@@ -43,24 +35,18 @@ eicar() {
 	else
 		want='if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted") end'
 	fi
-	cat >"$T/eicar.lua" <<EOF
-conn = mt.connect("$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt@example.net>")
+	{
+		mt_envelope "$SOCK" 'mt.helo(conn, "client.example.org")'
+		cat <<EOF
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: application/octet-stream; name=\"e.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$EICAR_B64\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-$want
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	miltertest -s "$T/eicar.lua" >"$T/eicar.out" 2>&1 || fail "EICAR not ${1}ed ($2)"
+		mt_attachment e.txt "$EICAR_B64"
+		printf '%s\nmt.disconnect(conn)\n' "$want"
+	} >"$T/eicar.lua"
+	run_lua eicar "EICAR not ${1}ed ($2)"
 }
 
 # wait_version PATTERN... WHAT : until VERSION matches every pattern (at most 10 s)

@@ -162,12 +162,7 @@ cp "$MSGS/clean.eml" "$T/pol/clean.eml"
 	printf -- '--first--\r\n'
 } >"$T/pol/preamble.eml"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = unix:$T/milter.sock
-user =
-allow_root = yes
-[control]
-socket = $T/control.sock
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
 [database]
 path = $T/db
 [policy]
@@ -176,9 +171,7 @@ infected = strip
 blocked = strip
 [quarantine]
 directory = $T/pol
-[log]
-json = $T/pol/messages.json
-syslog = no
+$(milter_log_conf "$T/pol/messages.json")
 EOF
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/pol/arj.eml" \
 	"$T/pol/bomb.eml" "$T/pol/encrypted.eml" "$T/pol/links.eml" "$T/pol/clean.eml"
@@ -203,15 +196,12 @@ if command -v miltertest >/dev/null; then
 	for m in arj bomb encrypted links clean preamble; do
 		"$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --json --no-summary \
 			"$T/pol/$m.eml" >"$T/pol/$m.json"
-		python3 - "$T/pol/$m.json" "$T/pol/$m.eml" "$T/milter.sock" >"$T/pol/$m.lua" <<'PY'
+		MT_FROM="<a@example.org>" MT_RCPT="<b@example.org>" \
+			mt_envelope "unix:$T/milter.sock" >"$T/pol/$m.lua"
+		python3 - "$T/pol/$m.json" "$T/pol/$m.eml" >>"$T/pol/$m.lua" <<'PY'
 import json, sys
 p = json.loads(open(sys.argv[1]).readline())["policy"]
 q = lambda s: '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
-print('conn = mt.connect("unix:%s", 20, 0.1)' % sys.argv[3])
-print('if conn == nil then error("connect failed") end')
-print('mt.conninfo(conn, "client.example.org", "192.0.2.10")')
-print('mt.mailfrom(conn, "<a@example.org>")')
-print('mt.rcptto(conn, "<b@example.org>")')
 print('local raw = io.open(%s, "rb"):read("*a")' % q(sys.argv[2]))
 print('local hend = string.find(raw, "\\r\\n\\r\\n", 1, true)')
 print('for name, value in string.gmatch(string.sub(raw, 1, hend + 1), "([^:\\r\\n]+): ([^\\r\\n]*)\\r\\n") do mt.header(conn, name, value) end')

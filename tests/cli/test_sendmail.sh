@@ -111,13 +111,7 @@ EOF
 m4 "$T/submit.mc" >"$T/submit.cf"
 cp "$TOP/contrib/test-signatures/"* "$T/db/"
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = inet:$MPORT@127.0.0.1
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "inet:$MPORT@127.0.0.1")
 [database]
 path = $T/db
 [policy]
@@ -125,20 +119,14 @@ infected = quarantine
 [quarantine]
 directory = $T/q
 sendmail = $T/submit
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
-"$MILTER" -f -c "$T/partscan.conf" >"$T/milter.out" 2>&1 &
-MPID=$!
+spawn_milter
 trap '[ -s "$T/sendmail.pid" ] && kill "$(head -1 "$T/sendmail.pid")" 2>/dev/null; kill -TERM $MPID 2>/dev/null; wait $MPID 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-for i in $(seq 50); do "$PARTSCAN" ctl -s "$T/control.sock" ping >/dev/null 2>&1 && break; sleep 0.1; done
+wait_until 50 control_ping
 run 0 "$T/sendmail" -bi
 run 0 "$T/sendmail" -bd -q1h -L partscan-test
-for i in $(seq 50); do
-	swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT >/dev/null 2>&1 && break
-	sleep 0.1
-done
+wait_until 50 swaks --server 127.0.0.1 --port "$PORT" --quit-after CONNECT
 
 EICAR="$T/eicar.bin"
 printf '%s%s' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-' 'ANTIVIRUS-TEST-FILE!$H+H*' >"$EICAR"

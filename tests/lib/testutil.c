@@ -72,3 +72,17 @@ char *testutil_clamav_file(const char *name)
 
 	return g_build_filename(dir != NULL ? dir : "/usr/share/clamav-testfiles", name, NULL);
 }
+
+void testutil_collect_warning(void *ctx, const char *message)
+{
+	g_ptr_array_add(ctx, g_strdup(message));
+}
+
+bool testutil_warned(const GPtrArray *warnings, const char *needle)
+{
+	for (guint i = 0; i < warnings->len; i++) {
+		if (strstr(warnings->pdata[i], needle) != NULL)
+			return true;
+	}
+	return false;
+}

@@ -4,6 +4,7 @@
 /* Helpers shared by the libcheck suites: temporary directories and files. */
 
 #include <glib.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A new temporary directory (removed with its files by testutil_rmdir). */
@@ -18,5 +19,10 @@ char *testutil_write_bytes(const char *dir, const char *name, const void *data, 
 char *testutil_read(const char *path, size_t *len_r);
 /* Path of a file of Debian's clamav-testfiles package. */
 char *testutil_clamav_file(const char *name);
+/* A warning callback (as sigdb_options.warn) whose ctx is a GPtrArray with g_free as its
+ * free function: each message is added to it, copied. */
+void testutil_collect_warning(void *ctx, const char *message);
+/* Whether one of the collected warnings contains needle. */
+bool testutil_warned(const GPtrArray *warnings, const char *needle);
 
 #endif
