@@ -251,6 +251,8 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	/* nothing else of the milter's: its sockets and files are not all close-on-exec */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);

@@ -7,12 +7,14 @@
  */
 
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "milter/mlog.h"
 #include "milter/retro.h"
@@ -302,6 +304,29 @@ START_TEST(test_run_timeout_and_status)
 }
 END_TEST
 
+/*
+ * The program starts with nothing of the milter's but the pipe: no other descriptor (the
+ * milter's sockets, its log, the index) and none of the signals the milter blocks or ignores.
+ */
+START_TEST(test_run_clean_descriptors)
+{
+	int fd = open("/dev/null", O_RDONLY); /* as a listening socket not marked close-on-exec */
+	char *script;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	GError *error = NULL;
+	int status = -1;
+
+	ck_assert_int_ge(fd, 3);
+	script = g_strdup_printf("test ! -e /proc/$$/fd/%d", fd);
+	argv[2] = script;
+	ck_assert_int_eq(retro_run(argv, "", 5, &status, &error), 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	              "the program inherited descriptor %d", fd);
+	close(fd);
+	g_free(script);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -313,6 +338,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_not_reported);
 	tcase_add_test(tc, test_run_timeout_and_status);
 	tcase_add_test(tc, test_hanging_program_given_up);
+	tcase_add_test(tc, test_run_clean_descriptors);
 	suite_add_tcase(s, tc);
 	return s;
 }
