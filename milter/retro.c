@@ -239,6 +239,8 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
               GError **error)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
 	size_t len = input != NULL ? strlen(input) : 0, done = 0;
 	int fds[2], err;
@@ -253,7 +255,20 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
 	/* nothing else of the milter's: its sockets and files are not all close-on-exec */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	/*
+	 * The milter's threads block HUP, TERM and INT (sigwait) and ignore PIPE; both are
+	 * inherited across exec: the program starts with every signal unblocked and default.
+	 */
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	err = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
 	if (err != 0) {

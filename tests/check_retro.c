@@ -8,6 +8,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -327,6 +328,48 @@ START_TEST(test_run_clean_descriptors)
 }
 END_TEST
 
+/* The mask word of /proc/PID/status's line "name:\tHEX" in text. */
+static guint64 status_mask(const char *text, const char *name)
+{
+	const char *l = strstr(text, name);
+
+	ck_assert_ptr_nonnull(l);
+	return g_ascii_strtoull(l + strlen(name), NULL, 16);
+}
+
+START_TEST(test_run_default_signals)
+{
+	char *out = g_build_filename(tmp, "sig.out", NULL), *script, *text = NULL;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	sigset_t set, saved;
+	GError *error = NULL;
+	int status = -1;
+
+	/* the program's own view, once exec'd (grep reads its own status) */
+	script = g_strdup_printf("exec grep -E '^Sig(Blk|Ign):' /proc/self/status >%s", out);
+	argv[2] = script;
+	/* as partscan-milter's threads: HUP, TERM, INT blocked (sigwait), PIPE ignored (main) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &saved);
+	ck_assert_int_eq(retro_run(argv, "", 5, &status, &error), 0);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(g_file_get_contents(out, &text, NULL, NULL));
+	ck_assert_msg((status_mask(text, "SigBlk:") &
+	               ((1u << (SIGHUP - 1)) | (1u << (SIGTERM - 1)) | (1u << (SIGINT - 1)))) == 0,
+	              "the program started with HUP, TERM or INT blocked: %s", text);
+	ck_assert_msg((status_mask(text, "SigIgn:") & (1u << (SIGPIPE - 1))) == 0,
+	              "the program started with PIPE ignored: %s", text);
+	g_free(text);
+	g_free(script);
+	g_free(out);
+}
+END_TEST
+
+/* A program killed at its timeout takes what it started with it (a script's sleep). */
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -339,6 +382,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_run_timeout_and_status);
 	tcase_add_test(tc, test_hanging_program_given_up);
 	tcase_add_test(tc, test_run_clean_descriptors);
+	tcase_add_test(tc, test_run_default_signals);
 	suite_add_tcase(s, tc);
 	return s;
 }
