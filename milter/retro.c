@@ -266,7 +266,10 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* a process group of its own, so that a timeout kills what the program started too */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	                                        POSIX_SPAWN_SETPGROUP);
 	err = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
@@ -301,7 +304,7 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 			return -1;
 		}
 		if (g_get_monotonic_time() >= deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, status_r, 0);
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 			            "%s: killed after %u s", argv[0], timeout_s);

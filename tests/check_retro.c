@@ -370,6 +370,43 @@ START_TEST(test_run_default_signals)
 END_TEST
 
 /* A program killed at its timeout takes what it started with it (a script's sleep). */
+/* A program killed at its timeout takes what it started with it (a script's sleep). */
+START_TEST(test_run_timeout_kills_children)
+{
+	char *pidfile = g_build_filename(tmp, "child.pid", NULL), *script, *text = NULL;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	GError *error = NULL;
+	int status = -1;
+	pid_t child;
+
+	script = g_strdup_printf("sleep 30 & echo $! >%s; wait", pidfile);
+	argv[2] = script;
+	ck_assert_int_eq(retro_run(argv, "", 1, &status, &error), -1);
+	g_clear_error(&error);
+	ck_assert(g_file_get_contents(pidfile, &text, NULL, NULL));
+	child = (pid_t)atoi(text);
+	ck_assert_int_gt(child, 1);
+	/* gone, or a zombie waiting for whoever adopted it */
+	for (int i = 0; i < 100 && kill(child, 0) == 0; i++) {
+		char *stat = g_strdup_printf("/proc/%d/stat", (int)child), *st = NULL;
+		bool zombie =
+		        g_file_get_contents(stat, &st, NULL, NULL) && strstr(st, ") Z ") != NULL;
+		g_free(stat);
+		g_free(st);
+		if (zombie)
+			break;
+		g_usleep(10000);
+		if (i == 99) {
+			kill(child, SIGKILL);
+			ck_abort_msg("the program's child %d outlived its timeout", (int)child);
+		}
+	}
+	g_free(text);
+	g_free(script);
+	g_free(pidfile);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -383,6 +420,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_hanging_program_given_up);
 	tcase_add_test(tc, test_run_clean_descriptors);
 	tcase_add_test(tc, test_run_default_signals);
+	tcase_add_test(tc, test_run_timeout_kills_children);
 	suite_add_tcase(s, tc);
 	return s;
 }
