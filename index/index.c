@@ -538,3 +538,43 @@ const char *index_driver_name(const struct index *idx)
 {
 	return idx->drv->name;
 }
+
+char *index_url_redacted(const char *url)
+{
+	GString *out;
+	const char *auth, *end, *at, *colon, *query;
+
+	if (url == NULL)
+		return NULL;
+	if (!g_str_has_prefix(url, "postgresql://") && !g_str_has_prefix(url, "postgres://"))
+		return g_strdup(url);
+	out = g_string_new(NULL);
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = g_strrstr_len(auth, end - auth, "@");
+	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL) {
+		g_string_append_len(out, url, colon + 1 - url);
+		g_string_append(out, "***");
+		g_string_append_len(out, at, end - at);
+	} else {
+		g_string_append_len(out, url, end - url);
+	}
+	query = strchr(end, '?');
+	if (query == NULL) {
+		g_string_append(out, end);
+		return g_string_free(out, FALSE);
+	}
+	g_string_append_len(out, end, query + 1 - end);
+	char **params = g_strsplit(query + 1, "&", -1);
+	for (char **p = params; *p != NULL; p++) {
+		if (p != params)
+			g_string_append_c(out, '&');
+		if (g_ascii_strncasecmp(*p, "password=", strlen("password=")) == 0)
+			g_string_append(out, "password=***");
+		else
+			g_string_append(out, *p);
+	}
+	g_strfreev(params);
+	return g_string_free(out, FALSE);
+}

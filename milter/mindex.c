@@ -87,8 +87,10 @@ void mindex_configure(const struct conf *conf)
 			slot->keep_days = conf->index_keep_days;
 			slot->queue = conf->index_queue;
 			slot->digests = conf->index_digests;
-			mlog_info("index: %s index %s", index_driver_name(slot->idx),
-			          conf->index_url);
+			char *shown = index_url_redacted(conf->index_url);
+
+			mlog_info("index: %s index %s", index_driver_name(slot->idx), shown);
+			g_free(shown);
 		}
 	}
 	g_mutex_lock(&mindex_lock);

@@ -569,6 +569,29 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/* What may be shown of a url: the password of a PostgreSQL URI is "***", the rest as written. */
+START_TEST(test_url_redacted)
+{
+	static const char *const cases[][2] = {
+	        {"postgresql://u:pw@db.example.org:5432/idx",
+	         "postgresql://u:***@db.example.org:5432/idx"},
+	        {"postgres://u@db/idx?password=pw&sslmode=require",
+	         "postgres://u@db/idx?password=***&sslmode=require"},
+	        {"postgresql://u:p%40w@/idx?host=/run/pg&PASSWORD=x",
+	         "postgresql://u:***@/idx?host=/run/pg&password=***"},
+	        {"postgresql:///idx?host=/run/pg", "postgresql:///idx?host=/run/pg"},
+	        {"postgresql://u:pw@db", "postgresql://u:***@db"},
+	        {"sqlite:///var/lib/partscan/a:b@c.db", "sqlite:///var/lib/partscan/a:b@c.db"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *r = index_url_redacted(cases[i][0]);
+		ck_assert_str_eq(r, cases[i][1]);
+		g_free(r);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -587,6 +610,7 @@ int main(void)
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_disk_full);
+	tcase_add_test(tc, test_url_redacted);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");

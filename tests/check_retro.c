@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/retro.h"
 #include "milter/stats.h"
@@ -407,6 +408,37 @@ START_TEST(test_run_timeout_kills_children)
 }
 END_TEST
 
+/*
+ * A PostgreSQL url's password is not logged: the milter says which index it uses with the
+ * password as "***" (the server is not there: the writer retries, mail flows).
+ */
+START_TEST(test_index_password_not_logged)
+{
+	char *err_path = g_build_filename(tmp, "stderr", NULL), *text = NULL;
+	const char *cf = "[index]\nurl = postgresql://partscan:s3cret@/partscan?host=/nonexistent"
+	                 "&password=t0psecret&connect_timeout=1\n";
+	struct conf *pg = NULL;
+	int saved = dup(2), fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_eq(conf_parse("test.conf", cf, strlen(cf), &pg, NULL), 0);
+	mlog_init("check_retro", "mail", true); /* daemon events to stderr too */
+	dup2(fd, 2);
+	mindex_configure(pg);
+	mindex_shutdown();
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	ck_assert(g_file_get_contents(err_path, &text, NULL, NULL));
+	ck_assert_msg(strstr(text, "index: postgresql index") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "s3cret") == NULL && strstr(text, "t0psecret") == NULL,
+	              "the password was logged: %s", text);
+	ck_assert_msg(strstr(text, "partscan:***@") != NULL, "%s", text);
+	g_free(text);
+	g_free(err_path);
+	conf_free(&pg);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -421,6 +453,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_run_clean_descriptors);
 	tcase_add_test(tc, test_run_default_signals);
 	tcase_add_test(tc, test_run_timeout_kills_children);
+	tcase_add_test(tc, test_index_password_not_logged);
 	suite_add_tcase(s, tc);
 	return s;
 }
