@@ -132,7 +132,18 @@ run 1 "$PARTSCAN" hunt --index "$T/index.db" --since 1h "$SHA256"
 run 0 "$PARTSCAN" hunt --index "$T/index.db" --until 2000-01-01 "$SHA256"
 run 0 "$PARTSCAN" hunt --index "$T/index.db" --since "$(date -u -d tomorrow +%Y-%m-%d)" "$SHA256"
 run 2 "$PARTSCAN" hunt --index "$T/index.db" --since yesterday "$SHA256"
-expect err 'not a date'
+expect err 'yesterday: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since yesterday --until 1d "$SHA256"
+expect err 'yesterday: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since 99999999999d "$SHA256"
+expect err '99999999999d: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since 1d --until 2d "$SHA256"
+expect err 'after --until'
+# a size that is not one: an error, not "any size" (too large) nor a huge one (negative)
+run 2 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256:-$SIZE"
+expect err 'not an MD5, SHA-1 or SHA-256'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256:99999999999999999999"
+expect err 'not an MD5, SHA-1 or SHA-256'
 # not a hash; nothing found
 run 2 "$PARTSCAN" hunt --index "$T/index.db" 1234
 expect err 'not an MD5, SHA-1 or SHA-256'
