@@ -16,6 +16,9 @@
 
 #include "index/index_private.h"
 
+/* Seconds to connect (TCP, then the server's answer) when the url does not say. */
+#define INDEX_PG_CONNECT_TIMEOUT_S 10
+
 /* The pg_advisory_lock key of the migrations: any fixed number, the same in every instance. */
 #define INDEX_PG_LOCK_KEY "7089075466089418"
 
@@ -97,7 +100,15 @@ static int pg_open(const char *target, bool create, struct index_conn **conn_r, 
 {
 	struct index_conn *c = g_new0(struct index_conn, 1);
 
-	c->pg = PQconnectdb(target);
+	/*
+	 * A server that takes the connection and never answers would hold the milter's start, a
+	 * reload or the writer's stop for ever: connect_timeout unless the url sets its own (the
+	 * url comes after it, and a later keyword wins).
+	 */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *values[] = {G_STRINGIFY(INDEX_PG_CONNECT_TIMEOUT_S), target, NULL};
+
+	c->pg = PQconnectdbParams(keys, values, 1);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		pg_error(c, error, "connect");
 		pg_close(&c);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "index/index.h"
@@ -592,6 +594,44 @@ START_TEST(test_url_redacted)
 }
 END_TEST
 
+/*
+ * A PostgreSQL server that takes the connection and never answers (hung, or a firewall that
+ * swallows packets): opening the index gives up after the connect timeout (the url's, or
+ * partscan's default of 10 s) instead of holding the milter's start, a reload or `partscan
+ * hunt` for ever.
+ */
+START_TEST(test_pg_silent_server)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct index *idx = NULL;
+	GError *err = NULL;
+	char *url;
+	gint64 t0;
+
+	g_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.s.PGSQL.5432", tmpdir);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0); /* connections wait in the backlog, unanswered */
+	url = g_strdup_printf("postgresql:///partscan?host=%s&connect_timeout=2", tmpdir);
+	struct index_options o = {.url = url};
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 10 * G_USEC_PER_SEC);
+	g_clear_error(&err);
+	g_free(url);
+	/* without connect_timeout in the url */
+	url = g_strdup_printf("postgresql:///partscan?host=%s", tmpdir);
+	o.url = url;
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
+	ck_assert_msg(strstr(err->message, "timeout") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	g_free(url);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -611,6 +651,7 @@ int main(void)
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_url_redacted);
+	tcase_add_test(tc, test_pg_silent_server);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");
