@@ -396,10 +396,16 @@ static void retro_notify(const struct conf *conf, GPtrArray *reported, const GAr
 	for (guint i = 0; i < reported->len; i++) {
 		const struct retro_hit *h = reported->pdata[i];
 		const struct retro_sig *s = &g_array_index(sigs, struct retro_sig, h->sig);
-		char *qid = retro_clean(h->queue_id), *mid = retro_clean(h->message_id);
-		char *from = retro_clean(h->sender), *path = retro_clean(h->path);
+		/* what came with the mail: printable and bounded as on the syslog line, so that
+		   no line passes SMTP's 998 bytes and RETRO_MAX_HITS hits make a mail of bounded
+		   size */
+		char *qid = policy_sanitize(h->queue_id != NULL ? h->queue_id : "-", 64, false);
+		char *mid =
+		        policy_sanitize(h->message_id != NULL ? h->message_id : "-", 200, false);
+		char *from = policy_sanitize(h->sender != NULL ? h->sender : "-", 200, false);
+		char *path = policy_sanitize(h->path != NULL ? h->path : "-", 200, false);
 		char *rcpts = h->rcpts != NULL ? g_strjoinv(", ", h->rcpts) : g_strdup("-");
-		char *rc = retro_clean(rcpts);
+		char *rc = policy_sanitize(rcpts, 400, false);
 		char *when = mlog_timestamp(h->time * G_USEC_PER_SEC);
 
 		g_string_append_printf(mail,

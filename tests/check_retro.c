@@ -439,6 +439,68 @@ START_TEST(test_index_password_not_logged)
 }
 END_TEST
 
+/*
+ * The notification mail stays a mail: values that came with the message (a Message-ID, a
+ * recipient list, a path) are bounded as on the syslog line, so no line passes SMTP's 998
+ * bytes and a campaign of huge Message-IDs does not make a huge mail.
+ */
+START_TEST(test_notify_bounded)
+{
+	char *sig = sig_line(10, false, "Long.Ids-1-0"), *text, *mail, **lines;
+	struct sigdb *old = db_of("a.hdb", "0123456789abcdef0123456789abcdef:9:Base\n", NULL, NULL);
+	struct sigdb *nw = db_of("a.hdb", sig, NULL, NULL);
+	struct index_msg *m = index_msg_new();
+	struct index_part *p = index_part_new();
+	struct conf *nc = NULL;
+	struct retro_result r;
+	GError *error = NULL;
+	GString *mid = g_string_new("<");
+
+	for (int i = 0; i < 2000; i++)
+		g_string_append(mid, "0123456789");
+	g_string_append(mid, "@example.org>");
+	m->time = g_get_real_time() / G_USEC_PER_SEC;
+	m->queue_id = g_strdup("4QLONG");
+	m->message_id = g_string_free(mid, FALSE);
+	m->sender = g_strdup("s@example.org");
+	for (int i = 0; i < 500; i++)
+		g_ptr_array_add(m->rcpts, g_strdup_printf("recipient%03d@example.net", i));
+	m->verdict = g_strdup("clean");
+	m->action = g_strdup("accept");
+	p->path = g_strdup("2");
+	p->name = g_strdup("a10.bin");
+	p->size = strlen("attachment 10");
+	digests_of("attachment 10", &p->digests);
+	g_ptr_array_add(m->parts, p);
+	ck_assert(index_submit(idx, m));
+	index_flush(idx);
+	g_free(testutil_write(tmp, "sendmail.sh", "#!/bin/sh\ncat >\"$0.mail\"\n"));
+	text = g_build_filename(tmp, "sendmail.sh", NULL);
+	g_chmod(text, 0755);
+	g_free(text);
+	text = g_strdup_printf("[retro]\nnotify = admin@example.org\n"
+	                       "[quarantine]\nsendmail = %s/sendmail.sh\n",
+	                       tmp);
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &nc, NULL), 0);
+	ck_assert_int_eq(retro_hunt(idx, nc, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.hits, 1);
+	mail = read_in("sendmail.sh.mail");
+	ck_assert_ptr_nonnull(strstr(mail, "4QLONG"));
+	ck_assert_ptr_nonnull(strstr(mail, "<0123456789"));
+	lines = g_strsplit(mail, "\n", -1);
+	for (char **l = lines; *l != NULL; l++)
+		ck_assert_msg(strlen(*l) <= 998, "a line of %zu bytes", strlen(*l));
+	ck_assert_uint_lt(strlen(mail), 4096);
+	g_strfreev(lines);
+	g_free(mail);
+	g_free(text);
+	conf_free(&nc);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	g_free(sig);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -454,6 +516,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_run_default_signals);
 	tcase_add_test(tc, test_run_timeout_kills_children);
 	tcase_add_test(tc, test_index_password_not_logged);
+	tcase_add_test(tc, test_notify_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
