@@ -338,6 +338,45 @@ static int pg_rcpts(struct index_conn *c, const char *key, GPtrArray *out, GErro
 	return ok ? 0 : -1;
 }
 
+/* One row of the lookup to the callback; rcpts: the recipients of *rcpts_key's message. */
+static int pg_find_row(struct index_conn *c, const PGresult *res, int r, int64_t *rcpts_key,
+                       GPtrArray *rcpts, index_found_cb cb, void *ctx, GError **error)
+{
+	struct index_found f = {0};
+	struct digest_set d = {0};
+
+	f.query = (size_t)g_ascii_strtoull(PQgetvalue(res, r, 0), NULL, 10);
+	f.msg_key = g_ascii_strtoll(PQgetvalue(res, r, 1), NULL, 10);
+	f.time = g_ascii_strtoll(PQgetvalue(res, r, 2), NULL, 10);
+	f.queue_id = pg_value(res, r, 3);
+	f.message_id = pg_value(res, r, 4);
+	f.client = pg_value(res, r, 5);
+	f.sender = pg_value(res, r, 6);
+	f.verdict = pg_value(res, r, 7);
+	f.action = pg_value(res, r, 8);
+	f.path = pg_value(res, r, 9);
+	f.name = pg_value(res, r, 10);
+	f.type = pg_value(res, r, 11);
+	f.size = g_ascii_strtoull(PQgetvalue(res, r, 12), NULL, 10);
+	pg_digest(res, r, 13, &d, DIGEST_MD5);
+	pg_digest(res, r, 14, &d, DIGEST_SHA1);
+	pg_digest(res, r, 15, &d, DIGEST_SHA256);
+	f.digests = &d;
+	if (*rcpts_key != f.msg_key) {
+		if (pg_rcpts(c, PQgetvalue(res, r, 1), rcpts, error) < 0)
+			return -1;
+		*rcpts_key = f.msg_key;
+	}
+	f.rcpts = (const char *const *)rcpts->pdata;
+	return cb(ctx, &f);
+}
+
+/*
+ * The lookup runs as a cursor fetched PG_FIND_FETCH rows at a time: a hash found in a
+ * million parts must not be held in memory whole (PQexec keeps every row of a result).
+ */
+#define PG_FIND_FETCH 1000
+
 static int pg_find(struct index_conn *c, const struct index_query *queries, size_t n, int64_t since,
                    int64_t until, index_found_cb cb, void *ctx, GError **error)
 {
@@ -347,6 +386,9 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 	char s_since[32], s_until[32];
 	const char *v[6];
 	PGresult *res = NULL;
+	int64_t rcpts_key = -1;
+	char *sql;
+	bool in_tx = false;
 	int ret = -1;
 
 	if (pg_prepare(c, error) < 0)
@@ -358,42 +400,32 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 		v[k] = a[k]->str;
 	v[4] = s_since;
 	v[5] = s_until;
-	res = PQexecParams(c->pg, pg_find_sql, 6, NULL, v, NULL, NULL, 0);
-	if (!pg_ok(c, res, PGRES_TUPLES_OK, error, "find"))
+	if (pg_exec(c, "BEGIN", error) < 0)
 		goto out;
-	const char *rcpts_key = NULL;
-	for (int r = 0; r < PQntuples(res); r++) {
-		struct index_found f = {0};
-		struct digest_set d = {0};
-		f.query = (size_t)g_ascii_strtoull(PQgetvalue(res, r, 0), NULL, 10);
-		f.msg_key = g_ascii_strtoll(PQgetvalue(res, r, 1), NULL, 10);
-		f.time = g_ascii_strtoll(PQgetvalue(res, r, 2), NULL, 10);
-		f.queue_id = pg_value(res, r, 3);
-		f.message_id = pg_value(res, r, 4);
-		f.client = pg_value(res, r, 5);
-		f.sender = pg_value(res, r, 6);
-		f.verdict = pg_value(res, r, 7);
-		f.action = pg_value(res, r, 8);
-		f.path = pg_value(res, r, 9);
-		f.name = pg_value(res, r, 10);
-		f.type = pg_value(res, r, 11);
-		f.size = g_ascii_strtoull(PQgetvalue(res, r, 12), NULL, 10);
-		pg_digest(res, r, 13, &d, DIGEST_MD5);
-		pg_digest(res, r, 14, &d, DIGEST_SHA1);
-		pg_digest(res, r, 15, &d, DIGEST_SHA256);
-		f.digests = &d;
-		if (rcpts_key == NULL || strcmp(rcpts_key, PQgetvalue(res, r, 1)) != 0) {
-			rcpts_key = PQgetvalue(res, r, 1);
-			if (pg_rcpts(c, rcpts_key, rcpts, error) < 0)
+	in_tx = true;
+	sql = g_strconcat("DECLARE partscan_find NO SCROLL CURSOR FOR ", pg_find_sql, NULL);
+	res = PQexecParams(c->pg, sql, 6, NULL, v, NULL, NULL, 0);
+	g_free(sql);
+	if (!pg_ok(c, res, PGRES_COMMAND_OK, error, "find"))
+		goto out;
+	for (;;) {
+		PQclear(res);
+		res = PQexec(c->pg, "FETCH " G_STRINGIFY(PG_FIND_FETCH) " FROM partscan_find");
+		if (!pg_ok(c, res, PGRES_TUPLES_OK, error, "find"))
+			goto out;
+		if (PQntuples(res) == 0)
+			break;
+		for (int r = 0; r < PQntuples(res); r++) {
+			if ((ret = pg_find_row(c, res, r, &rcpts_key, rcpts, cb, ctx, error)) != 0)
 				goto out;
 		}
-		f.rcpts = (const char *const *)rcpts->pdata;
-		if ((ret = cb(ctx, &f)) != 0)
-			goto out;
+		ret = -1;
 	}
 	ret = 0;
 out:
 	PQclear(res);
+	if (in_tx) /* a read: nothing to keep */
+		PQclear(PQexec(c->pg, "ROLLBACK"));
 	for (int k = 0; k < 4; k++)
 		g_string_free(a[k], TRUE);
 	g_ptr_array_unref(rcpts);

@@ -632,6 +632,66 @@ START_TEST(test_pg_silent_server)
 }
 END_TEST
 
+/* Resident memory of this process, in bytes. */
+static uint64_t rss_bytes(void)
+{
+	char *text = NULL;
+	unsigned long long size = 0, resident = 0;
+
+	ck_assert(g_file_get_contents("/proc/self/statm", &text, NULL, NULL));
+	ck_assert_int_eq(sscanf(text, "%llu %llu", &size, &resident), 2);
+	g_free(text);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+struct rss_ctx {
+	uint64_t before, first;
+};
+
+static int rss_at_first(void *ctx, const struct index_found *f)
+{
+	struct rss_ctx *r = ctx;
+
+	r->first = rss_bytes();
+	return 1; /* enough */
+}
+
+/*
+ * A hash found in a great many parts (a campaign, or a signature of an empty file): the
+ * lookup hands the parts over as they come and does not hold them all in memory first.
+ */
+START_TEST(test_pg_find_bounded)
+{
+	struct index *idx = open_writer(pg_url, 0, 0);
+	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct rss_ctx r = {0};
+	struct digest_set d;
+	GError *err = NULL;
+	char hex[DIGEST_MAX_HEX], *sql;
+
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "4QMANY", "x")));
+	index_flush(idx);
+	ck_assert_int_eq(digest_compute((const unsigned char *)"many", 4, DIGEST_ALL, &d), 0);
+	memcpy(q.hash, d.sha256, 32);
+	PGconn *pg = PQconnectdb(pg_url);
+	sql = g_strdup_printf("INSERT INTO parts(msg_key, path, name, type, size, sha256)"
+	                      " SELECT m.key, 'p' || g, repeat('n', 200) || g, 'zip', 4,"
+	                      " decode('%s', 'hex') FROM messages m, generate_series(1, 300000) g",
+	                      digest_hex(d.sha256, 32, hex));
+	PGresult *res = PQexec(pg, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	g_free(sql);
+	r.before = rss_bytes();
+	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, rss_at_first, &r, &err), 1);
+	ck_assert_msg(r.first - r.before < 32u * 1024 * 1024,
+	              "%" G_GUINT64_FORMAT " MB held before the first part was handed over",
+	              (r.first - r.before) >> 20);
+	index_close(&idx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -661,6 +721,7 @@ int main(void)
 		tcase_add_test(pg, test_find_many);
 		tcase_add_test(pg, test_retention);
 		tcase_add_test(pg, test_hit_once);
+		tcase_add_test(pg, test_pg_find_bounded);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
