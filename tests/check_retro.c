@@ -501,6 +501,55 @@ START_TEST(test_notify_bounded)
 }
 END_TEST
 
+static gint reopened;
+
+static gpointer configure_thread(gpointer data)
+{
+	mindex_configure(data);
+	g_atomic_int_set(&reopened, 1);
+	return NULL;
+}
+
+/*
+ * A reload that reopens the index (another [index] url) while a retro-hunt holds the old one
+ * does not wait for the hunt to end (a hunt that runs [retro] program for each of thousands of
+ * hits takes hours, and the reload thread, later reloads and the daemon's stop waited with
+ * it): the new index is in use at once, the old one is closed when the hunt lets go.
+ */
+START_TEST(test_reopen_during_hunt)
+{
+	char *text = g_strdup_printf("[index]\nurl = %s/one.db\n", tmp);
+	char *text2 = g_strdup_printf("[index]\nurl = %s/two.db\n", tmp);
+	struct conf *one = NULL, *two = NULL;
+	struct index *held, *now;
+	GThread *th;
+
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &one, NULL), 0);
+	ck_assert_int_eq(conf_parse("test.conf", text2, strlen(text2), &two, NULL), 0);
+	mindex_configure(one);
+	held = mindex_acquire(); /* as a hunt does */
+	ck_assert_ptr_nonnull(held);
+	g_atomic_int_set(&reopened, 0);
+	th = g_thread_new("reload", configure_thread, two);
+	for (int i = 0; i < 300 && !g_atomic_int_get(&reopened); i++)
+		g_usleep(10000);
+	ck_assert_msg(g_atomic_int_get(&reopened), "the reload waited for the hunt");
+	now = mindex_acquire();
+	ck_assert_ptr_nonnull(now);
+	ck_assert_ptr_ne(now, held);
+	mindex_release(&now);
+	/* the hunt goes on with the old index, then lets go (which closes it) */
+	index_flush(held);
+	mindex_release(&held);
+	g_thread_join(th);
+	mindex_shutdown();
+	conf_free(&one);
+	conf_free(&two);
+	g_free(text);
+	g_free(text2);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -517,6 +566,7 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_run_timeout_kills_children);
 	tcase_add_test(tc, test_index_password_not_logged);
 	tcase_add_test(tc, test_notify_bounded);
+	tcase_add_test(tc, test_reopen_during_hunt);
 	suite_add_tcase(s, tc);
 	return s;
 }
