@@ -239,8 +239,8 @@ static int index_verify(struct index *idx)
 	return 0;
 }
 
-/* Write one batch on the writer's connection (connecting first if needed). */
-static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
+/* Write one batch on the writer's connection (connecting first if needed); false: dropped. */
+static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
 {
 	GError *err = NULL;
 	uint64_t parts = 0;
@@ -265,7 +265,7 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 			goto drop;
 	}
 	if (batch->len == 0)
-		return;
+		return true;
 	if (idx->drv->insert(idx->wconn, (struct index_msg *const *)batch->pdata, batch->len,
 	                     &parts, &err) == 0) {
 		g_mutex_lock(&idx->lock);
@@ -273,7 +273,7 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 		idx->st.parts += parts;
 		idx->st.up = true;
 		g_mutex_unlock(&idx->lock);
-		return;
+		return true;
 	}
 	g_mutex_lock(&idx->lock);
 	idx->st.errors++;
@@ -297,6 +297,7 @@ drop:
 	if (batch->len > 0)
 		index_drop_locked(idx, batch->len, "index database unavailable or failing");
 	g_mutex_unlock(&idx->lock);
+	return false;
 }
 
 static gpointer index_writer_main(gpointer data)
@@ -305,6 +306,7 @@ static gpointer index_writer_main(gpointer data)
 	GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify)index_msg_free);
 	int64_t retry_at = 0, next_prune = 0;
 	int backoff = INDEX_RETRY_MIN_S;
+	bool failing = false; /* the last batch was dropped */
 
 	if (idx->wconn != NULL)
 		(void)index_verify(idx);
@@ -320,6 +322,16 @@ static gpointer index_writer_main(gpointer data)
 		}
 		if (idx->stopping && idx->queue.length == 0)
 			break;
+		if (idx->stopping && failing) {
+			/* each try waits (a busy file, a connect timeout): the stop must not wait
+			   that long once per batch */
+			uint64_t n = idx->queue.length;
+
+			g_queue_clear_full(&idx->queue, (GDestroyNotify)index_msg_free);
+			idx->st.queued = 0;
+			index_drop_locked(idx, n, "the index stops and its database is failing");
+			break;
+		}
 		int64_t gather_until = g_get_monotonic_time() + INDEX_GATHER_MS * 1000;
 		while (!idx->stopping && idx->flushing == 0 && idx->wconn != NULL &&
 		       idx->queue.length > 0 && idx->queue.length < INDEX_BATCH_MAX) {
@@ -334,7 +346,7 @@ static gpointer index_writer_main(gpointer data)
 		idx->busy = true;
 		g_mutex_unlock(&idx->lock);
 
-		index_write_batch(idx, batch, &retry_at, &backoff);
+		failing = !index_write_batch(idx, batch, &retry_at, &backoff);
 		g_ptr_array_set_size(batch, 0);
 		if (idx->wconn != NULL && (prune || g_get_monotonic_time() >= next_prune))
 			index_prune_step(idx, &next_prune);
@@ -416,6 +428,11 @@ void index_close(struct index **idxp)
 		g_mutex_unlock(&idx->lock);
 		g_thread_join(idx->writer);
 	}
+	if (idx->log_dropped > 0) /* what the once-a-minute message has not said yet */
+		index_log(idx,
+		          "index: %" G_GUINT64_FORMAT
+		          " record(s) dropped since last said; %" G_GUINT64_FORMAT " in all",
+		          idx->log_dropped, idx->st.dropped);
 	g_queue_clear_full(&idx->queue, (GDestroyNotify)index_msg_free);
 	if (idx->wconn != NULL)
 		idx->drv->close(&idx->wconn);

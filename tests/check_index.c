@@ -417,6 +417,43 @@ START_TEST(test_queue_full_drops)
 }
 END_TEST
 
+/*
+ * The daemon stops while another process holds the SQLite file's write lock: the writer gives
+ * up on what is queued after one failed write (each write waits the busy timeout: a full
+ * queue took 20 of them, 100 s, past systemd's stop timeout) and says how many records it
+ * dropped.
+ */
+START_TEST(test_stop_while_locked)
+{
+	char *path = db_path();
+	struct index_options o = {.url = path, .writer = true, .log = log_keep};
+	struct index *idx = NULL;
+	GError *err = NULL;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	unsigned int accepted = 0;
+	sqlite3 *db;
+	gint64 t0;
+
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	index_flush(idx);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 5000; i++)
+		accepted += index_submit(idx, msg_of(now, "Q", "x"));
+	ck_assert_uint_gt(accepted, 2 * INDEX_BATCH_MAX);
+	t0 = g_get_monotonic_time();
+	index_close(&idx);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	g_mutex_lock(&logged_lock);
+	ck_assert_msg(logged != NULL && strstr(logged->str, "5000 in all") != NULL, "%s",
+	              logged != NULL ? logged->str : "(nothing logged)");
+	g_mutex_unlock(&logged_lock);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_corrupt_refused)
 {
 	char buf[8192];
@@ -706,6 +743,7 @@ int main(void)
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_hit_once);
 	tcase_add_test(tc, test_queue_full_drops);
+	tcase_add_test(tc, test_stop_while_locked);
 	tcase_add_test(tc, test_corrupt_refused);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_unreachable);
