@@ -213,24 +213,46 @@ static int pg_run(struct index_conn *c, const char *stmt, int n, const char *con
 	return ok ? 0 : -1;
 }
 
+/*
+ * Text fit for PostgreSQL, which refuses what is not UTF-8: what came with the mail (a raw
+ * 8-bit Message-ID, file name or address) gets U+FFFD for its bad bytes, instead of rolling
+ * back the whole batch. A copy, when one is needed, is kept in keep to be freed.
+ */
+static const char *pg_text(const char *s, GPtrArray *keep)
+{
+	if (s == NULL || g_utf8_validate(s, -1, NULL))
+		return s;
+	char *valid = g_utf8_make_valid(s, -1);
+	g_ptr_array_add(keep, valid);
+	return valid;
+}
+
 static int pg_insert_msg(struct index_conn *c, const struct index_msg *m, uint64_t *parts,
                          GError **error)
 {
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char time[32], size[32];
-	const char *mv[7] = {time,      m->queue_id, m->message_id, m->client,
-	                     m->sender, m->verdict,  m->action};
+	const char *mv[7] = {time,
+	                     pg_text(m->queue_id, keep),
+	                     pg_text(m->message_id, keep),
+	                     pg_text(m->client, keep),
+	                     pg_text(m->sender, keep),
+	                     pg_text(m->verdict, keep),
+	                     pg_text(m->action, keep)};
+	int ret = -1;
 
 	g_snprintf(time, sizeof(time), "%" G_GINT64_FORMAT, m->time);
 	if (pg_run(c, "ins_msg", 7, mv, NULL, NULL, error) < 0)
-		return -1;
+		goto out;
 	for (guint i = 0; m->rcpts != NULL && i < m->rcpts->len; i++) {
-		const char *rv[1] = {g_ptr_array_index(m->rcpts, i)};
+		const char *rv[1] = {pg_text(g_ptr_array_index(m->rcpts, i), keep)};
 		if (pg_run(c, "ins_rcpt", 1, rv, NULL, NULL, error) < 0)
-			return -1;
+			goto out;
 	}
 	for (guint i = 0; m->parts != NULL && i < m->parts->len; i++) {
 		const struct index_part *p = g_ptr_array_index(m->parts, i);
-		const char *pv[7] = {p->path != NULL ? p->path : "", p->name, p->type, size};
+		const char *pv[7] = {p->path != NULL ? pg_text(p->path, keep) : "",
+		                     pg_text(p->name, keep), pg_text(p->type, keep), size};
 		int len[7] = {0}, fmt[7] = {0};
 		g_snprintf(size, sizeof(size), "%" G_GUINT64_FORMAT, p->size);
 		for (int t = 0; t < DIGEST__COUNT; t++) {
@@ -241,10 +263,13 @@ static int pg_insert_msg(struct index_conn *c, const struct index_msg *m, uint64
 			fmt[4 + t] = 1; /* binary: the bytes themselves */
 		}
 		if (pg_run(c, "ins_part", 7, pv, len, fmt, error) < 0)
-			return -1;
+			goto out;
 		(*parts)++;
 	}
-	return 0;
+	ret = 0;
+out:
+	g_ptr_array_unref(keep);
+	return ret;
 }
 
 static int pg_insert(struct index_conn *c, struct index_msg *const *msgs, size_t n,
@@ -436,9 +461,11 @@ static int pg_hit_record(struct index_conn *c, int64_t msg_key, const char *path
                          const char *sig_name, const unsigned char *hash, size_t hash_len,
                          int64_t now, GError **error)
 {
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char key[32], time[32];
-	const char *v[5] = {key, path != NULL ? path : "", sig_name != NULL ? sig_name : "",
-	                    (const char *)hash, time};
+	const char *v[5] = {key, path != NULL ? pg_text(path, keep) : "",
+	                    sig_name != NULL ? pg_text(sig_name, keep) : "", (const char *)hash,
+	                    time};
 	int len[5] = {0, 0, 0, (int)hash_len, 0}, fmt[5] = {0, 0, 0, 1, 0};
 
 	g_snprintf(key, sizeof(key), "%" G_GINT64_FORMAT, msg_key);
@@ -452,6 +479,7 @@ static int pg_hit_record(struct index_conn *c, int64_t msg_key, const char *path
 	int ret = ok ? (atoi(PQcmdTuples(res)) > 0 ? 1 : 0) : -1;
 
 	PQclear(res);
+	g_ptr_array_unref(keep);
 	return ret;
 }
 

@@ -454,6 +454,55 @@ START_TEST(test_stop_while_locked)
 }
 END_TEST
 
+/*
+ * What comes with the mail is bytes, not always UTF-8 (a raw 8-bit Message-ID or file name,
+ * a Latin-1 envelope address): such a message is indexed, and the other messages of its batch
+ * with it. PostgreSQL refuses text that is not UTF-8, which rolled back the whole batch: one
+ * such mail every few hundred milliseconds kept a shared index from recording anything.
+ */
+START_TEST(test_not_utf8_indexed)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_msg *bad = msg_of(g_get_real_time() / G_USEC_PER_SEC, "Q8BIT", "eight bit");
+	struct index_stats st;
+	struct found_list fl;
+
+	g_free(bad->message_id);
+	bad->message_id = g_strdup("<caf\xe9\xff@example.org>");
+	g_free(bad->sender);
+	bad->sender = g_strdup("j\xfcrgen@example.org");
+	g_ptr_array_add(bad->rcpts, g_strdup("r\xe9mi@example.net"));
+	index_part_free(g_ptr_array_index(bad->parts, 1));
+	bad->parts->pdata[1] = part_of("2/zip:factur\xe9.exe", "eight bit", DIGEST_ALL);
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QPLAIN", "plain")));
+	ck_assert(index_submit(idx, bad));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.dropped, 0);
+	found_init(&fl);
+	find_text(idx, "plain", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	find_text(idx, "eight bit", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 1), "Q8BIT");
+	ck_assert_uint_eq(fl.nrcpts, 3);
+	/* a signature named in Latin-1 (a local hash list): its hit is recorded, once */
+	static const unsigned char hash[32] = {1, 2, 3};
+	GError *err = NULL;
+	ck_assert_int_eq(index_hit_record(idx, fl.key, "2/zip:factur\xe9.exe", "Local.Factur\xe9",
+	                                  DIGEST_SHA256, hash, &err),
+	                 1);
+	ck_assert_int_eq(index_hit_record(idx, fl.key, "2/zip:factur\xe9.exe", "Local.Factur\xe9",
+	                                  DIGEST_SHA256, hash, &err),
+	                 0);
+	found_free(&fl);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_corrupt_refused)
 {
 	char buf[8192];
@@ -744,6 +793,7 @@ int main(void)
 	tcase_add_test(tc, test_hit_once);
 	tcase_add_test(tc, test_queue_full_drops);
 	tcase_add_test(tc, test_stop_while_locked);
+	tcase_add_test(tc, test_not_utf8_indexed);
 	tcase_add_test(tc, test_corrupt_refused);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_unreachable);
@@ -760,6 +810,7 @@ int main(void)
 		tcase_add_test(pg, test_retention);
 		tcase_add_test(pg, test_hit_once);
 		tcase_add_test(pg, test_pg_find_bounded);
+		tcase_add_test(pg, test_not_utf8_indexed);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
