@@ -128,13 +128,18 @@ static int hunt_found(void *ctx, const struct index_found *f)
 		hunt_json(f, when);
 		return 0;
 	}
-	char *rcpts = g_strjoinv(",", (char **)f->rcpts);
-	/* tab-separated: time, queue id, Message-ID, sender, recipients, path, name, verdict */
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\n", when, f->queue_id ? f->queue_id : "-",
-	       f->message_id ? f->message_id : "-", f->sender ? f->sender : "-",
-	       rcpts[0] ? rcpts : "-", f->path, f->name ? f->name : "-",
-	       f->verdict ? f->verdict : "-", f->action ? f->action : "-");
-	g_free(rcpts);
+	char *joined = g_strjoinv(",", (char **)f->rcpts);
+	/* tab-separated: time, queue id, Message-ID, sender, recipients, path, name, verdict;
+	   what came with the mail escaped (cli_printable) */
+	char *v[8] = {cli_printable(f->queue_id), cli_printable(f->message_id),
+	              cli_printable(f->sender),   cli_printable(joined),
+	              cli_printable(f->path),     cli_printable(f->name),
+	              cli_printable(f->verdict),  cli_printable(f->action)};
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\n", when, v[0], v[1], v[2], v[3], v[4], v[5],
+	       v[6], v[7]);
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		g_free(v[i]);
+	g_free(joined);
 	return 0;
 }
 
