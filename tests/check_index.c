@@ -582,6 +582,55 @@ START_TEST(test_newer_schema_refused)
 }
 END_TEST
 
+static gpointer open_thread(gpointer data)
+{
+	struct index_options o = {.url = data, .writer = true};
+	struct index *idx = NULL;
+	GError *err = NULL;
+
+	if (index_open(&o, &idx, &err) < 0) {
+		char *msg = g_strdup(err->message);
+		g_error_free(err);
+		return msg;
+	}
+	index_close(&idx);
+	return NULL;
+}
+
+/*
+ * Two processes open a new SQLite index at once (the milter starting, partscan hunt): the one
+ * that finds the schema migrated by the other once it holds the write lock goes on with it
+ * (it ran the migration again: "table messages already exists", and the open failed).
+ */
+START_TEST(test_migrate_concurrent)
+{
+	char *path = db_path();
+	sqlite3 *db;
+	GThread *th;
+	char *failed;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "PRAGMA journal_mode=WAL;"
+	                              " CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	                              " BEGIN IMMEDIATE",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	/* the other reads version 0, then waits for the write lock this one holds */
+	th = g_thread_new("open", open_thread, path);
+	g_usleep(500000);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "CREATE TABLE messages(key INTEGER PRIMARY KEY);"
+	                              " INSERT INTO schema_version VALUES (1); COMMIT",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	failed = g_thread_join(th);
+	ck_assert_msg(failed == NULL, "%s", failed);
+	sqlite3_close(db);
+	g_free(path);
+}
+END_TEST
+
 /* A directory that does not exist: the CLI is told why; the milter opens lazily and drops. */
 START_TEST(test_unreachable)
 {
@@ -796,6 +845,7 @@ int main(void)
 	tcase_add_test(tc, test_not_utf8_indexed);
 	tcase_add_test(tc, test_corrupt_refused);
 	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_migrate_concurrent);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_url_redacted);
