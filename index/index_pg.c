@@ -457,15 +457,36 @@ out:
 	return ret;
 }
 
+/*
+ * A value of the hits table's unique key, short enough for its btree (PostgreSQL refuses
+ * index rows over ~2.7 KB: a part path of nested archive member names can be far longer):
+ * beyond max bytes, the first bytes (whole UTF-8 characters) and the SHA-256 of the whole, so
+ * that the same hit gives the same key in every instance. s is valid UTF-8 (pg_text).
+ */
+static const char *pg_key_text(const char *s, size_t max, GPtrArray *keep)
+{
+	size_t len = strlen(s), cut = max - 70;
+
+	if (len <= max)
+		return s;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s, (gssize)len);
+	char *key = g_strdup_printf("%.*s...%s", (int)cut, s, sum);
+	g_free(sum);
+	g_ptr_array_add(keep, key);
+	return key;
+}
+
 static int pg_hit_record(struct index_conn *c, int64_t msg_key, const char *path,
                          const char *sig_name, const unsigned char *hash, size_t hash_len,
                          int64_t now, GError **error)
 {
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char key[32], time[32];
-	const char *v[5] = {key, path != NULL ? pg_text(path, keep) : "",
-	                    sig_name != NULL ? pg_text(sig_name, keep) : "", (const char *)hash,
-	                    time};
+	const char *v[5] = {key, path != NULL ? pg_key_text(pg_text(path, keep), 1024, keep) : "",
+	                    sig_name != NULL ? pg_key_text(pg_text(sig_name, keep), 512, keep) : "",
+	                    (const char *)hash, time};
 	int len[5] = {0, 0, 0, (int)hash_len, 0}, fmt[5] = {0, 0, 0, 1, 0};
 
 	g_snprintf(key, sizeof(key), "%" G_GINT64_FORMAT, msg_key);

@@ -503,6 +503,52 @@ START_TEST(test_not_utf8_indexed)
 }
 END_TEST
 
+/*
+ * A part path of several KB (archive member names can be 64 KB each, nested): its hit is
+ * recorded, once. PostgreSQL's unique index on hits refused keys over ~2.7 KB, so such a hit
+ * failed its hunt, and every later hunt failed on it again (each starts from the last that
+ * worked).
+ */
+START_TEST(test_hit_long_path)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_msg *m = msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLONG", "long path");
+	GString *p = g_string_new("2/zip:");
+	static const unsigned char hash[32] = {4, 5, 6};
+	struct found_list fl;
+	GError *err = NULL;
+
+	/* not compressible: hex of a digest chain */
+	struct digest_set d;
+	digest_compute((const unsigned char *)"seed", 4, DIGEST_ALL, &d);
+	for (int i = 0; i < 100; i++) {
+		char hex[DIGEST_MAX_HEX];
+		unsigned char prev[32];
+		g_string_append(p, digest_hex(d.sha256, 32, hex));
+		memcpy(prev, d.sha256, 32);
+		digest_compute(prev, 32, DIGEST_ALL, &d);
+	}
+	g_string_append(p, ".exe");
+	g_free(((struct index_part *)g_ptr_array_index(m->parts, 1))->path);
+	((struct index_part *)g_ptr_array_index(m->parts, 1))->path = g_strdup(p->str);
+	ck_assert(index_submit(idx, m));
+	index_flush(idx);
+	found_init(&fl);
+	find_text(idx, "long path", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	ck_assert_str_eq(g_ptr_array_index(fl.paths, 0), p->str);
+	int r = index_hit_record(idx, fl.key, p->str, "Long.Path-1", DIGEST_SHA256, hash, &err);
+	ck_assert_msg(r == 1, "%s", err != NULL ? err->message : "recorded before");
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, p->str, "Long.Path-1", DIGEST_SHA256, hash, &err), 0);
+	found_free(&fl);
+	g_string_free(p, TRUE);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_corrupt_refused)
 {
 	char buf[8192];
@@ -843,6 +889,7 @@ int main(void)
 	tcase_add_test(tc, test_queue_full_drops);
 	tcase_add_test(tc, test_stop_while_locked);
 	tcase_add_test(tc, test_not_utf8_indexed);
+	tcase_add_test(tc, test_hit_long_path);
 	tcase_add_test(tc, test_corrupt_refused);
 	tcase_add_test(tc, test_newer_schema_refused);
 	tcase_add_test(tc, test_migrate_concurrent);
@@ -861,6 +908,7 @@ int main(void)
 		tcase_add_test(pg, test_hit_once);
 		tcase_add_test(pg, test_pg_find_bounded);
 		tcase_add_test(pg, test_not_utf8_indexed);
+		tcase_add_test(pg, test_hit_long_path);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
