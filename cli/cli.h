@@ -27,6 +27,14 @@ int cli_load_db(char **paths, bool strict, bool pua, struct sigdb **db_r);
 void cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 void cli_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/*
+ * A value that came with the mail (a file name, a Message-ID, an address) fit for one field
+ * of a line of text output: control characters and the backslash escaped (\n, \t, \r, \\,
+ * \xHH), so that it can neither end the line, split the field nor drive the terminal.
+ * NULL or empty: "-". Returns a new string.
+ */
+char *cli_printable(const char *s);
+
 /* Parse a subcommand's options; on failure print the reason and usage, return false. */
 bool cli_parse(GOptionContext *ctx, int *argc, char ***argv);
 

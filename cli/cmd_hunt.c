@@ -57,10 +57,12 @@ static bool hunt_parse_hash(const char *arg, struct index_query *q)
 	q->type = t;
 	q->size = INDEX_ANY_SIZE;
 	if (colon != NULL) {
-		char *end = NULL;
-		q->size = g_ascii_strtoull(colon + 1, &end, 10);
-		if (end == colon + 1 || *end != '\0')
+		guint64 size;
+		/* digits only (strtoull takes "-5" as 2^64 - 5); too large is an error, not "any" */
+		if (!g_ascii_isdigit(colon[1]) ||
+		    !g_ascii_string_to_unsigned(colon + 1, 10, 0, INT64_MAX, &size, NULL))
 			return false;
+		q->size = size;
 	}
 	return true;
 }
@@ -126,13 +128,18 @@ static int hunt_found(void *ctx, const struct index_found *f)
 		hunt_json(f, when);
 		return 0;
 	}
-	char *rcpts = g_strjoinv(",", (char **)f->rcpts);
-	/* tab-separated: time, queue id, Message-ID, sender, recipients, path, name, verdict */
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\n", when, f->queue_id ? f->queue_id : "-",
-	       f->message_id ? f->message_id : "-", f->sender ? f->sender : "-",
-	       rcpts[0] ? rcpts : "-", f->path, f->name ? f->name : "-",
-	       f->verdict ? f->verdict : "-", f->action ? f->action : "-");
-	g_free(rcpts);
+	char *joined = g_strjoinv(",", (char **)f->rcpts);
+	/* tab-separated: time, queue id, Message-ID, sender, recipients, path, name, verdict;
+	   what came with the mail escaped (cli_printable) */
+	char *v[8] = {cli_printable(f->queue_id), cli_printable(f->message_id),
+	              cli_printable(f->sender),   cli_printable(joined),
+	              cli_printable(f->path),     cli_printable(f->name),
+	              cli_printable(f->verdict),  cli_printable(f->action)};
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\n", when, v[0], v[1], v[2], v[3], v[4], v[5],
+	       v[6], v[7]);
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		g_free(v[i]);
+	g_free(joined);
 	return 0;
 }
 
@@ -218,11 +225,21 @@ int cli_cmd_hunt(int argc, char **argv)
 		return CLI_EXIT_ERROR;
 	}
 	g_option_context_free(ctx);
-	if ((since_s != NULL && (since = hunt_parse_when(since_s, now)) < 0) ||
-	    (until_s != NULL && (until = hunt_parse_when(until_s, now)) < 0)) {
-		cli_error("hunt: %s: not a date (2026-12-01, 2026-12-01T10:00:00Z) nor a duration "
-		          "(7d, 12h, 30m, 90s, 2w)",
-		          since != 0 || since_s == NULL ? until_s : since_s);
+	for (int k = 0; k < 2; k++) {
+		const char *s = k == 0 ? since_s : until_s;
+		int64_t *t = k == 0 ? &since : &until;
+
+		if (s != NULL && (*t = hunt_parse_when(s, now)) < 0) {
+			cli_error("hunt: %s: not a date (2026-12-01, 2026-12-01T10:00:00Z) nor a "
+			          "duration (7d, 12h, 30m, 90s, 2w)",
+			          s);
+			goto out;
+		}
+	}
+	if (since != 0 && until != 0 && since >= until) {
+		cli_error("hunt: --since %s is not before --until %s: nothing is after --until and "
+		          "before it",
+		          since_s, until_s);
 		goto out;
 	}
 	if (argc < 2) {

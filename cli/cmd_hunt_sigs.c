@@ -137,12 +137,16 @@ static void hunt_print_plain(const struct index_found *f, const struct hunt_sig 
 {
 	char *when = hunt_time(f->time);
 	char *rcpts = f->rcpts != NULL ? g_strjoinv(",", (char **)f->rcpts) : g_strdup("");
+	/* what came with the mail escaped (cli_printable) */
+	char *v[9] = {
+	        cli_printable(f->queue_id), cli_printable(f->message_id), cli_printable(f->sender),
+	        cli_printable(rcpts),       cli_printable(f->path),       cli_printable(f->name),
+	        cli_printable(f->verdict),  cli_printable(f->action),     cli_printable(s->name)};
 
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%s\n", when,
-	       f->queue_id != NULL ? f->queue_id : "-", f->message_id != NULL ? f->message_id : "-",
-	       f->sender != NULL ? f->sender : "-", rcpts[0] != '\0' ? rcpts : "-", f->path,
-	       f->name != NULL ? f->name : "-", f->verdict != NULL ? f->verdict : "-",
-	       f->action != NULL ? f->action : "-", s->name);
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s/%s\t%s\n", when, v[0], v[1], v[2], v[3], v[4], v[5],
+	       v[6], v[7], v[8]);
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++)
+		g_free(v[i]);
 	g_free(rcpts);
 	g_free(when);
 }

@@ -41,6 +41,30 @@ void cli_warn(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+char *cli_printable(const char *s)
+{
+	GString *out;
+
+	if (s == NULL || *s == '\0')
+		return g_strdup("-");
+	out = g_string_sized_new(strlen(s));
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '\n')
+			g_string_append(out, "\\n");
+		else if (*p == '\t')
+			g_string_append(out, "\\t");
+		else if (*p == '\r')
+			g_string_append(out, "\\r");
+		else if (*p == '\\')
+			g_string_append(out, "\\\\");
+		else if (*p < 0x20 || *p == 0x7f)
+			g_string_append_printf(out, "\\x%02x", *p);
+		else
+			g_string_append_c(out, (char)*p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void cli_db_warn(void *ctx, const char *message)
 {
 	cli_warn("%s", message);

@@ -239,8 +239,8 @@ static int index_verify(struct index *idx)
 	return 0;
 }
 
-/* Write one batch on the writer's connection (connecting first if needed). */
-static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
+/* Write one batch on the writer's connection (connecting first if needed); false: dropped. */
+static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
 {
 	GError *err = NULL;
 	uint64_t parts = 0;
@@ -265,7 +265,7 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 			goto drop;
 	}
 	if (batch->len == 0)
-		return;
+		return true;
 	if (idx->drv->insert(idx->wconn, (struct index_msg *const *)batch->pdata, batch->len,
 	                     &parts, &err) == 0) {
 		g_mutex_lock(&idx->lock);
@@ -273,7 +273,7 @@ static void index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 		idx->st.parts += parts;
 		idx->st.up = true;
 		g_mutex_unlock(&idx->lock);
-		return;
+		return true;
 	}
 	g_mutex_lock(&idx->lock);
 	idx->st.errors++;
@@ -297,6 +297,7 @@ drop:
 	if (batch->len > 0)
 		index_drop_locked(idx, batch->len, "index database unavailable or failing");
 	g_mutex_unlock(&idx->lock);
+	return false;
 }
 
 static gpointer index_writer_main(gpointer data)
@@ -305,6 +306,7 @@ static gpointer index_writer_main(gpointer data)
 	GPtrArray *batch = g_ptr_array_new_with_free_func((GDestroyNotify)index_msg_free);
 	int64_t retry_at = 0, next_prune = 0;
 	int backoff = INDEX_RETRY_MIN_S;
+	bool failing = false; /* the last batch was dropped */
 
 	if (idx->wconn != NULL)
 		(void)index_verify(idx);
@@ -320,6 +322,16 @@ static gpointer index_writer_main(gpointer data)
 		}
 		if (idx->stopping && idx->queue.length == 0)
 			break;
+		if (idx->stopping && failing) {
+			/* each try waits (a busy file, a connect timeout): the stop must not wait
+			   that long once per batch */
+			uint64_t n = idx->queue.length;
+
+			g_queue_clear_full(&idx->queue, (GDestroyNotify)index_msg_free);
+			idx->st.queued = 0;
+			index_drop_locked(idx, n, "the index stops and its database is failing");
+			break;
+		}
 		int64_t gather_until = g_get_monotonic_time() + INDEX_GATHER_MS * 1000;
 		while (!idx->stopping && idx->flushing == 0 && idx->wconn != NULL &&
 		       idx->queue.length > 0 && idx->queue.length < INDEX_BATCH_MAX) {
@@ -334,7 +346,7 @@ static gpointer index_writer_main(gpointer data)
 		idx->busy = true;
 		g_mutex_unlock(&idx->lock);
 
-		index_write_batch(idx, batch, &retry_at, &backoff);
+		failing = !index_write_batch(idx, batch, &retry_at, &backoff);
 		g_ptr_array_set_size(batch, 0);
 		if (idx->wconn != NULL && (prune || g_get_monotonic_time() >= next_prune))
 			index_prune_step(idx, &next_prune);
@@ -416,6 +428,11 @@ void index_close(struct index **idxp)
 		g_mutex_unlock(&idx->lock);
 		g_thread_join(idx->writer);
 	}
+	if (idx->log_dropped > 0) /* what the once-a-minute message has not said yet */
+		index_log(idx,
+		          "index: %" G_GUINT64_FORMAT
+		          " record(s) dropped since last said; %" G_GUINT64_FORMAT " in all",
+		          idx->log_dropped, idx->st.dropped);
 	g_queue_clear_full(&idx->queue, (GDestroyNotify)index_msg_free);
 	if (idx->wconn != NULL)
 		idx->drv->close(&idx->wconn);
@@ -537,4 +554,44 @@ int index_hit_record(struct index *idx, int64_t msg_key, const char *path, const
 const char *index_driver_name(const struct index *idx)
 {
 	return idx->drv->name;
+}
+
+char *index_url_redacted(const char *url)
+{
+	GString *out;
+	const char *auth, *end, *at, *colon, *query;
+
+	if (url == NULL)
+		return NULL;
+	if (!g_str_has_prefix(url, "postgresql://") && !g_str_has_prefix(url, "postgres://"))
+		return g_strdup(url);
+	out = g_string_new(NULL);
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = g_strrstr_len(auth, end - auth, "@");
+	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL) {
+		g_string_append_len(out, url, colon + 1 - url);
+		g_string_append(out, "***");
+		g_string_append_len(out, at, end - at);
+	} else {
+		g_string_append_len(out, url, end - url);
+	}
+	query = strchr(end, '?');
+	if (query == NULL) {
+		g_string_append(out, end);
+		return g_string_free(out, FALSE);
+	}
+	g_string_append_len(out, end, query + 1 - end);
+	char **params = g_strsplit(query + 1, "&", -1);
+	for (char **p = params; *p != NULL; p++) {
+		if (p != params)
+			g_string_append_c(out, '&');
+		if (g_ascii_strncasecmp(*p, "password=", strlen("password=")) == 0)
+			g_string_append(out, "password=***");
+		else
+			g_string_append(out, *p);
+	}
+	g_strfreev(params);
+	return g_string_free(out, FALSE);
 }

@@ -160,4 +160,10 @@ void index_prune_request(struct index *idx);
 /* "sqlite" or "postgresql". */
 const char *index_driver_name(const struct index *idx);
 
+/*
+ * url as it may be shown (logs, STATS): a PostgreSQL URI's password, in its user info or as
+ * its password= parameter, becomes "***". Returns a new string (g_free).
+ */
+char *index_url_redacted(const char *url);
+
 #endif

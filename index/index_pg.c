@@ -16,6 +16,9 @@
 
 #include "index/index_private.h"
 
+/* Seconds to connect (TCP, then the server's answer) when the url does not say. */
+#define INDEX_PG_CONNECT_TIMEOUT_S 10
+
 /* The pg_advisory_lock key of the migrations: any fixed number, the same in every instance. */
 #define INDEX_PG_LOCK_KEY "7089075466089418"
 
@@ -97,7 +100,15 @@ static int pg_open(const char *target, bool create, struct index_conn **conn_r, 
 {
 	struct index_conn *c = g_new0(struct index_conn, 1);
 
-	c->pg = PQconnectdb(target);
+	/*
+	 * A server that takes the connection and never answers would hold the milter's start, a
+	 * reload or the writer's stop for ever: connect_timeout unless the url sets its own (the
+	 * url comes after it, and a later keyword wins).
+	 */
+	static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *values[] = {G_STRINGIFY(INDEX_PG_CONNECT_TIMEOUT_S), target, NULL};
+
+	c->pg = PQconnectdbParams(keys, values, 1);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
 		pg_error(c, error, "connect");
 		pg_close(&c);
@@ -202,24 +213,46 @@ static int pg_run(struct index_conn *c, const char *stmt, int n, const char *con
 	return ok ? 0 : -1;
 }
 
+/*
+ * Text fit for PostgreSQL, which refuses what is not UTF-8: what came with the mail (a raw
+ * 8-bit Message-ID, file name or address) gets U+FFFD for its bad bytes, instead of rolling
+ * back the whole batch. A copy, when one is needed, is kept in keep to be freed.
+ */
+static const char *pg_text(const char *s, GPtrArray *keep)
+{
+	if (s == NULL || g_utf8_validate(s, -1, NULL))
+		return s;
+	char *valid = g_utf8_make_valid(s, -1);
+	g_ptr_array_add(keep, valid);
+	return valid;
+}
+
 static int pg_insert_msg(struct index_conn *c, const struct index_msg *m, uint64_t *parts,
                          GError **error)
 {
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char time[32], size[32];
-	const char *mv[7] = {time,      m->queue_id, m->message_id, m->client,
-	                     m->sender, m->verdict,  m->action};
+	const char *mv[7] = {time,
+	                     pg_text(m->queue_id, keep),
+	                     pg_text(m->message_id, keep),
+	                     pg_text(m->client, keep),
+	                     pg_text(m->sender, keep),
+	                     pg_text(m->verdict, keep),
+	                     pg_text(m->action, keep)};
+	int ret = -1;
 
 	g_snprintf(time, sizeof(time), "%" G_GINT64_FORMAT, m->time);
 	if (pg_run(c, "ins_msg", 7, mv, NULL, NULL, error) < 0)
-		return -1;
+		goto out;
 	for (guint i = 0; m->rcpts != NULL && i < m->rcpts->len; i++) {
-		const char *rv[1] = {g_ptr_array_index(m->rcpts, i)};
+		const char *rv[1] = {pg_text(g_ptr_array_index(m->rcpts, i), keep)};
 		if (pg_run(c, "ins_rcpt", 1, rv, NULL, NULL, error) < 0)
-			return -1;
+			goto out;
 	}
 	for (guint i = 0; m->parts != NULL && i < m->parts->len; i++) {
 		const struct index_part *p = g_ptr_array_index(m->parts, i);
-		const char *pv[7] = {p->path != NULL ? p->path : "", p->name, p->type, size};
+		const char *pv[7] = {p->path != NULL ? pg_text(p->path, keep) : "",
+		                     pg_text(p->name, keep), pg_text(p->type, keep), size};
 		int len[7] = {0}, fmt[7] = {0};
 		g_snprintf(size, sizeof(size), "%" G_GUINT64_FORMAT, p->size);
 		for (int t = 0; t < DIGEST__COUNT; t++) {
@@ -230,10 +263,13 @@ static int pg_insert_msg(struct index_conn *c, const struct index_msg *m, uint64
 			fmt[4 + t] = 1; /* binary: the bytes themselves */
 		}
 		if (pg_run(c, "ins_part", 7, pv, len, fmt, error) < 0)
-			return -1;
+			goto out;
 		(*parts)++;
 	}
-	return 0;
+	ret = 0;
+out:
+	g_ptr_array_unref(keep);
+	return ret;
 }
 
 static int pg_insert(struct index_conn *c, struct index_msg *const *msgs, size_t n,
@@ -327,6 +363,45 @@ static int pg_rcpts(struct index_conn *c, const char *key, GPtrArray *out, GErro
 	return ok ? 0 : -1;
 }
 
+/* One row of the lookup to the callback; rcpts: the recipients of *rcpts_key's message. */
+static int pg_find_row(struct index_conn *c, const PGresult *res, int r, int64_t *rcpts_key,
+                       GPtrArray *rcpts, index_found_cb cb, void *ctx, GError **error)
+{
+	struct index_found f = {0};
+	struct digest_set d = {0};
+
+	f.query = (size_t)g_ascii_strtoull(PQgetvalue(res, r, 0), NULL, 10);
+	f.msg_key = g_ascii_strtoll(PQgetvalue(res, r, 1), NULL, 10);
+	f.time = g_ascii_strtoll(PQgetvalue(res, r, 2), NULL, 10);
+	f.queue_id = pg_value(res, r, 3);
+	f.message_id = pg_value(res, r, 4);
+	f.client = pg_value(res, r, 5);
+	f.sender = pg_value(res, r, 6);
+	f.verdict = pg_value(res, r, 7);
+	f.action = pg_value(res, r, 8);
+	f.path = pg_value(res, r, 9);
+	f.name = pg_value(res, r, 10);
+	f.type = pg_value(res, r, 11);
+	f.size = g_ascii_strtoull(PQgetvalue(res, r, 12), NULL, 10);
+	pg_digest(res, r, 13, &d, DIGEST_MD5);
+	pg_digest(res, r, 14, &d, DIGEST_SHA1);
+	pg_digest(res, r, 15, &d, DIGEST_SHA256);
+	f.digests = &d;
+	if (*rcpts_key != f.msg_key) {
+		if (pg_rcpts(c, PQgetvalue(res, r, 1), rcpts, error) < 0)
+			return -1;
+		*rcpts_key = f.msg_key;
+	}
+	f.rcpts = (const char *const *)rcpts->pdata;
+	return cb(ctx, &f);
+}
+
+/*
+ * The lookup runs as a cursor fetched PG_FIND_FETCH rows at a time: a hash found in a
+ * million parts must not be held in memory whole (PQexec keeps every row of a result).
+ */
+#define PG_FIND_FETCH 1000
+
 static int pg_find(struct index_conn *c, const struct index_query *queries, size_t n, int64_t since,
                    int64_t until, index_found_cb cb, void *ctx, GError **error)
 {
@@ -336,6 +411,9 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 	char s_since[32], s_until[32];
 	const char *v[6];
 	PGresult *res = NULL;
+	int64_t rcpts_key = -1;
+	char *sql;
+	bool in_tx = false;
 	int ret = -1;
 
 	if (pg_prepare(c, error) < 0)
@@ -347,54 +425,67 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 		v[k] = a[k]->str;
 	v[4] = s_since;
 	v[5] = s_until;
-	res = PQexecParams(c->pg, pg_find_sql, 6, NULL, v, NULL, NULL, 0);
-	if (!pg_ok(c, res, PGRES_TUPLES_OK, error, "find"))
+	if (pg_exec(c, "BEGIN", error) < 0)
 		goto out;
-	const char *rcpts_key = NULL;
-	for (int r = 0; r < PQntuples(res); r++) {
-		struct index_found f = {0};
-		struct digest_set d = {0};
-		f.query = (size_t)g_ascii_strtoull(PQgetvalue(res, r, 0), NULL, 10);
-		f.msg_key = g_ascii_strtoll(PQgetvalue(res, r, 1), NULL, 10);
-		f.time = g_ascii_strtoll(PQgetvalue(res, r, 2), NULL, 10);
-		f.queue_id = pg_value(res, r, 3);
-		f.message_id = pg_value(res, r, 4);
-		f.client = pg_value(res, r, 5);
-		f.sender = pg_value(res, r, 6);
-		f.verdict = pg_value(res, r, 7);
-		f.action = pg_value(res, r, 8);
-		f.path = pg_value(res, r, 9);
-		f.name = pg_value(res, r, 10);
-		f.type = pg_value(res, r, 11);
-		f.size = g_ascii_strtoull(PQgetvalue(res, r, 12), NULL, 10);
-		pg_digest(res, r, 13, &d, DIGEST_MD5);
-		pg_digest(res, r, 14, &d, DIGEST_SHA1);
-		pg_digest(res, r, 15, &d, DIGEST_SHA256);
-		f.digests = &d;
-		if (rcpts_key == NULL || strcmp(rcpts_key, PQgetvalue(res, r, 1)) != 0) {
-			rcpts_key = PQgetvalue(res, r, 1);
-			if (pg_rcpts(c, rcpts_key, rcpts, error) < 0)
+	in_tx = true;
+	sql = g_strconcat("DECLARE partscan_find NO SCROLL CURSOR FOR ", pg_find_sql, NULL);
+	res = PQexecParams(c->pg, sql, 6, NULL, v, NULL, NULL, 0);
+	g_free(sql);
+	if (!pg_ok(c, res, PGRES_COMMAND_OK, error, "find"))
+		goto out;
+	for (;;) {
+		PQclear(res);
+		res = PQexec(c->pg, "FETCH " G_STRINGIFY(PG_FIND_FETCH) " FROM partscan_find");
+		if (!pg_ok(c, res, PGRES_TUPLES_OK, error, "find"))
+			goto out;
+		if (PQntuples(res) == 0)
+			break;
+		for (int r = 0; r < PQntuples(res); r++) {
+			if ((ret = pg_find_row(c, res, r, &rcpts_key, rcpts, cb, ctx, error)) != 0)
 				goto out;
 		}
-		f.rcpts = (const char *const *)rcpts->pdata;
-		if ((ret = cb(ctx, &f)) != 0)
-			goto out;
+		ret = -1;
 	}
 	ret = 0;
 out:
 	PQclear(res);
+	if (in_tx) /* a read: nothing to keep */
+		PQclear(PQexec(c->pg, "ROLLBACK"));
 	for (int k = 0; k < 4; k++)
 		g_string_free(a[k], TRUE);
 	g_ptr_array_unref(rcpts);
 	return ret;
 }
 
+/*
+ * A value of the hits table's unique key, short enough for its btree (PostgreSQL refuses
+ * index rows over ~2.7 KB: a part path of nested archive member names can be far longer):
+ * beyond max bytes, the first bytes (whole UTF-8 characters) and the SHA-256 of the whole, so
+ * that the same hit gives the same key in every instance. s is valid UTF-8 (pg_text).
+ */
+static const char *pg_key_text(const char *s, size_t max, GPtrArray *keep)
+{
+	size_t len = strlen(s), cut = max - 70;
+
+	if (len <= max)
+		return s;
+	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+		cut--;
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s, (gssize)len);
+	char *key = g_strdup_printf("%.*s...%s", (int)cut, s, sum);
+	g_free(sum);
+	g_ptr_array_add(keep, key);
+	return key;
+}
+
 static int pg_hit_record(struct index_conn *c, int64_t msg_key, const char *path,
                          const char *sig_name, const unsigned char *hash, size_t hash_len,
                          int64_t now, GError **error)
 {
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	char key[32], time[32];
-	const char *v[5] = {key, path != NULL ? path : "", sig_name != NULL ? sig_name : "",
+	const char *v[5] = {key, path != NULL ? pg_key_text(pg_text(path, keep), 1024, keep) : "",
+	                    sig_name != NULL ? pg_key_text(pg_text(sig_name, keep), 512, keep) : "",
 	                    (const char *)hash, time};
 	int len[5] = {0, 0, 0, (int)hash_len, 0}, fmt[5] = {0, 0, 0, 1, 0};
 
@@ -409,6 +500,7 @@ static int pg_hit_record(struct index_conn *c, int64_t msg_key, const char *path
 	int ret = ok ? (atoi(PQcmdTuples(res)) > 0 ? 1 : 0) : -1;
 
 	PQclear(res);
+	g_ptr_array_unref(keep);
 	return ret;
 }
 

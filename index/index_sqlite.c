@@ -208,20 +208,35 @@ static int sqlite_migrate(struct index_conn *c, GError **error)
 		return -1;
 	}
 	while (version < INDEX_SCHEMA_VERSION) {
-		char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s INSERT INTO schema_version "
-		                            "VALUES (%d); COMMIT",
+		/* another process may have migrated since the version was read: read it again
+		   under the write lock, and run the step only if it is still to do */
+		if (sqlite_exec(c, "BEGIN IMMEDIATE", error) < 0)
+			return -1;
+		if (sqlite_version(c, &version, error) < 0)
+			goto fail;
+		if (version >= INDEX_SCHEMA_VERSION) {
+			if (sqlite_exec(c, "COMMIT", error) < 0)
+				goto fail;
+			break; /* newer than this partscan's: refused below */
+		}
+		char *sql = g_strdup_printf("%s INSERT INTO schema_version VALUES (%d); COMMIT",
 		                            sqlite_steps[version], version + 1);
 		int ret = sqlite_exec(c, sql, error);
 		g_free(sql);
-		if (ret < 0) {
-			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
-		/* another process may have migrated meanwhile: read again */
-		if (sqlite_version(c, &version, error) < 0)
-			return -1;
+		if (ret < 0)
+			goto fail;
+		version++;
+	}
+	if (version > INDEX_SCHEMA_VERSION) {
+		g_set_error(error, INDEX_ERROR, INDEX_ERROR_VERSION,
+		            "index: %s: schema version %d is newer than this partscan's (%d)",
+		            c->path, version, INDEX_SCHEMA_VERSION);
+		return -1;
 	}
 	return 0;
+fail:
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)

@@ -3,7 +3,7 @@
  * its reference count; index_submit itself never blocks, so holding the mutex around it costs
  * a queue push. A reopen swaps the pointer and closes the old index when its last user
  * (a retro-hunt, a submit) lets go, outside the mutex: its writer drains for up to a few
- * seconds on the reload thread, never on a scan.
+ * seconds on the reload thread (or on the retro thread when a hunt held it), never on a scan.
  */
 
 #include "milter/mindex.h"
@@ -14,6 +14,7 @@
 struct mindex_slot {
 	struct index *idx;
 	gint refs;
+	gint long_refs; /* of refs, those of mindex_acquire (a retro-hunt, a control command) */
 	char *url;
 	unsigned int keep_days, queue;
 	unsigned int digests; /* [index] digests: what the scan computes for the index */
@@ -37,15 +38,17 @@ static void mindex_slot_unref(struct mindex_slot *slot)
 }
 
 /*
- * Drop the reference of the swapped-out slot once the other users are done (a submit holds
- * one for microseconds, a retro-hunt longer), so that the close, which waits for the writer
- * to drain, happens here and never on a scan.
+ * Drop the reference of the swapped-out slot once its short users are done (a submit or a
+ * STATS holds one for microseconds), so that the close, which waits for the writer to drain,
+ * never happens on a scan. A retro-hunt may hold it for hours (a program per hit): it is not
+ * waited for; its mindex_release closes the index on the retro thread. Nobody takes a new
+ * reference on a swapped-out slot, so the counts only go down.
  */
 static void mindex_slot_close(struct mindex_slot *slot)
 {
 	if (slot == NULL)
 		return;
-	while (g_atomic_int_get(&slot->refs) > 1)
+	while (g_atomic_int_get(&slot->refs) - g_atomic_int_get(&slot->long_refs) > 1)
 		g_usleep(1000);
 	mindex_slot_unref(slot);
 }
@@ -87,8 +90,10 @@ void mindex_configure(const struct conf *conf)
 			slot->keep_days = conf->index_keep_days;
 			slot->queue = conf->index_queue;
 			slot->digests = conf->index_digests;
-			mlog_info("index: %s index %s", index_driver_name(slot->idx),
-			          conf->index_url);
+			char *shown = index_url_redacted(conf->index_url);
+
+			mlog_info("index: %s index %s", index_driver_name(slot->idx), shown);
+			g_free(shown);
 		}
 	}
 	g_mutex_lock(&mindex_lock);
@@ -123,6 +128,7 @@ struct index *mindex_acquire(void)
 	if (mindex_out == NULL)
 		mindex_out = g_hash_table_new(NULL, NULL);
 	g_hash_table_insert(mindex_out, slot->idx, slot);
+	g_atomic_int_inc(&slot->long_refs);
 	g_mutex_unlock(&mindex_lock);
 	return slot->idx;
 }
@@ -136,6 +142,8 @@ void mindex_release(struct index **idx)
 	g_mutex_lock(&mindex_lock);
 	if (mindex_out != NULL)
 		slot = g_hash_table_lookup(mindex_out, *idx);
+	if (slot != NULL && g_atomic_int_dec_and_test(&slot->long_refs))
+		g_hash_table_remove(mindex_out, *idx); /* its address may be reused once closed */
 	g_mutex_unlock(&mindex_lock);
 	*idx = NULL;
 	mindex_slot_unref(slot);

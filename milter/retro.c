@@ -239,6 +239,8 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
               GError **error)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
 	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_s * G_USEC_PER_SEC;
 	size_t len = input != NULL ? strlen(input) : 0, done = 0;
 	int fds[2], err;
@@ -251,7 +253,25 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
-	err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	/* nothing else of the milter's: its sockets and files are not all close-on-exec */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	/*
+	 * The milter's threads block HUP, TERM and INT (sigwait) and ignore PIPE; both are
+	 * inherited across exec: the program starts with every signal unblocked and default.
+	 */
+	sigemptyset(&none);
+	sigfillset(&all);
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	/* a process group of its own, so that a timeout kills what the program started too */
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	                                        POSIX_SPAWN_SETPGROUP);
+	err = posix_spawn(&pid, argv[0], &fa, &attr, (char *const *)argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fds[0]);
 	if (err != 0) {
@@ -284,7 +304,7 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 			return -1;
 		}
 		if (g_get_monotonic_time() >= deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, status_r, 0);
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 			            "%s: killed after %u s", argv[0], timeout_s);
@@ -376,10 +396,16 @@ static void retro_notify(const struct conf *conf, GPtrArray *reported, const GAr
 	for (guint i = 0; i < reported->len; i++) {
 		const struct retro_hit *h = reported->pdata[i];
 		const struct retro_sig *s = &g_array_index(sigs, struct retro_sig, h->sig);
-		char *qid = retro_clean(h->queue_id), *mid = retro_clean(h->message_id);
-		char *from = retro_clean(h->sender), *path = retro_clean(h->path);
+		/* what came with the mail: printable and bounded as on the syslog line, so that
+		   no line passes SMTP's 998 bytes and RETRO_MAX_HITS hits make a mail of bounded
+		   size */
+		char *qid = policy_sanitize(h->queue_id != NULL ? h->queue_id : "-", 64, false);
+		char *mid =
+		        policy_sanitize(h->message_id != NULL ? h->message_id : "-", 200, false);
+		char *from = policy_sanitize(h->sender != NULL ? h->sender : "-", 200, false);
+		char *path = policy_sanitize(h->path != NULL ? h->path : "-", 200, false);
 		char *rcpts = h->rcpts != NULL ? g_strjoinv(", ", h->rcpts) : g_strdup("-");
-		char *rc = retro_clean(rcpts);
+		char *rc = policy_sanitize(rcpts, 400, false);
 		char *when = mlog_timestamp(h->time * G_USEC_PER_SEC);
 
 		g_string_append_printf(mail,

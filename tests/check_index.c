@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "index/index.h"
@@ -415,6 +417,138 @@ START_TEST(test_queue_full_drops)
 }
 END_TEST
 
+/*
+ * The daemon stops while another process holds the SQLite file's write lock: the writer gives
+ * up on what is queued after one failed write (each write waits the busy timeout: a full
+ * queue took 20 of them, 100 s, past systemd's stop timeout) and says how many records it
+ * dropped.
+ */
+START_TEST(test_stop_while_locked)
+{
+	char *path = db_path();
+	struct index_options o = {.url = path, .writer = true, .log = log_keep};
+	struct index *idx = NULL;
+	GError *err = NULL;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	unsigned int accepted = 0;
+	sqlite3 *db;
+	gint64 t0;
+
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	index_flush(idx);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	for (int i = 0; i < 5000; i++)
+		accepted += index_submit(idx, msg_of(now, "Q", "x"));
+	ck_assert_uint_gt(accepted, 2 * INDEX_BATCH_MAX);
+	t0 = g_get_monotonic_time();
+	index_close(&idx);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+	g_mutex_lock(&logged_lock);
+	ck_assert_msg(logged != NULL && strstr(logged->str, "5000 in all") != NULL, "%s",
+	              logged != NULL ? logged->str : "(nothing logged)");
+	g_mutex_unlock(&logged_lock);
+	g_free(path);
+}
+END_TEST
+
+/*
+ * What comes with the mail is bytes, not always UTF-8 (a raw 8-bit Message-ID or file name,
+ * a Latin-1 envelope address): such a message is indexed, and the other messages of its batch
+ * with it. PostgreSQL refuses text that is not UTF-8, which rolled back the whole batch: one
+ * such mail every few hundred milliseconds kept a shared index from recording anything.
+ */
+START_TEST(test_not_utf8_indexed)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_msg *bad = msg_of(g_get_real_time() / G_USEC_PER_SEC, "Q8BIT", "eight bit");
+	struct index_stats st;
+	struct found_list fl;
+
+	g_free(bad->message_id);
+	bad->message_id = g_strdup("<caf\xe9\xff@example.org>");
+	g_free(bad->sender);
+	bad->sender = g_strdup("j\xfcrgen@example.org");
+	g_ptr_array_add(bad->rcpts, g_strdup("r\xe9mi@example.net"));
+	index_part_free(g_ptr_array_index(bad->parts, 1));
+	bad->parts->pdata[1] = part_of("2/zip:factur\xe9.exe", "eight bit", DIGEST_ALL);
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QPLAIN", "plain")));
+	ck_assert(index_submit(idx, bad));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.dropped, 0);
+	found_init(&fl);
+	find_text(idx, "plain", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	find_text(idx, "eight bit", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 1), "Q8BIT");
+	ck_assert_uint_eq(fl.nrcpts, 3);
+	/* a signature named in Latin-1 (a local hash list): its hit is recorded, once */
+	static const unsigned char hash[32] = {1, 2, 3};
+	GError *err = NULL;
+	ck_assert_int_eq(index_hit_record(idx, fl.key, "2/zip:factur\xe9.exe", "Local.Factur\xe9",
+	                                  DIGEST_SHA256, hash, &err),
+	                 1);
+	ck_assert_int_eq(index_hit_record(idx, fl.key, "2/zip:factur\xe9.exe", "Local.Factur\xe9",
+	                                  DIGEST_SHA256, hash, &err),
+	                 0);
+	found_free(&fl);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
+/*
+ * A part path of several KB (archive member names can be 64 KB each, nested): its hit is
+ * recorded, once. PostgreSQL's unique index on hits refused keys over ~2.7 KB, so such a hit
+ * failed its hunt, and every later hunt failed on it again (each starts from the last that
+ * worked).
+ */
+START_TEST(test_hit_long_path)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_msg *m = msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLONG", "long path");
+	GString *p = g_string_new("2/zip:");
+	static const unsigned char hash[32] = {4, 5, 6};
+	struct found_list fl;
+	GError *err = NULL;
+
+	/* not compressible: hex of a digest chain */
+	struct digest_set d;
+	digest_compute((const unsigned char *)"seed", 4, DIGEST_ALL, &d);
+	for (int i = 0; i < 100; i++) {
+		char hex[DIGEST_MAX_HEX];
+		unsigned char prev[32];
+		g_string_append(p, digest_hex(d.sha256, 32, hex));
+		memcpy(prev, d.sha256, 32);
+		digest_compute(prev, 32, DIGEST_ALL, &d);
+	}
+	g_string_append(p, ".exe");
+	g_free(((struct index_part *)g_ptr_array_index(m->parts, 1))->path);
+	((struct index_part *)g_ptr_array_index(m->parts, 1))->path = g_strdup(p->str);
+	ck_assert(index_submit(idx, m));
+	index_flush(idx);
+	found_init(&fl);
+	find_text(idx, "long path", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 1);
+	ck_assert_str_eq(g_ptr_array_index(fl.paths, 0), p->str);
+	int r = index_hit_record(idx, fl.key, p->str, "Long.Path-1", DIGEST_SHA256, hash, &err);
+	ck_assert_msg(r == 1, "%s", err != NULL ? err->message : "recorded before");
+	ck_assert_int_eq(
+	        index_hit_record(idx, fl.key, p->str, "Long.Path-1", DIGEST_SHA256, hash, &err), 0);
+	found_free(&fl);
+	g_string_free(p, TRUE);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_corrupt_refused)
 {
 	char buf[8192];
@@ -494,6 +628,55 @@ START_TEST(test_newer_schema_refused)
 }
 END_TEST
 
+static gpointer open_thread(gpointer data)
+{
+	struct index_options o = {.url = data, .writer = true};
+	struct index *idx = NULL;
+	GError *err = NULL;
+
+	if (index_open(&o, &idx, &err) < 0) {
+		char *msg = g_strdup(err->message);
+		g_error_free(err);
+		return msg;
+	}
+	index_close(&idx);
+	return NULL;
+}
+
+/*
+ * Two processes open a new SQLite index at once (the milter starting, partscan hunt): the one
+ * that finds the schema migrated by the other once it holds the write lock goes on with it
+ * (it ran the migration again: "table messages already exists", and the open failed).
+ */
+START_TEST(test_migrate_concurrent)
+{
+	char *path = db_path();
+	sqlite3 *db;
+	GThread *th;
+	char *failed;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "PRAGMA journal_mode=WAL;"
+	                              " CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	                              " BEGIN IMMEDIATE",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	/* the other reads version 0, then waits for the write lock this one holds */
+	th = g_thread_new("open", open_thread, path);
+	g_usleep(500000);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "CREATE TABLE messages(key INTEGER PRIMARY KEY);"
+	                              " INSERT INTO schema_version VALUES (1); COMMIT",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	failed = g_thread_join(th);
+	ck_assert_msg(failed == NULL, "%s", failed);
+	sqlite3_close(db);
+	g_free(path);
+}
+END_TEST
+
 /* A directory that does not exist: the CLI is told why; the milter opens lazily and drops. */
 START_TEST(test_unreachable)
 {
@@ -569,6 +752,127 @@ START_TEST(test_disk_full)
 }
 END_TEST
 
+/* What may be shown of a url: the password of a PostgreSQL URI is "***", the rest as written. */
+START_TEST(test_url_redacted)
+{
+	static const char *const cases[][2] = {
+	        {"postgresql://u:pw@db.example.org:5432/idx",
+	         "postgresql://u:***@db.example.org:5432/idx"},
+	        {"postgres://u@db/idx?password=pw&sslmode=require",
+	         "postgres://u@db/idx?password=***&sslmode=require"},
+	        {"postgresql://u:p%40w@/idx?host=/run/pg&PASSWORD=x",
+	         "postgresql://u:***@/idx?host=/run/pg&password=***"},
+	        {"postgresql:///idx?host=/run/pg", "postgresql:///idx?host=/run/pg"},
+	        {"postgresql://u:pw@db", "postgresql://u:***@db"},
+	        {"sqlite:///var/lib/partscan/a:b@c.db", "sqlite:///var/lib/partscan/a:b@c.db"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char *r = index_url_redacted(cases[i][0]);
+		ck_assert_str_eq(r, cases[i][1]);
+		g_free(r);
+	}
+}
+END_TEST
+
+/*
+ * A PostgreSQL server that takes the connection and never answers (hung, or a firewall that
+ * swallows packets): opening the index gives up after the connect timeout (the url's, or
+ * partscan's default of 10 s) instead of holding the milter's start, a reload or `partscan
+ * hunt` for ever.
+ */
+START_TEST(test_pg_silent_server)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct index *idx = NULL;
+	GError *err = NULL;
+	char *url;
+	gint64 t0;
+
+	g_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.s.PGSQL.5432", tmpdir);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0); /* connections wait in the backlog, unanswered */
+	url = g_strdup_printf("postgresql:///partscan?host=%s&connect_timeout=2", tmpdir);
+	struct index_options o = {.url = url};
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 10 * G_USEC_PER_SEC);
+	g_clear_error(&err);
+	g_free(url);
+	/* without connect_timeout in the url */
+	url = g_strdup_printf("postgresql:///partscan?host=%s", tmpdir);
+	o.url = url;
+	t0 = g_get_monotonic_time();
+	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
+	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
+	ck_assert_msg(strstr(err->message, "timeout") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	g_free(url);
+	close(fd);
+}
+END_TEST
+
+/* Resident memory of this process, in bytes. */
+static uint64_t rss_bytes(void)
+{
+	char *text = NULL;
+	unsigned long long size = 0, resident = 0;
+
+	ck_assert(g_file_get_contents("/proc/self/statm", &text, NULL, NULL));
+	ck_assert_int_eq(sscanf(text, "%llu %llu", &size, &resident), 2);
+	g_free(text);
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+struct rss_ctx {
+	uint64_t before, first;
+};
+
+static int rss_at_first(void *ctx, const struct index_found *f)
+{
+	struct rss_ctx *r = ctx;
+
+	r->first = rss_bytes();
+	return 1; /* enough */
+}
+
+/*
+ * A hash found in a great many parts (a campaign, or a signature of an empty file): the
+ * lookup hands the parts over as they come and does not hold them all in memory first.
+ */
+START_TEST(test_pg_find_bounded)
+{
+	struct index *idx = open_writer(pg_url, 0, 0);
+	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct rss_ctx r = {0};
+	struct digest_set d;
+	GError *err = NULL;
+	char hex[DIGEST_MAX_HEX], *sql;
+
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "4QMANY", "x")));
+	index_flush(idx);
+	ck_assert_int_eq(digest_compute((const unsigned char *)"many", 4, DIGEST_ALL, &d), 0);
+	memcpy(q.hash, d.sha256, 32);
+	PGconn *pg = PQconnectdb(pg_url);
+	sql = g_strdup_printf("INSERT INTO parts(msg_key, path, name, type, size, sha256)"
+	                      " SELECT m.key, 'p' || g, repeat('n', 200) || g, 'zip', 4,"
+	                      " decode('%s', 'hex') FROM messages m, generate_series(1, 300000) g",
+	                      digest_hex(d.sha256, 32, hex));
+	PGresult *res = PQexec(pg, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	g_free(sql);
+	r.before = rss_bytes();
+	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, rss_at_first, &r, &err), 1);
+	ck_assert_msg(r.first - r.before < 32u * 1024 * 1024,
+	              "%" G_GUINT64_FORMAT " MB held before the first part was handed over",
+	              (r.first - r.before) >> 20);
+	index_close(&idx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -583,10 +887,16 @@ int main(void)
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_hit_once);
 	tcase_add_test(tc, test_queue_full_drops);
+	tcase_add_test(tc, test_stop_while_locked);
+	tcase_add_test(tc, test_not_utf8_indexed);
+	tcase_add_test(tc, test_hit_long_path);
 	tcase_add_test(tc, test_corrupt_refused);
 	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_migrate_concurrent);
 	tcase_add_test(tc, test_unreachable);
 	tcase_add_test(tc, test_disk_full);
+	tcase_add_test(tc, test_url_redacted);
+	tcase_add_test(tc, test_pg_silent_server);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");
@@ -596,6 +906,9 @@ int main(void)
 		tcase_add_test(pg, test_find_many);
 		tcase_add_test(pg, test_retention);
 		tcase_add_test(pg, test_hit_once);
+		tcase_add_test(pg, test_pg_find_bounded);
+		tcase_add_test(pg, test_not_utf8_indexed);
+		tcase_add_test(pg, test_hit_long_path);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);

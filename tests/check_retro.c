@@ -7,13 +7,17 @@
  */
 
 #include <check.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include "milter/mindex.h"
 #include "milter/mlog.h"
 #include "milter/retro.h"
 #include "milter/stats.h"
@@ -302,6 +306,250 @@ START_TEST(test_run_timeout_and_status)
 }
 END_TEST
 
+/*
+ * The program starts with nothing of the milter's but the pipe: no other descriptor (the
+ * milter's sockets, its log, the index) and none of the signals the milter blocks or ignores.
+ */
+START_TEST(test_run_clean_descriptors)
+{
+	int fd = open("/dev/null", O_RDONLY); /* as a listening socket not marked close-on-exec */
+	char *script;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	GError *error = NULL;
+	int status = -1;
+
+	ck_assert_int_ge(fd, 3);
+	script = g_strdup_printf("test ! -e /proc/$$/fd/%d", fd);
+	argv[2] = script;
+	ck_assert_int_eq(retro_run(argv, "", 5, &status, &error), 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	              "the program inherited descriptor %d", fd);
+	close(fd);
+	g_free(script);
+}
+END_TEST
+
+/* The mask word of /proc/PID/status's line "name:\tHEX" in text. */
+static guint64 status_mask(const char *text, const char *name)
+{
+	const char *l = strstr(text, name);
+
+	ck_assert_ptr_nonnull(l);
+	return g_ascii_strtoull(l + strlen(name), NULL, 16);
+}
+
+START_TEST(test_run_default_signals)
+{
+	char *out = g_build_filename(tmp, "sig.out", NULL), *script, *text = NULL;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	sigset_t set, saved;
+	GError *error = NULL;
+	int status = -1;
+
+	/* the program's own view, once exec'd (grep reads its own status) */
+	script = g_strdup_printf("exec grep -E '^Sig(Blk|Ign):' /proc/self/status >%s", out);
+	argv[2] = script;
+	/* as partscan-milter's threads: HUP, TERM, INT blocked (sigwait), PIPE ignored (main) */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &saved);
+	ck_assert_int_eq(retro_run(argv, "", 5, &status, &error), 0);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(g_file_get_contents(out, &text, NULL, NULL));
+	ck_assert_msg((status_mask(text, "SigBlk:") &
+	               ((1u << (SIGHUP - 1)) | (1u << (SIGTERM - 1)) | (1u << (SIGINT - 1)))) == 0,
+	              "the program started with HUP, TERM or INT blocked: %s", text);
+	ck_assert_msg((status_mask(text, "SigIgn:") & (1u << (SIGPIPE - 1))) == 0,
+	              "the program started with PIPE ignored: %s", text);
+	g_free(text);
+	g_free(script);
+	g_free(out);
+}
+END_TEST
+
+/* A program killed at its timeout takes what it started with it (a script's sleep). */
+/* A program killed at its timeout takes what it started with it (a script's sleep). */
+START_TEST(test_run_timeout_kills_children)
+{
+	char *pidfile = g_build_filename(tmp, "child.pid", NULL), *script, *text = NULL;
+	const char *argv[] = {"/bin/sh", "-c", NULL, NULL};
+	GError *error = NULL;
+	int status = -1;
+	pid_t child;
+
+	script = g_strdup_printf("sleep 30 & echo $! >%s; wait", pidfile);
+	argv[2] = script;
+	ck_assert_int_eq(retro_run(argv, "", 1, &status, &error), -1);
+	g_clear_error(&error);
+	ck_assert(g_file_get_contents(pidfile, &text, NULL, NULL));
+	child = (pid_t)atoi(text);
+	ck_assert_int_gt(child, 1);
+	/* gone, or a zombie waiting for whoever adopted it */
+	for (int i = 0; i < 100 && kill(child, 0) == 0; i++) {
+		char *stat = g_strdup_printf("/proc/%d/stat", (int)child), *st = NULL;
+		bool zombie =
+		        g_file_get_contents(stat, &st, NULL, NULL) && strstr(st, ") Z ") != NULL;
+		g_free(stat);
+		g_free(st);
+		if (zombie)
+			break;
+		g_usleep(10000);
+		if (i == 99) {
+			kill(child, SIGKILL);
+			ck_abort_msg("the program's child %d outlived its timeout", (int)child);
+		}
+	}
+	g_free(text);
+	g_free(script);
+	g_free(pidfile);
+}
+END_TEST
+
+/*
+ * A PostgreSQL url's password is not logged: the milter says which index it uses with the
+ * password as "***" (the server is not there: the writer retries, mail flows).
+ */
+START_TEST(test_index_password_not_logged)
+{
+	char *err_path = g_build_filename(tmp, "stderr", NULL), *text = NULL;
+	const char *cf = "[index]\nurl = postgresql://partscan:s3cret@/partscan?host=/nonexistent"
+	                 "&password=t0psecret&connect_timeout=1\n";
+	struct conf *pg = NULL;
+	int saved = dup(2), fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_eq(conf_parse("test.conf", cf, strlen(cf), &pg, NULL), 0);
+	mlog_init("check_retro", "mail", true); /* daemon events to stderr too */
+	dup2(fd, 2);
+	mindex_configure(pg);
+	mindex_shutdown();
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	ck_assert(g_file_get_contents(err_path, &text, NULL, NULL));
+	ck_assert_msg(strstr(text, "index: postgresql index") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "s3cret") == NULL && strstr(text, "t0psecret") == NULL,
+	              "the password was logged: %s", text);
+	ck_assert_msg(strstr(text, "partscan:***@") != NULL, "%s", text);
+	g_free(text);
+	g_free(err_path);
+	conf_free(&pg);
+}
+END_TEST
+
+/*
+ * The notification mail stays a mail: values that came with the message (a Message-ID, a
+ * recipient list, a path) are bounded as on the syslog line, so no line passes SMTP's 998
+ * bytes and a campaign of huge Message-IDs does not make a huge mail.
+ */
+START_TEST(test_notify_bounded)
+{
+	char *sig = sig_line(10, false, "Long.Ids-1-0"), *text, *mail, **lines;
+	struct sigdb *old = db_of("a.hdb", "0123456789abcdef0123456789abcdef:9:Base\n", NULL, NULL);
+	struct sigdb *nw = db_of("a.hdb", sig, NULL, NULL);
+	struct index_msg *m = index_msg_new();
+	struct index_part *p = index_part_new();
+	struct conf *nc = NULL;
+	struct retro_result r;
+	GError *error = NULL;
+	GString *mid = g_string_new("<");
+
+	for (int i = 0; i < 2000; i++)
+		g_string_append(mid, "0123456789");
+	g_string_append(mid, "@example.org>");
+	m->time = g_get_real_time() / G_USEC_PER_SEC;
+	m->queue_id = g_strdup("4QLONG");
+	m->message_id = g_string_free(mid, FALSE);
+	m->sender = g_strdup("s@example.org");
+	for (int i = 0; i < 500; i++)
+		g_ptr_array_add(m->rcpts, g_strdup_printf("recipient%03d@example.net", i));
+	m->verdict = g_strdup("clean");
+	m->action = g_strdup("accept");
+	p->path = g_strdup("2");
+	p->name = g_strdup("a10.bin");
+	p->size = strlen("attachment 10");
+	digests_of("attachment 10", &p->digests);
+	g_ptr_array_add(m->parts, p);
+	ck_assert(index_submit(idx, m));
+	index_flush(idx);
+	g_free(testutil_write(tmp, "sendmail.sh", "#!/bin/sh\ncat >\"$0.mail\"\n"));
+	text = g_build_filename(tmp, "sendmail.sh", NULL);
+	g_chmod(text, 0755);
+	g_free(text);
+	text = g_strdup_printf("[retro]\nnotify = admin@example.org\n"
+	                       "[quarantine]\nsendmail = %s/sendmail.sh\n",
+	                       tmp);
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &nc, NULL), 0);
+	ck_assert_int_eq(retro_hunt(idx, nc, old, nw, &r, &error), 0);
+	ck_assert_uint_eq(r.hits, 1);
+	mail = read_in("sendmail.sh.mail");
+	ck_assert_ptr_nonnull(strstr(mail, "4QLONG"));
+	ck_assert_ptr_nonnull(strstr(mail, "<0123456789"));
+	lines = g_strsplit(mail, "\n", -1);
+	for (char **l = lines; *l != NULL; l++)
+		ck_assert_msg(strlen(*l) <= 998, "a line of %zu bytes", strlen(*l));
+	ck_assert_uint_lt(strlen(mail), 4096);
+	g_strfreev(lines);
+	g_free(mail);
+	g_free(text);
+	conf_free(&nc);
+	sigdb_unref(&old);
+	sigdb_unref(&nw);
+	g_free(sig);
+}
+END_TEST
+
+static gint reopened;
+
+static gpointer configure_thread(gpointer data)
+{
+	mindex_configure(data);
+	g_atomic_int_set(&reopened, 1);
+	return NULL;
+}
+
+/*
+ * A reload that reopens the index (another [index] url) while a retro-hunt holds the old one
+ * does not wait for the hunt to end (a hunt that runs [retro] program for each of thousands of
+ * hits takes hours, and the reload thread, later reloads and the daemon's stop waited with
+ * it): the new index is in use at once, the old one is closed when the hunt lets go.
+ */
+START_TEST(test_reopen_during_hunt)
+{
+	char *text = g_strdup_printf("[index]\nurl = %s/one.db\n", tmp);
+	char *text2 = g_strdup_printf("[index]\nurl = %s/two.db\n", tmp);
+	struct conf *one = NULL, *two = NULL;
+	struct index *held, *now;
+	GThread *th;
+
+	ck_assert_int_eq(conf_parse("test.conf", text, strlen(text), &one, NULL), 0);
+	ck_assert_int_eq(conf_parse("test.conf", text2, strlen(text2), &two, NULL), 0);
+	mindex_configure(one);
+	held = mindex_acquire(); /* as a hunt does */
+	ck_assert_ptr_nonnull(held);
+	g_atomic_int_set(&reopened, 0);
+	th = g_thread_new("reload", configure_thread, two);
+	for (int i = 0; i < 300 && !g_atomic_int_get(&reopened); i++)
+		g_usleep(10000);
+	ck_assert_msg(g_atomic_int_get(&reopened), "the reload waited for the hunt");
+	now = mindex_acquire();
+	ck_assert_ptr_nonnull(now);
+	ck_assert_ptr_ne(now, held);
+	mindex_release(&now);
+	/* the hunt goes on with the old index, then lets go (which closes it) */
+	index_flush(held);
+	mindex_release(&held);
+	g_thread_join(th);
+	mindex_shutdown();
+	conf_free(&one);
+	conf_free(&two);
+	g_free(text);
+	g_free(text2);
+}
+END_TEST
+
 static Suite *retro_suite(void)
 {
 	Suite *s = suite_create("retro");
@@ -313,6 +561,12 @@ static Suite *retro_suite(void)
 	tcase_add_test(tc, test_not_reported);
 	tcase_add_test(tc, test_run_timeout_and_status);
 	tcase_add_test(tc, test_hanging_program_given_up);
+	tcase_add_test(tc, test_run_clean_descriptors);
+	tcase_add_test(tc, test_run_default_signals);
+	tcase_add_test(tc, test_run_timeout_kills_children);
+	tcase_add_test(tc, test_index_password_not_logged);
+	tcase_add_test(tc, test_notify_bounded);
+	tcase_add_test(tc, test_reopen_during_hunt);
 	suite_add_tcase(s, tc);
 	return s;
 }

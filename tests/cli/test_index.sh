@@ -127,12 +127,39 @@ run 1 "$PARTSCAN" hunt --index "$T/index.db" "$BODY_SHA256"
 expect out '4IDX1'
 expect out '4IDX2'
 run 0 "$PARTSCAN" hunt --index "$T/index.db" "$BODY_MD5"
+# what came with the mail (here a file name with a newline, a tab and a terminal escape) is
+# printed escaped: it cannot forge a line of the output nor drive the terminal
+printf 'partscan index evil name %s\n' "$$" >"$T/evil.bin"
+EVIL_SHA256=$(sha256sum "$T/evil.bin" | cut -d' ' -f1)
+send 4IDXC '=?utf-8?q?evil=0A2026-01-01T00:00:00Z=09FAKE=1B[31m.bin?=' "$(base64 -w0 "$T/evil.bin")" "$ACCEPTED"
+wait_written 3
+printf '%s:%s:Evil.Name\n' "$EVIL_SHA256" "$(wc -c <"$T/evil.bin")" >"$T/evil.hsb"
+for how in "$EVIL_SHA256" "--signatures $T/evil.hsb"; do
+	# shellcheck disable=SC2086 # $how is two words for --signatures
+	run 1 "$PARTSCAN" hunt --index "$T/index.db" $how
+	expect out '4IDXC.*evil\\n2026-01-01T00:00:00Z\\tFAKE\\x1b\[31m\.bin	clean/accept'
+	checks=$((checks + 1))
+	[ "$(wc -l <"$T/out")" -eq 1 ] || fail "hunt $how: a file name made more than one line"
+	checks=$((checks + 1))
+	! grep -q "$(printf '\033')" "$T/out" || fail "hunt $how: a terminal escape was printed"
+done
 # time windows
 run 1 "$PARTSCAN" hunt --index "$T/index.db" --since 1h "$SHA256"
 run 0 "$PARTSCAN" hunt --index "$T/index.db" --until 2000-01-01 "$SHA256"
 run 0 "$PARTSCAN" hunt --index "$T/index.db" --since "$(date -u -d tomorrow +%Y-%m-%d)" "$SHA256"
 run 2 "$PARTSCAN" hunt --index "$T/index.db" --since yesterday "$SHA256"
-expect err 'not a date'
+expect err 'yesterday: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since yesterday --until 1d "$SHA256"
+expect err 'yesterday: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since 99999999999d "$SHA256"
+expect err '99999999999d: not a date'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" --since 1d --until 2d "$SHA256"
+expect err 'after --until'
+# a size that is not one: an error, not "any size" (too large) nor a huge one (negative)
+run 2 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256:-$SIZE"
+expect err 'not an MD5, SHA-1 or SHA-256'
+run 2 "$PARTSCAN" hunt --index "$T/index.db" "$SHA256:99999999999999999999"
+expect err 'not an MD5, SHA-1 or SHA-256'
 # not a hash; nothing found
 run 2 "$PARTSCAN" hunt --index "$T/index.db" 1234
 expect err 'not an MD5, SHA-1 or SHA-256'
