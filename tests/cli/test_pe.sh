@@ -123,14 +123,15 @@ grep -E '\.clam(-petite)?$' "$T/db/t.mdb" >"$w/local.mdb"
 grep -E '\.clam(-petite)?$' "$T/db/t.msb" >"$w/local.msb"
 cp "$T/imp/t.imp" "$w/local.imp"
 echo "licence" >"$w/COPYING"
-printf 'ClamAV-VDB:22 Nov 2026 10-00 +0000:3:9:90:X:X:test:%s\n' "$(date +%s)" >"$w/local.info"
+built=$(date +%s) # once: the header and the .info must name the same second
+printf 'ClamAV-VDB:22 Nov 2026 10-00 +0000:3:9:90:X:X:test:%s\n' "$built" >"$w/local.info"
 for m in local.mdb local.msb local.imp; do
 	printf '%s:%s:%s\n' "$m" "$(wc -c <"$w/$m" | tr -d ' ')" \
 		"$(sha256sum "$w/$m" | cut -d' ' -f1)" >>"$w/local.info"
 done
 tar --format=ustar -cf "$w/body" -C "$w" COPYING local.info local.mdb local.msb local.imp
 mkdir "$T/cud"
-printf '%-512s' "ClamAV-VDB:22 Nov 2026 10-00 +0000:3:9:90:X:X:test:$(date +%s)" \
+printf '%-512s' "ClamAV-VDB:22 Nov 2026 10-00 +0000:3:9:90:X:X:test:$built" \
 	>"$T/cud/local.cud"
 gzip -n -c "$w/body" >>"$T/cud/local.cud"
 run 1 "$PARTSCAN" scan -d "$T/cud" --no-summary "$CLAMFILES/clam-petite.exe"
