@@ -151,27 +151,34 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 	return false;
 }
 
-static void index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
-                      const unsigned char *buf, size_t n, size_t off, bool in_stm)
+/* A definition of object num; NULL when PDF_MAX_OBJECTS stopped it. */
+static struct pdf_loc *index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
+                                 const unsigned char *buf, size_t n, size_t off, bool in_stm)
 {
 	struct pdf_loc *loc, *old = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 
-	if (in_stm && old != NULL)
-		return; /* an object defined in the file itself wins */
 	if (st->locs->len >= PDF_MAX_OBJECTS) {
 		st->limit = true;
-		return;
+		return NULL;
 	}
 	/*
 	 * A later definition (an incremental update) hides the earlier one from a reader that
 	 * follows the cross-reference table, but which one a reader sees depends on that table:
-	 * every definition is kept, and the embedded files of each are read.
+	 * every definition is kept, and the embedded files of each are read. One in an object
+	 * stream (an update's cross-reference stream may point there) goes behind the first:
+	 * an object defined in the file itself stays the one obj_load() gives.
 	 */
 	loc = g_new(struct pdf_loc, 1);
 	*loc = (struct pdf_loc){
 	        .buf = buf, .n = n, .off = off, .in_stm = in_stm, .gen = gen, .older = old};
 	g_ptr_array_add(st->locs, loc);
-	g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
+	if (in_stm && old != NULL) {
+		loc->older = old->older;
+		old->older = loc;
+	} else {
+		g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
+	}
+	return loc;
 }
 
 /* Note what an object is: an object stream, a holder of file specifications, encrypted. */
@@ -343,19 +350,13 @@ static void index_objstms(struct pdf_state *st)
 			if ((off = pdf_peek_uint(&hl, &hl.pos)) < 0 ||
 			    (uint64_t)off > bn - (size_t)first || onum > UINT32_MAX)
 				break;
-			index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off), true);
-			{
+			if (index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off),
+			              true) != NULL) {
 				struct pdf_lex ol = {
 				        .d = bd, .n = bn, .pos = (size_t)(first + off)};
 				struct pdf_val *ov = pdf_parse_value(&ol, 0);
 
-				if (ov != NULL &&
-				    g_hash_table_lookup(st->index, GUINT_TO_POINTER(onum)) !=
-				            NULL &&
-				    ((struct pdf_loc *)g_hash_table_lookup(st->index,
-				                                           GUINT_TO_POINTER(onum)))
-				                    ->buf == bd &&
-				    has_ef(ov, 0))
+				if (ov != NULL && has_ef(ov, 0))
 					g_ptr_array_add(st->specs, GUINT_TO_POINTER(onum));
 				pdf_val_free(ov);
 			}

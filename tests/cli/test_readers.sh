@@ -118,6 +118,17 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/objs.pdf"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/objs_bad.pdf"
 expect out "objs_bad.pdf: UNSCANNABLE opaque \(1 object stream of the PDF could not be decoded"
 
+# an incremental update that redefines a file specification inside an object stream (the
+# first definition a classic object, or in an object stream too): the update is what
+# pdfdetach shows, so the file it adds is found (both were called clean)
+for f in pdf_update.pdf pdf_update_stm.pdf; do
+	mkdir "$T/detach-$f"
+	pdfdetach -saveall -o "$T/detach-$f" "$T/r/$f" 2>/dev/null || fail "pdfdetach $f"
+	cmp -s "$T/detach-$f/invoice.exe" "$CLAMFILES/clam.exe" || fail "pdfdetach $f: differs"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$f"
+	expect out "$f\[pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+
 # declared types a mail client uses: application/applefile, application/pgp-encrypted
 msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/as.eml"
