@@ -515,11 +515,12 @@ static bool pdf_member_dup(GPtrArray *members, guint first, GBytes *body)
 	return false;
 }
 
-/* The embedded file of one file specification dictionary (every definition of its stream). */
-static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
+/* The embedded file of one file specification dictionary and /EF dictionary (every
+ * definition of its stream). */
+static void take_ef(struct pdf_state *st, const struct pdf_val *spec, const struct pdf_val *ef)
 {
-	const struct pdf_val *ef = pdf_dict_get(spec, "EF"), *ref;
-	struct pdf_val *owned = NULL, *sdict;
+	const struct pdf_val *ref;
+	struct pdf_val *sdict;
 	struct pdf_lex lx;
 	const unsigned char *sd;
 	size_t sl, end;
@@ -528,16 +529,12 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	guint first;
 	GBytes *body, *plain;
 
-	if (ef != NULL && ef->kind == PDF_REF) /* /EF 12 0 R */
-		ef = owned = obj_load(st, ef->rnum, &lx);
 	ref = pdf_dict_get(ef, "UF") != NULL ? pdf_dict_get(ef, "UF") : pdf_dict_get(ef, "F");
 	if (ref == NULL && ef != NULL && ef->kind == PDF_DICT && ef->items->len >= 2)
 		ref = g_ptr_array_index(ef->items, 1);
 	if (ref == NULL || ref->kind != PDF_REF ||
-	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum))) {
-		pdf_val_free(owned);
+	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum)))
 		return;
-	}
 	name = spec_name(st, spec);
 	first = st->members->len;
 	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ref->rnum));
@@ -584,7 +581,26 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	                       "embedded file: no stream object"))
 		st->limit = true;
 	g_free(name);
-	pdf_val_free(owned);
+}
+
+/* The embedded files of one file specification: an /EF of its own object ("/EF 12 0 R") is
+ * read in every definition of that object, as the file specifications are. */
+static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
+{
+	const struct pdf_val *ef = pdf_dict_get(spec, "EF");
+
+	if (ef == NULL || ef->kind != PDF_REF) {
+		take_ef(st, spec, ef);
+		return;
+	}
+	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ef->rnum));
+	     loc != NULL && !st->limit; loc = loc->older) {
+		struct pdf_lex lx = {.d = loc->buf, .n = loc->n, .pos = loc->off};
+		struct pdf_val *v = pdf_parse_value(&lx, 0);
+
+		take_ef(st, spec, v);
+		pdf_val_free(v);
+	}
 }
 
 /* Every dictionary with /EF in v, depth-bounded. */

@@ -119,9 +119,9 @@ run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/objs_bad.pdf"
 expect out "objs_bad.pdf: UNSCANNABLE opaque \(1 object stream of the PDF could not be decoded"
 
 # an incremental update that redefines a file specification inside an object stream (the
-# first definition a classic object, or in an object stream too): the update is what
-# pdfdetach shows, so the file it adds is found (both were called clean)
-for f in pdf_update.pdf pdf_update_stm.pdf; do
+# first definition a classic object, or in an object stream too), or its /EF dictionary: the
+# update is what pdfdetach shows, so the file it adds is found (all three were called clean)
+for f in pdf_update.pdf pdf_update_stm.pdf pdf_update_ef.pdf; do
 	mkdir "$T/detach-$f"
 	pdfdetach -saveall -o "$T/detach-$f" "$T/r/$f" 2>/dev/null || fail "pdfdetach $f"
 	cmp -s "$T/detach-$f/invoice.exe" "$CLAMFILES/clam.exe" || fail "pdfdetach $f: differs"

@@ -13,7 +13,8 @@ Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as 
   pdf_lzw0.pdf       LZWDecode with /EarlyChange 0 and a PNG predictor, the same bytes
   pdf_update.pdf     an incremental update redefines a file specification (a classic object)
                      inside an object stream, now with the file; pdf_update_stm.pdf: the
-                     first definition in an object stream too
+                     first definition in an object stream too; pdf_update_ef.pdf: the
+                     update redefines the /EF dictionary (an object of its own) instead
   objdata.rtf        RTF with an embedded Package object (\\objdata: OLE1, class Package)
                      carrying the payload as invoice.exe, its hex broken by white space, a
                      control word and an empty group (as exploit kits write it), and an
@@ -88,22 +89,31 @@ def pdf_names(payload):
     return build_pdf(objs, 1)
 
 
-def pdf_update(payload, first_in_stm):
+def pdf_update(payload, first_in_stm, ef_dict=False):
     """A PDF whose file specification 5 names readme.txt with no file (a classic object, or in
     an object stream when first_in_stm), then an incremental update that redefines object 5
     inside a new object stream, its /EF now the payload: the update's cross-reference stream
-    points there, so that is the object a reader (pdfdetach) sees."""
+    points there, so that is the object a reader (pdfdetach) sees. ef_dict: the file
+    specification's /EF is object 5 instead (a harmless file first, the payload after the
+    update)."""
     objs = dict(PAGES)
     objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
-    objs[4] = b"<< /Names [(invoice.exe) 5 0 R] >>"
     objs[5] = b"<< /Type /Filespec /F (readme.txt) >>"
+    objs[4] = b"<< /Names [(invoice.exe) 5 0 R] >>"
+    redef = b"<< /Type /Filespec /F (invoice.exe) /EF << /F 10 0 R >> >>"
+    if ef_dict:
+        objs[4] = b"<< /Names [(invoice.exe) 6 0 R] >>"
+        objs[5] = b"<< /F 7 0 R >>"
+        objs[6] = b"<< /Type /Filespec /F (invoice.exe) /EF 5 0 R >>"
+        objs[7] = stream(b"<< /Type /EmbeddedFile /Length %d >>", b"harmless readme\n")
+        redef = b"<< /F 10 0 R >>"
     out = bytearray(build_pdf(objs, 1, in_stm=(5,) if first_in_stm else ()))
     prev = int(out[out.rindex(b"startxref") + 10:].split()[0])
     offsets = {10: len(out)}
     out += b"10 0 obj\n" + stream(b"<< /Type /EmbeddedFile /Length %d >>", payload) + \
         b"\nendobj\n"
     head = b"5 0 "
-    data = zlib.compress(head + b"<< /Type /Filespec /F (invoice.exe) /EF << /F 10 0 R >> >>")
+    data = zlib.compress(head + redef)
     offsets[11] = len(out)
     out += (b"11 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
             b"stream\n" % (len(head), len(data)) + data + b"\nendstream\nendobj\n")
@@ -288,6 +298,7 @@ def main():
         "pdf_lzw0.pdf": pdf_lzw(payload, 0),
         "pdf_update.pdf": pdf_update(payload, False),
         "pdf_update_stm.pdf": pdf_update(payload, True),
+        "pdf_update_ef.pdf": pdf_update(payload, False, True),
         "objdata.rtf": objdata_rtf(payload),
         "applesingle.as": apple(payload, False),
         "appledouble.ad": apple(payload, True),
