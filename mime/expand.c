@@ -6,8 +6,8 @@
  *   uuencoded blocks ("begin 644 name") in text      path P/uuN    MSG_PART_UUENCODED
  *   TNEF attachments (winmail.dat)                   path P/tnefN  MSG_PART_TNEF
  *   a message inside a part (message/rfc822 sent     path P/1, P/2.1 ... (walked like the
- *     as base64, an attached .eml, S/MIME signed       message itself, raw offsets 0)
- *     data)
+ *     as base64, an attached .eml, S/MIME signed       message itself, raw offsets 0);
+ *     data)                                            a signed file: P/p7m:NAME
  *   archive and compressed-stream members            path P/FMT:NAME  MSG_PART_ARCHIVE_MEMBER
  *     (archive.c, libarchive)
  *   .msg attachments and bodies, embedded OLE        path P/msg:attachN, P/msg:body.txt,
@@ -169,9 +169,53 @@ static bool smime_wanted(const struct msg_part *p)
 	                      strcmp(t, "application/x-pkcs7-mime") == 0));
 }
 
+typedef int reader_fn(const unsigned char *, size_t, const struct msg_limits *, GPtrArray *,
+                      GError **);
+/* The state of a reader of mime/reader.h (expand_rd_open() below). */
+struct expand_rd {
+	struct mime_ctx *ctx;
+	int idx;
+	const char *fmt;
+	GPtrArray *members; /* struct reader_member * */
+	bool handed;
+};
+
+static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *fmt,
+                            reader_fn *fn);
+static int expand_rd_next(void *state, GPtrArray *children);
+static void expand_rd_close(void *state);
+
+/* Signed content that is a file, not a MIME entity: one member (cut at max_member_bytes). */
+static int smime_file_read(const unsigned char *data, size_t len, const struct msg_limits *lim,
+                           GPtrArray *members_r, GError **error)
+{
+	struct reader_budget b;
+	size_t n;
+
+	reader_budget_init(&b, lim, len);
+	n = MIN(len, reader_budget_cap(&b));
+	b.out += n;
+	if (!reader_member_add(&b, members_r, NULL, g_bytes_new(data, n),
+	                       n < len ? READER_MEMBER_TRUNCATED : 0,
+	                       n < len ? "signed content larger than max_member_bytes: cut there"
+	                               : NULL)) {
+		g_set_error(error, READER_ERROR, READER_ERROR_LIMIT, "max_archive_members reached");
+		return -1;
+	}
+	return 0;
+}
+
+/* The state of the S/MIME reader: a walk of the signed MIME entity, or the signed file. */
+struct expand_smime {
+	void *walk;
+	void *file;
+};
+
 /*
- * S/MIME: signed data holds a MIME entity (walked: the reader of a message over a copy of the
- * content); enveloped data is encrypted. NULL when there is nothing to walk.
+ * S/MIME signed data holds a MIME entity (walked: the reader of a message over a copy of the
+ * content) or, in a CAdES ".p7m" as certified mail carries it, a file of any type (a PDF,
+ * an executable: its bytes say so), which is a member "P/p7m:NAME" (NAME: the part's name
+ * without ".p7m"); enveloped data is encrypted. NULL when there is nothing to read.
  */
 static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 {
@@ -181,7 +225,7 @@ static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	BIO *bio = BIO_new_mem_buf(data, len > INT_MAX ? INT_MAX : (int)len);
 	CMS_ContentInfo *cms = bio != NULL ? d2i_CMS_bio(bio, NULL) : NULL;
 	int nid = cms != NULL ? OBJ_obj2nid(CMS_get0_type(cms)) : NID_undef;
-	void *walk = NULL;
+	struct expand_smime st = {NULL, NULL};
 
 	if (cms == NULL) {
 		mime_part_flag(p, MSG_PART_OPAQUE, "unreadable S/MIME structure");
@@ -191,8 +235,24 @@ static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 		if (content != NULL && *content != NULL) {
 			GBytes *inner = g_bytes_new(ASN1_STRING_get0_data(*content),
 			                            (size_t)ASN1_STRING_length(*content));
+			struct ftype_info ti;
+			size_t n;
+			const unsigned char *d = g_bytes_get_data(inner, &n);
 
-			walk = mime_walk_open_part(ctx, idx, inner, "S/MIME signed content");
+			ftype_detect(d, n, &ti);
+			if (ti.type == FTYPE_TEXT || ti.type == FTYPE_EML)
+				st.walk = mime_walk_open_part(ctx, idx, inner,
+				                              "S/MIME signed content");
+			else
+				st.file = expand_rd_open(ctx, idx, inner, "p7m", smime_file_read);
+			p = mime_part_at(ctx, idx);
+			if (st.file != NULL && p->name != NULL &&
+			    g_str_has_suffix(p->name, ".p7m") && strlen(p->name) > 4) {
+				struct reader_member *m = g_ptr_array_index(
+				        ((struct expand_rd *)st.file)->members, 0);
+
+				m->name = g_strndup(p->name, strlen(p->name) - 4);
+			}
 			g_bytes_unref(inner);
 		}
 	} else if (nid == NID_pkcs7_enveloped || nid == NID_id_smime_ct_authEnvelopedData) {
@@ -203,11 +263,30 @@ static void *expand_open_smime(struct mime_ctx *ctx, int idx, GBytes *bytes)
 	}
 	CMS_ContentInfo_free(cms);
 	BIO_free(bio);
-	return walk;
+	return st.walk != NULL || st.file != NULL ? g_memdup2(&st, sizeof(st)) : NULL;
 }
 
-static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime, mime_walk_next,
-                                                       mime_walk_close};
+static int expand_smime_next(void *state, GPtrArray *children)
+{
+	struct expand_smime *st = state;
+
+	return st->walk != NULL ? mime_walk_next(st->walk, children)
+	                        : expand_rd_next(st->file, children);
+}
+
+static void expand_smime_close(void *state)
+{
+	struct expand_smime *st = state;
+
+	if (st->walk != NULL)
+		mime_walk_close(st->walk);
+	else
+		expand_rd_close(st->file);
+	g_free(st);
+}
+
+static const struct mime_reader expand_smime_reader = {"smime", expand_open_smime,
+                                                       expand_smime_next, expand_smime_close};
 
 /* message/rfc822 sent encoded, an attached .eml: not a text body that merely looks like one */
 static bool message_wanted(const struct msg_part *p)
@@ -276,23 +355,12 @@ static void expand_ole2(struct mime_ctx *ctx, int idx, GBytes *data, GPtrArray *
 static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reader,
                          GPtrArray *children);
 
-typedef int reader_fn(const unsigned char *, size_t, const struct msg_limits *, GPtrArray *,
-                      GError **);
-
 /*
  * The readers of mime/reader.h (PDF, AppleSingle, OpenPGP, HTML) as readers of the job loop:
  * open reads every member at once (the reader bounds itself by the archive limits and what
  * is left of max_total_bytes), next hands them back as child jobs "P/FMT:NAME", close runs
  * after them (the container counts as an archive around them for max_archive_depth).
  */
-struct expand_rd {
-	struct mime_ctx *ctx;
-	int idx;
-	const char *fmt;
-	GPtrArray *members; /* struct reader_member * */
-	bool handed;
-};
-
 static void *expand_rd_open(struct mime_ctx *ctx, int idx, GBytes *bytes, const char *fmt,
                             reader_fn *fn)
 {

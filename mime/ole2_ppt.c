@@ -5,7 +5,9 @@
  * ExOleObjStg record (type 0x1011) of its "PowerPoint Document" stream: the object's own
  * compound file, stored (instance 0) or zlib-compressed after its uncompressed size
  * (instance 1). The records are walked at the top level of the stream, each length checked
- * against the stream; inflation (GIO's zlib converter) stops at the caller's cap.
+ * against the stream; a record that runs past its end (or a stream cut short) makes the
+ * stream a member flagged unread: what follows is unseen. Inflation (GIO's zlib converter)
+ * stops at the caller's cap.
  *
  * Thread safety: no state.
  */
@@ -154,5 +156,17 @@ void ole2_ppt(struct ole2_rd *rd, GsfInput *in, const char *path)
 	rd->ole->out -= n; /* read to be looked into, not returned */
 	while (!rd->stop && (r = ole2_ppt_next(s, n, &pos, &o)) == 1)
 		ole2_ppt_obj(rd, &o, path, ++k);
+	if (!rd->stop && (r < 0 || cut)) {
+		/* the records after it are unseen (PowerPoint finds its objects by offsets) */
+		struct mime_ole2_member *m = ole2_member(rd, g_strconcat("ole:", path, NULL), NULL);
+
+		if (m != NULL) {
+			m->flags |= MIME_OLE2_UNREAD;
+			ole2_note(m, "%s at byte %zu of %zu: the records after it not read",
+			          r < 0 ? "a record runs past the end of the stream"
+			                : "the stream's sectors end before its size",
+			          pos, n);
+		}
+	}
 	g_free(s);
 }

@@ -151,27 +151,34 @@ static bool has_ef(const struct pdf_val *v, unsigned int depth)
 	return false;
 }
 
-static void index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
-                      const unsigned char *buf, size_t n, size_t off, bool in_stm)
+/* A definition of object num; NULL when PDF_MAX_OBJECTS stopped it. */
+static struct pdf_loc *index_add(struct pdf_state *st, unsigned int num, unsigned int gen,
+                                 const unsigned char *buf, size_t n, size_t off, bool in_stm)
 {
 	struct pdf_loc *loc, *old = g_hash_table_lookup(st->index, GUINT_TO_POINTER(num));
 
-	if (in_stm && old != NULL)
-		return; /* an object defined in the file itself wins */
 	if (st->locs->len >= PDF_MAX_OBJECTS) {
 		st->limit = true;
-		return;
+		return NULL;
 	}
 	/*
 	 * A later definition (an incremental update) hides the earlier one from a reader that
 	 * follows the cross-reference table, but which one a reader sees depends on that table:
-	 * every definition is kept, and the embedded files of each are read.
+	 * every definition is kept, and the embedded files of each are read. One in an object
+	 * stream (an update's cross-reference stream may point there) goes behind the first:
+	 * an object defined in the file itself stays the one obj_load() gives.
 	 */
 	loc = g_new(struct pdf_loc, 1);
 	*loc = (struct pdf_loc){
 	        .buf = buf, .n = n, .off = off, .in_stm = in_stm, .gen = gen, .older = old};
 	g_ptr_array_add(st->locs, loc);
-	g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
+	if (in_stm && old != NULL) {
+		loc->older = old->older;
+		old->older = loc;
+	} else {
+		g_hash_table_insert(st->index, GUINT_TO_POINTER(num), loc);
+	}
+	return loc;
 }
 
 /* Note what an object is: an object stream, a holder of file specifications, encrypted. */
@@ -343,19 +350,13 @@ static void index_objstms(struct pdf_state *st)
 			if ((off = pdf_peek_uint(&hl, &hl.pos)) < 0 ||
 			    (uint64_t)off > bn - (size_t)first || onum > UINT32_MAX)
 				break;
-			index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off), true);
-			{
+			if (index_add(st, (unsigned int)onum, 0, bd, bn, (size_t)(first + off),
+			              true) != NULL) {
 				struct pdf_lex ol = {
 				        .d = bd, .n = bn, .pos = (size_t)(first + off)};
 				struct pdf_val *ov = pdf_parse_value(&ol, 0);
 
-				if (ov != NULL &&
-				    g_hash_table_lookup(st->index, GUINT_TO_POINTER(onum)) !=
-				            NULL &&
-				    ((struct pdf_loc *)g_hash_table_lookup(st->index,
-				                                           GUINT_TO_POINTER(onum)))
-				                    ->buf == bd &&
-				    has_ef(ov, 0))
+				if (ov != NULL && has_ef(ov, 0))
 					g_ptr_array_add(st->specs, GUINT_TO_POINTER(onum));
 				pdf_val_free(ov);
 			}
@@ -514,11 +515,12 @@ static bool pdf_member_dup(GPtrArray *members, guint first, GBytes *body)
 	return false;
 }
 
-/* The embedded file of one file specification dictionary (every definition of its stream). */
-static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
+/* The embedded file of one file specification dictionary and /EF dictionary (every
+ * definition of its stream). */
+static void take_ef(struct pdf_state *st, const struct pdf_val *spec, const struct pdf_val *ef)
 {
-	const struct pdf_val *ef = pdf_dict_get(spec, "EF"), *ref;
-	struct pdf_val *owned = NULL, *sdict;
+	const struct pdf_val *ref;
+	struct pdf_val *sdict;
 	struct pdf_lex lx;
 	const unsigned char *sd;
 	size_t sl, end;
@@ -527,16 +529,12 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	guint first;
 	GBytes *body, *plain;
 
-	if (ef != NULL && ef->kind == PDF_REF) /* /EF 12 0 R */
-		ef = owned = obj_load(st, ef->rnum, &lx);
 	ref = pdf_dict_get(ef, "UF") != NULL ? pdf_dict_get(ef, "UF") : pdf_dict_get(ef, "F");
 	if (ref == NULL && ef != NULL && ef->kind == PDF_DICT && ef->items->len >= 2)
 		ref = g_ptr_array_index(ef->items, 1);
 	if (ref == NULL || ref->kind != PDF_REF ||
-	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum))) {
-		pdf_val_free(owned);
+	    !g_hash_table_add(st->done, GUINT_TO_POINTER(ref->rnum)))
 		return;
-	}
 	name = spec_name(st, spec);
 	first = st->members->len;
 	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ref->rnum));
@@ -583,7 +581,26 @@ static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
 	                       "embedded file: no stream object"))
 		st->limit = true;
 	g_free(name);
-	pdf_val_free(owned);
+}
+
+/* The embedded files of one file specification: an /EF of its own object ("/EF 12 0 R") is
+ * read in every definition of that object, as the file specifications are. */
+static void take_spec(struct pdf_state *st, const struct pdf_val *spec)
+{
+	const struct pdf_val *ef = pdf_dict_get(spec, "EF");
+
+	if (ef == NULL || ef->kind != PDF_REF) {
+		take_ef(st, spec, ef);
+		return;
+	}
+	for (struct pdf_loc *loc = g_hash_table_lookup(st->index, GUINT_TO_POINTER(ef->rnum));
+	     loc != NULL && !st->limit; loc = loc->older) {
+		struct pdf_lex lx = {.d = loc->buf, .n = loc->n, .pos = loc->off};
+		struct pdf_val *v = pdf_parse_value(&lx, 0);
+
+		take_ef(st, spec, v);
+		pdf_val_free(v);
+	}
 }
 
 /* Every dictionary with /EF in v, depth-bounded. */

@@ -5,8 +5,10 @@
  * (type in the high word), length, data, checksum. An attachment starts at attAttachRendData;
  * its bytes are attAttachData, its name attAttachTitle, or better PR_ATTACH_LONG_FILENAME in
  * the attachment's MAPI properties (attAttachment), which may also hold the data
- * (PR_ATTACH_DATA_BIN) when attAttachData is absent. Checksums are not verified: a client
- * that ignores them would show the attachment anyway. Nothing is allocated: thread safe.
+ * (PR_ATTACH_DATA_BIN) when attAttachData is absent, or an embedded OLE object or attached
+ * message (PR_ATTACH_DATA_OBJ: the same id as PT_OBJECT, an interface id and then the object's
+ * bytes: a compound file or a TNEF stream, read again as what they are). Checksums are not
+ * verified: a client that ignores them would show the attachment anyway. Nothing is allocated: thread safe.
  */
 
 #include "mime/tnef.h"
@@ -19,7 +21,7 @@
 #define ATT_ATTACH_TITLE    0x00018010u
 #define ATT_ATTACHMENT      0x00069005u
 
-#define PR_ATTACH_DATA_BIN      0x3701u
+#define PR_ATTACH_DATA_BIN      0x3701u /* PR_ATTACH_DATA_OBJ as PT_OBJECT */
 #define PR_ATTACH_LONG_FILENAME 0x3707u
 
 #define PT_SHORT   0x0002u
@@ -38,6 +40,8 @@
 #define PT_CLSID   0x0048u
 #define PT_BINARY  0x0102u
 #define MV_FLAG    0x1000u
+
+#define TNEF_IID 16 /* the interface id before a PT_OBJECT's data */
 
 static uint32_t rd32(const unsigned char *p)
 {
@@ -187,10 +191,15 @@ static bool tnef_props(const unsigned char *p, size_t len, struct mime_tnef_att 
 				att->title = v;
 				att->title_len = n;
 				att->title_utf16 = type == PT_UNICODE;
-			} else if (k == 0 && id == PR_ATTACH_DATA_BIN && type == PT_BINARY &&
-			           att->data == NULL) {
-				att->data = v;
-				att->size = n;
+			} else if (k == 0 && id == PR_ATTACH_DATA_BIN && att->data == NULL &&
+			           (type == PT_BINARY || (type == PT_OBJECT && n > TNEF_IID))) {
+				/* PR_ATTACH_DATA_OBJ: an interface id, then an OLE object's
+				 * compound file (IStorage) or an attached message's TNEF stream
+				 * (IMessage), which Outlook opens: typed and read by their bytes */
+				size_t skip = type == PT_OBJECT ? TNEF_IID : 0;
+
+				att->data = v + skip;
+				att->size = n - skip;
 			}
 		}
 	}

@@ -23,7 +23,7 @@ struct mime_tnef_iter {
 };
 
 struct mime_tnef_att {
-	const unsigned char *data; /* attAttachData (or PR_ATTACH_DATA_BIN), a view */
+	const unsigned char *data; /* attAttachData (or PR_ATTACH_DATA_BIN / _OBJ), a view */
 	size_t size;
 	const unsigned char *title; /* attAttachTitle or PR_ATTACH_LONG_FILENAME, not terminated */
 	size_t title_len;

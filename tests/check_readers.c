@@ -233,6 +233,31 @@ START_TEST(test_pdf_redefined)
 }
 END_TEST
 
+/*
+ * An incremental update that redefines, inside an object stream, a file specification (first
+ * a classic object, or in an object stream too) or its /EF dictionary: the file the update
+ * adds, which pdfdetach saves, is a member (mkreaders.py's pdf_update*.pdf).
+ */
+START_TEST(test_pdf_update)
+{
+	static const char *const files[] = {"pdf_update.pdf", "pdf_update_stm.pdf",
+	                                    "pdf_update_ef.pdf"};
+	char *path = g_strconcat(READERS, files[_i], NULL);
+	GPtrArray *m = read_file(path, pdf_read, 0);
+	GBytes *payload = fixture_payload();
+	unsigned int found = 0;
+
+	for (guint i = 0; i < m->len; i++)
+		if (g_bytes_equal(member(m, i)->data, payload) &&
+		    strcmp(member(m, i)->name, "invoice.exe") == 0 && member(m, i)->flags == 0)
+			found++;
+	ck_assert_uint_eq(found, 1);
+	g_bytes_unref(payload);
+	g_ptr_array_unref(m);
+	g_free(path);
+}
+END_TEST
+
 /* Deep nesting, an object stream claiming a billion objects, junk: bounded, no crash. */
 START_TEST(test_pdf_malformed)
 {
@@ -608,6 +633,7 @@ static Suite *readers_suite(void)
 	tcase_add_test(tc, test_rtf_objdata);
 	tcase_add_test(tc, test_pdf_self_reference);
 	tcase_add_test(tc, test_pdf_redefined);
+	tcase_add_loop_test(tc, test_pdf_update, 0, 3);
 	tcase_add_test(tc, test_pdf_malformed);
 	tcase_add_test(tc, test_pdf_huge_stream);
 	tcase_add_test(tc, test_pdf_encrypted);

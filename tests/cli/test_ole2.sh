@@ -96,6 +96,22 @@ run 1 "$PARTSCAN" scan -d "$SIGS" --no-summary "$CLAMFILES/clam.ole.doc" "$CLAMF
 expect out "clam.ole.doc\[ole:ObjectPool/_1279313719/Ole10Native clam.exe\]: Clamav.Test.File-[0-9]+ FOUND$"
 expect out "clam.ppt\[ole:PowerPoint Document/ExOleObjStg1/ole:Ole10Native clam.exe\]: Clamav.Test.File-[0-9]+ FOUND$"
 
+# a record of the PowerPoint Document stream that runs past its end ends the walk of the
+# records: what follows (an ExOleObjStg that PowerPoint reaches through its persist offsets)
+# is unseen, so the file is unscannable, not clean
+"$PY" - "$DATA" "$CLAMFILES/clam.exe" "$T/cut.ppt" <<'PY' || fail "cut.ppt"
+import struct, sys, zlib
+sys.path.insert(0, sys.argv[1])
+import gen_ole2 as g
+obj = g.cfb({"\x01Ole10Native": g.ole10native("clam.exe", open(sys.argv[2], "rb").read())})
+s = g.ppt_records([]) + struct.pack("<HHI", 0x000F, 0x0FF0, 0x7FFFFFF0)
+s += struct.pack("<HHI", 0x0000, 0x1011, len(obj)) + obj
+open(sys.argv[3], "wb").write(g.cfb({"PowerPoint Document": s, "Current User": bytes(44)}))
+PY
+run 0 "$PARTSCAN" scan -d "$SIGS" --no-summary "$T/cut.ppt"
+expect out "cut.ppt\[ole:PowerPoint Document\]: UNSCANNABLE opaque \(a record runs past the end"
+refute out ": OK$"
+
 # the policy judges the names inside a .msg as it judges any attachment's
 run 1 "$PARTSCAN" scan -c "$TOP/conf/partscan.conf" -d "$SIGS" --no-summary "$T/fwd.eml"
 expect out "fwd.eml: POLICY blocked reject: .*extension .exe in invoice.exe"

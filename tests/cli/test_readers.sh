@@ -118,6 +118,33 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/objs.pdf"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/objs_bad.pdf"
 expect out "objs_bad.pdf: UNSCANNABLE opaque \(1 object stream of the PDF could not be decoded"
 
+# an incremental update that redefines a file specification inside an object stream (the
+# first definition a classic object, or in an object stream too), or its /EF dictionary: the
+# update is what pdfdetach shows, so the file it adds is found (all three were called clean)
+for f in pdf_update.pdf pdf_update_stm.pdf pdf_update_ef.pdf; do
+	mkdir "$T/detach-$f"
+	pdfdetach -saveall -o "$T/detach-$f" "$T/r/$f" 2>/dev/null || fail "pdfdetach $f"
+	cmp -s "$T/detach-$f/invoice.exe" "$CLAMFILES/clam.exe" || fail "pdfdetach $f: differs"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$f"
+	expect out "$f\[pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+
+# S/MIME signed data of a file, not of a MIME entity (a CAdES ".p7m", as certified mail
+# carries it): the file is what a signature tool (openssl cms -verify) gives back; it was
+# unscannable ("not a readable message"), it is a part now ("p7m:NAME", the name without .p7m)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -subj /CN=t \
+	-days 1 2>/dev/null || fail "openssl req"
+openssl cms -sign -nodetach -binary -in "$CLAMFILES/clam.exe" -signer "$T/cert.pem" \
+	-inkey "$T/key.pem" -outform DER -out "$T/r/invoice.exe.p7m" || fail "openssl cms -sign"
+openssl cms -verify -noverify -inform DER -in "$T/r/invoice.exe.p7m" -out "$T/r/p7m.out" \
+	2>/dev/null && cmp -s "$T/r/p7m.out" "$CLAMFILES/clam.exe" || fail "openssl cms -verify"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/invoice.exe.p7m"
+expect out "invoice.exe.p7m\[p7m:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+refute out "UNSCANNABLE"
+msg "$T/r/invoice.exe.p7m" application/pkcs7-mime >"$T/m/p7m.eml"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/p7m.eml"
+expect out "p7m.eml\[2/p7m:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 # declared types a mail client uses: application/applefile, application/pgp-encrypted
 msg "$T/r/applesingle.as" application/applefile >"$T/m/as.eml"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/m/as.eml"

@@ -32,6 +32,38 @@ expect out "diff_dup_boundary.eml\[sweep1 clam.exe\]: Clamav.Test.File-1-0 FOUND
 expect out "clean.eml: OK$"
 refute out "clean.eml\["
 
+# TNEF keeps an embedded OLE object or an attached message in PR_ATTACH_DATA_OBJ (PT_OBJECT:
+# an interface id, then a compound file or a TNEF stream) rather than in attAttachData: the
+# bytes after the id are the attachment (Debian's tnef saves id and bytes), here clam.exe
+# directly (IStorage) and inside a TNEF within the TNEF (IMessage)
+python3 - "$CLAMFILES/clam.exe" "$T/mail" <<'PY' || fail "TNEF PT_OBJECT"
+import struct, sys
+def attr(level, aid, data):
+    return struct.pack("<BII", level, aid, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+def prop(ptype, pid, v):
+    return struct.pack("<HHII", ptype, pid, 1, len(v)) + v + bytes(-len(v) % 4)
+def tnef(atts):
+    out = struct.pack("<IH", 0x223E9F78, 1) + attr(1, 0x00089006, struct.pack("<I", 0x10000))
+    for name, iid, data in atts:
+        props = prop(0x001E, 0x3707, name + b"\0") + prop(0x000D, 0x3701, iid + data)
+        out += attr(2, 0x00069002, struct.pack("<HIIhhI", 6, 0xFFFFFFFF, 0, -1, -1, 0))
+        out += attr(2, 0x00069005, struct.pack("<I", 2) + props)
+    return out
+STG = bytes.fromhex("0b0d020000000000c000000000000046")
+MSG = bytes.fromhex("0703020000000000c000000000000046")
+exe = open(sys.argv[1], "rb").read()
+inner = struct.pack("<IH", 0x223E9F78, 1) + attr(2, 0x00069002, bytes(14)) + \
+    attr(2, 0x00018010, b"inner.exe\0") + attr(2, 0x0006800F, exe)
+open(sys.argv[2] + "/obj.tnef", "wb").write(tnef([(b"obj.bin", STG, exe)]))
+open(sys.argv[2] + "/msg.tnef", "wb").write(tnef([(b"fwd", MSG, inner)]))
+PY
+mkdir "$T/tnef"
+tnef -C "$T/tnef" -f "$T/mail/obj.tnef" && tail -c +17 "$T/tnef/obj.bin" | cmp -s - "$CLAMFILES/clam.exe" ||
+	fail "tnef: obj.bin differs"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/mail/obj.tnef" "$T/mail/msg.tnef"
+expect out "obj.tnef\[tnef1 obj.bin\]: Clamav.Test.File-1-0 FOUND$"
+expect out "msg.tnef\[tnef1/tnef1 inner.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 # an extension that lies is reported (not a finding)
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$MSGS/names.eml"
 expect out "names.eml\[4 invoice.pdf\]: WARNING extension mismatch \(real type text\)$"

@@ -11,6 +11,10 @@ Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as 
   pdf_lzw.pdf        LZWDecode (EarlyChange 1, the default), the payload then 2 KiB of bytes
                      that do not repeat (codes of 9 to 12 bits, a clear code)
   pdf_lzw0.pdf       LZWDecode with /EarlyChange 0 and a PNG predictor, the same bytes
+  pdf_update.pdf     an incremental update redefines a file specification (a classic object)
+                     inside an object stream, now with the file; pdf_update_stm.pdf: the
+                     first definition in an object stream too; pdf_update_ef.pdf: the
+                     update redefines the /EF dictionary (an object of its own) instead
   objdata.rtf        RTF with an embedded Package object (\\objdata: OLE1, class Package)
                      carrying the payload as invoice.exe, its hex broken by white space, a
                      control word and an empty group (as exploit kits write it), and an
@@ -83,6 +87,43 @@ def pdf_names(payload):
     objs[6] = stream(b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>",
                      zlib.compress(payload))
     return build_pdf(objs, 1)
+
+
+def pdf_update(payload, first_in_stm, ef_dict=False):
+    """A PDF whose file specification 5 names readme.txt with no file (a classic object, or in
+    an object stream when first_in_stm), then an incremental update that redefines object 5
+    inside a new object stream, its /EF now the payload: the update's cross-reference stream
+    points there, so that is the object a reader (pdfdetach) sees. ef_dict: the file
+    specification's /EF is object 5 instead (a harmless file first, the payload after the
+    update)."""
+    objs = dict(PAGES)
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
+    objs[5] = b"<< /Type /Filespec /F (readme.txt) >>"
+    objs[4] = b"<< /Names [(invoice.exe) 5 0 R] >>"
+    redef = b"<< /Type /Filespec /F (invoice.exe) /EF << /F 10 0 R >> >>"
+    if ef_dict:
+        objs[4] = b"<< /Names [(invoice.exe) 6 0 R] >>"
+        objs[5] = b"<< /F 7 0 R >>"
+        objs[6] = b"<< /Type /Filespec /F (invoice.exe) /EF 5 0 R >>"
+        objs[7] = stream(b"<< /Type /EmbeddedFile /Length %d >>", b"harmless readme\n")
+        redef = b"<< /F 10 0 R >>"
+    out = bytearray(build_pdf(objs, 1, in_stm=(5,) if first_in_stm else ()))
+    prev = int(out[out.rindex(b"startxref") + 10:].split()[0])
+    offsets = {10: len(out)}
+    out += b"10 0 obj\n" + stream(b"<< /Type /EmbeddedFile /Length %d >>", payload) + \
+        b"\nendobj\n"
+    head = b"5 0 "
+    data = zlib.compress(head + redef)
+    offsets[11] = len(out)
+    out += (b"11 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\n"
+            b"stream\n" % (len(head), len(data)) + data + b"\nendstream\nendobj\n")
+    offsets[12] = len(out)
+    rows = struct.pack(">BIH", 2, 11, 0) + b"".join(
+        struct.pack(">BIH", 1, offsets[n], 0) for n in (10, 11, 12))
+    out += (b"12 0 obj\n<< /Type /XRef /Size 13 /W [1 4 2] /Index [5 1 10 3] /Prev %d "
+            b"/Root 1 0 R /Length %d >>\nstream\n" % (prev, len(rows)) + rows +
+            b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[12])
+    return bytes(out)
 
 
 def pdf_annot(payload):
@@ -255,6 +296,9 @@ def main():
         "pdf_predictor.pdf": pred,
         "pdf_lzw.pdf": pdf_lzw(payload, 1),
         "pdf_lzw0.pdf": pdf_lzw(payload, 0),
+        "pdf_update.pdf": pdf_update(payload, False),
+        "pdf_update_stm.pdf": pdf_update(payload, True),
+        "pdf_update_ef.pdf": pdf_update(payload, False, True),
         "objdata.rtf": objdata_rtf(payload),
         "applesingle.as": apple(payload, False),
         "appledouble.ad": apple(payload, True),
