@@ -57,6 +57,7 @@ struct pdf_state {
 	size_t trailer;
 	struct pdf_crypt *crypt;
 	const char *crypt_why;
+	char *stm_filter; /* the name of the streams' crypt filter (/StmF, "StdCF"), or NULL */
 	/* the object whose file specifications are being read (strings decrypted with its key) */
 	unsigned int cur_num, cur_gen;
 	bool cur_plain;
@@ -284,18 +285,33 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 
 /*
  * A stream's bytes as they are, or decrypted (an encrypted PDF opened with the empty user
- * password; not when it names its own crypt filter, /Identity in practice); NULL when they
- * cannot be decrypted.
+ * password); NULL when they cannot be decrypted. A stream that names its own crypt filter
+ * (/Filter [/Crypt ...]) is as it is when that filter is /Identity (the default), decrypted
+ * when it is the streams' own (/StmF), and cannot be decrypted when it names another one: NULL,
+ * never the still encrypted bytes taken for the file.
  */
 static GBytes *stream_plain(struct pdf_state *st, const struct pdf_val *dict, unsigned int num,
                             unsigned int gen, const unsigned char *d, size_t n)
 {
-	const struct pdf_val *f = pdf_dict_get(dict, "Filter");
+	const struct pdf_val *f = pdf_dict_get(dict, "Filter"),
+	                     *parms = pdf_dict_get(dict, "DecodeParms");
 
-	if (st->crypt == NULL || pdf_name_is(f, "Crypt") ||
-	    (f != NULL && f->kind == PDF_ARRAY && f->items->len > 0 &&
-	     pdf_name_is(g_ptr_array_index(f->items, 0), "Crypt")))
+	if (st->crypt == NULL)
 		return g_bytes_new_static(d, n);
+	if (f != NULL && f->kind == PDF_ARRAY && f->items->len > 0) {
+		f = g_ptr_array_index(f->items, 0);
+		parms = parms != NULL && parms->kind == PDF_ARRAY && parms->items->len > 0
+		                ? g_ptr_array_index(parms->items, 0)
+		                : NULL;
+	}
+	if (pdf_name_is(f, "Crypt")) {
+		const struct pdf_val *name = pdf_dict_get(parms, "Name");
+
+		if (name == NULL || pdf_name_is(name, "Identity"))
+			return g_bytes_new_static(d, n);
+		if (st->stm_filter == NULL || !pdf_name_is(name, st->stm_filter))
+			return NULL;
+	}
 	return pdf_crypt_decrypt(st->crypt, false, num, gen, d, n);
 }
 
@@ -624,6 +640,12 @@ static void crypt_open(struct pdf_state *st)
 	if (enc != NULL && enc->kind == PDF_REF)
 		enc = owned = obj_load(st, enc->rnum, &elx);
 	st->crypt = pdf_crypt_new(enc, pdf_dict_get(t, "ID"), &st->crypt_why);
+	{
+		const struct pdf_val *stmf = pdf_dict_get(enc, "StmF");
+
+		if (stmf != NULL && stmf->kind == PDF_NAME)
+			st->stm_filter = g_strndup((const char *)stmf->s->data, stmf->s->len);
+	}
 	pdf_val_free(owned);
 	pdf_val_free(t);
 }
@@ -699,6 +721,7 @@ int pdf_read(const unsigned char *data, size_t len, const struct msg_limits *lim
 		ret = -1;
 	}
 	pdf_crypt_free(&st.crypt);
+	g_free(st.stm_filter);
 	g_hash_table_unref(seen);
 	g_hash_table_unref(st.done);
 	g_ptr_array_unref(st.buffers);

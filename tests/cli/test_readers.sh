@@ -104,6 +104,18 @@ done
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r6"
 refute out "(OK|UNSCANNABLE)"
 [ "$(grep -c 'Clamav.Test.File-1-0 FOUND$' "$T/out")" = 64 ] || fail "r6: not 64 found"
+# a stream that names its own crypt filter: the streams' one (/StmF) is applied, another one is
+# unscannable; neither is taken encrypted for the file
+qpdf --stream-data=uncompress --encrypt "" owner 128 --use-aes=y -- "$T/r/pdf_names.pdf" \
+	"$T/r/aes128u.pdf" || fail "qpdf aes128u"
+for cf in StdCF OtherCF; do
+	sed "s|<< /Type /EmbeddedFile|<< /Filter [/Crypt] /DecodeParms [<< /Name /$cf >>] /Type /EmbeddedFile|" \
+		"$T/r/aes128u.pdf" >"$T/r/cf-$cf.pdf"
+done
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/cf-StdCF.pdf"
+expect out "cf-StdCF.pdf\[pdf:invoice.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/cf-OtherCF.pdf"
+expect out "cf-OtherCF.pdf\[pdf:invoice.exe\]: UNSCANNABLE opaque \(embedded file of an encrypted PDF: could not be decrypted\)"
 # an object stream that cannot be decoded hides the objects in it: unscannable, not clean
 qpdf --object-streams=generate "$T/r/pdf_names.pdf" "$T/r/objs.pdf" || fail "qpdf objs"
 python3 - "$T/r/objs.pdf" "$T/r/objs_bad.pdf" <<'PY'
