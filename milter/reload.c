@@ -285,24 +285,32 @@ static bool reload_disk_moved(void)
 /* ---- inotify ---- */
 
 /*
- * One watch: a signature directory (name NULL: any signature file in it counts) or the
- * directory holding a configured path (name: only that entry counts: a directory deleted,
- * recreated or swapped with mv, a snapshot renamed in). Watches belong to the reload thread.
+ * One watch: a signature directory (name NULL: any signature file in it counts), a configured
+ * path that is a file (self: its writes, cp over it, truncation) or the directory holding a
+ * configured path (name: only that entry counts: a directory deleted, recreated or swapped
+ * with mv, a snapshot renamed in). A holding directory is watched for its entries coming and
+ * going only, never for writes: the JSON log, an index database or anything else written
+ * beside the signatures must not wake the thread at each write. Watches belong to the reload
+ * thread.
  */
 struct reload_wd {
 	int wd;
+	bool self;
 	char *name;
 };
 
-static GArray *reload_wds; /* struct reload_wd */
+static GArray *reload_wds;          /* struct reload_wd */
+static gint reload_inotify_wakeups; /* poll() returned for inotify (atomic) */
 
-static void reload_wd_add(GArray *wds, const char *dir, const char *name, uint32_t mask)
+static void reload_wd_add(GArray *wds, const char *path, const char *name, bool self, uint32_t mask)
 {
 	struct reload_wd w;
 
-	w.wd = inotify_add_watch(reload_inotify, dir, mask | IN_MASK_ADD | IN_ONLYDIR);
+	w.wd = inotify_add_watch(reload_inotify, path,
+	                         mask | IN_MASK_ADD | (self ? 0u : IN_ONLYDIR));
 	if (w.wd < 0)
 		return; /* gone for now: the periodic check notices its return */
+	w.self = self;
 	w.name = g_strdup(name);
 	g_array_append_val(wds, w);
 }
@@ -329,7 +337,10 @@ static void reload_arm(void)
 {
 	const uint32_t dir_mask = IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM |
 	                          IN_DELETE | IN_CREATE | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-	const uint32_t parent_mask = dir_mask;
+	const uint32_t file_mask =
+	        IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
+	const uint32_t parent_mask = IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE |
+	                             IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
 	struct live *cur = live_acquire();
 	GArray *wds = g_array_new(FALSE, FALSE, sizeof(struct reload_wd));
 
@@ -338,8 +349,10 @@ static void reload_arm(void)
 			char *parent = g_path_get_dirname(*p), *base = g_path_get_basename(*p);
 
 			if (g_file_test(*p, G_FILE_TEST_IS_DIR))
-				reload_wd_add(wds, *p, NULL, dir_mask);
-			reload_wd_add(wds, parent, base, parent_mask);
+				reload_wd_add(wds, *p, NULL, false, dir_mask);
+			else if (g_file_test(*p, G_FILE_TEST_IS_REGULAR))
+				reload_wd_add(wds, *p, NULL, true, file_mask);
+			reload_wd_add(wds, parent, base, false, parent_mask);
 			g_free(parent);
 			g_free(base);
 		}
@@ -363,7 +376,11 @@ static bool reload_relevant(const struct inotify_event *ev)
 	for (guint i = 0; reload_wds != NULL && i < reload_wds->len; i++) {
 		const struct reload_wd *w = &g_array_index(reload_wds, struct reload_wd, i);
 
-		if (w->wd != ev->wd || ev->len == 0)
+		if (w->wd != ev->wd)
+			continue;
+		if (w->self && !(ev->mask & IN_IGNORED))
+			return true;
+		if (ev->len == 0)
 			continue;
 		if (w->name != NULL ? strcmp(w->name, ev->name) == 0
 		                    : ev->name[0] != '.' && sigdb_format_from_name(ev->name) !=
@@ -436,6 +453,8 @@ static gpointer reload_main(gpointer unused)
 			}
 		}
 		now = g_get_monotonic_time();
+		if (reload_inotify >= 0 && (fds[1].revents & POLLIN))
+			g_atomic_int_inc(&reload_inotify_wakeups);
 		if (reload_inotify >= 0 && (fds[1].revents & POLLIN) && reload_drain_inotify()) {
 			last_event = now;
 			if (pending_since == 0)
@@ -628,4 +647,9 @@ out:
 		return NULL;
 	}
 	return g_string_free(what, FALSE);
+}
+
+unsigned int reload_wakeups(void)
+{
+	return (unsigned int)g_atomic_int_get(&reload_inotify_wakeups);
 }

@@ -69,4 +69,10 @@ char *reload_last_failure(void);
  */
 char *reload_fingerprint(char *const *paths);
 
+/*
+ * How many times the reload thread has woken for inotify events since the process started
+ * (relevant or not): writes beside the signatures must not count. For tests and debugging.
+ */
+unsigned int reload_wakeups(void);
+
 #endif

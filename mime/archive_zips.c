@@ -36,15 +36,25 @@ static uint32_t arch_le32(const unsigned char *p)
  */
 bool mime_archive_zip_start(const unsigned char *d, size_t len, size_t *start_r)
 {
-	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
+	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0, hi;
 
 	if (len < 22)
 		return false;
-	for (size_t e = len - 22 + 1; e-- > lo;) {
+	/*
+	 * From the last byte 5 where a record could start (e + 2 <= len - 20) backwards: memrchr
+	 * runs at memory speed and text holds no byte 5, so a part that is not a zip costs one
+	 * vectorised pass over its last 64 KiB, not a comparison per byte.
+	 */
+	for (hi = len - 20 + 1; hi > lo + 2;) {
+		const unsigned char *q = memrchr(d + lo + 2, '\005', hi - (lo + 2));
 		uint32_t cd_size, cd_off;
-		size_t clen;
+		size_t clen, e;
 
-		if (d[e] != 'P' || memcmp(d + e, "PK\005\006", 4) != 0)
+		if (q == NULL)
+			break;
+		hi = (size_t)(q - d);
+		e = hi - 2;
+		if (d[e] != 'P' || d[e + 1] != 'K' || d[e + 3] != '\006')
 			continue;
 		clen = (size_t)d[e + 20] | (size_t)d[e + 21] << 8;
 		if (clen > len - e - 22)

@@ -323,9 +323,29 @@ bool openpgp_probe(const unsigned char *data, size_t len)
 	return false;
 }
 
+/*
+ * Every text part is asked, so most answers are no: memchr for '-' runs at memory speed where
+ * memmem is several times slower, and prose has few dashes. Text made of dashes would cost a
+ * call per byte: after ARMOR_MAX_DASHES dashes that do not begin the line, memmem does the rest.
+ */
+#define ARMOR_MAX_DASHES 4096
+
 bool openpgp_armored(const unsigned char *data, size_t len)
 {
-	return memmem(data, len, ARMOR_BEGIN, strlen(ARMOR_BEGIN)) != NULL;
+	const size_t n = strlen(ARMOR_BEGIN);
+	const unsigned char *p = data, *end = data + len;
+
+	for (unsigned int tries = 0; len >= n && p <= end - n; tries++) {
+		if (tries == ARMOR_MAX_DASHES)
+			return memmem(p, (size_t)(end - p), ARMOR_BEGIN, n) != NULL;
+		p = memchr(p, '-', (size_t)(end - n - p) + 1);
+		if (p == NULL)
+			return false;
+		if (memcmp(p, ARMOR_BEGIN, n) == 0)
+			return true;
+		p++;
+	}
+	return false;
 }
 
 /* The base64 body of the armoured block at d (after its BEGIN line), decoded. */

@@ -286,11 +286,27 @@ static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_
 }
 
 /*
+ * The offsets of the lines starting with "--" when the walk has them (sorted; a cursor, as
+ * pos only grows), so that the bytes are not searched a second time.
+ */
+struct dashes {
+	const GArray *at;
+	guint i;
+};
+
+/*
  * Where the next line starting with "--" after pos begins, or len. memchr for '-' (base64
  * has none, prose few) is several times faster than a search for "\n--".
  */
-static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos)
+static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos, struct dashes *ds)
 {
+	if (ds->at != NULL) {
+		while (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) <= pos)
+			ds->i++;
+		if (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) + 1 < len)
+			return g_array_index(ds->at, size_t, ds->i);
+		return len;
+	}
 	while (pos < len) {
 		const unsigned char *p = memchr(d + pos + 1, '-', len - pos - 1);
 
@@ -303,9 +319,11 @@ static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos)
 	return len;
 }
 
-/* The message under reading r into o. */
-static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned int r)
+/* The message under reading r into o (dashes: its "--" lines, or NULL to search). */
+static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned int r,
+                    const GArray *dashes)
 {
+	struct dashes ds = {dashes, 0};
 	size_t pos = 0;
 
 	/* an mbox "From " line is not a header */
@@ -322,7 +340,7 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 		if (pos == 0 || d[pos - 1] != '\n' || d[pos] != '-' || pos + 1 >= len ||
 		    d[pos + 1] != '-') {
 			/* copy up to the next "--" line */
-			size_t to = next_dash_line(d, len, pos);
+			size_t to = next_dash_line(d, len, pos, &ds);
 
 			out_put(o, d + pos, to - pos);
 			pos = to;
@@ -336,27 +354,38 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 	}
 }
 
-bool mime_readings_differ(const unsigned char *d, size_t len)
+static bool readings_differ(const unsigned char *d, size_t len, const GArray *dashes)
 {
 	struct out dry = {NULL, false};
 
-	rewrite(&dry, d, len, MIME_READING_BOTH);
+	rewrite(&dry, d, len, MIME_READING_BOTH, dashes);
 	return dry.changed;
 }
 
-GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
+bool mime_readings_differ(const unsigned char *d, size_t len)
+{
+	return readings_differ(d, len, NULL);
+}
+
+static GBytes *readings_make(const unsigned char *d, size_t len, unsigned int r,
+                             const GArray *dashes)
 {
 	struct out o = {NULL, false};
 
 	if (len >= G_MAXUINT / 4)
 		return NULL;
 	o.a = g_byte_array_sized_new((guint)(len + 64));
-	rewrite(&o, d, len, r);
+	rewrite(&o, d, len, r, dashes);
 	if (!o.changed || (o.a->len == len && memcmp(o.a->data, d, len) == 0)) {
 		g_byte_array_unref(o.a);
 		return NULL;
 	}
 	return g_byte_array_free_to_bytes(o.a);
+}
+
+GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
+{
+	return readings_make(d, len, r, NULL);
 }
 
 /* ---- the readings as jobs of the walk ---- */
@@ -370,10 +399,10 @@ void mime_readings_find(struct mime_walk *w)
 	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
 	                                     MIME_READING_BOTH};
 
-	if (!mime_readings_differ(w->data, w->len))
+	if (!readings_differ(w->data, w->len, w->dashes))
 		return;
 	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		GBytes *b = mime_readings_make(w->data, w->len, kinds[k]);
+		GBytes *b = readings_make(w->data, w->len, kinds[k], w->dashes);
 		bool dup = false;
 
 		if (b == NULL)

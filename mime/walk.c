@@ -27,6 +27,8 @@
 
 /* lines starting with "--" allowed per part of max_parts before GMime parses */
 #define WALK_MAX_DELIMITERS 16
+/* "--" lines whose offsets are kept for the readings (512 KiB); past it they search again */
+#define WALK_KEEP_DASHES 65536
 
 static gpointer walk_init_once(gpointer arg)
 {
@@ -479,23 +481,36 @@ static void walk_uu_hints(struct mime_walk *w)
 /*
  * GMime builds its whole tree before the walk can count parts, and each entity costs it some
  * microseconds and kilobytes: a message of many tiny parts is cut before parsing, after
- * WALK_MAX_DELIMITERS lines starting with "--" per allowed part (MSG_LIMIT_PARTS).
+ * WALK_MAX_DELIMITERS lines starting with "--" per allowed part (MSG_LIMIT_PARTS). The
+ * offsets of those lines are kept (at most WALK_KEEP_DASHES) for the readings' search of
+ * the header blocks after each (readings.c), which would otherwise pass over the bytes again.
  */
 static void walk_cap(struct mime_walk *w)
 {
 	uint64_t max = (uint64_t)w->ctx->lim.max_parts * WALK_MAX_DELIMITERS, n = 0;
 	const unsigned char *p = w->data, *end = w->data + w->len;
 
+	w->dashes = g_array_new(FALSE, FALSE, sizeof(size_t));
 	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
-		if ((p == w->data || p[-1] == '\n') && p + 1 < end && p[1] == '-' && ++n > max) {
+		size_t at = (size_t)(p - w->data);
+
+		if ((p != w->data && p[-1] != '\n') || p + 1 >= end || p[1] != '-') {
+			p += 2;
+			continue;
+		}
+		if (++n > max) {
 			mime_limit(w->ctx, MSG_LIMIT_PARTS,
 			           "more than %" G_GUINT64_FORMAT
 			           " boundary-like lines: parsed up to "
 			           "offset %zu only",
-			           max, (size_t)(p - w->data));
-			w->len = (size_t)(p - w->data);
+			           max, at);
+			w->len = at;
 			return;
 		}
+		if (w->dashes != NULL && w->dashes->len >= WALK_KEEP_DASHES)
+			g_clear_pointer(&w->dashes, g_array_unref);
+		if (w->dashes != NULL)
+			g_array_append_val(w->dashes, at);
 		p += 2;
 	}
 }
@@ -562,6 +577,8 @@ static void walk_close(struct mime_walk *w)
 	g_array_free(w->uu_raw, TRUE);
 	g_array_free(w->leaves, TRUE);
 	g_array_free(w->uu_lines, TRUE);
+	if (w->dashes != NULL)
+		g_array_free(w->dashes, TRUE);
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
 	g_array_free(w->texts, TRUE);

@@ -28,6 +28,7 @@ struct mime_walk {
 	GArray *uu_raw;     /* struct mime_range: text bodies the tree searches for uuencode */
 	GArray *leaves;     /* struct mime_range: bodies of the leaves (part = their index) */
 	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
+	GArray *dashes; /* size_t: offsets of the lines starting with "--" (walk_cap), NULL: too many */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
 	GArray *texts;         /* struct mime_text: encoded text bodies as decoded (password.c) */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime/archive.h"
 #include "mime/msgscan.h"
 #include "tests/lib/testscan.h"
 #include "tests/lib/testutil.h"
@@ -253,6 +254,60 @@ START_TEST(test_passwords)
 }
 END_TEST
 
+/* front bytes, the zip, then tail bytes after its record (within or past its reach) */
+static bool inside(const unsigned char *zip, size_t zlen, size_t front, size_t tail,
+                   unsigned char fill)
+{
+	GByteArray *b = g_byte_array_new();
+	unsigned char *f = g_malloc(MAX(front, tail) + 1);
+	bool r;
+
+	memset(f, fill, MAX(front, tail) + 1);
+	g_byte_array_append(b, f, (guint)front);
+	g_byte_array_append(b, zip, (guint)zlen);
+	g_byte_array_append(b, f, (guint)tail);
+	r = mime_archive_zip_inside(b->data, b->len);
+	g_byte_array_unref(b);
+	g_free(f);
+	return r;
+}
+
+/*
+ * The end-of-central-directory record is found exactly where it may lie: at the last 22 bytes
+ * and 65,535 bytes of tail after it (the longest comment), not one byte further; byte 5 and
+ * "PK\5\6" in the bytes around it (records that do not hold) do not hide it.
+ */
+START_TEST(test_zip_start_edges)
+{
+	static const unsigned char fills[] = {'x', 5, 'P'};
+	GBytes *z = zip1("a.txt", "hello", 5, NULL, true);
+	size_t zlen;
+	const unsigned char *zd = g_bytes_get_data(z, &zlen);
+	GByteArray *fake = g_byte_array_new();
+
+	for (size_t i = 0; i < G_N_ELEMENTS(fills); i++) {
+		unsigned char c = fills[i];
+
+		ck_assert(!inside(zd, zlen, 0, 0, c)); /* starts at 0: not "inside" */
+		ck_assert_msg(inside(zd, zlen, 1, 0, c), "fill %u", c);
+		ck_assert_msg(inside(zd, zlen, 100, 0, c), "fill %u", c);
+		ck_assert_msg(inside(zd, zlen, 100, 1, c), "fill %u", c);
+		ck_assert_msg(inside(zd, zlen, 3, 65535, c), "fill %u", c);
+		ck_assert_msg(!inside(zd, zlen, 3, 65536, c), "fill %u", c);
+	}
+	/* the zip, then records that do not hold (comment too long, no directory) */
+	g_byte_array_append(fake, (const guint8 *)"....", 4);
+	g_byte_array_append(fake, zd, (guint)zlen);
+	for (int i = 0; i < 200; i++)
+		g_byte_array_append(fake, (const guint8 *)"PK\005\006\005\005PK\005\006", 10);
+	ck_assert(mime_archive_zip_inside(fake->data, fake->len));
+	ck_assert(!mime_archive_zip_inside(fake->data + 4 + zlen, fake->len - 4 - zlen));
+	ck_assert(!mime_archive_zip_inside(zd, 21));
+	g_byte_array_unref(fake);
+	g_bytes_unref(z);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("archive_zips");
@@ -261,6 +316,7 @@ int main(void)
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_zip_start_edges);
 	tcase_add_test(tc, test_middle);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_too_many);

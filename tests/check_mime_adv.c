@@ -378,6 +378,35 @@ START_TEST(test_sweep_dedupe)
 }
 END_TEST
 
+/*
+ * Base64 pasted in a text body with blanks after each line (two spaces, a tab) is still
+ * found by the sweep; a line with a word after a space is prose and ends the run.
+ */
+START_TEST(test_sweep_trailing_blanks)
+{
+	static const char *const tails[] = {"  ", " \t", "\t ", " "};
+	GString *m = g_string_new(H "Content-Type: text/plain\r\n\r\npasted:\r\n\r\n");
+	struct msg_report *r;
+	guint line = 0;
+
+	for (const char *p = exe_b64; *p != '\0'; p++) {
+		if (p[0] == '\r' && p[1] == '\n')
+			g_string_append(m, tails[line++ % G_N_ELEMENTS(tails)]);
+		g_string_append_c(m, *p);
+	}
+	g_string_append(m, "\r\nregards\r\n");
+	r = scan_lim(m->str, m->len, NULL);
+	ck_assert_uint_eq(msg_report_infected(r), 1);
+	msg_report_free(&r);
+	/* a word after the blanks of the first line: that line is text, the rest too short */
+	g_string_insert(m, strstr(m->str, "pasted:\r\n\r\n") - m->str + 11 + 76 + 2, "x");
+	r = scan_lim(m->str, m->len, NULL);
+	ck_assert_uint_eq(msg_report_infected(r), 0);
+	msg_report_free(&r);
+	g_string_free(m, TRUE);
+}
+END_TEST
+
 /* Ordinary text does not make sweep finds: prose, PGP armour, DKIM signatures, short words. */
 START_TEST(test_sweep_quiet)
 {
@@ -442,6 +471,7 @@ int main(void)
 	tcase_add_test(tc, test_byte_limits);
 	tcase_add_test(tc, test_sweep_dedupe);
 	tcase_add_test(tc, test_sweep_quiet);
+	tcase_add_test(tc, test_sweep_trailing_blanks);
 	tcase_add_test(tc, test_mangled);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

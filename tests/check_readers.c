@@ -468,6 +468,39 @@ START_TEST(test_openpgp_armored_text_and_encrypted)
 END_TEST
 
 /* Nesting past OPENPGP_MAX_NESTING, a partial length claiming 1 GiB, a zlib bomb: limits. */
+/*
+ * The armour is found wherever it lies: at the start, at the very end, after dashes that are
+ * not it (more than the probe tries one by one), and not when one character differs.
+ */
+START_TEST(test_openpgp_armored_where)
+{
+	static const char armor[] = "-----BEGIN PGP MESSAGE-----";
+	static const size_t dashes[] = {0, 1, 5, 4095, 4096, 4097, 20000};
+	const size_t n = sizeof(armor) - 1;
+
+	for (size_t k = 0; k < G_N_ELEMENTS(dashes); k++) {
+		GString *s = g_string_new("text ");
+		char *bad;
+
+		for (size_t i = 0; i < dashes[k]; i++)
+			g_string_append(s, i % 7 == 6 ? "-----BEGIN PGP SIGNATURE" : "-");
+		g_string_append(s, armor);
+		ck_assert_msg(openpgp_armored((unsigned char *)s->str, s->len), "%zu", dashes[k]);
+		ck_assert_msg(!openpgp_armored((unsigned char *)s->str, s->len - 1), "%zu",
+		              dashes[k]);
+		bad = g_strdup(s->str);
+		bad[s->len - 2] = '+';
+		ck_assert_msg(!openpgp_armored((unsigned char *)bad, s->len), "%zu", dashes[k]);
+		g_free(bad);
+		g_string_free(s, TRUE);
+	}
+	ck_assert(openpgp_armored((const unsigned char *)armor, n));
+	ck_assert(!openpgp_armored((const unsigned char *)armor, n - 1));
+	ck_assert(!openpgp_armored((const unsigned char *)armor + 1, n - 1));
+	ck_assert(!openpgp_armored((const unsigned char *)"", 0));
+}
+END_TEST
+
 START_TEST(test_openpgp_bombs)
 {
 	GByteArray *b = g_byte_array_new();
@@ -640,6 +673,7 @@ static Suite *readers_suite(void)
 	tcase_add_test(tc, test_applefile);
 	tcase_add_loop_test(tc, test_openpgp_vs_gpg, 0, 7);
 	tcase_add_test(tc, test_openpgp_armored_text_and_encrypted);
+	tcase_add_test(tc, test_openpgp_armored_where);
 	tcase_add_test(tc, test_openpgp_bombs);
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_html_probe);

@@ -194,6 +194,40 @@ START_TEST(test_hidden)
 }
 END_TEST
 
+/*
+ * The header block of a part further down (its first Content-Type a multipart, its last
+ * text): found after few "--" lines and after more than the walk keeps the offsets of
+ * (65,536), where the readings search the bytes themselves.
+ */
+START_TEST(test_hidden_in_part)
+{
+	static const unsigned int dash_lines[] = {0, 3, 70000};
+	GString *m = g_string_new(TOP MP "\n" TEXTPART);
+	struct msg_limits lim = {.max_parts = 10000};
+	struct msg_report *r;
+	unsigned int found = 0;
+
+	for (unsigned int i = 0; i < dash_lines[_i]; i++)
+		g_string_append(m, "--x\nhello\n");
+	g_string_append_printf(m,
+	                       "--BB\nContent-Type: multipart/mixed; boundary=\"CC\"\n"
+	                       "Content-Type: text/plain\n\n--CC\n" EXE_CT B64
+	                       "\n%s--CC--\n--BB--\n",
+	                       exe_b64);
+	r = scan_with(m->str, &lim);
+	ck_assert(!(r->flags & MSG_LIMIT_PARTS));
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		found += p->scan.n_findings > 0 && !p->scan.allowlisted;
+	}
+	ck_assert_uint_eq(found, 1);
+	ck_assert_msg(r->anomalies & MSG_ANOM_READING, "%u lines", dash_lines[_i]);
+	msg_report_free(&r);
+	g_string_free(m, TRUE);
+}
+END_TEST
+
 /* Well-formed mail, and mail whose readings agree with GMime's: no part added. */
 START_TEST(test_no_new_parts)
 {
@@ -243,6 +277,7 @@ int main(void)
 	tcase_add_checked_fixture(scan, setup, teardown);
 	tcase_add_loop_test(scan, test_hidden, 0, G_N_ELEMENTS(hides));
 	tcase_add_test(scan, test_no_new_parts);
+	tcase_add_loop_test(scan, test_hidden_in_part, 0, 3);
 	tcase_add_test(scan, test_budget);
 	suite_add_tcase(s, scan);
 	sr = srunner_create(s);

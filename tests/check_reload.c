@@ -232,6 +232,75 @@ START_TEST(test_thread_follows_directory)
 }
 END_TEST
 
+/*
+ * A busy file beside the signature directory (an index database, the JSON log) does not wake
+ * the reload thread; a signature file written does.
+ */
+START_TEST(test_busy_neighbour_no_wakeups)
+{
+	char *dir = g_build_filename(tmp, "db", NULL), *paths[] = {dir, NULL};
+	char *busy = g_build_filename(tmp, "index.db", NULL), *f;
+	struct reload_overrides ovr = {.db_paths = paths};
+	GError *error = NULL;
+	unsigned int before;
+	int fd;
+
+	g_mkdir(dir, 0755);
+	g_free(testutil_write(dir, "a.hdb", EICAR_LINE));
+	fd = open(busy, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	ck_assert_int_ge(fd, 0);
+	publish(paths);
+	ck_assert_int_eq(reload_start(NULL, &ovr, &error), 0);
+	g_usleep(200000); /* the thread has armed its watches */
+	before = reload_wakeups();
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(write(fd, "0123456789abcdef", 16), 16);
+		if (i % 20 == 0)
+			g_usleep(10000);
+	}
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_eq(close(fd), 0);
+	g_usleep(300000);
+	ck_assert_uint_eq(reload_wakeups(), before);
+
+	f = testutil_write(dir, "b.hdb", CLAMEXE_LINE);
+	ck_assert_msg(wait_count(2), "a new file was not loaded");
+	ck_assert_uint_gt(reload_wakeups(), before);
+	reload_stop();
+	g_free(f);
+	g_free(busy);
+	g_free(dir);
+}
+END_TEST
+
+/* A configured path that is a file: written in place, inotify sees it and it is reloaded. */
+START_TEST(test_file_path_rewritten)
+{
+	char *dir = g_build_filename(tmp, "db", NULL), *f, *paths[] = {NULL, NULL};
+	struct reload_overrides ovr = {.db_paths = paths};
+	GError *error = NULL;
+	unsigned int before;
+	FILE *fp;
+
+	g_mkdir(dir, 0755);
+	f = testutil_write(dir, "a.hdb", EICAR_LINE);
+	paths[0] = f;
+	publish(paths);
+	ck_assert_int_eq(reload_start(NULL, &ovr, &error), 0);
+	g_usleep(200000);
+	before = reload_wakeups();
+	fp = fopen(f, "a");
+	ck_assert_ptr_nonnull(fp);
+	fputs(CLAMEXE_LINE, fp);
+	fclose(fp);
+	ck_assert_msg(wait_count(2), "the file written in place was not loaded");
+	ck_assert_msg(reload_wakeups() > before, "seen by the periodic check only, not inotify");
+	reload_stop();
+	g_free(f);
+	g_free(dir);
+}
+END_TEST
+
 /* A reload that meets a garbage file keeps the loaded signatures. */
 START_TEST(test_garbage_keeps_old)
 {
@@ -271,6 +340,8 @@ static Suite *reload_suite(void)
 	tcase_add_test(tc, test_fingerprint);
 	tcase_add_test(tc, test_thread_follows_directory);
 	tcase_add_test(tc, test_garbage_keeps_old);
+	tcase_add_test(tc, test_busy_neighbour_no_wakeups);
+	tcase_add_test(tc, test_file_path_rewritten);
 	suite_add_tcase(s, tc);
 	return s;
 }
