@@ -280,7 +280,8 @@ static bool inside(const unsigned char *zip, size_t zlen, size_t front, size_t t
 START_TEST(test_zip_start_edges)
 {
 	static const unsigned char fills[] = {'x', 5, 'P'};
-	GBytes *z = zip1("a.txt", "hello", 5, NULL, true);
+	struct testscan_member m = {"a.txt", "hello", 5};
+	GBytes *z = testscan_build("zip", NULL, "zip:compression=store", NULL, &m, 1);
 	size_t zlen;
 	const unsigned char *zd = g_bytes_get_data(z, &zlen);
 	GByteArray *fake = g_byte_array_new();
