@@ -31,7 +31,7 @@
  * stacking of every filter it recognises), its memory read from the stream's headers
  * (archive_memory.c) and counted over the levels open at once against max_decoder_memory
  * (a stream over it is not opened), and of a zip member compressed with LZMA, xz, zstd or
- * bzip2 while it is read. Not counted: 7z's coders, members of the streaming reading.
+ * bzip2 while it is read (the streaming reading's members too). Not counted: 7z's coders.
  *
  * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an

@@ -17,7 +17,9 @@
  *          size), the frames walked block by block
  *   bzip2  the block size digit (at most 9: 3.6 MB)
  *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
- * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93) or bzip2 (12).
+ * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93) or bzip2 (12),
+ * found by the central directory, or (the streaming reading of a first zip that no directory
+ * names) by its local header.
  * Limits: the walk reads each block or frame header once, at most MIME_DECMEM_MAX_BLOCKS
  * of them (more: counted as unknown); liblzma decodes an index within 16 MiB.
  * Thread safety: no state.
@@ -264,6 +266,53 @@ uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, co
 	}
 }
 
+/*
+ * A member of the streaming reading (no directory names it): its local header, the one at
+ * d + off or the first after it that names the member, gives the method and the compressed
+ * size; a size left for the data descriptor (0 or zip64) reads to the end of the bytes (an
+ * xz stream whose end is not found counts what libarchive would allow).
+ */
+static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size_t off,
+                                        const char *name)
+{
+	size_t nl = strlen(name);
+	const unsigned char *h;
+	uint64_t csize, data;
+	unsigned int method;
+
+	for (;;) {
+		if (off > len || len - off < 30)
+			return 0;
+		h = memmem(d + off, len - off, "PK\003\004", 4);
+		if (h == NULL || (size_t)(d + len - h) < 30)
+			return 0;
+		off = (size_t)(h - d);
+		if (le(h + 26, 2) == nl && len - off - 30 >= nl && memcmp(h + 30, name, nl) == 0)
+			break;
+		off++;
+	}
+	method = (unsigned int)le(h + 8, 2);
+	csize = le(h + 18, 4);
+	data = off + 30 + le(h + 26, 2) + le(h + 28, 2);
+	if (data > len)
+		return UINT64_MAX;
+	if (csize == 0 || csize == 0xffffffffu || csize > len - data)
+		csize = len - data;
+	h = d + data;
+	switch (method) {
+	case 14:
+		return csize >= 9 ? lzma_alone_memory(h + 4, (size_t)csize - 4) : UINT64_MAX;
+	case 95:
+		return xz_memory(h, (size_t)csize);
+	case 93:
+		return zstd_memory(h, (size_t)csize);
+	case 12:
+		return csize >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, h, (size_t)csize) : 0;
+	default:
+		return 0;
+	}
+}
+
 uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len)
 {
 	if (len >= 6 && memcmp(d, "\3757zXZ\0", 6) == 0)
@@ -318,25 +367,41 @@ bool mime_archive_memory_ok(struct arch *st, enum ftype t)
  * libarchive's format name): its claim, within max_decoder_memory with the levels open
  * around it, in *claim_r; false (the member flagged, not read) when it is over.
  */
+uint64_t mime_archive_member_claim(const struct arch *st, struct archive *a,
+                                   struct archive_entry *e)
+{
+	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
+	int64_t at;
+
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
+	    name == NULL ||
+	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
+	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
+		return 0;
+	if (st->streaming) {
+		at = archive_read_header_position(a);
+		return at >= 0 && (uint64_t)at <= st->len - st->stream_from
+		               ? zip_local_member_memory(st->data, st->len,
+		                                         st->stream_from + (size_t)at, name)
+		               : UINT64_MAX;
+	}
+	if (!archive_entry_size_is_set(e))
+		return 0;
+	return mime_archive_zip_member_memory(st->data, st->len, name,
+	                                      (uint64_t)archive_entry_size(e));
+}
+
 bool mime_archive_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,
                                    int child, uint64_t *claim_r)
 {
-	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
 	struct mime_ctx *ctx = st->ctx;
 	struct mime_use use = mime_jobs_use(ctx);
 	struct msg_part *c;
 	char *what;
 
-	*claim_r = 0;
-	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
-	    name == NULL || !archive_entry_size_is_set(e) ||
-	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
-	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
-		return true;
-	*claim_r = mime_archive_zip_member_memory(st->data, st->len, name,
-	                                          (uint64_t)archive_entry_size(e));
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r, NULL) ==
-	    MIME_BOUND_NONE)
+	*claim_r = mime_archive_member_claim(st, a, e);
+	if (*claim_r == 0 || mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, *claim_r,
+	                                      NULL) == MIME_BOUND_NONE)
 		return true;
 	c = mime_part_at(ctx, child);
 	what = g_strdup_printf(

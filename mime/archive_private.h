@@ -120,6 +120,12 @@ enum mime_archive_fill mime_archive_fill(struct arch *st, struct archive *a, int
  */
 bool mime_archive_memory_ok(struct arch *st, enum ftype t);
 /*
+ * The decoder memory the current zip member's method claims (0: none, or not a zip; the
+ * streaming reading's members read from their local header).
+ */
+uint64_t mime_archive_member_claim(const struct arch *st, struct archive *a,
+                                   struct archive_entry *e);
+/*
  * A zip member compressed with a method whose decoder claims memory: its claim in *claim_r
  * (to add while it is read); false (the member flagged, not read) when it is over.
  */

@@ -231,20 +231,29 @@ bool mime_archive_stream_member(struct arch *st, struct archive *a, struct archi
 	size_t n;
 	int code;
 	enum mime_archive_fill r;
+	uint64_t claim;
+	struct mime_use use = mime_jobs_use(ctx);
 
 	if (archive_entry_is_data_encrypted(e) ||
 	    (declared >= 0 && mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_SIZE,
 	                                       (uint64_t)declared, NULL) != MIME_BOUND_NONE))
+		return false;
+	/* a decoder claiming more than max_decoder_memory: flagged by the ordinary way */
+	claim = mime_archive_member_claim(st, a, e);
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) !=
+	    MIME_BOUND_NONE)
 		return false;
 	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
 	if (cap == 0) {
 		st->stop = true;
 		return true;
 	}
+	ctx->use.decoder_memory += claim;
 	r = mime_archive_fill(st, a, -1,
 	                      declared >= 0 ? MIN((size_t)declared, (size_t)cap)
 	                                    : MIN(MIME_ARCHIVE_FIRST_BUF, (size_t)cap),
 	                      (size_t)cap, &buf, &n, &code);
+	ctx->use.decoder_memory -= claim;
 	if (r == MIME_ARCHIVE_FILL_CUT)
 		mime_archive_limit(
 		        st, -1,

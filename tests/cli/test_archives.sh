@@ -169,6 +169,17 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzma.zip"
 expect out "lzma.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmabig.zip"
 expect out "lzmabig.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
+# the same member in a first zip that no directory names (its own cut off, another zip after
+# it): the streaming reading counts its claim too
+python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read()
+e = d.rfind(b"PK\x05\x06")
+open(sys.argv[2], "wb").write(d[:struct.unpack("<I", d[e + 16:e + 20])[0]] + open(sys.argv[3], "rb").read())' \
+	"$T/a/lzmabig.zip" "$T/a/lzmastream.zip" "$T/a/clean.zip"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmastream.zip"
+expect out "lzmastream.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/lzmastream.zip"
+expect out "lzmastream.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
 expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
