@@ -31,7 +31,8 @@
  * stacking of every filter it recognises), its memory read from the stream's headers
  * (archive_memory.c) and counted over the levels open at once against max_decoder_memory
  * (a stream over it is not opened), and of a zip member compressed with LZMA, xz, zstd or
- * bzip2 while it is read (the streaming reading's members too). Not counted: 7z's coders.
+ * bzip2 while it is read (the streaming reading's members too), and of a 7z archive's coders
+ * (archive_7z.c: what a packed header hides is counted when LZMA packs it).
  *
  * Zip tricks (what unzip, 7-Zip, Python and ClamAV open, each reading scanned): a zip with bytes
  * in front (mime_archive_zip_inside: a part of another type whose last 64 KiB hold an

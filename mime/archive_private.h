@@ -78,10 +78,17 @@ guint mime_archive_zips(const unsigned char *d, size_t len, struct mime_archive_
 
 /*
  * The memory a decoder of the compressed stream d[0..len) (a part of real type type) will
- * allocate, read from its headers (archive_memory.c): xz, lzma, lzip, zstd, bzip2; a small
+ * allocate, read from its headers (archive_memory.c): xz, lzma, lzip, zstd, bzip2, 7z; a small
  * fixed amount for the others; UINT64_MAX when the headers claim what cannot be known.
  */
 uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len);
+
+/*
+ * A 7z archive's claim (archive_7z.c): the largest folder's coders (a packed header's own
+ * coders, and the files' folders inside it when LZMA/LZMA2 packs it); UINT64_MAX when the
+ * header cannot be read.
+ */
+uint64_t mime_archive_7z_memory(const unsigned char *d, size_t len);
 
 /*
  * The same for the zip member named name (as stored) of uncompressed size usize in the zip

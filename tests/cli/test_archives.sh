@@ -183,6 +183,33 @@ expect out "lzmastream.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
 expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
+# 7z: the coders' dictionaries in its header are counted too, whether the header is plain
+# or packed with LZMA (mk7z.py writes the claim; 7z lists it and still extracts clam.exe):
+# 1536 MiB alone is over the limit, two levels of 192 MiB add up over it, one level is read
+(cd "$T/a" && 7z a -bd -m0=lzma2 -mhc=off one.7z clam.exe >/dev/null) || fail "7z a one.7z"
+for c in "1536 plain" "1536 packed" "192 plain" "192 packed"; do
+	set -- $c
+	python3 "$TOP/tests/cli/mk7z.py" "$T/a/one.7z" "$T/a/d$1$2.7z" "$1" "$2" || fail "mk7z.py $c"
+	7z l -slt "$T/a/d$1$2.7z" | grep -q "^Method = LZMA2:$1m$" || fail "7z lists no $1m dictionary"
+	7z e -so "$T/a/d$1$2.7z" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not read d$1$2.7z"
+done
+for f in d1536plain.7z d1536packed.7z; do
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f"
+	expect out "$f: UNSCANNABLE limit \(max_decoder_memory: 7z stream claiming 1610"
+	run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/$f"
+	expect out "$f\[7z:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
+(cd "$T/a" && cp d192plain.7z inner.7z && 7z a -bd -m0=lzma2 -mhc=off outer0.7z inner.7z >/dev/null) ||
+	fail "7z a outer0.7z"
+python3 "$TOP/tests/cli/mk7z.py" "$T/a/outer0.7z" "$T/a/outer.7z" 192 packed || fail "mk7z.py outer"
+7z e -so "$T/a/outer.7z" inner.7z 2>/dev/null | cmp -s - "$T/a/inner.7z" || fail "7z does not read outer.7z"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/d192packed.7z"
+expect out "d192packed.7z\[7z:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/outer.7z"
+expect out "outer.7z\[7z:inner.7z\]: UNSCANNABLE limit \(max_decoder_memory: 7z stream claiming 2013[0-9]* bytes of decoder memory \(2013[0-9]* claimed around it"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/outer.7z"
+expect out "outer.7z\[7z:inner.7z/7z:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+
 # nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
 cp "$T/a/bad.zip" "$T/a/n0.zip"
 i=0
