@@ -3,7 +3,8 @@
  * a large dictionary or window are not opened beyond the limit (an xz block header patched to
  * claim 512 MiB, an lzma header, a zstd frame with a 64 MiB window written by hand), the
  * claims of the levels open at once add up (xz in xz), and the same streams are read when the
- * limit allows them (the patched headers are valid). Streams are made here with liblzma.
+ * limit allows them (the patched headers are valid); a 7z archive's LZMA2 coder claiming
+ * 512 MiB likewise. Streams are made here with liblzma, the 7z with libarchive.
  */
 
 #include <check.h>
@@ -171,6 +172,57 @@ START_TEST(test_zstd_claim)
 }
 END_TEST
 
+static void put_le(unsigned char *p, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The 7z start header's CRCs written again (the next header's, then its own). */
+static void sevenz_crcs(GByteArray *b)
+{
+	uint64_t off = 0, size = 0;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		off |= (uint64_t)b->data[12 + i] << (8 * i);
+		size |= (uint64_t)b->data[20 + i] << (8 * i);
+	}
+	ck_assert_uint_le(32 + off + size, b->len);
+	put_le(b->data + 28, lzma_crc32(b->data + 32 + off, (size_t)size, 0), 4);
+	put_le(b->data + 8, lzma_crc32(b->data + 12, 20, 0), 4);
+}
+
+/*
+ * A 7z archive (libarchive's writer, LZMA2, a plain header) whose coder's properties then
+ * claim a dictionary of 512 MiB: not opened with the default limit, read with 1 GiB; cut
+ * before the end of its header, it is not opened either (what it claims cannot be known).
+ */
+START_TEST(test_7z_claim)
+{
+	struct testscan_member m = {"clam.exe", clam, clam_len};
+	GBytes *z = testscan_build("7zip", NULL, "7zip:compression=lzma2", NULL, &m, 1);
+	GByteArray *b = g_byte_array_new();
+	struct msg_report *r;
+	size_t len;
+	const unsigned char *d = g_bytes_get_data(z, &len), *at;
+
+	g_byte_array_append(b, d, (guint)len);
+	g_bytes_unref(z);
+	/* the coder: flags 0x21 (a one-byte id with properties), LZMA2 (0x21), one byte */
+	at = memmem(b->data + 32, b->len - 32, "\041\041\001", 3);
+	ck_assert_ptr_nonnull(at);
+	b->data[at - b->data + 3] = lzma2_dict_byte(512ull * MIB);
+	sevenz_crcs(b);
+	check_stream("clam.7z", b, 0, 1024ull * MIB);
+	g_byte_array_set_size(b, b->len - 1);
+	r = scan("cut.7z", b, 1024ull * MIB);
+	ck_assert(msg_report_unscannable(r, NULL));
+	ck_assert(noted(r, "7z stream whose decoder memory cannot be known"));
+	msg_report_free(&r);
+	g_byte_array_unref(b);
+}
+END_TEST
+
 /* xz (128 MiB) in xz (192 MiB): each within 256 MiB alone, not together */
 START_TEST(test_levels_add_up)
 {
@@ -207,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, test_xz_claim);
 	tcase_add_test(tc, test_lzma_claim);
 	tcase_add_test(tc, test_zstd_claim);
+	tcase_add_test(tc, test_7z_claim);
 	tcase_add_test(tc, test_levels_add_up);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
