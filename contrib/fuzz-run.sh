@@ -31,6 +31,15 @@ seeds() { # the seed directories of a target (made here when they are generated)
 		fi
 		echo "$TOP/$d"
 		;;
+	fuzz_tnef)
+		# TNEF streams of each kind (tnef_seeds.py) and ClamAV's test winmail.dat
+		d=build-fuzz/seeds/tnef
+		mkdir -p $d
+		python3 tests/fuzz/tnef_seeds.py $d
+		t=${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}/clam.tnef
+		[ -f "$t" ] && cp "$t" $d/
+		echo "$TOP/$d"
+		;;
 	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb

@@ -469,7 +469,8 @@ static bool ole2_copy_child(struct ole2_rd *rd, GsfInfile *src, int i, GsfOutfil
 	if (in == NULL || name == NULL) {
 		if (in != NULL)
 			g_object_unref(in);
-		return true; /* an entry libgsf could not open: left out of the copy */
+		rd->lost++; /* an entry libgsf could not open: left out of the copy, said so */
+		return true;
 	}
 	if (GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0) {
 		out = gsf_outfile_new_child(dst, name, TRUE);
@@ -514,6 +515,7 @@ void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfile *dir
 	GsfOutput *mem = gsf_output_memory_new();
 	GsfOutfile *out = gsf_outfile_msole_new(mem);
 	uint64_t before = rd->ole->out;
+	unsigned int lost = rd->lost;
 	char *why = NULL;
 	bool ok = out != NULL && ole2_copy(rd, dir, out, 0, &why);
 
@@ -533,6 +535,12 @@ void ole2_storage(struct ole2_rd *rd, struct mime_ole2_member *m, GsfInfile *dir
 		rd->ole->out = before + (uint64_t)gsf_output_size(mem);
 		m->data = g_bytes_new(gsf_output_memory_get_bytes(GSF_OUTPUT_MEMORY(mem)),
 		                      (gsize)gsf_output_size(mem));
+		if (rd->lost > lost) {
+			/* the copy is read, but what it lacks is unseen: unscannable */
+			m->flags |= MIME_OLE2_UNREAD;
+			ole2_note(m, "%u entries could not be opened: left out of the copy",
+			          rd->lost - lost);
+		}
 	} else {
 		m->flags |= why != NULL && g_str_has_prefix(why, "out of") ? MIME_OLE2_UNREAD
 		                                                           : MIME_OLE2_LIMIT;

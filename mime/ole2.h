@@ -37,9 +37,10 @@
 #define MIME_OLE2_LIMIT     (1u << 0) /* a limit stopped it (note): data NULL or cut */
 #define MIME_OLE2_TRUNCATED (1u << 1) /* the stream's sectors end before its size: data cut */
 #define MIME_OLE2_STORAGE                                                                          \
-	(1u << 2)                  /* data is a compound file made of a storage (an attached
+	(1u << 2) /* data is a compound file made of a storage (an attached
                                          message, an OLE object): read it again */
-#define MIME_OLE2_UNREAD (1u << 3) /* could not be read (note); data NULL */
+/* could not be read (note): data NULL, or a storage copied without what libgsf could not open */
+#define MIME_OLE2_UNREAD (1u << 3)
 #define MIME_OLE2_BODY   (1u << 4) /* a message's body: text (UTF-8) or HTML (".html") */
 
 struct mime_ole2_member {

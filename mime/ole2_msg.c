@@ -8,7 +8,9 @@
  * __substg1.0_3701000D (PR_ATTACH_DATA_OBJ), returned as a compound file of its own. The
  * bodies: PR_BODY (1000, UTF-16 made UTF-8, or 8-bit as is), PR_RTF_COMPRESSED (1009,
  * decompressed by lzfu.c: "msg:body.rtf") and PR_HTML (1013). Every read goes through
- * ole2.c's bounded stream reader.
+ * ole2.c's bounded stream reader. An attachment storage, data stream or attached message
+ * that the directory lists but libgsf cannot open (sectors outside the file) is a member
+ * flagged MIME_OLE2_UNREAD with a note: unscannable, never an attachment without data.
  *
  * Thread safety: per call.
  */
@@ -52,11 +54,28 @@ static gint msg_attach_cmp(gconstpointer a, gconstpointer b)
 	return g_ascii_strcasecmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* true when a storage lists a child of that name, opened or not */
+static bool msg_lists(GsfInfile *dir, const char *name)
+{
+	int n = gsf_infile_num_children(dir);
+
+	for (int i = 0; i < n; i++)
+		if (g_strcmp0(gsf_infile_name_by_index(dir, i), name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * An attachment's data, attached message or OLE object. A stream or storage the directory
+ * lists but libgsf cannot open (its sectors outside the file) is unread: Outlook may still
+ * show it, so the member is unscannable, never an attachment without data.
+ */
 static void msg_attachment(struct ole2_rd *rd, GsfInfile *att, unsigned int n)
 {
+	static const char bin[] = "__substg1.0_37010102", obj[] = "__substg1.0_3701000D";
 	char *name = msg_string(rd, att, "3707");
 	struct mime_ole2_member *m;
-	GsfInput *in;
+	GsfInput *in = NULL;
 
 	if (name == NULL)
 		name = msg_string(rd, att, "3704");
@@ -65,13 +84,23 @@ static void msg_attachment(struct ole2_rd *rd, GsfInfile *att, unsigned int n)
 	m = ole2_member(rd, g_strdup_printf("msg:attach%u", n), name);
 	if (m == NULL)
 		return;
-	if ((in = ole2_child_named(att, "__substg1.0_37010102")) != NULL) {
+	if ((in = ole2_child_named(att, bin)) != NULL) {
 		ole2_fill(rd, m, in);
-	} else if ((in = ole2_child_named(att, "__substg1.0_3701000D")) != NULL &&
-	           GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0) {
-		ole2_storage(rd, m, GSF_INFILE(in)); /* an attached message, an OLE object */
+	} else if (msg_lists(att, bin)) {
+		m->flags |= MIME_OLE2_UNREAD;
+		ole2_note(m, "its data stream (PR_ATTACH_DATA_BIN) could not be opened: not read");
+	} else if ((in = ole2_child_named(att, obj)) != NULL) {
+		if (GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0)
+			ole2_storage(rd, m,
+			             GSF_INFILE(in)); /* an attached message, an OLE object */
+		else
+			ole2_fill(rd, m, in); /* a stream where a storage belongs: its bytes */
+	} else if (msg_lists(att, obj)) {
+		m->flags |= MIME_OLE2_UNREAD;
+		ole2_note(m, "its attached message or object (PR_ATTACH_DATA_OBJ) could not be "
+		             "opened: not read");
 	} else {
-		ole2_note(m, "no data (an attachment by reference, or unreadable)");
+		ole2_note(m, "no data (an attachment by reference)");
 	}
 	if (in != NULL)
 		g_object_unref(in);
@@ -169,11 +198,19 @@ void ole2_msg(struct ole2_rd *rd, GsfInfile *root)
 	for (guint i = 0; i < atts->len && !rd->stop; i++) {
 		GsfInput *in = ole2_child_named(root, atts->pdata[i]);
 
-		if (in == NULL)
-			continue;
-		if (GSF_IS_INFILE(in) && gsf_infile_num_children(GSF_INFILE(in)) >= 0)
+		struct mime_ole2_member *m;
+
+		if (in != NULL && GSF_IS_INFILE(in) &&
+		    gsf_infile_num_children(GSF_INFILE(in)) >= 0) {
 			msg_attachment(rd, GSF_INFILE(in), i + 1);
-		g_object_unref(in);
+		} else if ((m = ole2_member(rd, g_strdup_printf("msg:attach%u", i + 1), NULL)) !=
+		           NULL) {
+			/* listed but not a storage libgsf opens: what Outlook shows is unseen */
+			m->flags |= MIME_OLE2_UNREAD;
+			ole2_note(m, "the attachment's storage could not be opened: not read");
+		}
+		if (in != NULL)
+			g_object_unref(in);
 	}
 	g_ptr_array_free(atts, TRUE);
 	if (!rd->stop)

@@ -20,6 +20,7 @@ struct ole2_rd {
 	uint64_t inflated;    /* bytes inflated (PowerPoint objects), counted in out too */
 	uint64_t inflate_max; /* max(8 MiB, max_ratio * len), at most max_total_bytes */
 	bool stop;            /* a limit ended the walk */
+	unsigned int lost;    /* entries a storage's copy left out: libgsf could not open them */
 };
 
 /* End the walk on a limit: the container's flag and note (the first one is kept). */

@@ -112,6 +112,49 @@ run 0 "$PARTSCAN" scan -d "$SIGS" --no-summary "$T/cut.ppt"
 expect out "cut.ppt\[ole:PowerPoint Document\]: UNSCANNABLE opaque \(a record runs past the end"
 refute out ": OK$"
 
+# an attachment's data stream that libgsf cannot open (its mini-stream sector past the end;
+# olefile fails on it too), at the top and in an attached message (whose copy then lacks
+# it): unscannable with the reason, never an attachment without data called clean
+"$PY" - "$DATA" "$T" <<'PY' || fail "bad-sector .msg"
+import io, struct, sys
+sys.path.insert(0, sys.argv[1])
+import gen_ole2 as g
+import olefile
+
+
+def damaged(msg, size):
+    """the .msg with the start sector of the 37010102 stream of that size past the end"""
+    b = bytearray(g.cfb(msg))
+    ss = 1 << struct.unpack_from("<H", b, 0x1E)[0]
+    d = (struct.unpack_from("<I", b, 0x30)[0] + 1) * ss  # the generator's directory: one run
+    nm = "__substg1.0_37010102".encode("utf-16-le")
+    for e in range(d, len(b) - 127, 128):
+        if b[e:e + len(nm)] == nm and struct.unpack_from("<I", b, e + 0x78)[0] == size:
+            struct.pack_into("<I", b, e + 0x74, 100000)
+            ole = olefile.OleFileIO(io.BytesIO(bytes(b)), raise_defects=olefile.DEFECT_INCORRECT)
+            path = [p for p in ole.listdir() if p[-1] == "__substg1.0_37010102" and
+                    ole.get_size(p) == size][0]
+            try:
+                ole.openstream(path).read()
+            except OSError:
+                return bytes(b)
+            sys.exit("olefile reads the damaged stream")
+    sys.exit("no stream of %d bytes" % size)
+
+
+top = g.message("Bad", "body\n", [g.attachment("a.exe", g.harmless("a", 700)),
+                                 g.attachment("b.exe", g.harmless("b", 900))])
+open(sys.argv[2] + "/badsec.msg", "wb").write(damaged(top, 700))
+inner = g.message("inner", "inner body\n", [g.attachment("deep.exe", g.harmless("d", 600))],
+                  top=False)
+fwd = g.message("Fwd", "body\n", [g.embedded("Fwd: inner", inner)])
+open(sys.argv[2] + "/badsec-fwd.msg", "wb").write(damaged(fwd, 600))
+PY
+run 0 "$PARTSCAN" scan -d "$SIGS" --no-summary "$T/badsec.msg" "$T/badsec-fwd.msg"
+expect out "badsec.msg\[msg:attach1 a.exe\]: UNSCANNABLE opaque \(its data stream \(PR_ATTACH_DATA_BIN\) could not be opened"
+expect out "badsec-fwd.msg\[msg:attach1 Fwd: inner\]: UNSCANNABLE opaque \(1 entries could not be opened: left out of the copy"
+refute out ": OK$"
+
 # the policy judges the names inside a .msg as it judges any attachment's
 run 1 "$PARTSCAN" scan -c "$TOP/conf/partscan.conf" -d "$SIGS" --no-summary "$T/fwd.eml"
 expect out "fwd.eml: POLICY blocked reject: .*extension .exe in invoice.exe"
