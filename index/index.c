@@ -3,7 +3,9 @@
  *
  * index_submit() appends to a bounded GQueue under one mutex and signals the writer; it never
  * waits on the database. The writer takes up to INDEX_BATCH_MAX records at a time and writes
- * them in one transaction on its own connection. While the database is down the writer drops
+ * them in one transaction on its own connection; a batch the database refuses on a connection
+ * that is still up is written again one message per transaction, so that a record it refuses
+ * costs that record alone. While the database is down the writer drops
  * what arrives (counted) and retries the connection with a backoff of 1 to 30 seconds, so the
  * queue never holds more than queue_max records and memory stays bounded. Retention runs on
  * the writer between batches, at most INDEX_PRUNE_CHUNK messages per transaction so that
@@ -239,6 +241,46 @@ static int index_verify(struct index *idx)
 	return 0;
 }
 
+/*
+ * The batch failed on a connection that is still up: most likely one record the database
+ * refuses. Each message is written again in a transaction of its own, so that only the
+ * refused ones are dropped (counted), not the whole batch. A connection lost meanwhile drops
+ * the rest (the writer reconnects). A database busy or down (INDEX_ERROR_UNAVAILABLE) is not
+ * tried again: each try would wait as long as the first. false (the database is failing) when
+ * none was written or the connection was lost.
+ */
+static bool index_write_each(struct index *idx, GPtrArray *batch)
+{
+	guint written = 0, refused = 0, i;
+	uint64_t parts = 0;
+
+	for (i = 0; i < batch->len && idx->drv->alive(idx->wconn); i++) {
+		GError *err = NULL;
+		uint64_t n = 0;
+
+		if (idx->drv->insert(idx->wconn, (struct index_msg *const *)&batch->pdata[i], 1, &n,
+		                     &err) == 0) {
+			written++;
+			parts += n;
+		} else {
+			refused++;
+			g_clear_error(&err);
+		}
+	}
+	g_mutex_lock(&idx->lock);
+	idx->st.written += written;
+	idx->st.parts += parts;
+	idx->st.up = refused == 0 && i == batch->len; /* the last write worked */
+	if (refused > 0)
+		index_drop_locked(idx, refused, "refused by the index database");
+	if (i < batch->len)
+		index_drop_locked(idx, batch->len - i, "index database unavailable or failing");
+	g_mutex_unlock(&idx->lock);
+	if (!idx->drv->alive(idx->wconn))
+		idx->drv->close(&idx->wconn);
+	return written > 0 && i == batch->len;
+}
+
 /* Write one batch on the writer's connection (connecting first if needed); false: dropped. */
 static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
 {
@@ -286,7 +328,10 @@ static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 		          batch->len, err->message, idx->st.errors);
 	}
 	g_mutex_unlock(&idx->lock);
+	bool refused = err->domain == INDEX_ERROR && err->code == INDEX_ERROR_FAILED;
 	g_clear_error(&err);
+	if (refused && batch->len > 1 && idx->drv->alive(idx->wconn))
+		return index_write_each(idx, batch);
 	if (!idx->drv->alive(idx->wconn)) {
 		idx->drv->close(&idx->wconn);
 		*retry_at = now + (int64_t)*backoff * G_USEC_PER_SEC;

@@ -873,6 +873,47 @@ START_TEST(test_pg_find_bounded)
 }
 END_TEST
 
+/*
+ * One record PostgreSQL refuses (here a part size beyond BIGINT, which the driver does not
+ * clamp) among a batch: the batch is written again message by message, so that record alone is
+ * dropped (counted) and the others of its batch are written. Before, the whole batch (up to
+ * INDEX_BATCH_MAX messages) was rolled back and dropped.
+ */
+START_TEST(test_pg_bad_record_alone)
+{
+	struct index_options o = {.url = pg_url, .writer = true, .log = log_keep};
+	struct index *idx = NULL;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_msg *bad = msg_of(now, "QBAD", "bad size");
+	struct index_stats st;
+	struct found_list fl;
+	GError *err = NULL;
+
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	index_flush(idx);
+	((struct index_part *)g_ptr_array_index(bad->parts, 1))->size = UINT64_MAX;
+	/* one batch: nothing is written before the writer gathers them (flush not yet called) */
+	ck_assert(index_submit(idx, msg_of(now, "QOK1", "good one")));
+	ck_assert(index_submit(idx, bad));
+	ck_assert(index_submit(idx, msg_of(now, "QOK2", "good two")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.parts, 4);
+	found_init(&fl);
+	find_text(idx, "good one", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	find_text(idx, "good two", DIGEST_MD5, INDEX_ANY_SIZE, 0, 0, &fl);
+	find_text(idx, "bad size", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 0), "QOK1");
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 1), "QOK2");
+	ck_assert_uint_eq(fl.nrcpts, 2);
+	found_free(&fl);
+	index_close(&idx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -909,6 +950,7 @@ int main(void)
 		tcase_add_test(pg, test_pg_find_bounded);
 		tcase_add_test(pg, test_not_utf8_indexed);
 		tcase_add_test(pg, test_hit_long_path);
+		tcase_add_test(pg, test_pg_bad_record_alone);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
