@@ -914,6 +914,90 @@ START_TEST(test_pg_bad_record_alone)
 }
 END_TEST
 
+struct find_thread {
+	struct index *idx;
+	struct index_query q;
+	GMutex lock;
+	GCond done_cond;
+	bool done;
+	int ret;
+	char *error;
+};
+
+static int count_found(void *ctx, const struct index_found *f)
+{
+	return 0;
+}
+
+static gpointer find_thread_main(gpointer data)
+{
+	struct find_thread *ft = data;
+	GError *err = NULL;
+	int ret = index_find(ft->idx, &ft->q, 1, 0, 0, count_found, NULL, &err);
+
+	g_mutex_lock(&ft->lock);
+	ft->ret = ret;
+	ft->error = err != NULL ? g_strdup(err->message) : NULL;
+	ft->done = true;
+	g_cond_signal(&ft->done_cond);
+	g_mutex_unlock(&ft->lock);
+	g_clear_error(&err);
+	return NULL;
+}
+
+/*
+ * A lookup waits on the server (here for a table lock another session holds): index_cancel
+ * ends it (it fails, "canceling statement"), and every lookup after it fails at once, so that
+ * the daemon's stop does not wait for a retro-hunt's query. Before, the lookup waited until the
+ * lock was released.
+ */
+START_TEST(test_pg_cancel_find)
+{
+	struct index *idx = open_writer(pg_url, 0, 0);
+	struct find_thread ft = {.idx = idx, .q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE}};
+	struct digest_set d;
+	GError *err = NULL;
+	bool ended;
+
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLOCK", "x")));
+	index_flush(idx);
+	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
+	memcpy(ft.q.hash, d.sha256, 32);
+	PGconn *pg = PQconnectdb(pg_url);
+	PGresult *res = PQexec(pg, "BEGIN; LOCK TABLE parts IN ACCESS EXCLUSIVE MODE");
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	g_mutex_init(&ft.lock);
+	g_cond_init(&ft.done_cond);
+	GThread *t = g_thread_new("find", find_thread_main, &ft);
+	g_usleep(500 * 1000); /* the lookup is waiting for the lock */
+	g_mutex_lock(&ft.lock);
+	ck_assert_msg(!ft.done, "the lookup did not wait for the lock");
+	g_mutex_unlock(&ft.lock);
+	index_cancel(idx);
+	/* not a timing: with the lock held for ever, a lookup not cancelled never ends */
+	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	g_mutex_lock(&ft.lock);
+	while (!ft.done && g_cond_wait_until(&ft.done_cond, &ft.lock, until))
+		;
+	ended = ft.done;
+	g_mutex_unlock(&ft.lock);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	g_thread_join(t);
+	ck_assert_msg(ended, "index_find still waiting for the lock after index_cancel");
+	ck_assert_int_eq(ft.ret, -1);
+	ck_assert_msg(ft.error != NULL && strstr(ft.error, "cancel") != NULL, "%s", ft.error);
+	ck_assert_int_eq(index_find(idx, &ft.q, 1, 0, 0, count_found, NULL, &err), -1);
+	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	g_free(ft.error);
+	g_mutex_clear(&ft.lock);
+	g_cond_clear(&ft.done_cond);
+	index_close(&idx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -951,6 +1035,7 @@ int main(void)
 		tcase_add_test(pg, test_not_utf8_indexed);
 		tcase_add_test(pg, test_hit_long_path);
 		tcase_add_test(pg, test_pg_bad_record_alone);
+		tcase_add_test(pg, test_pg_cancel_find);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
