@@ -998,6 +998,32 @@ START_TEST(test_pg_cancel_find)
 }
 END_TEST
 
+/* After index_cancel (the daemon stops), a lookup fails at once, on either driver; the writer
+   still writes what is queued. */
+START_TEST(test_cancel_later_lookups)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct index_stats st;
+	GError *err = NULL;
+	static const unsigned char hash[32] = {1};
+
+	index_cancel(idx);
+	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, count_found, NULL, &err), -1);
+	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	ck_assert_int_eq(index_hit_record(idx, 1, "1", "Sig", DIGEST_SHA256, hash, &err), -1);
+	g_clear_error(&err);
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QAFTER", "x")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 1);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -1022,6 +1048,7 @@ int main(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_url_redacted);
 	tcase_add_test(tc, test_pg_silent_server);
+	tcase_add_test(tc, test_cancel_later_lookups);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");
@@ -1036,6 +1063,7 @@ int main(void)
 		tcase_add_test(pg, test_hit_long_path);
 		tcase_add_test(pg, test_pg_bad_record_alone);
 		tcase_add_test(pg, test_pg_cancel_find);
+		tcase_add_test(pg, test_cancel_later_lookups);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);
