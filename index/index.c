@@ -3,7 +3,9 @@
  *
  * index_submit() appends to a bounded GQueue under one mutex and signals the writer; it never
  * waits on the database. The writer takes up to INDEX_BATCH_MAX records at a time and writes
- * them in one transaction on its own connection. While the database is down the writer drops
+ * them in one transaction on its own connection; a batch the database refuses on a connection
+ * that is still up is written again one message per transaction, so that a record it refuses
+ * costs that record alone. While the database is down the writer drops
  * what arrives (counted) and retries the connection with a backoff of 1 to 30 seconds, so the
  * queue never holds more than queue_max records and memory stays bounded. Retention runs on
  * the writer between batches, at most INDEX_PRUNE_CHUNK messages per transaction so that
@@ -54,6 +56,14 @@ struct index {
 	GMutex qlock; /* the query connection */
 	struct index_conn *qconn;
 	bool qcreate; /* the query connection may create the database (milter) */
+
+	/*
+	 * index_cancel: clock guards qbusy (a lookup runs on qconn, which stays open meanwhile)
+	 * and cancelled (sticky: every later lookup fails at once); cidle: qbusy went false.
+	 */
+	GMutex clock;
+	GCond cidle;
+	bool qbusy, cancelled;
 };
 
 GQuark index_error_quark(void)
@@ -239,6 +249,46 @@ static int index_verify(struct index *idx)
 	return 0;
 }
 
+/*
+ * The batch failed on a connection that is still up: most likely one record the database
+ * refuses. Each message is written again in a transaction of its own, so that only the
+ * refused ones are dropped (counted), not the whole batch. A connection lost meanwhile drops
+ * the rest (the writer reconnects). A database busy or down (INDEX_ERROR_UNAVAILABLE) is not
+ * tried again: each try would wait as long as the first. false (the database is failing) when
+ * none was written or the connection was lost.
+ */
+static bool index_write_each(struct index *idx, GPtrArray *batch)
+{
+	guint written = 0, refused = 0, i;
+	uint64_t parts = 0;
+
+	for (i = 0; i < batch->len && idx->drv->alive(idx->wconn); i++) {
+		GError *err = NULL;
+		uint64_t n = 0;
+
+		if (idx->drv->insert(idx->wconn, (struct index_msg *const *)&batch->pdata[i], 1, &n,
+		                     &err) == 0) {
+			written++;
+			parts += n;
+		} else {
+			refused++;
+			g_clear_error(&err);
+		}
+	}
+	g_mutex_lock(&idx->lock);
+	idx->st.written += written;
+	idx->st.parts += parts;
+	idx->st.up = refused == 0 && i == batch->len; /* the last write worked */
+	if (refused > 0)
+		index_drop_locked(idx, refused, "refused by the index database");
+	if (i < batch->len)
+		index_drop_locked(idx, batch->len - i, "index database unavailable or failing");
+	g_mutex_unlock(&idx->lock);
+	if (!idx->drv->alive(idx->wconn))
+		idx->drv->close(&idx->wconn);
+	return written > 0 && i == batch->len;
+}
+
 /* Write one batch on the writer's connection (connecting first if needed); false: dropped. */
 static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retry_at, int *backoff)
 {
@@ -286,7 +336,10 @@ static bool index_write_batch(struct index *idx, GPtrArray *batch, int64_t *retr
 		          batch->len, err->message, idx->st.errors);
 	}
 	g_mutex_unlock(&idx->lock);
+	bool refused = err->domain == INDEX_ERROR && err->code == INDEX_ERROR_FAILED;
 	g_clear_error(&err);
+	if (refused && batch->len > 1 && idx->drv->alive(idx->wconn))
+		return index_write_each(idx, batch);
 	if (!idx->drv->alive(idx->wconn)) {
 		idx->drv->close(&idx->wconn);
 		*retry_at = now + (int64_t)*backoff * G_USEC_PER_SEC;
@@ -380,6 +433,8 @@ int index_open(const struct index_options *opts, struct index **idx_r, GError **
 	idx->qcreate = opts->writer;
 	g_mutex_init(&idx->lock);
 	g_mutex_init(&idx->qlock);
+	g_mutex_init(&idx->clock);
+	g_cond_init(&idx->cidle);
 	g_cond_init(&idx->wake);
 	g_cond_init(&idx->idle);
 	g_queue_init(&idx->queue);
@@ -440,6 +495,8 @@ void index_close(struct index **idxp)
 		idx->drv->close(&idx->qconn);
 	g_mutex_clear(&idx->lock);
 	g_mutex_clear(&idx->qlock);
+	g_mutex_clear(&idx->clock);
+	g_cond_clear(&idx->cidle);
 	g_cond_clear(&idx->wake);
 	g_cond_clear(&idx->idle);
 	g_free(idx->target);
@@ -503,14 +560,69 @@ void index_prune_request(struct index *idx)
 	g_mutex_unlock(&idx->lock);
 }
 
-/* The query connection, opened on first use. Called with qlock held. */
+static bool index_cancelled(struct index *idx, GError **error)
+{
+	g_mutex_lock(&idx->clock);
+	bool cancelled = idx->cancelled;
+	g_mutex_unlock(&idx->clock);
+	if (cancelled)
+		g_set_error(error, INDEX_ERROR, INDEX_ERROR_FAILED,
+		            "index: lookup canceled (the index stops)");
+	return cancelled;
+}
+
+/*
+ * The query connection, opened on first use, marked busy for index_cancel; NULL when it
+ * cannot be opened or the index is cancelled. Called with qlock held; index_qdone after.
+ */
 static struct index_conn *index_qconn(struct index *idx, GError **error)
 {
+	if (index_cancelled(idx, error))
+		return NULL;
 	if (idx->qconn != NULL && !idx->drv->alive(idx->qconn))
 		idx->drv->close(&idx->qconn);
 	if (idx->qconn == NULL && index_connect(idx, idx->qcreate, &idx->qconn, error) < 0)
 		return NULL;
+	g_mutex_lock(&idx->clock);
+	bool cancelled = idx->cancelled;
+	idx->qbusy = !cancelled;
+	g_mutex_unlock(&idx->clock);
+	if (cancelled) { /* while connecting */
+		(void)index_cancelled(idx, error);
+		return NULL;
+	}
 	return idx->qconn;
+}
+
+static void index_qdone(struct index *idx)
+{
+	g_mutex_lock(&idx->clock);
+	idx->qbusy = false;
+	g_cond_broadcast(&idx->cidle);
+	g_mutex_unlock(&idx->clock);
+}
+
+/*
+ * A cancel request that reaches the server between two statements of a lookup (or before the
+ * first) cancels nothing: it is sent again every INDEX_CANCEL_EVERY_MS until the lookup ends,
+ * for at most INDEX_CANCEL_MAX_MS (a server that does not answer at all is the connect
+ * timeout's business).
+ */
+#define INDEX_CANCEL_EVERY_MS 100
+#define INDEX_CANCEL_MAX_MS   3000
+
+void index_cancel(struct index *idx)
+{
+	gint64 end = g_get_monotonic_time() + INDEX_CANCEL_MAX_MS * 1000;
+
+	g_mutex_lock(&idx->clock);
+	idx->cancelled = true;
+	while (idx->qbusy && g_get_monotonic_time() < end) {
+		idx->drv->cancel(idx->qconn);
+		g_cond_wait_until(&idx->cidle, &idx->clock,
+		                  MIN(end, g_get_monotonic_time() + INDEX_CANCEL_EVERY_MS * 1000));
+	}
+	g_mutex_unlock(&idx->clock);
 }
 
 int index_find(struct index *idx, const struct index_query *queries, size_t n, int64_t since,
@@ -522,8 +634,10 @@ int index_find(struct index *idx, const struct index_query *queries, size_t n, i
 		return 0;
 	g_mutex_lock(&idx->qlock);
 	struct index_conn *conn = index_qconn(idx, error);
-	if (conn != NULL)
+	if (conn != NULL) {
 		ret = idx->drv->find(conn, queries, n, since, until, cb, ctx, error);
+		index_qdone(idx);
+	}
 	g_mutex_unlock(&idx->qlock);
 	return ret;
 }
@@ -539,9 +653,11 @@ int index_hit_record(struct index *idx, int64_t msg_key, const char *path, const
 	}
 	g_mutex_lock(&idx->qlock);
 	struct index_conn *conn = index_qconn(idx, error);
-	if (conn != NULL)
+	if (conn != NULL) {
 		ret = idx->drv->hit_record(conn, msg_key, path, sig_name, hash, digest_len(type),
 		                           g_get_real_time() / G_USEC_PER_SEC, error);
+		index_qdone(idx);
+	}
 	g_mutex_unlock(&idx->qlock);
 	if (ret == 1) {
 		g_mutex_lock(&idx->lock);

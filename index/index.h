@@ -142,6 +142,15 @@ int index_find(struct index *idx, const struct index_query *queries, size_t n, i
                int64_t until, index_found_cb cb, void *ctx, GError **error);
 
 /*
+ * Interrupt the lookup running on idx's query connection (index_find, index_hit_record; from
+ * any thread: the daemon's stop) and make every later one fail at once. The interrupted call
+ * returns -1 ("canceled"). Returns when that call has ended, or after a few seconds.
+ * PostgreSQL: a cancel request to the server (PQcancel); SQLite: sqlite3_interrupt.
+ * Thread safe. The writer is not affected (index_close still writes what is queued).
+ */
+void index_cancel(struct index *idx);
+
+/*
  * Record that a part of a message matched a signature, once: a unique key over (message,
  * part path, signature name, hash), so several instances sharing one PostgreSQL index and each
  * reloading report a hit only once. Returns 1 when this call recorded it (report it), 0 when it

@@ -7,7 +7,8 @@
  * is reported dead (alive()) and index.c reconnects with a backoff. Lookups send every query
  * in one statement (arrays unnested into a derived table joined on each digest's index).
  *
- * A connection belongs to one thread at a time (index.c serialises).
+ * A connection belongs to one thread at a time (index.c serialises), but for pg_cancel, which
+ * any thread may call while it runs a statement.
  */
 
 #include <libpq-fe.h>
@@ -24,6 +25,7 @@
 
 struct index_conn {
 	PGconn *pg;
+	PGcancel *cancel; /* for index_cancel, from another thread (PQcancel is thread safe) */
 	bool prepared;
 };
 
@@ -91,6 +93,8 @@ static void pg_close(struct index_conn **cp)
 	if (c == NULL)
 		return;
 	*cp = NULL;
+	if (c->cancel != NULL)
+		PQfreeCancel(c->cancel);
 	if (c->pg != NULL)
 		PQfinish(c->pg);
 	g_free(c);
@@ -115,6 +119,7 @@ static int pg_open(const char *target, bool create, struct index_conn **conn_r, 
 		return -1;
 	}
 	PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
+	c->cancel = PQgetCancel(c->pg);
 	*conn_r = c;
 	return 0;
 }
@@ -528,6 +533,19 @@ static int pg_prune(struct index_conn *c, int64_t before, unsigned int limit, ui
 	return ok ? 0 : -1;
 }
 
+/*
+ * A cancel request on a connection of its own to the server (PQcancel: thread safe, and what
+ * psql's ^C sends): the statement running fails ("canceling statement due to user request"),
+ * the connection stays usable. Nothing happens when none runs.
+ */
+static void pg_cancel(struct index_conn *c)
+{
+	char why[256];
+
+	if (c->cancel != NULL)
+		(void)PQcancel(c->cancel, why, sizeof(why));
+}
+
 static bool pg_alive(struct index_conn *c)
 {
 	return c->pg != NULL && PQstatus(c->pg) == CONNECTION_OK;
@@ -542,6 +560,7 @@ const struct index_driver index_driver_pg = {
         .find = pg_find,
         .hit_record = pg_hit_record,
         .prune = pg_prune,
+        .cancel = pg_cancel,
         .alive = pg_alive,
         .close = pg_close,
 };

@@ -37,6 +37,11 @@ struct index_driver {
 	/* Remove at most limit messages (and their rows) older than before; *pruned_r: removed. */
 	int (*prune)(struct index_conn *conn, int64_t before, unsigned int limit,
 	             uint64_t *pruned_r, GError **error);
+	/*
+	 * Interrupt the statement running on conn, from another thread (thread safe; conn stays
+	 * open meanwhile): the running call fails. A no-op when nothing runs.
+	 */
+	void (*cancel)(struct index_conn *conn);
 	/* Whether the connection is still usable after an error (PostgreSQL: reconnect if not). */
 	bool (*alive)(struct index_conn *conn);
 	void (*close)(struct index_conn **conn);

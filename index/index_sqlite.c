@@ -537,6 +537,14 @@ static int sqlite_prune(struct index_conn *c, int64_t before, unsigned int limit
 	return 0;
 }
 
+/* sqlite3_interrupt is the one call meant for another thread: the statement running fails
+   (SQLITE_INTERRUPT) at its next step. */
+static void sqlite_cancel(struct index_conn *c)
+{
+	if (c->db != NULL)
+		sqlite3_interrupt(c->db);
+}
+
 static bool sqlite_alive(struct index_conn *c)
 {
 	return c->db != NULL;
@@ -551,6 +559,7 @@ const struct index_driver index_driver_sqlite = {
         .find = sqlite_find,
         .hit_record = sqlite_hit_record,
         .prune = sqlite_prune,
+        .cancel = sqlite_cancel,
         .alive = sqlite_alive,
         .close = sqlite_close,
 };

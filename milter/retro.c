@@ -32,7 +32,11 @@
 
 extern char **environ;
 
-/* Set by retro_stop(): a hunt in progress stops at its next part (the query itself runs on). */
+/*
+ * Set by retro_stop(): a hunt in progress stops at its next part, and its index lookup is
+ * cancelled (index_cancel: a query that waits on a slow or locked PostgreSQL server must not
+ * hold the daemon's stop).
+ */
 static gint retro_stopping;
 
 /* One new signature, as the hunt reports it. */
@@ -539,6 +543,8 @@ static struct sigdb *retro_base;
 static GMutex retro_lock;
 static GCond retro_cond;
 static unsigned int retro_pending;
+/* The index of the hunt running now (retro_lock), for retro_stop to cancel its lookups. */
+static struct index *retro_hunt_idx;
 
 /* Keep what was hunted, for the hunt after a restart (written beside, renamed over). */
 static void retro_state_save(const struct conf *conf, const struct sigdb *db)
@@ -590,11 +596,21 @@ static void retro_task_run(gpointer data, gpointer unused)
 		          conf->retro_state);
 	}
 	idx = mindex_acquire();
+	g_mutex_lock(&retro_lock);
+	bool stopping = g_atomic_int_get(&retro_stopping); /* then retro_stop has looked */
+	retro_hunt_idx = stopping ? NULL : idx;
+	g_mutex_unlock(&retro_lock);
 	if (idx == NULL)
 		g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the index is not open");
+	else if (stopping)
+		g_set_error(&error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		            "stopped (the daemon stops)");
 	else
 		r = retro_hunt(idx, conf, retro_base != NULL ? retro_base : t->old, t->now->db,
 		               &res, &error);
+	g_mutex_lock(&retro_lock);
+	retro_hunt_idx = NULL;
+	g_mutex_unlock(&retro_lock);
 	mindex_release(&idx);
 	if (r == 0) {
 		sigdb_unref(&retro_base);
@@ -677,6 +693,8 @@ void retro_stop(void)
 
 	g_atomic_int_set(&retro_stopping, 1);
 	g_mutex_lock(&retro_lock);
+	if (retro_hunt_idx != NULL) /* the hunt's lookup ends now, failed: not a hit missed */
+		index_cancel(retro_hunt_idx);
 	pool = retro_pool;
 	retro_pool = NULL;
 	g_mutex_unlock(&retro_lock);

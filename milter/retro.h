@@ -68,7 +68,7 @@ void retro_at_start(struct live *now);
 /* Wait until every hunt asked for so far has ended (tests, shutdown). */
 void retro_wait(void);
 /*
- * Stop the thread (at exit): a hunt in progress stops after the index query it is in (parts
+ * Stop the thread (at exit): a hunt in progress stops, its index query cancelled (parts
  * found and not yet recorded are not reported, so a later hunt or restart with [retro] state
  * finds them again); hunts not begun do nothing.
  */

@@ -873,6 +873,157 @@ START_TEST(test_pg_find_bounded)
 }
 END_TEST
 
+/*
+ * One record PostgreSQL refuses (here a part size beyond BIGINT, which the driver does not
+ * clamp) among a batch: the batch is written again message by message, so that record alone is
+ * dropped (counted) and the others of its batch are written. Before, the whole batch (up to
+ * INDEX_BATCH_MAX messages) was rolled back and dropped.
+ */
+START_TEST(test_pg_bad_record_alone)
+{
+	struct index_options o = {.url = pg_url, .writer = true, .log = log_keep};
+	struct index *idx = NULL;
+	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+	struct index_msg *bad = msg_of(now, "QBAD", "bad size");
+	struct index_stats st;
+	struct found_list fl;
+	GError *err = NULL;
+
+	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
+	index_flush(idx);
+	((struct index_part *)g_ptr_array_index(bad->parts, 1))->size = UINT64_MAX;
+	/* one batch: nothing is written before the writer gathers them (flush not yet called) */
+	ck_assert(index_submit(idx, msg_of(now, "QOK1", "good one")));
+	ck_assert(index_submit(idx, bad));
+	ck_assert(index_submit(idx, msg_of(now, "QOK2", "good two")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 2);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.parts, 4);
+	found_init(&fl);
+	find_text(idx, "good one", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	find_text(idx, "good two", DIGEST_MD5, INDEX_ANY_SIZE, 0, 0, &fl);
+	find_text(idx, "bad size", DIGEST_SHA256, INDEX_ANY_SIZE, 0, 0, &fl);
+	ck_assert_uint_eq(fl.qids->len, 2);
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 0), "QOK1");
+	ck_assert_str_eq(g_ptr_array_index(fl.qids, 1), "QOK2");
+	ck_assert_uint_eq(fl.nrcpts, 2);
+	found_free(&fl);
+	index_close(&idx);
+}
+END_TEST
+
+struct find_thread {
+	struct index *idx;
+	struct index_query q;
+	GMutex lock;
+	GCond done_cond;
+	bool done;
+	int ret;
+	char *error;
+};
+
+static int count_found(void *ctx, const struct index_found *f)
+{
+	return 0;
+}
+
+static gpointer find_thread_main(gpointer data)
+{
+	struct find_thread *ft = data;
+	GError *err = NULL;
+	int ret = index_find(ft->idx, &ft->q, 1, 0, 0, count_found, NULL, &err);
+
+	g_mutex_lock(&ft->lock);
+	ft->ret = ret;
+	ft->error = err != NULL ? g_strdup(err->message) : NULL;
+	ft->done = true;
+	g_cond_signal(&ft->done_cond);
+	g_mutex_unlock(&ft->lock);
+	g_clear_error(&err);
+	return NULL;
+}
+
+/*
+ * A lookup waits on the server (here for a table lock another session holds): index_cancel
+ * ends it (it fails, "canceling statement"), and every lookup after it fails at once, so that
+ * the daemon's stop does not wait for a retro-hunt's query. Before, the lookup waited until the
+ * lock was released.
+ */
+START_TEST(test_pg_cancel_find)
+{
+	struct index *idx = open_writer(pg_url, 0, 0);
+	struct find_thread ft = {.idx = idx, .q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE}};
+	struct digest_set d;
+	GError *err = NULL;
+	bool ended;
+
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLOCK", "x")));
+	index_flush(idx);
+	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
+	memcpy(ft.q.hash, d.sha256, 32);
+	PGconn *pg = PQconnectdb(pg_url);
+	PGresult *res = PQexec(pg, "BEGIN; LOCK TABLE parts IN ACCESS EXCLUSIVE MODE");
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
+	PQclear(res);
+	g_mutex_init(&ft.lock);
+	g_cond_init(&ft.done_cond);
+	GThread *t = g_thread_new("find", find_thread_main, &ft);
+	g_usleep(500 * 1000); /* the lookup is waiting for the lock */
+	g_mutex_lock(&ft.lock);
+	ck_assert_msg(!ft.done, "the lookup did not wait for the lock");
+	g_mutex_unlock(&ft.lock);
+	index_cancel(idx);
+	/* not a timing: with the lock held for ever, a lookup not cancelled never ends */
+	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	g_mutex_lock(&ft.lock);
+	while (!ft.done && g_cond_wait_until(&ft.done_cond, &ft.lock, until))
+		;
+	ended = ft.done;
+	g_mutex_unlock(&ft.lock);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	g_thread_join(t);
+	ck_assert_msg(ended, "index_find still waiting for the lock after index_cancel");
+	ck_assert_int_eq(ft.ret, -1);
+	ck_assert_msg(ft.error != NULL && strstr(ft.error, "cancel") != NULL, "%s", ft.error);
+	ck_assert_int_eq(index_find(idx, &ft.q, 1, 0, 0, count_found, NULL, &err), -1);
+	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	g_free(ft.error);
+	g_mutex_clear(&ft.lock);
+	g_cond_clear(&ft.done_cond);
+	index_close(&idx);
+}
+END_TEST
+
+/* After index_cancel (the daemon stops), a lookup fails at once, on either driver; the writer
+   still writes what is queued. */
+START_TEST(test_cancel_later_lookups)
+{
+	char *path = db_path();
+	struct index *idx = open_writer(path, 0, 0);
+	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct index_stats st;
+	GError *err = NULL;
+	static const unsigned char hash[32] = {1};
+
+	index_cancel(idx);
+	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, count_found, NULL, &err), -1);
+	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
+	g_clear_error(&err);
+	ck_assert_int_eq(index_hit_record(idx, 1, "1", "Sig", DIGEST_SHA256, hash, &err), -1);
+	g_clear_error(&err);
+	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QAFTER", "x")));
+	index_flush(idx);
+	index_get_stats(idx, &st);
+	ck_assert_uint_eq(st.written, 1);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -897,6 +1048,7 @@ int main(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_url_redacted);
 	tcase_add_test(tc, test_pg_silent_server);
+	tcase_add_test(tc, test_cancel_later_lookups);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");
@@ -909,6 +1061,9 @@ int main(void)
 		tcase_add_test(pg, test_pg_find_bounded);
 		tcase_add_test(pg, test_not_utf8_indexed);
 		tcase_add_test(pg, test_hit_long_path);
+		tcase_add_test(pg, test_pg_bad_record_alone);
+		tcase_add_test(pg, test_pg_cancel_find);
+		tcase_add_test(pg, test_cancel_later_lookups);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);

@@ -4,6 +4,7 @@
 # driver-level suite (check_index's postgresql case), then two partscan-milter instances writing
 # to one database under miltertest, `partscan hunt` reading it, and the database stopped mid-run
 # and at a milter's start: mail flows, drops are counted in STATS, the writer reconnects.
+# A milter stops at once while its hunt's query waits on the server (it is cancelled).
 # Then the retro-hunt across both: a signature for the attachment arrives and both reload;
 # each message that carried it is reported exactly once in total (one retro record, in the log
 # of whichever instance recorded the hit first), however many reloads run. A hunt that fails
@@ -268,7 +269,44 @@ sleep 1
 	fail "$(retro_total) retro records after the database came back (wanted $((N + 1)))"
 cat "$T/a/messages.json" "$T/b/messages.json" | grep '"type":"retro"' >"$T/retro.all"
 expect retro.all '"queue_id":"4PGA6".*"name":"Test.Retro.Down-1-0"'
-stop_one a
+
+# the daemon stops while a hunt's query waits on the server (another session holds a lock on
+# parts): the query is cancelled and the stop does not wait for it. Before, the stop waited
+# as long as the lock was held (here until the check below gives up and releases it).
+as_pg "$PGBIN/psql" -h "$PGDIR" -U postgres -d partscan -qAtc \
+	"BEGIN; LOCK TABLE parts IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)" >/dev/null 2>&1 &
+LOCKER=$!
+release_lock() {
+	psql_q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(600)%' AND pid <> pg_backend_pid()" >/dev/null
+	wait "$LOCKER" 2>/dev/null
+}
+printf 'partscan pg lock test %s\n' "$$" >"$T/lock.txt"
+"$PARTSCAN" hash --md5 "$T/lock.txt" | sed 's/:lock.txt$/:Test.Retro.Locked-1-0/' >"$T/db/locked.hdb"
+run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
+checks=$((checks + 1))
+waiting=0
+for i in $(seq 100); do
+	waiting=$(psql_q "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM q JOIN parts%'")
+	[ "$waiting" -ge 1 ] 2>/dev/null && break
+	sleep 0.1
+done
+[ "$waiting" -ge 1 ] 2>/dev/null || fail "a's hunt is not waiting for the lock"
+kill -TERM "$PID_a"
+stopped=no
+for i in $(seq 150); do
+	kill -0 "$PID_a" 2>/dev/null || { stopped=yes; break; }
+	sleep 0.1
+done
+checks=$((checks + 1))
+[ "$stopped" = yes ] || fail "a did not stop within 15 s while its hunt waited for a lock"
+release_lock
+wait "$PID_a"
+st=$?
+checks=$((checks + 1))
+[ "$st" = 0 ] || fail "partscan-milter a exited $st"
+expect_log() { grep -q "$1" "$T/a/milter.out" || fail "a's log: no \"$1\""; }
+checks=$((checks + 1))
+expect_log "retro: hunt of generation .* failed: .*cancel"
 stop_one b
 MPIDS=""
 finish
