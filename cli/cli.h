@@ -60,5 +60,10 @@ struct index;
  * CLI_EXIT_CLEAN when not, CLI_EXIT_ERROR (after printing why) on failure.
  */
 int cli_hunt_signatures(struct index *idx, char **files, bool json, int64_t since, int64_t until);
+struct json;
+struct index_found;
+/* The fields of a part `partscan hunt --json` prints (time, envelope, part, digests) into the
+   open object of j. */
+void cli_hunt_json_part(struct json *j, const struct index_found *f, const char *when);
 
 #endif

@@ -83,35 +83,42 @@ static void hunt_time(int64_t t, char *buf, size_t size)
 		g_date_time_unref(dt);
 }
 
+void cli_hunt_json_part(struct json *j, const struct index_found *f, const char *when)
+{
+	char hex[DIGEST_MAX_HEX];
+
+	json_string(j, "time", when);
+	json_int(j, "unix_time", f->time);
+	json_string(j, "queue_id", f->queue_id);
+	json_string(j, "message_id", f->message_id);
+	json_string(j, "client", f->client);
+	json_string(j, "sender", f->sender);
+	json_begin_array(j, "recipients");
+	for (const char *const *r = f->rcpts; r != NULL && *r != NULL; r++)
+		json_string(j, NULL, *r);
+	json_end_array(j);
+	json_string(j, "path", f->path);
+	json_string(j, "name", f->name);
+	json_string(j, "type", f->type);
+	json_uint(j, "size", f->size);
+	json_string(j, "verdict", f->verdict);
+	json_string(j, "action", f->action);
+	for (int t = 0; f->digests != NULL && t < DIGEST__COUNT; t++) {
+		if (f->digests->mask & DIGEST_BIT(t))
+			json_string(j, digest_name((enum digest_type)t),
+			            digest_hex(digest_get(f->digests, (enum digest_type)t),
+			                       digest_len((enum digest_type)t), hex));
+	}
+}
+
 static void hunt_json(const struct index_found *f, const char *when)
 {
 	GString *out = g_string_new(NULL);
-	char hex[DIGEST_MAX_HEX];
 	struct json j;
 
 	json_init(&j, out);
 	json_begin_object(&j, NULL);
-	json_string(&j, "time", when);
-	json_int(&j, "unix_time", f->time);
-	json_string(&j, "queue_id", f->queue_id);
-	json_string(&j, "message_id", f->message_id);
-	json_string(&j, "client", f->client);
-	json_string(&j, "sender", f->sender);
-	json_begin_array(&j, "recipients");
-	for (size_t i = 0; f->rcpts[i] != NULL; i++)
-		json_string(&j, NULL, f->rcpts[i]);
-	json_end_array(&j);
-	json_string(&j, "path", f->path);
-	json_string(&j, "name", f->name);
-	json_string(&j, "type", f->type);
-	json_uint(&j, "size", f->size);
-	json_string(&j, "verdict", f->verdict);
-	json_string(&j, "action", f->action);
-	for (int t = 0; t < DIGEST__COUNT; t++) {
-		if (f->digests->mask & DIGEST_BIT(t))
-			json_string(&j, digest_name(t),
-			            digest_hex(digest_get(f->digests, t), digest_len(t), hex));
-	}
+	cli_hunt_json_part(&j, f, when);
 	json_end_object(&j);
 	puts(out->str);
 	g_string_free(out, TRUE);

@@ -60,24 +60,6 @@ static int hunt_collect(void *ctx, const struct sigdb_sig *sig)
 	return 0;
 }
 
-static bool hunt_allowed(const struct sigdb *db, const struct digest_set *d, uint64_t size)
-{
-	for (int t = 0; d != NULL && t < DIGEST__COUNT; t++) {
-		struct sigdb_match m[16];
-		size_t n;
-
-		if (!(d->mask & DIGEST_BIT(t)))
-			continue;
-		n = sigdb_lookup(db, (enum digest_type)t, digest_get(d, (enum digest_type)t), size,
-		                 m, G_N_ELEMENTS(m));
-		for (size_t i = 0; i < n && i < G_N_ELEMENTS(m); i++) {
-			if (m[i].kind == SIGDB_ALLOW)
-				return true;
-		}
-	}
-	return false;
-}
-
 static char *hunt_time(int64_t t)
 {
 	GDateTime *dt = g_date_time_new_from_unix_utc(t);
@@ -92,34 +74,12 @@ static char *hunt_time(int64_t t)
 static void hunt_print_json(const struct index_found *f, const struct hunt_sig *s)
 {
 	GString *out = g_string_new(NULL);
-	char hex[DIGEST_MAX_HEX];
 	char *when = hunt_time(f->time);
 	struct json j;
 
 	json_init(&j, out);
 	json_begin_object(&j, NULL);
-	json_string(&j, "time", when);
-	json_int(&j, "unix_time", f->time);
-	json_string(&j, "queue_id", f->queue_id);
-	json_string(&j, "message_id", f->message_id);
-	json_string(&j, "client", f->client);
-	json_string(&j, "sender", f->sender);
-	json_begin_array(&j, "recipients");
-	for (const char *const *r = f->rcpts; r != NULL && *r != NULL; r++)
-		json_string(&j, NULL, *r);
-	json_end_array(&j);
-	json_string(&j, "path", f->path);
-	json_string(&j, "name", f->name);
-	json_string(&j, "type", f->type);
-	json_uint(&j, "size", f->size);
-	json_string(&j, "verdict", f->verdict);
-	json_string(&j, "action", f->action);
-	for (int t = 0; f->digests != NULL && t < DIGEST__COUNT; t++) {
-		if (f->digests->mask & DIGEST_BIT(t))
-			json_string(&j, digest_name((enum digest_type)t),
-			            digest_hex(digest_get(f->digests, (enum digest_type)t),
-			                       digest_len((enum digest_type)t), hex));
-	}
+	cli_hunt_json_part(&j, f, when);
 	json_begin_object(&j, "signature");
 	json_string(&j, "name", s->name);
 	json_string(&j, "kind", sigdb_kind_name(s->kind));
@@ -156,7 +116,7 @@ static int hunt_found(void *ctx, const struct index_found *f)
 	struct hunt_ctx *c = ctx;
 	const struct hunt_sig *s = &g_array_index(c->sigs, struct hunt_sig, f->query);
 
-	if (hunt_allowed(c->db, f->digests, f->size)) {
+	if (sigdb_allowed(c->db, f->digests, f->size)) {
 		c->allowed++;
 		return 0;
 	}

@@ -359,6 +359,24 @@ size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enu
 	return n;
 }
 
+bool sigdb_allowed(const struct sigdb *db, const struct digest_set *set, uint64_t size)
+{
+	for (int t = 0; set != NULL && t < DIGEST__COUNT; t++) {
+		struct sigdb_match m[16];
+		size_t n;
+
+		if (!(set->mask & DIGEST_BIT(t)))
+			continue;
+		n = sigdb_lookup(db, (enum digest_type)t, digest_get(set, (enum digest_type)t),
+		                 size, m, G_N_ELEMENTS(m));
+		for (size_t i = 0; i < n && i < G_N_ELEMENTS(m); i++) {
+			if (m[i].kind == SIGDB_ALLOW)
+				return true;
+		}
+	}
+	return false;
+}
+
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
                     uint64_t size, struct sigdb_match *matches, size_t max)
 {

@@ -242,6 +242,11 @@ bool sigdb_has_target(const struct sigdb *db, enum sigdb_target target);
  */
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,
                     uint64_t size, struct sigdb_match *matches, size_t max);
+/*
+ * true when an allow-list entry (.fp .sfp) of db holds one of the digests in set (those of
+ * set->mask) at this size: what clears a part at scan time clears it in a retro-hunt too.
+ */
+bool sigdb_allowed(const struct sigdb *db, const struct digest_set *set, uint64_t size);
 /* sigdb_lookup() in the tables of a target. */
 size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enum digest_type type,
                            const unsigned char *hash, uint64_t size, struct sigdb_match *matches,

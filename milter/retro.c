@@ -114,25 +114,6 @@ static int retro_collect_sig(void *ctx, const struct sigdb_sig *sig)
 	return 0;
 }
 
-/* An allow-list entry of the new generation holds one of the part's digests (as at scan). */
-static bool retro_allowed(const struct sigdb *db, const struct digest_set *d, uint64_t size)
-{
-	for (int t = 0; t < DIGEST__COUNT; t++) {
-		struct sigdb_match m[16];
-		size_t n;
-
-		if (!(d->mask & DIGEST_BIT(t)))
-			continue;
-		n = sigdb_lookup(db, (enum digest_type)t, digest_get(d, (enum digest_type)t), size,
-		                 m, G_N_ELEMENTS(m));
-		for (size_t i = 0; i < n && i < G_N_ELEMENTS(m); i++) {
-			if (m[i].kind == SIGDB_ALLOW)
-				return true;
-		}
-	}
-	return false;
-}
-
 /* Mail that never reached a mailbox: nothing to look back at. */
 static bool retro_undelivered(const char *action)
 {
@@ -153,7 +134,7 @@ static int retro_found(void *ctx, const struct index_found *f)
 		c->res->undelivered++;
 		return 0;
 	}
-	if (f->digests != NULL && retro_allowed(c->db, f->digests, f->size)) {
+	if (f->digests != NULL && sigdb_allowed(c->db, f->digests, f->size)) {
 		c->res->allowed++;
 		return 0;
 	}

@@ -312,6 +312,28 @@ START_TEST(test_random_daily_update)
 }
 END_TEST
 
+/* sigdb_allowed: an allow-list entry of any digest the part has, at its size or `*` */
+START_TEST(test_allowed)
+{
+	const char *f[] = {"a.hdb", ABC_MD5 ":3:Bad\n",    "z.fp", ABC_MD5 ":3:Good\n",
+	                   "y.sfp", HELLO_MD5 ":*:Fine\n", NULL};
+	struct sigdb *db = db_of(false, f);
+	struct digest_set d = {0};
+
+	ck_assert(!sigdb_allowed(db, NULL, 3));
+	ck_assert_int_eq(digest_unhex(ABC_MD5, 16, d.md5), 0);
+	ck_assert(!sigdb_allowed(db, &d, 3)); /* no digest in the mask */
+	d.mask = DIGEST_BIT(DIGEST_MD5);
+	ck_assert(sigdb_allowed(db, &d, 3));
+	ck_assert(!sigdb_allowed(db, &d, 4)); /* another size */
+	ck_assert_int_eq(digest_unhex(HELLO_MD5, 16, d.md5), 0);
+	ck_assert(sigdb_allowed(db, &d, 12345)); /* `*` */
+	ck_assert_int_eq(digest_unhex(X_MD5, 16, d.md5), 0);
+	ck_assert(!sigdb_allowed(db, &d, 3));
+	sigdb_unref(&db);
+}
+END_TEST
+
 static Suite *sigdb_diff_suite(void)
 {
 	Suite *s = suite_create("sigdb_diff");
@@ -328,6 +350,7 @@ static Suite *sigdb_diff_suite(void)
 	tcase_add_test(tc, test_foreach_every_kind);
 	tcase_add_test(tc, test_random_daily_update);
 	tcase_add_test(tc, test_snapshot_generations);
+	tcase_add_test(tc, test_allowed);
 	suite_add_tcase(s, tc);
 	return s;
 }
