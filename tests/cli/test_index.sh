@@ -15,13 +15,7 @@ SOCK="unix:$T/milter.sock"
 
 write_conf() { # $1: [index] url, $2: more [index] lines
 	cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "$SOCK")
 [database]
 path = $T/db
 [quarantine]
@@ -29,53 +23,43 @@ directory = $T/q
 [index]
 url = $1
 ${2:-}
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 }
 
 # send QID NAME B64 EXPECT: one message (a text body and an attachment); EXPECT is the Lua
 # reply check
 send() {
-	cat >"$T/send.lua" <<EOF
-conn = mt.connect("$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.macro(conn, SMFIC_MAIL, "i", "$1")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<alice@example.net>")
+	{
+		MT_RCPT="<alice@example.net>" mt_envelope "$SOCK" 'mt.helo(conn, "client.example.org")' \
+			"mt.macro(conn, SMFIC_MAIL, \"i\", \"$1\")"
+		cat <<EOF
 mt.rcptto(conn, "<bob@example.net>")
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "Message-ID", "<$1@example.org>")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello index\r\n--XX\r\nContent-Type: application/octet-stream; name=\"$2\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$3\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-$4
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	if ! miltertest -s "$T/send.lua" >"$T/send.out" 2>&1; then
-		fail "miltertest $1"
-		sed 's/^/  /' "$T/send.out" >&2
-	fi
+		mt_attachment "$2" "$3" "hello index"
+		printf '%s\nmt.disconnect(conn)\n' "$4"
+	} >"$T/send.lua"
+	run_lua send "miltertest $1"
 }
 ACCEPTED='if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not delivered") end'
 REJECTED='if mt.getreply(conn) ~= SMFIR_REPLYCODE then error("not rejected") end'
 
 # wait_written N: until STATS says N messages are in the index (5 s at most)
 wait_written() {
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/control.sock" stats >"$T/stats" 2>&1
-		grep -q "\"written\": *$1[,}]" "$T/stats" && return 0
-		sleep 0.1
-	done
+	wait_until 50 stats_written "$1" && return 0
 	checks=$((checks + 1))
 	fail "the index did not reach $1 written messages"
 	cat "$T/stats" >&2
+}
+# stats_written N: STATS (kept in $T/stats) says N messages are in the index
+stats_written() {
+	"$PARTSCAN" ctl -s "$T/control.sock" stats >"$T/stats" 2>&1
+	grep -q "\"written\": *$1[,}]" "$T/stats"
 }
 
 # the attachment: harmless bytes, unique to this run

@@ -76,9 +76,7 @@ path = $T/db
 directory = $T/$1/q
 [index]
 url = $URL
-[log]
-json = $T/$1/messages.json
-syslog = no
+$(milter_log_conf "$T/$1/messages.json")
 EOF
 }
 start_one() { # $1: instance; sets PID_$1
@@ -86,10 +84,7 @@ start_one() { # $1: instance; sets PID_$1
 	"$MILTER" -f -c "$T/$1/partscan.conf" >>"$T/$1/milter.out" 2>&1 &
 	eval "PID_$1=$!"
 	MPIDS="$MPIDS $!"
-	for i in $(seq 50); do
-		"$PARTSCAN" ctl -s "$T/$1/control.sock" ping >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
+	wait_until 50 "$PARTSCAN" ctl -s "$T/$1/control.sock" ping && return 0
 	fail "partscan-milter $1 did not start"
 	cat "$T/$1/milter.out" >&2
 	return 1
@@ -106,12 +101,11 @@ stat_of() { # instance key: a number of the "index" object of STATS
 	"$PARTSCAN" ctl -s "$T/$1/control.sock" stats |
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["index"][sys.argv[1]]))' "$2"
 }
+stat_at_least() { # instance key min
+	[ "$(stat_of "$1" "$2")" -ge "$3" ] 2>/dev/null
+}
 wait_stat() { # instance key min [seconds]
-	n=$((${4:-5} * 10))
-	for i in $(seq $n); do
-		[ "$(stat_of "$1" "$2")" -ge "$3" ] 2>/dev/null && return 0
-		sleep 0.1
-	done
+	wait_until $((${4:-5} * 10)) stat_at_least "$1" "$2" "$3" && return 0
 	checks=$((checks + 1))
 	fail "$1: index $2 did not reach $3 (is $(stat_of "$1" "$2"))"
 }
@@ -122,25 +116,20 @@ SHA256=$(sha256sum "$T/att.bin" | cut -d' ' -f1)
 MD5=$(md5sum "$T/att.bin" | cut -d' ' -f1)
 
 send() { # instance qid: one message, delivered
-	cat >"$T/send.lua" <<EOF
-conn = mt.connect("unix:$T/$1/milter.sock", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.macro(conn, SMFIC_MAIL, "i", "$2")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<rcpt-$1@example.net>")
+	{
+		MT_RCPT="<rcpt-$1@example.net>" mt_envelope "unix:$T/$1/milter.sock" \
+			'mt.helo(conn, "client.example.org")' "mt.macro(conn, SMFIC_MAIL, \"i\", \"$2\")"
+		cat <<EOF
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: application/octet-stream; name=\"data.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n$ATT_B64\r\n--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not delivered") end
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	miltertest -s "$T/send.lua" >"$T/send.out" 2>&1 || { fail "mail through $1 ($2)"; cat "$T/send.out" >&2; }
+		mt_attachment data.bin "$ATT_B64" hello
+		printf '%s\n' 'if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not delivered") end' \
+			'mt.disconnect(conn)'
+	} >"$T/send.lua"
+	run_lua send "mail through $1 ($2)"
 }
 
 write_conf a
@@ -241,10 +230,7 @@ pg_stop
 run 0 "$PARTSCAN" ctl -s "$T/a/control.sock" reload
 run 0 "$PARTSCAN" ctl -s "$T/b/control.sock" reload
 checks=$((checks + 1))
-for i in $(seq 100); do
-	grep -q "retro: hunt of generation .* failed" "$T/a/milter.out" && break
-	sleep 0.1
-done
+wait_until 100 grep -q "retro: hunt of generation .* failed" "$T/a/milter.out"
 grep -q "retro: hunt of generation .* failed" "$T/a/milter.out" || fail "a's hunt did not fail"
 pg_start || fail "postgres did not restart"
 ATT_B64=$(printf 'a third attachment\n' | base64 -w0) # (the second one is a detection now)

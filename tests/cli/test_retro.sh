@@ -39,13 +39,7 @@ EOF
 chmod +x "$T/hook.sh" "$T/sendmail.sh"
 
 cat >"$T/partscan.conf" <<EOF
-[milter]
-socket = $SOCK
-user =
-allow_root = yes
-pid_file = $T/milter.pid
-[control]
-socket = $T/control.sock
+$(milter_conf "$SOCK")
 [database]
 path = $T/db
 watch = no
@@ -59,43 +53,39 @@ state = $T/state/retro.psdb
 [quarantine]
 directory = $T/q
 sendmail = $T/sendmail.sh
-[log]
-json = $T/messages.json
-syslog = no
+$(milter_log_conf)
 EOF
 
 # deliver N QID RCPT : one message with attachment N (accepted: nothing matches yet)
 deliver() {
-	b64=$(base64 -w 76 "$T/att/report$1.txt" | sed 's/$/\\r\\n/' | tr -d '\n')
-	cat >"$T/msg.lua" <<EOF
-conn = mt.connect("$SOCK", 20, 0.1)
-if conn == nil then error("connect failed") end
-mt.conninfo(conn, "client.example.org", "192.0.2.10")
-mt.helo(conn, "client.example.org")
-mt.macro(conn, SMFIC_MAIL, "i", "$2")
-mt.mailfrom(conn, "<sender@example.org>")
-mt.rcptto(conn, "<$3@example.net>")
+	# (the base64 lines end in CRLF; the last one's belongs to the boundary)
+	b64=$(base64 -w 76 "$T/att/report$1.txt" | sed '$!s/$/\\r\\n/' | tr -d '\n')
+	{
+		MT_RCPT="<$3@example.net>" mt_envelope "$SOCK" 'mt.helo(conn, "client.example.org")' \
+			"mt.macro(conn, SMFIC_MAIL, \"i\", \"$2\")"
+		cat <<EOF
 mt.rcptto(conn, "<boss@example.net>")
 mt.header(conn, "From", "sender@example.org")
 mt.header(conn, "Message-ID", "<retro-$1@example.org>")
 mt.header(conn, "MIME-Version", "1.0")
 mt.header(conn, "Content-Type", "multipart/mixed; boundary=\"XX\"")
 mt.eoh(conn)
-mt.bodystring(conn, "--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--XX\r\nContent-Type: application/octet-stream; name=\"report$1.txt\"\r\nContent-Transfer-Encoding: base64\r\n\r\n${b64}--XX--\r\n")
-if mt.eom(conn) ~= nil then error("eom failed") end
-if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted") end
-mt.disconnect(conn)
 EOF
-	checks=$((checks + 1))
-	miltertest -s "$T/msg.lua" >"$T/mt.out" 2>&1 || {
-		fail "message $1 not accepted"
-		cat "$T/mt.out" >&2
-	}
+		mt_attachment "report$1.txt" "$b64" "see attached"
+		printf '%s\n' 'if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted") end' \
+			'mt.disconnect(conn)'
+	} >"$T/msg.lua"
+	run_lua msg "message $1 not accepted"
 }
 
 # retro_records : the number of retro records in the message log
 retro_records() {
 	grep -c '"type":"retro"' "$T/messages.json" 2>/dev/null || true
+}
+
+# retro_at_least N : the message log has N retro records or more
+retro_at_least() {
+	[ "$(retro_records)" -ge "$1" ]
 }
 
 reload() {
@@ -105,11 +95,7 @@ reload() {
 start_milter || { finish; exit 1; }
 # the first start hunts nothing, and keeps what it loaded as the state
 checks=$((checks + 1))
-for i in $(seq 50); do
-	[ -s "$T/state/retro.psdb" ] && break
-	sleep 0.1
-done
-[ -s "$T/state/retro.psdb" ] || fail "no state file written at the first start"
+wait_until 50 test -s "$T/state/retro.psdb" || fail "no state file written at the first start"
 deliver 1 4AAA01 alice
 deliver 2 4BBB02 bob
 deliver 3 4CCC03 carol
@@ -127,10 +113,7 @@ grep -q 4BBB02 "$T/out" || fail "the index never had the second attachment"
 cp "$T/new.hdb" "$T/db/new.hdb"
 reload
 checks=$((checks + 1))
-for i in $(seq 10); do
-	[ "$(retro_records)" -ge 1 ] && break
-	sleep 0.1
-done
+wait_until 10 retro_at_least 1
 [ "$(retro_records)" = 1 ] || fail "$(retro_records) retro records within a second (wanted 1)"
 grep '"type":"retro"' "$T/messages.json" >"$T/retro.json"
 expect retro.json '"queue_id":"4BBB02"'
@@ -146,10 +129,7 @@ python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$T/mes
 
 # the program got the hit as JSON on stdin; its exit status is logged
 checks=$((checks + 1))
-for i in $(seq 50); do
-	grep -q "exit status 3" "$T/milter.out" && break
-	sleep 0.1
-done
+wait_until 50 grep -q "exit status 3" "$T/milter.out"
 [ "$(ls "$T/hook" | wc -l)" = 1 ] || fail "the program ran $(ls "$T/hook" | wc -l) times"
 cat "$T/hook/"* >"$T/hook.json" 2>/dev/null
 expect hook.json '"type":"retro".*"queue_id":"4BBB02"'
@@ -162,10 +142,7 @@ expect daemon.log "retro: 4BBB02: part .* matches Test.Retro-2-0"
 
 # the notification mail
 checks=$((checks + 1))
-for i in $(seq 50); do
-	[ -s "$T/notify.mail" ] && break
-	sleep 0.1
-done
+wait_until 50 test -s "$T/notify.mail"
 cp "$T/notify.mail" "$T/mail" 2>/dev/null || : >"$T/mail"
 expect mail "^ARGS: -i -- admin@example.org$"
 expect mail "^Subject: partscan retro-hunt .*1 delivered part matches new signatures"
@@ -208,10 +185,7 @@ stop_milter
 cp "$T/while-down.hdb" "$T/db/"
 start_milter || { finish; exit 1; }
 checks=$((checks + 1))
-for i in $(seq 50); do
-	[ "$(retro_records)" -ge 2 ] && break
-	sleep 0.1
-done
+wait_until 50 retro_at_least 2
 [ "$(retro_records)" = 2 ] || fail "$(retro_records) retro records after the restart (wanted 2)"
 grep '"type":"retro"' "$T/messages.json" | tail -1 >"$T/retro.json"
 expect retro.json '"queue_id":"4CCC03".*"recipients":\["carol@example.net"'
