@@ -1,7 +1,9 @@
 /*
  * libcheck suite: index — the SQLite driver behind the queue and writer thread: submit, flush,
- * find by each digest and size, time windows, retention, hit uniqueness, drops when the queue
- * is full or the database is locked, down, full or corrupt.
+ * find by each digest and size, time windows, retention, hit uniqueness, bytes that are not
+ * UTF-8, long paths, url redaction. The faults (a full queue, a locked, corrupt, unreachable or
+ * full database, a silent server, cancelled lookups) are check_index_faults. With
+ * PARTSCAN_TEST_PG_URL the driver-independent tests run against PostgreSQL too.
  */
 
 #include <check.h>
@@ -18,102 +20,8 @@
 #include <unistd.h>
 
 #include "index/index.h"
+#include "tests/lib/testindex.h"
 #include "tests/lib/testutil.h"
-
-static char *tmpdir;
-/* PARTSCAN_TEST_PG_URL (tests/cli/test_index_pg.sh starts a server): the driver-independent
-   tests run against PostgreSQL too, each on emptied tables */
-static const char *pg_url;
-
-static void setup(void)
-{
-	tmpdir = testutil_tmpdir();
-}
-
-static void setup_pg(void)
-{
-	tmpdir = testutil_tmpdir();
-	pg_url = getenv("PARTSCAN_TEST_PG_URL");
-	PGconn *pg = PQconnectdb(pg_url);
-	ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "%s", PQerrorMessage(pg));
-	PGresult *res =
-	        PQexec(pg, "SET client_min_messages = warning;"
-	                   " DROP TABLE IF EXISTS messages, rcpts, parts, hits, schema_version");
-	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
-	PQclear(res);
-	PQfinish(pg);
-}
-
-static void teardown(void)
-{
-	pg_url = NULL;
-	testutil_rmdir(tmpdir);
-	g_free(tmpdir);
-}
-
-/* What the index logged (the writer's messages) */
-static GString *logged;
-static GMutex logged_lock;
-
-static void log_keep(const char *msg)
-{
-	g_mutex_lock(&logged_lock);
-	if (logged == NULL)
-		logged = g_string_new(NULL);
-	g_string_append_printf(logged, "%s\n", msg);
-	g_mutex_unlock(&logged_lock);
-}
-
-static char *db_path(void)
-{
-	if (pg_url != NULL)
-		return g_strdup(pg_url);
-	return g_build_filename(tmpdir, "index.db", NULL);
-}
-
-static struct index *open_writer(const char *path, unsigned int queue_max, unsigned int keep_days)
-{
-	struct index_options o = {
-	        .url = path, .writer = true, .queue_max = queue_max, .keep_days = keep_days};
-	struct index *idx = NULL;
-	GError *err = NULL;
-
-	if (index_open(&o, &idx, &err) < 0)
-		ck_abort_msg("index_open: %s", err->message);
-	return idx;
-}
-
-/* A part whose bytes are text, with every digest. */
-static struct index_part *part_of(const char *path, const char *text, unsigned int mask)
-{
-	struct index_part *p = index_part_new();
-
-	p->path = g_strdup(path);
-	p->name = g_strdup_printf("%s.bin", path);
-	p->type = g_strdup("zip");
-	p->size = strlen(text);
-	ck_assert_int_eq(digest_compute((const unsigned char *)text, p->size, mask, &p->digests),
-	                 0);
-	return p;
-}
-
-static struct index_msg *msg_of(int64_t time, const char *qid, const char *text)
-{
-	struct index_msg *m = index_msg_new();
-
-	m->time = time;
-	m->queue_id = g_strdup(qid);
-	m->message_id = g_strdup_printf("<%s@example.org>", qid);
-	m->client = g_strdup("mx.example.org [192.0.2.1]");
-	m->sender = g_strdup("alice@example.org");
-	g_ptr_array_add(m->rcpts, g_strdup("bob@example.net"));
-	g_ptr_array_add(m->rcpts, g_strdup("carol@example.net"));
-	m->verdict = g_strdup("clean");
-	m->action = g_strdup("accept");
-	g_ptr_array_add(m->parts, part_of("1", "a text body", DIGEST_BIT(DIGEST_SHA256)));
-	g_ptr_array_add(m->parts, part_of("2/zip:a.exe", text, DIGEST_ALL));
-	return m;
-}
 
 struct found_list {
 	GPtrArray *qids;  /* queue ids found, in order */
@@ -170,16 +78,17 @@ static int find_text(struct index *idx, const char *text, enum digest_type t, ui
 
 START_TEST(test_submit_find)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
 	struct index_stats st;
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	struct found_list fl;
 
-	ck_assert_str_eq(index_driver_name(idx), pg_url != NULL ? "postgresql" : "sqlite");
-	ck_assert(index_submit(idx, msg_of(now - 100, "Q1", "payload one")));
-	ck_assert(index_submit(idx, msg_of(now - 50, "Q2", "payload two")));
-	ck_assert(index_submit(idx, msg_of(now - 10, "Q3", "payload one")));
+	ck_assert_str_eq(index_driver_name(idx),
+	                 testindex_pg_url != NULL ? "postgresql" : "sqlite");
+	ck_assert(index_submit(idx, testindex_msg_of(now - 100, "Q1", "payload one")));
+	ck_assert(index_submit(idx, testindex_msg_of(now - 50, "Q2", "payload two")));
+	ck_assert(index_submit(idx, testindex_msg_of(now - 10, "Q3", "payload one")));
 	index_flush(idx);
 	index_get_stats(idx, &st);
 	ck_assert_uint_eq(st.submitted, 3);
@@ -247,7 +156,7 @@ START_TEST(test_submit_find)
 	ck_assert_uint_eq(fl.qids->len, 1);
 	found_free(&fl);
 	/* no writer: a submit is dropped, counted */
-	ck_assert(!index_submit(idx, msg_of(now, "Q4", "x")));
+	ck_assert(!index_submit(idx, testindex_msg_of(now, "Q4", "x")));
 	index_get_stats(idx, &st);
 	ck_assert_uint_eq(st.dropped, 1);
 	index_close(&idx);
@@ -258,8 +167,8 @@ END_TEST
 /* Many queries in one call, several matching the same part. */
 START_TEST(test_find_many)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	size_t n = 20000;
 	struct index_query *qs = g_new0(struct index_query, n);
@@ -269,7 +178,7 @@ START_TEST(test_find_many)
 	for (int i = 0; i < 50; i++) {
 		char *text = g_strdup_printf("payload %d", i);
 		char *qid = g_strdup_printf("Q%d", i);
-		index_submit(idx, msg_of(now - 1000 + i, qid, text));
+		index_submit(idx, testindex_msg_of(now - 1000 + i, qid, text));
 		g_free(text);
 		g_free(qid);
 	}
@@ -296,14 +205,14 @@ END_TEST
 
 START_TEST(test_retention)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 2);
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 2);
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	struct index_stats st;
 	struct found_list fl;
 
-	index_submit(idx, msg_of(now - 3 * 86400, "OLD", "old payload"));
-	index_submit(idx, msg_of(now - 1 * 86400, "NEW", "new payload"));
+	index_submit(idx, testindex_msg_of(now - 3 * 86400, "OLD", "old payload"));
+	index_submit(idx, testindex_msg_of(now - 1 * 86400, "NEW", "new payload"));
 	index_flush(idx);
 	index_prune_request(idx);
 	index_flush(idx);
@@ -319,8 +228,8 @@ START_TEST(test_retention)
 	index_close(&idx);
 
 	/* the rows of the pruned message are gone too */
-	if (pg_url != NULL) {
-		PGconn *pg = PQconnectdb(pg_url);
+	if (testindex_pg_url != NULL) {
+		PGconn *pg = PQconnectdb(testindex_pg_url);
 		PGresult *res = PQexec(pg, "SELECT (SELECT count(*) FROM parts),"
 		                           " (SELECT count(*) FROM rcpts)");
 		ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
@@ -350,15 +259,15 @@ END_TEST
 
 START_TEST(test_hit_once)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
 	struct index_stats st;
 	struct found_list fl;
 	GError *err = NULL;
 	unsigned char h[32];
 
-	index_submit(idx, msg_of(now, "Q1", "evil"));
+	index_submit(idx, testindex_msg_of(now, "Q1", "evil"));
 	index_flush(idx);
 	found_init(&fl);
 	find_text(idx, "evil", DIGEST_MD5, INDEX_ANY_SIZE, 0, 0, &fl);
@@ -386,74 +295,6 @@ START_TEST(test_hit_once)
 }
 END_TEST
 
-/* The writer is stuck behind a lock: submit never waits, a full queue drops and counts. */
-START_TEST(test_queue_full_drops)
-{
-	char *path = db_path();
-	struct index *idx = open_writer(path, 5, 0);
-	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	struct index_stats st;
-	sqlite3 *db;
-	unsigned int accepted = 0;
-
-	index_flush(idx);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
-	for (int i = 0; i < 50; i++)
-		accepted += index_submit(idx, msg_of(now, "Q", "x"));
-	/* at most the queue plus the batch the writer took before the lock stopped it */
-	ck_assert_uint_le(accepted, 5 + 5);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.submitted, 50);
-	ck_assert_uint_eq(st.dropped, 50 - accepted);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(db);
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.written + st.dropped, 50);
-	ck_assert_uint_eq(st.queued, 0);
-	index_close(&idx);
-	g_free(path);
-}
-END_TEST
-
-/*
- * The daemon stops while another process holds the SQLite file's write lock: the writer gives
- * up on what is queued after one failed write (each write waits the busy timeout: a full
- * queue took 20 of them, 100 s, past systemd's stop timeout) and says how many records it
- * dropped.
- */
-START_TEST(test_stop_while_locked)
-{
-	char *path = db_path();
-	struct index_options o = {.url = path, .writer = true, .log = log_keep};
-	struct index *idx = NULL;
-	GError *err = NULL;
-	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	unsigned int accepted = 0;
-	sqlite3 *db;
-	gint64 t0;
-
-	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
-	index_flush(idx);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
-	for (int i = 0; i < 5000; i++)
-		accepted += index_submit(idx, msg_of(now, "Q", "x"));
-	ck_assert_uint_gt(accepted, 2 * INDEX_BATCH_MAX);
-	t0 = g_get_monotonic_time();
-	index_close(&idx);
-	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(db);
-	g_mutex_lock(&logged_lock);
-	ck_assert_msg(logged != NULL && strstr(logged->str, "5000 in all") != NULL, "%s",
-	              logged != NULL ? logged->str : "(nothing logged)");
-	g_mutex_unlock(&logged_lock);
-	g_free(path);
-}
-END_TEST
-
 /*
  * What comes with the mail is bytes, not always UTF-8 (a raw 8-bit Message-ID or file name,
  * a Latin-1 envelope address): such a message is indexed, and the other messages of its batch
@@ -462,9 +303,10 @@ END_TEST
  */
 START_TEST(test_not_utf8_indexed)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
-	struct index_msg *bad = msg_of(g_get_real_time() / G_USEC_PER_SEC, "Q8BIT", "eight bit");
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
+	struct index_msg *bad =
+	        testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "Q8BIT", "eight bit");
 	struct index_stats st;
 	struct found_list fl;
 
@@ -474,8 +316,9 @@ START_TEST(test_not_utf8_indexed)
 	bad->sender = g_strdup("j\xfcrgen@example.org");
 	g_ptr_array_add(bad->rcpts, g_strdup("r\xe9mi@example.net"));
 	index_part_free(g_ptr_array_index(bad->parts, 1));
-	bad->parts->pdata[1] = part_of("2/zip:factur\xe9.exe", "eight bit", DIGEST_ALL);
-	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QPLAIN", "plain")));
+	bad->parts->pdata[1] = testindex_part_of("2/zip:factur\xe9.exe", "eight bit", DIGEST_ALL);
+	ck_assert(index_submit(
+	        idx, testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QPLAIN", "plain")));
 	ck_assert(index_submit(idx, bad));
 	index_flush(idx);
 	index_get_stats(idx, &st);
@@ -511,9 +354,10 @@ END_TEST
  */
 START_TEST(test_hit_long_path)
 {
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
-	struct index_msg *m = msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLONG", "long path");
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
+	struct index_msg *m =
+	        testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLONG", "long path");
 	GString *p = g_string_new("2/zip:");
 	static const unsigned char hash[32] = {4, 5, 6};
 	struct found_list fl;
@@ -549,209 +393,6 @@ START_TEST(test_hit_long_path)
 }
 END_TEST
 
-START_TEST(test_corrupt_refused)
-{
-	char buf[8192];
-	GError *err = NULL;
-	struct index *idx = NULL;
-
-	memset(buf, 'x', sizeof(buf));
-	char *path = testutil_write_bytes(tmpdir, "garbage.db", buf, sizeof(buf));
-	/* refused by the milter (writer, lazy) and by the CLI alike */
-	for (int writer = 0; writer < 2; writer++) {
-		struct index_options o = {.url = path, .writer = writer, .lazy = writer};
-		ck_assert_int_eq(index_open(&o, &idx, &err), -1);
-		ck_assert_ptr_null(idx);
-		ck_assert_int_eq(err->code, INDEX_ERROR_CORRUPT);
-		ck_assert_msg(strstr(err->message, "damaged or not an index") != NULL, "%s",
-		              err->message);
-		ck_assert_msg(strstr(err->message, "garbage.db") != NULL, "%s", err->message);
-		g_clear_error(&err);
-	}
-	g_free(path);
-
-	/* a real index whose pages were overwritten: quick_check finds it */
-	path = db_path();
-	idx = open_writer(path, 0, 0);
-	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	for (int i = 0; i < 300; i++)
-		index_submit(idx, msg_of(now, "QUEUEID", "payload"));
-	index_flush(idx);
-	index_close(&idx);
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
-	int fd = open(path, O_WRONLY);
-	ck_assert_int_ge(fd, 0);
-	memset(buf, 0x55, sizeof(buf));
-	ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), 5 * 4096), (ssize_t)sizeof(buf));
-	close(fd);
-	/* the writer checks in the background (a large file takes long to read whole): it
-	   refuses the file, says why, and drops what comes, counted; submit never waits */
-	struct index_options o = {.url = path, .writer = true, .lazy = true, .log = log_keep};
-	struct index_stats st;
-	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
-	ck_assert(index_submit(idx, msg_of(now, "AFTER", "payload")));
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.written, 0);
-	ck_assert_uint_eq(st.dropped, 1);
-	ck_assert_uint_ge(st.errors, 1);
-	ck_assert(!st.up);
-	ck_assert_msg(strstr(logged->str, "index.db: the SQLite file is damaged") != NULL, "%s",
-	              logged->str);
-	index_close(&idx);
-	g_free(path);
-}
-END_TEST
-
-START_TEST(test_newer_schema_refused)
-{
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
-	GError *err = NULL;
-	sqlite3 *db;
-
-	index_close(&idx);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(
-	        sqlite3_exec(db, "INSERT INTO schema_version VALUES (99)", NULL, NULL, NULL),
-	        SQLITE_OK);
-	sqlite3_close(db);
-	struct index_options o = {.url = path};
-	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
-	ck_assert_int_eq(err->code, INDEX_ERROR_VERSION);
-	g_clear_error(&err);
-	g_free(path);
-}
-END_TEST
-
-static gpointer open_thread(gpointer data)
-{
-	struct index_options o = {.url = data, .writer = true};
-	struct index *idx = NULL;
-	GError *err = NULL;
-
-	if (index_open(&o, &idx, &err) < 0) {
-		char *msg = g_strdup(err->message);
-		g_error_free(err);
-		return msg;
-	}
-	index_close(&idx);
-	return NULL;
-}
-
-/*
- * Two processes open a new SQLite index at once (the milter starting, partscan hunt): the one
- * that finds the schema migrated by the other once it holds the write lock goes on with it
- * (it ran the migration again: "table messages already exists", and the open failed).
- */
-START_TEST(test_migrate_concurrent)
-{
-	char *path = db_path();
-	sqlite3 *db;
-	GThread *th;
-	char *failed;
-
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db,
-	                              "PRAGMA journal_mode=WAL;"
-	                              " CREATE TABLE schema_version(version INTEGER NOT NULL);"
-	                              " BEGIN IMMEDIATE",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	/* the other reads version 0, then waits for the write lock this one holds */
-	th = g_thread_new("open", open_thread, path);
-	g_usleep(500000);
-	ck_assert_int_eq(sqlite3_exec(db,
-	                              "CREATE TABLE messages(key INTEGER PRIMARY KEY);"
-	                              " INSERT INTO schema_version VALUES (1); COMMIT",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	failed = g_thread_join(th);
-	ck_assert_msg(failed == NULL, "%s", failed);
-	sqlite3_close(db);
-	g_free(path);
-}
-END_TEST
-
-/* A directory that does not exist: the CLI is told why; the milter opens lazily and drops. */
-START_TEST(test_unreachable)
-{
-	char *path = g_build_filename(tmpdir, "no", "such", "dir", "index.db", NULL);
-	struct index *idx = NULL;
-	struct index_stats st;
-	GError *err = NULL;
-
-	struct index_options cli = {.url = path};
-	ck_assert_int_eq(index_open(&cli, &idx, &err), -1);
-	ck_assert_int_eq(err->code, INDEX_ERROR_UNAVAILABLE);
-	ck_assert_msg(strstr(err->message, "index.db") != NULL, "%s", err->message);
-	g_clear_error(&err);
-	struct index_options strict = {.url = path, .writer = true};
-	ck_assert_int_eq(index_open(&strict, &idx, &err), -1);
-	g_clear_error(&err);
-
-	struct index_options lazy = {.url = path, .writer = true, .lazy = true};
-	ck_assert_int_eq(index_open(&lazy, &idx, &err), 0);
-	for (int i = 0; i < 10; i++)
-		ck_assert(index_submit(idx, msg_of(0, "Q", "x")));
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.submitted, 10);
-	ck_assert_uint_eq(st.written, 0);
-	ck_assert_uint_eq(st.dropped, 10);
-	ck_assert(!st.up);
-	index_close(&idx);
-	g_free(path);
-}
-END_TEST
-
-/* The disk fills up (RLIMIT_FSIZE): writes fail, counted, submit goes on; space back, it writes. */
-START_TEST(test_disk_full)
-{
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
-	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	struct index_stats st;
-	struct rlimit old, lim;
-
-	index_flush(idx);
-	signal(SIGXFSZ, SIG_IGN);
-	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-	lim = old;
-	lim.rlim_cur = 256 * 1024;
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	for (int i = 0; i < 40; i++) {
-		struct index_msg *m = msg_of(now, "Q", "x");
-		for (int j = 0; j < 200; j++) {
-			char *p = g_strdup_printf("3/%d/%d", i, j);
-			g_ptr_array_add(m->parts, part_of(p, p, DIGEST_ALL));
-			g_free(p);
-		}
-		ck_assert(index_submit(idx, m));
-		g_usleep(2000);
-	}
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_gt(st.errors, 0);
-	ck_assert_uint_gt(st.dropped, 0);
-	ck_assert_uint_eq(st.written + st.dropped, 40);
-	ck_assert(!st.up);
-	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-	uint64_t written = st.written;
-	ck_assert(index_submit(idx, msg_of(now, "AFTER", "x")));
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.written, written + 1);
-	ck_assert(st.up);
-	index_close(&idx);
-	g_free(path);
-}
-END_TEST
-
 /* What may be shown of a url: the password of a PostgreSQL URI is "***", the rest as written. */
 START_TEST(test_url_redacted)
 {
@@ -772,44 +413,6 @@ START_TEST(test_url_redacted)
 		ck_assert_str_eq(r, cases[i][1]);
 		g_free(r);
 	}
-}
-END_TEST
-
-/*
- * A PostgreSQL server that takes the connection and never answers (hung, or a firewall that
- * swallows packets): opening the index gives up after the connect timeout (the url's, or
- * partscan's default of 10 s) instead of holding the milter's start, a reload or `partscan
- * hunt` for ever.
- */
-START_TEST(test_pg_silent_server)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	struct index *idx = NULL;
-	GError *err = NULL;
-	char *url;
-	gint64 t0;
-
-	g_snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/.s.PGSQL.5432", tmpdir);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(fd, 8), 0); /* connections wait in the backlog, unanswered */
-	url = g_strdup_printf("postgresql:///partscan?host=%s&connect_timeout=2", tmpdir);
-	struct index_options o = {.url = url};
-	t0 = g_get_monotonic_time();
-	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
-	ck_assert_int_lt(g_get_monotonic_time() - t0, 10 * G_USEC_PER_SEC);
-	g_clear_error(&err);
-	g_free(url);
-	/* without connect_timeout in the url */
-	url = g_strdup_printf("postgresql:///partscan?host=%s", tmpdir);
-	o.url = url;
-	t0 = g_get_monotonic_time();
-	ck_assert_int_eq(index_open(&o, &idx, &err), -1);
-	ck_assert_int_lt(g_get_monotonic_time() - t0, 20 * G_USEC_PER_SEC);
-	ck_assert_msg(strstr(err->message, "timeout") != NULL, "%s", err->message);
-	g_clear_error(&err);
-	g_free(url);
-	close(fd);
 }
 END_TEST
 
@@ -843,18 +446,19 @@ static int rss_at_first(void *ctx, const struct index_found *f)
  */
 START_TEST(test_pg_find_bounded)
 {
-	struct index *idx = open_writer(pg_url, 0, 0);
+	struct index *idx = testindex_open_writer(testindex_pg_url, 0, 0);
 	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
 	struct rss_ctx r = {0};
 	struct digest_set d;
 	GError *err = NULL;
 	char hex[DIGEST_MAX_HEX], *sql;
 
-	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "4QMANY", "x")));
+	ck_assert(index_submit(
+	        idx, testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "4QMANY", "x")));
 	index_flush(idx);
 	ck_assert_int_eq(digest_compute((const unsigned char *)"many", 4, DIGEST_ALL, &d), 0);
 	memcpy(q.hash, d.sha256, 32);
-	PGconn *pg = PQconnectdb(pg_url);
+	PGconn *pg = PQconnectdb(testindex_pg_url);
 	sql = g_strdup_printf("INSERT INTO parts(msg_key, path, name, type, size, sha256)"
 	                      " SELECT m.key, 'p' || g, repeat('n', 200) || g, 'zip', 4,"
 	                      " decode('%s', 'hex') FROM messages m, generate_series(1, 300000) g",
@@ -881,10 +485,11 @@ END_TEST
  */
 START_TEST(test_pg_bad_record_alone)
 {
-	struct index_options o = {.url = pg_url, .writer = true, .log = log_keep};
+	struct index_options o = {
+	        .url = testindex_pg_url, .writer = true, .log = testindex_log_keep};
 	struct index *idx = NULL;
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	struct index_msg *bad = msg_of(now, "QBAD", "bad size");
+	struct index_msg *bad = testindex_msg_of(now, "QBAD", "bad size");
 	struct index_stats st;
 	struct found_list fl;
 	GError *err = NULL;
@@ -893,9 +498,9 @@ START_TEST(test_pg_bad_record_alone)
 	index_flush(idx);
 	((struct index_part *)g_ptr_array_index(bad->parts, 1))->size = UINT64_MAX;
 	/* one batch: nothing is written before the writer gathers them (flush not yet called) */
-	ck_assert(index_submit(idx, msg_of(now, "QOK1", "good one")));
+	ck_assert(index_submit(idx, testindex_msg_of(now, "QOK1", "good one")));
 	ck_assert(index_submit(idx, bad));
-	ck_assert(index_submit(idx, msg_of(now, "QOK2", "good two")));
+	ck_assert(index_submit(idx, testindex_msg_of(now, "QOK2", "good two")));
 	index_flush(idx);
 	index_get_stats(idx, &st);
 	ck_assert_uint_eq(st.written, 2);
@@ -914,116 +519,6 @@ START_TEST(test_pg_bad_record_alone)
 }
 END_TEST
 
-struct find_thread {
-	struct index *idx;
-	struct index_query q;
-	GMutex lock;
-	GCond done_cond;
-	bool done;
-	int ret;
-	char *error;
-};
-
-static int count_found(void *ctx, const struct index_found *f)
-{
-	return 0;
-}
-
-static gpointer find_thread_main(gpointer data)
-{
-	struct find_thread *ft = data;
-	GError *err = NULL;
-	int ret = index_find(ft->idx, &ft->q, 1, 0, 0, count_found, NULL, &err);
-
-	g_mutex_lock(&ft->lock);
-	ft->ret = ret;
-	ft->error = err != NULL ? g_strdup(err->message) : NULL;
-	ft->done = true;
-	g_cond_signal(&ft->done_cond);
-	g_mutex_unlock(&ft->lock);
-	g_clear_error(&err);
-	return NULL;
-}
-
-/*
- * A lookup waits on the server (here for a table lock another session holds): index_cancel
- * ends it (it fails, "canceling statement"), and every lookup after it fails at once, so that
- * the daemon's stop does not wait for a retro-hunt's query. Before, the lookup waited until the
- * lock was released.
- */
-START_TEST(test_pg_cancel_find)
-{
-	struct index *idx = open_writer(pg_url, 0, 0);
-	struct find_thread ft = {.idx = idx, .q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE}};
-	struct digest_set d;
-	GError *err = NULL;
-	bool ended;
-
-	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLOCK", "x")));
-	index_flush(idx);
-	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
-	memcpy(ft.q.hash, d.sha256, 32);
-	PGconn *pg = PQconnectdb(pg_url);
-	PGresult *res = PQexec(pg, "BEGIN; LOCK TABLE parts IN ACCESS EXCLUSIVE MODE");
-	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(pg));
-	PQclear(res);
-	g_mutex_init(&ft.lock);
-	g_cond_init(&ft.done_cond);
-	GThread *t = g_thread_new("find", find_thread_main, &ft);
-	g_usleep(500 * 1000); /* the lookup is waiting for the lock */
-	g_mutex_lock(&ft.lock);
-	ck_assert_msg(!ft.done, "the lookup did not wait for the lock");
-	g_mutex_unlock(&ft.lock);
-	index_cancel(idx);
-	/* not a timing: with the lock held for ever, a lookup not cancelled never ends */
-	gint64 until = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-	g_mutex_lock(&ft.lock);
-	while (!ft.done && g_cond_wait_until(&ft.done_cond, &ft.lock, until))
-		;
-	ended = ft.done;
-	g_mutex_unlock(&ft.lock);
-	PQclear(PQexec(pg, "ROLLBACK"));
-	PQfinish(pg);
-	g_thread_join(t);
-	ck_assert_msg(ended, "index_find still waiting for the lock after index_cancel");
-	ck_assert_int_eq(ft.ret, -1);
-	ck_assert_msg(ft.error != NULL && strstr(ft.error, "cancel") != NULL, "%s", ft.error);
-	ck_assert_int_eq(index_find(idx, &ft.q, 1, 0, 0, count_found, NULL, &err), -1);
-	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
-	g_clear_error(&err);
-	g_free(ft.error);
-	g_mutex_clear(&ft.lock);
-	g_cond_clear(&ft.done_cond);
-	index_close(&idx);
-}
-END_TEST
-
-/* After index_cancel (the daemon stops), a lookup fails at once, on either driver; the writer
-   still writes what is queued. */
-START_TEST(test_cancel_later_lookups)
-{
-	char *path = db_path();
-	struct index *idx = open_writer(path, 0, 0);
-	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
-	struct index_stats st;
-	GError *err = NULL;
-	static const unsigned char hash[32] = {1};
-
-	index_cancel(idx);
-	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, count_found, NULL, &err), -1);
-	ck_assert_msg(strstr(err->message, "cancel") != NULL, "%s", err->message);
-	g_clear_error(&err);
-	ck_assert_int_eq(index_hit_record(idx, 1, "1", "Sig", DIGEST_SHA256, hash, &err), -1);
-	g_clear_error(&err);
-	ck_assert(index_submit(idx, msg_of(g_get_real_time() / G_USEC_PER_SEC, "QAFTER", "x")));
-	index_flush(idx);
-	index_get_stats(idx, &st);
-	ck_assert_uint_eq(st.written, 1);
-	index_close(&idx);
-	g_free(path);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("index");
@@ -1031,28 +526,19 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, testindex_setup, testindex_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_submit_find);
 	tcase_add_test(tc, test_find_many);
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_hit_once);
-	tcase_add_test(tc, test_queue_full_drops);
-	tcase_add_test(tc, test_stop_while_locked);
 	tcase_add_test(tc, test_not_utf8_indexed);
 	tcase_add_test(tc, test_hit_long_path);
-	tcase_add_test(tc, test_corrupt_refused);
-	tcase_add_test(tc, test_newer_schema_refused);
-	tcase_add_test(tc, test_migrate_concurrent);
-	tcase_add_test(tc, test_unreachable);
-	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_url_redacted);
-	tcase_add_test(tc, test_pg_silent_server);
-	tcase_add_test(tc, test_cancel_later_lookups);
 	suite_add_tcase(s, tc);
 	if (getenv("PARTSCAN_TEST_PG_URL") != NULL) {
 		TCase *pg = tcase_create("postgresql");
-		tcase_add_checked_fixture(pg, setup_pg, teardown);
+		tcase_add_checked_fixture(pg, testindex_setup_pg, testindex_teardown);
 		tcase_set_timeout(pg, 60);
 		tcase_add_test(pg, test_submit_find);
 		tcase_add_test(pg, test_find_many);
@@ -1062,8 +548,6 @@ int main(void)
 		tcase_add_test(pg, test_not_utf8_indexed);
 		tcase_add_test(pg, test_hit_long_path);
 		tcase_add_test(pg, test_pg_bad_record_alone);
-		tcase_add_test(pg, test_pg_cancel_find);
-		tcase_add_test(pg, test_cancel_later_lookups);
 		suite_add_tcase(s, pg);
 	}
 	sr = srunner_create(s);

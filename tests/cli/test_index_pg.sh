@@ -1,9 +1,10 @@
 #!/bin/sh
 # The part-hash index on a real PostgreSQL (Debian's postgresql: initdb in a temporary
 # directory, run as the postgres user when root, listening only on a unix socket there): the
-# driver-level suite (check_index's postgresql case), then two partscan-milter instances writing
-# to one database under miltertest, `partscan hunt` reading it, and the database stopped mid-run
-# and at a milter's start: mail flows, drops are counted in STATS, the writer reconnects.
+# driver-level suites (the postgresql cases of check_index and check_index_faults), then two
+# partscan-milter instances writing to one database under miltertest, `partscan hunt` reading
+# it, and the database stopped mid-run and at a milter's start: mail flows, drops are counted
+# in STATS, the writer reconnects.
 # A milter stops at once while its hunt's query waits on the server (it is cancelled).
 # Then the retro-hunt across both: a signature for the attachment arrives and both reload;
 # each message that carried it is reported exactly once in total (one retro record, in the log
@@ -49,11 +50,13 @@ URL="postgresql:///partscan?host=$PGDIR&user=postgres"
 psql_q() { as_pg "$PGBIN/psql" -h "$PGDIR" -U postgres -d partscan -Atc "$1"; }
 [ -x "$PGBIN/psql" ] || psql_q() { psql -h "$PGDIR" -U postgres -d partscan -Atc "$1"; }
 
-# the driver's own suite on this server
-checks=$((checks + 1))
-PARTSCAN_TEST_PG_URL="$URL" CK_RUN_CASE=postgresql "$TOP/$BUILD/tests/check_index" \
-	>"$T/check.out" 2>&1 || { fail "check_index (postgresql)"; cat "$T/check.out" >&2; }
-grep -q "Checks: [1-9]" "$T/check.out" || { fail "check_index ran no postgresql test"; }
+# the driver's own suites on this server
+for suite in check_index check_index_faults; do
+	checks=$((checks + 1))
+	PARTSCAN_TEST_PG_URL="$URL" CK_RUN_CASE=postgresql "$TOP/$BUILD/tests/$suite" \
+		>"$T/check.out" 2>&1 || { fail "$suite (postgresql)"; cat "$T/check.out" >&2; }
+	grep -q "Checks: [1-9]" "$T/check.out" || { fail "$suite ran no postgresql test"; }
+done
 psql_q "DROP TABLE IF EXISTS messages, rcpts, parts, hits, schema_version" >/dev/null
 
 mkdir -p "$T/db"
