@@ -231,6 +231,13 @@ int retro_run(const char *const *argv, const char *input, unsigned int timeout_s
 	int fds[2], err;
 	pid_t pid;
 
+	/* said here, not left to posix_spawn: where it forks (valgrind, older C libraries) a
+	   program that cannot be run is a child exiting 127, not an error */
+	if (access(argv[0], X_OK) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: %s", argv[0],
+		            g_strerror(errno));
+		return -1;
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "pipe: %s",
 		            g_strerror(errno));

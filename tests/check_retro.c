@@ -45,11 +45,9 @@ static void submit(int n, const char *action)
 	m->message_id = g_strdup_printf("<m%d@example.org>", n);
 	m->client = g_strdup("mx.example.org [192.0.2.1]");
 	m->sender = g_strdup("<s@example.org>");
-	m->rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(m->rcpts, g_strdup_printf("<r%d@example.net>", n));
 	m->verdict = g_strdup("clean");
 	m->action = g_strdup(action);
-	m->parts = g_ptr_array_new_with_free_func((GDestroyNotify)index_part_free);
 	p->path = g_strdup("2");
 	p->name = g_strdup_printf("a%d.bin", n);
 	p->type = g_strdup("text");

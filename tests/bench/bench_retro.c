@@ -57,11 +57,9 @@ static struct index_msg *bench_msg(uint64_t m, int64_t time)
 	msg->message_id = g_strdup_printf("<%" G_GUINT64_FORMAT "@bench.example.org>", (guint64)m);
 	msg->client = g_strdup("mx.example.org [192.0.2.1]");
 	msg->sender = g_strdup("<sender@example.org>");
-	msg->rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_ptr_array_add(msg->rcpts, g_strdup_printf("<user%u@example.net>", (unsigned)(m % 5000)));
 	msg->verdict = g_strdup("clean");
 	msg->action = g_strdup("accept");
-	msg->parts = g_ptr_array_new_with_free_func((GDestroyNotify)index_part_free);
 	for (unsigned int p = 0; p < 2; p++) {
 		struct index_part *part = index_part_new();
 
