@@ -131,7 +131,8 @@ START_TEST(test_corrupt_refused)
 	close(fd);
 	/* the writer checks in the background (a large file takes long to read whole): it
 	   refuses the file, says why, and drops what comes, counted; submit never waits */
-	struct index_options o = {.url = path, .writer = true, .lazy = true, .log = testindex_log_keep};
+	struct index_options o = {
+	        .url = path, .writer = true, .lazy = true, .log = testindex_log_keep};
 	struct index_stats st;
 	ck_assert_int_eq(index_open(&o, &idx, &err), 0);
 	ck_assert(index_submit(idx, testindex_msg_of(now, "AFTER", "payload")));
@@ -377,7 +378,8 @@ START_TEST(test_pg_cancel_find)
 	GError *err = NULL;
 	bool ended;
 
-	ck_assert(index_submit(idx, testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLOCK", "x")));
+	ck_assert(index_submit(idx,
+	                       testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QLOCK", "x")));
 	index_flush(idx);
 	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
 	memcpy(ft.q.hash, d.sha256, 32);
@@ -433,7 +435,8 @@ START_TEST(test_cancel_later_lookups)
 	g_clear_error(&err);
 	ck_assert_int_eq(index_hit_record(idx, 1, "1", "Sig", DIGEST_SHA256, hash, &err), -1);
 	g_clear_error(&err);
-	ck_assert(index_submit(idx, testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QAFTER", "x")));
+	ck_assert(index_submit(
+	        idx, testindex_msg_of(g_get_real_time() / G_USEC_PER_SEC, "QAFTER", "x")));
 	index_flush(idx);
 	index_get_stats(idx, &st);
 	ck_assert_uint_eq(st.written, 1);

@@ -112,8 +112,7 @@ struct index_msg *testindex_msg_of(int64_t time, const char *qid, const char *te
 	g_ptr_array_add(m->rcpts, g_strdup("carol@example.net"));
 	m->verdict = g_strdup("clean");
 	m->action = g_strdup("accept");
-	g_ptr_array_add(m->parts,
-	                testindex_part_of("1", "a text body", DIGEST_BIT(DIGEST_SHA256)));
+	g_ptr_array_add(m->parts, testindex_part_of("1", "a text body", DIGEST_BIT(DIGEST_SHA256)));
 	g_ptr_array_add(m->parts, testindex_part_of("2/zip:a.exe", text, DIGEST_ALL));
 	return m;
 }
