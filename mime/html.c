@@ -167,7 +167,8 @@ static bool html_long_run(const unsigned char *d, size_t n)
 	while (end < n) {
 		size_t k = 0;
 
-		while (k < HTML_B64_MIN && b64_char(d[end - k]))
+		/* "=" too: the reader counts a literal's padding in its length */
+		while (k < HTML_B64_MIN && (b64_char(d[end - k]) || d[end - k] == '='))
 			k++;
 		if (k == HTML_B64_MIN)
 			return true;

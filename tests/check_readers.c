@@ -626,6 +626,13 @@ START_TEST(test_html_probe)
 	g_string_append(s, ");</script>");
 	ck_assert_uint_eq(html_members(s->str, s->len), 1);
 	ck_assert(html_probe((const unsigned char *)s->str, s->len));
+	/* a literal that reaches HTML_B64_MIN with its padding (found by fuzz_html) */
+	g_string_assign(s, "x = '");
+	for (int i = 0; i < HTML_B64_MIN - 2; i++)
+		g_string_append_c(s, "QUFB"[i % 4]);
+	g_string_append(s, "==';");
+	ck_assert_uint_eq(html_members(s->str, s->len), 1);
+	ck_assert(html_probe((const unsigned char *)s->str, s->len));
 	/* a long literal, in prose */
 	g_string_assign(s, "<p>text</p><div data-x='");
 	for (int i = 0; i < HTML_B64_MIN; i++)
