@@ -220,6 +220,16 @@ static bool key_r6(struct pdf_crypt *c, const struct pdf_val *enc, long long r)
 	return aes_cbc(false, h, 32, iv, ue->s->data, 32, false, c->key) == 32;
 }
 
+/* A number of the dictionary as an integer (a value out of range, or none: def). */
+static long long int_of(const struct pdf_val *dict, const char *key, long long def)
+{
+	const struct pdf_val *v = pdf_dict_get(dict, key);
+
+	if (v == NULL || v->kind != PDF_NUM || !(v->num >= -4294967296.0 && v->num <= 4294967296.0))
+		return def;
+	return (long long)v->num;
+}
+
 struct pdf_crypt *pdf_crypt_new(const struct pdf_val *enc, const struct pdf_val *id,
                                 const char **why_r)
 {
@@ -235,10 +245,9 @@ struct pdf_crypt *pdf_crypt_new(const struct pdf_val *enc, const struct pdf_val 
 		*why_r = "not the standard security handler";
 		return NULL;
 	}
-	v = pdf_dict_get(enc, "V") != NULL ? (long long)pdf_dict_get(enc, "V")->num : 0;
-	r = pdf_dict_get(enc, "R") != NULL ? (long long)pdf_dict_get(enc, "R")->num : 0;
-	bits = pdf_dict_get(enc, "Length") != NULL ? (long long)pdf_dict_get(enc, "Length")->num
-	                                           : 40;
+	v = int_of(enc, "V", 0);
+	r = int_of(enc, "R", 0);
+	bits = int_of(enc, "Length", 40);
 	if (v == 4 || v == 5) {
 		c.stm = cfm_of(enc, pdf_dict_get(enc, "StmF"));
 		c.str = cfm_of(enc, pdf_dict_get(enc, "StrF"));
@@ -249,10 +258,7 @@ struct pdf_crypt *pdf_crypt_new(const struct pdf_val *enc, const struct pdf_val 
 		return NULL;
 	}
 	if (r >= 2 && r <= 4)
-		ok = key_r4(&c, enc, id0, r,
-		            pdf_dict_get(enc, "P") != NULL ? (long long)pdf_dict_get(enc, "P")->num
-		                                           : 0,
-		            v == 4 ? 128 : bits);
+		ok = key_r4(&c, enc, id0, r, int_of(enc, "P", 0), v == 4 ? 128 : bits);
 	else if (r == 5 || r == 6)
 		ok = key_r6(&c, enc, r);
 	else {
