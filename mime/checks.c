@@ -198,7 +198,8 @@ void mime_check_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *p
                           const struct mime_frame *up, int n, gint64 last_end)
 {
 	struct mime_ctx *ctx = w->ctx;
-	const char *b = g_mime_multipart_get_boundary(mp);
+	/* the parameter as read (g_mime_multipart_get_boundary() would make one up, see walk.c) */
+	const char *b = g_mime_object_get_content_type_parameter((GMimeObject *)mp, "boundary");
 	const char *epi = g_mime_multipart_get_epilogue(mp);
 	const char *what = path;
 

@@ -331,7 +331,10 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
                            const struct mime_frame *up, bool top)
 {
 	int n = g_mime_multipart_get_count(mp);
-	struct mime_frame f = {up, g_mime_multipart_get_boundary(mp)};
+	/* the parameter as read: g_mime_multipart_get_boundary() makes one up when there is none
+	   and re-encodes the header for it (2 GB for a parameter name of odd bytes, fuzz_msgscan) */
+	struct mime_frame f = {
+	        up, g_mime_object_get_content_type_parameter((GMimeObject *)mp, "boundary")};
 	bool encrypted = GMIME_IS_MULTIPART_ENCRYPTED(mp);
 	/* a message's top multipart has no number of its own */
 	const char *what = !top ? path : *child_prefix != '\0' ? child_prefix : "(top)";
