@@ -21,24 +21,7 @@
 #include <time.h>
 
 #include "index/index.h"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t rng_state = 0x243F6A8885A308D3ull;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1Dull;
-}
+#include "tests/bench/benchlib.c"
 
 /* SHA-256 of the first attachment of the first messages written: present in the index */
 #define BENCH_PRESENT 100
@@ -217,6 +200,8 @@ int main(void)
 	unsigned int n = 200000;
 	char *dir = g_dir_make_tmp("partscan-bench-index-XXXXXX", NULL);
 	const char *pg = getenv("PARTSCAN_BENCH_PG_URL");
+
+	(void)gen_file; /* benchlib's signature generator: not needed here */
 
 	if (getenv("BENCH_INDEX_MSGS") != NULL)
 		n = (unsigned int)strtoul(getenv("BENCH_INDEX_MSGS"), NULL, 10);
