@@ -11,7 +11,19 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives $TOP/tests/data/fuzz/passwords" ;;
 	fuzz_readings) echo "$TOP/tests/data/msgs" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
-	fuzz_decode) echo "$TOP/tests/data/msgs" ;; # the first byte chooses the decoder
+	fuzz_decode)
+		# the first byte chooses the decoder: 0 base64 (in 76-column CRLF lines, LF lines,
+		# one line, and with padding inside), as the vector path reads whole blocks
+		d=build-fuzz/seeds/$1
+		mkdir -p $d
+		head -c 3000 "$TOP/README" >$d/raw
+		{ printf '\000'; base64 -w 76 $d/raw | sed 's/$/\r/'; } >$d/b64crlf
+		{ printf '\000'; base64 -w 64 $d/raw; } >$d/b64lf
+		{ printf '\000'; base64 -w 0 $d/raw; } >$d/b64line
+		{ printf '\000'; printf 'QUJD'; printf '=\n'; base64 -w 0 $d/raw; } >$d/b64pad
+		rm -f $d/raw
+		echo "$TOP/tests/data/msgs $TOP/$d"
+		;;
 	fuzz_cvd) [ -d "$SHARED" ] && echo "$SHARED" ;;
 	fuzz_ole2) echo "$TOP/tests/data/ole2" ;;
 	fuzz_pdf) echo "$TOP/tests/data/readers $TOP/tests/data/fuzz/pdf" ;;
