@@ -61,12 +61,8 @@ static void b64_fast(const unsigned char **pp, const unsigned char *end, unsigne
 	size_t o = *op;
 
 	for (;;) {
-		/* whole blocks of 32 alphabet characters through the vector path, where there is one */
-		size_t room = (size_t)(end - p) / 32, fit = (cap - o) / 24;
-		size_t done = mime_decode_b64_blocks(p, room < fit ? room : fit, out + o);
-
-		p += 32 * done;
-		o += 24 * done;
+		/* 32 characters at a time through the vector path, where there is one */
+		mime_decode_b64_run(&p, end, out, &o, cap);
 		while (end - p >= 4 && o + 3 <= cap) {
 			uint32_t w = b64_d0[p[0]] | b64_d1[p[1]] | b64_d2[p[2]] | b64_d3[p[3]];
 

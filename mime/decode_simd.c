@@ -8,14 +8,18 @@
  * alphabet when the two share no bit. A valid block then takes a per-class offset to its
  * 6-bit value (one more class for '/', which shares its high nibble with '+'), and two
  * multiply-adds pack each group of four 6-bit values into three bytes, which a shuffle and a
- * permutation line up: 24 bytes out per block. Nothing here is a reading of its own: a block
- * with any character outside the alphabet is left to the scalar decoder, so the output is
- * that of mime_decode_base64() byte for byte (check_mime_decode compares the two).
+ * permutation line up: 24 bytes out per block. A block with a character outside the alphabet
+ * gives the whole groups before it; when that character starts a line end (CRLF or LF)
+ * between groups, the line end is skipped and the next block starts after it, so a
+ * 76-column body never leaves the vector path. Anything else (padding, junk, a group cut by a
+ * line end) is left to the scalar decoder: nothing here is a reading of its own, and the
+ * output is that of the scalar decoder byte for byte (check_mime_decode compares the two).
  */
 
 #include "mime/decode_simd.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -25,49 +29,74 @@
 /* bit per high-nibble class: 1 '+'/'/', 2 digits, 4 A-O a-o, 8 P-Z p-z, 0x10 never valid */
 #define NIBBLE_HI                                                                                  \
 	0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10,  \
-	    0x10
+	        0x10
 /* per low nibble: the classes in which it is outside the alphabet */
 #define NIBBLE_LO                                                                                  \
 	0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1a, 0x1b, 0x1b, 0x1b,  \
-	    0x1a
+	        0x1a
 /* value offset per high nibble ('/' is moved to index 1: 47 + 16 = 63; '+' 43 + 19 = 62) */
 #define NIBBLE_ROLL 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0
 /* the three bytes of each 32-bit group, high first */
 #define PACK 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
 
 SIMD_TARGET
-static size_t blocks_avx2(const unsigned char *in, size_t nblocks, unsigned char *out)
+static void run_avx2(const unsigned char **pp, const unsigned char *end, unsigned char *out,
+                     size_t *op, size_t cap)
 {
 	const __m256i lut_hi = _mm256_setr_epi8(NIBBLE_HI, NIBBLE_HI);
 	const __m256i lut_lo = _mm256_setr_epi8(NIBBLE_LO, NIBBLE_LO);
 	const __m256i lut_roll = _mm256_setr_epi8(NIBBLE_ROLL, NIBBLE_ROLL);
 	const __m256i pack = _mm256_setr_epi8(PACK, PACK);
 	const __m256i low4 = _mm256_set1_epi8(0x0f), slash = _mm256_set1_epi8('/');
-	const __m256i merge2 = _mm256_set1_epi32(0x01400140), merge4 = _mm256_set1_epi32(0x00011000);
+	const __m256i merge2 = _mm256_set1_epi32(0x01400140),
+	              merge4 = _mm256_set1_epi32(0x00011000);
 	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
-	size_t i;
+	const unsigned char *p = *pp;
+	size_t o = *op;
 
-	for (i = 0; i < nblocks; i++) {
-		__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)(in + 32 * i));
+	while (end - p >= 32 && cap - o >= 24) {
+		__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)p);
 		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), low4);
 		__m256i lo = _mm256_and_si256(s, low4);
 		__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
 		                               _mm256_shuffle_epi8(lut_hi, hi));
+		uint32_t outside = ~(uint32_t)_mm256_movemask_epi8(
+		        _mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
+		unsigned int k = outside != 0 ? (unsigned int)__builtin_ctz(outside) : 32,
+		             whole = k & ~3u;
 		__m256i v;
 
-		if (!_mm256_testz_si256(bad, bad))
+		if (whole > 0) {
+			/* '/' is 0x2f: its class index 2 becomes 1 (the comparison gives -1 there) */
+			v = _mm256_add_epi8(
+			        s, _mm256_shuffle_epi8(
+			                   lut_roll,
+			                   _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, slash))));
+			v = _mm256_maddubs_epi16(v, merge2); /* a * 64 + b, c * 64 + d */
+			v = _mm256_madd_epi16(v, merge4);    /* (a * 64 + b) * 4096 + c * 64 + d */
+			v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pack), lanes);
+			/* all 24 bytes: those of groups past the first outsider are overwritten later or
+			   lie past the end returned (within cap: checked above) */
+			_mm_storeu_si128((__m128i *)(void *)(out + o), _mm256_castsi256_si128(v));
+			_mm_storel_epi64((__m128i *)(void *)(out + o + 16),
+			                 _mm256_extracti128_si256(v, 1));
+			p += whole;
+			o += whole / 4 * 3;
+		}
+		if (k == 32)
+			continue;
+		if (k != whole) /* a group cut by the outsider: the scalar decoder's */
 			break;
-		/* '/' is 0x2f: its class index 2 becomes 1 (the comparison gives -1 there) */
-		v = _mm256_add_epi8(
-		    s, _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, slash))));
-		v = _mm256_maddubs_epi16(v, merge2); /* a * 64 + b, c * 64 + d */
-		v = _mm256_madd_epi16(v, merge4);    /* (a * 64 + b) * 4096 + c * 64 + d */
-		v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pack), lanes);
-		_mm_storeu_si128((__m128i *)(void *)(out + 24 * i), _mm256_castsi256_si128(v));
-		_mm_storel_epi64((__m128i *)(void *)(out + 24 * i + 16),
-		                 _mm256_extracti128_si256(v, 1));
+		/* a line end between groups is skipped here as the scalar decoder skips it */
+		if (p[0] == '\r' && end - p >= 2 && p[1] == '\n')
+			p += 2;
+		else if (p[0] == '\n')
+			p++;
+		else
+			break;
 	}
-	return i;
+	*pp = p;
+	*op = o;
 }
 
 static atomic_int simd_state = -1; /* -1 not yet known, 0 off, 1 AVX2 */
@@ -84,9 +113,11 @@ static int simd_known(void)
 	return s;
 }
 
-size_t mime_decode_b64_blocks(const unsigned char *in, size_t nblocks, unsigned char *out)
+void mime_decode_b64_run(const unsigned char **pp, const unsigned char *end, unsigned char *out,
+                         size_t *op, size_t cap)
 {
-	return nblocks > 0 && simd_known() == 1 ? blocks_avx2(in, nblocks, out) : 0;
+	if (simd_known() == 1)
+		run_avx2(pp, end, out, op, cap);
 }
 
 bool mime_decode_simd(int on)
@@ -105,12 +136,14 @@ bool mime_decode_simd(int on)
 
 #else
 
-size_t mime_decode_b64_blocks(const unsigned char *in, size_t nblocks, unsigned char *out)
+void mime_decode_b64_run(const unsigned char **pp, const unsigned char *end, unsigned char *out,
+                         size_t *op, size_t cap)
 {
-	(void)in;
-	(void)nblocks;
+	(void)pp;
+	(void)end;
 	(void)out;
-	return 0;
+	(void)op;
+	(void)cap;
 }
 
 bool mime_decode_simd(int on)

@@ -12,11 +12,14 @@
 #include <stddef.h>
 
 /*
- * Decode up to nblocks blocks of 32 characters at in (all read) into 24 bytes each at out (all
- * written: out must hold nblocks * 24), stopping before the first block with a character
- * outside the base64 alphabet (a line end, padding, anything). Returns the blocks decoded.
+ * Decode from *pp (before end) while it can: whole groups of base64 alphabet characters,
+ * 32 characters at a time, and the line ends (CRLF or LF) between groups; writes at *op
+ * (never past cap: out must hold cap bytes) and moves both on. Stops at anything else (a
+ * '=', a character outside the alphabet, a group cut short, fewer than 32 characters left,
+ * or less than 24 bytes of room), leaving it to the scalar decoder.
  */
-size_t mime_decode_b64_blocks(const unsigned char *in, size_t nblocks, unsigned char *out);
+void mime_decode_b64_run(const unsigned char **pp, const unsigned char *end, unsigned char *out,
+                         size_t *op, size_t cap);
 
 /*
  * For tests and benchmarks: on 0 turns the vector path off, 1 back on (where the CPU has it),
