@@ -9,7 +9,7 @@ SHARED="$TOP/../shared/corpus/clamav-cvd"
 seeds() { # the seed directories of a target (made here when they are generated)
 	case $1 in
 	fuzz_msgscan) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/archives $TOP/tests/data/fuzz/passwords" ;;
-	fuzz_readings) echo "$TOP/tests/data/msgs" ;;
+	fuzz_readings | fuzz_skeleton) echo "$TOP/tests/data/msgs $TOP/tests/data/fuzz/msgscan" ;;
 	fuzz_conf) echo "$TOP/conf $TOP/tests/data/fuzz/conf" ;;
 	fuzz_decode)
 		# the first byte chooses the decoder: 0 base64 (in 76-column CRLF lines, LF lines,

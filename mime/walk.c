@@ -50,8 +50,14 @@ static void range_add(GArray *a, size_t begin, size_t end, int part)
 	g_array_append_val(a, r);
 }
 
+/* The message's offset of an offset GMime gives (of the skeleton when it parsed one). */
+static gint64 walk_real(const struct mime_walk *w, gint64 off)
+{
+	return w->skel.cuts != NULL ? mime_skel_real(&w->skel, off) : off;
+}
+
 /* Offset of the first header of an entity, or -1. */
-static gint64 hdr_begin(GMimeObject *obj)
+static gint64 hdr_begin(const struct mime_walk *w, GMimeObject *obj)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
 	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
@@ -63,11 +69,11 @@ static gint64 hdr_begin(GMimeObject *obj)
 		if (off >= 0 && (best < 0 || off < best))
 			best = off;
 	}
-	return best;
+	return walk_real(w, best);
 }
 
 /* End of an entity's header block when it has no content: after its last header line. */
-static gint64 hdr_end(GMimeObject *obj)
+static gint64 hdr_end(const struct mime_walk *w, GMimeObject *obj)
 {
 	GMimeHeaderList *list = g_mime_object_get_header_list(obj);
 	int n = list != NULL ? g_mime_header_list_get_count(list) : 0;
@@ -80,7 +86,8 @@ static gint64 hdr_end(GMimeObject *obj)
 		gint64 off = g_mime_header_get_offset(h);
 
 		if (off >= 0 && name != NULL && value != NULL)
-			end = MAX(end, off + (gint64)strlen(name) + 1 + (gint64)strlen(value));
+			end = MAX(end, walk_real(w, off) + (gint64)strlen(name) + 1 +
+			                       (gint64)strlen(value));
 	}
 	return end;
 }
@@ -101,7 +108,8 @@ static bool body_range(struct mime_walk *w, GMimePart *part, size_t *begin, size
 		return false;
 	if (GMIME_IS_STREAM_MEM(s) &&
 	    g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s)) == w->bytes) {
-		gint64 b = s->bound_start, e = s->bound_end < 0 ? (gint64)w->len : s->bound_end;
+		gint64 b = walk_real(w, s->bound_start),
+		       e = s->bound_end < 0 ? (gint64)w->len : walk_real(w, s->bound_end);
 
 		*begin = (size_t)CLAMP(b, 0, (gint64)w->len);
 		*end = (size_t)CLAMP(e, (gint64)*begin, (gint64)w->len);
@@ -134,13 +142,13 @@ static gint64 entity_end(struct mime_walk *w, GMimeObject *obj)
 		int n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 
 		return n > 0 ? entity_end(w, g_mime_multipart_get_part(GMIME_MULTIPART(obj), n - 1))
-		             : hdr_end(obj);
+		             : hdr_end(w, obj);
 	}
 	if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *m = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
 		GMimeObject *top = m != NULL ? g_mime_message_get_mime_part(m) : NULL;
 
-		return top != NULL ? entity_end(w, top) : hdr_end(obj);
+		return top != NULL ? entity_end(w, top) : hdr_end(w, obj);
 	}
 	if (GMIME_IS_PART(obj)) {
 		size_t b, e;
@@ -149,7 +157,7 @@ static gint64 entity_end(struct mime_walk *w, GMimeObject *obj)
 		if (body_range(w, GMIME_PART(obj), &b, &e, &copy, false))
 			return (gint64)e;
 	}
-	return hdr_end(obj);
+	return hdr_end(w, obj);
 }
 
 static char *utf8_or_null(const char *s)
@@ -246,7 +254,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 {
 	struct mime_ctx *ctx = w->ctx;
 	int idx = w->reading ? (int)w->protos->len : mime_part_new(ctx, path, w->parent, depth);
-	gint64 hb = hdr_begin(obj), mb = msg != NULL ? hdr_begin(GMIME_OBJECT(msg)) : -1;
+	gint64 hb = hdr_begin(w, obj), mb = msg != NULL ? hdr_begin(w, GMIME_OBJECT(msg)) : -1;
 	const unsigned char *copy = NULL;
 	struct mime_job job = {0};
 	struct msg_part *p;
@@ -262,7 +270,7 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 	leaf_flags(w, p, obj, encrypted);
 	has_body = body_range(w, GMIME_PART(obj), &b, &e, &copy, true);
 	if (!has_body) {
-		gint64 he = hdr_end(obj);
+		gint64 he = hdr_end(w, obj);
 
 		b = e = (size_t)CLAMP(he, 0, (gint64)w->len);
 	}
@@ -299,7 +307,7 @@ static void walk_too_deep(struct mime_walk *w, GMimeObject *obj, const char *pat
 {
 	struct mime_ctx *ctx = w->ctx;
 	int idx;
-	gint64 b = hdr_begin(obj), e = entity_end(w, obj);
+	gint64 b = hdr_begin(w, obj), e = entity_end(w, obj);
 	struct msg_part *p;
 
 	if (w->reading)
@@ -346,7 +354,7 @@ static void walk_multipart(struct mime_walk *w, GMimeMultipart *mp, const char *
 		GMimeObject *child = g_mime_multipart_get_part(mp, i);
 		char *cpath = g_strdup_printf("%s%d", child_prefix, i + 1);
 		char *cprefix = g_strconcat(cpath, ".", NULL);
-		gint64 hb = hdr_begin(child);
+		gint64 hb = hdr_begin(w, child);
 		/* in multipart/encrypted, every part but the control part is ciphertext */
 		bool enc = encrypted && i > 0;
 
@@ -377,7 +385,7 @@ static void walk_message_part(struct mime_walk *w, GMimeMessagePart *mpart, cons
 		}
 		return;
 	}
-	hb = hdr_begin(GMIME_OBJECT(m));
+	hb = hdr_begin(w, GMIME_OBJECT(m));
 	if (hb >= 0 && !w->reading)
 		mime_check_headers(w, (size_t)hb, path);
 	tpath = g_strconcat(path, "/1", NULL);
@@ -546,35 +554,96 @@ static void walk_arrays(struct mime_walk *w)
 	g_array_set_clear_func(w->texts, mime_password_text_clear);
 }
 
+/* A warning GMime gave while it parsed a skeleton: reported once the skeleton is known right. */
+struct held_warning {
+	gint64 offset;
+	GMimeParserWarning code;
+	char *item;
+};
+
+static void hold_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
+{
+	struct held_warning h = {offset, code, g_strdup(item)};
+
+	g_array_append_val((GArray *)data, h);
+}
+
+static void held_warning_clear(gpointer data)
+{
+	g_free(((struct held_warning *)data)->item);
+}
+
+/* GMime's parse of bytes (the message's, or its skeleton's); warnings to held when not NULL. */
+static void walk_parse(struct mime_walk *w, GByteArray *bytes, GArray *held)
+{
+	w->bytes = bytes;
+	w->stream = g_mime_stream_mem_new_with_byte_array(w->bytes);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(w->stream), FALSE);
+	w->parser = g_mime_parser_new_with_stream(w->stream);
+	g_mime_parser_set_persist_stream(w->parser, TRUE);
+	w->options = g_mime_parser_options_new();
+	if (held != NULL)
+		g_mime_parser_options_set_warning_callback(w->options, hold_warning, held);
+	else if (!w->reading)
+		g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
+	w->message = g_mime_parser_construct_message(w->parser, w->options);
+}
+
+static void walk_unparse(struct mime_walk *w)
+{
+	if (w->message != NULL)
+		g_object_unref(w->message);
+	g_object_unref(w->parser);
+	g_object_unref(w->stream);
+	g_mime_parser_options_free(w->options);
+	w->message = NULL;
+	w->parser = NULL;
+	w->stream = NULL;
+	w->options = NULL;
+	if (w->skel.bytes == NULL || w->bytes != w->skel.bytes) {
+		g_byte_array_steal(w->bytes, NULL); /* the bytes are the caller's */
+		g_byte_array_unref(w->bytes);
+	}
+	w->bytes = NULL;
+}
+
 static void walk_open(struct mime_walk *w)
 {
 	static const guint8 empty[1];
 
 	mime_walk_init();
 	walk_arrays(w);
-	/* borrowed bytes: GMime reads them, the array is taken back in walk_close() */
-	w->bytes = g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len);
-	w->stream = g_mime_stream_mem_new_with_byte_array(w->bytes);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(w->stream), FALSE);
-	w->parser = g_mime_parser_new_with_stream(w->stream);
-	g_mime_parser_set_persist_stream(w->parser, TRUE);
-	w->options = g_mime_parser_options_new();
-	if (!w->reading)
-		g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
-	w->message = g_mime_parser_construct_message(w->parser, w->options);
+	/* a big message: its skeleton, when GMime's tree of it is the tree of the message */
+	if (mime_skel_build(w->data, w->len, w->dashes, &w->skel)) {
+		GArray *held = g_array_new(FALSE, FALSE, sizeof(struct held_warning));
+
+		g_array_set_clear_func(held, held_warning_clear);
+		walk_parse(w, w->skel.bytes, held);
+		if (w->message != NULL &&
+		    mime_skel_verify(&w->skel, g_mime_message_get_mime_part(w->message))) {
+			for (guint i = 0; i < held->len && !w->reading; i++) {
+				struct held_warning *h =
+				        &g_array_index(held, struct held_warning, i);
+
+				mime_check_warning(walk_real(w, h->offset), h->code, h->item, w);
+			}
+			g_array_free(held, TRUE);
+			return;
+		}
+		g_array_free(held, TRUE);
+		walk_unparse(w);
+		mime_skel_free(&w->skel);
+	}
+	/* borrowed bytes: GMime reads them, the array is taken back in walk_unparse() */
+	walk_parse(w, g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len),
+	           NULL);
 }
 
 static void walk_close(struct mime_walk *w)
 {
-	if (w->message != NULL)
-		g_object_unref(w->message);
-	if (w->parser != NULL) {
-		g_object_unref(w->parser);
-		g_object_unref(w->stream);
-		g_mime_parser_options_free(w->options);
-		g_byte_array_steal(w->bytes, NULL); /* the bytes are the caller's */
-		g_byte_array_unref(w->bytes);
-	}
+	if (w->parser != NULL)
+		walk_unparse(w);
+	mime_skel_free(&w->skel);
 	g_array_free(w->jobs, TRUE);
 	g_array_free(w->skip, TRUE);
 	g_array_free(w->uu_raw, TRUE);
@@ -685,7 +754,7 @@ struct mime_walk *mime_walk_message_as(struct mime_ctx *ctx, GBytes *bytes, bool
 		walk_not_mime(w);
 	} else {
 		char *path = g_strconcat(prefix, "1", NULL);
-		gint64 hb = hdr_begin(GMIME_OBJECT(w->message));
+		gint64 hb = hdr_begin(w, GMIME_OBJECT(w->message));
 
 		if (parent < 0)
 			walk_header_values(w);

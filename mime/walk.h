@@ -14,6 +14,7 @@
 #include <gmime/gmime.h>
 
 #include "mime/ctx.h"
+#include "mime/skeleton.h"
 
 struct mime_walk {
 	struct mime_ctx *ctx;
@@ -57,6 +58,9 @@ struct mime_walk {
 	GMimeParser *parser;
 	GMimeParserOptions *options;
 	GMimeMessage *message;
+	/* the skeleton GMime parsed instead of the bytes (skeleton.c): bytes is its buffer, and
+	   GMime's offsets go through walk_real(); no cut when it was not worth it or not right */
+	struct mime_skel skel;
 };
 
 /* The multiparts above an entity (for boundary reuse checks). */
