@@ -18,6 +18,7 @@
 
 #include "engine/json.h"
 #include "mime/msgscan.h"
+#include "tests/fuzz/fuzz_bundled.h"
 #include "mime/password.h"
 #include "mime/zipx.h"
 
@@ -30,16 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sigdb *fuzz_db(void)
 {
-	static struct sigdb *db;
-	const char *path = getenv("PARTSCAN_FUZZ_DB");
-	const char *paths[] = {path != NULL ? path : "contrib/test-signatures", NULL};
-	GError *error = NULL;
-
-	if (db == NULL && sigdb_load(paths, NULL, &db, &error) < 0) {
-		fprintf(stderr, "fuzz_msgscan: %s\n", error->message);
-		abort();
-	}
-	return db;
+	return fuzz_bundled_db("fuzz_msgscan");
 }
 
 static void report(struct msg_report *r)

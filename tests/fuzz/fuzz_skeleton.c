@@ -10,6 +10,7 @@
 
 #include "engine/json.h"
 #include "mime/msgscan.h"
+#include "tests/fuzz/fuzz_bundled.h"
 #include "mime/skeleton.h"
 
 #include <stdint.h>
@@ -21,16 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct sigdb *fuzz_db(void)
 {
-	static struct sigdb *db;
-	const char *path = getenv("PARTSCAN_FUZZ_DB");
-	const char *paths[] = {path != NULL ? path : "contrib/test-signatures", NULL};
-	GError *error = NULL;
-
-	if (db == NULL && sigdb_load(paths, NULL, &db, &error) < 0) {
-		fprintf(stderr, "fuzz_skeleton: %s\n", error->message);
-		abort();
-	}
-	return db;
+	return fuzz_bundled_db("fuzz_skeleton");
 }
 
 /* The JSON report of data with the shortest cut stretch at min (0: no skeleton). */
