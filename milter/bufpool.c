@@ -21,10 +21,25 @@ static unsigned int bufpool_n;
 static size_t bufpool_bytes;
 static gint64 bufpool_used; /* monotonic time of the last take or give */
 
+size_t bufpool_class(size_t size)
+{
+	size_t top = BUFPOOL_MIN, step, up;
+
+	if (size <= BUFPOOL_MIN)
+		return size;
+	while (top <= size / 2)
+		top *= 2;
+	step = top / 8;
+	up = (size + step - 1) / step * step;
+	return up < size || up > G_MAXUINT ? size : up;
+}
+
 GByteArray *bufpool_take(size_t size, size_t *cap_r)
 {
 	GByteArray *b = NULL;
 	unsigned int best = BUFPOOL_MAX;
+
+	size = bufpool_class(size);
 
 	g_mutex_lock(&bufpool_lock);
 	bufpool_used = g_get_monotonic_time();

@@ -68,6 +68,37 @@ START_TEST(test_bounds)
 }
 END_TEST
 
+/* Sizes a few bytes apart share a class: one message's buffer serves the next. */
+START_TEST(test_size_class)
+{
+	size_t sizes[] = {BUFPOOL_MIN + 1, 3 * BUFPOOL_MIN / 2, 14100000, 14100000 + 4096,
+	                  256 * 1024 * 1024 - 1};
+	size_t cap, cap2;
+	GByteArray *a, *b;
+	guint8 *data;
+
+	ck_assert_uint_eq(bufpool_class(1000), 1000);
+	ck_assert_uint_eq(bufpool_class(BUFPOOL_MIN), BUFPOOL_MIN);
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+		size_t c = bufpool_class(sizes[i]);
+
+		ck_assert_uint_ge(c, sizes[i]);
+		ck_assert_uint_le(c, sizes[i] + sizes[i] / 4); /* an eighth of at most twice it */
+		ck_assert_uint_eq(bufpool_class(c), c);
+	}
+	ck_assert_uint_eq(bufpool_class(14100000), bufpool_class(14100000 + 4096));
+	/* the buffer of a 14.1 MB message serves one a few bytes larger */
+	a = bufpool_take(14100000, &cap);
+	data = a->data;
+	ck_assert_uint_ge(cap, 14100000 + 4096);
+	bufpool_give(&a, cap);
+	b = bufpool_take(14100000 + 17, &cap2);
+	ck_assert_ptr_eq(b->data, data);
+	bufpool_give(&b, cap2);
+	bufpool_trim();
+}
+END_TEST
+
 /* Unused for BUFPOOL_IDLE_S seconds, the pool empties itself. */
 START_TEST(test_idle_trim)
 {
@@ -92,6 +123,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_bounds);
+	tcase_add_test(tc, test_size_class);
 	tcase_add_test(tc, test_idle_trim);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
