@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
@@ -29,6 +30,10 @@ G_STATIC_ASSERT(GATE_MAX_PACKET == GATE_ASM_MAX_PACKET);
 
 #define GATE_TICK_MS 1000 /* how often deadlines are looked at */
 #define GATE_EVENTS  64   /* epoll events taken per wait */
+
+#define GATE_PIPE_SIZE  (1024 * 1024) /* asked of each pipe (the default unprivileged most) */
+#define GATE_PIPES_MAX  32            /* pipes at once: beyond, packets go through buffers */
+#define GATE_PIPES_IDLE 4             /* empty pipes kept for the next large packet */
 
 struct gate_conn;
 
@@ -48,9 +53,11 @@ struct gate_conn {
 	bool mta_hup, milter_hup;   /* the kernel said the other end has shut down */
 	bool mta_wout, milter_wout; /* EPOLLOUT asked for (only while a send is short) */
 	bool mta_eof, milter_eof, milter_shut;
-	bool dead;   /* ended: freed after this round of events */
-	bool busy;   /* in gate_busy */
-	guint index; /* in gate_conns */
+	int pipe[2];   /* the rest of a large packet from the MTA, or -1 (gate_pipe_get) */
+	bool nosplice; /* splicing failed once: buffers only */
+	bool dead;     /* ended: freed after this round of events */
+	bool busy;     /* in gate_busy */
+	guint index;   /* in gate_conns */
 };
 
 static int gate_listen = -1; /* the milter socket, taken from libmilter */
@@ -63,6 +70,21 @@ static gint64 gate_timeout_us;
 static int gate_wake[2] = {-1, -1};
 static GThread *gate_thread;
 static GPtrArray *gate_conns;
+static int gate_idle[GATE_PIPES_IDLE][2]; /* empty pipes */
+static guint gate_nidle, gate_npipes;     /* idle ones; all open ones */
+static struct gate_counts gate_n;         /* written by the gate thread, atomically */
+
+ssize_t (*gate_splice_fn)(int, loff_t *, int, loff_t *, size_t, unsigned int) = splice;
+
+#define GATE_COUNT(field, n) __atomic_fetch_add(&gate_n.field, (guint64)(n), __ATOMIC_RELAXED)
+
+void gate_counts(struct gate_counts *r)
+{
+	r->spliced_in = __atomic_load_n(&gate_n.spliced_in, __ATOMIC_RELAXED);
+	r->spliced_out = __atomic_load_n(&gate_n.spliced_out, __ATOMIC_RELAXED);
+	r->copied = __atomic_load_n(&gate_n.copied, __ATOMIC_RELAXED);
+	r->pipes = __atomic_load_n(&gate_n.pipes, __ATOMIC_RELAXED);
+}
 
 /* libmilter's listening socket: the one descriptor that accepts connections. */
 static int gate_find_listener(GError **error)
@@ -186,6 +208,119 @@ static int gate_epoll = -1;
 static GPtrArray *gate_dead; /* ended in this round of events: freed after it */
 static GPtrArray *gate_busy; /* had more to move than one turn: another turn after the others */
 
+/* A pipe for the connection's packet in part: its own, an idle one or a new one; false when
+   none may be had (then the packet goes through the buffer). */
+static bool gate_pipe_get(struct gate_conn *c)
+{
+	if (c->pipe[0] >= 0)
+		return true;
+	if (c->nosplice)
+		return false;
+	if (gate_nidle > 0) {
+		gate_nidle--;
+		c->pipe[0] = gate_idle[gate_nidle][0];
+		c->pipe[1] = gate_idle[gate_nidle][1];
+		return true;
+	}
+	if (gate_npipes >= GATE_PIPES_MAX || pipe2(c->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		c->pipe[0] = c->pipe[1] = -1;
+		return false;
+	}
+	/* else the default size: a packet that does not fit comes back to the buffer */
+	(void)fcntl(c->pipe[1], F_SETPIPE_SZ, GATE_PIPE_SIZE);
+	gate_npipes++;
+	GATE_COUNT(pipes, 1);
+	return true;
+}
+
+/* The connection's pipe goes back to the pool when empty, else it is closed. */
+static void gate_pipe_put(struct gate_conn *c, bool empty)
+{
+	if (c->pipe[0] < 0)
+		return;
+	if (empty && gate_nidle < GATE_PIPES_IDLE) {
+		gate_idle[gate_nidle][0] = c->pipe[0];
+		gate_idle[gate_nidle][1] = c->pipe[1];
+		gate_nidle++;
+	} else {
+		close(c->pipe[0]);
+		close(c->pipe[1]);
+		gate_npipes--;
+		GATE_COUNT(pipes, -1);
+	}
+	c->pipe[0] = c->pipe[1] = -1;
+}
+
+/* Splicing failed: the pipe's bytes come back into the buffer, and the connection goes on
+   without splicing. Returns 0, or -1: end the connection. */
+static int gate_unpipe(struct gate_conn *c)
+{
+	struct gate_asm *q = &c->to_milter;
+	unsigned char *at;
+	size_t left = gate_asm_unpipe_room(q, &at);
+
+	c->nosplice = true;
+	while (left > 0) {
+		ssize_t n = read(c->pipe[0], at, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1; /* the bytes counted in the pipe are not there */
+		gate_asm_unpiped(q, (size_t)n);
+		at += n;
+		left -= (size_t)n;
+	}
+	gate_pipe_put(c, true);
+	return 0;
+}
+
+/* The MTA has ended: a packet cut short is dropped (libmilter sees the end at a boundary). */
+static void gate_mta_eof(struct gate_conn *c)
+{
+	bool junk = !c->to_milter.pipe_whole && c->to_milter.piped > 0;
+
+	c->mta_eof = true;
+	gate_asm_drop_partial(&c->to_milter);
+	if (junk)
+		gate_pipe_put(c, false);
+}
+
+/* Splice up to want bytes of the packet in part from the MTA into the pipe. Returns the bytes
+   moved (an end of file counts 1), 0 when nothing moved (the socket is drained: mta_in is
+   cleared; or splicing has given way to the buffer), -1: end the connection. */
+static ssize_t gate_splice_in(struct gate_conn *c, size_t want)
+{
+	ssize_t n;
+
+	do
+		n = gate_splice_fn(c->mta, NULL, c->pipe[1], NULL, want,
+		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		gate_asm_spliced(&c->to_milter, (size_t)n);
+		GATE_COUNT(spliced_in, n);
+		return n;
+	}
+	if (n == 0) {
+		c->mta_in = false;
+		gate_mta_eof(c);
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		struct pollfd room = {.fd = c->pipe[1], .events = POLLOUT};
+
+		/* the socket is drained when the pipe has room: epoll says when more comes (bytes
+		   come after the splice make a new edge) */
+		if (poll(&room, 1, 0) == 1 && (room.revents & POLLOUT)) {
+			c->mta_in = false;
+			return 0;
+		}
+	}
+	/* the pipe is full, or splice cannot be used here */
+	return gate_unpipe(c) < 0 ? -1 : 0;
+}
+
 static void gate_conn_free(gpointer data)
 {
 	struct gate_conn *c = data;
@@ -194,6 +329,7 @@ static void gate_conn_free(gpointer data)
 		close(c->mta);
 	if (c->milter >= 0)
 		close(c->milter);
+	gate_pipe_put(c, false);
 	gate_asm_deinit(&c->to_milter);
 	gate_asm_deinit(&c->to_mta);
 	g_free(c);
@@ -252,6 +388,7 @@ static void gate_accept(void)
 		c = g_new0(struct gate_conn, 1);
 		c->mta = mta;
 		c->milter = milter;
+		c->pipe[0] = c->pipe[1] = -1;
 		c->end[0] = (struct gate_end){c, true};
 		c->end[1] = (struct gate_end){c, false};
 		gate_asm_init(&c->to_milter, true);
@@ -278,8 +415,26 @@ static ssize_t gate_read(struct gate_conn *c, bool from_mta, gint64 now)
 	unsigned char *at;
 	size_t room;
 
-	while (*in && (room = gate_asm_room(q, &at)) > 0) {
-		ssize_t n = read(from_mta ? c->mta : c->milter, at, room);
+	while (*in) {
+		size_t want = from_mta && !c->nosplice ? gate_asm_splice_want(q) : 0;
+		ssize_t n;
+
+		if (want > 0 && gate_pipe_get(c)) {
+			n = gate_splice_in(c, want);
+			if (n < 0)
+				return -1;
+			moved += n;
+			if (c->mta_eof)
+				return moved;
+			continue;
+		}
+		room = gate_asm_room(q, &at);
+		if (room == 0)
+			break;
+		if (from_mta && !c->nosplice)
+			room = gate_asm_read_max(q,
+			                         room); /* stop after a header: splice the rest */
+		n = read(from_mta ? c->mta : c->milter, at, room);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -292,9 +447,7 @@ static ssize_t gate_read(struct gate_conn *c, bool from_mta, gint64 now)
 		if (n == 0) {
 			*in = false;
 			if (from_mta) {
-				/* a packet cut short is dropped: libmilter sees the end at a boundary */
-				c->mta_eof = true;
-				gate_asm_drop_partial(q);
+				gate_mta_eof(c);
 			} else {
 				c->milter_eof = true;
 			}
@@ -312,6 +465,36 @@ static ssize_t gate_read(struct gate_conn *c, bool from_mta, gint64 now)
 	return moved;
 }
 
+/* Splice the pipe's whole packet (ready bytes of it) into libmilter's socket. Returns the bytes
+   moved (0: the socket is full, milter_out is cleared; or the pipe's bytes came back into the
+   buffer), -1: end the connection. SIGPIPE is ignored (splice has no MSG_NOSIGNAL). */
+static ssize_t gate_splice_out(struct gate_conn *c, size_t ready)
+{
+	struct gate_asm *q = &c->to_milter;
+	ssize_t n;
+
+	do
+		n = gate_splice_fn(c->pipe[0], NULL, c->milter, NULL, ready,
+		                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN) {
+			c->milter_out = false;
+			return 0;
+		}
+		if (errno == EPIPE || errno == ECONNRESET)
+			return -1;
+		return gate_unpipe(c) < 0 ? -1 : 0; /* sent from the buffer instead */
+	}
+	gate_asm_pipe_sent(q, (size_t)n);
+	GATE_COUNT(spliced_out, n);
+	if (q->piped == 0)
+		gate_pipe_put(c, true);
+	if ((size_t)n < ready)
+		c->milter_out = false; /* the socket is full */
+	return n;
+}
+
 /* Send what a queue has ready to one side until its socket is full or nothing is left; EPOLLOUT
    is asked for while the socket is full. Returns the bytes sent, or -1: error. */
 static ssize_t gate_write(struct gate_conn *c, bool to_mta)
@@ -324,9 +507,20 @@ static ssize_t gate_write(struct gate_conn *c, bool to_mta)
 	ssize_t moved = 0;
 	size_t ready;
 
-	while (*out && (ready = gate_asm_ready(q, &at)) > 0) {
-		ssize_t n = send(fd, at, ready, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (*out) {
+		ssize_t n;
 
+		ready = gate_asm_ready(q, &at);
+		if (ready == 0 && !to_mta && (ready = gate_asm_pipe_ready(q)) > 0) {
+			n = gate_splice_out(c, ready);
+			if (n < 0)
+				return -1;
+			moved += n;
+			continue;
+		}
+		if (ready == 0)
+			break;
+		n = send(fd, at, ready, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -336,6 +530,8 @@ static ssize_t gate_write(struct gate_conn *c, bool to_mta)
 			break;
 		}
 		gate_asm_sent(q, (size_t)n);
+		if (!to_mta)
+			GATE_COUNT(copied, n);
 		moved += n;
 		if ((size_t)n < ready)
 			*out = false; /* the socket is full */
@@ -377,7 +573,8 @@ static int gate_step(struct gate_conn *c, gint64 now)
 		gate_asm_release(&c->to_milter);
 	if (c->milter_eof && gate_asm_ready(&c->to_mta, &at) == 0)
 		return -1; /* libmilter is done, and the MTA has had everything */
-	if (c->mta_eof && gate_asm_ready(&c->to_milter, &at) == 0 && !c->milter_shut) {
+	if (c->mta_eof && gate_asm_ready(&c->to_milter, &at) == 0 && c->to_milter.piped == 0 &&
+	    !c->milter_shut) {
 		(void)shutdown(c->milter, SHUT_WR); /* libmilter sees the end as it would */
 		c->milter_shut = true;
 	}
@@ -503,6 +700,13 @@ void gate_stop(void)
 		g_ptr_array_free(gate_conns, TRUE);
 		g_ptr_array_free(gate_busy, TRUE);
 		gate_dead = gate_conns = gate_busy = NULL;
+	}
+	while (gate_nidle > 0) {
+		gate_nidle--;
+		close(gate_idle[gate_nidle][0]);
+		close(gate_idle[gate_nidle][1]);
+		gate_npipes--;
+		GATE_COUNT(pipes, -1);
 	}
 	if (gate_epoll >= 0) {
 		close(gate_epoll);

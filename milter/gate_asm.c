@@ -44,6 +44,8 @@ size_t gate_asm_room(struct gate_asm *q, unsigned char **at_r)
 	size_t least = MIN(want, GATE_ASM_READ);
 
 	*at_r = NULL;
+	if (q->piped > 0)
+		return 0; /* the packet in part goes on through the pipe (or comes back first) */
 	if (q->whole - q->head >= GATE_ASM_QUEUE)
 		return 0; /* the other side takes its bytes first */
 	if (q->head == q->len)
@@ -87,6 +89,7 @@ int gate_asm_filled(struct gate_asm *q, size_t n, gint64 now)
 		if (q->len - q->whole - GATE_ASM_HDR < len)
 			break;
 		q->last = (char)q->data[q->whole + GATE_ASM_HDR];
+		q->big = len >= GATE_ASM_SPLICE_MIN;
 		q->whole += GATE_ASM_HDR + (size_t)len;
 		started = true; /* what follows a whole packet began in this read */
 	}
@@ -112,19 +115,104 @@ void gate_asm_sent(struct gate_asm *q, size_t n)
 
 void gate_asm_release(struct gate_asm *q)
 {
-	if (q->len > 0)
+	if (q->len > 0 || q->piped > 0)
 		return;
 	g_clear_pointer(&q->data, g_free);
 	q->cap = q->len = q->head = q->whole = 0;
 }
 
+/* The length field of the packet in part (its header is in the buffer). */
+static size_t gate_asm_plen(const struct gate_asm *q)
+{
+	uint32_t len;
+
+	memcpy(&len, q->data + q->whole, GATE_ASM_HDR);
+	return ntohl(len);
+}
+
+size_t gate_asm_splice_want(const struct gate_asm *q)
+{
+	size_t have = q->len - q->whole, rest;
+
+	/* the command too must be in the buffer: it says when a message has ended */
+	if (!q->packets || q->pipe_whole || have <= GATE_ASM_HDR)
+		return 0;
+	rest = GATE_ASM_HDR + gate_asm_plen(q) - have - q->piped;
+	return q->piped > 0 || rest >= GATE_ASM_SPLICE_MIN ? rest : 0;
+}
+
+size_t gate_asm_read_max(const struct gate_asm *q, size_t room)
+{
+	size_t have = q->len - q->whole;
+
+	if (!q->packets || !q->big || have > GATE_ASM_HDR)
+		return room;
+	return MIN(room, GATE_ASM_HDR + 1 - have);
+}
+
+void gate_asm_spliced(struct gate_asm *q, size_t n)
+{
+	q->piped += n;
+	if (q->len - q->whole + q->piped < GATE_ASM_HDR + gate_asm_plen(q))
+		return;
+	q->last = (char)q->data[q->whole + GATE_ASM_HDR];
+	q->big = true;
+	q->whole = q->len;
+	q->pipe_whole = true;
+	q->since = 0;
+}
+
+size_t gate_asm_pipe_ready(const struct gate_asm *q)
+{
+	return q->pipe_whole && q->head == q->len ? q->piped : 0;
+}
+
+void gate_asm_pipe_sent(struct gate_asm *q, size_t n)
+{
+	q->piped -= n;
+	if (q->piped == 0)
+		q->pipe_whole = false;
+}
+
+size_t gate_asm_unpipe_room(struct gate_asm *q, unsigned char **at_r)
+{
+	*at_r = NULL;
+	if (q->piped == 0)
+		return 0;
+	if (q->head > 0) {
+		memmove(q->data, q->data + q->head, q->len - q->head);
+		q->len -= q->head;
+		q->whole -= q->head;
+		q->head = 0;
+	}
+	/* bounded: the packet in part (<= GATE_ASM_MAX_PACKET) and what is ready before it */
+	if (q->cap - q->len < q->piped) {
+		q->cap = q->len + q->piped;
+		q->data = g_realloc(q->data, q->cap);
+	}
+	*at_r = q->data + q->len;
+	return q->piped;
+}
+
+void gate_asm_unpiped(struct gate_asm *q, size_t n)
+{
+	q->len += n;
+	q->piped -= n;
+	if (q->pipe_whole)
+		q->whole = q->len;
+	if (q->piped == 0)
+		q->pipe_whole = false;
+}
+
 size_t gate_asm_partial(const struct gate_asm *q)
 {
-	return q->len - q->whole;
+	return q->len - q->whole + (q->pipe_whole ? 0 : q->piped);
 }
 
 void gate_asm_drop_partial(struct gate_asm *q)
 {
+	if (!q->pipe_whole)
+		q->piped = 0;
 	q->len = q->whole;
 	q->since = 0;
 	if (q->head == q->len)

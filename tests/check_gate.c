@@ -1,4 +1,5 @@
-/* libcheck suite: gate_asm — the packet gate's queues: whole packets only, bounded. */
+/* libcheck suite: gate_asm — the packet gate's queues: whole packets only, bounded (the gate
+   on real sockets, splicing included: check_gate_splice). */
 
 #include <arpa/inet.h>
 #include <check.h>
@@ -203,6 +204,118 @@ START_TEST(test_plain_queue)
 }
 END_TEST
 
+/* The splice bookkeeping: a large packet's rest counted outside the buffer, handed on whole
+   and after the bytes before it; read back into the buffer when splicing fails. */
+START_TEST(test_splice_queue)
+{
+	GByteArray *s = g_byte_array_new();
+	struct gate_asm q;
+	unsigned char *at;
+	const unsigned char *ready;
+	size_t want, room;
+
+	put_packet(s, 'M', 20);
+	put_packet(s, 'B', 40000);
+	gate_asm_init(&q, true);
+	/* the MAIL packet, the body packet's header and command, 995 bytes of its data */
+	room = gate_asm_room(&q, &at);
+	ck_assert_uint_ge(room, 25 + 1000);
+	memcpy(at, s->data, 25 + 1000);
+	ck_assert_int_eq(gate_asm_filled(&q, 25 + 1000, 7), 0);
+	want = gate_asm_splice_want(&q);
+	ck_assert_uint_eq(want, 4 + 40001 - 1000);
+	gate_asm_spliced(&q, 10000);
+	ck_assert_uint_eq(gate_asm_splice_want(&q), want - 10000);
+	ck_assert_uint_eq(gate_asm_partial(&q), 1000 + 10000);
+	ck_assert_uint_eq(gate_asm_room(&q, &at), 0); /* no read between piped bytes */
+	ck_assert_uint_eq(gate_asm_ready(&q, &ready), 25);
+	ck_assert_uint_eq(gate_asm_pipe_ready(&q), 0); /* not whole: nothing of it goes */
+	ck_assert_int_eq(q.since, 7);
+	gate_asm_sent(&q, 25);
+	gate_asm_spliced(&q, want - 10000);
+	ck_assert_uint_eq(gate_asm_partial(&q), 0);
+	ck_assert_int_eq(q.since, 0);
+	ck_assert_int_eq(q.last, 'B');
+	ck_assert_uint_eq(gate_asm_splice_want(&q), 0);
+	/* the packet's start from the buffer first, then the pipe's bytes */
+	ck_assert_uint_eq(gate_asm_pipe_ready(&q), 0);
+	ck_assert_uint_eq(gate_asm_ready(&q, &ready), 1000);
+	ck_assert_mem_eq(ready, s->data + 25, 1000);
+	gate_asm_sent(&q, 600);
+	ck_assert_uint_eq(gate_asm_pipe_ready(&q), 0);
+	gate_asm_sent(&q, 400);
+	ck_assert_uint_eq(gate_asm_pipe_ready(&q), 4 + 40001 - 1000);
+	gate_asm_pipe_sent(&q, 3000);
+	gate_asm_pipe_sent(&q, 4 + 40001 - 1000 - 3000);
+	ck_assert_uint_eq(gate_asm_pipe_ready(&q), 0);
+	/* the last packet was large: the next read stops after a header and command */
+	ck_assert_uint_gt(gate_asm_room(&q, &at), 5);
+	ck_assert_uint_eq(gate_asm_read_max(&q, 65536), 5);
+	memcpy(at, s->data, 3);
+	ck_assert_int_eq(gate_asm_filled(&q, 3, 9), 0);
+	ck_assert_uint_eq(gate_asm_read_max(&q, 65536), 2);
+	gate_asm_deinit(&q);
+
+	/* splicing fails half way: the pipe's bytes come back, then the rest is read */
+	for (int whole = 0; whole < 2; whole++) {
+		size_t piped = whole ? 4 + 40001 - 1000 : 5000;
+		GByteArray *out = g_byte_array_new();
+
+		gate_asm_init(&q, true);
+		ck_assert_uint_ge(gate_asm_room(&q, &at), 25 + 1000);
+		memcpy(at, s->data, 25 + 1000);
+		ck_assert_int_eq(gate_asm_filled(&q, 25 + 1000, 7), 0);
+		gate_asm_spliced(&q, piped);
+		ck_assert_uint_eq(gate_asm_unpipe_room(&q, &at), piped);
+		memcpy(at, s->data + 25 + 1000, 2000);
+		gate_asm_unpiped(&q, 2000);
+		ck_assert_uint_eq(gate_asm_unpipe_room(&q, &at), piped - 2000);
+		memcpy(at, s->data + 25 + 1000 + 2000, piped - 2000);
+		gate_asm_unpiped(&q, piped - 2000);
+		ck_assert_uint_eq(gate_asm_unpipe_room(&q, &at), 0);
+		ck_assert_uint_eq(gate_asm_partial(&q), whole ? 0 : 1000 + piped);
+		ck_assert_int_eq(q.since, whole ? 0 : 7);
+		if (!whole) {
+			size_t rest = s->len - 25 - 1000 - piped;
+
+			ck_assert_uint_ge(gate_asm_room(&q, &at), rest);
+			memcpy(at, s->data + s->len - rest, rest);
+			ck_assert_int_eq(gate_asm_filled(&q, rest, 8), 0);
+		}
+		ck_assert_uint_eq(gate_asm_partial(&q), 0);
+		g_byte_array_append(out, gate_asm_ready(&q, &ready) > 0 ? ready : NULL,
+		                    (guint)gate_asm_ready(&q, &ready));
+		ck_assert_uint_eq(out->len, s->len);
+		ck_assert_mem_eq(out->data, s->data, s->len);
+		g_byte_array_unref(out);
+		gate_asm_deinit(&q);
+	}
+
+	/* the sender ends in the middle: the piped part is dropped with the rest */
+	gate_asm_init(&q, true);
+	ck_assert_uint_ge(gate_asm_room(&q, &at), 25 + 1000);
+	memcpy(at, s->data, 25 + 1000);
+	ck_assert_int_eq(gate_asm_filled(&q, 25 + 1000, 7), 0);
+	gate_asm_spliced(&q, 20000);
+	gate_asm_drop_partial(&q);
+	ck_assert_uint_eq(gate_asm_partial(&q), 0);
+	ck_assert_uint_eq(q.piped, 0);
+	ck_assert_uint_eq(gate_asm_ready(&q, &ready), 25);
+	gate_asm_deinit(&q);
+
+	/* a small packet's rest is read, not spliced */
+	gate_asm_init(&q, true);
+	g_byte_array_set_size(s, 0);
+	put_packet(s, 'B', GATE_ASM_SPLICE_MIN - 10);
+	ck_assert_uint_ge(gate_asm_room(&q, &at), 100);
+	memcpy(at, s->data, 100);
+	ck_assert_int_eq(gate_asm_filled(&q, 100, 7), 0);
+	ck_assert_uint_eq(gate_asm_splice_want(&q), 0);
+	gate_asm_deinit(&q);
+	g_byte_array_unref(s);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
@@ -214,6 +327,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_impossible_length);
 	tcase_add_test(tc, test_backpressure);
 	tcase_add_test(tc, test_plain_queue);
+	tcase_add_test(tc, test_splice_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }
