@@ -29,8 +29,8 @@ static char *report_of(const GString *m)
 
 	if (db == NULL)
 		db = testscan_sigdb_bundled();
-	ck_assert_msg(msg_scan(db, (const unsigned char *)m->str, m->len, &o, &r, &error) == 0, "%s",
-	              error != NULL ? error->message : "");
+	ck_assert_msg(msg_scan(db, (const unsigned char *)m->str, m->len, &o, &r, &error) == 0,
+	              "%s", error != NULL ? error->message : "");
 	json = testscan_report_json(r);
 	msg_report_free(&r);
 	return json;
@@ -90,7 +90,8 @@ static void attachment(GString *s, const char *boundary, const char *name, size_
                        unsigned int seed)
 {
 	g_string_append_printf(s,
-	                       "--%s" CRLF "Content-Type: application/octet-stream; name=\"%s\"" CRLF
+	                       "--%s" CRLF
+	                       "Content-Type: application/octet-stream; name=\"%s\"" CRLF
 	                       "Content-Transfer-Encoding: base64" CRLF CRLF,
 	                       boundary, name);
 	append_b64(s, n, seed);
@@ -226,7 +227,8 @@ END_TEST
  */
 START_TEST(test_corpus)
 {
-	static const char *const dirs[] = {"msgs", "fuzz/msgscan", "fuzz/passwords", "fuzz/archives"};
+	static const char *const dirs[] = {"msgs", "fuzz/msgscan", "fuzz/passwords",
+	                                   "fuzz/archives"};
 	static const size_t mins[] = {64, 512, 4096};
 	unsigned long used = 0, refused = 0, files = 0;
 
@@ -265,7 +267,8 @@ START_TEST(test_corpus)
 			g_dir_close(dir);
 		g_free(path);
 	}
-	fprintf(stderr, "corpus: %lu files, skeletons taken %lu, refused %lu\n", files, used, refused);
+	fprintf(stderr, "corpus: %lu files, skeletons taken %lu, refused %lu\n", files, used,
+	        refused);
 	g_strfreev(extra);
 	/* the corpus took both ways */
 	ck_assert_uint_ge(files, 40);
