@@ -167,6 +167,54 @@ int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
 	return ret; /* the contexts stay with the thread */
 }
 
+struct digest_stream {
+	struct digest_ctx c;
+	bool failed;
+};
+
+struct digest_stream *digest_stream_new(unsigned int mask)
+{
+	struct digest_stream *s = g_new0(struct digest_stream, 1);
+
+	s->c.mask = mask & DIGEST_ALL;
+	for (int i = 0; i < DIGEST__COUNT; i++) {
+		const EVP_MD *md;
+
+		if (!(s->c.mask & DIGEST_BIT(i)))
+			continue;
+		md = digest_md((enum digest_type)i);
+		s->c.ctx[i] = EVP_MD_CTX_new();
+		if (md == NULL || s->c.ctx[i] == NULL ||
+		    EVP_DigestInit_ex(s->c.ctx[i], md, NULL) != 1) {
+			struct digest_set unused;
+
+			s->failed = true;
+			(void)digest_stream_end(s, &unused);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+int digest_stream_update(struct digest_stream *s, const unsigned char *data, size_t size)
+{
+	if (!s->failed && digest_ctx_update(&s->c, data, size) < 0)
+		s->failed = true;
+	return s->failed ? -1 : 0;
+}
+
+int digest_stream_end(struct digest_stream *s, struct digest_set *set_r)
+{
+	int ret = s->failed ? -1 : digest_ctx_final(&s->c, set_r);
+
+	if (ret < 0)
+		memset(set_r, 0, sizeof(*set_r));
+	for (int i = 0; i < DIGEST__COUNT; i++)
+		EVP_MD_CTX_free(s->c.ctx[i]);
+	g_free(s);
+	return ret;
+}
+
 char *digest_hex(const unsigned char *bytes, size_t len, char *out)
 {
 	static const char hexdigits[] = "0123456789abcdef";

@@ -42,6 +42,18 @@ const unsigned char *digest_get(const struct digest_set *set, enum digest_type t
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
                    struct digest_set *set_r);
 
+/*
+ * The same digests over bytes that come in pieces (a part hashed while it is decoded, each
+ * piece while it is still in the cache): digest_stream_new(mask), digest_stream_update() for
+ * each piece in order, digest_stream_end() to get them (and free the stream). NULL or -1 when
+ * OpenSSL fails (end then gives a set of mask 0). A stream has contexts of its own: it may be
+ * open while digest_compute() runs on the same thread.
+ */
+struct digest_stream;
+struct digest_stream *digest_stream_new(unsigned int mask);
+int digest_stream_update(struct digest_stream *s, const unsigned char *data, size_t size);
+int digest_stream_end(struct digest_stream *s, struct digest_set *set_r);
+
 /* Lower-case hex of len bytes into out (2 * len + 1 bytes). Returns out. */
 char *digest_hex(const unsigned char *bytes, size_t len, char *out);
 /*

@@ -185,6 +185,8 @@ int scan_bytes(const struct sigdb *db, const unsigned char *data, size_t size,
 		opts = &defaults;
 	memset(r, 0, sizeof(*r));
 	r->size = size;
+	if (opts->pre != NULL)
+		r->digests = *opts->pre;
 	ftype_detect(data, size, &r->type);
 	need = sigdb_digests_for_size(db, size) | opts->want;
 

@@ -42,6 +42,9 @@ struct scan_finding {
 struct scan_options {
 	unsigned int want;   /* DIGEST_BIT()s computed whether or not a signature needs them */
 	struct cache *cache; /* optional verdict cache (used when it can save hashing) */
+	/* digests already computed over these very bytes (as they were decoded), of those in
+	   want: not computed again; NULL or mask 0: none */
+	const struct digest_set *pre;
 };
 
 struct scan_result {

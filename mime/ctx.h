@@ -106,10 +106,13 @@ void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got
  * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
  * seen (size + SHA-256), unless seen_r (may be NULL) is given and set: the same bytes were
  * scanned before. A part that is not a text body (body false) also gets the digests of
- * ctx->want_attached. Returns 0, or -1 with ctx->error set.
+ * ctx->want_attached. pre (may be NULL): digests of the bytes computed as they were decoded
+ * (mime_part_wanted()), not computed again. Returns 0, or -1 with ctx->error set.
  */
 int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
-                     struct scan_result *r, bool *seen_r);
+                     struct scan_result *r, bool *seen_r, const struct digest_set *pre);
+/* The digests every scan of a part computes (body: a text body), whatever its size. */
+unsigned int mime_part_wanted(const struct mime_ctx *ctx, bool body);
 /* Part idx is len decoded bytes, scanned as r (mime_part_digest): record it. */
 void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r);
 

@@ -184,11 +184,17 @@ static size_t b64_flush(uint32_t acc, int n, unsigned char *out, size_t o, size_
 size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
                           unsigned int *flags_r)
 {
+	return mime_decode_base64_each(in, len, out, cap, flags_r, NULL, NULL);
+}
+
+size_t mime_decode_base64_each(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                               unsigned int *flags_r, mime_decode_each_fn *each, void *arg)
+{
 	const unsigned char *p = in, *end = in + len;
 	unsigned int flags = 0;
 	uint32_t acc = 0;
 	bool padded = false;
-	size_t o = 0;
+	size_t o = 0, told = 0;
 	int n = 0;
 
 	while (p < end) {
@@ -197,8 +203,18 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 
 		if (n == 0) {
 			size_t before = o;
+			/* with each, the fast path stops every MIME_DECODE_EACH bytes of input to hand
+			   on what it wrote (bytes before o are final) */
+			const unsigned char *stop =
+			        each != NULL && (size_t)(end - p) > MIME_DECODE_EACH
+			                ? p + MIME_DECODE_EACH
+			                : end;
 
-			b64_fast(&p, end, out, &o, cap);
+			if (each != NULL && o - told >= MIME_DECODE_EACH / 2) {
+				each(arg, out + told, o - told);
+				told = o;
+			}
+			b64_fast(&p, stop, out, &o, cap);
 			if (o != before && padded) {
 				flags |= MIME_DECODE_BAD | MIME_DECODE_PAD; /* data after '=' */
 				padded = false;
@@ -243,6 +259,8 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
 	}
 	if (n > 0)
 		o = b64_flush(acc, n, out, o, cap, &flags);
+	if (each != NULL && o > told)
+		each(arg, out + told, o - told);
 	*flags_r = flags;
 	return o;
 }

@@ -58,6 +58,16 @@ size_t mime_decode_base64(const unsigned char *in, size_t len, unsigned char *ou
                           unsigned int *flags_r);
 
 /*
+ * The same, handing each stretch of the output on to each(arg, bytes, n) as soon as it is
+ * final, in order, about every MIME_DECODE_EACH bytes of input and at the end (all n bytes
+ * returned, once): the caller hashes a big part while its bytes are still in the cache.
+ */
+#define MIME_DECODE_EACH (192 * 1024)
+typedef void mime_decode_each_fn(void *arg, const unsigned char *bytes, size_t n);
+size_t mime_decode_base64_each(const unsigned char *in, size_t len, unsigned char *out, size_t cap,
+                               unsigned int *flags_r, mime_decode_each_fn *each, void *arg);
+
+/*
  * Base64 the way Python's binascii (and so its email package) reads it: characters outside
  * the alphabet skipped, a '=' that cannot be padding ignored, and decoding stopped at the
  * padding that completes a group; what follows is not read (flagged BAD and PAD when there

@@ -256,6 +256,35 @@ static GBytes *work_raw(struct mime_ctx *ctx, struct mime_work *w, struct msg_pa
 }
 
 /* Encoded bytes, decoded within the budget (or as the password search decoded them). */
+static void work_hash_piece(void *arg, const unsigned char *bytes, size_t n)
+{
+	(void)digest_stream_update(arg, bytes, n);
+}
+
+/*
+ * Decode into buf; a big base64 body is hashed as it is decoded (the digests every scan of
+ * the part computes, into w->pre), each piece while it is still in the cache, instead of in a
+ * second pass over the part from memory.
+ */
+static size_t work_decode_hashed(struct mime_ctx *ctx, struct mime_work *w,
+                                 const struct msg_part *part, const unsigned char *body, size_t len,
+                                 unsigned char *buf, size_t cap, unsigned int *flags)
+{
+	unsigned int want = mime_part_wanted(ctx, (part->flags & MSG_PART_BODY) != 0);
+	struct digest_stream *ds = NULL;
+	size_t n;
+
+	w->pre.mask = 0;
+	if (w->enc == MIME_ENC_BASE64 && want != 0 && cap >= MIME_JOBS_HASHED_MIN)
+		ds = digest_stream_new(want);
+	if (ds == NULL)
+		return mime_decode(w->enc, body, len, buf, cap, flags);
+	n = mime_decode_base64_each(body, len, buf, cap, flags, work_hash_piece, ds);
+	if (digest_stream_end(ds, &w->pre) < 0)
+		w->pre.mask = 0; /* hashed again by the scan, which reports a failure */
+	return n;
+}
+
 static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg_part *part,
                            const unsigned char *body, size_t len)
 {
@@ -285,7 +314,7 @@ static GBytes *work_decode(struct mime_ctx *ctx, struct mime_work *w, struct msg
 				            "out of memory decoding part %s", part->path);
 			return NULL;
 		}
-		n = mime_decode(w->enc, body, len, buf, cap, &flags);
+		n = work_decode_hashed(ctx, w, part, body, len, buf, cap, &flags);
 		out = g_bytes_new_take(buf, n);
 	}
 	if (flags & MIME_DECODE_FULL)
@@ -343,7 +372,7 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
 	n = buf != NULL ? mime_decode(w->enc, body, len, buf, (size_t)cap, &flags) : 0;
 	data = g_bytes_new_take(buf, buf != NULL ? n : 0);
-	if (n > 0 && mime_part_digest(ctx, buf, n, false, &r, &seen) == 0 && !seen &&
+	if (n > 0 && mime_part_digest(ctx, buf, n, false, &r, &seen, NULL) == 0 && !seen &&
 	    (idx = w->make(ctx, w, n, flags)) >= 0) {
 		ctx->use.decoded += n;
 		mime_part_scanned(ctx, idx, n, &r);
@@ -390,7 +419,8 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	body = g_bytes_get_data(data, &len);
 	if (w->origin == MIME_FROM_LEAF) /* before the scan: it may turn dedupe on */
 		readings = mime_encodings_leaf(ctx, w, idx, w->dflags);
-	if (mime_part_digest(ctx, body, len, (part->flags & MSG_PART_BODY) != 0, &r, NULL) < 0) {
+	if (mime_part_digest(ctx, body, len, (part->flags & MSG_PART_BODY) != 0, &r, NULL,
+	                     w->pre.mask != 0 ? &w->pre : NULL) < 0) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
 		               ctx->error != NULL ? ctx->error->message : "digest failure");
 	} else {

@@ -70,6 +70,8 @@ struct mime_use {
  * bound that much work already, and small sparse files (a gzipped disk image, a blank
  * bitmap) reach 200:1 legitimately.
  */
+/* base64 bodies decoding to at least this much are hashed as they are decoded (jobs.c) */
+#define MIME_JOBS_HASHED_MIN     (1024 * 1024)
 #define MIME_ARCHIVE_RATIO_FLOOR (8u * 1024u * 1024u)
 
 /*
@@ -156,6 +158,8 @@ struct mime_work {
 
 	/* MIME_DECODE_* of its decoding (other readings of a leaf depend on them) */
 	unsigned int dflags;
+	/* the digests taken while it was decoded (a big base64 body), mask 0: none */
+	struct digest_set pre;
 	/*
 	 * The job's own budget: depth (its part's) and archive_depth (the archive levels around
 	 * it, counted along its chain: a reader's children get one more than the reader's job

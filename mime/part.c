@@ -169,8 +169,13 @@ static bool seen_has(const struct mime_ctx *ctx, uint64_t size, const unsigned c
 	return false;
 }
 
+unsigned int mime_part_wanted(const struct mime_ctx *ctx, bool body)
+{
+	return (ctx->scan->want | (body ? 0 : ctx->want_attached)) & DIGEST_ALL;
+}
+
 int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
-                     struct scan_result *r, bool *seen_r)
+                     struct scan_result *r, bool *seen_r, const struct digest_set *pre)
 {
 	struct scan_options opts = *ctx->scan;
 	unsigned int need, sha = DIGEST_BIT(DIGEST_SHA256);
@@ -180,8 +185,9 @@ int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len
 		*seen_r = false;
 	if (ctx->error != NULL)
 		return -1;
-	if (!body)
-		opts.want |= ctx->want_attached;
+	opts.want = mime_part_wanted(ctx, body) | (opts.want & ~DIGEST_ALL);
+	/* only digests this scan computes anyway: the report is the same with them or not */
+	opts.pre = pre != NULL && (pre->mask & ~opts.want) == 0 ? pre : NULL;
 	if (!ctx->dedupe)
 		return scan_bytes(ctx->db, data, len, &opts, r, &ctx->error);
 	/*

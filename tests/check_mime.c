@@ -463,6 +463,75 @@ START_TEST(test_want_attached)
 }
 END_TEST
 
+/*
+ * A big base64 part is hashed while it is decoded: its digests are those of its bytes, whole
+ * (SHA-256 alone, and with the index's MD5 and SHA-1), cut at max_part_bytes, and with the
+ * verdict cache; and what a scan does not compute is not reported either.
+ */
+START_TEST(test_hashed_while_decoded)
+{
+	size_t n = 3 * 1024 * 1024 + 17;
+	unsigned char *raw = g_malloc(n);
+	char *b64, hex[DIGEST_MAX_HEX];
+	GString *m = g_string_new("From: a@example.org\r\nMIME-Version: 1.0\r\n"
+	                          "Content-Type: multipart/mixed; boundary=BB\r\n\r\n"
+	                          "--BB\r\nContent-Type: application/octet-stream; name=a.bin\r\n"
+	                          "Content-Transfer-Encoding: base64\r\n\r\n");
+	const unsigned int more = DIGEST_BIT(DIGEST_MD5) | DIGEST_BIT(DIGEST_SHA1);
+	struct msg_limits cut = {.max_part_bytes = 2 * 1024 * 1024 + 5};
+	struct cache *cache = cache_new(16);
+
+	for (size_t i = 0; i < n; i++)
+		raw[i] = (unsigned char)(i * 2654435761u >> 13);
+	b64 = testscan_base64_lines(raw, n, "\r\n");
+	g_string_append(m, b64);
+	g_string_append(m, "--BB--\r\n");
+	for (int round = 0; round < 5; round++) {
+		struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+		size_t len = n;
+		const struct msg_part *p;
+		struct msg_report *r = NULL;
+		GError *error = NULL;
+		GChecksumType types[] = {G_CHECKSUM_MD5, G_CHECKSUM_SHA1, G_CHECKSUM_SHA256};
+		unsigned int mask = DIGEST_BIT(DIGEST_SHA256);
+
+		if (round >= 1) {
+			o.want_attached = more;
+			mask = DIGEST_ALL;
+		}
+		if (round == 2) {
+			o.limits = &cut;
+			len = (size_t)cut.max_part_bytes;
+		}
+		if (round == 3 || round == 4)
+			o.scan.cache = cache; /* a miss, then a hit (used when MD5 is wanted) */
+		ck_assert_int_eq(msg_scan(db, (unsigned char *)m->str, m->len, &o, &r, &error), 0);
+		p = testscan_part(r, "1");
+		ck_assert_uint_eq(p->decoded_size, len);
+		ck_assert_uint_eq(p->scan.digests.mask, mask);
+		for (int t = 0; t < DIGEST__COUNT; t++) {
+			char *want;
+
+			if (!(mask & DIGEST_BIT(t)))
+				continue;
+			want = g_compute_checksum_for_data(types[t], raw, len);
+			ck_assert_msg(
+			        strcmp(digest_hex(digest_get(&p->scan.digests, (enum digest_type)t),
+			                          digest_len((enum digest_type)t), hex),
+			               want) == 0,
+			        "round %d: %s", round, digest_name((enum digest_type)t));
+			g_free(want);
+		}
+		ck_assert(p->scan.cached == (round == 4));
+		msg_report_free(&r);
+	}
+	cache_free(&cache);
+	g_string_free(m, TRUE);
+	g_free(b64);
+	g_free(raw);
+}
+END_TEST
+
 static gpointer thread_scan(gpointer data)
 {
 	struct thread_job *job = data;
@@ -531,6 +600,7 @@ int main(void)
 	tcase_add_test(tc, test_unscannable);
 	tcase_add_test(tc, test_threads);
 	tcase_add_test(tc, test_want_attached);
+	tcase_add_test(tc, test_hashed_while_decoded);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -178,6 +178,59 @@ START_TEST(test_base64_simd)
 }
 END_TEST
 
+static void each_append(void *arg, const unsigned char *bytes, size_t n)
+{
+	g_byte_array_append(arg, bytes, (guint)n);
+}
+
+/*
+ * base64 decoded with each (the pieces handed on as they are final): the same bytes and
+ * flags as without, and the pieces, in order, are the output.
+ */
+START_TEST(test_base64_each)
+{
+	static const char alpha[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char junk[] = "\r\n =.-*\t\x80@";
+	GRand *r = g_rand_new_with_seed(5);
+
+	for (int round = 0; round < 24; round++) {
+		size_t n = (size_t)g_rand_int_range(r, 1, 1200000),
+		       width = 4 * (round % 20 + 1) + round % 3;
+		GString *s = g_string_new(NULL);
+		unsigned char *o1 = g_malloc(n + MIME_DECODE_SLACK),
+		              *o2 = g_malloc(n + MIME_DECODE_SLACK);
+		GByteArray *pieces = g_byte_array_new();
+		unsigned int f1, f2;
+		size_t g1, g2, cap;
+
+		for (size_t i = 0; i < n; i++) {
+			if (i > 0 && i % width == 0)
+				g_string_append(s, round % 2 ? "\r\n" : "\n");
+			if (round % 4 == 3 && g_rand_int_range(r, 0, 5000) == 0)
+				g_string_append_c(
+				        s, junk[g_rand_int_range(r, 0, (gint32)sizeof(junk) - 1)]);
+			else
+				g_string_append_c(s, alpha[g_rand_int_range(r, 0, 64)]);
+		}
+		cap = round % 5 == 4 ? n / 3 : n;
+		g1 = mime_decode_base64((unsigned char *)s->str, s->len, o1, cap, &f1);
+		g2 = mime_decode_base64_each((unsigned char *)s->str, s->len, o2, cap, &f2,
+		                             each_append, pieces);
+		ck_assert_uint_eq(g1, g2);
+		ck_assert_uint_eq(f1, f2);
+		ck_assert(memcmp(o1, o2, g1) == 0);
+		ck_assert_uint_eq(pieces->len, g1);
+		ck_assert(memcmp(pieces->data, o1, g1) == 0);
+		g_byte_array_free(pieces, TRUE);
+		g_string_free(s, TRUE);
+		g_free(o1);
+		g_free(o2);
+	}
+	g_rand_free(r);
+}
+END_TEST
+
 START_TEST(test_base64_edges)
 {
 	char out[64];
@@ -693,6 +746,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_base64_random);
 	tcase_add_test(tc, test_base64_simd);
+	tcase_add_test(tc, test_base64_each);
 	tcase_add_test(tc, test_base64_edges);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_qp_readings);
