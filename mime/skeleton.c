@@ -47,7 +47,7 @@ static bool stretch_cut(const unsigned char *data, size_t a, size_t b, size_t he
 	return *to > *from;
 }
 
-bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes,
+bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes, size_t inner,
                      struct mime_skel *s)
 {
 	size_t head = skel_min / 4, kept = 0, removed = 0, a = 0;
@@ -82,6 +82,11 @@ bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes
 	}
 	if (s->bytes == NULL)
 		return false;
+	/* nothing of GMime's reading moves before the first cut (at: its offset in both) */
+	if (inner > g_array_index(s->cuts, struct mime_skel_cut, 0).at || removed < len / 2) {
+		mime_skel_free(s);
+		return false;
+	}
 	g_byte_array_append(s->bytes, data + kept, (guint)(len - kept));
 	return true;
 }

@@ -34,10 +34,17 @@ struct mime_skel {
 
 /*
  * Make the skeleton of data[0, len) whose lines starting with "--" begin at dashes (sorted):
- * true with *s filled when it is worth parsing instead (some stretch of at least the minimum,
- * mime_skel_min(), was cut), false and nothing made otherwise.
+ * true with *s filled when it is worth parsing instead (stretches of at least the minimum,
+ * mime_skel_min(), cut, and half the bytes or more in all), false and nothing made otherwise.
+ * inner: the end of the last "--" inside a line, MIME_SKEL_LINE_HEAD bytes or more from its
+ * start (0: none). GMime reads a line longer than what its buffer holds in pieces and checks
+ * each piece as a line, so such a "--" may be a boundary or not depending on where the line
+ * lies; a cut moves everything after it, so there is no skeleton when one lies after the
+ * first cut. A piece starts no nearer to its line's start than GMime's scan head (128 bytes,
+ * more for long boundaries), so a "--" nearer than 128 bytes is only ever inside a piece.
  */
-bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes,
+#define MIME_SKEL_LINE_HEAD 128
+bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes, size_t inner,
                      struct mime_skel *s);
 /* The message's offset of skeleton offset off (negative: as is). */
 gint64 mime_skel_real(const struct mime_skel *s, gint64 off);

@@ -502,10 +502,19 @@ static void walk_cap(struct mime_walk *w)
 	const unsigned char *p = w->data, *end = w->data + w->len;
 
 	w->dashes = g_array_new(FALSE, FALSE, sizeof(size_t));
+	w->inner_dashes = 0;
 	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
 		size_t at = (size_t)(p - w->data);
 
-		if ((p != w->data && p[-1] != '\n') || p + 1 >= end || p[1] != '-') {
+		if (p + 1 >= end || p[1] != '-') {
+			p += 2;
+			continue;
+		}
+		if (p != w->data && p[-1] != '\n') {
+			/* "--" inside a line, where GMime may begin a piece of it (skeleton.h) */
+			if (at >= MIME_SKEL_LINE_HEAD &&
+			    memrchr(p - MIME_SKEL_LINE_HEAD, '\n', MIME_SKEL_LINE_HEAD) == NULL)
+				w->inner_dashes = at + 2;
 			p += 2;
 			continue;
 		}
@@ -614,7 +623,7 @@ static void walk_open(struct mime_walk *w)
 	mime_walk_init();
 	walk_arrays(w);
 	/* a big message: its skeleton, when GMime's tree of it is the tree of the message */
-	if (mime_skel_build(w->data, w->len, w->dashes, &w->skel)) {
+	if (mime_skel_build(w->data, w->len, w->dashes, w->inner_dashes, &w->skel)) {
 		GArray *held = g_array_new(FALSE, FALSE, sizeof(struct held_warning));
 
 		g_array_set_clear_func(held, held_warning_clear);

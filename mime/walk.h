@@ -30,6 +30,7 @@ struct mime_walk {
 	GArray *leaves;     /* struct mime_range: bodies of the leaves (part = their index) */
 	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
 	GArray *dashes; /* size_t: offsets of the lines starting with "--" (walk_cap), NULL: too many */
+	size_t inner_dashes;   /* the end of the last "--" inside a line (walk_cap), 0: none */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
 	GArray *texts;         /* struct mime_text: encoded text bodies as decoded (password.c) */

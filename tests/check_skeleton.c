@@ -111,7 +111,7 @@ START_TEST(test_cuts_and_offsets)
 	at = m->len;
 	g_array_append_val(dashes, at);
 	g_string_append(m, "--b\nQUJD\n");
-	ck_assert(mime_skel_build((const unsigned char *)m->str, m->len, dashes, &s));
+	ck_assert(mime_skel_build((const unsigned char *)m->str, m->len, dashes, 0, &s));
 	ck_assert_uint_eq(s.cuts->len, 1);
 	/* head: 16 bytes past the start, to the end of the line holding byte 16 */
 	ck_assert_uint_eq(g_array_index(s.cuts, struct mime_skel_cut, 0).at, 6 + 37);
@@ -126,11 +126,11 @@ START_TEST(test_cuts_and_offsets)
 	mime_skel_free(&s);
 	/* too short a stretch, no line end past the head, or no dashes list: no skeleton */
 	mime_skel_min(1 << 20);
-	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, dashes, &s));
+	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, dashes, 0, &s));
 	mime_skel_min(64);
-	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, NULL, &s));
+	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, NULL, 0, &s));
 	mime_skel_min(0);
-	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, dashes, &s));
+	ck_assert(!mime_skel_build((const unsigned char *)m->str, m->len, dashes, 0, &s));
 	mime_skel_min(was);
 	g_array_free(dashes, TRUE);
 	g_string_free(m, TRUE);
@@ -222,14 +222,80 @@ START_TEST(test_refused)
 END_TEST
 
 /*
- * Every message of the corpus, with cuts wherever a stretch is 64, 512 or 4096 bytes long;
+ * GMime splits a line longer than what its buffer holds and checks each piece as a line: a
+ * "--BB" inside a long line is a boundary or not depending on where the line lies, which a
+ * cut moves. Such a line after a cut refuses the skeleton: a boundary after a long line of
+ * text, and one hidden inside the big attachment (with headers of a part after it).
+ */
+START_TEST(test_inner_dashes)
+{
+	unsigned long used, refused, all_used = 0;
+
+	for (int k = 3000; k < 4200; k += 3) {
+		GString *m = multipart_head();
+		char *what = g_strdup_printf("a long line of %d bytes, then \"--b1\"", k);
+
+		attachment(m, "b1", "a.bin", 230 * 1000, 12);
+		g_string_append(m, "--b1" CRLF CRLF);
+		for (int i = 0; i < k; i++)
+			g_string_append_c(m, 'x');
+		g_string_append(m, "--b1" CRLF "--b1--" CRLF);
+		same_report(m, 256 * 1024, what, &used, &refused);
+		all_used += used;
+		g_free(what);
+		g_string_free(m, TRUE);
+	}
+	ck_assert_uint_eq(all_used, 0);
+	/* nearer than 128 bytes to its line's start, a "--" is never where GMime cuts a line:
+	   the skeleton is taken, and the report is the same wherever the line lies */
+	all_used = 0;
+	for (int k = 1; k < MIME_SKEL_LINE_HEAD; k++) {
+		GString *m = multipart_head();
+		char *what = g_strdup_printf("\"--b1\" %d bytes into a long line", k);
+
+		attachment(m, "b1", "a.bin", 230 * 1000 + 37 * (size_t)k, 15);
+		g_string_append(m, "--b1" CRLF CRLF);
+		for (int i = 0; i < k; i++)
+			g_string_append_c(m, 'x');
+		g_string_append(m, "--b1");
+		for (int i = 0; i < 9000; i++)
+			g_string_append_c(m, 'y');
+		g_string_append(m, CRLF "--b1--" CRLF);
+		same_report(m, 256 * 1024, what, &used, &refused);
+		all_used += used;
+		g_free(what);
+		g_string_free(m, TRUE);
+	}
+	ck_assert_uint_eq(all_used, MIME_SKEL_LINE_HEAD - 1);
+	for (int k = 1500; k < 1560; k++) {
+		GString *m = multipart_head();
+		char *what = g_strdup_printf("\"--b1\" hidden after %d bytes of a line", k);
+
+		attachment(m, "b1", "a.bin", 150 * 1000, 13);
+		for (int i = 0; i < k; i++)
+			g_string_append_c(m, 'x');
+		g_string_append(m, "--b1" CRLF
+		                   "Content-Type: application/x-msdownload; name=evil.exe" CRLF
+		                   "Content-Transfer-Encoding: base64" CRLF CRLF);
+		append_b64(m, 150 * 1000, 14);
+		g_string_append(m, "--b1--" CRLF);
+		same_report(m, 256 * 1024, what, &used, &refused);
+		ck_assert_uint_eq(used, 0);
+		g_free(what);
+		g_string_free(m, TRUE);
+	}
+}
+END_TEST
+
+/*
+ * Every message of the corpus, with cuts wherever a stretch is 64, 512, 4096 or 256 Ki bytes long;
  * SKELETON_CORPUS names more directories (test_skeleton.sh: the evasion set).
  */
 START_TEST(test_corpus)
 {
 	static const char *const dirs[] = {"msgs", "fuzz/msgscan", "fuzz/passwords",
 	                                   "fuzz/archives"};
-	static const size_t mins[] = {64, 512, 4096};
+	static const size_t mins[] = {64, 512, 4096, 256 * 1024};
 	unsigned long used = 0, refused = 0, files = 0;
 
 	const char *more = getenv("SKELETON_CORPUS"); /* more directories, ':' between */
@@ -288,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, test_cuts_and_offsets);
 	tcase_add_test(tc, test_taken);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_inner_dashes);
 	tcase_add_test(tc, test_corpus);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
