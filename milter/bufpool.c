@@ -78,19 +78,46 @@ static gpointer bufpool_idle(gpointer unused)
 	return NULL;
 }
 
+/* The smallest kept buffer smaller than cap (BUFPOOL_MAX: none). Called locked. */
+static unsigned int bufpool_smallest_below(size_t cap)
+{
+	unsigned int best = BUFPOOL_MAX;
+
+	for (unsigned int i = 0; i < bufpool_n; i++)
+		if (bufpool[i].cap < cap &&
+		    (best == BUFPOOL_MAX || bufpool[i].cap < bufpool[best].cap))
+			best = i;
+	return best;
+}
+
 void bufpool_give(GByteArray **bp, size_t cap)
 {
 	static gsize started;
-	GByteArray *b = *bp;
+	GByteArray *b = *bp, *evicted[BUFPOOL_MAX];
+	unsigned int nevicted = 0;
 	bool kept = false;
 
 	if (b == NULL)
 		return;
 	*bp = NULL;
-	if (cap >= BUFPOOL_MIN) {
+	if (cap >= BUFPOOL_MIN && cap <= BUFPOOL_BYTES) {
 		g_byte_array_set_size(b, 0);
 		g_mutex_lock(&bufpool_lock);
 		bufpool_used = g_get_monotonic_time();
+		/*
+		 * A full pool makes room for a larger buffer by dropping smaller ones: a large buffer
+		 * serves a small message too, not the other way round (a pool filled by 1 MB
+		 * messages made every 10 MB message fault its buffer in afresh).
+		 */
+		while (bufpool_n == BUFPOOL_MAX || cap > BUFPOOL_BYTES - bufpool_bytes) {
+			unsigned int i = bufpool_smallest_below(cap);
+
+			if (i == BUFPOOL_MAX)
+				break;
+			evicted[nevicted++] = bufpool[i].b;
+			bufpool_bytes -= bufpool[i].cap;
+			bufpool[i] = bufpool[--bufpool_n];
+		}
 		if (bufpool_n < BUFPOOL_MAX && cap <= BUFPOOL_BYTES - bufpool_bytes) {
 			bufpool[bufpool_n++] = (struct bufpool_entry){b, cap};
 			bufpool_bytes += cap;
@@ -98,6 +125,8 @@ void bufpool_give(GByteArray **bp, size_t cap)
 		}
 		g_mutex_unlock(&bufpool_lock);
 	}
+	for (unsigned int i = 0; i < nevicted; i++)
+		g_byte_array_free(evicted[i], TRUE);
 	if (!kept) {
 		g_byte_array_free(b, TRUE);
 	} else if (g_once_init_enter(&started)) {

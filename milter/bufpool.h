@@ -12,7 +12,8 @@
  * rounded up to a class (an eighth of their power of two): messages of nearly the same size
  * (the same attachment to different recipients) then fit each other's buffers, where exact
  * sizes made a buffer a few bytes too small for most of the next messages at 16 connections
- * (770 pages faulted in per 10 MB message); the rounding costs address space, not memory. After
+ * (770 pages faulted in per 10 MB message); the rounding costs address space, not memory.
+ * A full pool drops smaller buffers to keep a larger one (which serves small messages too). After
  * BUFPOOL_IDLE_S seconds without a message the pool is emptied and malloc_trim() gives the
  * memory back (instead of trimming on every free). Thread safety: all functions may be called
  * from any thread.

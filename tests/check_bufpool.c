@@ -99,6 +99,37 @@ START_TEST(test_size_class)
 }
 END_TEST
 
+/* A pool full of small buffers keeps a larger one given back, dropping the smallest. */
+START_TEST(test_keeps_larger)
+{
+	GByteArray *b[BUFPOOL_MAX], *big;
+	size_t cap[BUFPOOL_MAX], bigcap, bytes, c;
+	guint8 *data;
+
+	for (int i = 0; i < BUFPOOL_MAX; i++)
+		b[i] = bufpool_take(BUFPOOL_MIN + (size_t)i * 1024, &cap[i]);
+	big = bufpool_take(8 * BUFPOOL_MIN, &bigcap);
+	data = big->data;
+	for (int i = 0; i < BUFPOOL_MAX; i++)
+		bufpool_give(&b[i], cap[i]);
+	ck_assert_uint_eq(bufpool_count(NULL), BUFPOOL_MAX);
+	bufpool_give(&big, bigcap);
+	ck_assert_uint_eq(bufpool_count(&bytes), BUFPOOL_MAX);
+	big = bufpool_take(8 * BUFPOOL_MIN, &c);
+	ck_assert_ptr_eq(big->data, data);
+	bufpool_give(&big, c);
+	/* within BUFPOOL_BYTES: a buffer of a third of it takes the room of smaller ones */
+	big = bufpool_take(BUFPOOL_BYTES / 3, &bigcap);
+	bufpool_give(&big, bigcap);
+	ck_assert_uint_le(bufpool_count(&bytes), BUFPOOL_MAX);
+	ck_assert_uint_le(bytes, BUFPOOL_BYTES);
+	big = bufpool_take(BUFPOOL_BYTES / 3, &c);
+	ck_assert_uint_eq(c, bigcap);
+	bufpool_give(&big, c);
+	bufpool_trim();
+}
+END_TEST
+
 /* Unused for BUFPOOL_IDLE_S seconds, the pool empties itself. */
 START_TEST(test_idle_trim)
 {
@@ -124,6 +155,7 @@ int main(void)
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_bounds);
 	tcase_add_test(tc, test_size_class);
+	tcase_add_test(tc, test_keeps_larger);
 	tcase_add_test(tc, test_idle_trim);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
