@@ -20,6 +20,7 @@
 #include "milter/stats.h"
 #include "milter/workers.h"
 #include "conf/quarantine.h"
+#include "mime/dashes.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +51,10 @@ struct message {
 	const char *skip; /* why the message is not scanned (a static string), or NULL */
 	size_t skipped_bytes;
 	gint64 started;
+	/* the lines of raw starting with "--", scanned as the body arrives (each chunk while it
+	   is in the cache) for the scan's walk; dashes_on: begun */
+	struct mime_dashes dashes;
+	bool dashes_on;
 };
 
 struct session {
@@ -80,6 +85,8 @@ static void message_free(struct message **mp)
 	g_free(m->sender);
 	g_ptr_array_free(m->rcpts, TRUE);
 	g_free(m->queue_id);
+	if (m->dashes_on)
+		mime_dashes_clear(&m->dashes);
 	if (m->pool_cap > 0)
 		bufpool_give(&m->raw, m->pool_cap);
 	else if (m->raw != NULL)
@@ -399,6 +406,19 @@ enum session_status session_eoh(struct session *s, void *ctx)
 	return SESSION_CONTINUE;
 }
 
+/* Scan what is new in raw for lines starting with "--" (final: raw is whole). */
+static void session_dashes(struct message *m, bool final)
+{
+	if (!m->dashes_on) {
+		struct msg_limits lim;
+
+		msg_limits_effective(&m->live->conf->limits, &lim);
+		mime_dashes_init(&m->dashes, mime_dashes_max(&lim));
+		m->dashes_on = true;
+	}
+	mime_dashes_feed(&m->dashes, m->raw->data, m->raw->len, final);
+}
+
 enum session_status session_body(struct session *s, const unsigned char *chunk, size_t len)
 {
 	struct message *m = session_message(s, MESSAGE_BODY, MESSAGE_BODY);
@@ -410,6 +430,8 @@ enum session_status session_body(struct session *s, const unsigned char *chunk, 
 	else if (!m->body_overflow &&
 	         !session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
 		m->body_overflow = true;
+	else if (!m->body_overflow)
+		session_dashes(m, false);
 	return SESSION_CONTINUE;
 }
 
@@ -533,6 +555,10 @@ static int session_scan(struct session *s, void *ctx, struct message *m,
 		                    m->live->load_error != NULL ? m->live->load_error
 		                                                : "no signatures loaded");
 		return -1;
+	}
+	if (m->dashes_on && !m->body_overflow) {
+		session_dashes(m, true);
+		opts.dashes = &m->dashes;
 	}
 	if (workers_scan(m->live->db, m->raw->data, m->raw->len, &opts, report_r, error,
 	                 s->ops->progress, ctx) < 0) {

@@ -48,7 +48,8 @@ struct mime_seen {
 struct mime_ctx {
 	struct sigdb *db;
 	const struct scan_options *scan;
-	unsigned int want_attached; /* msg_scan_options.want_attached */
+	unsigned int want_attached;       /* msg_scan_options.want_attached */
+	const struct mime_dashes *dashes; /* msg_scan_options.dashes */
 	struct msg_limits lim;
 	struct msg_report *report;
 	const unsigned char

@@ -101,6 +101,7 @@ static void ctx_open(struct mime_ctx *ctx, struct sigdb *db, const unsigned char
 	ctx->db = db;
 	ctx->scan = &opts->scan;
 	ctx->want_attached = opts->want_attached;
+	ctx->dashes = opts->dashes;
 	ctx->report = r;
 	ctx->raw = raw;
 	ctx->len = len;

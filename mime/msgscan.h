@@ -169,6 +169,8 @@ struct msg_report {
 	unsigned int password_trials; /* tries of a password candidate on an encrypted member */
 };
 
+struct mime_dashes;
+
 struct msg_scan_options {
 	const struct msg_limits *limits; /* NULL: all defaults */
 	struct scan_options scan;        /* digests always wanted (SHA-256 for logs), cache */
@@ -178,6 +180,11 @@ struct msg_scan_options {
 	 * text body does not need. Computed in the part's one pass with the others.
 	 */
 	unsigned int want_attached;
+	/*
+	 * The lines of raw that start with "--", found as it arrived (mime/dashes.h, scanned to
+	 * its end with the cap of these limits), or NULL: msg_scan() finds them.
+	 */
+	const struct mime_dashes *dashes;
 };
 
 /*

@@ -19,16 +19,12 @@
  */
 
 #include "mime/walk.h"
+#include "mime/dashes.h"
 #include "mime/password.h"
 #include "mime/readings.h"
 #include "mime/sweep.h"
 
 #include <string.h>
-
-/* lines starting with "--" allowed per part of max_parts before GMime parses */
-#define WALK_MAX_DELIMITERS 16
-/* "--" lines whose offsets are kept for the readings (512 KiB); past it they search again */
-#define WALK_KEEP_DASHES 65536
 
 static gpointer walk_init_once(gpointer arg)
 {
@@ -491,47 +487,37 @@ static void walk_uu_hints(struct mime_walk *w)
 
 /*
  * GMime builds its whole tree before the walk can count parts, and each entity costs it some
- * microseconds and kilobytes: a message of many tiny parts is cut before parsing, after
- * WALK_MAX_DELIMITERS lines starting with "--" per allowed part (MSG_LIMIT_PARTS). The
- * offsets of those lines are kept (at most WALK_KEEP_DASHES) for the readings' search of
- * the header blocks after each (readings.c), which would otherwise pass over the bytes again.
+ * microseconds and kilobytes: a message of many tiny parts is cut before parsing, after 16
+ * lines starting with "--" per allowed part (MSG_LIMIT_PARTS, dashes.c). The offsets of those
+ * lines are kept (at most MIME_DASHES_KEEP) for the readings' search of the header blocks
+ * after each (readings.c) and the skeleton (skeleton.c), which would otherwise pass over the
+ * bytes again. The message msg_scan() was given may come with them, found as it arrived.
  */
 static void walk_cap(struct mime_walk *w)
 {
-	uint64_t max = (uint64_t)w->ctx->lim.max_parts * WALK_MAX_DELIMITERS, n = 0;
-	const unsigned char *p = w->data, *end = w->data + w->len;
+	const struct mime_dashes *pre = w->ctx->dashes;
+	struct mime_dashes own;
+	uint64_t max = mime_dashes_max(&w->ctx->lim);
 
-	w->dashes = g_array_new(FALSE, FALSE, sizeof(size_t));
-	w->inner_dashes = 0;
-	while (p < end && (p = memchr(p, '-', (size_t)(end - p))) != NULL) {
-		size_t at = (size_t)(p - w->data);
-
-		if (p + 1 >= end || p[1] != '-') {
-			p += 2;
-			continue;
-		}
-		if (p != w->data && p[-1] != '\n') {
-			/* "--" inside a line, where GMime may begin a piece of it (skeleton.h) */
-			if (at >= MIME_SKEL_LINE_HEAD &&
-			    memrchr(p - MIME_SKEL_LINE_HEAD, '\n', MIME_SKEL_LINE_HEAD) == NULL)
-				w->inner_dashes = at + 2;
-			p += 2;
-			continue;
-		}
-		if (++n > max) {
-			mime_limit(w->ctx, MSG_LIMIT_PARTS,
-			           "more than %" G_GUINT64_FORMAT
-			           " boundary-like lines: parsed up to "
-			           "offset %zu only",
-			           max, at);
-			w->len = at;
-			return;
-		}
-		if (w->dashes != NULL && w->dashes->len >= WALK_KEEP_DASHES)
-			g_clear_pointer(&w->dashes, g_array_unref);
-		if (w->dashes != NULL)
-			g_array_append_val(w->dashes, at);
-		p += 2;
+	if (pre == NULL || w->parent >= 0 || w->reading || !w->in_raw || w->data != w->ctx->raw ||
+	    !pre->done || pre->max != max || pre->len != w->len) {
+		mime_dashes_init(&own, max);
+		mime_dashes_feed(&own, w->data, w->len, true);
+		pre = &own;
+	}
+	if (pre->count > max) {
+		mime_limit(w->ctx, MSG_LIMIT_PARTS,
+		           "more than %" G_GUINT64_FORMAT " boundary-like lines: parsed up to "
+		           "offset %zu only",
+		           max, pre->cut);
+		w->len = pre->cut;
+	}
+	w->inner_dashes = pre->inner;
+	if (pre == &own) {
+		w->dashes = own.at; /* taken */
+	} else if (pre->at != NULL) {
+		w->dashes = g_array_sized_new(FALSE, FALSE, sizeof(size_t), pre->at->len);
+		g_array_append_vals(w->dashes, pre->at->data, pre->at->len);
 	}
 }
 

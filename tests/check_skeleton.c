@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mime/dashes.h"
 #include "mime/skeleton.h"
 #include "tests/lib/testscan.h"
 
@@ -134,6 +135,61 @@ START_TEST(test_cuts_and_offsets)
 	mime_skel_min(was);
 	g_array_free(dashes, TRUE);
 	g_string_free(m, TRUE);
+}
+END_TEST
+
+/*
+ * The lines starting with "--" found as a message arrives in chunks of any size (as
+ * partscan-milter feeds them) are those found in one pass over the whole: offsets, count, the
+ * cut at the limit, and the last "--" deep inside a line.
+ */
+START_TEST(test_dashes_fed)
+{
+	static const char *const bits[] = {"--", "-", "\n", "\r\n", "x", "--b\n", "\n--\n", "abc-"};
+	GRand *r = g_rand_new_with_seed(3);
+
+	for (int round = 0; round < 400; round++) {
+		GString *m = g_string_new(NULL);
+		uint64_t max = round % 3 == 0 ? (uint64_t)g_rand_int_range(r, 1, 40) : 1000000;
+		struct mime_dashes whole, fed;
+		size_t at = 0;
+
+		while (m->len < (size_t)g_rand_int_range(r, 1, 3000)) {
+			if (g_rand_int_range(r, 0, 20) == 0)
+				for (int i = 0; i < 150; i++) /* a long line */
+					g_string_append_c(m, 'y');
+			g_string_append(m, bits[g_rand_int_range(r, 0, G_N_ELEMENTS(bits))]);
+		}
+		mime_dashes_init(&whole, max);
+		mime_dashes_feed(&whole, (unsigned char *)m->str, m->len, true);
+		mime_dashes_init(&fed, max);
+		while (at < m->len) {
+			at += (size_t)g_rand_int_range(r, 1, 64);
+			if (at > m->len)
+				at = m->len;
+			mime_dashes_feed(&fed, (unsigned char *)m->str, at, false);
+		}
+		mime_dashes_feed(&fed, (unsigned char *)m->str, m->len, true);
+		ck_assert(fed.done && whole.done);
+		ck_assert_uint_eq(fed.count, whole.count);
+		ck_assert_uint_eq(fed.inner, whole.inner);
+		ck_assert_uint_eq(fed.cut, whole.cut);
+		ck_assert_uint_eq(fed.len, whole.len);
+		ck_assert_uint_eq(fed.at->len, whole.at->len);
+		ck_assert(memcmp(fed.at->data, whole.at->data, whole.at->len * sizeof(size_t)) ==
+		          0);
+		/* every line start with "--" before the cut, and nothing else */
+		for (guint i = 0; i < whole.at->len; i++) {
+			size_t o = g_array_index(whole.at, size_t, i);
+
+			ck_assert(m->str[o] == '-' && m->str[o + 1] == '-');
+			ck_assert(o == 0 || m->str[o - 1] == '\n');
+		}
+		mime_dashes_clear(&whole);
+		mime_dashes_clear(&fed);
+		g_string_free(m, TRUE);
+	}
+	g_rand_free(r);
 }
 END_TEST
 
@@ -352,6 +408,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_cuts_and_offsets);
+	tcase_add_test(tc, test_dashes_fed);
 	tcase_add_test(tc, test_taken);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_inner_dashes);
