@@ -221,7 +221,7 @@ START_TEST(test_base64_each)
 		ck_assert_uint_eq(f1, f2);
 		ck_assert(memcmp(o1, o2, g1) == 0);
 		ck_assert_uint_eq(pieces->len, g1);
-		ck_assert(memcmp(pieces->data, o1, g1) == 0);
+		ck_assert(g1 == 0 || memcmp(pieces->data, o1, g1) == 0);
 		g_byte_array_free(pieces, TRUE);
 		g_string_free(s, TRUE);
 		g_free(o1);
