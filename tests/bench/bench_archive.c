@@ -30,14 +30,6 @@ static const char *const words[] = {"the",     "meeting", "budget", "report",   
                                     "figures", "please",  "review", "attached", "thanks",
                                     "regards", "project", "update", "schedule", "invoice"};
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fill(unsigned char *p, size_t random, size_t text)
 {
 	for (size_t i = 0; i < random; i += 8) {

@@ -363,15 +363,6 @@ static void print_targets(const struct table *ps, const struct table *floor)
 	}
 }
 
-/* CPU seconds (this thread) per call of what, run for at least 0.3 s. */
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Issue 17's 10 MB rate target against what no scanner can skip: per message the client's
  * CPU and the floor's (both from the floor's run at conc 16), a SHA-256 of the attachment and
@@ -390,13 +381,13 @@ static void print_bound(const struct kind *k, const struct table *ps, const stru
 		g_free(out);
 		return;
 	}
-	for (t0 = thread_cpu(); thread_cpu() - t0 < 0.3; n++)
+	for (t0 = cpu_now(); cpu_now() - t0 < 0.3; n++)
 		(void)digest_compute(k->data, k->n, DIGEST_BIT(DIGEST_SHA256), &set);
-	sha = (thread_cpu() - t0) / n;
-	for (n = 0, t0 = thread_cpu(); thread_cpu() - t0 < 0.3; n++)
+	sha = (cpu_now() - t0) / n;
+	for (n = 0, t0 = cpu_now(); cpu_now() - t0 < 0.3; n++)
 		(void)mime_decode_base64((const unsigned char *)k->b64, k->b64_len, out,
 		                         k->b64_len / 4 * 3, &flags);
-	dec = (thread_cpu() - t0) / n;
+	dec = (cpu_now() - t0) / n;
 	client = f->client_cpu / f->lat->len;
 	fcpu = cpu_per_msg(f);
 	must = client + fcpu + sha + dec;

@@ -130,14 +130,6 @@ static GString *attach_message(struct sigdb *db, unsigned int id, size_t size)
 	return s;
 }
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* MB/s over the messages, cycled for at least a second; *hashed_r: parts with a digest. */
 static double run(struct sigdb *db, GPtrArray *msgs, unsigned int want, unsigned int *hashed_r,
                   unsigned int *sweeps_r)

@@ -23,14 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void put(GsfOutfile *dir, const char *name, const void *data, size_t n)
 {
 	GsfOutput *o = gsf_outfile_new_child(dir, name, FALSE);

@@ -18,14 +18,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void random_bytes(unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
