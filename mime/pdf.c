@@ -454,12 +454,20 @@ static GBytes *decode_stream(struct pdf_state *st, const struct pdf_val *dict,
 				g_bytes_unref(next);
 				next = reader_inflate(&st->b, s, n, READER_Z_RAW, cap, &cut, &why);
 			}
-			if (resolve_int(st, pdf_dict_get(p, "Predictor")) >= 10)
+			if (resolve_int(st, pdf_dict_get(p, "Predictor")) >= 10) {
+				/* the rows can come out longer (a short last row is completed) */
+				size_t was = g_bytes_get_size(next);
+
 				next = pdf_png_unpredict(
 				        next, resolve_int(st, pdf_dict_get(p, "Colors")),
 				        resolve_int(st, pdf_dict_get(p, "BitsPerComponent")),
-				        resolve_int(st, pdf_dict_get(p, "Columns")), &why);
-			else if (resolve_int(st, pdf_dict_get(p, "Predictor")) == 2)
+				        resolve_int(st, pdf_dict_get(p, "Columns")),
+				        MIN(was + reader_budget_cap(&st->b),
+				            (size_t)MIN(st->b.lim.max_member_bytes, SIZE_MAX)),
+				        &cut, &why);
+				st->b.out +=
+				        g_bytes_get_size(next) - MIN(was, g_bytes_get_size(next));
+			} else if (resolve_int(st, pdf_dict_get(p, "Predictor")) == 2)
 				why = "TIFF predictor not undone";
 		} else {
 			if (strcmp(id, "ASCIIHexDecode") == 0)

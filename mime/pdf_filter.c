@@ -115,11 +115,17 @@ GBytes *pdf_filter_rl(const unsigned char *s, size_t n, size_t cap, bool *cut)
 	return g_byte_array_free_to_bytes(out);
 }
 
-/* PNG predictors (10-15) undone in place: rows of 1 + columns * bytes per pixel bytes. */
+/*
+ * PNG predictors (10-15) undone: rows of 1 + columns * bytes per pixel bytes. A last row cut
+ * short is completed the way poppler does it: the bytes it lacks are those of the row above
+ * (zeros for a first row), so a stream's last row always comes out whole. Only what the
+ * output can hold is ever allocated: a row claiming gigabytes over a few bytes of data costs
+ * the cap, not the claim.
+ */
 GBytes *pdf_png_unpredict(GBytes *in, long long colors, long long bpc, long long columns,
-                          const char **why)
+                          size_t cap, bool *cut, const char **why)
 {
-	size_t n, bpp, row, rows;
+	size_t n, bpp, row, rows, total, lim;
 	const unsigned char *s = g_bytes_get_data(in, &n);
 	unsigned char *out, *prev;
 
@@ -135,14 +141,20 @@ GBytes *pdf_png_unpredict(GBytes *in, long long colors, long long bpc, long long
 	}
 	bpp = (size_t)((colors * bpc + 7) / 8);
 	row = (size_t)((colors * bpc * columns + 7) / 8);
-	rows = n / (row + 1);
-	out = g_malloc(rows * row + 1);
-	prev = g_malloc0(row);
-	for (size_t r = 0; r < rows; r++) {
+	/* a last piece of the type byte alone is no row (poppler stops there too) */
+	rows = n / (row + 1) + (n % (row + 1) >= 2 ? 1 : 0);
+	total = rows * row; /* rows <= n and row < 2^31: no overflow */
+	lim = MIN(total, cap);
+	if (lim < total)
+		*cut = true;
+	out = g_malloc(lim + 1);
+	prev = g_malloc0(MIN(row, lim) + 1);
+	for (size_t r = 0; r < rows && r * row < lim; r++) {
 		const unsigned char *src = s + r * (row + 1) + 1;
 		unsigned char *dst = out + r * row, type = s[r * (row + 1)];
+		size_t w = MIN(row, lim - r * row), have = MIN(w, n - r * (row + 1) - 1);
 
-		for (size_t i = 0; i < row; i++) {
+		for (size_t i = 0; i < have; i++) {
 			unsigned int a = i >= bpp ? dst[i - bpp] : 0, b = prev[i],
 			             c = i >= bpp ? prev[i - bpp] : 0, x = src[i];
 			int p, pa, pb, pc;
@@ -167,11 +179,12 @@ GBytes *pdf_png_unpredict(GBytes *in, long long colors, long long bpc, long long
 			}
 			dst[i] = (unsigned char)x;
 		}
-		memcpy(prev, dst, row);
+		memcpy(dst + have, prev + have, w - have);
+		memcpy(prev, dst, w);
 	}
 	g_free(prev);
 	g_bytes_unref(in);
-	return g_bytes_new_take(out, rows * row);
+	return g_bytes_new_take(out, lim);
 }
 
 /*

@@ -25,10 +25,11 @@ GBytes *pdf_filter_lzw(const unsigned char *s, size_t n, int early, size_t cap, 
 
 /*
  * PNG predictors (Predictor 10-15) undone: rows of 1 + Columns * Colors * BitsPerComponent / 8
- * bytes (values <= 0 take the defaults 1, 8, 1). Takes in; returns the result, or in itself
- * with *why set when the parameters are out of range.
+ * bytes (values <= 0 take the defaults 1, 8, 1); a last row cut short is completed with the
+ * row above, as poppler does. At most cap bytes come out (*cut set when more would). Takes
+ * in; returns the result, or in itself with *why set when the parameters are out of range.
  */
 GBytes *pdf_png_unpredict(GBytes *in, long long colors, long long bpc, long long columns,
-                          const char **why);
+                          size_t cap, bool *cut, const char **why);
 
 #endif

@@ -8,6 +8,8 @@ Writes into OUTDIR, each carrying PAYLOAD's bytes (default: a harmless text) as 
   pdf_annot.pdf      FileAttachment annotation, [/ASCIIHexDecode /FlateDecode], UTF-16 name,
                      the page, annotation and catalog inside an object stream
   pdf_predictor.pdf  FlateDecode with a PNG predictor, /Length an indirect object
+  pdf_pred_tail.pdf  the same in rows of 13 bytes, the last one cut short (pdfdetach
+                     completes it with the bytes of the row above)
   pdf_lzw.pdf        LZWDecode (EarlyChange 1, the default), the payload then 2 KiB of bytes
                      that do not repeat (codes of 9 to 12 bits, a clear code)
   pdf_lzw0.pdf       LZWDecode with /EarlyChange 0 and a PNG predictor, the same bytes
@@ -139,14 +141,15 @@ def pdf_annot(payload):
     return build_pdf(objs, 1, in_stm=(1, 2, 3, 7))
 
 
-def pdf_predictor(payload):
-    cols = 4
-    pad = payload + b"\0" * (-len(payload) % cols)
+def pdf_predictor(payload, cols=4, pad_rows=True):
+    """PNG "up" rows of cols bytes; without pad_rows the last row is cut short (pdfdetach
+    completes it with the row above)."""
+    pad = payload + b"\0" * (-len(payload) % cols) if pad_rows else payload
     rows, prev = b"", bytes(cols)
     for i in range(0, len(pad), cols):
         row = pad[i:i + cols]
-        rows += b"\x02" + bytes((row[k] - prev[k]) & 255 for k in range(cols))  # PNG "up"
-        prev = row
+        rows += b"\x02" + bytes((row[k] - prev[k]) & 255 for k in range(len(row)))
+        prev = row + prev[len(row):]
     data = zlib.compress(rows)
     objs = dict(PAGES)
     objs[1] = b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles 4 0 R >> >>"
@@ -154,7 +157,8 @@ def pdf_predictor(payload):
     objs[9] = b"<< /Limits [(p.bin) (p.bin)] /Names [(p.bin) 5 0 R] >>"
     objs[5] = b"<< /Type /Filespec /F (p.bin) /EF << /F 6 0 R >> >>"
     objs[6] = (b"<< /Type /EmbeddedFile /Filter /FlateDecode /DecodeParms << /Predictor 12 "
-               b"/Columns %d >> /Length 10 0 R >>\nstream\n" % cols + data + b"\nendstream")
+               b"/Columns %d >> /Length 10 0 R >>\nstream\n" % cols + data +
+               b"\nendstream")
     objs[10] = b"%d" % len(data)
     return build_pdf(objs, 1), pad
 
@@ -294,6 +298,7 @@ def main():
         "pdf_names.pdf": pdf_names(payload),
         "pdf_annot.pdf": pdf_annot(payload),
         "pdf_predictor.pdf": pred,
+        "pdf_pred_tail.pdf": pdf_predictor(payload, 13, False)[0],
         "pdf_lzw.pdf": pdf_lzw(payload, 1),
         "pdf_lzw0.pdf": pdf_lzw(payload, 0),
         "pdf_update.pdf": pdf_update(payload, False),
