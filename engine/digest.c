@@ -140,24 +140,33 @@ static EVP_MD_CTX *digest_thread_ctx(enum digest_type type)
 	return tls->ctx[type];
 }
 
+/*
+ * Each context of c->mask set up for a new digest: the thread's own (own false) or a new one
+ * (own true, freed by the caller, also after a failure).
+ */
+static int digest_ctx_init(struct digest_ctx *c, bool own)
+{
+	for (int i = 0; i < DIGEST__COUNT; i++) {
+		const EVP_MD *md;
+
+		if (!(c->mask & DIGEST_BIT(i)))
+			continue;
+		md = digest_md((enum digest_type)i);
+		c->ctx[i] = own ? EVP_MD_CTX_new() : digest_thread_ctx((enum digest_type)i);
+		if (md == NULL || c->ctx[i] == NULL || EVP_DigestInit_ex(c->ctx[i], md, NULL) != 1)
+			return -1;
+	}
+	return 0;
+}
+
 int digest_compute(const unsigned char *data, size_t size, unsigned int mask,
                    struct digest_set *set_r)
 {
 	struct digest_ctx ctx = {.mask = mask & DIGEST_ALL};
-	int ret = 0;
+	int ret;
 
 	memset(set_r, 0, sizeof(*set_r));
-	for (int i = 0; i < DIGEST__COUNT && ret == 0; i++) {
-		const EVP_MD *md;
-
-		if (!(ctx.mask & DIGEST_BIT(i)))
-			continue;
-		md = digest_md((enum digest_type)i);
-		ctx.ctx[i] = digest_thread_ctx((enum digest_type)i);
-		if (md == NULL || ctx.ctx[i] == NULL ||
-		    EVP_DigestInit_ex(ctx.ctx[i], md, NULL) != 1)
-			ret = -1;
-	}
+	ret = digest_ctx_init(&ctx, false);
 	if (ret == 0)
 		ret = digest_ctx_update(&ctx, data, size);
 	if (ret == 0)
@@ -177,21 +186,12 @@ struct digest_stream *digest_stream_new(unsigned int mask)
 	struct digest_stream *s = g_new0(struct digest_stream, 1);
 
 	s->c.mask = mask & DIGEST_ALL;
-	for (int i = 0; i < DIGEST__COUNT; i++) {
-		const EVP_MD *md;
+	if (digest_ctx_init(&s->c, true) < 0) {
+		struct digest_set unused;
 
-		if (!(s->c.mask & DIGEST_BIT(i)))
-			continue;
-		md = digest_md((enum digest_type)i);
-		s->c.ctx[i] = EVP_MD_CTX_new();
-		if (md == NULL || s->c.ctx[i] == NULL ||
-		    EVP_DigestInit_ex(s->c.ctx[i], md, NULL) != 1) {
-			struct digest_set unused;
-
-			s->failed = true;
-			(void)digest_stream_end(s, &unused);
-			return NULL;
-		}
+		s->failed = true;
+		(void)digest_stream_end(s, &unused);
+		return NULL;
 	}
 	return s;
 }
