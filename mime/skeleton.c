@@ -163,11 +163,49 @@ bool mime_skel_verify(const struct mime_skel *s, GMimeObject *top)
 	return all;
 }
 
+/* A warning GMime gave while it parsed the skeleton. */
+struct held_warning {
+	gint64 offset; /* the skeleton's */
+	GMimeParserWarning code;
+	char *item;
+};
+
+static void held_warning_clear(gpointer data)
+{
+	g_free(((struct held_warning *)data)->item);
+}
+
+void mime_skel_hold(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer skel)
+{
+	struct mime_skel *s = skel;
+	struct held_warning h = {offset, code, g_strdup(item)};
+
+	if (s->held == NULL) {
+		s->held = g_array_new(FALSE, FALSE, sizeof(struct held_warning));
+		g_array_set_clear_func(s->held, held_warning_clear);
+	}
+	g_array_append_val(s->held, h);
+}
+
+void mime_skel_replay(struct mime_skel *s, GMimeParserWarningFunc fn, gpointer data)
+{
+	for (guint i = 0; s->held != NULL && i < s->held->len; i++) {
+		const struct held_warning *h = &g_array_index(s->held, struct held_warning, i);
+
+		fn(mime_skel_real(s, h->offset), h->code, h->item, data);
+	}
+	if (s->held != NULL)
+		g_array_free(s->held, TRUE);
+	s->held = NULL;
+}
+
 void mime_skel_free(struct mime_skel *s)
 {
 	if (s->bytes != NULL)
 		g_byte_array_unref(s->bytes);
 	if (s->cuts != NULL)
 		g_array_free(s->cuts, TRUE);
+	if (s->held != NULL)
+		g_array_free(s->held, TRUE);
 	memset(s, 0, sizeof(*s));
 }

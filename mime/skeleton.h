@@ -30,6 +30,7 @@ struct mime_skel_cut {
 struct mime_skel {
 	GByteArray *bytes; /* the skeleton */
 	GArray *cuts;      /* struct mime_skel_cut, in order */
+	GArray *held;      /* GMime's warnings on it (mime_skel_hold), or NULL */
 };
 
 /*
@@ -50,6 +51,13 @@ bool mime_skel_build(const unsigned char *data, size_t len, const GArray *dashes
 gint64 mime_skel_real(const struct mime_skel *s, gint64 off);
 /* true when every cut lies inside the body of a leaf of the tree under top. */
 bool mime_skel_verify(const struct mime_skel *s, GMimeObject *top);
+/*
+ * GMime's warnings while it parses the skeleton (a GMimeParserWarningFunc, skel the skeleton):
+ * held until the skeleton is known right, then given to fn with the message's offsets by
+ * mime_skel_replay (and dropped), or dropped with the skeleton by mime_skel_free.
+ */
+void mime_skel_hold(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer skel);
+void mime_skel_replay(struct mime_skel *s, GMimeParserWarningFunc fn, gpointer data);
 void mime_skel_free(struct mime_skel *s);
 
 /*

@@ -549,27 +549,8 @@ static void walk_arrays(struct mime_walk *w)
 	g_array_set_clear_func(w->texts, mime_password_text_clear);
 }
 
-/* A warning GMime gave while it parsed a skeleton: reported once the skeleton is known right. */
-struct held_warning {
-	gint64 offset;
-	GMimeParserWarning code;
-	char *item;
-};
-
-static void hold_warning(gint64 offset, GMimeParserWarning code, const gchar *item, gpointer data)
-{
-	struct held_warning h = {offset, code, g_strdup(item)};
-
-	g_array_append_val((GArray *)data, h);
-}
-
-static void held_warning_clear(gpointer data)
-{
-	g_free(((struct held_warning *)data)->item);
-}
-
-/* GMime's parse of bytes (the message's, or its skeleton's); warnings to held when not NULL. */
-static void walk_parse(struct mime_walk *w, GByteArray *bytes, GArray *held)
+/* GMime's parse of bytes: the message's, or its skeleton's (its warnings held there). */
+static void walk_parse(struct mime_walk *w, GByteArray *bytes)
 {
 	w->bytes = bytes;
 	w->stream = g_mime_stream_mem_new_with_byte_array(w->bytes);
@@ -577,8 +558,8 @@ static void walk_parse(struct mime_walk *w, GByteArray *bytes, GArray *held)
 	w->parser = g_mime_parser_new_with_stream(w->stream);
 	g_mime_parser_set_persist_stream(w->parser, TRUE);
 	w->options = g_mime_parser_options_new();
-	if (held != NULL)
-		g_mime_parser_options_set_warning_callback(w->options, hold_warning, held);
+	if (bytes == w->skel.bytes)
+		g_mime_parser_options_set_warning_callback(w->options, mime_skel_hold, &w->skel);
 	else if (!w->reading)
 		g_mime_parser_options_set_warning_callback(w->options, mime_check_warning, w);
 	w->message = g_mime_parser_construct_message(w->parser, w->options);
@@ -610,28 +591,18 @@ static void walk_open(struct mime_walk *w)
 	walk_arrays(w);
 	/* a big message: its skeleton, when GMime's tree of it is the tree of the message */
 	if (mime_skel_build(w->data, w->len, w->dashes, w->inner_dashes, &w->skel)) {
-		GArray *held = g_array_new(FALSE, FALSE, sizeof(struct held_warning));
-
-		g_array_set_clear_func(held, held_warning_clear);
-		walk_parse(w, w->skel.bytes, held);
+		walk_parse(w, w->skel.bytes);
 		if (w->message != NULL &&
 		    mime_skel_verify(&w->skel, g_mime_message_get_mime_part(w->message))) {
-			for (guint i = 0; i < held->len && !w->reading; i++) {
-				struct held_warning *h =
-				        &g_array_index(held, struct held_warning, i);
-
-				mime_check_warning(walk_real(w, h->offset), h->code, h->item, w);
-			}
-			g_array_free(held, TRUE);
+			if (!w->reading)
+				mime_skel_replay(&w->skel, mime_check_warning, w);
 			return;
 		}
-		g_array_free(held, TRUE);
 		walk_unparse(w);
 		mime_skel_free(&w->skel);
 	}
 	/* borrowed bytes: GMime reads them, the array is taken back in walk_unparse() */
-	walk_parse(w, g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len),
-	           NULL);
+	walk_parse(w, g_byte_array_new_take((guint8 *)(w->len > 0 ? w->data : empty), w->len));
 }
 
 static void walk_close(struct mime_walk *w)
