@@ -202,6 +202,21 @@ static int hunt_signatures(const char *url, int n, char **files, int64_t since, 
 	return ret;
 }
 
+/*
+ * The password of --index URL out of the command line every user sees (ps, /proc/PID/cmdline):
+ * overwritten in the arguments as given, now that the option holds its own copy. It is still
+ * in the shell's history: ~/.pgpass, PGPASSWORD or -c CONF keep it off the command line.
+ */
+static void hunt_hide_password(int argc, char **given)
+{
+	for (int i = 1; i < argc; i++) {
+		if (g_str_has_prefix(given[i], "--index="))
+			index_url_scrub(given[i] + strlen("--index="));
+		else if (strcmp(given[i - 1], "--index") == 0)
+			index_url_scrub(given[i]);
+	}
+}
+
 int cli_cmd_hunt(int argc, char **argv)
 {
 	char *conf_path = NULL, *url = NULL, *since_s = NULL, *until_s = NULL;
@@ -226,12 +241,18 @@ int cli_cmd_hunt(int argc, char **argv)
 	struct conf *conf = NULL;
 	int ret = CLI_EXIT_ERROR;
 
+	char **given = g_memdup2(argv, sizeof(*argv) * (size_t)argc);
+	int nargs = argc;
+
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!cli_parse(ctx, &argc, &argv)) {
 		g_option_context_free(ctx);
+		g_free(given);
 		return CLI_EXIT_ERROR;
 	}
 	g_option_context_free(ctx);
+	hunt_hide_password(nargs, given);
+	g_free(given);
 	for (int k = 0; k < 2; k++) {
 		const char *s = k == 0 ? since_s : until_s;
 		int64_t *t = k == 0 ? &since : &until;

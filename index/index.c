@@ -672,6 +672,28 @@ const char *index_driver_name(const struct index *idx)
 	return idx->drv->name;
 }
 
+void index_url_scrub(char *url)
+{
+	char *auth, *end, *at, *colon, *p;
+
+	if (url == NULL ||
+	    (!g_str_has_prefix(url, "postgresql://") && !g_str_has_prefix(url, "postgres://")))
+		return;
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = g_strrstr_len(auth, end - auth, "@");
+	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL)
+		memset(colon + 1, '*', (size_t)(at - colon - 1));
+	for (p = strchr(end, '?'); p != NULL; p = strchr(p, '&')) {
+		p++;
+		if (g_ascii_strncasecmp(p, "password=", strlen("password=")) == 0) {
+			p += strlen("password=");
+			memset(p, '*', strcspn(p, "&"));
+		}
+	}
+}
+
 char *index_url_redacted(const char *url)
 {
 	GString *out;

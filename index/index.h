@@ -175,4 +175,10 @@ const char *index_driver_name(const struct index *idx);
  */
 char *index_url_redacted(const char *url);
 
+/*
+ * The same passwords overwritten with '*' in place, url keeping its length: for a command line
+ * that ps and /proc/PID/cmdline show to every user, once the option's value has been copied.
+ */
+void index_url_scrub(char *url);
+
 #endif

@@ -193,4 +193,31 @@ run 2 "$PARTSCAN" hunt --index "$T/bad.db" "$SHA256"
 expect err 'damaged or not an index'
 stop_milter
 
+# a password in --index URL is not left on the command line every user sees: while hunt waits
+# on a server that never answers, /proc/PID/cmdline holds stars where the passwords were
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1] + "/.s.PGSQL.5432")
+s.listen(8)
+time.sleep(30)' "$T" &
+SILENT=$!
+i=0
+while [ ! -S "$T/.s.PGSQL.5432" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+"$PARTSCAN" hunt --index "postgresql://partscan:Se3cret@/partscan?host=$T&connect_timeout=3&password=Tw0pass" \
+	"$SHA256" >"$T/hunt.out" 2>&1 &
+HUNT=$!
+sleep 1
+tr '\0' ' ' </proc/$HUNT/cmdline >"$T/cmdline"
+checks=$((checks + 1))
+grep -q 'postgresql://partscan:\*\*\*\*\*\*\*@/partscan?host=.*&password=\*\*\*\*\*\*\*' "$T/cmdline" &&
+	! grep -q 'Se3cret\|Tw0pass' "$T/cmdline" || fail "hunt --index: the password is on the command line: $(cat "$T/cmdline")"
+wait $HUNT
+rc=$?
+checks=$((checks + 1))
+[ $rc -eq 2 ] || fail "hunt --index with no answer: not exit 2"
+! grep -q 'Se3cret\|Tw0pass' "$T/hunt.out" || fail "hunt --index: a password was printed: $(cat "$T/hunt.out")"
+kill $SILENT 2>/dev/null
+wait $SILENT 2>/dev/null
+
 finish
