@@ -203,6 +203,85 @@ START_TEST(test_find_many)
 }
 END_TEST
 
+struct paused {
+	struct index *idx;
+	const char *path;
+	int64_t now;
+	unsigned int rows;
+	int rc, busy, log; /* of the checkpoint taken while the first row is handled */
+};
+
+static int checkpoint_row(void *data, int n, char **v, char **names)
+{
+	struct paused *p = data;
+
+	(void)names;
+	if (n == 3) {
+		p->busy = atoi(v[0]);
+		p->log = atoi(v[1]);
+	}
+	return 0;
+}
+
+/*
+ * The first row found waits (as `partscan hunt | less` does while the pager is paused) while
+ * the milter writes another message and the WAL is checkpointed and truncated.
+ */
+static int paused_row(void *ctx, const struct index_found *f)
+{
+	struct paused *p = ctx;
+	sqlite3 *db;
+
+	(void)f;
+	if (p->rows++ > 0)
+		return 0;
+	ck_assert(index_submit(p->idx, testindex_msg_of(p->now, "QLATER", "other")));
+	index_flush(p->idx);
+	ck_assert_int_eq(sqlite3_open(p->path, &db), SQLITE_OK);
+	p->rc = sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", checkpoint_row, p, NULL);
+	sqlite3_close(db);
+	return 0;
+}
+
+/*
+ * A lookup whose caller waits between rows holds no read transaction on the index: the WAL
+ * the milter keeps writing can be checkpointed and reset meanwhile. Before, the statement
+ * stayed open across the caller's rows, and a hunt paused in a pager kept the WAL growing
+ * for as long as it was paused (the checkpoint was busy).
+ */
+START_TEST(test_find_paused)
+{
+	char *path = testindex_db_path();
+	struct index *idx = testindex_open_writer(path, 0, 0);
+	struct paused p = {.idx = idx,
+	                   .path = path,
+	                   .now = g_get_real_time() / G_USEC_PER_SEC,
+	                   .rc = -1,
+	                   .busy = -1,
+	                   .log = -1};
+	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct digest_set d;
+	GError *err = NULL;
+
+	for (int i = 0; i < 3; i++) {
+		char *qid = g_strdup_printf("Q%d", i);
+
+		ck_assert(index_submit(idx, testindex_msg_of(p.now - 10 + i, qid, "x")));
+		g_free(qid);
+	}
+	index_flush(idx);
+	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
+	memcpy(q.hash, d.sha256, 32);
+	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, paused_row, &p, &err), 0);
+	ck_assert_uint_eq(p.rows, 3);
+	ck_assert_int_eq(p.rc, SQLITE_OK);
+	ck_assert_msg(p.busy == 0 && p.log == 0, "checkpoint: busy %d, WAL frames left %d", p.busy,
+	              p.log);
+	index_close(&idx);
+	g_free(path);
+}
+END_TEST
+
 START_TEST(test_retention)
 {
 	char *path = testindex_db_path();
@@ -530,6 +609,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_submit_find);
 	tcase_add_test(tc, test_find_many);
+	tcase_add_test(tc, test_find_paused);
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_hit_once);
 	tcase_add_test(tc, test_not_utf8_indexed);
