@@ -18,7 +18,8 @@
  *   bzip2  the block size digit (at most 9: 3.6 MB)
  *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
  *   7z     the coders of its header (archive_7z.c)
- * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93) or bzip2 (12),
+ * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93), bzip2 (12) or
+ * PPMd (98: the model's memory, from its first two bytes),
  * found by the central directory, or (the streaming reading of a first zip that no directory
  * names) by its local header.
  * Limits: the walk reads each block or frame header once, at most MIME_DECMEM_MAX_BLOCKS
@@ -39,6 +40,7 @@
 #define MIME_DECMEM_MAX_BLOCKS 100000
 #define MIME_DECMEM_UNKNOWN_XZ (1024 * MIB)
 #define MIME_DECMEM_ZSTD_EXTRA (256u * 1024u) /* block buffers beside the window */
+#define MIME_DECMEM_PPMD_EXTRA (64u * 1024u)  /* the decoder beside its model */
 
 static uint64_t le(const unsigned char *p, unsigned int n)
 {
@@ -246,25 +248,47 @@ static uint64_t zstd_memory(const unsigned char *d, size_t len)
 	return max + MIME_DECMEM_ZSTD_EXTRA;
 }
 
-uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
-                                        uint64_t usize)
+/*
+ * A zip member compressed with PPMd (98, PPMd variant I rev. 1): its first two bytes hold the
+ * model order, the restore method and the model's memory in MiB less one (up to 256 MiB),
+ * which libarchive allocates at once, whatever the data needs.
+ */
+static uint64_t zip_ppmd_memory(const unsigned char *d, size_t len)
+{
+	if (len < 2)
+		return UINT64_MAX;
+	return ((((uint64_t)le(d, 2) >> 4 & 0xff) + 1) << 20) + MIME_DECMEM_PPMD_EXTRA;
+}
+
+/* The decoder memory of a member's compressed bytes d[0, n) of a method. */
+static uint64_t zip_method_memory(unsigned int method, const unsigned char *d, size_t n)
+{
+	switch (method) {
+	case 14: /* LZMA: version (2), properties size (2), properties (5) */
+		return n >= 9 ? lzma_alone_memory(d + 4, n - 4) : UINT64_MAX;
+	case 95:
+		return xz_memory(d, n);
+	case 93:
+		return zstd_memory(d, n);
+	case 12:
+		return n >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, d, n) : 0;
+	case 98:
+		return zip_ppmd_memory(d, n);
+	default:
+		return 0;
+	}
+}
+
+/* The claim of the member the central directory names (false: it names none such). */
+static bool zip_dir_member_memory(const unsigned char *zip, size_t len, const char *name,
+                                  uint64_t usize, uint64_t *claim_r)
 {
 	struct mime_zipx_entry z;
 
 	if (!mime_zipx_find(zip, len, name, strlen(name), usize, &z))
-		return 0;
-	switch (z.method) {
-	case 14: /* LZMA: version (2), properties size (2), properties (5) */
-		return z.csize >= 9 ? lzma_alone_memory(z.data + 4, z.csize - 4) : UINT64_MAX;
-	case 95:
-		return xz_memory(z.data, z.csize);
-	case 93:
-		return zstd_memory(z.data, z.csize);
-	case 12:
-		return z.csize >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, z.data, z.csize) : 0;
-	default:
-		return 0;
-	}
+		return false;
+	*claim_r = zip_method_memory(z.method, z.data, z.csize);
+	return true;
 }
 
 /*
@@ -299,19 +323,7 @@ static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size
 		return UINT64_MAX;
 	if (csize == 0 || csize == 0xffffffffu || csize > len - data)
 		csize = len - data;
-	h = d + data;
-	switch (method) {
-	case 14:
-		return csize >= 9 ? lzma_alone_memory(h + 4, (size_t)csize - 4) : UINT64_MAX;
-	case 95:
-		return xz_memory(h, (size_t)csize);
-	case 93:
-		return zstd_memory(h, (size_t)csize);
-	case 12:
-		return csize >= 4 ? mime_archive_decoder_memory(FTYPE_BZIP2, h, (size_t)csize) : 0;
-	default:
-		return 0;
-	}
+	return zip_method_memory(method, d + data, (size_t)csize);
 }
 
 uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, size_t len)
@@ -366,32 +378,38 @@ bool mime_archive_memory_ok(struct arch *st, enum ftype t)
 }
 
 /*
- * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd: named in
- * libarchive's format name): its claim, within max_decoder_memory with the levels open
+ * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd, bzip2,
+ * PPMd: named in libarchive's format name): its claim, within max_decoder_memory with the levels open
  * around it, in *claim_r; false (the member flagged, not read) when it is over.
  */
 uint64_t mime_archive_member_claim(const struct arch *st, struct archive *a,
                                    struct archive_entry *e)
 {
 	const char *fmt = archive_format_name(a), *name = archive_entry_pathname(e);
+	uint64_t claim = 0;
+	size_t base;
 	int64_t at;
 
 	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
 	    name == NULL ||
 	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
-	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL))
+	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL &&
+	     strstr(fmt, "ppmd") == NULL))
 		return 0;
-	if (st->streaming) {
-		at = archive_read_header_position(a);
-		return at >= 0 && (uint64_t)at <= st->len - st->stream_from
-		               ? zip_local_member_memory(st->data, st->len,
-		                                         st->stream_from + (size_t)at, name)
-		               : UINT64_MAX;
-	}
-	if (!archive_entry_size_is_set(e))
-		return 0;
-	return mime_archive_zip_member_memory(st->data, st->len, name,
-	                                      (uint64_t)archive_entry_size(e));
+	/*
+	 * The central directory's entry, or (the streaming reading, or libarchive reading a zip
+	 * without a directory from its local headers) the local header where libarchive is
+	 */
+	if (!st->streaming && archive_entry_size_is_set(e) &&
+	    zip_dir_member_memory(st->data, st->len, name, (uint64_t)archive_entry_size(e), &claim))
+		return claim;
+	if (archive_entry_is_data_encrypted(e))
+		return 0; /* its first bytes are the cipher's (not counted, as in the directory) */
+	base = st->streaming ? st->stream_from : 0;
+	at = archive_read_header_position(a);
+	return at >= 0 && (uint64_t)at <= st->len - base
+	               ? zip_local_member_memory(st->data, st->len, base + (size_t)at, name)
+	               : UINT64_MAX;
 }
 
 bool mime_archive_member_memory_ok(struct arch *st, struct archive *a, struct archive_entry *e,

@@ -90,14 +90,6 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
  */
 uint64_t mime_archive_7z_memory(const unsigned char *d, size_t len);
 
-/*
- * The same for the zip member named name (as stored) of uncompressed size usize in the zip
- * zip[0..len): its method's decoder (LZMA, xz, zstd, bzip2); 0 for the others or when the
- * member's data is not found.
- */
-uint64_t mime_archive_zip_member_memory(const unsigned char *zip, size_t len, const char *name,
-                                        uint64_t usize);
-
 /* What one member buffer starts with when the member's size is not declared. */
 #define MIME_ARCHIVE_FIRST_BUF (64u * 1024u)
 

@@ -4,7 +4,8 @@
  * claim 512 MiB, an lzma header, a zstd frame with a 64 MiB window written by hand), the
  * claims of the levels open at once add up (xz in xz), and the same streams are read when the
  * limit allows them (the patched headers are valid); a 7z archive's LZMA2 coder claiming
- * 512 MiB likewise. Streams are made here with liblzma, the 7z with libarchive.
+ * 512 MiB likewise, and a zip member's PPMd model. Streams are made here with liblzma, the 7z
+ * with libarchive, the PPMd zip with 7z.
  */
 
 #include <check.h>
@@ -223,6 +224,56 @@ START_TEST(test_7z_claim)
 }
 END_TEST
 
+/*
+ * A zip member compressed with PPMd (7z -mm=PPMd), its header made to ask for a 256 MiB model
+ * (7-Zip sizes the model down to the file; more memory decodes small data the same, as 7z t
+ * says): over the default limit with what the decoder needs beside the model, read at 1 GiB.
+ * The same zip without its central directory is read by streaming, from the local header.
+ * Before, PPMd members were not counted at all.
+ */
+START_TEST(test_zip_ppmd_claim)
+{
+	char *exe = g_build_filename(tmp, "clam.exe", NULL),
+	     *zip = g_build_filename(tmp, "p.zip", NULL);
+	char *argv[] = {"7z", "a", "-bd", "-tzip", "-mm=PPMd", zip, exe, NULL};
+	char *test[] = {"7z", "t", "-bd", zip, NULL};
+	int status = -1;
+	size_t len, at;
+	char *d;
+	GByteArray *b = g_byte_array_new();
+	unsigned char *cd;
+
+	ck_assert(g_file_set_contents(exe, clam, (gssize)clam_len, NULL));
+	ck_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+	                       NULL, NULL, NULL, NULL, &status, NULL));
+	ck_assert(g_spawn_check_wait_status(status, NULL));
+	d = testutil_read(zip, &len);
+	g_byte_array_append(b, (const guint8 *)d, (guint)len);
+	g_free(d);
+	/* the local header: method 98, then the data's first two bytes, the model's MiB less one */
+	ck_assert(b->len > 34 && memcmp(b->data, "PK\003\004", 4) == 0);
+	ck_assert_uint_eq(b->data[8], 98);
+	at = 30 + (size_t)(b->data[26] | b->data[27] << 8) +
+	     (size_t)(b->data[28] | b->data[29] << 8);
+	b->data[at] = (unsigned char)((b->data[at] & 0x0f) | 0xf0);
+	b->data[at + 1] = (unsigned char)((b->data[at + 1] & 0xf0) | 0x0f);
+	ck_assert(g_file_set_contents(zip, (const char *)b->data, b->len, NULL));
+	ck_assert(g_spawn_sync(NULL, test, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+	                       NULL, NULL, NULL, NULL, &status, NULL));
+	ck_assert_msg(g_spawn_check_wait_status(status, NULL),
+	              "7z t: the patched zip is not valid");
+	check_stream("clam.zip", b, 0, 1024ull * MIB);
+	/* without the central directory (and its end): the streaming reading */
+	cd = memmem(b->data, b->len, "PK\001\002", 4);
+	ck_assert_ptr_nonnull(cd);
+	g_byte_array_set_size(b, (guint)(cd - b->data));
+	check_stream("stream.zip", b, 0, 1024ull * MIB);
+	g_byte_array_unref(b);
+	g_free(exe);
+	g_free(zip);
+}
+END_TEST
+
 /* xz (128 MiB) in xz (192 MiB): each within 256 MiB alone, not together */
 START_TEST(test_levels_add_up)
 {
@@ -260,6 +311,7 @@ int main(void)
 	tcase_add_test(tc, test_lzma_claim);
 	tcase_add_test(tc, test_zstd_claim);
 	tcase_add_test(tc, test_7z_claim);
+	tcase_add_test(tc, test_zip_ppmd_claim);
 	tcase_add_test(tc, test_levels_add_up);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
