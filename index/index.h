@@ -136,9 +136,9 @@ typedef int (*index_found_cb)(void *ctx, const struct index_found *found);
  * Every part whose digest matches one of the queries, among messages with since <= time <
  * until (0: unbounded), oldest first. Queries are looked up in batches (thousands per
  * statement), so 100,000 new signatures cost seconds, not minutes. Returns 0, the callback's
- * non-zero value, or -1 with error set. SQLite: no read transaction is open while the
- * callback runs (the rows are copied first), so a caller may take its time; PostgreSQL: the
- * rows come through a cursor, in a transaction that lasts the whole call.
+ * non-zero value, or -1 with error set. No transaction is open while the callback runs (the
+ * rows found are copied into a temporary table first, then read a page at a time), so a
+ * caller may take its time without holding back the WAL (SQLite) or VACUUM (PostgreSQL).
  */
 int index_find(struct index *idx, const struct index_query *queries, size_t n, int64_t since,
                int64_t until, index_found_cb cb, void *ctx, GError **error);

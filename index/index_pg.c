@@ -402,10 +402,24 @@ static int pg_find_row(struct index_conn *c, const PGresult *res, int r, int64_t
 }
 
 /*
- * The lookup runs as a cursor fetched PG_FIND_FETCH rows at a time: a hash found in a
- * million parts must not be held in memory whole (PQexec keeps every row of a result).
+ * The rows found are copied into the temporary table partscan_found, numbered in their order,
+ * and read PG_FIND_FETCH at a time, each page a statement of its own: while the callback
+ * runs no transaction is open, so a caller that waits (a hunt paused in a pager) holds no
+ * snapshot that keeps VACUUM from the rows the writer's pruning deletes, and does not sit
+ * "idle in transaction"; and a hash found in a million parts is never held in memory whole
+ * (PQexec keeps every row of a result).
  */
 #define PG_FIND_FETCH 1000
+
+static const char pg_found_table[] =
+        "CREATE TEMP TABLE IF NOT EXISTS partscan_found(n BIGINT, qi BIGINT, key BIGINT,"
+        " time BIGINT, queue_id TEXT, message_id TEXT, client TEXT, sender TEXT, verdict TEXT,"
+        " action TEXT, path TEXT, name TEXT, type TEXT, size BIGINT, md5 BYTEA, sha1 BYTEA,"
+        " sha256 BYTEA); TRUNCATE partscan_found";
+static const char pg_found_page[] =
+        "SELECT qi, key, time, queue_id, message_id, client, sender, verdict, action, path, name,"
+        " type, size, md5, sha1, sha256, n FROM partscan_found WHERE n > $1 ORDER BY n "
+        "LIMIT " G_STRINGIFY(PG_FIND_FETCH);
 
 static int pg_find(struct index_conn *c, const struct index_query *queries, size_t n, int64_t since,
                    int64_t until, index_found_cb cb, void *ctx, GError **error)
@@ -413,13 +427,13 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 	GString *a[4] = {g_string_new(NULL), g_string_new(NULL), g_string_new(NULL),
 	                 g_string_new(NULL)};
 	GPtrArray *rcpts = g_ptr_array_new_with_free_func(g_free);
-	char s_since[32], s_until[32];
-	const char *v[6];
+	char s_since[32], s_until[32], s_last[32] = "0";
+	const char *v[6], *last = s_last;
 	PGresult *res = NULL;
 	int64_t rcpts_key = -1;
 	char *sql;
-	bool in_tx = false;
-	int ret = -1;
+	bool made = false;
+	int ret = -1, rows;
 
 	if (pg_prepare(c, error) < 0)
 		goto out;
@@ -430,32 +444,35 @@ static int pg_find(struct index_conn *c, const struct index_query *queries, size
 		v[k] = a[k]->str;
 	v[4] = s_since;
 	v[5] = s_until;
-	if (pg_exec(c, "BEGIN", error) < 0)
+	if (pg_exec(c, pg_found_table, error) < 0)
 		goto out;
-	in_tx = true;
-	sql = g_strconcat("DECLARE partscan_find NO SCROLL CURSOR FOR ", pg_find_sql, NULL);
+	made = true;
+	sql = g_strconcat("INSERT INTO partscan_found SELECT row_number() OVER (ORDER BY f.time,"
+	                  " f.key, f.path), f.* FROM (",
+	                  pg_find_sql, ") f", NULL);
 	res = PQexecParams(c->pg, sql, 6, NULL, v, NULL, NULL, 0);
 	g_free(sql);
 	if (!pg_ok(c, res, PGRES_COMMAND_OK, error, "find"))
 		goto out;
-	for (;;) {
+	do {
 		PQclear(res);
-		res = PQexec(c->pg, "FETCH " G_STRINGIFY(PG_FIND_FETCH) " FROM partscan_find");
+		res = PQexecParams(c->pg, pg_found_page, 1, NULL, &last, NULL, NULL, 0);
 		if (!pg_ok(c, res, PGRES_TUPLES_OK, error, "find"))
 			goto out;
-		if (PQntuples(res) == 0)
-			break;
-		for (int r = 0; r < PQntuples(res); r++) {
+		rows = PQntuples(res);
+		for (int r = 0; r < rows; r++) {
 			if ((ret = pg_find_row(c, res, r, &rcpts_key, rcpts, cb, ctx, error)) != 0)
 				goto out;
 		}
 		ret = -1;
-	}
+		if (rows > 0)
+			g_strlcpy(s_last, PQgetvalue(res, rows - 1, 16), sizeof(s_last));
+	} while (rows == PG_FIND_FETCH);
 	ret = 0;
 out:
 	PQclear(res);
-	if (in_tx) /* a read: nothing to keep */
-		PQclear(PQexec(c->pg, "ROLLBACK"));
+	if (made) /* the rows found go at once, not at the session's end */
+		PQclear(PQexec(c->pg, "TRUNCATE partscan_found"));
 	for (int k = 0; k < 4; k++)
 		g_string_free(a[k], TRUE);
 	g_ptr_array_unref(rcpts);
