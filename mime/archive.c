@@ -574,6 +574,30 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 	return true;
 }
 
+/*
+ * An entry whose bytes a reader extracts: a regular file, and any other entry with bytes but
+ * a symbolic link (read before), a hard link or a directory. RAR and 7z written on Unix give
+ * each entry a mode that libarchive takes as it is, while 7-Zip and WinRAR extract a file
+ * from any entry with data: a mode without its type bits came out as no type at all, one
+ * saying directory as a directory, and the file was skipped unseen. A directory of tar, cpio,
+ * zip or ISO 9660 (whose directories have a size) has no content of its own.
+ */
+static bool arch_content(struct archive *a, struct archive_entry *e)
+{
+	int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
+	bool bytes = !archive_entry_size_is_set(e) || archive_entry_size(e) > 0;
+
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return true;
+	case AE_IFDIR:
+		return bytes && (fmt == ARCHIVE_FORMAT_RAR || fmt == ARCHIVE_FORMAT_RAR_V5 ||
+		                 fmt == ARCHIVE_FORMAT_7ZIP);
+	default:
+		return bytes && archive_entry_hardlink(e) == NULL;
+	}
+}
+
 /* The next entries of the archive, as parts, up to a member handed back; false at the end. */
 static bool arch_walk(struct arch *st, struct archive *a)
 {
@@ -624,8 +648,8 @@ static bool arch_walk(struct arch *st, struct archive *a)
 				break;
 			continue;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG)
-			continue; /* directories, hard links, devices: no content of their own */
+		if (!arch_content(a, e))
+			continue;
 		if (st->streaming && mime_archive_stream_member(st, a, e))
 			continue;
 		child = arch_child(st, a, e);

@@ -18,6 +18,7 @@
  *   bzip2  the block size digit (at most 9: 3.6 MB)
  *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
  *   7z     the coders of its header (archive_7z.c)
+ *   RAR    the files' windows and a first block's PPMd model (archive_rar.c)
  * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93), bzip2 (12) or
  * PPMd (98: the model's memory, from its first two bytes),
  * found by the central directory, or (the streaming reading of a first zip that no directory
@@ -338,6 +339,8 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 		return (uint64_t)(d[3] - '0') * 400000u + 64u * 1024u;
 	if (type == FTYPE_7Z)
 		return mime_archive_7z_memory(d, len);
+	if (type == FTYPE_RAR)
+		return mime_archive_rar_memory(d, len);
 	if (type == FTYPE_LZMA) /* no magic: typed by its properties */
 		return lzma_alone_memory(d, len);
 	return 64u * 1024u; /* gzip, compress, no stream filter: a fixed window at most */
@@ -351,9 +354,10 @@ bool mime_archive_memory_ok(struct arch *st, enum ftype t)
 {
 	struct mime_ctx *ctx = st->ctx;
 	struct mime_use use = mime_jobs_use(ctx);
-	uint64_t claim = mime_archive_filter(t) != ARCHIVE_FILTER_NONE || t == FTYPE_7Z
-	                         ? mime_archive_decoder_memory(t, st->data, st->len)
-	                         : 0;
+	uint64_t claim =
+	        mime_archive_filter(t) != ARCHIVE_FILTER_NONE || t == FTYPE_7Z || t == FTYPE_RAR
+	                ? mime_archive_decoder_memory(t, st->data, st->len)
+	                : 0;
 	char *what;
 
 	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_DECODER_MEMORY, claim, NULL) ==

@@ -90,6 +90,12 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
  */
 uint64_t mime_archive_7z_memory(const unsigned char *d, size_t len);
 
+/*
+ * A RAR archive's claim (archive_rar.c): RAR 5, twice its largest compressed file's window;
+ * RAR 4, its largest window and the largest PPMd model a file's first block asks for.
+ */
+uint64_t mime_archive_rar_memory(const unsigned char *d, size_t len);
+
 /* What one member buffer starts with when the member's size is not declared. */
 #define MIME_ARCHIVE_FIRST_BUF (64u * 1024u)
 

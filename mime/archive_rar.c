@@ -1,0 +1,163 @@
+/*
+ * archive_rar: the memory libarchive's RAR readers allocate for an archive, read from its
+ * headers (part of the archive module; counted against max_decoder_memory by
+ * archive_memory.c).
+ *
+ * RAR 5: each compressed file header names its dictionary (128 KiB << n, at most 64 MiB
+ * in libarchive, which refuses more); libarchive allocates a window of that size and a
+ * filter buffer of the same size, grown to the largest file's: twice the largest window.
+ * Stored files and directories need none.
+ *
+ * RAR 4: a compressed file's window is at most 4 MiB (smaller for a smaller file); a block
+ * compressed with PPMd asks for its model's memory in its own first bytes (up to 256 MiB),
+ * allocated at once. The first block of each file is read; a block that switches to PPMd
+ * later in a file's data cannot be seen without decoding what comes before it (not counted).
+ *
+ * Encrypted headers (RAR 5) or data (RAR 4) stop the walk: libarchive reads neither.
+ * Limits: at most RAR_MAX_HEADERS headers are walked. Thread safety: no state.
+ */
+
+#include "mime/archive_private.h"
+
+#include <string.h>
+
+#define MIB             ((uint64_t)1024 * 1024)
+#define RAR_MAX_HEADERS 100000
+#define RAR_EXTRA       (64u * 1024u) /* tables and filters beside the buffers */
+#define RAR4_WINDOW_MAX (4 * MIB)
+#define RAR5_WINDOW_MAX (64 * MIB)
+#define RAR_SFX_MAX     (1024 * 1024) /* where libarchive stops looking for the signature */
+
+/* A RAR 5 variable-length integer at d[*pos, end) (7 bits a byte, low first). */
+static bool rar5_vint(const unsigned char *d, size_t end, size_t *pos, uint64_t *v_r)
+{
+	uint64_t v = 0;
+
+	for (unsigned int shift = 0; shift < 64 && *pos < end; shift += 7) {
+		unsigned char b = d[(*pos)++];
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v_r = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Twice the largest window of a compressed file (or service) header, every header from pos. */
+static uint64_t rar5_memory(const unsigned char *d, size_t len, size_t pos)
+{
+	uint64_t window = 0;
+
+	for (unsigned int n = 0; n < RAR_MAX_HEADERS && pos < len; n++) {
+		uint64_t hsize, type, flags, extra = 0, data = 0, fflags, v, ci;
+		size_t p = pos + 4, end; /* past the header's CRC32 */
+
+		/* a header cut short or broken ends what libarchive reads too */
+		if (len - pos < 4 || !rar5_vint(d, len, &p, &hsize) || hsize > len - p)
+			break;
+		end = p + (size_t)hsize;
+		if (!rar5_vint(d, end, &p, &type) || !rar5_vint(d, end, &p, &flags) ||
+		    ((flags & 1) && !rar5_vint(d, end, &p, &extra)) ||
+		    ((flags & 2) && !rar5_vint(d, end, &p, &data)))
+			break;
+		if (type == 4 || type == 5) /* headers encrypted from here on, or the end */
+			break;
+		if (type == 2 || type == 3) {
+			if (!rar5_vint(d, end, &p, &fflags) || !rar5_vint(d, end, &p, &v) ||
+			    !rar5_vint(d, end, &p, &v))
+				break;
+			p += (fflags & 2 ? 4 : 0) + (fflags & 4 ? 4 : 0);
+			if (p > end || !rar5_vint(d, end, &p, &ci))
+				break;
+			v = (uint64_t)0x20000 << (ci >> 10 & 15);
+			if (!(fflags & 1) && (ci >> 7 & 7) != 0 && v <= RAR5_WINDOW_MAX &&
+			    v > window)
+				window = v;
+		}
+		if (data > len - end)
+			break; /* the data runs past the bytes: no header after it */
+		pos = end + (size_t)data;
+	}
+	return window > 0 ? 2 * window + RAR_EXTRA : 0;
+}
+
+static uint64_t rar4_le(const unsigned char *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+/* The window libarchive gives a file of usize bytes: twice its highest bit, at most 4 MiB. */
+static uint64_t rar4_window(uint64_t usize)
+{
+	uint64_t w = 1;
+
+	if (usize >= RAR4_WINDOW_MAX)
+		return RAR4_WINDOW_MAX;
+	while (w <= (usize & 0xffffffffu))
+		w <<= 1;
+	return w;
+}
+
+/* The largest window plus the largest PPMd model of the files' first blocks, from pos. */
+static uint64_t rar4_memory(const unsigned char *d, size_t len, size_t pos)
+{
+	uint64_t window = 0, model = 0;
+
+	for (unsigned int n = 0; n < RAR_MAX_HEADERS && len - pos >= 7; n++) {
+		const unsigned char *h = d + pos;
+		unsigned int type = h[2], flags = (unsigned int)rar4_le(h + 3, 2);
+		uint64_t size = rar4_le(h + 5, 2), add = 0;
+
+		if (size < 7 || size > len - pos)
+			break;
+		if ((flags & 0x8000) && size >= 11)
+			add = rar4_le(h + 7, 4);
+		if (type == 0x74 && size >= 32) {
+			uint64_t usize = rar4_le(h + 11, 4);
+			size_t at = pos + (size_t)size;
+
+			if ((flags & 0x100) && size >= 40) {
+				add |= rar4_le(h + 32, 4) << 32;
+				usize |= rar4_le(h + 36, 4) << 32;
+			}
+			if (h[25] != 0x30 && (flags & 0xe0) != 0xe0 && !(flags & 0x4)) {
+				window = MAX(window, rar4_window(usize));
+				/* the first bit says PPMd; of the 7 flag bits after it, 0x20: a size */
+				if (at + 2 <= len && (d[at] & 0x80) && (d[at] & 0x20))
+					model = MAX(model, ((uint64_t)d[at + 1] + 1) * MIB);
+			}
+		} else if (type == 0x7b) {
+			break;
+		}
+		if (add > len - pos - size)
+			break;
+		pos += (size_t)(size + add);
+	}
+	return window + model > 0 ? window + model + RAR_EXTRA : 0;
+}
+
+uint64_t mime_archive_rar_memory(const unsigned char *d, size_t len)
+{
+	static const unsigned char rar5[8] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00};
+	static const unsigned char rar4[7] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x00};
+
+	/* after a self-extracting stub too, as libarchive looks for it */
+	size_t look = MIN(len, RAR_SFX_MAX + 8);
+	const unsigned char *at = memmem(d, look, rar4, 6); /* "Rar!\x1a\x07" */
+
+	for (; at != NULL; at = memmem(at + 1, look - (size_t)(at + 1 - d), rar4, 6)) {
+		size_t pos = (size_t)(at - d);
+
+		if (len - pos >= 8 && memcmp(at, rar5, 8) == 0)
+			return rar5_memory(d, len, pos + 8);
+		if (len - pos >= 7 && memcmp(at, rar4, 7) == 0)
+			return rar4_memory(d, len, pos + 7);
+	}
+	return 0;
+}
