@@ -220,6 +220,22 @@ for f in store4 notype4 store5 notype5 dir5; do
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$f.rar"
 	expect out "$f.rar\[rar:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 done
+# the same for a 7z written on Unix: its attributes carry the mode (0100644), made 0644 here
+(cd "$T/a" && 7z a -bd -mhc=off mode.7z clam.exe >/dev/null) || fail "7z a mode.7z"
+python3 -c '
+import struct, sys, zlib
+d = bytearray(open(sys.argv[1], "rb").read())
+off, size = struct.unpack("<QQ", d[12:28])
+h = 32 + off
+at = d.find(struct.pack("<I", 0o100644 << 16 | 0x8020), h, h + size)
+assert at > 0, "no attributes 0100644"
+d[at:at + 4] = struct.pack("<I", 0o644 << 16 | 0x8020)
+d[28:32] = struct.pack("<I", zlib.crc32(d[h:h + size]))
+d[8:12] = struct.pack("<I", zlib.crc32(d[12:32]))
+open(sys.argv[1], "wb").write(d)' "$T/a/mode.7z" || fail "mode.7z: attributes not patched"
+7z e -so "$T/a/mode.7z" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not extract mode.7z"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/mode.7z"
+expect out "mode.7z\[7z:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 # the memory RAR's decoders claim: a RAR 4 PPMd block's model (256 MiB) is over the default
 # limit; a RAR 5 dictionary of 64 MiB (a window and a filter buffer of that size) over 100M.
 # Within the limit they are opened (their data is not what they claim: unreadable)
