@@ -203,6 +203,29 @@ START_TEST(test_find_many)
 }
 END_TEST
 
+/*
+ * n messages (queue ids Q0000, Q0001, ...; a second apart from t0) whose attachment is text,
+ * written; *q the query of its SHA-256.
+ */
+static void submit_texts(struct index *idx, int n, int64_t t0, const char *text,
+                         struct index_query *q)
+{
+	struct digest_set d;
+
+	for (int i = 0; i < n; i++) {
+		char *qid = g_strdup_printf("Q%04d", i);
+
+		ck_assert(index_submit(idx, testindex_msg_of(t0 + i, qid, text)));
+		g_free(qid);
+		if (i % 500 == 499)
+			index_flush(idx);
+	}
+	index_flush(idx);
+	digest_compute((const unsigned char *)text, strlen(text), DIGEST_ALL, &d);
+	*q = (struct index_query){.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	memcpy(q->hash, d.sha256, 32);
+}
+
 struct paused {
 	struct index *idx;
 	const char *path;
@@ -259,19 +282,10 @@ START_TEST(test_find_paused)
 	                   .rc = -1,
 	                   .busy = -1,
 	                   .log = -1};
-	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
-	struct digest_set d;
+	struct index_query q;
 	GError *err = NULL;
 
-	for (int i = 0; i < 3; i++) {
-		char *qid = g_strdup_printf("Q%d", i);
-
-		ck_assert(index_submit(idx, testindex_msg_of(p.now - 10 + i, qid, "x")));
-		g_free(qid);
-	}
-	index_flush(idx);
-	digest_compute((const unsigned char *)"x", 1, DIGEST_ALL, &d);
-	memcpy(q.hash, d.sha256, 32);
+	submit_texts(idx, 3, p.now - 10, "x", &q);
 	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, paused_row, &p, &err), 0);
 	ck_assert_uint_eq(p.rows, 3);
 	ck_assert_int_eq(p.rc, SQLITE_OK);
@@ -311,23 +325,12 @@ START_TEST(test_pg_find_paused)
 {
 	struct index *idx = testindex_open_writer(testindex_pg_url, 0, 0);
 	struct paused p = {.busy = -1};
-	struct index_query q = {.type = DIGEST_SHA256, .size = INDEX_ANY_SIZE};
+	struct index_query q;
 	int64_t now = g_get_real_time() / G_USEC_PER_SEC;
-	struct digest_set d;
 	struct found_list fl;
 	GError *err = NULL;
 
-	for (int i = 0; i < 2500; i++) {
-		char *qid = g_strdup_printf("P%04d", i);
-
-		ck_assert(index_submit(idx, testindex_msg_of(now - 5000 + i, qid, "paused")));
-		g_free(qid);
-		if (i % 500 == 499)
-			index_flush(idx);
-	}
-	index_flush(idx);
-	digest_compute((const unsigned char *)"paused", 6, DIGEST_ALL, &d);
-	memcpy(q.hash, d.sha256, 32);
+	submit_texts(idx, 2500, now - 5000, "paused", &q);
 	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, paused_row_pg, &p, &err), 0);
 	ck_assert_uint_eq(p.rows, 2500);
 	ck_assert_msg(p.busy == 0, "%d session(s) idle in transaction", p.busy);
@@ -335,7 +338,7 @@ START_TEST(test_pg_find_paused)
 	ck_assert_int_eq(index_find(idx, &q, 1, 0, 0, collect, &fl, &err), 0);
 	ck_assert_uint_eq(fl.qids->len, 2500);
 	for (guint i = 0; i < fl.qids->len; i++) {
-		char *want = g_strdup_printf("P%04u", i);
+		char *want = g_strdup_printf("Q%04u", i);
 
 		ck_assert_str_eq(g_ptr_array_index(fl.qids, i), want);
 		g_free(want);
