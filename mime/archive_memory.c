@@ -141,6 +141,34 @@ unknown:
 	                                                             : MIME_DECMEM_UNKNOWN_XZ;
 }
 
+/*
+ * Where the xz stream at d[0] ends when what follows it is not known to be its (a zip member
+ * whose size is left for its data descriptor): at the first footer, after the first "YZ"
+ * whose flags and CRC32 agree with the stream's header, from which its index reads back to
+ * d[0]; len when there is none (the whole is counted then, as unknown if need be).
+ */
+static size_t xz_stream_end(const unsigned char *d, size_t len)
+{
+	lzma_stream_flags header, footer;
+	const unsigned char *yz;
+	size_t at = 24, start;
+	uint64_t max = 0;
+	unsigned int blocks = 0;
+
+	if (len < 24 || lzma_stream_header_decode(&header, d) != LZMA_OK)
+		return len;
+	while (at <= len && (yz = memmem(d + at - 2, len - (at - 2), "YZ", 2)) != NULL) {
+		size_t end = (size_t)(yz - d) + 2;
+
+		if (end >= 24 && lzma_stream_footer_decode(&footer, d + end - 12) == LZMA_OK &&
+		    lzma_stream_flags_compare(&header, &footer) == LZMA_OK &&
+		    xz_stream(d, end, &start, &max, &blocks) && start == 0)
+			return end;
+		at = end + 1;
+	}
+	return len;
+}
+
 /* .lzma ("LZMA alone"): 5 bytes of properties (lc/lp/pb, dictionary size) first. */
 static uint64_t lzma_alone_memory(const unsigned char *d, size_t len)
 {
@@ -322,8 +350,11 @@ static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size
 	data = off + 30 + le(h + 26, 2) + le(h + 28, 2);
 	if (data > len)
 		return UINT64_MAX;
-	if (csize == 0 || csize == 0xffffffffu || csize > len - data)
+	if (csize == 0 || csize == 0xffffffffu || csize > len - data) {
 		csize = len - data;
+		if (method == 95) /* what follows it is its data descriptor, and more */
+			csize = xz_stream_end(d + data, (size_t)csize);
+	}
 	return zip_method_memory(method, d + data, (size_t)csize);
 }
 

@@ -180,6 +180,25 @@ run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmastream.zip"
 expect out "lzmastream.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/lzmastream.zip"
 expect out "lzmastream.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+# an xz member whose sizes are left for its data descriptor (7z writing to a pipe): read by
+# its central directory; in a first zip that no directory names, its claim is its stream's
+# (the end found from the stream's footer, where the whole rest of the bytes counted as an
+# xz stream of unknown claim: 1 GiB), and libarchive's streaming reader cannot read it
+(cd "$T/a" && 7z a -bd -tzip -mm=XZ -so -siclam.exe dummy.zip <clam.exe >xzdd.zip 2>/dev/null) ||
+	fail "7z -mm=XZ -so"
+python3 -c 'import sys, zipfile
+i = zipfile.ZipFile(sys.argv[1]).infolist()[0]
+assert i.compress_type == 95 and i.flag_bits & 8' "$T/a/xzdd.zip" || fail "xzdd.zip: no xz member with a data descriptor"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/xzdd.zip"
+expect out "xzdd.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+python3 -c 'import struct, sys
+d = open(sys.argv[1], "rb").read()
+e = d.rfind(b"PK\x05\x06")
+open(sys.argv[2], "wb").write(d[:struct.unpack("<I", d[e + 16:e + 20])[0]] + open(sys.argv[3], "rb").read())' \
+	"$T/a/xzdd.zip" "$T/a/xzddstream.zip" "$T/a/clean.zip"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/xzddstream.zip"
+refute out "max_decoder_memory"
+expect out "xzddstream.zip: UNSCANNABLE opaque \(the first zip of the bytes could not be read whole\)"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
 expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
