@@ -672,63 +672,87 @@ const char *index_driver_name(const struct index *idx)
 	return idx->drv->name;
 }
 
+/*
+ * Where a PostgreSQL URI's user info lies, as libpq reads it: from past "://" to an '@' met
+ * before any '/' (a '?' does not end it: "u:pa?ss@host" has the password "pa?ss").
+ */
+static void index_url_userinfo(const char *url, const char **auth_r, const char **at_r)
+{
+	const char *auth = strstr(url, "://") + 3, *p = auth + strcspn(auth, "@/");
+
+	*auth_r = auth;
+	*at_r = *p == '@' ? p : NULL;
+}
+
+/* A query key (key_len bytes, percent-encoding decoded) that is libpq's "password". */
+static bool index_url_is_password(const char *key, size_t key_len)
+{
+	char *raw = g_strndup(key, key_len), *plain = g_uri_unescape_string(raw, NULL);
+	bool yes = plain != NULL && g_ascii_strcasecmp(plain, "password") == 0;
+
+	g_free(raw);
+	g_free(plain);
+	return yes;
+}
+
 void index_url_scrub(char *url)
 {
+	const char *cauth, *cat;
 	char *auth, *end, *at, *colon, *p;
 
 	if (url == NULL ||
 	    (!g_str_has_prefix(url, "postgresql://") && !g_str_has_prefix(url, "postgres://")))
 		return;
-	auth = strstr(url, "://") + 3;
-	end = auth + strcspn(auth, "/?");
-	at = g_strrstr_len(auth, end - auth, "@");
+	index_url_userinfo(url, &cauth, &cat);
+	auth = url + (cauth - url);
+	at = cat != NULL ? url + (cat - url) : NULL;
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon != NULL)
 		memset(colon + 1, '*', (size_t)(at - colon - 1));
+	end = at != NULL ? at : auth;
 	for (p = strchr(end, '?'); p != NULL; p = strchr(p, '&')) {
-		p++;
-		if (g_ascii_strncasecmp(p, "password=", strlen("password=")) == 0) {
-			p += strlen("password=");
-			memset(p, '*', strcspn(p, "&"));
-		}
+		size_t key = strcspn(++p, "=&");
+
+		if (p[key] == '=' && index_url_is_password(p, key))
+			memset(p + key + 1, '*', strcspn(p + key + 1, "&"));
 	}
 }
 
 char *index_url_redacted(const char *url)
 {
 	GString *out;
-	const char *auth, *end, *at, *colon, *query;
+	const char *auth, *at, *colon, *rest, *query;
 
 	if (url == NULL)
 		return NULL;
 	if (!g_str_has_prefix(url, "postgresql://") && !g_str_has_prefix(url, "postgres://"))
 		return g_strdup(url);
 	out = g_string_new(NULL);
-	auth = strstr(url, "://") + 3;
-	end = auth + strcspn(auth, "/?");
-	at = g_strrstr_len(auth, end - auth, "@");
+	index_url_userinfo(url, &auth, &at);
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	rest = url;
 	if (colon != NULL) {
 		g_string_append_len(out, url, colon + 1 - url);
 		g_string_append(out, "***");
-		g_string_append_len(out, at, end - at);
-	} else {
-		g_string_append_len(out, url, end - url);
+		rest = at;
 	}
-	query = strchr(end, '?');
+	query = strchr(at != NULL ? at : auth, '?');
 	if (query == NULL) {
-		g_string_append(out, end);
+		g_string_append(out, rest);
 		return g_string_free(out, FALSE);
 	}
-	g_string_append_len(out, end, query + 1 - end);
+	g_string_append_len(out, rest, query + 1 - rest);
 	char **params = g_strsplit(query + 1, "&", -1);
 	for (char **p = params; *p != NULL; p++) {
+		size_t key = strcspn(*p, "=");
+
 		if (p != params)
 			g_string_append_c(out, '&');
-		if (g_ascii_strncasecmp(*p, "password=", strlen("password=")) == 0)
+		if ((*p)[key] == '=' && index_url_is_password(*p, key)) {
 			g_string_append(out, "password=***");
-		else
+		} else {
 			g_string_append(out, *p);
+		}
 	}
 	g_strfreev(params);
 	return g_string_free(out, FALSE);

@@ -412,10 +412,10 @@ static int pg_find_row(struct index_conn *c, const PGresult *res, int r, int64_t
 #define PG_FIND_FETCH 1000
 
 static const char pg_found_table[] =
-        "CREATE TEMP TABLE IF NOT EXISTS partscan_found(n BIGINT, qi BIGINT, key BIGINT,"
-        " time BIGINT, queue_id TEXT, message_id TEXT, client TEXT, sender TEXT, verdict TEXT,"
-        " action TEXT, path TEXT, name TEXT, type TEXT, size BIGINT, md5 BYTEA, sha1 BYTEA,"
-        " sha256 BYTEA); TRUNCATE partscan_found";
+        "CREATE TEMP TABLE IF NOT EXISTS partscan_found(n BIGINT PRIMARY KEY, qi BIGINT,"
+        " key BIGINT, time BIGINT, queue_id TEXT, message_id TEXT, client TEXT, sender TEXT,"
+        " verdict TEXT, action TEXT, path TEXT, name TEXT, type TEXT, size BIGINT, md5 BYTEA,"
+        " sha1 BYTEA, sha256 BYTEA); TRUNCATE partscan_found";
 static const char pg_found_page[] =
         "SELECT qi, key, time, queue_id, message_id, client, sender, verdict, action, path, name,"
         " type, size, md5, sha1, sha256, n FROM partscan_found WHERE n > $1 ORDER BY n "

@@ -279,6 +279,9 @@ static int arch_child(struct arch *st, struct archive *a, struct archive_entry *
 		if (s != NULL && *s != '\0')
 			name = mime_archive_clean_name(s);
 	}
+	/* a file with data that libarchive took for a directory: named as it is extracted */
+	while (name != NULL && g_str_has_suffix(name, "/") && name[1] != '\0')
+		name[strlen(name) - 1] = '\0';
 	if (name != NULL)
 		path = g_strdup_printf("%s/%s:%s", p->path, fmt, name);
 	else if (st->raw)
@@ -435,6 +438,9 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 {
 	const char *name = archive_entry_pathname(e);
 	int64_t usize = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+	/* an entry libarchive made a directory: named with a '/' the directory does not have */
+	bool dir = archive_entry_filetype(e) == AE_IFDIR;
+	size_t len = name != NULL ? strlen(name) - (dir && g_str_has_suffix(name, "/") ? 1 : 0) : 0;
 	struct mime_zipx_entry z;
 	unsigned char *buf;
 	size_t want, n;
@@ -442,8 +448,9 @@ static bool arch_zipx(struct arch *st, struct archive *a, struct archive_entry *
 
 	if (st->raw || (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP ||
 	    name == NULL || usize < 0 ||
-	    !mime_zipx_find(st->data, st->len, name, strlen(name), (uint64_t)usize, &z) ||
-	    (z.method != MIME_ZIPX_DEFLATE64 && z.method != MIME_ZIPX_IMPLODE))
+	    !mime_zipx_find(st->data, st->len, name, len, (uint64_t)usize, &z) ||
+	    (z.method != MIME_ZIPX_DEFLATE64 && z.method != MIME_ZIPX_IMPLODE &&
+	     (!dir || (z.method != MIME_ZIPX_STORED && z.method != MIME_ZIPX_DEFLATE))))
 		return false;
 	want = (uint64_t)usize < cap ? (size_t)usize : cap;
 	buf = g_try_realloc(*buf_r, want > 0 ? want : 1);
@@ -511,10 +518,22 @@ bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry 
 	                                    : MIN(MIME_ARCHIVE_FIRST_BUF, cap),
 	                      cap, &buf, &n, &code);
 	ctx->use.decoder_memory -= claim;
-	if (r == MIME_ARCHIVE_FILL_ERROR && n == 0 && arch_zipx(st, a, e, cap, &buf, &n)) {
+	/*
+	 * No bytes where the entry has some: a method libarchive lacks, or a zip entry it took
+	 * for a directory (unzip and Python extract a file)
+	 */
+	if (n == 0 && declared > 0 &&
+	    (r == MIME_ARCHIVE_FILL_ERROR || archive_entry_filetype(e) != AE_IFREG) &&
+	    arch_zipx(st, a, e, cap, &buf, &n)) {
 		r = (uint64_t)declared > cap ? MIME_ARCHIVE_FILL_CUT : MIME_ARCHIVE_FILL_OK;
 		if (arch_ratio_over(st, child, 0))
 			r = MIME_ARCHIVE_FILL_RATIO;
+	} else if (r == MIME_ARCHIVE_FILL_OK && n == 0 && declared > 0) {
+		mime_part_flag(c, MSG_PART_OPAQUE,
+		               "an entry of %" G_GINT64_FORMAT " bytes that came out empty (%s)",
+		               declared,
+		               archive_entry_filetype(e) == AE_IFDIR ? "taken for a directory"
+		                                                     : "not a regular file");
 	}
 	if (r == MIME_ARCHIVE_FILL_ERROR && quiet) {
 		g_free(buf);
@@ -576,23 +595,22 @@ static bool arch_symlink(struct arch *st, struct archive *a, struct archive_entr
 
 /*
  * An entry whose bytes a reader extracts: a regular file, and any other entry with bytes but
- * a symbolic link (read before), a hard link or a directory. RAR and 7z written on Unix give
- * each entry a mode that libarchive takes as it is, while 7-Zip and WinRAR extract a file
- * from any entry with data: a mode without its type bits came out as no type at all, one
- * saying directory as a directory, and the file was skipped unseen. A directory of tar, cpio,
- * zip or ISO 9660 (whose directories have a size) has no content of its own.
+ * a symbolic link (read before) or a hard link. Zip, RAR and 7z written on Unix give each
+ * entry a mode that libarchive takes as it is, while unzip, Python, 7-Zip and WinRAR extract
+ * a file from an entry with data: a mode without its type bits came out as no type at all,
+ * one saying directory (or a DOS directory attribute) as a directory, and the file was
+ * skipped unseen. The directories of ISO 9660 have a size of their own: not read.
  */
 static bool arch_content(struct archive *a, struct archive_entry *e)
 {
-	int fmt = archive_format(a) & ARCHIVE_FORMAT_BASE_MASK;
 	bool bytes = !archive_entry_size_is_set(e) || archive_entry_size(e) > 0;
 
 	switch (archive_entry_filetype(e)) {
 	case AE_IFREG:
 		return true;
 	case AE_IFDIR:
-		return bytes && (fmt == ARCHIVE_FORMAT_RAR || fmt == ARCHIVE_FORMAT_RAR_V5 ||
-		                 fmt == ARCHIVE_FORMAT_7ZIP);
+		return bytes &&
+		       (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ISO9660;
 	default:
 		return bytes && archive_entry_hardlink(e) == NULL;
 	}

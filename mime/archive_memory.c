@@ -142,31 +142,45 @@ unknown:
 }
 
 /*
- * Where the xz stream at d[0] ends when what follows it is not known to be its (a zip member
- * whose size is left for its data descriptor): at the first footer, after the first "YZ"
- * whose flags and CRC32 agree with the stream's header, from which its index reads back to
- * d[0]; len when there is none (the whole is counted then, as unknown if need be).
+ * The claim of the xz stream at d[0] when what follows it is not known to be its (a zip
+ * member whose size is left for its data descriptor): every "YZ" whose footer agrees with
+ * the stream's header and whose index reads back to d[0] may be its end, and the bytes of a
+ * block can hold such a footer (an uncompressed chunk), so the largest claim of them all,
+ * which is the true end's at least; at most XZ_ENDS_MAX footers are tried, else (or with
+ * none) as xz_memory() counts all the bytes (what libarchive would allow when their index
+ * cannot be read).
  */
-static size_t xz_stream_end(const unsigned char *d, size_t len)
+#define XZ_ENDS_MAX 64
+
+static uint64_t xz_descriptor_memory(const unsigned char *d, size_t len)
 {
 	lzma_stream_flags header, footer;
 	const unsigned char *yz;
 	size_t at = 24, start;
 	uint64_t max = 0;
-	unsigned int blocks = 0;
+	unsigned int ends = 0;
+	bool found = false;
 
 	if (len < 24 || lzma_stream_header_decode(&header, d) != LZMA_OK)
-		return len;
+		return xz_memory(d, len);
 	while (at <= len && (yz = memmem(d + at - 2, len - (at - 2), "YZ", 2)) != NULL) {
 		size_t end = (size_t)(yz - d) + 2;
+		uint64_t mem = 0;
+		unsigned int blocks = 0;
 
 		if (end >= 24 && lzma_stream_footer_decode(&footer, d + end - 12) == LZMA_OK &&
-		    lzma_stream_flags_compare(&header, &footer) == LZMA_OK &&
-		    xz_stream(d, end, &start, &max, &blocks) && start == 0)
-			return end;
+		    lzma_stream_flags_compare(&header, &footer) == LZMA_OK) {
+			if (++ends > XZ_ENDS_MAX)
+				return xz_memory(d, len);
+			/* a footer of a later stream (the next member's) reads back to its start */
+			if (xz_stream(d, end, &start, &mem, &blocks) && start == 0) {
+				found = true;
+				max = MAX(max, mem);
+			}
+		}
 		at = end + 1;
 	}
-	return len;
+	return found ? max : xz_memory(d, len);
 }
 
 /* .lzma ("LZMA alone"): 5 bytes of properties (lc/lp/pb, dictionary size) first. */
@@ -322,9 +336,10 @@ static bool zip_dir_member_memory(const unsigned char *zip, size_t len, const ch
 
 /*
  * A member of the streaming reading (no directory names it): its local header, the one at
- * d + off or the first after it that names the member, gives the method and the compressed
- * size; a size left for the data descriptor (0 or zip64) reads to the end of the bytes (an
- * xz stream whose end is not found counts what libarchive would allow).
+ * d + off (where libarchive is) or else the first after it that names the member, gives the
+ * method and the compressed size (none found: UINT64_MAX, the member is not read); a size
+ * left for the data descriptor (0 or zip64) reads to the end of the bytes (an xz stream's
+ * claim: xz_descriptor_memory).
  */
 static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size_t off,
                                         const char *name)
@@ -334,12 +349,15 @@ static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size
 	uint64_t csize, data;
 	unsigned int method;
 
-	for (;;) {
+	/* the local header where libarchive is, whatever name it gave the entry */
+	for (bool at = true;; at = false) {
 		if (off > len || len - off < 30)
-			return 0;
+			return UINT64_MAX;
 		h = memmem(d + off, len - off, "PK\003\004", 4);
 		if (h == NULL || (size_t)(d + len - h) < 30)
-			return 0;
+			return UINT64_MAX; /* not found: not known, not read */
+		if (at && h == d + off)
+			break;
 		off = (size_t)(h - d);
 		if (le(h + 26, 2) == nl && len - off - 30 >= nl && memcmp(h + 30, name, nl) == 0)
 			break;
@@ -353,7 +371,7 @@ static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size
 	if (csize == 0 || csize == 0xffffffffu || csize > len - data) {
 		csize = len - data;
 		if (method == 95) /* what follows it is its data descriptor, and more */
-			csize = xz_stream_end(d + data, (size_t)csize);
+			return xz_descriptor_memory(d + data, (size_t)csize);
 	}
 	return zip_method_memory(method, d + data, (size_t)csize);
 }

@@ -3,17 +3,21 @@
  * headers (part of the archive module; counted against max_decoder_memory by
  * archive_memory.c).
  *
- * RAR 5: each compressed file header names its dictionary (128 KiB << n, at most 64 MiB
- * in libarchive, which refuses more); libarchive allocates a window of that size and a
- * filter buffer of the same size, grown to the largest file's: twice the largest window.
- * Stored files and directories need none.
+ * RAR 5: each file header names its dictionary (128 KiB << n, at most 64 MiB in libarchive,
+ * which refuses more); once a compressed file has made libarchive allocate a window, every
+ * later file's header (stored ones too) grows it to its own dictionary, and each compressed
+ * file allocates a filter buffer of the same size: twice the largest dictionary, with the
+ * buffer a block spanning volumes takes (RAR5_EXTRA), when any file is compressed.
  *
  * RAR 4: a compressed file's window is at most 4 MiB (smaller for a smaller file); a block
  * compressed with PPMd asks for its model's memory in its own first bytes (up to 256 MiB),
  * allocated at once. The first block of each file is read; a block that switches to PPMd
  * later in a file's data cannot be seen without decoding what comes before it (not counted).
  *
- * Encrypted headers (RAR 5) or data (RAR 4) stop the walk: libarchive reads neither.
+ * The headers are walked as libarchive walks them (which bytes follow each kind of header),
+ * from the signature at the start: a self-extracting archive is an executable to ftype, not
+ * opened as an archive. Encrypted headers (RAR 5) or data (RAR 4) stop the walk: libarchive
+ * reads neither.
  * Limits: at most RAR_MAX_HEADERS headers are walked. Thread safety: no state.
  */
 
@@ -23,10 +27,10 @@
 
 #define MIB             ((uint64_t)1024 * 1024)
 #define RAR_MAX_HEADERS 100000
-#define RAR_EXTRA       (64u * 1024u) /* tables and filters beside the buffers */
+#define RAR4_EXTRA      (512u * 1024u) /* the unpacked buffer, the filters' memory, tables */
+#define RAR5_EXTRA      (16 * MIB)     /* a block spanning volumes, filters, tables */
 #define RAR4_WINDOW_MAX (4 * MIB)
 #define RAR5_WINDOW_MAX (64 * MIB)
-#define RAR_SFX_MAX     (1024 * 1024) /* where libarchive stops looking for the signature */
 
 /* A RAR 5 variable-length integer at d[*pos, end) (7 bits a byte, low first). */
 static bool rar5_vint(const unsigned char *d, size_t end, size_t *pos, uint64_t *v_r)
@@ -45,10 +49,11 @@ static bool rar5_vint(const unsigned char *d, size_t end, size_t *pos, uint64_t 
 	return false;
 }
 
-/* Twice the largest window of a compressed file (or service) header, every header from pos. */
+/* Twice the largest dictionary, when a file is compressed, of every header from pos. */
 static uint64_t rar5_memory(const unsigned char *d, size_t len, size_t pos)
 {
 	uint64_t window = 0;
+	bool packed = false;
 
 	for (unsigned int n = 0; n < RAR_MAX_HEADERS && pos < len; n++) {
 		uint64_t hsize, type, flags, extra = 0, data = 0, fflags, v, ci;
@@ -64,23 +69,26 @@ static uint64_t rar5_memory(const unsigned char *d, size_t len, size_t pos)
 			break;
 		if (type == 4 || type == 5) /* headers encrypted from here on, or the end */
 			break;
-		if (type == 2 || type == 3) {
-			if (!rar5_vint(d, end, &p, &fflags) || !rar5_vint(d, end, &p, &v) ||
-			    !rar5_vint(d, end, &p, &v))
-				break;
-			p += (fflags & 2 ? 4 : 0) + (fflags & 4 ? 4 : 0);
-			if (p > end || !rar5_vint(d, end, &p, &ci))
-				break;
-			v = (uint64_t)0x20000 << (ci >> 10 & 15);
-			if (!(fflags & 1) && (ci >> 7 & 7) != 0 && v <= RAR5_WINDOW_MAX &&
-			    v > window)
-				window = v;
+		if (type != 2 && type != 3) { /* only a file's or a service's data follows */
+			pos = end;
+			continue;
+		}
+		if (!rar5_vint(d, end, &p, &fflags) || !rar5_vint(d, end, &p, &v) ||
+		    !rar5_vint(d, end, &p, &v))
+			break;
+		p += (fflags & 2 ? 4 : 0) + (fflags & 4 ? 4 : 0);
+		if (p > end || !rar5_vint(d, end, &p, &ci))
+			break;
+		v = (uint64_t)0x20000 << (ci >> 10 & 15);
+		if (!(fflags & 1) && v <= RAR5_WINDOW_MAX) {
+			window = MAX(window, v);
+			packed = packed || (ci >> 7 & 7) != 0;
 		}
 		if (data > len - end)
 			break; /* the data runs past the bytes: no header after it */
 		pos = end + (size_t)data;
 	}
-	return window > 0 ? 2 * window + RAR_EXTRA : 0;
+	return packed ? 2 * window + RAR5_EXTRA : 0;
 }
 
 static uint64_t rar4_le(const unsigned char *p, unsigned int n)
@@ -112,34 +120,50 @@ static uint64_t rar4_memory(const unsigned char *d, size_t len, size_t pos)
 	for (unsigned int n = 0; n < RAR_MAX_HEADERS && len - pos >= 7; n++) {
 		const unsigned char *h = d + pos;
 		unsigned int type = h[2], flags = (unsigned int)rar4_le(h + 3, 2);
-		uint64_t size = rar4_le(h + 5, 2), add = 0;
+		uint64_t size = type == 0x72 ? 7 : rar4_le(h + 5, 2), add = 0;
 
 		if (size < 7 || size > len - pos)
 			break;
-		if ((flags & 0x8000) && size >= 11)
+		switch (type) {
+		case 0x72: /* the marker */
+		case 0x73: /* the archive's header: nothing follows it */
+			break;
+		case 0x74: /* a file, and its packed data */
+		case 0x7a: /* a service header (comment, recovery record), the same */
+			if (size < 32)
+				return window + model > 0 ? window + model + RAR4_EXTRA : 0;
 			add = rar4_le(h + 7, 4);
-		if (type == 0x74 && size >= 32) {
-			uint64_t usize = rar4_le(h + 11, 4);
-			size_t at = pos + (size_t)size;
-
-			if ((flags & 0x100) && size >= 40) {
+			if ((flags & 0x100) && size >= 40)
 				add |= rar4_le(h + 32, 4) << 32;
-				usize |= rar4_le(h + 36, 4) << 32;
-			}
-			if (h[25] != 0x30 && (flags & 0xe0) != 0xe0 && !(flags & 0x4)) {
+			if (type == 0x74 && h[25] != 0x30 && (flags & 0xe0) != 0xe0 &&
+			    !(flags & 0x4)) {
+				uint64_t usize = rar4_le(h + 11, 4);
+				size_t at = pos + (size_t)size;
+
+				if ((flags & 0x100) && size >= 40)
+					usize |= rar4_le(h + 36, 4) << 32;
 				window = MAX(window, rar4_window(usize));
 				/* the first bit says PPMd; of the 7 flag bits after it, 0x20: a size */
 				if (at + 2 <= len && (d[at] & 0x80) && (d[at] & 0x20))
 					model = MAX(model, ((uint64_t)d[at + 1] + 1) * MIB);
 			}
-		} else if (type == 0x7b) {
 			break;
+		case 0x75: /* comment, extra information, subblock, recovery, signature */
+		case 0x76:
+		case 0x77:
+		case 0x78:
+		case 0x79:
+			if ((flags & 0x8000) && size >= 11)
+				add = rar4_le(h + 7, 4);
+			break;
+		default: /* the end, or a header libarchive refuses */
+			return window + model > 0 ? window + model + RAR4_EXTRA : 0;
 		}
 		if (add > len - pos - size)
 			break;
 		pos += (size_t)(size + add);
 	}
-	return window + model > 0 ? window + model + RAR_EXTRA : 0;
+	return window + model > 0 ? window + model + RAR4_EXTRA : 0;
 }
 
 uint64_t mime_archive_rar_memory(const unsigned char *d, size_t len)
@@ -147,17 +171,10 @@ uint64_t mime_archive_rar_memory(const unsigned char *d, size_t len)
 	static const unsigned char rar5[8] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00};
 	static const unsigned char rar4[7] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x00};
 
-	/* after a self-extracting stub too, as libarchive looks for it */
-	size_t look = MIN(len, RAR_SFX_MAX + 8);
-	const unsigned char *at = memmem(d, look, rar4, 6); /* "Rar!\x1a\x07" */
-
-	for (; at != NULL; at = memmem(at + 1, look - (size_t)(at + 1 - d), rar4, 6)) {
-		size_t pos = (size_t)(at - d);
-
-		if (len - pos >= 8 && memcmp(at, rar5, 8) == 0)
-			return rar5_memory(d, len, pos + 8);
-		if (len - pos >= 7 && memcmp(at, rar4, 7) == 0)
-			return rar4_memory(d, len, pos + 7);
-	}
+	/* a RAR part starts with its signature (ftype): no self-extracting stub before it */
+	if (len >= sizeof(rar5) && memcmp(d, rar5, sizeof(rar5)) == 0)
+		return rar5_memory(d, len, sizeof(rar5));
+	if (len >= sizeof(rar4) && memcmp(d, rar4, sizeof(rar4)) == 0)
+		return rar4_memory(d, len, sizeof(rar4));
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * zipx: deflate64 and implode, the zip methods libarchive lacks (ClamAV's clam.d64.zip and
  * clam.impl.zip use them), decoded into a caller-sized buffer, and the central-directory
- * lookup that finds a member's compressed bytes.
+ * lookup that finds a member's compressed bytes. Stored and deflated members too (zlib), for
+ * the entries libarchive takes for directories and gives no bytes of.
  *
  * Both decoders are canonical-Huffman decoders in the manner of zlib's puff: a code is read
  * one bit at a time and looked up by the count of codes of each length, which needs no tables
@@ -19,7 +20,10 @@
 
 #include "mime/zipx.h"
 
+#include <glib.h>
+#include <limits.h>
 #include <string.h>
+#include <zlib.h>
 
 #define ZX_MAXBITS 16
 
@@ -333,11 +337,42 @@ static bool imp_explode(struct zx *s, unsigned int flags, uint64_t usize)
 	return true;
 }
 
+/* Stored (0) and deflate (8), for the entries libarchive gives no bytes of (zipx.h). */
+static size_t zx_plain(const struct mime_zipx_entry *entry, unsigned char *out, size_t cap,
+                       bool *ok_r)
+{
+	z_stream z = {0};
+	size_t n;
+	int r;
+
+	if (entry->method == MIME_ZIPX_STORED) {
+		n = MIN(entry->csize, cap);
+		memcpy(out, entry->data, n);
+		*ok_r = n == cap || n == entry->usize;
+		return n;
+	}
+	if (inflateInit2(&z, -15) != Z_OK) {
+		*ok_r = false;
+		return 0;
+	}
+	z.next_in = (unsigned char *)entry->data;
+	z.avail_in = (uInt)MIN(entry->csize, UINT_MAX);
+	z.next_out = out;
+	z.avail_out = (uInt)MIN(cap, UINT_MAX);
+	r = inflate(&z, Z_FINISH);
+	n = (size_t)(z.next_out - out);
+	*ok_r = r == Z_STREAM_END || (n == cap && (r == Z_OK || r == Z_BUF_ERROR));
+	inflateEnd(&z);
+	return n;
+}
+
 size_t mime_zipx_decode(const struct mime_zipx_entry *entry, unsigned char *out, size_t cap,
                         bool *ok_r)
 {
 	struct zx s = {.in = entry->data, .len = entry->csize, .out = out, .cap = cap};
 
+	if (entry->method == MIME_ZIPX_STORED || entry->method == MIME_ZIPX_DEFLATE)
+		return zx_plain(entry, out, cap, ok_r);
 	if (entry->method == MIME_ZIPX_DEFLATE64)
 		*ok_r = d64_inflate(&s);
 	else if (entry->method == MIME_ZIPX_IMPLODE)

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define MIME_ZIPX_STORED    0
 #define MIME_ZIPX_IMPLODE   6
+#define MIME_ZIPX_DEFLATE   8
 #define MIME_ZIPX_DEFLATE64 9
 
 struct mime_zipx_entry {
@@ -32,7 +34,8 @@ bool mime_zipx_find(const unsigned char *zip, size_t len, const char *name, size
                     uint64_t usize, struct mime_zipx_entry *entry_r);
 
 /*
- * Decode an entry of method MIME_ZIPX_DEFLATE64 or MIME_ZIPX_IMPLODE into out, at most cap
+ * Decode an entry of method MIME_ZIPX_DEFLATE64 or MIME_ZIPX_IMPLODE (or, for an entry
+ * libarchive gives no bytes of, MIME_ZIPX_STORED or MIME_ZIPX_DEFLATE) into out, at most cap
  * bytes (implode stops at usize). Returns the bytes written; *ok_r is false when the data is
  * invalid or ends early (what was written before stays in out). Stopping at cap is not an
  * error.

@@ -551,12 +551,26 @@ START_TEST(test_url_redacted)
 	        {"postgresql:///idx?host=/run/pg", "postgresql:///idx?host=/run/pg"},
 	        {"postgresql://u:pw@db", "postgresql://u:***@db"},
 	        {"sqlite:///var/lib/partscan/a:b@c.db", "sqlite:///var/lib/partscan/a:b@c.db"},
+	        /* libpq ends the user info at '@' or '/' only; a key may be percent-encoded */
+	        {"postgresql://u:pa?ss@db/idx", "postgresql://u:***@db/idx"},
+	        {"postgresql://u@db/idx?pass%77ord=pw&x=1",
+	         "postgresql://u@db/idx?password=***&x=1"},
+	        {"postgresql://db/idx?x=a@b&password=pw", "postgresql://db/idx?x=a@b&password=***"},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		char *r = index_url_redacted(cases[i][0]);
+		char *r = index_url_redacted(cases[i][0]), *s = g_strdup(cases[i][0]);
+
 		ck_assert_str_eq(r, cases[i][1]);
+		/* the command line's copy: the same passwords starred, the length kept */
+		index_url_scrub(s);
+		ck_assert_uint_eq(strlen(s), strlen(cases[i][0]));
+		ck_assert_msg(strstr(s, "pw") == NULL && strstr(s, "pa?ss") == NULL &&
+		                      (strchr(cases[i][1], '*') == NULL) ==
+		                              (strchr(s, '*') == NULL),
+		              "%s -> %s", cases[i][0], s);
 		g_free(r);
+		g_free(s);
 	}
 }
 END_TEST

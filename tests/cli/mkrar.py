@@ -12,6 +12,9 @@ Writes into OUTDIR, each holding FILE (its base name) once, written on Unix (mod
   win5.rar    RAR 5, method 1 with a 64 MiB dictionary (128 KiB << 9); the data is the
               stored bytes (not compressed data)
   notype5.rar RAR 5, stored, mode 0644; dir5.rar: mode 040755 (a directory), with the data
+  grow5.rar   RAR 5, a compressed file (128 KiB dictionary), then FILE stored with 64 MiB
+  main5.rar   win5.rar whose main header says it has a data area (of 2 GiB)
+  main4.rar   ppmd4.rar whose archive header has flag 0x8000 (no size follows for it)
 No RAR tool writes archives in Debian: the headers here follow RARLAB's format notes, and
 libarchive (what partscan reads them with) checks their CRCs.
 """
@@ -21,12 +24,13 @@ import sys
 import zlib
 
 
-def rar4(name, data, method, first=b"", mode=0o100644):
+def rar4(name, data, method, first=b"", mode=0o100644, main_flags=0):
     """A RAR 4 archive: marker, archive header, one file header (its data first + data)."""
     def block(body):  # body from HEAD_TYPE on; HEAD_CRC: the CRC32's low 16 bits
         return struct.pack("<H", zlib.crc32(body) & 0xffff) + body
 
-    main = block(struct.pack("<BHHHI", 0x73, 0, 13, 0, 0))
+    # the archive header's reserved bytes (7-10) read as a size if 0x8000 counted for it
+    main = block(struct.pack("<BHHHI", 0x73, main_flags, 13, 0, 0x100000))
     packed = first + data
     fname = name.encode()
     head = struct.pack("<BHH", 0x74, 0x8000, 32 + len(fname))
@@ -47,21 +51,32 @@ def vint(n):
             return bytes(out)
 
 
-def rar5(name, data, method, dict_log, mode=0o100644):
-    """A RAR 5 archive: signature, main header, one file header with its data, end."""
-    def header(fields):  # CRC32 over the size and the fields
-        body = vint(len(fields)) + fields
-        return struct.pack("<I", zlib.crc32(body)) + body
+def rar5_header(fields):  # CRC32 over the size and the fields
+    body = vint(len(fields)) + fields
+    return struct.pack("<I", zlib.crc32(body)) + body
 
-    main = header(vint(1) + vint(0) + vint(0))
+
+def rar5_file(name, data, method, dict_log, mode=0o100644):
     fname = name.encode()
     info = method << 7 | dict_log << 10
     fields = vint(2) + vint(0x02) + vint(len(data))           # type, flags (data), data size
     fields += vint(0x04) + vint(len(data)) + vint(mode)       # CRC32 present, size, attributes
     fields += struct.pack("<I", zlib.crc32(data))
     fields += vint(info) + vint(1) + vint(len(fname)) + fname  # compression, Unix, name
-    end = header(vint(5) + vint(0) + vint(0))
-    return b"Rar!\x1a\x07\x01\x00" + main + header(fields) + data + end
+    return rar5_header(fields) + data
+
+
+def rar5(name, data, method, dict_log, mode=0o100644, files=None, main_data=None):
+    """A RAR 5 archive: signature, main header, file headers with their data, end. files:
+    more (name, data, method, dict_log) after the first; main_data: the main header says it
+    has a data area of that size (libarchive reads none: the next header follows)."""
+    main = (rar5_header(vint(1) + vint(0x02) + vint(main_data) + vint(0))
+            if main_data is not None else rar5_header(vint(1) + vint(0) + vint(0)))
+    body = rar5_file(name, data, method, dict_log, mode)
+    for f in files or ():
+        body += rar5_file(*f)
+    end = rar5_header(vint(5) + vint(0) + vint(0))
+    return b"Rar!\x1a\x07\x01\x00" + main + body + end
 
 
 def main():
@@ -77,6 +92,14 @@ def main():
         "win5.rar": rar5(name, data, 1, 9),
         "notype5.rar": rar5(name, data, 0, 0, 0o644),
         "dir5.rar": rar5(name, data, 0, 0, 0o40755),
+        # a stored file's 64 MiB dictionary after a compressed one's 128 KiB: libarchive grows
+        # the window to it
+        "grow5.rar": rar5("a.bin", b"x" * 64, 1, 0, files=[(name, data, 0, 9)]),
+        # the main header claims a data area libarchive does not skip
+        "main5.rar": rar5(name, data, 1, 9, main_data=0x7fffffff),
+        # the archive header's flag 0x8000 adds no size for libarchive
+        "main4.rar": rar4(name, data, 0x33, bytes([0x80 | 0x20 | 0x06, 0xff]),
+                          main_flags=0x8000),
     }
     os.makedirs(out, exist_ok=True)
     for fname, b in files.items():

@@ -255,20 +255,48 @@ open(sys.argv[1], "wb").write(d)' "$T/a/mode.7z" || fail "mode.7z: attributes no
 7z e -so "$T/a/mode.7z" clam.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not extract mode.7z"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/mode.7z"
 expect out "mode.7z\[7z:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+# zip entries with data whose attributes say directory (Unix mode 040755, or the DOS
+# directory bit), stored and deflated: unzip and Python extract the file; libarchive takes a
+# directory "clam.exe/" and gives no bytes, so partscan reads them from the central directory
+# (before: skipped, then an empty member, and the zip called OK)
+python3 -c 'import sys, zipfile
+data = open(sys.argv[1], "rb").read()
+for name, system, attr, method in (("zdir.zip", 3, 0o40755 << 16 | 0x10, zipfile.ZIP_STORED),
+                                   ("zdos.zip", 0, 0x10, zipfile.ZIP_STORED),
+                                   ("zdirdef.zip", 3, 0o40755 << 16 | 0x10, zipfile.ZIP_DEFLATED)):
+    with zipfile.ZipFile(sys.argv[2] + "/" + name, "w") as z:
+        i = zipfile.ZipInfo("clam.exe")
+        i.create_system, i.external_attr, i.compress_type = system, attr, method
+        z.writestr(i, data)' "$T/a/clam.exe" "$T/a" || fail "zip directories with data"
+for f in zdir zdos zdirdef; do
+	rm -rf "$T/unzip" && mkdir "$T/unzip" && (cd "$T/unzip" && unzip -q "$T/a/$f.zip") &&
+		cmp -s "$T/unzip/clam.exe" "$T/a/clam.exe" || fail "unzip does not extract clam.exe from $f.zip"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.zip"
+	expect out "$f.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
 # the memory RAR's decoders claim: a RAR 4 PPMd block's model (256 MiB) is over the default
 # limit; a RAR 5 dictionary of 64 MiB (a window and a filter buffer of that size) over 100M.
 # Within the limit they are opened (their data is not what they claim: unreadable)
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/ppmd4.rar"
-expect out "ppmd4.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 2685"
+expect out "ppmd4.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 2689"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/r/ppmd4.rar"
 refute out "max_decoder_memory"
 expect out "ppmd4.rar\[rar:clam.exe\]: UNSCANNABLE opaque"
 printf '[limits]\nmax_decoder_memory = 100M\n' >"$T/decmem100.conf"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem100.conf" --no-summary "$T/r/win5.rar"
-expect out "win5.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 1342"
+expect out "win5.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 1509"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/win5.rar"
 refute out "max_decoder_memory"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem100.conf" --no-summary "$T/r/store5.rar"
+# the headers are walked as libarchive walks them: a stored file's dictionary grows the window
+# a compressed one made; a main header's data area is not skipped; nor a size after an
+# archive header with flag 0x8000 (each read by libarchive, not counted before)
+for f in grow5 main5; do
+	run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem100.conf" --no-summary "$T/r/$f.rar"
+	expect out "$f.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 1509"
+done
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/main4.rar"
+expect out "main4.rar: UNSCANNABLE limit \(max_decoder_memory: rar stream claiming 2689"
 
 # nesting: 7 and 16 zips deep (ClamAV's MaxRecursion is 17) are read with the default limits
 cp "$T/a/bad.zip" "$T/a/n0.zip"
