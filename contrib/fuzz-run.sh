@@ -58,6 +58,17 @@ seeds() { # the seed directories of a target (made here when they are generated)
 		echo "$TOP/$d"
 		;;
 	fuzz_pe) echo "${CLAMAV_TESTFILES:-/usr/share/clamav-testfiles}" ;;
+	fuzz_sfx)
+		# executables with a RAR 4, a RAR 5 and a 7z appended
+		d=build-fuzz/seeds/sfx
+		mkdir -p $d/rar
+		python3 tests/cli/mkrar.py $d/rar "$TOP/README"
+		cat tests/data/ftype/pe64.exe $d/rar/store5.rar >$d/pe-rar5
+		cat tests/data/ftype/elf64 $d/rar/store4.rar >$d/elf-rar4
+		cat tests/data/ftype/pe64.exe tests/data/ftype/archive.7z >$d/pe-7z
+		rm -rf $d/rar
+		echo "$TOP/$d"
+		;;
 	fuzz_sigdb)
 		d=build-fuzz/seeds/sigdb
 		mkdir -p $d

@@ -34,6 +34,7 @@
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
 #include "mime/rtf.h"
+#include "mime/sfx.h"
 #include "mime/encodings.h"
 #include "mime/tnef.h"
 #include "mime/uuencode.h"
@@ -477,6 +478,7 @@ EXPAND_READER(applefile, applefile_read);
 EXPAND_READER(pgp, openpgp_read);
 EXPAND_READER(html, html_read);
 EXPAND_READER(rtf, rtf_read);
+EXPAND_READER(sfx, sfx_read);
 
 bool mime_reader_type(enum ftype t)
 {
@@ -505,6 +507,8 @@ static void expand_readers(struct mime_ctx *ctx, int idx, GBytes *bytes, GPtrArr
 		expand_later(idx, bytes, &expand_pgp_reader, children);
 	if (html && html_probe(data, len))
 		expand_later(idx, bytes, &expand_html_reader, children);
+	if ((t == FTYPE_PE || t == FTYPE_ELF) && sfx_probe(data, len))
+		expand_later(idx, bytes, &expand_sfx_reader, children);
 }
 
 /* A reader of part idx, as a job after the part's other children. */

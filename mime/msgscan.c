@@ -17,6 +17,7 @@
 #include "mime/ole2.h"
 #include "mime/ctx.h"
 #include "mime/password.h"
+#include "mime/sfx.h"
 #include "mime/walk.h"
 
 #include <string.h>
@@ -185,7 +186,8 @@ bool msg_type_expanded(enum ftype type)
 
 bool msg_bytes_expanded(const unsigned char *data, size_t len, enum ftype type)
 {
-	return msg_type_expanded(type) || mime_archive_zip_inside(data, len);
+	return msg_type_expanded(type) || mime_archive_zip_inside(data, len) ||
+	       ((type == FTYPE_PE || type == FTYPE_ELF) && sfx_probe(data, len));
 }
 
 unsigned int msg_report_infected(const struct msg_report *report)

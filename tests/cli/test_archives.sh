@@ -274,6 +274,23 @@ for f in zdir zdos zdirdef; do
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.zip"
 	expect out "$f.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 done
+# self-extracting archives: an executable (PE, ELF) with a RAR or 7z appended, which 7z opens
+# as that archive (before: an executable, called OK); and an executable holding a signature
+# whose header checksum does not hold is no archive
+(cd "$T/a" && 7z a -bd sfx.7z clam.exe >/dev/null) || fail "7z a sfx.7z"
+for c in pe64.exe:store5.rar:rar elf64:store4.rar:rar pe64.exe:sfx.7z:7z; do
+	stub=${c%%:*} rest=${c#*:}
+	arc=${rest%%:*} fmt=${rest#*:}
+	src="$T/r/$arc"
+	[ -f "$src" ] || src="$T/a/$arc"
+	cat "$TOP/tests/data/ftype/$stub" "$src" >"$T/a/sfx-$stub-$arc"
+	7z l "$T/a/sfx-$stub-$arc" 2>/dev/null | grep -q "clam.exe$" || fail "7z does not open sfx-$stub-$arc"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/sfx-$stub-$arc"
+	expect out "sfx-$stub-$arc\\[sfx:sfx.$fmt/$fmt:clam.exe\\]: Clamav.Test.File-1-0 FOUND$"
+done
+{ cat "$TOP/tests/data/ftype/pe64.exe"; printf 'Rar!\032\007\001\000 no archive here'; } >"$T/a/sfx-none.exe"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/sfx-none.exe"
+expect out "sfx-none.exe: OK$"
 # the memory RAR's decoders claim: a RAR 4 PPMd block's model (256 MiB) is over the default
 # limit; a RAR 5 dictionary of 64 MiB (a window and a filter buffer of that size) over 100M.
 # Within the limit they are opened (their data is not what they claim: unreadable)
