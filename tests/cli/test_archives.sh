@@ -169,6 +169,34 @@ run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzma.zip"
 expect out "lzma.zip\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/lzmabig.zip"
 expect out "lzmabig.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 4027"
+# a PPMd member (7z -mm=PPMd, the model patched to 256 MiB) that an Info-ZIP Unicode Path
+# extra renames: libarchive and 7z name it renamed.exe, which neither header stores; its claim
+# is read from the local header where libarchive is (before: looked up by that name, not
+# found, counted as nothing and read)
+(cd "$T/a" && 7z a -bd -tzip -mm=PPMd ppmd.zip clam.exe >/dev/null) || fail "7z -mm=PPMd"
+python3 -c 'import struct, sys, zlib
+d = bytearray(open(sys.argv[1], "rb").read())
+n, x = struct.unpack("<HH", d[26:30])
+name = bytes(d[30:30 + n])
+at = 30 + n + x
+d[at], d[at + 1] = (d[at] & 0x0f) | 0xf0, (d[at + 1] & 0xf0) | 0x0f
+new = b"renamed.exe"
+extra = struct.pack("<HHBI", 0x7075, 5 + len(new), 1, zlib.crc32(name)) + new
+cd, eocd = d.rfind(b"PK\x01\x02"), d.rfind(b"PK\x05\x06")
+local = d[:30 + n + x] + extra + d[30 + n + x:cd]
+struct.pack_into("<H", local, 28, x + len(extra))
+cn, cx = struct.unpack("<HH", d[cd + 28:cd + 32])
+central = d[cd:cd + 46 + cn + cx] + extra + d[cd + 46 + cn + cx:eocd]
+struct.pack_into("<H", central, 30, cx + len(extra))
+end = d[eocd:]
+struct.pack_into("<II", end, 12, len(central), len(local))
+open(sys.argv[2], "wb").write(local + central + end)' "$T/a/ppmd.zip" "$T/a/upath.zip" ||
+	fail "upath.zip not written"
+7z e -so "$T/a/upath.zip" renamed.exe 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "7z does not read upath.zip"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/upath.zip"
+expect out "upath.zip\[zip:renamed.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 2685"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem.conf" --no-summary "$T/a/upath.zip"
+expect out "upath.zip\[zip:renamed.exe\]: Clamav.Test.File-1-0 FOUND$"
 # the same member in a first zip that no directory names (its own cut off, another zip after
 # it): the streaming reading counts its claim too
 python3 -c 'import struct, sys
