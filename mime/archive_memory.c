@@ -43,15 +43,6 @@
 #define MIME_DECMEM_ZSTD_EXTRA (256u * 1024u) /* block buffers beside the window */
 #define MIME_DECMEM_PPMD_EXTRA (64u * 1024u)  /* the decoder beside its model */
 
-static uint64_t le(const unsigned char *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
 /* The decoder memory of the block whose header is at d[0..n), or UINT64_MAX. */
 static uint64_t xz_block(const unsigned char *d, size_t n, lzma_check check)
 {
@@ -123,7 +114,7 @@ static uint64_t xz_memory(const unsigned char *d, size_t len)
 	while (end > 0) {
 		size_t start;
 
-		while (end >= 4 && le(d + end - 4, 4) == 0)
+		while (end >= 4 && mime_archive_le(d + end - 4, 4) == 0)
 			end -= 4; /* stream padding */
 		if (end == 0)
 			break;
@@ -219,13 +210,14 @@ static uint64_t zstd_frame(const unsigned char *d, size_t len, size_t *size_r,
 	bool single;
 
 	*size_r = 0;
-	if (len >= 8 && (le(d, 4) & 0xfffffff0u) == 0x184d2a50u) { /* skippable frame */
-		uint64_t n = le(d + 4, 4);
+	if (len >= 8 &&
+	    (mime_archive_le(d, 4) & 0xfffffff0u) == 0x184d2a50u) { /* skippable frame */
+		uint64_t n = mime_archive_le(d + 4, 4);
 
 		*size_r = n <= len - 8 ? (size_t)n + 8 : 0;
 		return 0;
 	}
-	if (len < 6 || le(d, 4) != 0xfd2fb528u)
+	if (len < 6 || mime_archive_le(d, 4) != 0xfd2fb528u)
 		return UINT64_MAX;
 	fhd = d[4];
 	single = (fhd & 0x20) != 0;
@@ -243,7 +235,7 @@ static uint64_t zstd_frame(const unsigned char *d, size_t len, size_t *size_r,
 		return UINT64_MAX;
 	p += did;
 	if (single) {
-		window = le(d + p, fcs_len);
+		window = mime_archive_le(d + p, fcs_len);
 		if (fcs_len == 2)
 			window += 256;
 	}
@@ -255,7 +247,7 @@ static uint64_t zstd_frame(const unsigned char *d, size_t len, size_t *size_r,
 
 		if (len - p < 3 || ++*blocks_r > MIME_DECMEM_MAX_BLOCKS)
 			return window; /* cut short: no more frames */
-		h = (uint32_t)le(d + p, 3);
+		h = (uint32_t)mime_archive_le(d + p, 3);
 		bsize = ((h >> 1) & 3) == 1 ? 1 : h >> 3; /* RLE: one byte */
 		p += 3;
 		if (bsize > len - p)
@@ -300,7 +292,7 @@ static uint64_t zip_ppmd_memory(const unsigned char *d, size_t len)
 {
 	if (len < 2)
 		return UINT64_MAX;
-	return ((((uint64_t)le(d, 2) >> 4 & 0xff) + 1) << 20) + MIME_DECMEM_PPMD_EXTRA;
+	return ((((uint64_t)mime_archive_le(d, 2) >> 4 & 0xff) + 1) << 20) + MIME_DECMEM_PPMD_EXTRA;
 }
 
 /* The decoder memory of a member's compressed bytes d[0, n) of a method. */
@@ -359,13 +351,14 @@ static uint64_t zip_local_member_memory(const unsigned char *d, size_t len, size
 		if (at && h == d + off)
 			break;
 		off = (size_t)(h - d);
-		if (le(h + 26, 2) == nl && len - off - 30 >= nl && memcmp(h + 30, name, nl) == 0)
+		if (mime_archive_le(h + 26, 2) == nl && len - off - 30 >= nl &&
+		    memcmp(h + 30, name, nl) == 0)
 			break;
 		off++;
 	}
-	method = (unsigned int)le(h + 8, 2);
-	csize = le(h + 18, 4);
-	data = off + 30 + le(h + 26, 2) + le(h + 28, 2);
+	method = (unsigned int)mime_archive_le(h + 8, 2);
+	csize = mime_archive_le(h + 18, 4);
+	data = off + 30 + mime_archive_le(h + 26, 2) + mime_archive_le(h + 28, 2);
 	if (data > len)
 		return UINT64_MAX;
 	if (csize == 0 || csize == 0xffffffffu || csize > len - data) {
@@ -380,7 +373,7 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 {
 	if (len >= 6 && memcmp(d, "\3757zXZ\0", 6) == 0)
 		return xz_memory(d, len);
-	if (len >= 4 && le(d, 4) == 0xfd2fb528u)
+	if (len >= 4 && mime_archive_le(d, 4) == 0xfd2fb528u)
 		return zstd_memory(d, len);
 	if (len >= 4 && memcmp(d, "LZIP", 4) == 0)
 		return lzip_memory(d, len);

@@ -90,6 +90,16 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
  */
 uint64_t mime_archive_7z_memory(const unsigned char *d, size_t len);
 
+/* The little-endian integer of n bytes (at most 8) at p: the headers' fields. */
+static inline uint64_t mime_archive_le(const unsigned char *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
 /*
  * A RAR archive's claim (archive_rar.c): RAR 5, twice its largest compressed file's window;
  * RAR 4, its largest window and the largest PPMd model a file's first block asks for.

@@ -91,15 +91,6 @@ static uint64_t rar5_memory(const unsigned char *d, size_t len, size_t pos)
 	return packed ? 2 * window + RAR5_EXTRA : 0;
 }
 
-static uint64_t rar4_le(const unsigned char *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
 /* The window libarchive gives a file of usize bytes: twice its highest bit, at most 4 MiB. */
 static uint64_t rar4_window(uint64_t usize)
 {
@@ -119,8 +110,8 @@ static uint64_t rar4_memory(const unsigned char *d, size_t len, size_t pos)
 
 	for (unsigned int n = 0; n < RAR_MAX_HEADERS && len - pos >= 7; n++) {
 		const unsigned char *h = d + pos;
-		unsigned int type = h[2], flags = (unsigned int)rar4_le(h + 3, 2);
-		uint64_t size = type == 0x72 ? 7 : rar4_le(h + 5, 2), add = 0;
+		unsigned int type = h[2], flags = (unsigned int)mime_archive_le(h + 3, 2);
+		uint64_t size = type == 0x72 ? 7 : mime_archive_le(h + 5, 2), add = 0;
 
 		if (size < 7 || size > len - pos)
 			break;
@@ -132,16 +123,16 @@ static uint64_t rar4_memory(const unsigned char *d, size_t len, size_t pos)
 		case 0x7a: /* a service header (comment, recovery record), the same */
 			if (size < 32)
 				return window + model > 0 ? window + model + RAR4_EXTRA : 0;
-			add = rar4_le(h + 7, 4);
+			add = mime_archive_le(h + 7, 4);
 			if ((flags & 0x100) && size >= 40)
-				add |= rar4_le(h + 32, 4) << 32;
+				add |= mime_archive_le(h + 32, 4) << 32;
 			if (type == 0x74 && h[25] != 0x30 && (flags & 0xe0) != 0xe0 &&
 			    !(flags & 0x4)) {
-				uint64_t usize = rar4_le(h + 11, 4);
+				uint64_t usize = mime_archive_le(h + 11, 4);
 				size_t at = pos + (size_t)size;
 
 				if ((flags & 0x100) && size >= 40)
-					usize |= rar4_le(h + 36, 4) << 32;
+					usize |= mime_archive_le(h + 36, 4) << 32;
 				window = MAX(window, rar4_window(usize));
 				/* the first bit says PPMd; of the 7 flag bits after it, 0x20: a size */
 				if (at + 2 <= len && (d[at] & 0x80) && (d[at] & 0x20))
@@ -154,7 +145,7 @@ static uint64_t rar4_memory(const unsigned char *d, size_t len, size_t pos)
 		case 0x78:
 		case 0x79:
 			if ((flags & 0x8000) && size >= 11)
-				add = rar4_le(h + 7, 4);
+				add = mime_archive_le(h + 7, 4);
 			break;
 		default: /* the end, or a header libarchive refuses */
 			return window + model > 0 ? window + model + RAR4_EXTRA : 0;
