@@ -39,61 +39,128 @@
 /* the three bytes of each 32-bit group, high first */
 #define PACK 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1
 
+struct simd_tables {
+	__m256i lut_hi, lut_lo, lut_roll, pack, low4, slash, merge2, merge4, lanes;
+};
+
+SIMD_TARGET
+static inline void tables_init(struct simd_tables *t)
+{
+	t->lut_hi = _mm256_setr_epi8(NIBBLE_HI, NIBBLE_HI);
+	t->lut_lo = _mm256_setr_epi8(NIBBLE_LO, NIBBLE_LO);
+	t->lut_roll = _mm256_setr_epi8(NIBBLE_ROLL, NIBBLE_ROLL);
+	t->pack = _mm256_setr_epi8(PACK, PACK);
+	t->low4 = _mm256_set1_epi8(0x0f);
+	t->slash = _mm256_set1_epi8('/');
+	t->merge2 = _mm256_set1_epi32(0x01400140);
+	t->merge4 = _mm256_set1_epi32(0x00011000);
+	t->lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
+}
+
+/*
+ * One block of 32 characters at p: returns the mask of those outside the alphabet (bit i for
+ * p[i]) and writes the 24 bytes that 32 alphabet characters give at out (those of characters
+ * past the first outsider are meaningless: the caller counts only what it keeps).
+ */
+SIMD_TARGET
+static inline uint32_t block_avx2(const struct simd_tables *t, const unsigned char *p,
+                                  unsigned char *out)
+{
+	__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), t->low4);
+	__m256i lo = _mm256_and_si256(s, t->low4);
+	__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(t->lut_lo, lo),
+	                               _mm256_shuffle_epi8(t->lut_hi, hi));
+	__m256i v;
+
+	/* '/' is 0x2f: its class index 2 becomes 1 (the comparison gives -1 there) */
+	v = _mm256_add_epi8(s, _mm256_shuffle_epi8(t->lut_roll,
+	                                           _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, t->slash))));
+	v = _mm256_maddubs_epi16(v, t->merge2); /* a * 64 + b, c * 64 + d */
+	v = _mm256_madd_epi16(v, t->merge4);    /* (a * 64 + b) * 4096 + c * 64 + d */
+	v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, t->pack), t->lanes);
+	_mm_storeu_si128((__m128i *)(void *)out, _mm256_castsi256_si128(v));
+	_mm_storel_epi64((__m128i *)(void *)(out + 16), _mm256_extracti128_si256(v, 1));
+	return ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
+}
+
+/*
+ * Lines of len characters (a multiple of 4, at least 32) each followed by the same line end
+ * (eol: 1 for LF, 2 for CRLF), from p, which starts a line: each line's blocks are decoded at
+ * fixed offsets and the line is kept only when all its characters are in the alphabet and its
+ * line end follows, so no block waits for the one before it to be classified. Stops before the
+ * first line that is not such a line (it is left to the block loop), or when the input or the
+ * room runs short.
+ */
+SIMD_TARGET
+static void lines_avx2(const struct simd_tables *t, const unsigned char **pp,
+                       const unsigned char *end, unsigned char *out, size_t *op, size_t cap,
+                       size_t len, size_t eol)
+{
+	const unsigned char *p = *pp;
+	size_t o = *op, whole = len & ~(size_t)31, tail = len & 31, produced = len / 4 * 3;
+	/* the tail block's load reaches 32 characters past its start */
+	size_t last = tail != 0 ? whole + 32 : whole, reach = last > len + eol ? last : len + eol;
+	uint32_t tail_mask = tail != 0 ? (uint32_t)((1ull << tail) - 1) : 0;
+
+	while ((size_t)(end - p) >= reach && cap - o >= produced + 24) {
+		uint32_t outside = 0;
+		size_t j = 0;
+
+		for (; j < whole; j += 32)
+			outside |= block_avx2(t, p + j, out + o + j / 4 * 3);
+		if (tail != 0)
+			outside |= block_avx2(t, p + j, out + o + j / 4 * 3) & tail_mask;
+		if (outside != 0 || p[len] != (eol == 2 ? '\r' : '\n') ||
+		    (eol == 2 && p[len + 1] != '\n'))
+			break;
+		p += len + eol;
+		o += produced;
+	}
+	*pp = p;
+	*op = o;
+}
+
 SIMD_TARGET
 static void run_avx2(const unsigned char **pp, const unsigned char *end, unsigned char *out,
                      size_t *op, size_t cap)
 {
-	const __m256i lut_hi = _mm256_setr_epi8(NIBBLE_HI, NIBBLE_HI);
-	const __m256i lut_lo = _mm256_setr_epi8(NIBBLE_LO, NIBBLE_LO);
-	const __m256i lut_roll = _mm256_setr_epi8(NIBBLE_ROLL, NIBBLE_ROLL);
-	const __m256i pack = _mm256_setr_epi8(PACK, PACK);
-	const __m256i low4 = _mm256_set1_epi8(0x0f), slash = _mm256_set1_epi8('/');
-	const __m256i merge2 = _mm256_set1_epi32(0x01400140),
-	              merge4 = _mm256_set1_epi32(0x00011000);
-	const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 3, 7);
-	const unsigned char *p = *pp;
+	struct simd_tables t;
+	const unsigned char *p = *pp, *line = NULL;
 	size_t o = *op;
 
+	tables_init(&t);
 	while (end - p >= 32 && cap - o >= 24) {
-		__m256i s = _mm256_loadu_si256((const __m256i *)(const void *)p);
-		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(s, 4), low4);
-		__m256i lo = _mm256_and_si256(s, low4);
-		__m256i bad = _mm256_and_si256(_mm256_shuffle_epi8(lut_lo, lo),
-		                               _mm256_shuffle_epi8(lut_hi, hi));
-		uint32_t outside = ~(uint32_t)_mm256_movemask_epi8(
-		        _mm256_cmpeq_epi8(bad, _mm256_setzero_si256()));
+		uint32_t outside = block_avx2(&t, p, out + o);
 		unsigned int k = outside != 0 ? (unsigned int)__builtin_ctz(outside) : 32,
 		             whole = k & ~3u;
-		__m256i v;
+		size_t eol;
 
-		if (whole > 0) {
-			/* '/' is 0x2f: its class index 2 becomes 1 (the comparison gives -1 there) */
-			v = _mm256_add_epi8(
-			        s, _mm256_shuffle_epi8(
-			                   lut_roll,
-			                   _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, slash))));
-			v = _mm256_maddubs_epi16(v, merge2); /* a * 64 + b, c * 64 + d */
-			v = _mm256_madd_epi16(v, merge4);    /* (a * 64 + b) * 4096 + c * 64 + d */
-			v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, pack), lanes);
-			/* all 24 bytes: those of groups past the first outsider are overwritten later or
-			   lie past the end returned (within cap: checked above) */
-			_mm_storeu_si128((__m128i *)(void *)(out + o), _mm256_castsi256_si128(v));
-			_mm_storel_epi64((__m128i *)(void *)(out + o + 16),
-			                 _mm256_extracti128_si256(v, 1));
-			p += whole;
-			o += whole / 4 * 3;
-		}
+		/* all 24 bytes were written: those of groups past the first outsider are
+		   overwritten later or lie past the end returned (within cap: checked above) */
+		p += whole;
+		o += whole / 4 * 3;
 		if (k == 32)
 			continue;
 		if (k != whole) /* a group cut by the outsider: the scalar decoder's */
 			break;
 		/* a line end between groups is skipped here as the scalar decoder skips it */
 		if (p[0] == '\r' && end - p >= 2 && p[1] == '\n')
-			p += 2;
+			eol = 2;
 		else if (p[0] == '\n')
-			p++;
+			eol = 1;
 		else
 			break;
+		/* the line just ended, if it began where this loop saw one begin, sets the length
+		   of the lines that follow (the line mode keeps only lines that agree) */
+		if (line != NULL && (size_t)(p - line) >= 32 && (p - line) % 4 == 0) {
+			size_t len = (size_t)(p - line);
+
+			p += eol;
+			lines_avx2(&t, &p, end, out, &o, cap, len, eol);
+		} else
+			p += eol;
+		line = p;
 	}
 	*pp = p;
 	*op = o;
