@@ -74,8 +74,9 @@ static inline uint32_t block_avx2(const struct simd_tables *t, const unsigned ch
 	__m256i v;
 
 	/* '/' is 0x2f: its class index 2 becomes 1 (the comparison gives -1 there) */
-	v = _mm256_add_epi8(s, _mm256_shuffle_epi8(t->lut_roll,
-	                                           _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, t->slash))));
+	v = _mm256_add_epi8(
+	        s, _mm256_shuffle_epi8(t->lut_roll,
+	                               _mm256_add_epi8(hi, _mm256_cmpeq_epi8(s, t->slash))));
 	v = _mm256_maddubs_epi16(v, t->merge2); /* a * 64 + b, c * 64 + d */
 	v = _mm256_madd_epi16(v, t->merge4);    /* (a * 64 + b) * 4096 + c * 64 + d */
 	v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(v, t->pack), t->lanes);

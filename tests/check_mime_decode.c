@@ -104,19 +104,22 @@ START_TEST(test_base64_simd_lines)
 			for (size_t l = 0; l < LINES; l += 3) {
 				for (size_t pos = 0; pos < stride; pos++) {
 					for (size_t k = 0; k < sizeof(swaps) - 1; k++) {
-						GString *s = g_string_new_len(base->str, (gssize)base->len);
+						GString *s = g_string_new_len(base->str,
+						                              (gssize)base->len);
 						unsigned int f1, f2;
 						size_t g1, g2, cap = LINES * 130;
 
 						s->str[l * stride + pos] = swaps[k];
 						mime_decode_simd(0);
-						g1 = mime_decode_base64((unsigned char *)s->str, s->len, o1,
-						                        cap, &f1);
+						g1 = mime_decode_base64((unsigned char *)s->str,
+						                        s->len, o1, cap, &f1);
 						mime_decode_simd(1);
-						g2 = mime_decode_base64((unsigned char *)s->str, s->len, o2,
-						                        cap, &f2);
-						ck_assert_msg(g1 == g2 && f1 == f2 && memcmp(o1, o2, g1) == 0,
-						              "width %zu eol %zu line %zu pos %zu byte %d",
+						g2 = mime_decode_base64((unsigned char *)s->str,
+						                        s->len, o2, cap, &f2);
+						ck_assert_msg(g1 == g2 && f1 == f2 &&
+						                      memcmp(o1, o2, g1) == 0,
+						              "width %zu eol %zu line %zu pos %zu "
+						              "byte %d",
 						              width, eol, l, pos, swaps[k]);
 						g_string_free(s, TRUE);
 					}
@@ -130,16 +133,18 @@ START_TEST(test_base64_simd_lines)
 					if (grow < 0)
 						g_string_erase(s, (gssize)(l * stride), 1);
 					else
-						g_string_insert_len(s, (gssize)(l * stride), "QUJD", 4);
+						g_string_insert_len(s, (gssize)(l * stride), "QUJD",
+						                    4);
 					mime_decode_simd(0);
 					g1 = mime_decode_base64((unsigned char *)s->str, s->len, o1,
 					                        LINES * 130, &f1);
 					mime_decode_simd(1);
 					g2 = mime_decode_base64((unsigned char *)s->str, s->len, o2,
 					                        LINES * 130, &f2);
-					ck_assert_msg(g1 == g2 && f1 == f2 && memcmp(o1, o2, g1) == 0,
-					              "width %zu eol %zu line %zu grown %d", width, eol,
-					              l, grow);
+					ck_assert_msg(g1 == g2 && f1 == f2 &&
+					                      memcmp(o1, o2, g1) == 0,
+					              "width %zu eol %zu line %zu grown %d", width,
+					              eol, l, grow);
 					g_string_free(s, TRUE);
 				}
 			}
@@ -150,11 +155,11 @@ START_TEST(test_base64_simd_lines)
 
 				memset(o2, 0x55, LINES * 130 + MIME_DECODE_SLACK);
 				mime_decode_simd(0);
-				g1 = mime_decode_base64((unsigned char *)base->str, base->len, o1, cap,
-				                        &f1);
+				g1 = mime_decode_base64((unsigned char *)base->str, base->len, o1,
+				                        cap, &f1);
 				mime_decode_simd(1);
-				g2 = mime_decode_base64((unsigned char *)base->str, base->len, o2, cap,
-				                        &f2);
+				g2 = mime_decode_base64((unsigned char *)base->str, base->len, o2,
+				                        cap, &f2);
 				ck_assert(g1 == g2 && f1 == f2 && memcmp(o1, o2, g1) == 0);
 				for (size_t i = cap + MIME_DECODE_SLACK;
 				     i < LINES * 130 + MIME_DECODE_SLACK; i++)
