@@ -227,6 +227,18 @@ open(sys.argv[2], "wb").write(d[:struct.unpack("<I", d[e + 16:e + 20])[0]] + ope
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/xzddstream.zip"
 refute out "max_decoder_memory"
 expect out "xzddstream.zip: UNSCANNABLE opaque \(the first zip of the bytes could not be read whole\)"
+# the same, written by hand (mkxz.py: xz -t reads both streams whole): a second block claims
+# 1536 MiB; in the forged one, the first block's stored bytes hold an index and a footer that
+# read back to the stream's start, which ended the stream there (the claim was the first
+# block's 1 MiB, and the second block was never counted)
+for f in plaindd forgedd; do
+	python3 "$TOP/tests/cli/mkxz.py" "$T/a/$f.xz" "$T/a/clam.exe" $([ $f = forgedd ] && echo --forge) &&
+		xz -t "$T/a/$f.xz" &&
+		python3 "$TOP/tests/cli/mkxz.py" "$T/a/$f.zip" "$T/a/clam.exe" \
+			$([ $f = forgedd ] && echo --forge) --zipdd "$T/a/clean.zip" || fail "mkxz.py $f"
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f.zip"
+	expect out "$f.zip\[zip:clam.exe\]: UNSCANNABLE limit \(max_decoder_memory: member compressed with a decoder claiming 1610678328 bytes"
+done
 run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/deep.xz"
 expect out "deep.xz\[xz:deep/xz:data/xz:data\]: UNSCANNABLE limit \(max_decoder_memory"
 
