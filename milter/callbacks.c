@@ -7,10 +7,11 @@
  * libmilter runs one thread per MTA connection and calls one callback at a time per
  * connection, so the private data needs no lock. Failure inside a callback means tempfail.
  *
- * Steps whose answer is always "continue" (connect, HELO, RCPT, each header, each body
- * chunk) are negotiated as no-reply when the MTA offers it: the MTA does not wait for them,
- * which saves a round trip per header line. A failure in such a step is kept and given as
- * the answer at end of message.
+ * Steps whose answer is "continue" (connect, HELO, MAIL, RCPT, each header, end of headers,
+ * each body chunk) are negotiated as no-reply when the MTA offers it: the MTA does not wait
+ * for them, which saves a round trip per header line, and leaves one per message (its end).
+ * A failure in such a step (MAIL or end of headers out of order) is kept and given as the
+ * answer at end of message.
  */
 
 #include "milter/callbacks.h"
@@ -20,7 +21,8 @@
 #include <string.h>
 
 #define CB_NOREPLY_STEPS                                                                           \
-	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_BODY)
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |          \
+	 SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 /* The connection of ctx: made at negotiation, or at the first callback of an MTA that does
    not negotiate (milter protocol 2: it wants a reply to everything). */
@@ -216,7 +218,9 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	                       ((f1 & SMFIP_NR_HELO) ? CONN_NR_HELO : 0) |
 	                       ((f1 & SMFIP_NR_RCPT) ? CONN_NR_RCPT : 0) |
 	                       ((f1 & SMFIP_NR_HDR) ? CONN_NR_HEADER : 0) |
-	                       ((f1 & SMFIP_NR_BODY) ? CONN_NR_BODY : 0));
+	                       ((f1 & SMFIP_NR_BODY) ? CONN_NR_BODY : 0) |
+	                       ((f1 & SMFIP_NR_MAIL) ? CONN_NR_MAIL : 0) |
+	                       ((f1 & SMFIP_NR_EOH) ? CONN_NR_EOH : 0));
 	return SMFIS_CONTINUE;
 }
 

@@ -92,7 +92,7 @@ enum conn_reply conn_helo(struct conn *c, const char *helo)
 enum conn_reply conn_envfrom(struct conn *c, void *ctx, const char *sender)
 {
 	c->pending = CONN_CONTINUE; /* a new message */
-	return conn_status(session_envfrom(c->session, ctx, sender));
+	return conn_reply(c, CONN_NR_MAIL, session_envfrom(c->session, ctx, sender));
 }
 
 void conn_esmtp_args(struct conn *c, const char *const *args)
@@ -112,7 +112,7 @@ enum conn_reply conn_header(struct conn *c, const char *name, const char *value)
 
 enum conn_reply conn_eoh(struct conn *c, void *ctx)
 {
-	return conn_status(session_eoh(c->session, ctx));
+	return conn_reply(c, CONN_NR_EOH, session_eoh(c->session, ctx));
 }
 
 enum conn_reply conn_body(struct conn *c, const unsigned char *chunk, size_t len)

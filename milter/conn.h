@@ -12,8 +12,9 @@
  * end of message without one) is answered with a tempfail and never passes a message
  * unscanned. HELO without CONNECT is ignored (the MAIL that follows is tempfailed).
  *
- * Steps negotiated as no-reply (connect, HELO, RCPT, each header, each body chunk) answer
- * CONN_NOREPLY; a failure in one is kept and given as the answer at end of message.
+ * Steps negotiated as no-reply (connect, HELO, MAIL, RCPT, each header, end of headers, each
+ * body chunk) answer CONN_NOREPLY; a failure in one is kept and given as the answer at end of
+ * message.
  * Not thread safe: libmilter calls one callback at a time per connection.
  */
 
@@ -26,6 +27,8 @@ enum {
 	CONN_NR_RCPT = 1 << 2,
 	CONN_NR_HEADER = 1 << 3,
 	CONN_NR_BODY = 1 << 4,
+	CONN_NR_MAIL = 1 << 5,
+	CONN_NR_EOH = 1 << 6,
 };
 
 enum conn_reply {

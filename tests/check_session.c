@@ -682,6 +682,7 @@ struct order_state {
 	char *body;
 	bool connected;       /* CONNECT since the connection began */
 	bool body_since_mail; /* an EICAR body chunk since the last MAIL */
+	bool noreply;         /* the last options were EV_NEGOTIATE_NR */
 	GString *trail;       /* the events so far, for the failure message */
 };
 
@@ -694,11 +695,13 @@ static enum conn_reply order_event(struct order_state *st, enum ev e)
 	switch (e) {
 	case EV_NEGOTIATE:
 		conn_negotiate(st->conn, false, 0);
+		st->noreply = false;
 		break;
 	case EV_NEGOTIATE_NR:
 		conn_negotiate(st->conn, true,
-		               CONN_NR_CONNECT | CONN_NR_HELO | CONN_NR_RCPT | CONN_NR_HEADER |
-		                       CONN_NR_BODY);
+		               CONN_NR_CONNECT | CONN_NR_HELO | CONN_NR_MAIL | CONN_NR_RCPT |
+		                       CONN_NR_HEADER | CONN_NR_EOH | CONN_NR_BODY);
+		st->noreply = true;
 		break;
 	case EV_CONNECT:
 		inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
@@ -711,9 +714,10 @@ static enum conn_reply order_event(struct order_state *st, enum ev e)
 	case EV_MAIL:
 		r = conn_envfrom(st->conn, NULL, "<a@example.org>");
 		st->body_since_mail = false;
-		/* never a message from a connection we were not told of */
-		ck_assert_msg(st->connected || r == CONN_TEMPFAIL, "MAIL answered %d after%s", r,
-		              st->trail->str);
+		/* never a message from a connection we were not told of (no reply: the tempfail
+		   comes at its end, see EV_EOM) */
+		ck_assert_msg(st->connected || r == (st->noreply ? CONN_NOREPLY : CONN_TEMPFAIL),
+		              "MAIL answered %d after%s", r, st->trail->str);
 		break;
 	case EV_RCPT:
 		r = conn_envrcpt(st->conn, "<b@example.net>");
@@ -745,6 +749,7 @@ static enum conn_reply order_event(struct order_state *st, enum ev e)
 		conn_free(&st->conn);
 		st->conn = conn_new(&ops);
 		st->connected = false;
+		st->noreply = false;
 		break;
 	default:
 		break;
@@ -819,7 +824,14 @@ START_TEST(test_order_table)
 	        {{EV_NEGOTIATE_NR, EV_HELO}, 2, CONN_NOREPLY},
 	        {{EV_MAIL}, 1, CONN_TEMPFAIL},
 	        {{EV_NEGOTIATE, EV_MAIL}, 2, CONN_TEMPFAIL},
-	        {{EV_NEGOTIATE_NR, EV_HELO, EV_MAIL}, 3, CONN_TEMPFAIL},
+	        /* no reply at MAIL: the tempfail is the answer at end of message */
+	        {{EV_NEGOTIATE_NR, EV_HELO, EV_MAIL}, 3, CONN_NOREPLY},
+	        {{EV_NEGOTIATE_NR, EV_HELO, EV_MAIL, EV_EOH, EV_EOM}, 5, CONN_TEMPFAIL},
+	        {{EV_NEGOTIATE_NR, EV_CONNECT, EV_MAIL, EV_EOH, EV_EOH}, 5, CONN_NOREPLY},
+	        {{EV_NEGOTIATE_NR, EV_CONNECT, EV_MAIL, EV_EOH, EV_EOH, EV_EOM}, 6, CONN_TEMPFAIL},
+	        {{EV_NEGOTIATE_NR, EV_CONNECT, EV_HELO, EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_EOM},
+	         8,
+	         CONN_CONTINUE},
 	        {{EV_MAIL, EV_RCPT, EV_HEADER, EV_EOH, EV_BODY, EV_EOM}, 6, CONN_TEMPFAIL},
 	        {{EV_RCPT}, 1, CONN_TEMPFAIL},
 	        {{EV_HEADER}, 1, CONN_TEMPFAIL},

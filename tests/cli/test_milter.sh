@@ -75,6 +75,52 @@ EOF
 } >"$T/clean.lua"
 run_lua clean
 
+# one answer a message: offered every no-reply option (as Postfix and Sendmail offer them),
+# the daemon takes them for every step before the end of message, and a message sent whole
+# without waiting gets its header changes and one final answer, nothing before
+checks=$((checks + 1))
+python3 - "$T/milter.sock" <<'PY' >"$T/noreply.out" 2>&1 || { fail "no-reply negotiation"; cat "$T/noreply.out" >&2; }
+import socket, struct, sys
+NR = {"conn": 0x1000, "helo": 0x2000, "mail": 0x4000, "rcpt": 0x8000, "hdr": 0x80,
+      "eoh": 0x40000, "body": 0x80000}
+def pkt(cmd, data=b""):
+    return struct.pack(">I", len(data) + 1) + cmd + data
+def read(s):
+    head = b""
+    while len(head) < 4:
+        more = s.recv(4 - len(head))
+        if not more:
+            raise SystemExit("closed after %r" % head)
+        head += more
+    n, = struct.unpack(">I", head)
+    data = b""
+    while len(data) < n:
+        data += s.recv(n - len(data))
+    return data[:1], data[1:]
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+s.sendall(pkt(b"O", struct.pack(">III", 6, 0x1FF, 0x1FFFFF)))
+cmd, data = read(s)
+assert cmd == b"O", cmd
+proto = struct.unpack(">III", data[:12])[2]
+missing = [k for k, v in NR.items() if not proto & v]
+assert not missing, "no reply asked for %s only; not %s" % (hex(proto), missing)
+msg = [pkt(b"C", b"client\0" + b"4" + struct.pack(">H", 25) + b"192.0.2.1\0"),
+       pkt(b"H", b"client.example.org\0"), pkt(b"M", b"<a@example.org>\0"),
+       pkt(b"R", b"<b@example.net>\0"), pkt(b"L", b"Subject\0 hello\0"), pkt(b"N"),
+       pkt(b"B", b"just text\r\n"), pkt(b"E")]
+s.sendall(b"".join(msg))
+got = []
+while True:
+    cmd, data = read(s)
+    got.append(cmd)
+    if cmd not in (b"h", b"i", b"m", b"-", b"b", b"p"):
+        break
+assert got[-1] == b"c" and got.count(b"c") == 1, got
+assert b"h" in got, got
+print("one answer:", got)
+PY
 # a double extension is blocked
 EXE_B64=$(head -c 200 "$CLAMFILES/clam.exe" | base64 -w0)
 {
