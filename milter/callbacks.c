@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define CB_NOREPLY_STEPS                                                                           \
-	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |          \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |            \
 	 SMFIP_NR_EOH | SMFIP_NR_BODY)
 
 /* The connection of ctx: made at negotiation, or at the first callback of an MTA that does
