@@ -21,6 +21,7 @@
 #include "mime/openpgp.h"
 #include "mime/pdf.h"
 #include "mime/rtf.h"
+#include "mime/sfx.h"
 #include "tests/lib/testutil.h"
 
 #define READERS TEST_DATA "/readers/"
@@ -551,6 +552,75 @@ START_TEST(test_openpgp_armored_where)
 }
 END_TEST
 
+/* A 7z start header (signature, version, CRC32 of the next 20 bytes) at d. */
+static void sfx_7z_at(unsigned char *d)
+{
+	uLong crc;
+
+	memcpy(d, "7z\xbc\xaf\x27\x1c\x00\x04", 8);
+	for (int i = 12; i < 32; i++)
+		d[i] = (unsigned char)(i * 37);
+	crc = crc32(0, d + 12, 20);
+	for (int i = 0; i < 4; i++)
+		d[8 + i] = (unsigned char)(crc >> (8 * i));
+}
+
+/*
+ * sfx: an archive's first header is found at every offset, among bytes that start a
+ * signature ("Ra", "7z") without being one, near the end of the bytes too; and an executable
+ * carrying signatures every few bytes, each before a RAR header claiming 64 KiB, is
+ * unscannable, not checked for seconds and called clean.
+ */
+START_TEST(test_sfx_offsets)
+{
+	GPtrArray *m = reader_members_new();
+	GError *error = NULL;
+	struct msg_limits lim = {.max_member_bytes = 1 << 20};
+	static const unsigned char unit[] = "Rar!\x1a\x07\x01\x00\x00\x00\x00\x00\xff\xff\x03\x01";
+	GByteArray *many = g_byte_array_new();
+
+	for (size_t len = 96; len <= 160; len++) {
+		for (size_t at = 64; at + 32 <= len; at++) {
+			unsigned char *d = g_malloc(len);
+
+			memset(d, 'R', len);
+			memcpy(d, "MZ", 2);
+			for (size_t i = 2; i < at; i += 3)
+				memcpy(d + i, i % 2 ? "Ra" : "7z", MIN(2, at - i));
+			sfx_7z_at(d + at);
+			ck_assert_msg(sfx_probe(d, len), "len %zu at %zu", len, at);
+			ck_assert_int_eq(sfx_read(d, len, &lim, m, &error), 0);
+			ck_assert_uint_eq(m->len, 1);
+			ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), len - at);
+			ck_assert_str_eq(member(m, 0)->name, "sfx.7z");
+			g_ptr_array_set_size(m, 0);
+			d[at + 12] ^= 1; /* the CRC no longer holds: no archive */
+			ck_assert(!sfx_probe(d, len));
+			g_free(d);
+		}
+	}
+	g_byte_array_append(many, (const guint8 *)"MZ", 2);
+	for (int i = 0; i < 62; i++)
+		g_byte_array_append(many, (const guint8 *)"\0", 1);
+	for (int i = 0; i < 65536; i++)
+		g_byte_array_append(many, unit, sizeof(unit) - 1);
+	ck_assert(sfx_probe(many->data, many->len));
+	ck_assert_int_eq(sfx_read(many->data, many->len, &lim, m, &error), -1);
+	ck_assert_int_eq(error->code, READER_ERROR_LIMIT);
+	ck_assert_uint_eq(m->len, 0);
+	g_clear_error(&error);
+	/* a few such signatures before a real archive: found */
+	g_byte_array_set_size(many, 64 + 100 * (sizeof(unit) - 1));
+	g_byte_array_set_size(many, many->len + 32);
+	sfx_7z_at(many->data + many->len - 32);
+	ck_assert_int_eq(sfx_read(many->data, many->len, &lim, m, &error), 0);
+	ck_assert_uint_eq(m->len, 1);
+	ck_assert_uint_eq(g_bytes_get_size(member(m, 0)->data), 32);
+	g_byte_array_unref(many);
+	g_ptr_array_unref(m);
+}
+END_TEST
+
 START_TEST(test_openpgp_bombs)
 {
 	GByteArray *b = g_byte_array_new();
@@ -733,6 +803,7 @@ static Suite *readers_suite(void)
 	tcase_add_test(tc, test_openpgp_armored_text_and_encrypted);
 	tcase_add_test(tc, test_openpgp_armored_where);
 	tcase_add_test(tc, test_openpgp_bombs);
+	tcase_add_test(tc, test_sfx_offsets);
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_html_probe);
 	suite_add_tcase(s, tc);
