@@ -423,6 +423,17 @@ bool mime_archive_memory_ok(struct arch *st, enum ftype t)
 	return false;
 }
 
+const char *mime_archive_zipx_method(const char *fmt)
+{
+	/* libarchive's names: "bzip" (12), "lzma" (14), "zstd" (93), "xz" (95), "ppmd-1" (98) */
+	static const char *const names[] = {"bzip", "lzma", "zstd", "xz", "ppmd"};
+
+	for (size_t i = 0; fmt != NULL && i < G_N_ELEMENTS(names); i++)
+		if (strstr(fmt, names[i]) != NULL)
+			return names[i];
+	return NULL;
+}
+
 /*
  * A zip member compressed with a method whose decoder claims memory (LZMA, xz, zstd, bzip2,
  * PPMd: named in libarchive's format name): its claim, within max_decoder_memory with the levels open
@@ -436,11 +447,8 @@ uint64_t mime_archive_member_claim(const struct arch *st, struct archive *a,
 	size_t base;
 	int64_t at;
 
-	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || fmt == NULL ||
-	    name == NULL ||
-	    (strstr(fmt, "lzma") == NULL && strstr(fmt, "xz") == NULL &&
-	     strstr(fmt, "zstd") == NULL && strstr(fmt, "bzip2") == NULL &&
-	     strstr(fmt, "ppmd") == NULL))
+	if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP || name == NULL ||
+	    mime_archive_zipx_method(fmt) == NULL)
 		return 0;
 	/*
 	 * The central directory's entry, or (the streaming reading, or libarchive reading a zip

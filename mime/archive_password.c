@@ -1,8 +1,11 @@
 /*
  * archive_password: the password phase of the archive reader (archive.c).
  *
- * Encrypted members (libarchive decrypts zip's traditional and AES encryption; not 7z or RAR):
- * flagged MSG_PART_ENCRYPTED; after the first pass each password candidate of the message
+ * Encrypted members (libarchive decrypts zip's traditional and AES encryption of stored and
+ * deflated members; not 7z or RAR, not zip's bzip2, LZMA, xz, zstd or PPMd, whose decoders it
+ * feeds the ciphertext): flagged MSG_PART_ENCRYPTED; those it cannot decrypt stay so, with the
+ * reason, and are never tried (a PPMd model sized from ciphertext is up to 256 MiB, which no
+ * max_decoder_memory claim could count); after the first pass each password candidate of the message
  * (password.c) opens the archive again and reads the members still locked; one that opens is
  * scanned, flagged MSG_PART_DECRYPTED, and its note names which candidate (by number and
  * where it was found, not its text: the log holds no message content). The tries of a message
@@ -18,12 +21,22 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <string.h>
 
 void mime_archive_lock(struct arch *st, struct archive *a, int child)
 {
 	struct arch_locked l = {st->entries, child, 0};
+	const char *fmt = archive_format_name(a), *method;
 
 	st->zip = (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_ZIP;
+	if (st->zip && (method = mime_archive_zipx_method(fmt)) != NULL) {
+		mime_part_flag(
+		        mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED,
+		        "encrypted; the reader decrypts stored and deflated zip members only, "
+		        "not %s (%s)",
+		        method, fmt);
+		return;
+	}
 	mime_part_flag(mime_part_at(st->ctx, child), MSG_PART_ENCRYPTED, "encrypted");
 	g_array_append_val(st->locked, l);
 }

@@ -165,7 +165,14 @@ struct archive *mime_archive_open(const struct arch *st, const char *passphrase,
  */
 bool mime_archive_read(struct arch *st, struct archive *a, struct archive_entry *e, int child,
                        bool quiet);
-/* An encrypted member, part child: flagged, kept for the password phase. */
+/*
+ * The compression of a zip entry that libarchive decodes with a decoder of its own (bzip2,
+ * LZMA, xz, zstd, PPMd: their decoders claim memory, and encrypted ones are not decrypted), as
+ * libarchive's format name for the entry says it ("ZIP 6.3 (ppmd-1)"); NULL for any other.
+ */
+const char *mime_archive_zipx_method(const char *fmt);
+/* An encrypted member, part child: flagged, kept for the password phase (a zip member
+   libarchive does not decrypt: flagged so, never tried). */
 void mime_archive_lock(struct arch *st, struct archive *a, int child);
 /*
  * The encrypted members: the message's passwords, candidate by candidate (within
