@@ -125,6 +125,10 @@ char *mime_archive_clean_name(const char *s);
  * other members are not read, and stop the archive.
  */
 void mime_archive_limit(struct arch *st, int child, const char *what);
+/* What the archive has spent of the limits: the message's, and its own entries and bytes. */
+struct mime_use mime_archive_use(const struct arch *st);
+/* A member read (and counted against the budget): a job handed back to the reader's loop. */
+void mime_archive_member_job(struct arch *st, int child, GBytes *bytes);
 /* Read the current member into *buf_r: at most cap bytes, the first buffer size bytes. */
 enum mime_archive_fill mime_archive_fill(struct arch *st, struct archive *a, int child, size_t size,
                                          size_t cap, unsigned char **buf_r, size_t *n_r,
