@@ -13,12 +13,15 @@
 
 #include "mime/reader.h"
 
-/* true when data is an executable (MZ or ELF) with a RAR or 7z archive appended. */
+/* true when data is an executable (MZ or ELF) with a RAR or 7z archive appended, or with
+   too many signatures to tell (sfx_read() then says so). */
 bool sfx_probe(const unsigned char *data, size_t len);
 
 /*
  * The archive as a member (cut at max_member_bytes, flagged truncated). 0 (a member
- * appended, or none), -1 with *error set: READER_ERROR_MALFORMED (no such archive).
+ * appended, or none), -1 with *error set: READER_ERROR_MALFORMED (no such archive), or
+ * READER_ERROR_LIMIT (too many signatures to check their first headers within the budget:
+ * whether there is one is not known).
  */
 int sfx_read(const unsigned char *data, size_t len, const struct msg_limits *lim,
              GPtrArray *members, GError **error);

@@ -280,8 +280,11 @@ static struct sigdb *open_db(const char *dir)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && argv[1][0] == '-') {
-		fprintf(stderr, "usage: %s [BENCH-DATA-DIRECTORY [CASE]]\n", argv[0]);
+	/* the directory must exist: a case name given first would get 170 MB of signatures */
+	if ((argc > 1 && argv[1][0] == '-') ||
+	    (argc > 1 && !g_file_test(argv[1], G_FILE_TEST_IS_DIR))) {
+		fprintf(stderr, "usage: %s [BENCH-DATA-DIRECTORY [CASE]] (an existing directory)\n",
+		        argv[0]);
 		return 2;
 	}
 	struct sigdb *db = open_db(argc > 1 ? argv[1] : "build/bench-data");
