@@ -16,7 +16,16 @@ cp "$CLAMFILES/clam.exe" "$T/r/"
 G="gpg --batch -q --homedir $T/gnupg --yes"
 (cd "$T/r" && $G --store -o clam.exe.gpg clam.exe && $G -a --store -o clam.exe.asc clam.exe &&
 	$G --compress-algo bzip2 --store -o bz.gpg clam.exe &&
+	$G --compress-algo zip --store -o zip.gpg clam.exe &&
+	$G --compress-algo zlib --store -o zlib.gpg clam.exe &&
 	$G --pinentry-mode loopback --passphrase secret -c -o enc.gpg clam.exe) || fail "gpg"
+# encrypted to keys (session key packets: ECDH, RSA, both)
+(cd "$T/r" && $G --passphrase '' --quick-gen-key 'e <e@example.org>' future-default default never &&
+	$G --passphrase '' --quick-gen-key 'r <r@example.org>' rsa2048 encr never &&
+	$G --trust-model always -r e@example.org -e -o ecdh.gpg clam.exe &&
+	$G --trust-model always -r r@example.org -e -o rsa.gpg clam.exe &&
+	$G --trust-model always -r r@example.org -r e@example.org -e -o two.gpg clam.exe) ||
+	fail "gpg -e"
 # gpg -d, without a key, gives clam.exe back: the reference
 $G -d -o "$T/r/clam.out" "$T/r/clam.exe.gpg" && cmp -s "$T/r/clam.out" "$CLAMFILES/clam.exe" ||
 	fail "gpg -d"
@@ -36,6 +45,7 @@ msg() {
 for f in pdf_names.pdf:pdf:invoice.exe pdf_annot.pdf:pdf:résumé.bin \
 	pdf_predictor.pdf:pdf:p.bin objdata.rtf:rtf:invoice.exe applesingle.as:applefile:invoice.exe \
 	clam.exe.gpg:pgp:clam.exe clam.exe.asc:pgp:clam.exe bz.gpg:pgp:clam.exe \
+	zip.gpg:pgp:clam.exe zlib.gpg:pgp:clam.exe \
 	smuggle.html:html:script1 smuggle.html:html:data1 data.svg:html:data1; do
 	file=${f%%:*} member=${f#*:}
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$file"
@@ -236,6 +246,23 @@ expect out "logo.eml: POLICY clean accept$"
 msg "$T/r/enc.gpg" application/octet-stream >"$T/m/enc.eml"
 run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/partscan.conf" --no-summary "$T/m/enc.eml"
 expect out "enc.eml: POLICY unscannable reject: unscannable: encrypted"
+for f in ecdh rsa two; do
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$f.gpg"
+	expect out "$f.gpg: UNSCANNABLE encrypted \(encrypted OpenPGP message: no key to read it\)$"
+done
+# bytes that only begin like OpenPGP packets (a compressed packet whose stream does not
+# decode, a session key packet that does not fill its length): data, hashed, not unscannable
+python3 -c 'import os, random, sys
+r = random.Random(5)
+tail = b"\x00" + bytes(r.randrange(256) for _ in range(4096))
+for name, head in (("z1", b"\xa3\x01\x00\x00\x00\x00\x00"), ("z2", b"\xc8\x40\x01\xeb"),
+                   ("pk", b"\x84\x20\x03" + b"\x11" * 8 + b"\x01\x07\xff"),
+                   ("sk", b"\x8c\x0d\x04\x09\x03\x08" + b"\x22" * 9)):
+    open(os.path.join(sys.argv[1], name + ".bin"), "wb").write(head + tail)' "$T/r"
+for f in z1 z2 pk sk; do
+	run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/r/$f.bin"
+	expect out "$f.bin: OK$"
+done
 
 gpgconf --homedir "$T/gnupg" --kill gpg-agent 2>/dev/null
 finish
