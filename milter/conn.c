@@ -14,6 +14,7 @@ struct conn {
 	bool leadspace;          /* header values keep their leading space */
 	unsigned int noreply;    /* CONN_NR_* */
 	enum conn_reply pending; /* a failure in a no-reply step, answered at end of message */
+	enum conn_reply connect_failed; /* one at CONNECT: every message's, to the next CONNECT */
 };
 
 struct conn *conn_new(const struct session_ops *ops)
@@ -21,7 +22,7 @@ struct conn *conn_new(const struct session_ops *ops)
 	struct conn *c = g_new0(struct conn, 1);
 
 	c->ops = ops;
-	c->pending = CONN_CONTINUE;
+	c->pending = c->connect_failed = CONN_CONTINUE;
 	return c;
 }
 
@@ -77,10 +78,14 @@ static enum conn_reply conn_reply(struct conn *c, unsigned int step, enum sessio
 
 enum conn_reply conn_connect(struct conn *c, const char *hostname, const struct sockaddr *addr)
 {
+	enum conn_reply r;
+
 	session_free(&c->session); /* a second CONNECT starts over */
 	c->pending = CONN_CONTINUE;
 	c->session = session_new(c->ops, hostname, addr, c->leadspace);
-	return conn_reply(c, CONN_NR_CONNECT, session_connect(c->session));
+	r = conn_reply(c, CONN_NR_CONNECT, session_connect(c->session));
+	c->connect_failed = c->pending;
+	return r;
 }
 
 enum conn_reply conn_helo(struct conn *c, const char *helo)
@@ -91,7 +96,7 @@ enum conn_reply conn_helo(struct conn *c, const char *helo)
 
 enum conn_reply conn_envfrom(struct conn *c, void *ctx, const char *sender)
 {
-	c->pending = CONN_CONTINUE; /* a new message */
+	c->pending = c->connect_failed; /* a new message (a failed CONNECT fails them all) */
 	return conn_reply(c, CONN_NR_MAIL, session_envfrom(c->session, ctx, sender));
 }
 
@@ -127,7 +132,7 @@ enum conn_reply conn_eom(struct conn *c, void *ctx)
 	if (r != CONN_CONTINUE) {
 		/* a failure in a no-reply step: never pass the message (and forget it) */
 		session_abort(c->session);
-		c->pending = CONN_CONTINUE;
+		c->pending = c->connect_failed;
 		return r;
 	}
 	return conn_status(session_eom(c->session, ctx));
@@ -135,6 +140,6 @@ enum conn_reply conn_eom(struct conn *c, void *ctx)
 
 void conn_abort(struct conn *c)
 {
-	c->pending = CONN_CONTINUE;
+	c->pending = c->connect_failed;
 	session_abort(c->session);
 }
