@@ -117,7 +117,7 @@ void session_abort(struct session *s)
 /* ---- tests ---- */
 
 #define ALL_NR                                                                                     \
-	(CONN_NR_CONNECT | CONN_NR_HELO | CONN_NR_MAIL | CONN_NR_RCPT | CONN_NR_HEADER |          \
+	(CONN_NR_CONNECT | CONN_NR_HELO | CONN_NR_MAIL | CONN_NR_RCPT | CONN_NR_HEADER |           \
 	 CONN_NR_EOH | CONN_NR_BODY)
 
 static struct conn *fresh(unsigned int noreply)
@@ -181,8 +181,8 @@ START_TEST(test_kept_failure)
 			enum conn_reply got[7];
 
 			answer[step] = fails[f];
-			ck_assert_msg(message(c, got) == CONN_TEMPFAIL, "step %d failure %zu: %d", step,
-			              f, got[S_EOM]);
+			ck_assert_msg(message(c, got) == CONN_TEMPFAIL, "step %d failure %zu: %d",
+			              step, f, got[S_EOM]);
 			ck_assert_int_eq(got[step], CONN_NOREPLY);
 			ck_assert_uint_eq(eom_calls, 0);
 			ck_assert_uint_ge(abort_calls, 1);
