@@ -207,7 +207,10 @@ $(BUILD)/bench/noop_milter: tests/bench/noop_milter.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< -lmilter -lpthread
 
-FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null || ls */*.c */*.h)
+# Tracked files and new ones not yet added (a new file is formatted before its first commit);
+# $(wildcard) drops a tracked file deleted from the tree.
+FORMAT_SRC = $(wildcard $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' \
+	2>/dev/null || ls */*.c */*.h))
 
 format:
 	clang-format -i $(FORMAT_SRC)
