@@ -10,33 +10,58 @@
 
 #include <libmilter/mfapi.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+/* The no-reply steps negotiated, kept as the connection's private pointer (never
+   dereferenced, never freed): a step negotiated so must answer SMFIS_NOREPLY, as
+   partscan-milter's do. */
+#define NOOP_NR_STEPS                                                                              \
+	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_HDR |            \
+	 SMFIP_NR_EOH | SMFIP_NR_BODY)
+
+static sfsistat noop_answer(SMFICTX *ctx, unsigned long step)
+{
+	uintptr_t nr = (uintptr_t)smfi_getpriv(ctx);
+
+	return (nr & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 static sfsistat noop_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
-	return SMFIS_CONTINUE;
+	return noop_answer(ctx, SMFIP_NR_CONN);
 }
 
 static sfsistat noop_helo(SMFICTX *ctx, char *helo)
 {
-	return SMFIS_CONTINUE;
+	return noop_answer(ctx, SMFIP_NR_HELO);
 }
 
-static sfsistat noop_argv(SMFICTX *ctx, char **argv)
+static sfsistat noop_mail(SMFICTX *ctx, char **argv)
 {
-	return SMFIS_CONTINUE;
+	return noop_answer(ctx, SMFIP_NR_MAIL);
+}
+
+static sfsistat noop_rcpt(SMFICTX *ctx, char **argv)
+{
+	return noop_answer(ctx, SMFIP_NR_RCPT);
 }
 
 static sfsistat noop_header(SMFICTX *ctx, char *name, char *value)
 {
-	return SMFIS_CONTINUE;
+	return noop_answer(ctx, SMFIP_NR_HDR);
+}
+
+static sfsistat noop_eoh(SMFICTX *ctx)
+{
+	return noop_answer(ctx, SMFIP_NR_EOH);
 }
 
 static sfsistat noop_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
-	return SMFIS_CONTINUE;
+	return noop_answer(ctx, SMFIP_NR_BODY);
 }
 
 static sfsistat noop_ctx(SMFICTX *ctx)
@@ -51,7 +76,11 @@ static sfsistat noop_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	const unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE;
 
 	*pf0 = f0 & want;
-	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | (f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA));
+	/* the no-reply steps too, as partscan-milter (CB_NOREPLY_STEPS in milter/callbacks.c):
+	   a floor that answered every header and body chunk would be slower than it must be */
+	*pf1 = (f1 & SMFIP_HDR_LEADSPC) | (f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA)) |
+	       (f1 & NOOP_NR_STEPS);
+	smfi_setpriv(ctx, (void *)(uintptr_t)(f1 & NOOP_NR_STEPS));
 	*pf2 = 0;
 	*pf3 = 0;
 	smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
@@ -65,10 +94,10 @@ static struct smfiDesc noop_desc = {
         .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_CHGBODY | SMFIF_QUARANTINE,
         .xxfi_connect = noop_connect,
         .xxfi_helo = noop_helo,
-        .xxfi_envfrom = noop_argv,
-        .xxfi_envrcpt = noop_argv,
+        .xxfi_envfrom = noop_mail,
+        .xxfi_envrcpt = noop_rcpt,
         .xxfi_header = noop_header,
-        .xxfi_eoh = noop_ctx,
+        .xxfi_eoh = noop_eoh,
         .xxfi_body = noop_body,
         .xxfi_eom = noop_ctx,
         .xxfi_abort = noop_ctx,
