@@ -1,8 +1,8 @@
 /*
  * noop_milter: the floor of bench_milter. A libmilter program whose every callback does
- * nothing and returns SMFIS_CONTINUE (end of message too), registered with the same flags and
- * negotiating the same actions, protocol steps and macros as partscan-milter
- * (milter/callbacks.c). What it costs is what libmilter, its thread per connection and the
+ * nothing and answers SMFIS_NOREPLY in a no-reply step, SMFIS_CONTINUE elsewhere (end of
+ * message too), registered with the same flags and negotiating the same actions, protocol
+ * steps (no-reply ones included) and macros as partscan-milter (milter/callbacks.c). What it costs is what libmilter, its thread per connection and the
  * protocol cost; partscan-milter's figures are read against it.
  *
  * Usage: noop_milter -p SOCKET   (unix:PATH or inet:PORT@HOST; SIGTERM stops it)
