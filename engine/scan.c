@@ -53,16 +53,24 @@ static void scan_lookups_in(const struct sigdb *db, struct scan_result *r, enum 
 
 	for (int t = 0; t < DIGEST__COUNT; t++) {
 		const unsigned char *h = digest_get(set, t);
+		struct sigdb_match *all = m;
 		size_t n;
 
 		if (!(set->mask & DIGEST_BIT(t)))
 			continue;
 		n = sigdb_lookup_target(db, target, (enum digest_type)t, h, size, m,
 		                        SCAN_LOOKUP_MAX);
-		for (size_t i = 0; i < n && i < SCAN_LOOKUP_MAX; i++)
-			scan_record(r, &m[i], section, (uint32_t)size, h);
-		if (n > SCAN_LOOKUP_MAX)
-			r->n_more += (unsigned int)(n - SCAN_LOOKUP_MAX);
+		if (n > SCAN_LOOKUP_MAX) {
+			/* every match, not the first few: an allow-list entry among the rest
+			   clears the part (as libclamav's separate allow-list check does) */
+			all = g_new(struct sigdb_match, n);
+			n = MIN(n, sigdb_lookup_target(db, target, (enum digest_type)t, h, size,
+			                               all, n));
+		}
+		for (size_t i = 0; i < n; i++)
+			scan_record(r, &all[i], section, (uint32_t)size, h);
+		if (all != m)
+			g_free(all);
 	}
 }
 

@@ -95,6 +95,27 @@ START_TEST(test_allow_list_wins)
 }
 END_TEST
 
+/* An allow-list entry among more detection lines than one lookup holds still clears the part;
+   the findings beyond SCAN_MAX_FINDINGS are counted. */
+START_TEST(test_allow_list_after_many)
+{
+	GString *hdb = g_string_new(NULL);
+	struct sigdb *db;
+	struct scan_result r;
+
+	for (int i = 0; i < 40; i++)
+		g_string_append_printf(hdb, ABC_MD5 ":3:Abc.Bad.%d\n", i);
+	db = db_of("t.hdb", hdb->str, "t.fp", ABC_MD5 ":3:Abc.Good\n");
+	ck_assert_int_eq(scan_bytes(db, abc, 3, NULL, &r, NULL), 0);
+	ck_assert(r.allowlisted);
+	ck_assert_str_eq(r.allow.name, "Abc.Good");
+	ck_assert(!scan_result_infected(&r));
+	ck_assert_uint_eq(r.n_findings + r.n_more, 40);
+	sigdb_unref(&db);
+	g_string_free(hdb, TRUE);
+}
+END_TEST
+
 START_TEST(test_cache_path)
 {
 	struct sigdb *db = db_of("t.hdb", ABC_MD5 ":3:Abc\n", NULL, NULL);
@@ -335,6 +356,7 @@ int main(void)
 	tcase_add_test(tc, test_no_size_no_hash);
 	tcase_add_test(tc, test_same_name_once);
 	tcase_add_test(tc, test_allow_list_wins);
+	tcase_add_test(tc, test_allow_list_after_many);
 	tcase_add_test(tc, test_cache_path);
 	tcase_add_test(tc, test_cache_keeps_wanted);
 	tcase_add_test(tc, test_clam_exe);
