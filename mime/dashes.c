@@ -38,6 +38,9 @@ void mime_dashes_feed(struct mime_dashes *d, const unsigned char *buf, size_t le
 			continue;
 		}
 		if (p != buf && p[-1] != '\n') {
+			/* a CR alone before it: a line to Python's email and Thunderbird */
+			if (p[-1] == '\r')
+				d->cr = true;
 			/* "--" inside a line, where GMime may begin a piece of it (skeleton.h) */
 			if (at >= MIME_SKEL_LINE_HEAD &&
 			    memrchr(p - MIME_SKEL_LINE_HEAD, '\n', MIME_SKEL_LINE_HEAD) == NULL)

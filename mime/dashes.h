@@ -27,6 +27,7 @@ struct mime_dashes {
 	size_t pos;     /* where the scan goes on */
 	size_t len;     /* done: the bytes scanned */
 	bool done;      /* the end was seen, or the limit */
+	bool cr;        /* a "--" right after a CR alone, where a CR ends a line (readings.c) */
 };
 
 /* The cap of a message scanned with these (effective) limits. */

@@ -14,9 +14,16 @@
  *                       starts there); white-space lines before the first field are dropped.
  *  MIME_READING_VALUES  lenient Content-Type values: RFC 2047 encoded words decoded
  *                       ("=?us-ascii?Q?multipart/mixed...?="), "," taken as a parameter
- *                       separator, an unterminated quote closed at the end of the value, and
- *                       an RFC 2231 "boundary*" preferred to a plain "boundary" beside it.
+ *                       separator, an unterminated quote closed at the end of the value, an
+ *                       RFC 2231 "boundary*" preferred to a plain "boundary" beside it, and a
+ *                       multipart's boundary as its "--" lines spell it when GMime's is not
+ *                       there (boundary_value(): Python's email strips blanks and <>, ends a
+ *                       token at a blank, quote or comment, keeps encoded words, joins RFC
+ *                       2231 pieces up to a gap; NULs dropped from the value and those lines).
  *  MIME_READING_BOTH    both of the above.
+ *  MIME_READING_CR      with any of the above: a CR alone ends a line (Python's email;
+ *                       Thunderbird's mimebuf.cpp), made when one breaks a header block or a
+ *                       "--" line or comes right before one (dashes.c sees those).
  *
  * A reading is a copy of the message with its header blocks rewritten so that GMime reads them
  * as that client does; the walk parses it like the message and every leaf whose decoded bytes
@@ -84,7 +91,22 @@ static void next_line(const unsigned char *d, size_t len, size_t *pos, size_t *b
 struct out {
 	GByteArray *a;
 	bool changed;
+	bool lone_cr; /* a CR alone in a header block, in a "--" line or right before one */
+	/* the message being read, and the words of its "--" lines (made when first needed) */
+	const unsigned char *d;
+	size_t len;
+	const GArray *dashes;
+	GHashTable *keys;
 };
+
+/* Whether the line [b, e) (its LF, if any, at e) holds a CR that no LF follows: a line end to
+   Python's email and Thunderbird, not to GMime. */
+static bool has_lone_cr(const unsigned char *d, size_t b, size_t e)
+{
+	const unsigned char *cr = e > b ? memchr(d + b, '\r', e - b) : NULL;
+
+	return cr != NULL && (size_t)(cr - d) + 1 < e;
+}
 
 static void out_put(struct out *o, const void *p, size_t n)
 {
@@ -190,11 +212,357 @@ static char *lenient_value(const char *value)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * The offsets of the lines starting with "--" when the walk has them (sorted; a cursor, as
+ * pos only grows), so that the bytes are not searched a second time.
+ */
+struct dashes {
+	const GArray *at;
+	guint i;
+};
+
+/*
+ * Where the next line starting with "--" after pos begins, or len. memchr for '-' (base64
+ * has none, prose few) is several times faster than a search for "\n--". *cr is set when the
+ * search passes a "--" right after a CR alone (with the offsets, dashes.c has seen those).
+ */
+static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos, struct dashes *ds,
+                             bool *cr)
+{
+	if (ds->at != NULL) {
+		while (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) <= pos)
+			ds->i++;
+		if (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) + 1 < len)
+			return g_array_index(ds->at, size_t, ds->i);
+		return len;
+	}
+	while (pos < len) {
+		const unsigned char *p = memchr(d + pos + 1, '-', len - pos - 1);
+
+		if (p == NULL || (size_t)(p - d) + 1 >= len)
+			return len;
+		if (p[-1] == '\n' && p[1] == '-')
+			return (size_t)(p - d);
+		if (p[-1] == '\r' && p[1] == '-')
+			*cr = true;
+		pos = (size_t)(p - d);
+	}
+	return len;
+}
+
+/* The longest "--" line word and boundary considered: a header line's length (RFC 5322). */
+#define BOUNDARY_MAX 998
+
+/*
+ * A "--" line's word: what follows the dashes without trailing blanks and CR, and that again
+ * without a closing "--" (a delimiter and a close-delimiter name the same boundary). NULs are
+ * dropped, as the lenient reading drops them from the line (GMime would end the line there).
+ */
+static void add_key(GHashTable *keys, const unsigned char *p, size_t n)
+{
+	GString *k;
+
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+		n--;
+	if (n == 0 || n > BOUNDARY_MAX)
+		return;
+	k = g_string_sized_new(n);
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != '\0')
+			g_string_append_c(k, (char)p[i]);
+	g_hash_table_add(keys, g_string_free(k, FALSE));
+	if (n > 2 && p[n - 1] == '-' && p[n - 2] == '-')
+		add_key(keys, p, n - 2);
+}
+
+/* The words of the message's "--" lines: the boundaries its body is split at. */
+static GHashTable *dash_keys(struct out *o)
+{
+	struct dashes ds = {o->dashes, 0};
+	bool cr = false;
+	size_t at;
+
+	if (o->keys != NULL)
+		return o->keys;
+	o->keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	at = (o->len >= 2 && o->d[0] == '-' && o->d[1] == '-')
+	             ? 0
+	             : next_dash_line(o->d, o->len, 0, &ds, &cr);
+	while (at < o->len) {
+		const unsigned char *nl = memchr(o->d + at, '\n', o->len - at);
+		size_t e = nl != NULL ? (size_t)(nl - o->d) : o->len;
+
+		add_key(o->keys, o->d + at + 2, e - at - 2);
+		at = next_dash_line(o->d, o->len, at, &ds, &cr);
+	}
+	return o->keys;
+}
+
+/* s[0, n) without surrounding blanks added to cands, unless empty, too long or there. */
+static void cand_add(GPtrArray *cands, const char *s, size_t n)
+{
+	while (n > 0 && g_ascii_isspace(*s)) {
+		s++;
+		n--;
+	}
+	while (n > 0 && g_ascii_isspace(s[n - 1]))
+		n--;
+	if (n == 0 || n > BOUNDARY_MAX)
+		return;
+	for (guint i = 0; i < cands->len; i++) {
+		const char *c = cands->pdata[i];
+
+		if (strlen(c) == n && memcmp(c, s, n) == 0)
+			return;
+	}
+	g_ptr_array_add(cands, g_strndup(s, n));
+}
+
+/* v as written, and v without angle brackets around it (Python's email.utils.unquote). */
+static void cand_add_angle(GPtrArray *cands, const char *v, size_t n)
+{
+	cand_add(cands, v, n);
+	while (n > 0 && g_ascii_isspace(*v)) {
+		v++;
+		n--;
+	}
+	while (n > 0 && g_ascii_isspace(v[n - 1]))
+		n--;
+	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
+		cand_add(cands, v + 1, n - 2);
+}
+
+/*
+ * The ways a parameter value is read: as written; its quoted string alone, unescaped (what
+ * follows, a comment, dropped); up to its first blank or comment when it is a token; each
+ * also without angle brackets. Blanks around are dropped (Python's email strips them).
+ */
+static void cand_value(GPtrArray *cands, const char *v)
+{
+	while (*v == ' ' || *v == '\t')
+		v++;
+	cand_add_angle(cands, v, strlen(v));
+	if (*v == '"') {
+		GString *q = g_string_new(NULL);
+		const char *p = v + 1;
+
+		for (; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			g_string_append_c(q, *p);
+		}
+		cand_add_angle(cands, q->str, q->len);
+		/* and with its backslashes kept (Python's compat32 reading) */
+		p = strchr(v + 1, '"');
+		cand_add_angle(cands, v + 1, p != NULL ? (size_t)(p - v - 1) : strlen(v + 1));
+		g_string_free(q, TRUE);
+	} else {
+		cand_add_angle(cands, v, strcspn(v, " \t(\""));
+	}
+}
+
+/* An RFC 2231 value: "charset'language'" dropped from the first piece, %XX decoded. */
+static char *rfc2231_decode(const char *v, bool first)
+{
+	GString *out = g_string_new(NULL);
+	const char *q;
+
+	if (first && (q = strchr(v, '\'')) != NULL && (q = strchr(q + 1, '\'')) != NULL)
+		v = q + 1;
+	for (; *v != '\0'; v++) {
+		if (*v == '%' && g_ascii_isxdigit(v[1]) && g_ascii_isxdigit(v[2])) {
+			g_string_append_c(out, (char)(g_ascii_xdigit_value(v[1]) * 16 +
+			                              g_ascii_xdigit_value(v[2])));
+			v += 2;
+		} else {
+			g_string_append_c(out, *v);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+struct piece {
+	unsigned int index;
+	char *value; /* decoded when the piece is "boundary*N*" */
+};
+
+/*
+ * RFC 2231 pieces "boundary*0", "boundary*1" ... joined in index order: up to the first
+ * missing index, and across gaps; of a repeated index the first, and the last.
+ */
+static void cand_pieces(GPtrArray *cands, GArray *pieces)
+{
+	for (int way = 0; way < 3; way++) {
+		GString *joined = g_string_new(NULL);
+		unsigned int want = 0;
+		bool any = true;
+
+		while (any) {
+			const struct piece *pick = NULL, *next = NULL;
+
+			any = false;
+			for (guint i = 0; i < pieces->len; i++) {
+				const struct piece *pc = &g_array_index(pieces, struct piece, i);
+
+				if (pc->index == want && (pick == NULL || way == 2))
+					pick = pc;
+				if (pc->index > want && (next == NULL || pc->index < next->index))
+					next = pc;
+			}
+			if (pick != NULL) {
+				g_string_append(joined, pick->value);
+				any = true;
+				want++;
+			} else if (way > 0 && next != NULL) {
+				want = next->index; /* across the gap */
+				any = true;
+			}
+		}
+		cand_value(cands, joined->str);
+		g_string_free(joined, TRUE);
+	}
+}
+
+/* The boundary parameters of a Content-Type value (';' outside quotes ends a parameter). */
+static GPtrArray *boundary_cands(const char *v)
+{
+	GPtrArray *cands = g_ptr_array_new_with_free_func(g_free);
+	GArray *pieces = g_array_new(FALSE, FALSE, sizeof(struct piece));
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *b = p, *eq;
+		bool quoted = false;
+		char *param, *name;
+
+		for (; *p != '\0' && (quoted || *p != ';'); p++) {
+			if (*p == '\\' && quoted && p[1] != '\0')
+				p++;
+			else if (*p == '"')
+				quoted = !quoted;
+		}
+		param = g_strndup(b, (size_t)(p - b));
+		if (*p == ';')
+			p++;
+		if ((eq = strchr(param, '=')) == NULL) {
+			g_free(param);
+			continue;
+		}
+		name = g_strstrip(g_strndup(param, (size_t)(eq - param)));
+		if (g_ascii_strcasecmp(name, "boundary") == 0) {
+			cand_value(cands, eq + 1);
+		} else if (g_ascii_strcasecmp(name, "boundary*") == 0) {
+			char *dec = rfc2231_decode(g_strstrip(g_strdup(eq + 1)), true);
+
+			cand_value(cands, dec);
+			g_free(dec);
+		} else if (g_ascii_strncasecmp(name, "boundary*", 9) == 0 &&
+		           g_ascii_isdigit(name[9]) && pieces->len < 64) {
+			char *end;
+			struct piece pc = {(unsigned int)strtoul(name + 9, &end, 10), NULL};
+			char *val = g_strstrip(g_strdup(eq + 1));
+
+			if (*end == '*') {
+				pc.value = rfc2231_decode(val, pc.index == 0);
+			} else {
+				size_t n = strlen(val);
+
+				if (n >= 2 && val[0] == '"' && val[n - 1] == '"')
+					pc.value = g_strndup(val + 1, n - 2);
+				else
+					pc.value = g_strdup(val);
+			}
+			g_free(val);
+			if (pc.index < 1000)
+				g_array_append_val(pieces, pc);
+			else
+				g_free(pc.value);
+		}
+		g_free(name);
+		g_free(param);
+	}
+	if (pieces->len > 0)
+		cand_pieces(cands, pieces);
+	for (guint i = 0; i < pieces->len; i++)
+		g_free(g_array_index(pieces, struct piece, i).value);
+	g_array_free(pieces, TRUE);
+	return cands;
+}
+
+/* A media subtype GMime gave that can be written back as it is. */
+static bool token_ok(const char *t)
+{
+	if (t == NULL || *t == '\0')
+		return false;
+	for (; *t != '\0'; t++)
+		if (!g_ascii_isalnum(*t) && strchr("-+._", *t) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * A multipart's Content-Type value v (NULs dropped) with the boundary its delimiter lines
+ * spell, when GMime (which read the value as gm) splits the body at another one or not at
+ * all: Python's email strips blanks and angle brackets from a boundary, ends a token at a
+ * blank or a comment, keeps an encoded word as it is written, joins RFC 2231 pieces up to a
+ * gap, reads "multipart/" and a type with a NUL after it as multipart. Every reading of the
+ * parameter that some "--" line of the message spells is a boundary some reader splits at;
+ * the first of them (Python's way first) is taken. NULL: none.
+ */
+static char *boundary_value(struct out *o, const char *gm, const char *v)
+{
+	GMimeContentType *ct;
+	const char *gb, *sub;
+	GPtrArray *cands;
+	GString *out = NULL;
+	bool multi;
+	size_t t;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	t = strcspn(v, "/; \t");
+	if (t != 9 || g_ascii_strncasecmp(v, "multipart", 9) != 0)
+		return NULL;
+	mime_walk_init(); /* GMime's tables */
+	ct = g_mime_content_type_parse(NULL, gm);
+	multi = ct != NULL && g_mime_content_type_is_type(ct, "multipart", "*");
+	gb = multi ? g_mime_content_type_get_parameter(ct, "boundary") : NULL;
+	sub = multi ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	cands = boundary_cands(v);
+	for (guint i = 0; i < cands->len && out == NULL; i++) {
+		const char *c = cands->pdata[i];
+		bool plain = strstr(c, "=?") == NULL;
+
+		if ((gb != NULL && strcmp(c, gb) == 0) || !g_hash_table_contains(dash_keys(o), c))
+			continue;
+		out = g_string_new("multipart/");
+		g_string_append(out, token_ok(sub) ? sub : "mixed");
+		for (const char *q = c; *q != '\0' && plain; q++)
+			plain = (unsigned char)*q >= 0x20 && *q != 0x7f && *q != '"' && *q != '\\';
+		if (plain) {
+			g_string_append_printf(out, "; boundary=\"%s\"", c);
+		} else {
+			/* RFC 2231: GMime takes it byte for byte, decoding no encoded word */
+			g_string_append(out, "; boundary*=us-ascii''");
+			for (const unsigned char *q = (const unsigned char *)c; *q != '\0'; q++)
+				if (g_ascii_isalnum(*q) || *q == '-' || *q == '_' || *q == '.')
+					g_string_append_c(out, (char)*q);
+				else
+					g_string_append_printf(out, "%%%02X", *q);
+		}
+	}
+	g_ptr_array_free(cands, TRUE);
+	if (ct != NULL)
+		g_object_unref(ct);
+	return out != NULL ? g_string_free(out, FALSE) : NULL;
+}
+
 /* One field (its first line at [b, e), folded lines up to fe) read under reading r. */
 static void put_field(struct out *o, const unsigned char *d, size_t b, size_t e, size_t fe,
                       unsigned int r)
 {
-	char *value, *lenient;
+	char *value, *lenient, *bnd;
+	GString *all;
 	size_t colon;
 
 	if (!(r & MIME_READING_VALUES) || !name_is(d + b, e - b, "Content-Type")) {
@@ -202,12 +570,26 @@ static void put_field(struct out *o, const unsigned char *d, size_t b, size_t e,
 		return;
 	}
 	colon = (size_t)((const unsigned char *)memchr(d + b, ':', e - b) - d);
+	/* GMime reads the value up to a NUL; the boundary's readers read on past it */
 	value = g_strndup((const char *)d + colon + 1, fe - colon - 1);
+	all = g_string_sized_new(fe - colon);
+	for (size_t i = colon + 1; i < fe; i++)
+		if (d[i] != '\0')
+			g_string_append_c(all, (char)d[i]);
 	for (char *p = value; *p != '\0'; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
+	for (char *p = all->str; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
 	lenient = lenient_value(value);
+	bnd = boundary_value(o, lenient != NULL ? lenient : value, all->str);
+	if (bnd != NULL) {
+		g_free(lenient);
+		lenient = bnd;
+	}
 	g_free(value);
+	g_string_free(all, TRUE);
 	if (lenient == NULL) {
 		out_put(o, d + b, fe - b);
 		return;
@@ -246,6 +628,7 @@ static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_
 		bool drop = false;
 
 		next_line(d, len, &pos, &b, &e);
+		o->lone_cr |= has_lone_cr(d, b, e);
 		if (line_is_blank(d + b, e - b))
 			return fb;
 		if (!line_is_field(d + b, e - b)) {
@@ -266,6 +649,7 @@ static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_
 			size_t cb, ce;
 
 			next_line(d, len, &pos, &cb, &ce);
+			o->lone_cr |= has_lone_cr(d, cb, ce);
 		}
 		fe = pos;
 		fields++;
@@ -285,46 +669,16 @@ static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_
 	return pos;
 }
 
-/*
- * The offsets of the lines starting with "--" when the walk has them (sorted; a cursor, as
- * pos only grows), so that the bytes are not searched a second time.
- */
-struct dashes {
-	const GArray *at;
-	guint i;
-};
-
-/*
- * Where the next line starting with "--" after pos begins, or len. memchr for '-' (base64
- * has none, prose few) is several times faster than a search for "\n--".
- */
-static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos, struct dashes *ds)
-{
-	if (ds->at != NULL) {
-		while (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) <= pos)
-			ds->i++;
-		if (ds->i < ds->at->len && g_array_index(ds->at, size_t, ds->i) + 1 < len)
-			return g_array_index(ds->at, size_t, ds->i);
-		return len;
-	}
-	while (pos < len) {
-		const unsigned char *p = memchr(d + pos + 1, '-', len - pos - 1);
-
-		if (p == NULL || (size_t)(p - d) + 1 >= len)
-			return len;
-		if (p[-1] == '\n' && p[1] == '-')
-			return (size_t)(p - d);
-		pos = (size_t)(p - d);
-	}
-	return len;
-}
-
 /* The message under reading r into o (dashes: its "--" lines, or NULL to search). */
 static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned int r,
                     const GArray *dashes)
 {
 	struct dashes ds = {dashes, 0};
 	size_t pos = 0;
+
+	o->d = d;
+	o->len = len;
+	o->dashes = dashes;
 
 	/* an mbox "From " line is not a header */
 	if (len > 5 && memcmp(d, "From ", 5) == 0) {
@@ -340,37 +694,78 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 		if (pos == 0 || d[pos - 1] != '\n' || d[pos] != '-' || pos + 1 >= len ||
 		    d[pos + 1] != '-') {
 			/* copy up to the next "--" line */
-			size_t to = next_dash_line(d, len, pos, &ds);
+			size_t to = next_dash_line(d, len, pos, &ds, &o->lone_cr);
 
 			out_put(o, d + pos, to - pos);
 			pos = to;
 			continue;
 		}
 		next_line(d, len, &pos, &b, &e);
-		out_put(o, d + b, pos - b);
+		o->lone_cr |= has_lone_cr(d, b, e);
+		if ((r & MIME_READING_VALUES) && memchr(d + b, '\0', e - b) != NULL) {
+			/* the lenient reading drops NULs here as from the Content-Type */
+			for (size_t i = b; i < pos; i++)
+				if (d[i] != '\0')
+					out_put(o, d + i, 1);
+			o->changed = true;
+		} else {
+			out_put(o, d + b, pos - b);
+		}
 		/* a boundary has a character: "-- " is a signature separator, not a delimiter */
 		if (e - b > 2 && d[b + 2] > ' ' && pos < len && line_is_field(d + pos, len - pos))
 			pos = put_block(o, d, len, pos, r);
 	}
+	if (o->keys != NULL)
+		g_hash_table_destroy(o->keys);
+	o->keys = NULL;
 }
 
-static bool readings_differ(const unsigned char *d, size_t len, const GArray *dashes)
+/* Whether some reading differs; *lone_cr: the message has a CR alone where lines matter. */
+static bool readings_differ(const unsigned char *d, size_t len, const GArray *dashes, bool *lone_cr)
 {
-	struct out dry = {NULL, false};
+	struct out dry = {.lone_cr = *lone_cr};
 
 	rewrite(&dry, d, len, MIME_READING_BOTH, dashes);
+	*lone_cr = dry.lone_cr;
 	return dry.changed;
+}
+
+/*
+ * The message with a LF after every CR alone (but a last byte): its lines as Python's email
+ * and Thunderbird split them. NULL: too large for one copy.
+ */
+static GBytes *cr_lines(const unsigned char *d, size_t len)
+{
+	GByteArray *a;
+	size_t s = 0;
+	const unsigned char *cr;
+
+	if (len >= G_MAXUINT / 4)
+		return NULL;
+	a = g_byte_array_sized_new((guint)(len + 64));
+	while (s < len && (cr = memchr(d + s, '\r', len - s)) != NULL) {
+		size_t i = (size_t)(cr - d) + 1;
+
+		g_byte_array_append(a, d + s, (guint)(i - s));
+		if (i < len && d[i] != '\n')
+			g_byte_array_append(a, (const guint8 *)"\n", 1);
+		s = i;
+	}
+	g_byte_array_append(a, d + s, (guint)(len - s));
+	return g_byte_array_free_to_bytes(a);
 }
 
 bool mime_readings_differ(const unsigned char *d, size_t len)
 {
-	return readings_differ(d, len, NULL);
+	bool lone_cr = false;
+
+	return readings_differ(d, len, NULL, &lone_cr) || lone_cr;
 }
 
 static GBytes *readings_make(const unsigned char *d, size_t len, unsigned int r,
                              const GArray *dashes)
 {
-	struct out o = {NULL, false};
+	struct out o = {.a = NULL};
 
 	if (len >= G_MAXUINT / 4)
 		return NULL;
@@ -385,38 +780,69 @@ static GBytes *readings_make(const unsigned char *d, size_t len, unsigned int r,
 
 GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
 {
-	return readings_make(d, len, r, NULL);
+	GBytes *lines, *out;
+	size_t n;
+	const unsigned char *c;
+
+	if (!(r & MIME_READING_CR))
+		return readings_make(d, len, r, NULL);
+	if ((lines = cr_lines(d, len)) == NULL)
+		return NULL;
+	c = g_bytes_get_data(lines, &n);
+	out = (r & MIME_READING_BOTH) ? readings_make(c, n, r & MIME_READING_BOTH, NULL) : NULL;
+	if (out == NULL && n != len)
+		out = g_bytes_ref(lines);
+	g_bytes_unref(lines);
+	return out;
 }
 
 /* ---- the readings as jobs of the walk ---- */
 
+/* A copy kept to walk unless it is one already kept (taken in either case). */
+static void readings_keep(struct mime_walk *w, GBytes *b, unsigned int kind)
+{
+	if (b == NULL)
+		return;
+	if (w->readings == NULL)
+		w->readings = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	for (guint i = 0; i <= w->readings->len; i++) {
+		if (i == w->readings->len ? i >= G_N_ELEMENTS(w->reading_of)
+		                          : g_bytes_equal(b, w->readings->pdata[i])) {
+			g_bytes_unref(b);
+			return;
+		}
+	}
+	w->reading_of[w->readings->len] = kind;
+	g_ptr_array_add(w->readings, b);
+}
+
 /*
  * The other clients' readings of the message's header blocks that differ from GMime's and
- * from each other (readings.c), to walk after its leaves. Parts are then deduplicated.
+ * from each other (readings.c), to walk after its leaves; where a CR alone breaks a header
+ * block or a "--" line, the same readings of the message with such a CR ending a line. Parts
+ * are then deduplicated.
  */
 void mime_readings_find(struct mime_walk *w)
 {
 	static const unsigned int kinds[] = {MIME_READING_FIRST, MIME_READING_VALUES,
 	                                     MIME_READING_BOTH};
+	bool lone_cr = w->cr_dashes;
+	GBytes *lines;
 
-	if (!readings_differ(w->data, w->len, w->dashes))
-		return;
-	for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		GBytes *b = readings_make(w->data, w->len, kinds[k], w->dashes);
-		bool dup = false;
+	if (readings_differ(w->data, w->len, w->dashes, &lone_cr))
+		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
+			readings_keep(w, readings_make(w->data, w->len, kinds[k], w->dashes),
+			              kinds[k]);
+	if (lone_cr && (lines = cr_lines(w->data, w->len)) != NULL) {
+		size_t n;
+		const unsigned char *c = g_bytes_get_data(lines, &n);
 
-		if (b == NULL)
-			continue;
-		if (w->readings == NULL)
-			w->readings = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
-		for (guint i = 0; i < w->readings->len && !dup; i++)
-			dup = g_bytes_equal(b, w->readings->pdata[i]);
-		if (dup) {
-			g_bytes_unref(b);
-			continue;
-		}
-		w->reading_of[w->readings->len] = kinds[k];
-		g_ptr_array_add(w->readings, b);
+		if (n != w->len)
+			readings_keep(w, g_bytes_ref(lines), MIME_READING_CR);
+		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
+			readings_keep(w, readings_make(c, n, kinds[k], NULL),
+			              kinds[k] | MIME_READING_CR);
+		g_bytes_unref(lines);
 	}
 	if (w->readings != NULL && w->readings->len > 0)
 		w->ctx->dedupe = true;
@@ -424,17 +850,20 @@ void mime_readings_find(struct mime_walk *w)
 
 static const char *reading_what(unsigned int reading)
 {
-	switch (reading) {
-	case MIME_READING_FIRST:
-		return "the first-header reading (Python's email; Thunderbird's first "
-		       "Content-Type)";
-	case MIME_READING_VALUES:
-		return "the lenient Content-Type reading (encoded words, \",\" separators, RFC "
-		       "2231 "
-		       "boundary)";
-	default:
-		return "the first-header reading with lenient Content-Type values";
-	}
+	static const char *const what[] = {
+	        "GMime's reading",
+	        "the first-header reading (Python's email; Thunderbird's first Content-Type)",
+	        "the lenient Content-Type reading (encoded words, \",\" separators, RFC 2231 "
+	        "boundary, the boundary as its delimiter lines spell it)",
+	        "the first-header reading with lenient Content-Type values",
+	        "the reading where a CR alone ends a line (Python's email, Thunderbird)",
+	        "the first-header reading where a CR alone ends a line (Python's email, "
+	        "Thunderbird)",
+	        "the lenient Content-Type reading where a CR alone ends a line",
+	        "the first-header reading with lenient values where a CR alone ends a line",
+	};
+
+	return what[reading & 7];
 }
 
 /* A leaf of a reading whose bytes are new: a part of the message, after its own. */

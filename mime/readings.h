@@ -12,6 +12,7 @@
 #define MIME_READING_FIRST  (1u << 0) /* first Content-Type / -Transfer-Encoding; strict block end */
 #define MIME_READING_VALUES (1u << 1) /* lenient Content-Type values */
 #define MIME_READING_BOTH   (MIME_READING_FIRST | MIME_READING_VALUES)
+#define MIME_READING_CR     (1u << 2) /* a CR alone ends a line (Python's email, Thunderbird) */
 
 /*
  * The message d (len bytes) with its header blocks rewritten as reading r (MIME_READING_*)

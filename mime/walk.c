@@ -513,6 +513,7 @@ static void walk_cap(struct mime_walk *w)
 		w->len = pre->cut;
 	}
 	w->inner_dashes = pre->inner;
+	w->cr_dashes = pre->cr;
 	if (pre == &own) {
 		w->dashes = own.at; /* taken */
 	} else if (pre->at != NULL) {

@@ -31,6 +31,7 @@ struct mime_walk {
 	GArray *uu_lines;   /* size_t: offsets of the "begin" lines the sweep saw */
 	GArray *dashes; /* size_t: offsets of the lines starting with "--" (walk_cap), NULL: too many */
 	size_t inner_dashes;   /* the end of the last "--" inside a line (walk_cap), 0: none */
+	bool cr_dashes;        /* a "--" right after a CR alone (walk_cap; readings.c) */
 	GPtrArray *boundaries; /* const char *: the boundaries of the multiparts (owned by GMime) */
 	GPtrArray *copies;     /* GByteArray *: bodies GMime did not leave in the buffer */
 	GArray *texts;         /* struct mime_text: encoded text bodies as decoded (password.c) */
@@ -49,7 +50,7 @@ struct mime_walk {
 	GPtrArray *readings;
 	guint next_reading;
 	unsigned int reads;
-	unsigned int reading_of[3]; /* MIME_READING_* of each copy */
+	unsigned int reading_of[8]; /* MIME_READING_* of each copy */
 	unsigned int reading;
 	struct mime_walk *origin;
 	GPtrArray *protos;

@@ -74,6 +74,35 @@ static const struct rewrite rewrites[] = {
         {"mbox From line kept", "From x@y Mon Jan  1 00:00:00 2024\n" TOP "x\n\nbody\n",
          MIME_READING_FIRST, "From x@y Mon Jan  1 00:00:00 2024\n" TOP "\nx\n\nbody\n"},
         {"empty", "", MIME_READING_BOTH, NULL},
+        /* a CR alone ends a line: a LF is put after it */
+        {"CR alone in the headers", TOP "Subject: x\rContent-Type: text/plain\n\nbody\n",
+         MIME_READING_CR, TOP "Subject: x\r\nContent-Type: text/plain\n\nbody\n"},
+        {"no CR alone", TOP "Subject: x\r\n\r\nbody\r\n", MIME_READING_CR, NULL},
+        /* the boundary as the delimiter lines spell it */
+        {"boundary with a blank after it",
+         TOP "Content-Type: multipart/mixed; boundary=\"BB \"\n\n--BB\nx\n--BB--\n",
+         MIME_READING_VALUES,
+         TOP "Content-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\nx\n--BB--\n"},
+        {"boundary in angle brackets",
+         TOP "Content-Type: multipart/mixed; boundary=\"<BB>\"\n\n--BB\nx\n--BB--\n",
+         MIME_READING_VALUES,
+         TOP "Content-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\nx\n--BB--\n"},
+        {"angle brackets the delimiter lines keep: the same",
+         TOP "Content-Type: multipart/mixed; boundary=\"<BB>\"\n\n--<BB>\nx\n--<BB>--\n",
+         MIME_READING_VALUES, NULL},
+        {"encoded word kept as written",
+         TOP "Content-Type: multipart/mixed; boundary=\"x=?us-ascii?q?BB?=\"\n\n"
+             "--x=?us-ascii?q?BB?=\nx\n",
+         MIME_READING_VALUES,
+         TOP "Content-Type: multipart/mixed; boundary*=us-ascii''x%3D%3Fus-ascii%3Fq%3FBB%3F%3D\n\n"
+             "--x=?us-ascii?q?BB?=\nx\n"},
+        {"no subtype", TOP "Content-Type: multipart/; boundary=BB\n\n--BB\nx\n--BB--\n",
+         MIME_READING_VALUES,
+         TOP "Content-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\nx\n--BB--\n"},
+        {"RFC 2231 pieces up to a gap",
+         TOP "Content-Type: multipart/mixed; boundary*0=B; boundary*2=C\n\n--B\nx\n--B--\n",
+         MIME_READING_VALUES,
+         TOP "Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\nx\n--B--\n"},
 };
 
 START_TEST(test_rewrite)
@@ -228,6 +257,118 @@ START_TEST(test_hidden_in_part)
 }
 END_TEST
 
+/* data in quoted-printable, lines ended by eol: what the raw sweep does not decode */
+static char *qp_lines(const unsigned char *data, size_t len, const char *eol)
+{
+	GString *out = g_string_new(NULL);
+	size_t col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = data[i];
+		bool lit = c >= 33 && c <= 126 && c != '=';
+
+		if (col + (lit ? 1 : 3) > 75) {
+			g_string_append_printf(out, "=%s", eol);
+			col = 0;
+		}
+		if (lit)
+			g_string_append_c(out, (char)c);
+		else
+			g_string_append_printf(out, "=%02X", c);
+		col += lit ? 1 : 3;
+	}
+	g_string_append(out, eol);
+	return g_string_free(out, FALSE);
+}
+
+struct hide_qp {
+	const char *name;
+	const char *ct;  /* the multipart's Content-Type value; NUL written "\\0" */
+	const char *sep; /* what ends the line before each delimiter ("\r": a CR alone) */
+	const char *bnd; /* the boundary in the delimiter lines; NUL written "\\0" */
+};
+
+static const struct hide_qp hides_qp[] = {
+        {"CR alone before the delimiter", "multipart/mixed; boundary=\"BB\"", "\r", "BB"},
+        {"CR alone ends each part line", "multipart/mixed; boundary=\"BB\"", "\r\r\n", "BB"},
+        {"blank after the boundary", "multipart/mixed; boundary=\"BB\t\"", "\r\n", "BB"},
+        {"angle brackets", "multipart/mixed; boundary=\"<BB>\"", "\r\n", "BB"},
+        {"encoded word as written", "multipart/mixed; boundary=\"x=?us-ascii?q?BB?=\"", "\r\n",
+         "x=?us-ascii?q?BB?="},
+        {"comment after a token", "multipart/mixed; boundary=BB (x)", "\r\n", "BB"},
+        {"two tokens", "multipart/mixed; boundary=BB CC", "\r\n", "BB"},
+        {"no subtype", "multipart/; boundary=\"BB\"", "\r\n", "BB"},
+        {"empty then set", "multipart/mixed; boundary=; boundary=\"BB\"", "\r\n", "BB"},
+        {"RFC 2231 gap", "multipart/mixed; boundary*0=\"B\"; boundary*2=\"C\"", "\r\n", "B"},
+        {"NUL after the type", "multipart/mixed\\0; boundary=\"BB\"", "\r\n", "BB"},
+        {"NUL in the boundary", "multipart/mixed; boundary=\"B\\0B\"", "\r\n", "B\\0B"},
+};
+
+/* s with each "\\0" made a NUL, appended to out */
+static void put_nul(GString *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] == '0') {
+			g_string_append_c(out, '\0');
+			s++;
+		} else {
+			g_string_append_c(out, *s);
+		}
+	}
+}
+
+/*
+ * clam.exe in quoted-printable (which the raw sweep does not decode) behind a header or line
+ * that GMime reads otherwise than Python's email and Thunderbird: found once, by a reading.
+ * With CR alone in the part lines, the part's header lines are joined by it too.
+ */
+START_TEST(test_hidden_qp)
+{
+	const struct hide_qp *h = &hides_qp[_i];
+	size_t exe_len;
+	char *exe = testutil_clamav_file("clam.exe"), *qp;
+	unsigned char *data = (unsigned char *)testutil_read(exe, &exe_len);
+	bool cr_parts = strcmp(h->sep, "\r\r\n") == 0;
+	const char *nl = cr_parts ? "\r" : "\r\n";
+	GString *m = g_string_new("From: a@b\r\nTo: c@d\r\nMIME-Version: 1.0\r\nContent-Type: ");
+	struct msg_report *r;
+	struct msg_scan_options o = {.scan = {.want = DIGEST_BIT(DIGEST_SHA256)}};
+	GError *error = NULL;
+	unsigned int found = 0;
+
+	qp = qp_lines(data, exe_len, "\r\n");
+	put_nul(m, h->ct);
+	g_string_append(m, "\r\n\r\nintro\r\n--");
+	put_nul(m, h->bnd);
+	g_string_append_printf(m, "\r\nContent-Type: text/plain\r\n\r\nsee attached%s--",
+	                       cr_parts ? "\r" : h->sep);
+	put_nul(m, h->bnd);
+	g_string_append_printf(m,
+	                       "%sContent-Type: application/octet-stream; name=\"clam.exe\"%s"
+	                       "Content-Transfer-Encoding: quoted-printable\r\n\r\n%s--",
+	                       nl, nl, qp);
+	put_nul(m, h->bnd);
+	g_string_append(m, "--\r\n");
+	ck_assert_int_eq(msg_scan(db, (const unsigned char *)m->str, m->len, &o, &r, &error), 0);
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		if (p->scan.n_findings == 0 || p->scan.allowlisted)
+			continue;
+		found++;
+		ck_assert_msg(p->name != NULL && strcmp(p->name, "clam.exe") == 0, "%s: name %s",
+		              h->name, p->name);
+	}
+	ck_assert_msg(found == 1, "%s: clam.exe found %u times", h->name, found);
+	ck_assert_msg(r->anomalies & MSG_ANOM_READING, "%s: no other-reading anomaly", h->name);
+	msg_report_free(&r);
+	g_string_free(m, TRUE);
+	g_free(qp);
+	g_free(data);
+	g_free(exe);
+}
+END_TEST
+
 /* Well-formed mail, and mail whose readings agree with GMime's: no part added. */
 START_TEST(test_no_new_parts)
 {
@@ -277,6 +418,7 @@ int main(void)
 	tcase_add_checked_fixture(scan, setup, teardown);
 	tcase_add_loop_test(scan, test_hidden, 0, G_N_ELEMENTS(hides));
 	tcase_add_test(scan, test_no_new_parts);
+	tcase_add_loop_test(scan, test_hidden_qp, 0, G_N_ELEMENTS(hides_qp));
 	tcase_add_loop_test(scan, test_hidden_in_part, 0, 3);
 	tcase_add_test(scan, test_budget);
 	suite_add_tcase(s, scan);
