@@ -501,6 +501,47 @@ static bool token_ok(const char *t)
 }
 
 /*
+ * Whether v names its boundary once, plainly: "boundary=" then a quoted string of printable
+ * characters but quotes and backslashes, or a token, without blanks or angle brackets around
+ * it and without "=?". Every reader takes that value as it is (what nearly all mail has), so
+ * no other reading of it is looked for.
+ */
+static bool boundary_plain(const char *v)
+{
+	const char *b = NULL, *p;
+	bool quoted;
+
+	for (p = v; (p = strchr(p, '=')) != NULL; p++) {
+		if (p - v >= 8 && g_ascii_strncasecmp(p - 8, "boundary", 8) == 0) {
+			if (b != NULL)
+				return false;
+			b = p + 1;
+		}
+	}
+	for (p = v; (p = strchr(p, '*')) != NULL; p++)
+		if (p - v >= 8 && g_ascii_strncasecmp(p - 8, "boundary", 8) == 0)
+			return false;
+	if (b == NULL || (b - v >= 10 && b[-10] != ' ' && b[-10] != ';' && b[-10] != '\t'))
+		return false;
+	quoted = *b == '"';
+	for (p = b + quoted; *p != '\0' && *p != (quoted ? '"' : ';'); p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x21 || c > 0x7e || c == '\\' || (c == '=' && p[1] == '?') ||
+		    (!quoted && (c == '"' || c == '(' || c == ',')))
+			if (!(quoted && c == ' '))
+				return false;
+	}
+	if (p == b + quoted || (quoted && *p != '"') || b[quoted] == '<' || b[quoted] == ' ' ||
+	    p[-1] == ' ')
+		return false;
+	p += quoted;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '\0' || *p == ';';
+}
+
+/*
  * A multipart's Content-Type value v (NULs dropped) with the boundary its delimiter lines
  * spell, when GMime (which read the value as gm) splits the body at another one or not at
  * all: Python's email strips blanks and angle brackets from a boundary, ends a token at a
@@ -520,8 +561,12 @@ static char *boundary_value(struct out *o, const char *gm, const char *v)
 
 	while (*v == ' ' || *v == '\t')
 		v++;
+	while (*gm == ' ' || *gm == '\t')
+		gm++;
 	t = strcspn(v, "/; \t");
 	if (t != 9 || g_ascii_strncasecmp(v, "multipart", 9) != 0)
+		return NULL;
+	if (v[9] == '/' && g_ascii_isalnum(v[10]) && strcmp(gm, v) == 0 && boundary_plain(v))
 		return NULL;
 	mime_walk_init(); /* GMime's tables */
 	ct = g_mime_content_type_parse(NULL, gm);
