@@ -37,6 +37,7 @@
 #include "mime/sfx.h"
 #include "mime/encodings.h"
 #include "mime/tnef.h"
+#include "mime/readings.h"
 #include "mime/uuencode.h"
 #include "mime/walk.h"
 
@@ -521,9 +522,28 @@ static void expand_later(int idx, GBytes *bytes, const struct mime_reader *reade
 	g_ptr_array_add(children, w);
 }
 
+/*
+ * A text whose "begin", "=ybegin" or BinHex line follows a CR alone: Thunderbird ends a line
+ * there (mimebuf.cpp) and decodes the block; the text with a LF after each CR alone, for the
+ * block finders (they end lines at LF). NULL: no such line.
+ */
+static GBytes *cr_text(GBytes *bytes)
+{
+	static const char *const marks[] = {"\rbegin", "\r=ybegin", "\r(This file must be"};
+	size_t len;
+	const unsigned char *d = g_bytes_get_data(bytes, &len);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(marks); i++)
+		if (memmem(d, len, marks[i], strlen(marks[i])) != NULL)
+			return mime_readings_cr_lines(d, len);
+	return NULL;
+}
+
 void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hints,
                  GPtrArray *children)
 {
+	GBytes *cr = NULL;
+
 	struct msg_part *p = mime_part_at(ctx, idx);
 
 	if (ctx->error != NULL || (p->flags & MSG_PART_ENCRYPTED))
@@ -534,10 +554,16 @@ void mime_expand(struct mime_ctx *ctx, int idx, GBytes *bytes, unsigned int hint
 			mime_part_flag(p, 0, "allow-listed container: contents not scanned");
 		return;
 	}
+	/* a block after a CR alone: the blocks are found in the text as Thunderbird splits it
+	   (the sweep's hint, from lines split at LF, does not hold there) */
+	if (uu_wanted(p) && (cr = cr_text(bytes)) != NULL)
+		hints &= ~MIME_HINT_NO_UU;
 	if (!(hints & MIME_HINT_NO_UU) && uu_wanted(p))
-		expand_uu(ctx, idx, bytes, children);
+		expand_uu(ctx, idx, cr != NULL ? cr : bytes, children);
 	if (!(hints & MIME_HINT_NO_UU))
-		mime_encodings_blocks(ctx, idx, bytes, children);
+		mime_encodings_blocks(ctx, idx, cr != NULL ? cr : bytes, children);
+	if (cr != NULL)
+		g_bytes_unref(cr);
 	p = mime_part_at(ctx, idx);
 	switch (p->scan.type.type) {
 	case FTYPE_TNEF:

@@ -775,11 +775,7 @@ static bool readings_differ(const unsigned char *d, size_t len, const GArray *da
 	return dry.changed;
 }
 
-/*
- * The message with a LF after every CR alone (but a last byte): its lines as Python's email
- * and Thunderbird split them. NULL: too large for one copy.
- */
-static GBytes *cr_lines(const unsigned char *d, size_t len)
+GBytes *mime_readings_cr_lines(const unsigned char *d, size_t len)
 {
 	GByteArray *a;
 	size_t s = 0;
@@ -831,7 +827,7 @@ GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
 
 	if (!(r & MIME_READING_CR))
 		return readings_make(d, len, r, NULL);
-	if ((lines = cr_lines(d, len)) == NULL)
+	if ((lines = mime_readings_cr_lines(d, len)) == NULL)
 		return NULL;
 	c = g_bytes_get_data(lines, &n);
 	out = (r & MIME_READING_BOTH) ? readings_make(c, n, r & MIME_READING_BOTH, NULL) : NULL;
@@ -878,7 +874,7 @@ void mime_readings_find(struct mime_walk *w)
 		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
 			readings_keep(w, readings_make(w->data, w->len, kinds[k], w->dashes),
 			              kinds[k]);
-	if (lone_cr && (lines = cr_lines(w->data, w->len)) != NULL) {
+	if (lone_cr && (lines = mime_readings_cr_lines(w->data, w->len)) != NULL) {
 		size_t n;
 		const unsigned char *c = g_bytes_get_data(lines, &n);
 

@@ -22,6 +22,12 @@
 GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r);
 
 /*
+ * The bytes d with a LF after every CR alone (but a last byte): their lines as Python's email
+ * and Thunderbird (mimebuf.cpp) split them. NULL: too large for one copy.
+ */
+GBytes *mime_readings_cr_lines(const unsigned char *d, size_t len);
+
+/*
  * Whether some reading differs from the message at all: one pass over its header blocks and
  * a search for "--" lines, no copy (what well-formed mail costs).
  */

@@ -369,6 +369,82 @@ START_TEST(test_hidden_qp)
 }
 END_TEST
 
+/* data as uuencode or yEnc lines, each ended by eol */
+static char *block_lines(const unsigned char *data, size_t len, bool yenc, const char *eol)
+{
+	GString *out = g_string_new(NULL);
+
+	if (!yenc) {
+		g_string_append_printf(out, "begin 644 clam.exe%s", eol);
+		for (size_t i = 0; i < len; i += 45) {
+			size_t n = MIN(len - i, 45);
+
+			g_string_append_c(out, (char)(32 + n));
+			for (size_t k = 0; k < n; k += 3) {
+				unsigned char b[3] = {data[i + k], k + 1 < n ? data[i + k + 1] : 0,
+				                      k + 2 < n ? data[i + k + 2] : 0};
+				unsigned int v = (unsigned)b[0] << 16 | (unsigned)b[1] << 8 | b[2];
+
+				for (int sh = 18; sh >= 0; sh -= 6) {
+					unsigned int c = (v >> sh) & 63;
+					g_string_append_c(out, (char)(c == 0 ? '`' : 32 + c));
+				}
+			}
+			g_string_append(out, eol);
+		}
+		g_string_append_printf(out, "`%send%s", eol, eol);
+		return g_string_free(out, FALSE);
+	}
+	g_string_append_printf(out, "=ybegin line=128 size=%zu name=clam.exe%s", len, eol);
+	for (size_t i = 0, col = 0; i < len; i++) {
+		unsigned char c = (unsigned char)(data[i] + 42);
+
+		if (c == 0 || c == '\n' || c == '\r' || c == '=') {
+			g_string_append_c(out, '=');
+			c = (unsigned char)(c + 64);
+			col++;
+		}
+		g_string_append_c(out, (char)c);
+		if (++col >= 128 || i + 1 == len) {
+			g_string_append(out, eol);
+			col = 0;
+		}
+	}
+	g_string_append_printf(out, "=yend size=%zu%s", len, eol);
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * A uuencoded or yEnc block in a text body whose lines a CR alone ends: Thunderbird's line
+ * buffer ends a line there and decodes the block; found (not before).
+ */
+START_TEST(test_cr_block_in_text)
+{
+	size_t exe_len;
+	char *exe = testutil_clamav_file("clam.exe");
+	unsigned char *data = (unsigned char *)testutil_read(exe, &exe_len);
+	char *block = block_lines(data, exe_len, _i == 1, "\r");
+	char *msg = g_strdup_printf("From: a@b\r\nTo: c@d\r\nContent-Type: text/plain\r\n\r\n"
+	                            "Hello,\r\nsee below\r%sbye\r\n",
+	                            block);
+	struct msg_report *r = scan_with(msg, NULL);
+	unsigned int found = 0;
+
+	for (guint i = 0; i < r->parts->len; i++) {
+		const struct msg_part *p = g_ptr_array_index(r->parts, i);
+
+		found += p->scan.n_findings > 0 && !p->scan.allowlisted;
+	}
+	ck_assert_msg(found == 1, "%s: clam.exe found %u times", _i == 1 ? "yEnc" : "uuencode",
+	              found);
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(block);
+	g_free(data);
+	g_free(exe);
+}
+END_TEST
+
 /* Well-formed mail, and mail whose readings agree with GMime's: no part added. */
 START_TEST(test_no_new_parts)
 {
@@ -419,6 +495,7 @@ int main(void)
 	tcase_add_loop_test(scan, test_hidden, 0, G_N_ELEMENTS(hides));
 	tcase_add_test(scan, test_no_new_parts);
 	tcase_add_loop_test(scan, test_hidden_qp, 0, G_N_ELEMENTS(hides_qp));
+	tcase_add_loop_test(scan, test_cr_block_in_text, 0, 2);
 	tcase_add_loop_test(scan, test_hidden_in_part, 0, 3);
 	tcase_add_test(scan, test_budget);
 	suite_add_tcase(s, scan);
