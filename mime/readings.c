@@ -452,10 +452,11 @@ static GPtrArray *boundary_cands(const char *v)
 		if (g_ascii_strcasecmp(name, "boundary") == 0) {
 			cand_value(cands, eq + 1);
 		} else if (g_ascii_strcasecmp(name, "boundary*") == 0) {
-			char *dec = rfc2231_decode(g_strstrip(g_strdup(eq + 1)), true);
+			char *val = g_strstrip(g_strdup(eq + 1)), *dec = rfc2231_decode(val, true);
 
 			cand_value(cands, dec);
 			g_free(dec);
+			g_free(val);
 		} else if (g_ascii_strncasecmp(name, "boundary*", 9) == 0 &&
 		           g_ascii_isdigit(name[9]) && pieces->len < 64) {
 			char *end;
