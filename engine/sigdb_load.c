@@ -326,6 +326,27 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		                                 : "expected HASH:SIZE:NAME");
 	if (nf > 5)
 		return sigdb_bad_line(ld, lineno, "too many fields");
+	/*
+	 * The levels first, as cli_loadhash reads them: a line for another level is skipped
+	 * whatever its other fields hold, since a later level may bring a hash type or a size
+	 * syntax of its own (one such line in daily must not refuse it in strict mode).
+	 */
+	if (nf > 3 && flen[3] > 0) {
+		if (!field_uint(f[3], flen[3], UINT32_MAX, &lvl))
+			return sigdb_bad_line(ld, lineno, "MinFLevel is not a number");
+		if (lvl > ld->flevel) {
+			src->skipped_flevel++;
+			return;
+		}
+	}
+	if (nf > 4 && flen[4] > 0) {
+		if (!field_uint(f[4], flen[4], UINT32_MAX, &lvl))
+			return sigdb_bad_line(ld, lineno, "MaxFLevel is not a number");
+		if (lvl < ld->flevel) {
+			src->skipped_flevel++;
+			return;
+		}
+	}
 	if (size_first) {
 		const char *tf = f[0];
 		size_t tl = flen[0];
@@ -351,22 +372,6 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		                      "size 0 (libclamav refuses it in .mdb .msb .imp)");
 	if (!sigdb_valid_name(f[2], flen[2]))
 		return sigdb_bad_line(ld, lineno, "empty, over-long or unprintable name");
-	if (nf > 3 && flen[3] > 0) {
-		if (!field_uint(f[3], flen[3], UINT32_MAX, &lvl))
-			return sigdb_bad_line(ld, lineno, "MinFLevel is not a number");
-		if (lvl > ld->flevel) {
-			src->skipped_flevel++;
-			return;
-		}
-	}
-	if (nf > 4 && flen[4] > 0) {
-		if (!field_uint(f[4], flen[4], UINT32_MAX, &lvl))
-			return sigdb_bad_line(ld, lineno, "MaxFLevel is not a number");
-		if (lvl < ld->flevel) {
-			src->skipped_flevel++;
-			return;
-		}
-	}
 	if (sigdb_format_kind(src->format) == SIGDB_PUA && !ld->opts->pua) {
 		src->skipped_pua++;
 		return;

@@ -87,6 +87,19 @@ expect err "no signatures loaded"
 run 0 "$PARTSCAN" db info "$T/ign"
 expect out "dropped by ignore lists: 1"
 
+# a line for a later functionality level (a hash type and a size syntax partscan does not
+# read) is skipped, as libclamav skips it: not malformed, and --strict keeps the container
+mkdir "$T/future"
+cp "$T/work/local.hdb" "$T/work/future.hdb"
+printf '%0128d:68:Test.Future.Sha512:250\n' 0 >>"$T/work/future.hdb"
+printf '%s:1K:Test.Future.Size:250\n' "$(cut -d: -f1 "$T/work/local.hdb")" >>"$T/work/future.hdb"
+container "$T/future" future.cud 1 3 1 future.hdb
+run 1 "$PARTSCAN" scan --strict -d "$T/future" --no-summary "$CLAM"
+expect out "clam.exe: Clamav.Test.File-1-0 FOUND"
+refute err "future.hdb"
+run 0 "$PARTSCAN" db info "$T/future"
+expect out "outside functionality level: 2"
+
 # damage: a member with a path, a truncated header
 mkdir "$T/bad" "$T/work/sub"
 cp "$T/work/local.hdb" "$T/work/sub/x.hdb"
