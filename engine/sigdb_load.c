@@ -7,6 +7,8 @@
  * "Name" or "Name:md5-of-the-signature-line"; old .ign: "db:line:Name"), and plain hash lists
  * (one hash per line, optional name after whitespace, ',' or ';', '#' comments; CSV lines
  * contribute every field that is a hash), whose signatures are named after the file.
+ * Hash lines are read in cli_loadhash's order and with its number rules: the levels first
+ * (a line for another level is skipped whatever else it holds), read with atoi().
  *
  * Files are read in 1 MB blocks, never mapped, so loading costs the index and not the text.
  * A malformed line is reported as "file:line: reason" (the first SIGDB_MAX_LINE_WARNINGS per
@@ -295,6 +297,49 @@ static bool sigdb_valid_name(const char *name, size_t len)
 	return true;
 }
 
+/* A level field that is not a plain number: file:line and the value read (the first few). */
+static void sigdb_flevel_odd(struct sigdb_loader *ld, unsigned int lineno, const char *what,
+                             const char *field, size_t len, uint32_t lvl, bool skipped)
+{
+	char *raw, *shown;
+
+	if (++ld->odd_flevels > SIGDB_MAX_LINE_WARNINGS)
+		return;
+	raw = g_strndup(field, MIN(len, 32));
+	shown = g_strescape(raw, NULL);
+	sigdb_loader_warn(ld,
+	                  "%s:%u: %s \"%s%s\" is not a plain number: read as %u, as libclamav "
+	                  "reads it%s",
+	                  sigdb_cur(ld)->path, lineno, what, shown, len > 32 ? "..." : "", lvl,
+	                  skipped ? " (line skipped)" : "");
+	g_free(shown);
+	g_free(raw);
+}
+
+/*
+ * true when MinFLevel (f[3]) or MaxFLevel (f[4]) puts the line outside our level. Read as
+ * cli_loadhash reads them, with atoi() compared unsigned: an empty or non-numeric field is 0
+ * (an empty MaxFLevel skips the line), "20x" is 20, "-1" is above every level.
+ */
+static bool sigdb_flevel_skips(struct sigdb_loader *ld, const char *const *f, const size_t *flen,
+                               size_t nf, unsigned int lineno)
+{
+	static const char *const what[2] = {"MinFLevel", "MaxFLevel"};
+
+	for (size_t k = 3; k < nf && k < 5; k++) {
+		bool plain;
+		uint32_t lvl = field_atoi(f[k], flen[k], &plain);
+		bool out = k == 3 ? ld->flevel < lvl : ld->flevel > lvl;
+
+		/* an empty MinFLevel reads as what it looks like: no minimum */
+		if (!plain && !(k == 3 && flen[k] == 0))
+			sigdb_flevel_odd(ld, lineno, what[k - 3], f[k], flen[k], lvl, out);
+		if (out)
+			return true;
+	}
+	return false;
+}
+
 /*
  * "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]", or for PE section hashes (.mdb .msb .mdu .msu)
  * "Size:HashHex:Name[:MinFLevel[:MaxFLevel]]".
@@ -306,7 +351,7 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 	size_t flen[6], nf = 0, start = 0;
 	unsigned char hash[DIGEST_MAX_LEN];
 	enum digest_type type;
-	uint64_t size = SIGDB_STAR, lvl;
+	uint64_t size = SIGDB_STAR;
 	struct sigdb_source *src = sigdb_cur(ld);
 	bool size_first = sigdb_format_target(src->format) == SIGDB_TARGET_PE_SECTION;
 
@@ -331,21 +376,9 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 	 * whatever its other fields hold, since a later level may bring a hash type or a size
 	 * syntax of its own (one such line in daily must not refuse it in strict mode).
 	 */
-	if (nf > 3 && flen[3] > 0) {
-		if (!field_uint(f[3], flen[3], UINT32_MAX, &lvl))
-			return sigdb_bad_line(ld, lineno, "MinFLevel is not a number");
-		if (lvl > ld->flevel) {
-			src->skipped_flevel++;
-			return;
-		}
-	}
-	if (nf > 4 && flen[4] > 0) {
-		if (!field_uint(f[4], flen[4], UINT32_MAX, &lvl))
-			return sigdb_bad_line(ld, lineno, "MaxFLevel is not a number");
-		if (lvl < ld->flevel) {
-			src->skipped_flevel++;
-			return;
-		}
+	if (sigdb_flevel_skips(ld, f, flen, nf, lineno)) {
+		src->skipped_flevel++;
+		return;
 	}
 	if (size_first) {
 		const char *tf = f[0];
@@ -547,6 +580,7 @@ size_t sigdb_loader_begin(struct sigdb_loader *ld, const char *path, const char 
 	g_array_append_val(ld->sources, src);
 	ld->cur = ld->sources->len - 1;
 	ld->have_last = false;
+	ld->odd_flevels = 0;
 	for (int t = 0; t < SIGDB_N_TABLES; t++)
 		ld->mark_count[t] = ld->db->tables[t].count;
 	g_free(ld->stem);
@@ -582,6 +616,9 @@ void sigdb_loader_end(struct sigdb_loader *ld)
 	if (!ld->opts->strict && src->bad_lines > SIGDB_MAX_LINE_WARNINGS)
 		sigdb_loader_warn(ld, "%s: %u more malformed lines skipped", src->path,
 		                  src->bad_lines - SIGDB_MAX_LINE_WARNINGS);
+	if (ld->odd_flevels > SIGDB_MAX_LINE_WARNINGS)
+		sigdb_loader_warn(ld, "%s: %u more level fields that are not plain numbers",
+		                  src->path, ld->odd_flevels - SIGDB_MAX_LINE_WARNINGS);
 	if (!src->refused && src->bad_lines > 0 && src->container == NULL &&
 	    !sigdb_source_any_valid(src)) {
 		char *why = g_strdup_printf("%s (no valid line)", src->first_error);

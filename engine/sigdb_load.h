@@ -23,8 +23,9 @@ struct sigdb_loader {
 	size_t mark_count[SIGDB_N_TABLES]; /* table sizes when the current source began */
 	uint32_t *stems; /* open-addressing set of pool offsets of literal stems */
 	size_t stems_cap, stems_count;
-	bool owns_ignore;    /* the ignore table is freed with the loader */
-	GPtrArray *warnings; /* non-NULL in a worker thread: warnings kept for later */
+	unsigned int odd_flevels; /* level fields of this source that are not plain numbers */
+	bool owns_ignore;         /* the ignore table is freed with the loader */
+	GPtrArray *warnings;      /* non-NULL in a worker thread: warnings kept for later */
 };
 
 /* Free what the loader owns besides the database (ignore table, stems, stem of the file). */

@@ -132,7 +132,7 @@ START_TEST(test_flevel_ranges)
 	char *p = testutil_write(tmp, "t.hdb",
 	                         ABC_MD5 ":3:InRange:100:300\n" HELLO_MD5 ":6:TooNew:999\n"
 	                                 "00000000000000000000000000000001:1:TooOld:1:50\n"
-	                                 "00000000000000000000000000000002:2:OpenMax:10:\n");
+	                                 "00000000000000000000000000000002:2:OpenMax:10\n");
 	struct sigdb *db = load(p, NULL);
 	const struct sigdb_source *s = sigdb_source_get(db, 0);
 
@@ -162,7 +162,7 @@ START_TEST(test_bad_lines_reported)
 	                         ABC_MD5 ":3:Good\n"
 	                                 "nothex!!nothex!!nothex!!nothex!!:3:BadHex\n"
 	                                 "abcd:3:ShortHash\n" HELLO_MD5 ":six:BadSize\n" HELLO_MD5
-	                                 ":6:\n" HELLO_MD5 "\n" HELLO_MD5 ":6:Name:x\n" HELLO_MD5
+	                                 ":6:\n" HELLO_MD5 "\n" HELLO_MD5 ":-6:NegSize\n" HELLO_MD5
 	                                 ":6:N:1:2:3\n" HELLO_MD5 ":99999999999:TooBig\n" HELLO_MD5
 	                                 ":6:Good2\n");
 	struct sigdb *db = load(p, NULL);
@@ -176,7 +176,7 @@ START_TEST(test_bad_lines_reported)
 	ck_assert(testutil_warned(warnings, "bad.hdb:4: size"));
 	ck_assert(testutil_warned(warnings, "bad.hdb:5: empty"));
 	ck_assert(testutil_warned(warnings, "bad.hdb:6: expected HASH:SIZE:NAME"));
-	ck_assert(testutil_warned(warnings, "bad.hdb:7: MinFLevel"));
+	ck_assert(testutil_warned(warnings, "bad.hdb:7: size"));
 	ck_assert(testutil_warned(warnings, "bad.hdb:8: too many fields"));
 	ck_assert(testutil_warned(warnings, "bad.hdb:9: size"));
 	ck_assert_ptr_nonnull(strstr(s->first_error, "bad.hdb:2:"));

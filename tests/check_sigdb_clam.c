@@ -111,6 +111,99 @@ START_TEST(test_flevel_before_format)
 }
 END_TEST
 
+/* Hashes 00..01, 00..02, ...: one line each, so that each line's fate is seen on its own. */
+static const char *nth(unsigned int i)
+{
+	static char hex[33];
+
+	g_snprintf(hex, sizeof(hex), "%032x", i);
+	return hex;
+}
+
+/*
+ * MinFLevel / MaxFLevel as cli_loadhash reads them: atoi(), compared as unsigned. Each line
+ * loads or is skipped as in libclamav; none is malformed; the fields that are not plain
+ * numbers are warned about with file:line.
+ */
+START_TEST(test_flevel_read_as_atoi)
+{
+	static const struct {
+		const char *levels; /* after "HASH:3:Name" */
+		bool loads;
+	} cases[] = {
+	        {":0:", false},        /* an empty MaxFLevel is 0 */
+	        {":20x", true},        /* 20 */
+	        {":abc", true},        /* 0 */
+	        {":1:abc", false},     /* MaxFLevel 0 */
+	        {":-1", false},        /* 4294967295 */
+	        {":1:-1", true},       /* MaxFLevel 4294967295 */
+	        {":073", true},        /* 73, a plain number */
+	        {": 5", true},         /* atoi() skips white space */
+	        {":999x", false},      /* 999 */
+	        {":1:231abc", true},   /* MaxFLevel 231: our level */
+	        {":4294967296", true}, /* the low 32 bits of a long: 0 */
+	        {":", true},           /* an empty MinFLevel is 0 */
+	        {"::300", true},       /* no minimum, MaxFLevel 300 */
+	};
+	GString *text = g_string_new(NULL);
+	struct sigdb *db;
+	const struct sigdb_source *s;
+	unsigned int skipped = 0;
+	char *p;
+
+	for (unsigned int i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_string_append_printf(text, "%s:3:Case.%u%s\n", nth(i + 1), i + 1,
+		                       cases[i].levels);
+		skipped += cases[i].loads ? 0 : 1;
+	}
+	p = testutil_write(tmp, "lvl.hdb", text->str);
+	db = load(p, NULL);
+	s = sigdb_source_get(db, 0);
+	for (unsigned int i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (cases[i].loads)
+			ck_assert_msg(match(db, nth(i + 1), 3) != NULL, "line %u not loaded",
+			              i + 1);
+		else
+			ck_assert_msg(match(db, nth(i + 1), 3) == NULL, "line %u loaded", i + 1);
+	}
+	ck_assert_uint_eq(s->bad_lines, 0);
+	ck_assert_uint_eq(s->skipped_flevel, skipped);
+	ck_assert(testutil_warned(warnings, "lvl.hdb:1: MaxFLevel \"\" is not a plain number: read "
+	                                    "as 0, as libclamav reads it (line skipped)"));
+	ck_assert(testutil_warned(warnings, "lvl.hdb:2: MinFLevel \"20x\" is not a plain number: "
+	                                    "read as 20, as libclamav reads it"));
+	ck_assert(testutil_warned(warnings, "lvl.hdb:5: MinFLevel \"-1\""));
+	/* plain numbers and an empty MinFLevel (no minimum) are not warned about */
+	ck_assert(!testutil_warned(warnings, "lvl.hdb:7:"));
+	ck_assert(!testutil_warned(warnings, "lvl.hdb:12:"));
+	ck_assert(!testutil_warned(warnings, "lvl.hdb:13:"));
+	sigdb_unref(&db);
+	g_string_free(text, TRUE);
+	g_free(p);
+}
+END_TEST
+
+/* Level fields that are not plain numbers: ten warnings one by one, then one summary. */
+START_TEST(test_flevel_odd_fields_summed_up)
+{
+	GString *text = g_string_new(NULL);
+	struct sigdb *db;
+	char *p;
+
+	for (unsigned int i = 1; i <= 30; i++)
+		g_string_append_printf(text, "%s:3:Odd.%u:1x\n", nth(i), i);
+	p = testutil_write(tmp, "odd.hdb", text->str);
+	db = load(p, NULL);
+	ck_assert_uint_eq(sigdb_count(db), 30);
+	ck_assert_uint_eq(warnings->len, SIGDB_MAX_LINE_WARNINGS + 1);
+	ck_assert(testutil_warned(warnings, "odd.hdb: 20 more level fields that are not plain "
+	                                    "numbers"));
+	sigdb_unref(&db);
+	g_string_free(text, TRUE);
+	g_free(p);
+}
+END_TEST
+
 static Suite *sigdb_clam_suite(void)
 {
 	Suite *s = suite_create("sigdb_clam");
@@ -118,6 +211,8 @@ static Suite *sigdb_clam_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_flevel_before_format);
+	tcase_add_test(tc, test_flevel_read_as_atoi);
+	tcase_add_test(tc, test_flevel_odd_fields_summed_up);
 	suite_add_tcase(s, tc);
 	return s;
 }
