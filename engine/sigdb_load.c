@@ -400,9 +400,9 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
 		return sigdb_bad_line(ld, lineno, "hash has a non-hex character");
 	if (!(flen[1] == 1 && f[1][0] == '*') && !field_uint(f[1], flen[1], SIGDB_MAX_SIZE, &size))
 		return sigdb_bad_line(ld, lineno, "size is neither a number (< 4 GB) nor '*'");
-	if (size == 0 && sigdb_format_target(src->format) != SIGDB_TARGET_FILE)
+	if (size == 0)
 		return sigdb_bad_line(ld, lineno,
-		                      "size 0 (libclamav refuses it in .mdb .msb .imp)");
+		                      "size 0 (libclamav refuses it: a size is 1 or more, or '*')");
 	if (!sigdb_valid_name(f[2], flen[2]))
 		return sigdb_bad_line(ld, lineno, "empty, over-long or unprintable name");
 	if (sigdb_format_kind(src->format) == SIGDB_PUA && !ld->opts->pua) {

@@ -16,6 +16,9 @@
 /* MD5 / SHA-256 of "abc" (3 bytes) */
 #define ABC_MD5    "900150983cd24fb0d6963f7d28e17f72"
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/* MD5 / SHA-256 of nothing (0 bytes) */
+#define EMPTY_MD5    "d41d8cd98f00b204e9800998ecf8427e"
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 /* a SHA-512 (128 hex digits): a hash type a later functionality level may bring */
 #define HEX128                                                                                     \
 	"abababababababababababababababababababababababababababababababababababababababababab"     \
@@ -204,6 +207,40 @@ START_TEST(test_flevel_odd_fields_summed_up)
 }
 END_TEST
 
+/*
+ * Size 0 is refused in every hash format, as cli_loadhash refuses it ("Invalid value for the
+ * size field"): the empty part is matched with `*` if at all. Each is a malformed line.
+ */
+START_TEST(test_size_zero_refused_everywhere)
+{
+	static const struct {
+		const char *file, *line;
+	} cases[] = {
+	        {"z.hdb", EMPTY_MD5 ":0:Empty.Hdb"},    {"z.hsb", EMPTY_SHA256 ":0:Empty.Hsb"},
+	        {"z.fp", EMPTY_MD5 ":0:Empty.Fp"},      {"z.sfp", EMPTY_SHA256 ":0:Empty.Sfp"},
+	        {"z.mdb", "0:" EMPTY_MD5 ":Empty.Mdb"}, {"z.imp", EMPTY_MD5 ":0:Empty.Imp"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		bool size_first = g_str_has_suffix(cases[i].file, ".mdb");
+		char *text = g_strdup_printf("%s\n%s\n", cases[i].line,
+		                             size_first ? "3:" ABC_MD5 ":Good" : ABC_MD5 ":3:Good");
+		char *p = testutil_write(tmp, cases[i].file, text);
+		char *want = g_strdup_printf("%s:1: size 0 (libclamav refuses it", cases[i].file);
+		struct sigdb *db = load(p, NULL);
+
+		ck_assert_uint_eq(sigdb_source_get(db, 0)->bad_lines, 1);
+		ck_assert_uint_eq(sigdb_count(db), 1);
+		ck_assert_msg(testutil_warned(warnings, want), "%s not warned", want);
+		sigdb_unref(&db);
+		g_free(want);
+		g_free(p);
+		g_free(text);
+	}
+	ck_assert(!testutil_warned(warnings, "in .mdb .msb .imp"));
+}
+END_TEST
+
 static Suite *sigdb_clam_suite(void)
 {
 	Suite *s = suite_create("sigdb_clam");
@@ -213,6 +250,7 @@ static Suite *sigdb_clam_suite(void)
 	tcase_add_test(tc, test_flevel_before_format);
 	tcase_add_test(tc, test_flevel_read_as_atoi);
 	tcase_add_test(tc, test_flevel_odd_fields_summed_up);
+	tcase_add_test(tc, test_size_zero_refused_everywhere);
 	suite_add_tcase(s, tc);
 	return s;
 }
