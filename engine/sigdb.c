@@ -2,9 +2,12 @@
  * sigdb: the in-memory signature index and its lookups.
  *
  * Nine tables (MD5, SHA-1, SHA-256 for each target: whole parts, PE sections, PE import
- * lists) of fixed-size records sorted by (size, hash); names live in one pool. A lookup is two binary searches (exact size, then `*`); "does any signature
- * have this size" is one. The structure is immutable once built, so lookups take no lock;
- * the reference count is atomic. Loading lives in sigdb_load.c, snapshots in sigdb_snapshot.c.
+ * lists) of fixed-size records sorted by (size, hash); names live in one pool. A lookup is
+ * two binary searches (exact size, then `*`; a third, size 1, when SHA-1 / SHA-256
+ * allow-list entries of size 1 are loaded: libclamav lets them match any size); "does any
+ * signature have this size" is one. The structure is immutable once built, so lookups take no
+ * lock; the reference count is atomic. Loading lives in sigdb_load.c, snapshots in
+ * sigdb_snapshot.c.
  */
 
 #include "engine/sigdb_private.h"
@@ -265,7 +268,7 @@ unsigned int sigdb_digests_for(const struct sigdb *db, enum sigdb_target target,
 		const struct sigdb_table *table = &db->tables[SIGDB_TABLE(target, t)];
 		size_t i;
 
-		if (table->star > 0) {
+		if (table->star > 0 || table->allow_one > 0) {
 			mask |= DIGEST_BIT(t);
 			continue;
 		}
@@ -311,9 +314,10 @@ const struct sigdb_source *sigdb_source_of_name(const struct sigdb *db, uint32_t
 	return lo < db->n_sources ? &db->sources[lo] : NULL;
 }
 
+/* The records of (size, hash) into matches[n..max), allow-list entries only if allow_only. */
 static size_t sigdb_collect(const struct sigdb *db, enum sigdb_target target, enum digest_type type,
                             uint32_t size, const unsigned char *hash, struct sigdb_match *matches,
-                            size_t max, size_t n)
+                            size_t max, size_t n, bool allow_only)
 {
 	const struct sigdb_table *t = &db->tables[SIGDB_TABLE(target, type)];
 	size_t hlen = t->rec_size - SIGDB_REC_HDR;
@@ -325,9 +329,11 @@ static size_t sigdb_collect(const struct sigdb *db, enum sigdb_target target, en
 
 		if (sigdb_rec_cmp_key(rec, size, hash, hlen) != 0)
 			break;
+		off = sigdb_rec_name_of(rec);
+		src = allow_only || n < max ? sigdb_source_of_name(db, off) : NULL;
+		if (allow_only && (src == NULL || sigdb_format_kind(src->format) != SIGDB_ALLOW))
+			continue;
 		if (n < max) {
-			off = sigdb_rec_name_of(rec);
-			src = sigdb_source_of_name(db, off);
 			matches[n].name = sigdb_name_at(db, off);
 			matches[n].type = type;
 			matches[n].target = target;
@@ -353,10 +359,58 @@ size_t sigdb_lookup_target(const struct sigdb *db, enum sigdb_target target, enu
 	if (t->count == 0)
 		return 0;
 	if (size <= SIGDB_MAX_SIZE)
-		n = sigdb_collect(db, target, type, (uint32_t)size, hash, matches, max, n);
+		n = sigdb_collect(db, target, type, (uint32_t)size, hash, matches, max, n, false);
 	if (t->star > 0)
-		n = sigdb_collect(db, target, type, SIGDB_STAR, hash, matches, max, n);
+		n = sigdb_collect(db, target, type, SIGDB_STAR, hash, matches, max, n, false);
+	if (t->allow_one > 0 && size != 1)
+		n = sigdb_collect(db, target, type, 1, hash, matches, max, n, true);
 	return n;
+}
+
+static bool sigdb_rec_is_allow(const struct sigdb *db, const unsigned char *rec)
+{
+	const struct sigdb_source *src = sigdb_source_of_name(db, sigdb_rec_name_of(rec));
+
+	return src != NULL && sigdb_format_kind(src->format) == SIGDB_ALLOW;
+}
+
+void sigdb_count_allow_one(struct sigdb *db)
+{
+	static const enum digest_type types[] = {DIGEST_SHA1, DIGEST_SHA256};
+
+	for (int t = 0; t < SIGDB_N_TABLES; t++)
+		db->tables[t].allow_one = 0;
+	/* libclamav takes them for every hash type but MD5, and for whole files only */
+	for (size_t k = 0; k < G_N_ELEMENTS(types); k++) {
+		struct sigdb_table *t = &db->tables[SIGDB_TABLE(SIGDB_TARGET_FILE, types[k])];
+
+		for (size_t i = sigdb_lower_bound(t, 1, NULL); i < t->count; i++) {
+			const unsigned char *rec = t->recs + i * t->rec_size;
+
+			if (sigdb_rec_size_of(rec) != 1)
+				break;
+			if (sigdb_rec_is_allow(db, rec))
+				t->allow_one++;
+		}
+	}
+}
+
+bool sigdb_allow_one_holds(const struct sigdb *db, int t, const unsigned char *hash)
+{
+	const struct sigdb_table *tab = &db->tables[t];
+	size_t hlen = tab->rec_size - SIGDB_REC_HDR;
+
+	if (tab->allow_one == 0)
+		return false;
+	for (size_t i = sigdb_lower_bound(tab, 1, hash); i < tab->count; i++) {
+		const unsigned char *rec = tab->recs + i * tab->rec_size;
+
+		if (sigdb_rec_cmp_key(rec, 1, hash, hlen) != 0)
+			break;
+		if (sigdb_rec_is_allow(db, rec))
+			return true;
+	}
+	return false;
 }
 
 bool sigdb_allowed(const struct sigdb *db, const struct digest_set *set, uint64_t size)

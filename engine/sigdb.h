@@ -229,7 +229,11 @@ bool sigdb_is_snapshot(const char *path);
 struct sigdb *sigdb_ref(struct sigdb *db);
 void sigdb_unref(struct sigdb **db);
 
-/* Mask of DIGEST_BIT()s a part of this size must have computed to be looked up at all. */
+/*
+ * Mask of DIGEST_BIT()s a part of this size must have computed to be looked up at all: a type
+ * with `*` signatures, or (whole parts) with size-1 SHA-1 / SHA-256 allow-list entries, is in
+ * every mask.
+ */
 unsigned int sigdb_digests_for_size(const struct sigdb *db, uint64_t size);
 /* The same for a target: a PE section of this size, an import string of this length. */
 unsigned int sigdb_digests_for(const struct sigdb *db, enum sigdb_target target, uint64_t size);
@@ -237,7 +241,9 @@ unsigned int sigdb_digests_for(const struct sigdb *db, enum sigdb_target target,
 bool sigdb_has_target(const struct sigdb *db, enum sigdb_target target);
 
 /*
- * Every signature of this type matching (hash, size), either exactly or with size `*`.
+ * Every signature of this type matching (hash, size), either exactly or with size `*`, and
+ * the allow-list entries (.fp .sfp) of a SHA-1 or SHA-256 with size 1, which match any size
+ * (as in libclamav's cli_check_fp: the size its catalog hashes are stored with).
  * Fills at most max matches and returns how many there are in all.
  */
 size_t sigdb_lookup(const struct sigdb *db, enum digest_type type, const unsigned char *hash,

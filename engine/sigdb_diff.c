@@ -69,6 +69,7 @@ static int sigdb_key_cmp(const unsigned char *a, const unsigned char *b, size_t 
 struct sigdb_side {
 	const struct sigdb *db;
 	const struct sigdb_table *table;
+	int t;           /* its index */
 	bool star_allow; /* some `*` record of this table is an allow-list entry */
 	bool any_allow;  /* the database has allow-list entries at all */
 	int only_kind;   /* the kind of every signature of the database, or -1: mixed */
@@ -86,6 +87,7 @@ static void sigdb_side_init(struct sigdb_side *s, const struct sigdb *db, int t)
 
 	s->db = db;
 	s->table = db != NULL ? &db->tables[t] : &empty;
+	s->t = t;
 	s->star_allow = false;
 	s->any_allow = false;
 	s->only_kind = -1;
@@ -168,7 +170,10 @@ static bool sigdb_star_allows(const struct sigdb_side *s, const unsigned char *h
 	return false;
 }
 
-/* Is the key of the group [begin, end) allow-listed, exactly or by a `*` entry? */
+/*
+ * Is the key of the group [begin, end) allow-listed, exactly, by a `*` entry, or by a SHA-1 /
+ * SHA-256 entry of size 1 (which matches any size: see sigdb_table.allow_one)?
+ */
 static bool sigdb_group_allowed(const struct sigdb_side *s, size_t begin, size_t end)
 {
 	const unsigned char *rec;
@@ -178,7 +183,9 @@ static bool sigdb_group_allowed(const struct sigdb_side *s, size_t begin, size_t
 	if (sigdb_group_has_allow(s, begin, end))
 		return true;
 	rec = sigdb_side_rec(s, begin);
-	return sigdb_rec_size_of(rec) != SIGDB_STAR && sigdb_star_allows(s, rec + SIGDB_REC_HDR);
+	if (sigdb_rec_size_of(rec) != SIGDB_STAR && sigdb_star_allows(s, rec + SIGDB_REC_HDR))
+		return true;
+	return s->db != NULL && sigdb_allow_one_holds(s->db, s->t, rec + SIGDB_REC_HDR);
 }
 
 /* Does the old group [begin, end) hold a signature of this kind? */

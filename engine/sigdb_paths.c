@@ -631,6 +631,7 @@ int sigdb_load(const char *const *paths, const struct sigdb_options *opts, struc
 		return -1;
 	}
 	sigdb_sort_tables(db);
+	sigdb_count_allow_one(db);
 	*db_r = db;
 	return 0;
 }

@@ -26,6 +26,12 @@ struct sigdb_table {
 	size_t cap;  /* records allocated (0: recs points into a snapshot) */
 	size_t star; /* trailing `*` records */
 	size_t rec_size;
+	/*
+	 * Allow-list records of size 1 in the whole-part SHA-1 and SHA-256 tables, which match
+	 * any size (libclamav's convention, cli_check_fp: catalog hashes are stored at size 1).
+	 * Counted by sigdb_count_allow_one(), never stored in a snapshot.
+	 */
+	size_t allow_one;
 };
 
 #define SIGDB_REC_HDR 8
@@ -83,6 +89,10 @@ const char *sigdb_name_at(const struct sigdb *db, uint32_t off);
 uint64_t sigdb_next_generation(void);
 /* Sort a table by (size, hash) and count its `*` records. */
 void sigdb_table_sort(struct sigdb_table *table);
+/* Count each table's allow_one records; once the tables are sorted and the sources known. */
+void sigdb_count_allow_one(struct sigdb *db);
+/* true when table t holds an allow-list record of size 1 for hash that matches any size. */
+bool sigdb_allow_one_holds(const struct sigdb *db, int t, const unsigned char *hash);
 /* The kind of the signatures a source format holds. */
 enum sigdb_kind sigdb_format_kind(enum sigdb_format format);
 void sigdb_source_clear(struct sigdb_source *src);

@@ -507,6 +507,7 @@ int sigdb_open_snapshot(const char *path, struct sigdb **db_r, GError **error)
 		sigdb_unref(&db);
 		return snap_fail(error, path, "the source table is damaged");
 	}
+	sigdb_count_allow_one(db);
 	*db_r = db;
 	return 0;
 }

@@ -116,6 +116,33 @@ START_TEST(test_allow_list_after_many)
 }
 END_TEST
 
+/* A SHA-256 allow-list entry of size 1 clears a part of any size (libclamav's cli_check_fp). */
+START_TEST(test_allow_list_size_one)
+{
+	struct sigdb *db =
+	        db_of("t.hdb", ABC_MD5 ":3:Abc.Bad\n", "t.sfp", ABC_SHA256 ":1:Abc.Good\n");
+	struct cache *c = cache_new(16);
+	struct scan_options o = {.cache = c};
+	struct scan_result r;
+
+	ck_assert_int_eq(scan_bytes(db, abc, 3, NULL, &r, NULL), 0);
+	ck_assert(r.allowlisted);
+	ck_assert_str_eq(r.allow.name, "Abc.Good");
+	ck_assert(!scan_result_infected(&r));
+	/* through the cache too */
+	ck_assert_int_eq(scan_bytes(db, abc, 3, &o, &r, NULL), 0);
+	ck_assert(!scan_result_infected(&r));
+	ck_assert_int_eq(scan_bytes(db, abc, 3, &o, &r, NULL), 0);
+	ck_assert(r.cached);
+	ck_assert(!scan_result_infected(&r));
+	/* another part: hashed for the entry, not cleared */
+	ck_assert_int_eq(scan_bytes(db, (const unsigned char *)"abd", 3, NULL, &r, NULL), 0);
+	ck_assert(!r.allowlisted);
+	cache_free(&c);
+	sigdb_unref(&db);
+}
+END_TEST
+
 START_TEST(test_cache_path)
 {
 	struct sigdb *db = db_of("t.hdb", ABC_MD5 ":3:Abc\n", NULL, NULL);
@@ -357,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, test_same_name_once);
 	tcase_add_test(tc, test_allow_list_wins);
 	tcase_add_test(tc, test_allow_list_after_many);
+	tcase_add_test(tc, test_allow_list_size_one);
 	tcase_add_test(tc, test_cache_path);
 	tcase_add_test(tc, test_cache_keeps_wanted);
 	tcase_add_test(tc, test_clam_exe);

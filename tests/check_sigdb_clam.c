@@ -13,8 +13,9 @@
 #include "engine/sigdb.h"
 #include "tests/lib/testutil.h"
 
-/* MD5 / SHA-256 of "abc" (3 bytes) */
+/* MD5 / SHA-1 / SHA-256 of "abc" (3 bytes) */
 #define ABC_MD5    "900150983cd24fb0d6963f7d28e17f72"
+#define ABC_SHA1   "a9993e364706816aba3e25717850c26c9cd0d89d"
 #define ABC_SHA256 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 /* MD5 / SHA-256 of nothing (0 bytes) */
 #define EMPTY_MD5    "d41d8cd98f00b204e9800998ecf8427e"
@@ -241,6 +242,80 @@ START_TEST(test_size_zero_refused_everywhere)
 }
 END_TEST
 
+/* The kind of the first match of hex at size, or -1. */
+static int match_kind(struct sigdb *db, const char *hex, uint64_t size)
+{
+	struct sigdb_match m[4];
+	unsigned char hash[32];
+	enum digest_type type;
+	size_t n;
+
+	ck_assert_int_eq(digest_type_from_hexlen(strlen(hex), &type), 0);
+	ck_assert_int_eq(digest_unhex(hex, strlen(hex) / 2, hash), 0);
+	n = sigdb_lookup(db, type, hash, size, m, 4);
+	for (size_t i = 0; i < n && i < 4; i++) {
+		if (m[i].kind == SIGDB_ALLOW)
+			return SIGDB_ALLOW;
+	}
+	return n > 0 ? (int)m[0].kind : -1;
+}
+
+/* An .fp / .sfp entry of a SHA-1 / SHA-256 with size 1 allows its hash at any size. */
+static void check_allow_one(struct sigdb *db)
+{
+	struct digest_set d = {.mask = DIGEST_BIT(DIGEST_SHA256)};
+
+	ck_assert_int_eq(match_kind(db, ABC_SHA256, 3), SIGDB_ALLOW);
+	ck_assert_int_eq(match_kind(db, ABC_SHA256, 1), SIGDB_ALLOW);
+	ck_assert_int_eq(match_kind(db, ABC_SHA256, 123456789), SIGDB_ALLOW);
+	ck_assert_int_eq(match_kind(db, ABC_SHA1, 3), SIGDB_ALLOW);
+	/* MD5 entries of size 1 mean size 1 (libclamav: not for MD5) */
+	ck_assert_int_eq(match_kind(db, ABC_MD5, 3), SIGDB_DETECT);
+	ck_assert_int_eq(match_kind(db, ABC_MD5, 1), SIGDB_ALLOW);
+	/* a detection of size 1 means size 1 */
+	ck_assert_int_eq(match_kind(db, EMPTY_SHA256, 1), SIGDB_DETECT);
+	ck_assert_int_eq(match_kind(db, EMPTY_SHA256, 3), -1);
+	/* every size needs SHA-1 and SHA-256 now, to be cleared */
+	ck_assert_uint_eq(sigdb_digests_for_size(db, 77) & DIGEST_BIT(DIGEST_SHA256),
+	                  DIGEST_BIT(DIGEST_SHA256));
+	ck_assert_uint_eq(sigdb_digests_for_size(db, 77) & DIGEST_BIT(DIGEST_SHA1),
+	                  DIGEST_BIT(DIGEST_SHA1));
+	ck_assert_int_eq(digest_unhex(ABC_SHA256, 32, d.sha256), 0);
+	ck_assert(sigdb_allowed(db, &d, 3));
+	ck_assert(sigdb_allowed(db, &d, 4096));
+}
+
+/*
+ * libclamav's allow-list check (cli_check_fp) also looks up SHA-1 and SHA-256 at size 1,
+ * whatever the file's size: the convention of its catalog (.cat) hashes, which .fp / .sfp
+ * entries of size 1 share. partscan took them for 1-byte parts only.
+ */
+START_TEST(test_fp_size_one_any_size)
+{
+	char *dir = g_build_filename(tmp, "db", NULL);
+	char *snap = g_build_filename(tmp, "one.psdb", NULL);
+	struct sigdb *db, *sdb;
+	GError *error = NULL;
+
+	g_mkdir(dir, 0755);
+	g_free(testutil_write(dir, "a.hdb", ABC_MD5 ":3:Detected.Md5\n"));
+	g_free(testutil_write(dir, "b.hsb",
+	                      ABC_SHA256 ":3:Detected.Sha256\n" EMPTY_SHA256 ":1:Detected.One\n"));
+	g_free(testutil_write(dir, "c.sfp", ABC_SHA256 ":1:Fp.Sha256.One\n"));
+	g_free(testutil_write(dir, "d.fp", ABC_SHA1 ":1:Fp.Sha1.One\n" ABC_MD5 ":1:Fp.Md5.One\n"));
+	db = load(dir, NULL);
+	check_allow_one(db);
+	/* a compiled snapshot keeps the rule */
+	ck_assert_int_eq(sigdb_compile(db, snap, &error), 0);
+	sdb = load(snap, NULL);
+	check_allow_one(sdb);
+	sigdb_unref(&sdb);
+	sigdb_unref(&db);
+	g_free(snap);
+	g_free(dir);
+}
+END_TEST
+
 static Suite *sigdb_clam_suite(void)
 {
 	Suite *s = suite_create("sigdb_clam");
@@ -251,6 +326,7 @@ static Suite *sigdb_clam_suite(void)
 	tcase_add_test(tc, test_flevel_read_as_atoi);
 	tcase_add_test(tc, test_flevel_odd_fields_summed_up);
 	tcase_add_test(tc, test_size_zero_refused_everywhere);
+	tcase_add_test(tc, test_fp_size_one_any_size);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -178,6 +178,25 @@ START_TEST(test_allow_list_of_new)
 }
 END_TEST
 
+/* A SHA-256 allow-list entry of size 1 allows its hash at any size, in the diff too. */
+START_TEST(test_allow_list_size_one)
+{
+	const char *a[] = {"a.hsb", ABC_SHA256 ":3:Fp.Sha\n", "z.sfp", ABC_SHA256 ":1:Good.One\n",
+	                   NULL};
+	const char *b[] = {"a.hsb", ABC_SHA256 ":3:Fp.Sha\n", NULL};
+	const char *c[] = {"a.hsb", X_MD5 "00000000:9:Base\n", NULL};
+	struct sigdb *da = db_of(false, a), *db = db_of(false, b), *dc = db_of(false, c);
+
+	/* new and allow-listed: not reported */
+	ASSERT_DIFF(dc, da, "");
+	/* the entry is gone: the detection old had is in force now */
+	ASSERT_DIFF(da, db, "detect file " ABC_SHA256 ":3:Fp.Sha a.hsb");
+	sigdb_unref(&da);
+	sigdb_unref(&db);
+	sigdb_unref(&dc);
+}
+END_TEST
+
 START_TEST(test_pua)
 {
 	const char *a[] = {"a.hdb", X_MD5 ":9:Base\n", NULL};
@@ -344,6 +363,7 @@ static Suite *sigdb_diff_suite(void)
 	tcase_add_test(tc, test_changed_size_and_star);
 	tcase_add_test(tc, test_renamed_and_duplicate_keys);
 	tcase_add_test(tc, test_allow_list_of_new);
+	tcase_add_test(tc, test_allow_list_size_one);
 	tcase_add_test(tc, test_pua);
 	tcase_add_test(tc, test_pe_targets_reported_as_such);
 	tcase_add_test(tc, test_callback_stops);
