@@ -3,8 +3,9 @@
  *
  * Formats: ClamAV hash lines "HashHex:Size:Name[:MinFLevel[:MaxFLevel]]" (.hdb .hsb .hdu .hsu
  * .fp .sfp .imp; the hash type comes from the hex length, Size may be `*`), PE section hash
- * lines "Size:HashHex:Name[:MinFLevel[:MaxFLevel]]" (.mdb .msb .mdu .msu: size first), ignore lists (.ign2:
- * "Name" or "Name:md5-of-the-signature-line"; old .ign: "db:line:Name"), and plain hash lists
+ * lines "Size:HashHex:Name[:MinFLevel[:MaxFLevel]]" (.mdb .msb .mdu .msu: size first), ignore
+ * lists (.ign2 and the old .ign alike: "Name", "Name:md5-of-the-signature-line" or the old
+ * "db:line:Name"; every entry applies, a bare Name whatever the order), and plain hash lists
  * (one hash per line, optional name after whitespace, ',' or ';', '#' comments; CSV lines
  * contribute every field that is a hash), whose signatures are named after the file.
  * Hash lines are read in cli_loadhash's order and with its number rules: the levels first
@@ -297,6 +298,24 @@ static bool sigdb_valid_name(const char *name, size_t len)
 	return true;
 }
 
+/* Split line at ':' into at most max fields (the last one ends at the next ':'); the count. */
+static size_t sigdb_split(const char *line, size_t len, const char **f, size_t *flen, size_t max)
+{
+	size_t nf = 0, start = 0;
+
+	while (nf < max) {
+		const char *colon = memchr(line + start, ':', len - start);
+		size_t end = colon != NULL ? (size_t)(colon - line) : len;
+
+		f[nf] = line + start;
+		flen[nf++] = end - start;
+		if (colon == NULL)
+			break;
+		start = end + 1;
+	}
+	return nf;
+}
+
 /* A level field that is not a plain number: file:line and the value read (the first few). */
 static void sigdb_flevel_odd(struct sigdb_loader *ld, unsigned int lineno, const char *what,
                              const char *field, size_t len, uint32_t lvl, bool skipped)
@@ -348,23 +367,14 @@ static void sigdb_parse_clam(struct sigdb_loader *ld, const char *line, size_t l
                              unsigned int lineno)
 {
 	const char *f[6];
-	size_t flen[6], nf = 0, start = 0;
+	size_t flen[6], nf;
 	unsigned char hash[DIGEST_MAX_LEN];
 	enum digest_type type;
 	uint64_t size = SIGDB_STAR;
 	struct sigdb_source *src = sigdb_cur(ld);
 	bool size_first = sigdb_format_target(src->format) == SIGDB_TARGET_PE_SECTION;
 
-	while (nf < 6) {
-		const char *colon = memchr(line + start, ':', len - start);
-		size_t end = colon != NULL ? (size_t)(colon - line) : len;
-
-		f[nf] = line + start;
-		flen[nf++] = end - start;
-		if (colon == NULL)
-			break;
-		start = end + 1;
-	}
+	nf = sigdb_split(line, len, f, flen, 6);
 	if (nf < 3)
 		return sigdb_bad_line(ld, lineno,
 		                      size_first ? "expected SIZE:HASH:NAME"
@@ -477,44 +487,47 @@ static void sigdb_parse_plain(struct sigdb_loader *ld, const char *line, size_t 
 	sigdb_loader_add(ld, type, hash, SIGDB_STAR, name, name_len);
 }
 
-/* .ign2 "Name[:md5]" and old .ign "db:line:Name". */
+/*
+ * .ign2 and .ign lines, both read as cli_loadign reads both: "Name" (the whole signature),
+ * "Name:MD5" (the signature line whose MD5 this is), or the old "db:line:Name" (the whole
+ * signature; db and line are not used). Every entry applies, in whatever order they come:
+ * a bare Name drops the signature whatever Name:MD5 entries say (in libclamav the entry
+ * loaded last for a name decides, and a bare Name after a Name:MD5 in one file is refused).
+ */
 static void sigdb_parse_ign(struct sigdb_loader *ld, const char *line, size_t len,
                             unsigned int lineno)
 {
 	struct sigdb_source *src = sigdb_cur(ld);
-	const char *colon = memchr(line, ':', len), *name = line;
-	size_t name_len = len;
+	const char *f[4], *name;
+	size_t flen[4], nf, name_len;
 	unsigned char md5[16];
 	GArray *md5s;
 	char *key;
-	bool with_md5 = false;
 
-	if (src->format == SIGDB_FORMAT_IGN) {
-		const char *last = g_strrstr_len(line, (gssize)len, ":");
-		if (last != NULL) {
-			name = last + 1;
-			name_len = len - (size_t)(name - line);
-		}
-	} else if (colon != NULL) {
-		name_len = (size_t)(colon - line);
-		if (len - name_len - 1 != 32 || digest_unhex(colon + 1, 16, md5) < 0)
-			return sigdb_bad_line(ld, lineno, "expected NAME or NAME:MD5");
-		with_md5 = true;
-	}
+	nf = sigdb_split(line, len, f, flen, 4);
+	if (nf > 3)
+		return sigdb_bad_line(ld, lineno, "expected NAME, NAME:MD5 or DB:LINE:NAME");
+	name = f[nf == 3 ? 2 : 0];
+	name_len = flen[nf == 3 ? 2 : 0];
 	if (!sigdb_valid_name(name, name_len))
 		return sigdb_bad_line(ld, lineno, "empty, over-long or unprintable name");
+	if (nf == 2 && (flen[1] != 32 || digest_unhex(f[1], 16, md5) < 0))
+		return sigdb_bad_line(ld, lineno, "expected NAME:MD5 (32 hex digits)");
 	key = g_strndup(name, name_len);
 	md5s = g_hash_table_lookup(ld->ignore, key);
 	if (md5s == NULL) {
+		/* a new name: the MD5 of its line, or nothing (the whole name) */
 		md5s = g_array_new(FALSE, FALSE, 1);
+		if (nf == 2)
+			g_array_append_vals(md5s, md5, 16);
 		g_hash_table_insert(ld->ignore, key, md5s);
 	} else {
 		g_free(key);
+		if (nf != 2)
+			g_array_set_size(md5s, 0); /* the whole name, from now on */
+		else if (md5s->len > 0)
+			g_array_append_vals(md5s, md5, 16); /* unless it is whole already */
 	}
-	if (with_md5)
-		g_array_append_vals(md5s, md5, 16);
-	else
-		g_array_set_size(md5s, 0); /* the whole name wins over line-specific entries */
 	src->ign_entries++;
 }
 

@@ -316,6 +316,96 @@ START_TEST(test_fp_size_one_any_size)
 }
 END_TEST
 
+/* The MD5 of a signature line, in hex: what a "Name:MD5" ignore entry names. */
+static char *line_md5(const char *line)
+{
+	struct digest_set d;
+	char hex[33];
+
+	digest_compute((const unsigned char *)line, strlen(line), DIGEST_BIT(DIGEST_MD5), &d);
+	digest_hex(d.md5, 16, hex);
+	return g_strdup(hex);
+}
+
+#define ZERO_MD5 "00000000000000000000000000000000"
+
+/*
+ * Ignore lists: every entry applies, whatever the order. A bare Name drops the signature
+ * even when a Name:MD5 entry for another line comes after it (in one file or in a later one);
+ * two Name:MD5 entries both apply; .ign2 and .ign both take the three forms of cli_loadign.
+ */
+START_TEST(test_ign_entries_all_apply)
+{
+	static const char *const names[] = {"Test.A", "Test.B", "Test.C",   "Test.D",
+	                                    "Test.E", "Test.F", "Test.Keep"};
+	char *dir = g_build_filename(tmp, "db", NULL);
+	GString *hdb = g_string_new(NULL), *x = g_string_new(NULL);
+	char *lines[G_N_ELEMENTS(names)], *d_md5, *f_md5, *z;
+	struct sigdb *db;
+
+	g_mkdir(dir, 0755);
+	for (unsigned int i = 0; i < G_N_ELEMENTS(names); i++) {
+		lines[i] = g_strdup_printf("%s:3:%s", nth(i + 1), names[i]);
+		g_string_append_printf(hdb, "%s\n", lines[i]);
+	}
+	g_free(testutil_write(dir, "a.hdb", hdb->str));
+	d_md5 = line_md5(lines[3]);
+	f_md5 = line_md5(lines[5]);
+	/* A: bare, then an MD5 of another line; B: the other way round */
+	g_string_append(x, "Test.A\nTest.A:" ZERO_MD5 "\nTest.B:" ZERO_MD5 "\nTest.B\n");
+	/* C: bare here, an MD5 in y.ign2 (read after) */
+	g_string_append(x, "Test.C\n");
+	/* D: two MD5s, the one of its line first */
+	g_string_append_printf(x, "Test.D:%s\nTest.D:" ZERO_MD5 "\n", d_md5);
+	/* E: the old form, in an .ign2 */
+	g_string_append(x, "daily.hdb:12:Test.E\n");
+	g_free(testutil_write(dir, "x.ign2", x->str));
+	g_free(testutil_write(dir, "y.ign2", "Test.C:" ZERO_MD5 "\n"));
+	/* F: Name:MD5 in an old .ign */
+	z = g_strdup_printf("Test.F:%s\n", f_md5);
+	g_free(testutil_write(dir, "z.ign", z));
+	db = load(dir, NULL);
+	for (unsigned int i = 0; i + 1 < G_N_ELEMENTS(names); i++)
+		ck_assert_msg(match(db, nth(i + 1), 3) == NULL, "%s not ignored", names[i]);
+	ck_assert_str_eq(match(db, nth(G_N_ELEMENTS(names)), 3), "Test.Keep");
+	for (size_t i = 0; i < sigdb_source_count(db); i++) {
+		const struct sigdb_source *s = sigdb_source_get(db, i);
+
+		ck_assert_uint_eq(s->bad_lines, 0);
+		if (strcmp(s->name, "a.hdb") == 0)
+			ck_assert_uint_eq(s->ignored, 6);
+	}
+	sigdb_unref(&db);
+	for (unsigned int i = 0; i < G_N_ELEMENTS(names); i++)
+		g_free(lines[i]);
+	g_free(d_md5);
+	g_free(f_md5);
+	g_free(z);
+	g_string_free(hdb, TRUE);
+	g_string_free(x, TRUE);
+	g_free(dir);
+}
+END_TEST
+
+/* Malformed ignore lines, as cli_loadign refuses them. */
+START_TEST(test_ign_bad_lines)
+{
+	char *p = testutil_write(tmp, "bad.ign2",
+	                         "a:b:c:Test.Four\nTest.Short:1234\nTest.NotHex:" ZERO_MD5
+	                         "\n:\nTest.NotHex:zz" ZERO_MD5 "\n");
+	struct sigdb *db = load(p, NULL);
+
+	ck_assert_uint_eq(sigdb_source_get(db, 0)->bad_lines, 4);
+	ck_assert_uint_eq(sigdb_source_get(db, 0)->ign_entries, 1);
+	ck_assert(testutil_warned(warnings, "bad.ign2:1: expected NAME, NAME:MD5 or DB:LINE:NAME"));
+	ck_assert(testutil_warned(warnings, "bad.ign2:2: expected NAME:MD5 (32 hex digits)"));
+	ck_assert(testutil_warned(warnings, "bad.ign2:4: empty"));
+	ck_assert(testutil_warned(warnings, "bad.ign2:5: expected NAME:MD5 (32 hex digits)"));
+	sigdb_unref(&db);
+	g_free(p);
+}
+END_TEST
+
 static Suite *sigdb_clam_suite(void)
 {
 	Suite *s = suite_create("sigdb_clam");
@@ -327,6 +417,8 @@ static Suite *sigdb_clam_suite(void)
 	tcase_add_test(tc, test_flevel_odd_fields_summed_up);
 	tcase_add_test(tc, test_size_zero_refused_everywhere);
 	tcase_add_test(tc, test_fp_size_one_any_size);
+	tcase_add_test(tc, test_ign_entries_all_apply);
+	tcase_add_test(tc, test_ign_bad_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
