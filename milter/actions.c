@@ -183,15 +183,15 @@ static int actions_headers(const struct actions_ops *ops, void *ctx, const struc
 	char *scanned;
 	int ret = 0;
 
-	if (!conf->headers)
-		return 0;
-	/* forged or earlier copies go first (from the last, so indices stay valid) */
+	/* forged or earlier copies go first (from the last, so indices stay valid), whatever
+	   [headers] add says: a copy left in would vouch for a message we did not tag */
 	for (unsigned int i = msg->inbound_status; i > 0 && ret == 0; i--)
 		ret = ops->change_header(ctx, conf->header_status, (int)i, NULL);
 	for (unsigned int i = msg->inbound_scanned; i > 0 && ret == 0; i--)
 		ret = ops->change_header(ctx, conf->header_scanned, (int)i, NULL);
-	if (ret < 0 || (plan->action == CONF_ACTION_ACCEPT && plan->cls != POLICY_CLEAN))
-		return ret; /* accept: the message goes on untouched */
+	if (ret < 0 || !conf->headers ||
+	    (plan->action == CONF_ACTION_ACCEPT && plan->cls != POLICY_CLEAN))
+		return ret; /* add = no, or accept: nothing of ours is added */
 	scanned = g_strdup_printf("partscan %s at %s", PARTSCAN_VERSION,
 	                          msg->hostname != NULL ? msg->hostname : "localhost");
 	ret = ops->add_header(ctx, conf->header_scanned, scanned);

@@ -189,7 +189,8 @@ static struct mlog_record session_record(const struct session *s, const struct m
 
 /*
  * A message a [skip] rule lets pass unscanned, at its end: copies of our status headers that
- * came with it are removed (they would vouch for what was never scanned), and it is logged
+ * came with it are removed (they would vouch for what was never scanned), whatever [headers]
+ * add says, and it is logged
  * with its queue id and recipients (known only by now) so that the MTA's log can be matched.
  */
 static enum session_status session_skip(struct session *s, void *ctx)
@@ -203,9 +204,9 @@ static enum session_status session_skip(struct session *s, void *ctx)
 	if (qid != NULL && m->queue_id == NULL)
 		rec.queue_id = m->queue_id = g_strdup(qid);
 	rec.size = m->skipped_bytes;
-	for (unsigned int i = m->inbound_status; c->headers && i > 0 && ret == 0; i--)
+	for (unsigned int i = m->inbound_status; i > 0 && ret == 0; i--)
 		ret = s->ops->actions.change_header(ctx, c->header_status, (int)i, NULL);
-	for (unsigned int i = m->inbound_scanned; c->headers && i > 0 && ret == 0; i--)
+	for (unsigned int i = m->inbound_scanned; i > 0 && ret == 0; i--)
 		ret = s->ops->actions.change_header(ctx, c->header_scanned, (int)i, NULL);
 	for (unsigned int i = m->inbound_release; i > 0 && ret == 0; i--)
 		ret = s->ops->actions.change_header(ctx, QUARANTINE_RELEASE_HEADER, (int)i, NULL);

@@ -212,6 +212,20 @@ START_TEST(test_accept_untouched)
 }
 END_TEST
 
+/* [headers] add = no stops only our own headers: the inbound copies still go, or a forged
+   "Clean" would reach the recipient on a message that was found infected and tagged */
+START_TEST(test_no_add_still_removes_forged)
+{
+	conf->headers = false;
+	both_actions(CONF_ACTION_TAG);
+	ck_assert_int_eq(run(), ACTIONS_ACCEPT);
+	ck_assert_uint_eq(recorder.calls->len, 3);
+	ck_assert_str_eq(recorder.calls->pdata[0], "chg X-Virus-Status 2 -");
+	ck_assert_str_eq(recorder.calls->pdata[1], "chg X-Virus-Status 1 -");
+	ck_assert_str_eq(recorder.calls->pdata[2], "chg X-Virus-Scanned 1 -");
+}
+END_TEST
+
 START_TEST(test_quarantine_store)
 {
 	GPtrArray *list;
@@ -403,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, test_reject);
 	tcase_add_test(tc, test_tag_removes_forged_headers);
 	tcase_add_test(tc, test_accept_untouched);
+	tcase_add_test(tc, test_no_add_still_removes_forged);
 	tcase_add_test(tc, test_quarantine_store);
 	tcase_add_test(tc, test_quarantine_unwritable_tempfails);
 	tcase_add_test(tc, test_strip_keeps_every_other_byte);

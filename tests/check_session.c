@@ -458,6 +458,26 @@ START_TEST(test_skip_forged_headers_and_record)
 }
 END_TEST
 
+/* [headers] add = no: nothing of ours is added, but a forged status that came with the
+   message is removed all the same, scanned (clean) or skipped */
+START_TEST(test_no_add_removes_forged)
+{
+	char *body = body_with("minutes.txt", "nothing to see\n");
+
+	publish("[headers]\nadd = no\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, true), SESSION_CONTINUE);
+	ck_assert(recorder_called("chg X-Virus-Status 1 -"));
+	ck_assert(!recorder_called_prefix("add "));
+	recorder_clear();
+	recorder_init();
+	publish("[headers]\nadd = no\n[skip]\nnetworks = 192.0.2.0/24\n", true);
+	ck_assert_int_eq(run_message("<a@example.org>", one_rcpt, body, 0, true), SESSION_ACCEPT);
+	ck_assert(recorder_called("chg X-Virus-Status 1 -"));
+	ck_assert(!recorder_called_prefix("add "));
+	g_free(body);
+}
+END_TEST
+
 START_TEST(test_no_database_tempfails)
 {
 	char *body = body_with("minutes.txt", "nothing to see\n"), *log;
@@ -981,6 +1001,7 @@ int main(void)
 	tcase_add_test(tc, test_skip_rules);
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_skip_forged_headers_and_record);
+	tcase_add_test(tc, test_no_add_removes_forged);
 	tcase_add_test(tc, test_no_database_tempfails);
 	tcase_add_test(tc, test_abort_then_next);
 	tcase_add_test(tc, test_chunk_sizes_same_result);

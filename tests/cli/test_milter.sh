@@ -1,8 +1,9 @@
 #!/bin/sh
 # partscan-milter driven by Debian's miltertest (a real milter client speaking the protocol):
-# reject with the template text, tag clean mail (forged X-Virus-* removed), strip, quarantine
-# (hold), blocked double extensions, unscannable parts; then the control socket, reloads by
-# inotify, SIGHUP and RELOAD (and a failed one that keeps the old signatures), and a clean stop.
+# reject with the template text, tag clean mail (forged X-Virus-* removed, with [headers]
+# add = no too), strip, quarantine (hold), blocked double extensions, unscannable parts; then
+# the control socket, reloads by inotify, SIGHUP and RELOAD (and a failed one that keeps the
+# old signatures), and a clean stop.
 . "$(dirname "$0")/lib.sh"
 
 MILTER="$TOP/$BUILD/partscan-milter"
@@ -133,6 +134,28 @@ mt.disconnect(conn)
 EOF
 } >"$T/blocked.lua"
 run_lua blocked
+stop_milter
+
+# [headers] add = no: nothing of ours is added, but a forged "Clean" on an infected message
+# that is delivered tagged is removed all the same
+write_conf "infected = tag
+[headers]
+add = no"
+start_milter || { finish; exit 1; }
+{
+	mt_message noadd eicar.txt "$EICAR_B64" 'mt.header(conn, "X-Virus-Status", "Clean")
+mt.header(conn, "X-Virus-Scanned", "forged")'
+	cat <<'EOF'
+if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not continue") end
+if mt.eom_check(conn, MT_HDRADD) then error("a header added with add = no") end
+if not (mt.eom_check(conn, MT_HDRDELETE, "X-Virus-Status") or
+        mt.eom_check(conn, MT_HDRCHANGE, "X-Virus-Status")) then error("forged status kept") end
+if not (mt.eom_check(conn, MT_HDRDELETE, "X-Virus-Scanned") or
+        mt.eom_check(conn, MT_HDRCHANGE, "X-Virus-Scanned")) then error("forged scanned kept") end
+mt.disconnect(conn)
+EOF
+} >"$T/noadd.lua"
+run_lua noadd "add = no kept the forged status headers"
 stop_milter
 
 # strip: the attachment is replaced by a notice and kept in the store
