@@ -472,8 +472,12 @@ static int q_release(const struct conf *conf, const char *dir, const char *id, b
 		}
 	}
 	data = quarantine_read_data(dir, id, &error);
-	if (data != NULL)
-		marker = quarantine_release_marker(dir, id, &error);
+	if (data != NULL) {
+		gsize len;
+		const unsigned char *bytes = g_bytes_get_data(data, &len);
+
+		marker = quarantine_release_marker(dir, id, bytes, len, &error);
+	}
 	if (data == NULL || marker == NULL) {
 		cli_error("quarantine: %s", error->message);
 		g_error_free(error);

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -293,9 +295,117 @@ static GBytes *quarantine_key(const char *dir, gboolean create, GError **error)
 	return key;
 }
 
-static char *quarantine_mac(GBytes *key, const char *id, gint64 when)
+/* ---- the body digest a marker binds ---- */
+
+struct quarantine_body_hash {
+	EVP_MD_CTX *md;
+	bool cr;       /* the last byte fed was a CR, not yet hashed (a line end if LF follows) */
+	uint64_t ends; /* line ends since the last other byte, not yet hashed (trailing ones
+	                  never are) */
+};
+
+struct quarantine_body_hash *quarantine_body_hash_new(void)
 {
-	char *msg = g_strdup_printf("%s %" G_GINT64_FORMAT, id, when);
+	struct quarantine_body_hash *h = g_new0(struct quarantine_body_hash, 1);
+
+	h->md = EVP_MD_CTX_new();
+	if (h->md == NULL || EVP_DigestInit_ex(h->md, EVP_sha256(), NULL) != 1)
+		g_error("quarantine: SHA-256 unavailable"); /* OpenSSL without SHA-256: cannot run */
+	return h;
+}
+
+/* Hash what is pending before a byte that is not a line end: the line ends seen, then a CR
+   not followed by LF. */
+static void quarantine_body_hash_pending(struct quarantine_body_hash *h)
+{
+	static const char crlf[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+	while (h->ends > 0) {
+		uint64_t n = MIN(h->ends, (uint64_t)(sizeof(crlf) - 1) / 2);
+
+		EVP_DigestUpdate(h->md, crlf, (size_t)n * 2);
+		h->ends -= n;
+	}
+	if (h->cr)
+		EVP_DigestUpdate(h->md, "\r", 1);
+	h->cr = false;
+}
+
+void quarantine_body_hash_feed(struct quarantine_body_hash *h, const unsigned char *data,
+                               size_t len)
+{
+	size_t run = 0; /* where the run of other bytes not yet hashed starts */
+
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\r' && data[i] != '\n') {
+			if (h->cr || h->ends > 0) /* only at the start of a run: run == i */
+				quarantine_body_hash_pending(h);
+			continue;
+		}
+		if (i > run)
+			EVP_DigestUpdate(h->md, data + run, i - run);
+		run = i + 1;
+		if (data[i] == '\n') {
+			h->cr = false; /* CR LF or a bare LF: one line end */
+			h->ends++;
+		} else {
+			if (h->cr) /* the CR before was a bare one */
+				quarantine_body_hash_pending(h);
+			h->cr = true;
+		}
+	}
+	if (len > run)
+		EVP_DigestUpdate(h->md, data + run, len - run);
+}
+
+char *quarantine_body_hash_end(struct quarantine_body_hash **hp)
+{
+	struct quarantine_body_hash *h = *hp;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char *hex;
+
+	if (h->cr) /* a bare CR at the very end counts, and the line ends before it */
+		quarantine_body_hash_pending(h);
+	EVP_DigestFinal_ex(h->md, md, &n);
+	hex = g_malloc(n * 2 + 1);
+	for (unsigned int i = 0; i < n; i++)
+		g_snprintf(hex + i * 2, 3, "%02x", md[i]);
+	hex[n * 2] = '\0';
+	quarantine_body_hash_free(hp);
+	return hex;
+}
+
+void quarantine_body_hash_free(struct quarantine_body_hash **hp)
+{
+	if (*hp == NULL)
+		return;
+	EVP_MD_CTX_free((*hp)->md);
+	g_free(*hp);
+	*hp = NULL;
+}
+
+size_t quarantine_body_offset(const unsigned char *message, size_t len)
+{
+	if (len >= 1 && message[0] == '\n')
+		return 1;
+	if (len >= 2 && message[0] == '\r' && message[1] == '\n')
+		return 2;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (message[i] != '\n')
+			continue;
+		if (message[i + 1] == '\n')
+			return i + 2;
+		if (message[i + 1] == '\r' && i + 2 < len && message[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+/* The HMAC of a marker: its id and time, and the digest of the body it was made for. */
+static char *quarantine_mac(GBytes *key, const char *id, gint64 when, const char *body_sha256)
+{
+	char *msg = g_strdup_printf("%s %" G_GINT64_FORMAT " %s", id, when, body_sha256);
 	gsize klen;
 	const guchar *k = g_bytes_get_data(key, &klen);
 	char *mac = g_compute_hmac_for_string(G_CHECKSUM_SHA256, k, klen, msg, -1);
@@ -304,22 +414,30 @@ static char *quarantine_mac(GBytes *key, const char *id, gint64 when)
 	return mac;
 }
 
-char *quarantine_release_marker(const char *dir, const char *id, GError **error)
+char *quarantine_release_marker(const char *dir, const char *id, const unsigned char *message,
+                                size_t len, GError **error)
 {
 	GBytes *key = quarantine_key(dir, TRUE, error);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	char *mac, *marker;
+	size_t body = quarantine_body_offset(message, len);
+	struct quarantine_body_hash *h;
+	char *digest, *mac, *marker;
 
 	if (key == NULL)
 		return NULL;
-	mac = quarantine_mac(key, id, now);
+	h = quarantine_body_hash_new();
+	quarantine_body_hash_feed(h, message + body, len - body);
+	digest = quarantine_body_hash_end(&h);
+	mac = quarantine_mac(key, id, now, digest);
 	marker = g_strdup_printf("%s %" G_GINT64_FORMAT " %s", id, now, mac);
 	g_free(mac);
+	g_free(digest);
 	g_bytes_unref(key);
 	return marker;
 }
 
-gboolean quarantine_release_valid(const char *dir, const char *value)
+gboolean quarantine_release_valid(const char *dir, const char *value, const char *body_sha256,
+                                  char **id_r, gint64 *expires_r)
 {
 	char *v = g_strstrip(g_strdup(value != NULL ? value : ""));
 	char **f = g_strsplit(v, " ", 0);
@@ -327,15 +445,15 @@ gboolean quarantine_release_valid(const char *dir, const char *value)
 	gboolean ok = FALSE;
 	GBytes *key;
 
-	if (dir == NULL || g_strv_length(f) != 3 || !quarantine_id_valid(f[0]) ||
-	    !g_ascii_isdigit(f[1][0]))
+	if (dir == NULL || body_sha256 == NULL || g_strv_length(f) != 3 ||
+	    !quarantine_id_valid(f[0]) || !g_ascii_isdigit(f[1][0]))
 		goto out;
 	when = g_ascii_strtoll(f[1], NULL, 10);
 	if (when > now + 300 || now - when > QUARANTINE_RELEASE_TTL)
 		goto out;
 	key = quarantine_key(dir, FALSE, NULL);
 	if (key != NULL) {
-		char *mac = quarantine_mac(key, f[0], when);
+		char *mac = quarantine_mac(key, f[0], when, body_sha256);
 
 		/* both are hex of the same length: compare every byte, whatever the first
 		   difference */
@@ -349,6 +467,10 @@ gboolean quarantine_release_valid(const char *dir, const char *value)
 		g_free(mac);
 		g_bytes_unref(key);
 	}
+	if (ok && id_r != NULL)
+		*id_r = g_strdup(f[0]);
+	if (ok && expires_r != NULL)
+		*expires_r = when + QUARANTINE_RELEASE_TTL;
 out:
 	g_strfreev(f);
 	g_free(v);

@@ -50,17 +50,52 @@ int quarantine_delete(const char *dir, const char *id, GError **error);
 /*
  * The release marker: a header a released copy is re-injected with, so that partscan-milter
  * lets it pass instead of scanning and holding it again, and removes it. Its value is
- * "ID TIME HMAC": HMAC-SHA256 of "ID TIME" under a key only this host has, the store's
+ * "ID TIME HMAC": HMAC-SHA256 of "ID TIME BODY" under a key only this host has, the store's
  * ".release-key" (32 random bytes, mode 0640, given to the owner of the store, made at the
- * first release). A marker is valid for QUARANTINE_RELEASE_TTL seconds.
+ * first release), where BODY is the hex SHA-256 of the released message's body (see
+ * quarantine_body_hash_new()): a marker vouches for that one body, not for whatever message
+ * it is copied onto. A marker is valid for QUARANTINE_RELEASE_TTL seconds; that it is used
+ * once only is for its verifier to remember (partscan-milter does).
  */
 #define QUARANTINE_RELEASE_HEADER "X-Partscan-Release"
 #define QUARANTINE_RELEASE_TTL    86400
 
-/* A marker for item id (g_free it), or NULL with error set (the key cannot be made). */
-char *quarantine_release_marker(const char *dir, const char *id, GError **error);
+/*
+ * A marker for item id, whose stored message (headers and body, as the store holds it) is
+ * message (g_free it), or NULL with error set (the key cannot be made).
+ */
+char *quarantine_release_marker(const char *dir, const char *id, const unsigned char *message,
+                                size_t len, GError **error);
 
-/* Whether value is a marker made with this store's key within the last TTL seconds. */
-gboolean quarantine_release_valid(const char *dir, const char *value);
+/*
+ * Whether value is a marker made with this store's key within the last TTL seconds for a
+ * message whose body hashes to body_sha256 (quarantine_body_hash_end()). When it is, *id_r
+ * (if not NULL) is the item id (g_free it) and *expires_r (if not NULL) when the marker stops
+ * being valid (seconds since the epoch).
+ */
+gboolean quarantine_release_valid(const char *dir, const char *value, const char *body_sha256,
+                                  char **id_r, gint64 *expires_r);
+
+/*
+ * The SHA-256 of a message body the way a release marker binds it, fed in pieces of any size
+ * (a milter's body chunks). The body is hashed with its line ends made alike, so that the
+ * copy an MTA hands back after re-injection hashes as the stored one did: CR LF and a bare LF
+ * each count as CR LF (MTAs store lines without their ends and hand them to milters with CR
+ * LF), and the line ends at the very end of the body are left out (one may be added or
+ * dropped on the way). Every other byte counts as it is.
+ */
+struct quarantine_body_hash;
+
+struct quarantine_body_hash *quarantine_body_hash_new(void);
+void quarantine_body_hash_feed(struct quarantine_body_hash *h, const unsigned char *data,
+                               size_t len);
+/* The digest as 64 hex digits (g_free it); *hp is freed and set to NULL. */
+char *quarantine_body_hash_end(struct quarantine_body_hash **hp);
+/* Free without a digest (accepts NULL, sets *hp to NULL). */
+void quarantine_body_hash_free(struct quarantine_body_hash **hp);
+
+/* Where the body of a message (headers, an empty line, the body) begins: after its first
+   empty line (CR LF or LF); len when it has none (no body). */
+size_t quarantine_body_offset(const unsigned char *message, size_t len);
 
 #endif

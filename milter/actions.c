@@ -189,6 +189,9 @@ static int actions_headers(const struct actions_ops *ops, void *ctx, const struc
 		ret = ops->change_header(ctx, conf->header_status, (int)i, NULL);
 	for (unsigned int i = msg->inbound_scanned; i > 0 && ret == 0; i--)
 		ret = ops->change_header(ctx, conf->header_scanned, (int)i, NULL);
+	/* a release marker not honoured (forged, or used before) is not delivered either */
+	for (unsigned int i = msg->inbound_release; i > 0 && ret == 0; i--)
+		ret = ops->change_header(ctx, QUARANTINE_RELEASE_HEADER, (int)i, NULL);
 	if (ret < 0 || !conf->headers ||
 	    (plan->action == CONF_ACTION_ACCEPT && plan->cls != POLICY_CLEAN))
 		return ret; /* add = no, or accept: nothing of ours is added */

@@ -34,6 +34,7 @@ struct actions_message {
 	const char *client;            /* "name [addr]" */
 	unsigned int inbound_scanned;  /* copies of our headers that came with the message */
 	unsigned int inbound_status;
+	unsigned int inbound_release; /* release markers (never delivered) */
 	const char *hostname;
 };
 

@@ -29,6 +29,7 @@
 #include "milter/metrics.h"
 #include "milter/mlog.h"
 #include "milter/mindex.h"
+#include "milter/released.h"
 #include "milter/reload.h"
 #include "milter/retro.h"
 #include "milter/session.h"
@@ -665,6 +666,7 @@ int main(int argc, char **argv)
 	if (pid_file != NULL)
 		(void)unlink(pid_file);
 	live_shutdown();
+	released_clear();
 	g_free(socket);
 	g_free(pid_file);
 	main_free_opts(&o);

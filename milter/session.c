@@ -16,6 +16,7 @@
 #include "milter/live.h"
 #include "milter/mindex.h"
 #include "milter/mlog.h"
+#include "milter/released.h"
 #include "milter/skip.h"
 #include "milter/stats.h"
 #include "milter/workers.h"
@@ -49,7 +50,13 @@ struct message {
 	bool header_overflow, body_overflow;
 	unsigned int inbound_scanned, inbound_status, inbound_release;
 	const char *skip; /* why the message is not scanned (a static string), or NULL */
-	size_t skipped_bytes;
+	size_t bytes;     /* headers and body as received, buffered or not */
+	/* release markers that came with a message not skipped otherwise (the first
+	   SESSION_MAX_MARKERS), the digest of its body for them, and the item id of the one
+	   honoured */
+	GPtrArray *markers;
+	struct quarantine_body_hash *marked_body;
+	char *released_id;
 	gint64 started;
 	/* the lines of raw starting with "--", scanned as the body arrives (each chunk while it
 	   is in the cache) for the scan's walk; dashes_on: begun */
@@ -66,6 +73,9 @@ struct session {
 };
 
 #define SESSION_PRESIZE_MIN (64 * 1024) /* smaller announced messages: the usual growth */
+/* Release markers checked per message: `partscan quarantine release` adds one (a copy held
+   with markers of its own carries those too) */
+#define SESSION_MAX_MARKERS 8
 
 static char *session_hostname;
 
@@ -85,6 +95,10 @@ static void message_free(struct message **mp)
 	g_free(m->sender);
 	g_ptr_array_free(m->rcpts, TRUE);
 	g_free(m->queue_id);
+	if (m->markers != NULL)
+		g_ptr_array_free(m->markers, TRUE);
+	quarantine_body_hash_free(&m->marked_body);
+	g_free(m->released_id);
 	if (m->dashes_on)
 		mime_dashes_clear(&m->dashes);
 	if (m->pool_cap > 0)
@@ -203,7 +217,7 @@ static enum session_status session_skip(struct session *s, void *ctx)
 
 	if (qid != NULL && m->queue_id == NULL)
 		rec.queue_id = m->queue_id = g_strdup(qid);
-	rec.size = m->skipped_bytes;
+	rec.size = m->bytes;
 	for (unsigned int i = m->inbound_status; i > 0 && ret == 0; i--)
 		ret = s->ops->actions.change_header(ctx, c->header_status, (int)i, NULL);
 	for (unsigned int i = m->inbound_scanned; i > 0 && ret == 0; i--)
@@ -213,6 +227,8 @@ static enum session_status session_skip(struct session *s, void *ctx)
 	if (ret < 0) {
 		rec.result = "tempfail";
 		rec.error = "header update refused";
+		if (m->released_id != NULL) /* not let through: it may come again */
+			released_forget(m->released_id);
 	}
 	stats_skipped();
 	mlog_message(&rec, c->syslog);
@@ -373,11 +389,14 @@ enum session_status session_header(struct session *s, const char *name, const ch
 		m->inbound_status++;
 	else if (g_ascii_strcasecmp(name, c->header_scanned) == 0)
 		m->inbound_scanned++;
-	else if (g_ascii_strcasecmp(name, QUARANTINE_RELEASE_HEADER) == 0 && ++m->inbound_release &&
-	         m->skip == NULL && quarantine_release_valid(c->quarantine_dir, value))
-		m->skip = "skip: released from the quarantine"; /* by `partscan quarantine` */
-	if (m->skip != NULL)
-		m->skipped_bytes += strlen(name) + strlen(value) + 4;
+	else if (g_ascii_strcasecmp(name, QUARANTINE_RELEASE_HEADER) == 0 &&
+	         ++m->inbound_release <= SESSION_MAX_MARKERS && m->skip == NULL) {
+		/* judged at the end, with the body it must have been made for */
+		if (m->markers == NULL)
+			m->markers = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(m->markers, g_strdup(value));
+	}
+	m->bytes += strlen(name) + strlen(value) + 4;
 	if (m->header_overflow || m->skip != NULL)
 		return SESSION_CONTINUE;
 	line = session_header_line(s, name, value);
@@ -404,6 +423,8 @@ enum session_status session_eoh(struct session *s, void *ctx)
 		m->queue_id = g_strdup(qid);
 	if (m->skip == NULL && skip_recipients(m->live->conf, session_rcpts(m)))
 		m->skip = "skip: recipients";
+	if (m->skip == NULL && m->markers != NULL)
+		m->marked_body = quarantine_body_hash_new();
 	return SESSION_CONTINUE;
 }
 
@@ -426,12 +447,14 @@ enum session_status session_body(struct session *s, const unsigned char *chunk, 
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL;
-	if (m->skip != NULL)
-		m->skipped_bytes += len; /* not buffered: never scanned */
-	else if (!m->body_overflow &&
-	         !session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
+	m->bytes += len;
+	if (m->marked_body != NULL) /* the whole body, also past the buffer's limit */
+		quarantine_body_hash_feed(m->marked_body, chunk, len);
+	if (m->skip != NULL || m->body_overflow)
+		return SESSION_CONTINUE; /* not buffered: never scanned */
+	if (!session_append(m, chunk, len, m->live->conf->limits.max_message_bytes))
 		m->body_overflow = true;
-	else if (!m->body_overflow)
+	else
 		session_dashes(m, false);
 	return SESSION_CONTINUE;
 }
@@ -569,6 +592,48 @@ static int session_scan(struct session *s, void *ctx, struct message *m,
 	return 0;
 }
 
+/*
+ * The release markers that came with a message no rule skips: it passes unscanned when one
+ * was made for this very body (its digest is in the marker's HMAC) and was not honoured
+ * before; otherwise it is scanned as any other, and the log says why.
+ */
+static void session_release(struct message *m)
+{
+	char *digest = quarantine_body_hash_end(&m->marked_body);
+	const char *qid = m->queue_id != NULL ? m->queue_id : "NOQUEUE";
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC, expires = 0;
+	bool valid = false;
+
+	for (guint i = 0; i < m->markers->len && m->skip == NULL; i++) {
+		char *id = NULL;
+
+		if (!quarantine_release_valid(m->live->conf->quarantine_dir, m->markers->pdata[i],
+		                              digest, &id, &expires))
+			continue;
+		valid = true;
+		switch (released_claim(id, expires, now)) {
+		case RELEASED_NEW:
+			m->skip = "skip: released from the quarantine"; /* `partscan quarantine` */
+			m->released_id = g_steal_pointer(&id);
+			break;
+		case RELEASED_USED:
+			mlog_warn("%s: the release marker of %s was used before: scanned", qid, id);
+			break;
+		case RELEASED_FULL:
+			mlog_warn("%s: %u release markers remembered, no room for the one of %s: "
+			          "scanned",
+			          qid, (unsigned int)RELEASED_MAX, id);
+			break;
+		}
+		g_free(id);
+	}
+	if (!valid)
+		mlog_info("%s: release marker not valid for this message (forged, expired or "
+		          "made for another): scanned",
+		          qid);
+	g_free(digest);
+}
+
 enum session_status session_eom(struct session *s, void *ctx)
 {
 	static const enum session_status map[] = {SESSION_CONTINUE, SESSION_REJECT,
@@ -585,12 +650,14 @@ enum session_status session_eom(struct session *s, void *ctx)
 
 	if (m == NULL)
 		return SESSION_TEMPFAIL; /* no message, or not a whole one: never passed */
-	if (m->skip != NULL)
-		return session_skip(s, ctx);
-	ids = g_ptr_array_new_with_free_func(g_free);
 	qid = s->ops->macro(ctx, "i");
 	if (qid != NULL && m->queue_id == NULL)
 		m->queue_id = g_strdup(qid);
+	if (m->marked_body != NULL)
+		session_release(m);
+	if (m->skip != NULL)
+		return session_skip(s, ctx);
+	ids = g_ptr_array_new_with_free_func(g_free);
 	scan_error = session_scan(s, ctx, m, &report, &scan_fail) < 0 ? scan_fail->message : NULL;
 	{
 		struct policy_input in = {
@@ -614,6 +681,7 @@ enum session_status session_eom(struct session *s, void *ctx)
 		        .client = s->client_addr,
 		        .inbound_scanned = m->inbound_scanned,
 		        .inbound_status = m->inbound_status,
+		        .inbound_release = m->inbound_release,
 		        .hostname = session_hostname,
 		};
 		result = actions_apply(&s->ops->actions, ctx, m->live->conf, report, &plan, &am,

@@ -226,6 +226,22 @@ START_TEST(test_no_add_still_removes_forged)
 }
 END_TEST
 
+/* a release marker the milter did not honour (forged, used before) is not delivered */
+START_TEST(test_release_marker_removed)
+{
+	struct actions_message m = msg_of();
+
+	m.inbound_release = 2;
+	both_actions(CONF_ACTION_TAG);
+	policy_decide(conf, &(struct policy_input){.report = report}, &run_plan);
+	ck_assert_int_eq(actions_apply(&recorder_ops, NULL, conf, report, &run_plan, &m, run_ids,
+	                               &run_error),
+	                 ACTIONS_ACCEPT);
+	ck_assert(recorder_called("chg X-Partscan-Release 2 -"));
+	ck_assert(recorder_called("chg X-Partscan-Release 1 -"));
+}
+END_TEST
+
 START_TEST(test_quarantine_store)
 {
 	GPtrArray *list;
@@ -418,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, test_tag_removes_forged_headers);
 	tcase_add_test(tc, test_accept_untouched);
 	tcase_add_test(tc, test_no_add_still_removes_forged);
+	tcase_add_test(tc, test_release_marker_removed);
 	tcase_add_test(tc, test_quarantine_store);
 	tcase_add_test(tc, test_quarantine_unwritable_tempfails);
 	tcase_add_test(tc, test_strip_keeps_every_other_byte);

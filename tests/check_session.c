@@ -20,7 +20,9 @@
 #include "milter/live.h"
 #include "milter/mlog.h"
 #include "milter/bufpool.h"
+#include "milter/released.h"
 #include "milter/session.h"
+#include "conf/quarantine.h"
 #include "tests/lib/recorder.h"
 #include "tests/lib/testutil.h"
 
@@ -70,6 +72,7 @@ static void setup(void)
 	tmp = testutil_tmpdir();
 	logpath = g_build_filename(tmp, "messages.json", NULL);
 	recorder_init();
+	released_clear();
 	ops.actions = recorder_ops;
 	mlog_init("check_session", "mail", false);
 	ck_assert_int_eq(mlog_open(logpath, NULL), 0);
@@ -79,6 +82,7 @@ static void setup(void)
 static void teardown(void)
 {
 	live_shutdown();
+	released_clear();
 	mlog_close();
 	testutil_rmdir(tmp);
 	g_free(tmp);
@@ -475,6 +479,148 @@ START_TEST(test_no_add_removes_forged)
 	ck_assert(recorder_called("chg X-Virus-Status 1 -"));
 	ck_assert(!recorder_called_prefix("add "));
 	g_free(body);
+}
+END_TEST
+
+/* A message with a release marker (none: NULL) and body fed in chunks of chunk bytes (0: at
+   once), through a session of the client 192.0.2.7. */
+static enum session_status run_marked(const char *marker, const char *body, size_t chunk)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct session *s;
+	enum session_status st;
+	size_t len = strlen(body);
+
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	s = session_new(&ops, "client.example.org", (struct sockaddr *)&sin, true);
+	ck_assert_int_eq(session_connect(s), SESSION_CONTINUE);
+	st = session_envfrom(s, NULL, "<a@example.org>");
+	if (st == SESSION_CONTINUE)
+		st = session_envrcpt(s, "<b@example.net>");
+	if (st == SESSION_CONTINUE) {
+		/* as the MTA hands back a re-injected copy: headers of its own, the marker first */
+		if (marker != NULL)
+			session_header(s, QUARANTINE_RELEASE_HEADER, marker);
+		session_header(s, "Received", " from localhost by mx.example.net");
+		session_header(s, "From", " <a@example.org>");
+		session_header(s, "Content-Type", " multipart/mixed; boundary=\"XYZ\"");
+		st = session_eoh(s, NULL);
+	}
+	for (size_t off = 0; st == SESSION_CONTINUE && off < len;) {
+		size_t n = chunk == 0 ? len : MIN(chunk, len - off);
+
+		st = session_body(s, (const unsigned char *)body + off, n);
+		off += n;
+	}
+	if (st == SESSION_CONTINUE)
+		st = session_eom(s, NULL);
+	session_free(&s);
+	return st;
+}
+
+/* A marker for a message of body as the store keeps it (the milter's headers, CR LF). */
+static char *marker_for(const char *body)
+{
+	char *stored = g_strconcat("From: <a@example.org>\r\nSubject: held\r\n\r\n", body, NULL);
+	char *id = quarantine_new_id(), *marker;
+	GError *error = NULL;
+
+	marker = quarantine_release_marker(tmp, id, (const unsigned char *)stored, strlen(stored),
+	                                   &error);
+	ck_assert_msg(marker != NULL, "%s", error != NULL ? error->message : "");
+	g_free(id);
+	g_free(stored);
+	return marker;
+}
+
+/* The number of log records whose result is result. */
+static unsigned int logged(const char *result)
+{
+	char *log = testutil_read(logpath, NULL),
+	     *needle = g_strdup_printf("\"result\":\"%s\"", result);
+	unsigned int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	g_free(needle);
+	g_free(log);
+	return n;
+}
+
+/* A genuine release: the copy of the held message passes unscanned and without its marker,
+   once; the same marker again (a replay) is scanned as any message and rejected. */
+START_TEST(test_release_marker_once)
+{
+	char *e = eicar(), *body = body_with("eicar.txt", e), *marker = marker_for(body);
+	char *value = g_strconcat(" ", marker, NULL);
+
+	ck_assert_int_eq(run_marked(value, body, 0), SESSION_ACCEPT);
+	ck_assert(recorder_called("chg X-Partscan-Release 1 -"));
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 1);
+	ck_assert_uint_eq(released_count(), 1);
+	ck_assert_int_eq(run_marked(value, body, 0), SESSION_REJECT);
+	ck_assert_int_eq(run_marked(value, body, 7), SESSION_REJECT);
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 1);
+	ck_assert_uint_eq(logged("reject"), 2);
+	g_free(value);
+	g_free(marker);
+	g_free(body);
+	g_free(e);
+}
+END_TEST
+
+/* A marker copied onto another message is not honoured (scanned, rejected), and is not used
+   up by that: the message it was made for still passes with it, in any chunking and with LF
+   line ends. */
+START_TEST(test_release_marker_bound_to_message)
+{
+	char *e = eicar(), *held = body_with("minutes.txt", "the minutes\n"),
+	     *other = body_with("eicar.txt", e), *marker = marker_for(held), *lf;
+	GString *g = g_string_new(held);
+
+	ck_assert_int_eq(run_marked(marker, other, 0), SESSION_REJECT);
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 0);
+	ck_assert_uint_eq(released_count(), 0);
+	/* the marker plus the held body with one byte more: scanned (and clean: tagged) */
+	g_string_insert_c(g, 8, 'x');
+	ck_assert_int_eq(run_marked(marker, g->str, 0), SESSION_CONTINUE);
+	ck_assert(recorder_called("chg X-Partscan-Release 1 -"));
+	ck_assert(recorder_called_prefix("add X-Virus-Status: Clean"));
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 0);
+	/* the held body itself, with bare LF line ends and in 1-byte chunks */
+	g_string_assign(g, held);
+	g_string_replace(g, "\r\n", "\n", 0);
+	lf = g_string_free(g, FALSE);
+	ck_assert_int_eq(run_marked(marker, lf, 1), SESSION_ACCEPT);
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 1);
+	g_free(lf);
+	g_free(marker);
+	g_free(other);
+	g_free(held);
+	g_free(e);
+}
+END_TEST
+
+/* A held copy larger than the buffer (what could be scanned of it was held): its marker still
+   lets it through, the digest covers the whole body and not what was buffered of it. */
+START_TEST(test_release_marker_past_the_limit)
+{
+	GString *text = g_string_new(NULL);
+	char *body, *marker;
+
+	while (text->len < 4096)
+		g_string_append(text, "a line of the minutes\n");
+	body = body_with("minutes.txt", text->str);
+	marker = marker_for(body);
+	publish("[limits]\nmax_message_size = 1024\n[policy]\nunscannable = quarantine\n", true);
+	/* without the marker: unscannable, held */
+	ck_assert_int_eq(run_marked(NULL, body, 0), SESSION_CONTINUE);
+	ck_assert(recorder_called_prefix("hold "));
+	ck_assert_int_eq(run_marked(marker, body, 100), SESSION_ACCEPT);
+	ck_assert_uint_eq(logged("skip: released from the quarantine"), 1);
+	g_free(marker);
+	g_free(body);
+	g_string_free(text, TRUE);
 }
 END_TEST
 
@@ -1002,6 +1148,9 @@ int main(void)
 	tcase_add_test(tc, test_skip_network);
 	tcase_add_test(tc, test_skip_forged_headers_and_record);
 	tcase_add_test(tc, test_no_add_removes_forged);
+	tcase_add_test(tc, test_release_marker_once);
+	tcase_add_test(tc, test_release_marker_bound_to_message);
+	tcase_add_test(tc, test_release_marker_past_the_limit);
 	tcase_add_test(tc, test_no_database_tempfails);
 	tcase_add_test(tc, test_abort_then_next);
 	tcase_add_test(tc, test_chunk_sizes_same_result);

@@ -3,7 +3,9 @@
 # mail goes through partscan too (non_smtpd_milters = $smtpd_milters, as documented): a message
 # held in Postfix's hold queue is released there (postsuper -H) and delivered once; a message
 # whose only copy is the store's is re-injected with a release marker, delivered once without
-# being held again and without the marker; a forged marker does not get mail past the scan.
+# being held again and without the marker; the marker lets through only the message it was made
+# for (copied onto another, that one is held) and only once (the copy sent again is held); a
+# forged marker does not get mail past the scan.
 # Needs root, postfix and swaks.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/postfix_lib.sh"
@@ -100,6 +102,53 @@ checks=$((checks + 1))
 if [ -n "$F" ] && grep -qi "^X-Partscan-Release:" "$F"; then fail "the release marker was delivered"; fi
 cp "$T/messages.json" "$T/log"
 expect log '"result":"skip: released from the quarantine"'
+
+# --- a marker lets through the message it was made for, once: a release whose re-injection
+# is captured (not sent); its marker on another message is scanned and held; the captured copy
+# itself then passes; sent again, it is scanned and held ---
+held_count() { queue | grep -c '^hold '; }
+held_above() { [ "$(held_count)" -gt "$1" ]; }
+send "captured"
+sleep 1
+QID=$(queue | sed -n 's/^hold //p' | head -1)
+postsuper -d "$QID" hold >/dev/null 2>&1
+ID=$(item_of "captured")
+cat >"$T/capture-sendmail" <<EOF
+#!/bin/sh
+cat >"$T/capture.stdin"
+EOF
+chmod +x "$T/capture-sendmail"
+sed "s#^sendmail = .*#sendmail = $T/capture-sendmail#" "$T/partscan.conf" >"$T/capture.conf"
+run 0 "$PARTSCAN" quarantine -c "$T/capture.conf" release --force "$ID"
+MARKER=$(head -1 "$T/capture.stdin")
+HELD=$(held_count)
+swaks --server 127.0.0.1 --port "$PORT" --from sender@example.org --to user@partscan.test \
+	--header "Subject: copied marker" --add-header "$MARKER" --body "another message" \
+	--attach-type application/octet-stream --attach-name eicar.txt --attach "$T/eicar.bin" \
+	>"$T/swaks.out" 2>&1
+wait_until 50 held_above "$HELD"
+checks=$((checks + 1))
+[ "$(held_count)" -gt "$HELD" ] || fail "a marker copied onto another message was honoured"
+checks=$((checks + 1))
+[ "$(delivered "copied marker")" = 0 ] || fail "a copied release marker got mail delivered"
+HELD=$(held_count)
+/usr/sbin/sendmail -i -f sender@example.org -- user@partscan.test <"$T/capture.stdin"
+wait_delivered "captured" 1
+checks=$((checks + 1))
+[ "$(delivered "captured")" = 1 ] ||
+	fail "the message a marker was made for delivered $(delivered "captured") times"
+checks=$((checks + 1))
+[ "$(held_count)" = "$HELD" ] || fail "the message a marker was made for was held"
+/usr/sbin/sendmail -i -f sender@example.org -- user@partscan.test <"$T/capture.stdin"
+wait_until 50 held_above "$HELD"
+checks=$((checks + 1))
+[ "$(held_count)" -gt "$HELD" ] || fail "a release marker used twice was honoured twice"
+checks=$((checks + 1))
+[ "$(delivered "captured")" = 1 ] || fail "a replayed release delivered $(delivered "captured") copies"
+cp "$T/messages.json" "$T/log"
+checks=$((checks + 1))
+[ "$(grep -c '"result":"skip: released from the quarantine"' "$T/log")" = 2 ] ||
+	fail "released messages logged: $(grep -c '"result":"skip: released' "$T/log") (wanted 2)"
 
 # --- a forged marker: scanned and held as any other ---
 send "forged" "X-Partscan-Release: $ID $(date +%s) $(printf '%064d' 0)"
