@@ -52,6 +52,9 @@ static int hash_pe(const char *path, const struct fmap *map, enum hash_what what
 		cli_error("%s: %s%s", path,
 		          rc == 0 ? "no import table" : "malformed import table: ",
 		          rc == 0 ? "" : why);
+	} else if (list->len == 0) {
+		cli_error("%s: empty import list: no signature line (a size is 1 or more)", path);
+		rc = -1;
 	} else if (digest_compute((const unsigned char *)list->str, list->len, DIGEST_BIT(type),
 	                          &d) == 0) {
 		printf("%s:%zu:%s\n", digest_hex(digest_get(&d, type), digest_len(type), hex),
@@ -118,13 +121,25 @@ int cli_cmd_hash(int argc, char **argv)
 			continue;
 		}
 		name = strcmp(argv[i], "-") == 0 ? g_strdup("stdin") : g_path_get_basename(argv[i]);
-		/* a ':' would end the name field early; signature names never contain one */
-		g_strdelimit(name, ":\r\n", '_');
+		/* a ':' would end the name field early, and the loaders (partscan's, libclamav's)
+		   refuse a name with a control character */
+		for (char *c = name; *c != '\0'; c++)
+			if (*c == ':' || (unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '_';
 		if (what != HASH_FILE) {
 			if (hash_pe(argv[i], &map, what, type, name) < 0)
 				ret = CLI_EXIT_ERROR;
 			g_free(name);
 			fmap_close(&map);
+			continue;
+		}
+		if (map.size == 0) {
+			/* size 0 is refused by every loader (libclamav: the whole database) */
+			cli_error("%s: empty file: no signature line (a size is 1 or more)",
+			          argv[i]);
+			g_free(name);
+			fmap_close(&map);
+			ret = CLI_EXIT_ERROR;
 			continue;
 		}
 		if (digest_compute(map.data, map.size, DIGEST_BIT(type), &d) < 0) {

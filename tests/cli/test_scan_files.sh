@@ -17,6 +17,16 @@ expect out '^71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495:54
 run 0 "$PARTSCAN" hash --sha1 - <"$CLAMFILES/clam.exe"
 expect out '^[0-9a-f]{40}:544:stdin$'
 run 2 "$PARTSCAN" hash --md5 --sha1 "$CLAMFILES/clam.exe"
+# an empty file makes no line (size 0 is refused when loaded); the others are still printed;
+# a control character in the name becomes '_' (a loader refuses it)
+: >"$T/empty"
+printf 'x' >"$T/tab	name"
+run 2 "$PARTSCAN" hash "$T/empty" "$T/tab	name"
+expect err "empty: empty file: no signature line"
+expect out '^9dd4e461268c8034f5c8564e155c67a6:1:tab_name$'
+refute out ':0:'
+"$PARTSCAN" hash "$T/tab	name" >"$T/db-tab.hdb"
+run 0 "$PARTSCAN" db --strict info "$T/db-tab.hdb"
 
 # detection and exit codes
 run 1 "$PARTSCAN" scan -d "$T/db" "$T/files/clam.exe"
