@@ -39,10 +39,14 @@ struct mime_job {
 /* Hints to the readers (mime_expand()). */
 #define MIME_HINT_NO_UU (1u << 0) /* no uuencoded, yEnc or BinHex block can be in these bytes */
 
-/* What was scanned, for deduplication: size and SHA-256 (from the part's own scan). */
+/*
+ * What was scanned, for deduplication: size and SHA-256 (from the part's own scan), and the
+ * part those bytes are (-1 until mime_part_scanned() says, or when none was made).
+ */
 struct mime_seen {
 	uint64_t size;
 	unsigned char sha256[32];
+	int part;
 };
 
 struct mime_ctx {
@@ -59,6 +63,8 @@ struct mime_ctx {
 	struct mime_work *job; /* the job running (its depth and archive depth), or NULL */
 	unsigned int dropped_notes;
 	GArray *seen;         /* struct mime_seen */
+	int seen_last;        /* the entry of seen the last mime_part_digest() added, or -1 */
+	unsigned int copies;  /* struct msg_copy listed in the parts (at most max_parts) */
 	bool dedupe;          /* the sweep has candidates: record what is scanned */
 	GError *error;        /* the first internal failure: msg_scan() then fails */
 	GPtrArray *walks;     /* struct mime_walk *: messages whose parts are being scanned */
@@ -105,17 +111,27 @@ void mime_part_truncated(struct mime_ctx *ctx, struct msg_part *part, size_t got
 /*
  * Type, hash and look up decoded bytes (scan_bytes) into *r, once. When the message is being
  * deduplicated (ctx->dedupe), SHA-256 is part of that one pass and the bytes are recorded as
- * seen (size + SHA-256), unless seen_r (may be NULL) is given and set: the same bytes were
- * scanned before. A part that is not a text body (body false) also gets the digests of
- * ctx->want_attached. pre (may be NULL): digests of the bytes computed as they were decoded
- * (mime_part_wanted()), not computed again. Returns 0, or -1 with ctx->error set.
+ * seen (size + SHA-256; the part they are is set by the next mime_part_scanned()), unless
+ * seen_r (may be NULL) is given and set: the same bytes were scanned before, as part *of_r
+ * (may be NULL; -1 when no part was made of them). A part that is not a text body (body
+ * false) also gets the digests of ctx->want_attached. pre (may be NULL): digests of the bytes
+ * computed as they were decoded (mime_part_wanted()), not computed again. Returns 0, or -1
+ * with ctx->error set.
  */
 int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
-                     struct scan_result *r, bool *seen_r, const struct digest_set *pre);
+                     struct scan_result *r, bool *seen_r, int *of_r, const struct digest_set *pre);
 /* The digests every scan of a part computes (body: a text body), whatever its size. */
 unsigned int mime_part_wanted(const struct mime_ctx *ctx, bool body);
 /* Part idx is len decoded bytes, scanned as r (mime_part_digest): record it. */
 void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct scan_result *r);
+/*
+ * Bytes scanned before as part of were found again where no part is made of them (a sweep
+ * find, a leaf of another reading, another decoding of a leaf): *copy (its strings taken
+ * over, found_by given) is listed in the part's copies (msgscan.h, COPIES), unless it is
+ * named as the part and lies inside the part's own entity (it adds nothing then). At most
+ * max_parts copies are listed in a message; past that MSG_LIMIT_PARTS is noted.
+ */
+void mime_part_add_copy(struct mime_ctx *ctx, int of, const struct msg_copy *copy);
 
 /*
  * The readers of a decoded part (the container hook of the job loop): uuencoded blocks in

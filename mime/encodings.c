@@ -130,6 +130,21 @@ static int reading_make(struct mime_ctx *ctx, struct mime_work *w, size_t n, uns
 	return idx;
 }
 
+/* Another decoding of leaf w->parent gives bytes scanned before as part of: a copy there. */
+static void reading_copy(struct mime_ctx *ctx, struct mime_work *w, int of)
+{
+	const struct msg_part *leaf = mime_part_at(ctx, w->parent);
+	struct msg_copy c = {.parent = w->parent};
+
+	if (of == w->parent)
+		return; /* the leaf's own bytes: nothing to add */
+	c.found_by = g_strdup_printf("part %s: %s", leaf->path, w->note);
+	c.name = g_strdup(leaf->name);
+	c.alt_name = g_strdup(leaf->alt_name);
+	c.content_type = g_strdup(leaf->content_type);
+	mime_part_add_copy(ctx, of, &c);
+}
+
 static void reading_add(struct mime_ctx *ctx, GPtrArray **out, struct mime_work *leaf, int idx,
                         enum mime_enc enc, const char *note)
 {
@@ -139,6 +154,7 @@ static void reading_add(struct mime_ctx *ctx, GPtrArray **out, struct mime_work 
 	if (*out == NULL)
 		*out = g_ptr_array_new();
 	w->make = reading_make;
+	w->copy = reading_copy;
 	w->parent = idx;
 	w->depth = p->depth + 1;
 	w->path = g_strdup_printf("%s/alt%u", p->path, (*out)->len + 1);

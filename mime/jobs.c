@@ -345,7 +345,8 @@ static bool work_read(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 
 /*
  * A find of the raw sweep: decoded, scanned once, and made a part (its readers' children in
- * children) only when the same bytes were not scanned before in the message.
+ * children) only when the same bytes were not scanned before in the message; otherwise a
+ * copy of the part they are.
  */
 static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *children)
 {
@@ -357,7 +358,7 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 	uint64_t cap;
 	GBytes *data;
 	bool seen;
-	int idx;
+	int idx, of;
 
 	if (ctx->report->flags & MSG_LIMIT_PARTS)
 		return;
@@ -372,11 +373,14 @@ static void work_find(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *chil
 	buf = g_try_malloc(cap + MIME_DECODE_SLACK);
 	n = buf != NULL ? mime_decode(w->enc, body, len, buf, (size_t)cap, &flags) : 0;
 	data = g_bytes_new_take(buf, buf != NULL ? n : 0);
-	if (n > 0 && mime_part_digest(ctx, buf, n, false, &r, &seen, NULL) == 0 && !seen &&
-	    (idx = w->make(ctx, w, n, flags)) >= 0) {
-		ctx->use.decoded += n;
-		mime_part_scanned(ctx, idx, n, &r);
-		mime_expand(ctx, idx, data, 0, children);
+	if (n > 0 && mime_part_digest(ctx, buf, n, false, &r, &seen, &of, NULL) == 0) {
+		if (!seen && (idx = w->make(ctx, w, n, flags)) >= 0) {
+			ctx->use.decoded += n;
+			mime_part_scanned(ctx, idx, n, &r);
+			mime_expand(ctx, idx, data, 0, children);
+		} else if (seen && of >= 0 && w->copy != NULL) {
+			w->copy(ctx, w, of);
+		}
 	}
 	g_bytes_unref(data);
 }
@@ -419,7 +423,7 @@ static bool work_run(struct mime_ctx *ctx, struct mime_work *w, GPtrArray *child
 	body = g_bytes_get_data(data, &len);
 	if (w->origin == MIME_FROM_LEAF) /* before the scan: it may turn dedupe on */
 		readings = mime_encodings_leaf(ctx, w, idx, w->dflags);
-	if (mime_part_digest(ctx, body, len, (part->flags & MSG_PART_BODY) != 0, &r, NULL,
+	if (mime_part_digest(ctx, body, len, (part->flags & MSG_PART_BODY) != 0, &r, NULL, NULL,
 	                     w->pre.mask != 0 ? &w->pre : NULL) < 0) {
 		mime_part_flag(part, MSG_PART_SCAN_ERROR, "not scanned: %s",
 		               ctx->error != NULL ? ctx->error->message : "digest failure");

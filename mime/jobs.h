@@ -140,7 +140,12 @@ struct mime_work {
 	 * -1) only when no bytes of the same size and SHA-256 were scanned before
 	 */
 	int (*make)(struct mime_ctx *ctx, struct mime_work *w, size_t n, unsigned int dflags);
-	void *maker;    /* make()'s (the walk) */
+	/*
+	 * MIME_FROM_SWEEP: the same bytes were scanned before as part of: list this copy of them
+	 * there (mime_part_add_copy), so that its names are judged and strip knows where it lies
+	 */
+	void (*copy)(struct mime_ctx *ctx, struct mime_work *w, int of);
+	void *maker;    /* make()'s and copy()'s (the walk) */
 	uint64_t begin; /* where the bytes lie in the maker's buffer */
 	/* once the part is scanned, flag it with these (what the reader learnt reading it) */
 	unsigned int scanned_flag;

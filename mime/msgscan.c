@@ -55,6 +55,22 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out)
 		out->max_password_trials = 500;
 }
 
+static void copy_free(gpointer data)
+{
+	struct msg_copy *c = data;
+
+	g_free(c->found_by);
+	g_free(c->name);
+	g_free(c->alt_name);
+	g_free(c->content_type);
+	g_free(c);
+}
+
+GPtrArray *msg_part_copies_new(void)
+{
+	return g_ptr_array_new_with_free_func(copy_free);
+}
+
 static void part_free(gpointer data)
 {
 	struct msg_part *p = data;
@@ -66,6 +82,8 @@ static void part_free(gpointer data)
 	g_free(p->disposition);
 	g_free(p->encoding);
 	g_free(p->note);
+	if (p->copies != NULL)
+		g_ptr_array_free(p->copies, TRUE);
 	g_free(p);
 }
 
@@ -107,6 +125,7 @@ static void ctx_open(struct mime_ctx *ctx, struct sigdb *db, const unsigned char
 	ctx->raw = raw;
 	ctx->len = len;
 	ctx->seen = g_array_new(FALSE, FALSE, sizeof(struct mime_seen));
+	ctx->seen_last = -1;
 	ctx->walks = g_ptr_array_new();
 }
 

@@ -125,6 +125,28 @@ void msg_limits_effective(const struct msg_limits *in, struct msg_limits *out_r)
  * passwords the message's subject and text bodies give ("password: 1234"); one that opens is
  * scanned and flagged MSG_PART_DECRYPTED instead.
  */
+/*
+ * COPIES. A find of the raw sweep, a leaf of another client's reading of the header blocks or
+ * another reading of a leaf's encoding whose decoded bytes (same size and SHA-256) were
+ * scanned before is not made a part of its own: it is a copy of the part those bytes are,
+ * listed there. The policy judges its names as the part's, and strip, which removes MIME
+ * entities, must remove it too: a copy lies in the message's bytes at [raw_begin, raw_end)
+ * (its encoded body) when that is known, else inside the entity holding its parent.
+ */
+struct msg_copy {
+	char *found_by;     /* what shows it: "the first-header reading", "the raw sweep" */
+	char *name;         /* its file name as that reading gives it, or NULL */
+	char *alt_name;     /* its Content-Type name when it differs from name, or NULL */
+	char *content_type; /* declared, or NULL (a sweep find) */
+	int parent;         /* the part whose decoded bytes hold it, or -1 */
+	/* its encoded body in the raw message; 0, 0: not in the message's own bytes (inside a
+	   decoded part), or not traced back to them */
+	uint64_t raw_begin, raw_end;
+};
+
+/* A new array for msg_part.copies: it frees its struct msg_copy * and their strings. */
+GPtrArray *msg_part_copies_new(void);
+
 struct msg_part {
 	char *path;            /* "1", "2.1", "3/1.2" (inside a nested message), "2/uu1", "2/tnef1",
 	                       "sweep1", "read1" (see PATHS above) */
@@ -153,6 +175,7 @@ struct msg_part {
 	 * raw_begin == raw_end == 0; strip removes the entity that holds them (see parent).
 	 */
 	uint64_t raw_begin, body_begin, raw_end;
+	GPtrArray *copies; /* struct msg_copy *: copies of its bytes not made parts, or NULL */
 };
 
 struct msg_report {
@@ -243,7 +266,9 @@ const char *msg_anomaly_name(unsigned int bit);
  * (alt_name when the two names differ), result, content_type, disposition, encoding,
  * encoded_size, size (decoded), depth, parent, type, family, type_flags, flags,
  * extension_mismatch, the digests computed (SHA-256 always when asked), findings,
- * allowlisted, note, and raw_begin / body_begin / raw_end for MIME entities of the message.
+ * allowlisted, note, raw_begin / body_begin / raw_end for MIME entities of the message, and
+ * "copies" (found_by, name, alt_name, content_type, parent, raw_begin / raw_end) when it has
+ * copies.
  * Deterministic (scan_ms is left out): the same report gives the same bytes.
  */
 void msg_report_json(const struct msg_report *report, struct json *j);

@@ -157,16 +157,17 @@ static void part_names_mismatch(struct msg_part *p)
 		p->flags |= MSG_PART_EXT_MISMATCH;
 }
 
-/* Bytes of this size and SHA-256 were scanned before in this message. */
-static bool seen_has(const struct mime_ctx *ctx, uint64_t size, const unsigned char *sha256)
+/* Bytes of this size and SHA-256 scanned before in this message (the latest), or NULL. */
+static const struct mime_seen *seen_has(const struct mime_ctx *ctx, uint64_t size,
+                                        const unsigned char *sha256)
 {
 	for (guint i = ctx->seen->len; i > 0; i--) {
 		const struct mime_seen *s = &g_array_index(ctx->seen, struct mime_seen, i - 1);
 
 		if (s->size == size && memcmp(s->sha256, sha256, sizeof(s->sha256)) == 0)
-			return true;
+			return s;
 	}
-	return false;
+	return NULL;
 }
 
 unsigned int mime_part_wanted(const struct mime_ctx *ctx, bool body)
@@ -175,14 +176,18 @@ unsigned int mime_part_wanted(const struct mime_ctx *ctx, bool body)
 }
 
 int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len, bool body,
-                     struct scan_result *r, bool *seen_r, const struct digest_set *pre)
+                     struct scan_result *r, bool *seen_r, int *of_r, const struct digest_set *pre)
 {
 	struct scan_options opts = *ctx->scan;
 	unsigned int need, sha = DIGEST_BIT(DIGEST_SHA256);
+	const struct mime_seen *before;
 	bool shown;
 
 	if (seen_r != NULL)
 		*seen_r = false;
+	if (of_r != NULL)
+		*of_r = -1;
+	ctx->seen_last = -1;
 	if (ctx->error != NULL)
 		return -1;
 	opts.want = mime_part_wanted(ctx, body) | (opts.want & ~DIGEST_ALL);
@@ -200,12 +205,16 @@ int mime_part_digest(struct mime_ctx *ctx, const unsigned char *data, size_t len
 	opts.want |= sha;
 	if (scan_bytes(ctx->db, data, len, &opts, r, &ctx->error) < 0)
 		return -1;
-	if (seen_r != NULL && seen_has(ctx, len, r->digests.sha256)) {
+	before = seen_r != NULL ? seen_has(ctx, len, r->digests.sha256) : NULL;
+	if (before != NULL) {
 		*seen_r = true;
+		if (of_r != NULL)
+			*of_r = before->part;
 	} else {
-		struct mime_seen seen = {.size = len};
+		struct mime_seen seen = {.size = len, .part = -1};
 
 		memcpy(seen.sha256, r->digests.sha256, sizeof(seen.sha256));
+		ctx->seen_last = (int)ctx->seen->len;
 		g_array_append_val(ctx->seen, seen);
 	}
 	if (!shown && !r->cached) {
@@ -223,6 +232,10 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
 	p->scanned = true;
 	p->decoded_size = len;
 	part_names_mismatch(p);
+	/* the bytes the last digest recorded as seen are this part's */
+	if (ctx->seen_last >= 0 && (guint)ctx->seen_last < ctx->seen->len)
+		g_array_index(ctx->seen, struct mime_seen, ctx->seen_last).part = idx;
+	ctx->seen_last = -1;
 	/*
 	 * an archive's encrypted members are flagged one by one (archive.c), and may open; a PDF
 	 * encrypted with the owner password only opens (pdf.c says when it does not)
@@ -231,4 +244,44 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
 	    p->scan.type.type != FTYPE_PDF)
 		mime_part_flag(p, MSG_PART_ENCRYPTED, "encrypted %s: contents not scanned",
 		               ftype_name(p->scan.type.type));
+}
+
+/*
+ * A copy that tells nothing the part does not: named as the part is (and declared the same
+ * when its reading declares a type) and lying within the part's own entity, which strip
+ * removes whenever it removes the part or anything in it. The readings of well-formed parts
+ * of a message whose headers read otherwise elsewhere are all such copies.
+ */
+static bool copy_adds_nothing(const struct msg_part *p, const struct msg_copy *c)
+{
+	return g_strcmp0(c->name, p->name) == 0 && g_strcmp0(c->alt_name, p->alt_name) == 0 &&
+	       (c->content_type == NULL || g_strcmp0(c->content_type, p->content_type) == 0) &&
+	       c->raw_end > c->raw_begin && p->raw_begin <= c->raw_begin &&
+	       c->raw_end <= p->raw_end;
+}
+
+void mime_part_add_copy(struct mime_ctx *ctx, int of, const struct msg_copy *copy)
+{
+	struct msg_part *p = mime_part_at(ctx, of);
+	bool nothing = copy_adds_nothing(p, copy);
+	struct msg_copy *c;
+
+	if (!nothing && ctx->copies >= ctx->lim.max_parts)
+		mime_limit(ctx, MSG_LIMIT_PARTS,
+		           "more than %u copies of scanned parts found by other readings and the "
+		           "raw sweep: the rest is not judged",
+		           ctx->lim.max_parts);
+	if (nothing || ctx->copies >= ctx->lim.max_parts) {
+		g_free(copy->found_by);
+		g_free(copy->name);
+		g_free(copy->alt_name);
+		g_free(copy->content_type);
+		return;
+	}
+	ctx->copies++;
+	c = g_new(struct msg_copy, 1);
+	*c = *copy;
+	if (p->copies == NULL)
+		p->copies = msg_part_copies_new();
+	g_ptr_array_add(p->copies, c);
 }

@@ -33,7 +33,10 @@
  *
  * The second half of the file runs the readings as jobs of the walk (walk.c): each differing
  * copy is walked after the message's leaves, and its leaves become parts "readN" only when
- * their decoded bytes were not scanned before.
+ * their decoded bytes were not scanned before. A leaf whose bytes were scanned is a copy of
+ * the part they are (msgscan.h, COPIES), with its names and where its body lies in the
+ * message: the copy keeps a map of the stretches it took unchanged from the message, and a
+ * body inside one stretch is found there (a rewritten header block is in none).
  *
  * Limits: a copy is at most the message plus one line end per header block; it is made only
  * when it differs from the message (a dry pass first), and counted against max_total_bytes. One pass over the lines, no allocation per line beyond
@@ -87,7 +90,10 @@ static void next_line(const unsigned char *d, size_t len, size_t *pos, size_t *b
 	*pos = nl != NULL ? *e + 1 : len;
 }
 
-/* The copy being made, or (a NULL) only whether it would differ. */
+/*
+ * The copy being made, or (a NULL) only whether it would differ; map (may be NULL): the
+ * stretches of it taken unchanged from the message (struct mime_readings_seg).
+ */
 struct out {
 	GByteArray *a;
 	bool changed;
@@ -97,6 +103,7 @@ struct out {
 	size_t len;
 	const GArray *dashes;
 	GHashTable *keys;
+	GArray *map;
 };
 
 /* Whether the line [b, e) (its LF, if any, at e) holds a CR that no LF follows: a line end to
@@ -112,6 +119,30 @@ static void out_put(struct out *o, const void *p, size_t n)
 {
 	if (o->a != NULL)
 		g_byte_array_append(o->a, p, (guint)n);
+}
+
+/* d[from, from + n) copied as it is: a stretch of the map (joined to the last one when both
+   sides follow on). */
+static void out_copy(struct out *o, const unsigned char *d, size_t from, size_t n)
+{
+	struct mime_readings_seg seg = {0, from, n};
+
+	if (o->a == NULL || n == 0)
+		return;
+	seg.to = o->a->len;
+	if (o->map != NULL) {
+		struct mime_readings_seg *last =
+		        o->map->len > 0
+		                ? &g_array_index(o->map, struct mime_readings_seg, o->map->len - 1)
+		                : NULL;
+
+		if (last != NULL && last->to + last->len == seg.to &&
+		    last->from + last->len == from)
+			last->len += n;
+		else
+			g_array_append_val(o->map, seg);
+	}
+	out_put(o, d + from, n);
 }
 
 /* The end of line of the line ending at e (CRLF or LF), appended to o. */
@@ -612,7 +643,7 @@ static void put_field(struct out *o, const unsigned char *d, size_t b, size_t e,
 	size_t colon;
 
 	if (!(r & MIME_READING_VALUES) || !name_is(d + b, e - b, "Content-Type")) {
-		out_put(o, d + b, fe - b);
+		out_copy(o, d, b, fe - b);
 		return;
 	}
 	colon = (size_t)((const unsigned char *)memchr(d + b, ':', e - b) - d);
@@ -637,7 +668,7 @@ static void put_field(struct out *o, const unsigned char *d, size_t b, size_t e,
 	g_free(value);
 	g_string_free(all, TRUE);
 	if (lenient == NULL) {
-		out_put(o, d + b, fe - b);
+		out_copy(o, d, b, fe - b);
 		return;
 	}
 	o->changed = true;
@@ -680,7 +711,7 @@ static size_t put_block(struct out *o, const unsigned char *d, size_t len, size_
 		if (!line_is_field(d + b, e - b)) {
 			if (!(r & MIME_READING_FIRST)) {
 				/* GMime skips it and reads on */
-				out_put(o, d + fb, pos - fb);
+				out_copy(o, d, fb, pos - fb);
 				continue;
 			}
 			/* the body starts here: the empty line GMime needs to see that */
@@ -731,7 +762,7 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 		size_t b, e;
 
 		next_line(d, len, &pos, &b, &e);
-		out_put(o, d, pos);
+		out_copy(o, d, 0, pos);
 	}
 	pos = put_block(o, d, len, pos, r);
 	while (pos < len) {
@@ -742,7 +773,7 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 			/* copy up to the next "--" line */
 			size_t to = next_dash_line(d, len, pos, &ds, &o->lone_cr);
 
-			out_put(o, d + pos, to - pos);
+			out_copy(o, d, pos, to - pos);
 			pos = to;
 			continue;
 		}
@@ -755,7 +786,7 @@ static void rewrite(struct out *o, const unsigned char *d, size_t len, unsigned 
 					out_put(o, d + i, 1);
 			o->changed = true;
 		} else {
-			out_put(o, d + b, pos - b);
+			out_copy(o, d, b, pos - b);
 		}
 		/* a boundary has a character: "-- " is a signature separator, not a delimiter */
 		if (e - b > 2 && d[b + 2] > ' ' && pos < len && line_is_field(d + pos, len - pos))
@@ -805,18 +836,26 @@ bool mime_readings_differ(const unsigned char *d, size_t len)
 }
 
 static GBytes *readings_make(const unsigned char *d, size_t len, unsigned int r,
-                             const GArray *dashes)
+                             const GArray *dashes, GArray **map_r)
 {
 	struct out o = {.a = NULL};
 
+	if (map_r != NULL)
+		*map_r = NULL;
 	if (len >= G_MAXUINT / 4)
 		return NULL;
 	o.a = g_byte_array_sized_new((guint)(len + 64));
+	if (map_r != NULL)
+		o.map = g_array_new(FALSE, FALSE, sizeof(struct mime_readings_seg));
 	rewrite(&o, d, len, r, dashes);
 	if (!o.changed || (o.a->len == len && memcmp(o.a->data, d, len) == 0)) {
 		g_byte_array_unref(o.a);
+		if (o.map != NULL)
+			g_array_free(o.map, TRUE);
 		return NULL;
 	}
+	if (map_r != NULL)
+		*map_r = o.map;
 	return g_byte_array_free_to_bytes(o.a);
 }
 
@@ -827,21 +866,52 @@ GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r)
 	const unsigned char *c;
 
 	if (!(r & MIME_READING_CR))
-		return readings_make(d, len, r, NULL);
+		return readings_make(d, len, r, NULL, NULL);
 	if ((lines = mime_readings_cr_lines(d, len)) == NULL)
 		return NULL;
 	c = g_bytes_get_data(lines, &n);
-	out = (r & MIME_READING_BOTH) ? readings_make(c, n, r & MIME_READING_BOTH, NULL) : NULL;
+	out = (r & MIME_READING_BOTH) ? readings_make(c, n, r & MIME_READING_BOTH, NULL, NULL)
+	                              : NULL;
 	if (out == NULL && n != len)
 		out = g_bytes_ref(lines);
 	g_bytes_unref(lines);
 	return out;
 }
 
+GBytes *mime_readings_make_mapped(const unsigned char *d, size_t len, unsigned int r,
+                                  GArray **map_r)
+{
+	return readings_make(d, len, r, NULL, map_r);
+}
+
+bool mime_readings_source(const GArray *map, size_t begin, size_t end, size_t *from_r)
+{
+	const struct mime_readings_seg *s;
+	guint lo = 0, hi = map != NULL ? map->len : 0;
+
+	/* the last stretch starting at or before begin (they are in order and disjoint) */
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+
+		if (g_array_index(map, struct mime_readings_seg, mid).to <= begin)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || end < begin)
+		return false;
+	s = &g_array_index(map, struct mime_readings_seg, lo - 1);
+	if (end - s->to > s->len)
+		return false;
+	*from_r = s->from + (begin - s->to);
+	return true;
+}
+
 /* ---- the readings as jobs of the walk ---- */
 
-/* A copy kept to walk unless it is one already kept (taken in either case). */
-static void readings_keep(struct mime_walk *w, GBytes *b, unsigned int kind)
+/* A copy kept to walk, with its map (may be NULL), unless it is one already kept (both taken
+   in either case). */
+static void readings_keep(struct mime_walk *w, GBytes *b, unsigned int kind, GArray *map)
 {
 	if (b == NULL)
 		return;
@@ -851,10 +921,13 @@ static void readings_keep(struct mime_walk *w, GBytes *b, unsigned int kind)
 		if (i == w->readings->len ? i >= G_N_ELEMENTS(w->reading_of)
 		                          : g_bytes_equal(b, w->readings->pdata[i])) {
 			g_bytes_unref(b);
+			if (map != NULL)
+				g_array_free(map, TRUE);
 			return;
 		}
 	}
 	w->reading_of[w->readings->len] = kind;
+	w->reading_map[w->readings->len] = map;
 	g_ptr_array_add(w->readings, b);
 }
 
@@ -871,23 +944,46 @@ void mime_readings_find(struct mime_walk *w)
 	bool lone_cr = w->cr_dashes;
 	GBytes *lines;
 
-	if (readings_differ(w->data, w->len, w->dashes, &lone_cr))
-		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
-			readings_keep(w, readings_make(w->data, w->len, kinds[k], w->dashes),
-			              kinds[k]);
+	if (readings_differ(w->data, w->len, w->dashes, &lone_cr)) {
+		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+			GArray *map;
+			GBytes *b = readings_make(w->data, w->len, kinds[k], w->dashes, &map);
+
+			readings_keep(w, b, kinds[k], map);
+		}
+	}
+	/* the copies with a LF after a CR alone are not mapped back to the message: a copy of a
+	   part found there lies nowhere strip can be sure of, and strip is not trusted */
 	if (lone_cr && (lines = mime_readings_cr_lines(w->data, w->len)) != NULL) {
 		size_t n;
 		const unsigned char *c = g_bytes_get_data(lines, &n);
 
 		if (n != w->len)
-			readings_keep(w, g_bytes_ref(lines), MIME_READING_CR);
+			readings_keep(w, g_bytes_ref(lines), MIME_READING_CR, NULL);
 		for (guint k = 0; k < G_N_ELEMENTS(kinds); k++)
-			readings_keep(w, readings_make(c, n, kinds[k], NULL),
-			              kinds[k] | MIME_READING_CR);
+			readings_keep(w, readings_make(c, n, kinds[k], NULL, NULL),
+			              kinds[k] | MIME_READING_CR, NULL);
 		g_bytes_unref(lines);
 	}
 	if (w->readings != NULL && w->readings->len > 0)
 		w->ctx->dedupe = true;
+}
+
+/* How a copy's finder is named (struct msg_copy.found_by). */
+static const char *reading_short(unsigned int reading)
+{
+	static const char *const what[] = {
+	        "GMime's reading",
+	        "the first-header reading",
+	        "the lenient Content-Type reading",
+	        "the first-header reading with lenient values",
+	        "the reading where a CR alone ends a line",
+	        "the first-header reading where a CR alone ends a line",
+	        "the lenient Content-Type reading where a CR alone ends a line",
+	        "the first-header reading with lenient values where a CR alone ends a line",
+	};
+
+	return what[reading & 7];
 }
 
 static const char *reading_what(unsigned int reading)
@@ -939,6 +1035,29 @@ static int reading_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, u
 	return idx;
 }
 
+/*
+ * A leaf of a reading whose bytes were scanned before as part of: a copy there, named as the
+ * reading names it, and where its body lies in the message when it lies there unchanged.
+ */
+static void reading_copy(struct mime_ctx *ctx, struct mime_work *job, int of)
+{
+	struct mime_walk *w = job->maker, *o = w->origin;
+	struct msg_part *proto = w->protos->pdata[job->begin];
+	struct msg_copy c = {.parent = o->parent};
+	size_t from;
+
+	c.found_by = g_strdup(reading_short(w->reading));
+	c.name = g_steal_pointer(&proto->name);
+	c.alt_name = g_steal_pointer(&proto->alt_name);
+	c.content_type = g_steal_pointer(&proto->content_type);
+	if (o->in_raw && proto->raw_end > proto->body_begin &&
+	    mime_readings_source(w->map, proto->body_begin, proto->raw_end, &from)) {
+		c.raw_begin = (size_t)(o->data - ctx->raw) + from;
+		c.raw_end = c.raw_begin + (proto->raw_end - proto->body_begin);
+	}
+	mime_part_add_copy(ctx, of, &c);
+}
+
 /* A reading's leaves: jobs that become parts only when their bytes are new. */
 static int reading_next(void *state, GPtrArray *children)
 {
@@ -953,6 +1072,7 @@ static int reading_next(void *state, GPtrArray *children)
 		struct mime_work *leaf = mime_work_new(body, MIME_FROM_SWEEP, job->enc, -1);
 
 		leaf->make = reading_part;
+		leaf->copy = reading_copy;
 		leaf->maker = w;
 		leaf->begin = job->part; /* its prototype */
 		g_ptr_array_add(children, leaf);
@@ -973,6 +1093,7 @@ bool mime_readings_next(struct mime_walk *w, GPtrArray *children)
 {
 	while (w->readings != NULL && w->next_reading < w->readings->len) {
 		unsigned int kind = w->reading_of[w->next_reading];
+		const GArray *map = w->reading_map[w->next_reading];
 		GBytes *b = w->readings->pdata[w->next_reading++];
 		uint64_t grant;
 		struct mime_walk *r;
@@ -990,6 +1111,7 @@ bool mime_readings_next(struct mime_walk *w, GPtrArray *children)
 		r = mime_walk_message_as(w->ctx, b, false, w->prefix, w->depth, w->parent, w, kind);
 		if (r == NULL)
 			continue;
+		r->map = map;
 		w->ctx->use.decoded += g_bytes_get_size(b);
 		job = mime_work_new(g_bytes_ref(b), MIME_FROM_PART, MIME_ENC_RAW, w->parent);
 		job->reader = &walk_reading_reader;

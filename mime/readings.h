@@ -21,6 +21,24 @@
  */
 GBytes *mime_readings_make(const unsigned char *d, size_t len, unsigned int r);
 
+/* A stretch of a copy taken unchanged from the message: copy[to, to + len) is d[from, ...). */
+struct mime_readings_seg {
+	size_t to, from, len;
+};
+
+/*
+ * As mime_readings_make(), and *map_r (NULL with no copy; else the caller's) the stretches of
+ * the copy taken unchanged from d (struct mime_readings_seg, in order; stretches that follow
+ * on in both are one), so that a leaf of the copy can be found in the message.
+ */
+GBytes *mime_readings_make_mapped(const unsigned char *d, size_t len, unsigned int r,
+                                  GArray **map_r);
+/*
+ * Where [begin, end) of a copy lies in the message: true with *from_r its offset when one
+ * stretch of map holds it whole; false when some of it was rewritten (or map is NULL).
+ */
+bool mime_readings_source(const GArray *map, size_t begin, size_t end, size_t *from_r);
+
 /*
  * The bytes d with a LF after every CR alone (but a last byte): their lines as Python's email
  * and Thunderbird (mimebuf.cpp) split them. NULL: too large for one copy.

@@ -32,6 +32,32 @@ static void scan_json(struct json *j, const struct msg_part *p)
 	json_null(j, "allowlisted");
 }
 
+/* The copies of the part's bytes that are not parts of their own (msgscan.h, COPIES). */
+static void copies_json(struct json *j, const GPtrArray *copies)
+{
+	json_begin_array(j, "copies");
+	for (guint i = 0; i < copies->len; i++) {
+		const struct msg_copy *c = g_ptr_array_index(copies, i);
+
+		json_begin_object(j, NULL);
+		json_string(j, "found_by", c->found_by);
+		json_string(j, "name", c->name);
+		if (c->alt_name != NULL)
+			json_string(j, "alt_name", c->alt_name);
+		json_string(j, "content_type", c->content_type);
+		if (c->parent >= 0)
+			json_int(j, "parent", c->parent);
+		else
+			json_null(j, "parent");
+		if (c->raw_end > 0) {
+			json_uint(j, "raw_begin", c->raw_begin);
+			json_uint(j, "raw_end", c->raw_end);
+		}
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 static void part_json(struct json *j, const struct msg_part *p)
 {
 	json_begin_object(j, NULL);
@@ -59,6 +85,8 @@ static void part_json(struct json *j, const struct msg_part *p)
 		json_uint(j, "body_begin", p->body_begin);
 		json_uint(j, "raw_end", p->raw_end);
 	}
+	if (p->copies != NULL && p->copies->len > 0)
+		copies_json(j, p->copies);
 	json_end_object(j);
 }
 

@@ -488,6 +488,32 @@ static int cand_part(struct mime_ctx *ctx, struct mime_work *job, size_t n, unsi
 	return idx;
 }
 
+/*
+ * A find whose bytes were scanned before as part of: a copy there, with where it lies (strip
+ * must remove it too) and the name its headers give (judged as the part's).
+ */
+static void cand_copy(struct mime_ctx *ctx, struct mime_work *job, int of)
+{
+	struct mime_walk *w = job->maker;
+	size_t begin = (size_t)job->begin, end = begin + g_bytes_get_size(job->bytes);
+	struct msg_copy c = {.found_by = g_strdup("the raw sweep"),
+	                     .parent = cand_parent(w, begin)};
+
+	c.name = job->name != NULL ? g_utf8_make_valid(job->name, -1) : NULL;
+	/* the run's last line end belongs to the boundary after it, as for a part's body */
+	if (end > begin && w->data[end - 1] == '\n')
+		end--;
+	if (end > begin && w->data[end - 1] == '\r')
+		end--;
+	if (w->in_raw) {
+		size_t base = (size_t)(w->data - ctx->raw);
+
+		c.raw_begin = base + begin;
+		c.raw_end = base + end;
+	}
+	mime_part_add_copy(ctx, of, &c);
+}
+
 bool mime_sweep_next(struct mime_walk *w, GPtrArray *children)
 {
 	guint before = children->len;
@@ -500,6 +526,7 @@ bool mime_sweep_next(struct mime_walk *w, GPtrArray *children)
 		struct mime_work *job = mime_work_new(run, MIME_FROM_SWEEP, c->enc, -1);
 
 		job->make = cand_part;
+		job->copy = cand_copy;
 		job->maker = w;
 		job->begin = c->begin;
 		job->name = c->name;

@@ -293,6 +293,13 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 			range_add(w->skip, b, e, idx);
 		else if (g_str_has_prefix(p->content_type, "text/"))
 			range_add(w->uu_raw, b, e, idx);
+	} else if (copy == NULL) {
+		/* a reading's prototype: its body in the copy (readings.c finds it in the message) */
+		size_t base =
+		        (size_t)(w->data - (const unsigned char *)g_bytes_get_data(w->hold, NULL));
+
+		p->body_begin = base + b;
+		p->raw_end = base + e;
 	}
 	g_array_append_val(w->jobs, job);
 }
@@ -621,8 +628,12 @@ static void walk_close(struct mime_walk *w)
 	g_ptr_array_free(w->boundaries, TRUE);
 	g_ptr_array_free(w->copies, TRUE);
 	g_array_free(w->texts, TRUE);
-	if (w->readings != NULL)
+	if (w->readings != NULL) {
+		for (guint i = 0; i < w->readings->len; i++)
+			if (w->reading_map[i] != NULL)
+				g_array_free(w->reading_map[i], TRUE);
 		g_ptr_array_free(w->readings, TRUE);
+	}
 	if (w->protos != NULL)
 		g_ptr_array_free(w->protos, TRUE);
 }

@@ -51,7 +51,9 @@ struct mime_walk {
 	guint next_reading;
 	unsigned int reads;
 	unsigned int reading_of[8]; /* MIME_READING_* of each copy */
+	GArray *reading_map[8]; /* of each copy: its stretches taken from the message, or NULL */
 	unsigned int reading;
+	const GArray *map; /* a reading's: reading_map of its copy (the origin's) */
 	struct mime_walk *origin;
 	GPtrArray *protos;
 	/* GMime objects */

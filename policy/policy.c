@@ -369,18 +369,88 @@ static const struct policy_hit *policy_strip_list(const struct conf *conf,
 	return left;
 }
 
+/* [begin, end) lies inside an entity the plan strips. */
+static bool policy_stripped(const struct msg_report *report, const struct policy_plan *plan,
+                            uint64_t begin, uint64_t end)
+{
+	for (guint i = 0; i < plan->strip->len; i++) {
+		const struct msg_part *e = report->parts->pdata[g_array_index(plan->strip, int, i)];
+
+		if (e->raw_begin <= begin && end <= e->raw_end)
+			return true;
+	}
+	return false;
+}
+
+/* Strip removes the copy: its bytes in the message, or the entity holding its parent. */
+static bool policy_copy_stripped(const struct msg_report *report, const struct policy_plan *plan,
+                                 const struct msg_copy *c)
+{
+	const struct msg_part *holder;
+	int e;
+
+	if (c->raw_end > c->raw_begin)
+		return policy_stripped(report, plan, c->raw_begin, c->raw_end);
+	e = c->parent >= 0 ? policy_entity(report, c->parent) : -1;
+	if (e < 0)
+		return false;
+	holder = report->parts->pdata[e];
+	return policy_stripped(report, plan, holder->raw_begin, holder->raw_end);
+}
+
 /*
- * strip was asked for, but left is beyond its reach: the next safer action, quarantine (the
- * whole message held and kept), never a silent tag nor stripping only the other parts.
+ * The first hit strip is asked to remove that has a copy strip would leave (*copy_r): a copy
+ * of the part's bytes, or of a part holding it (an archive, a message), that another reading
+ * or the raw sweep found elsewhere than in the entities stripped. Without it, a client of
+ * that reading would still get the file from the message strip delivers. NULL when none.
+ */
+static const struct policy_hit *policy_copy_left(const struct conf *conf,
+                                                 const struct msg_report *report,
+                                                 const struct policy_plan *plan,
+                                                 const struct msg_copy **copy_r)
+{
+	for (guint i = 0; report != NULL && i < plan->hits->len; i++) {
+		const struct policy_hit *h = plan->hits->pdata[i];
+
+		if (policy_hit_action(conf, h) != CONF_ACTION_STRIP)
+			continue;
+		for (int p = h->part; p >= 0;) {
+			const struct msg_part *part = report->parts->pdata[p];
+
+			for (guint k = 0; part->copies != NULL && k < part->copies->len; k++) {
+				if (!policy_copy_stripped(report, plan, part->copies->pdata[k])) {
+					*copy_r = part->copies->pdata[k];
+					return h;
+				}
+			}
+			p = part->parent;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * strip was asked for, but left is beyond its reach (copy: a copy of its part strip would
+ * leave, or NULL): the next safer action, quarantine (the whole message held and kept),
+ * never a silent tag nor stripping only the other parts.
  */
 static void policy_strip_fallback(const struct msg_report *report, struct policy_plan *plan,
-                                  const struct policy_hit *left)
+                                  const struct policy_hit *left, const struct msg_copy *copy)
 {
 	char *what = policy_sanitize(left->what, 120, false);
 	char *label = policy_sanitize(policy_part_label(report, left->part), 80, false);
+	char *by = copy != NULL ? policy_sanitize(copy->found_by, 80, false) : NULL;
 
-	plan->fallback = g_strdup_printf("strip cannot remove %s: %s in %s, quarantined instead",
-	                                 policy_class_name(left->cls), what, label);
+	if (by != NULL)
+		plan->fallback = g_strdup_printf("strip cannot remove %s: %s in %s (%s shows a "
+		                                 "copy outside the parts stripped), quarantined "
+		                                 "instead",
+		                                 policy_class_name(left->cls), what, label, by);
+	else
+		plan->fallback =
+		        g_strdup_printf("strip cannot remove %s: %s in %s, quarantined instead",
+		                        policy_class_name(left->cls), what, label);
+	g_free(by);
 	plan->action = CONF_ACTION_QUARANTINE;
 	g_array_set_size(plan->strip, 0);
 	g_free(what);
@@ -462,9 +532,12 @@ void policy_decide(const struct conf *conf, const struct policy_input *in, struc
 	}
 	if (plan->action == CONF_ACTION_STRIP) {
 		const struct policy_hit *left = policy_strip_list(conf, report, plan);
+		const struct msg_copy *copy = NULL;
 
+		if (left == NULL)
+			left = policy_copy_left(conf, report, plan, &copy);
 		if (left != NULL)
-			policy_strip_fallback(report, plan, left);
+			policy_strip_fallback(report, plan, left, copy);
 	}
 	policy_texts(conf, report, plan);
 }

@@ -10,8 +10,10 @@
  * truncated), error (the scan itself failed, or no signatures). Each class present asks for
  * its configured action; the most severe wins: reject > discard > tempfail > quarantine >
  * strip > tag > accept. strip removes MIME entities; when something that asks for strip lies
- * in no entity (a message-wide reason, a find of the raw sweep in the preamble or epilogue)
- * the plan falls back to quarantine, the next safer action, and plan.fallback says why.
+ * in no entity (a message-wide reason, a find of the raw sweep in the preamble or epilogue),
+ * or a copy of its bytes (or of what holds it) that another reading or the raw sweep shows
+ * lies outside the entities stripped (msgscan.h, COPIES), the plan falls back to quarantine,
+ * the next safer action, and plan.fallback says why.
  *
  * Unscannable is judged once, here (policy_part_unscannable): the milter and `partscan scan
  * -c` take their answer from policy_decide(), so both say the same of the same message.

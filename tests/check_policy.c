@@ -55,10 +55,29 @@ static struct msg_part *part_add(struct msg_report *r, const char *path, const c
 	return p;
 }
 
+/* A copy of p's bytes (msgscan.h, COPIES) found by found_by, named name. */
+static struct msg_copy *copy_add(struct msg_part *p, const char *found_by, const char *name,
+                                 int parent, uint64_t raw_begin, uint64_t raw_end)
+{
+	struct msg_copy *c = g_new0(struct msg_copy, 1);
+
+	c->found_by = g_strdup(found_by);
+	c->name = g_strdup(name);
+	c->parent = parent;
+	c->raw_begin = raw_begin;
+	c->raw_end = raw_end;
+	if (p->copies == NULL)
+		p->copies = msg_part_copies_new();
+	g_ptr_array_add(p->copies, c);
+	return c;
+}
+
 static void report_free(struct msg_report *r)
 {
 	for (guint i = 0; i < r->parts->len; i++) {
 		struct msg_part *p = r->parts->pdata[i];
+		if (p->copies != NULL)
+			g_ptr_array_free(p->copies, TRUE);
 		g_free(p->path);
 		g_free(p->name);
 		g_free(p->content_type);
@@ -639,6 +658,100 @@ START_TEST(test_strip_fallback)
 }
 END_TEST
 
+/*
+ * A copy of an offending part's bytes that another reading or the raw sweep found and that
+ * was not made a part (the same bytes were scanned): strip may be trusted only when it
+ * removes the copy too, its bytes lying in a stripped entity (or in the entity holding its
+ * parent); otherwise the message is held, as for a part only another reading shows.
+ */
+START_TEST(test_strip_copies)
+{
+	struct msg_report *r = report_new();
+	struct msg_part *text, *att, *zip, *member;
+	struct msg_copy *c;
+	struct policy_plan plan;
+
+	conf->on_infected = CONF_ACTION_STRIP;
+	conf->on_blocked = CONF_ACTION_STRIP;
+	text = part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	text->raw_begin = 100, text->body_begin = 150, text->raw_end = 200;
+	att = part_add(r, "2", "a.doc", FTYPE_DOC, "Doc.Bad", 0);
+	att->raw_begin = 300, att->body_begin = 360, att->raw_end = 500;
+
+	/* the first-header reading sees the attachment where GMime does */
+	c = copy_add(att, "the first-header reading", "a.doc", -1, 360, 500);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	ck_assert_ptr_null(plan.fallback);
+	ck_assert_uint_eq(plan.strip->len, 1);
+	ck_assert_int_eq(g_array_index(plan.strip, int, 0), 1);
+	policy_plan_clear(&plan);
+
+	/* ... and under another boundary, after GMime's closing one: held */
+	c->raw_begin = 600, c->raw_end = 700;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_int_eq(plan.cls, POLICY_INFECTED);
+	ck_assert_uint_eq(plan.strip->len, 0);
+	ck_assert_ptr_nonnull(plan.fallback);
+	ck_assert_msg(strstr(plan.fallback, "the first-header reading shows a copy") != NULL, "%s",
+	              plan.fallback);
+	ck_assert_msg(strstr(plan.summary, "quarantined instead") != NULL, "%s", plan.summary);
+	policy_plan_clear(&plan);
+
+	/* inside an entity that is not stripped (the text body): held too */
+	c->raw_begin = 150, c->raw_end = 200;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	policy_plan_clear(&plan);
+
+	/* not in the message's bytes and in no entity (a reading of the top message whose body
+	   was rewritten): held */
+	c->raw_begin = c->raw_end = 0;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	policy_plan_clear(&plan);
+
+	/* found inside the decoded bytes of the stripped part itself (parent 2): removed with it */
+	c->parent = 1;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	policy_plan_clear(&plan);
+	report_free(r);
+
+	/* a copy of the archive that holds the offending member: the archive's copy must go too */
+	r = report_new();
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY)->raw_end = 10;
+	zip = part_add(r, "2", "a.zip", FTYPE_ZIP, NULL, MSG_PART_CONTAINER);
+	zip->raw_begin = 300, zip->body_begin = 360, zip->raw_end = 500;
+	member = part_add(r, "2/zip:a.exe", "a.exe", FTYPE_PE, "Win.Bad", MSG_PART_ARCHIVE_MEMBER);
+	member->parent = 1;
+	copy_add(zip, "the raw sweep", "a.zip", -1, 600, 700);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_msg(strstr(plan.fallback, "Win.Bad in a.exe (the raw sweep shows a copy") != NULL,
+	              "%s", plan.fallback);
+	policy_plan_clear(&plan);
+	/* a copy of a clean part changes nothing */
+	((struct msg_copy *)zip->copies->pdata[0])->raw_begin = 360;
+	((struct msg_copy *)zip->copies->pdata[0])->raw_end = 500;
+	copy_add(r->parts->pdata[0], "the raw sweep", NULL, -1, 600, 700);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_STRIP);
+	policy_plan_clear(&plan);
+	/* tag or reject: where the copies lie does not matter */
+	conf->on_infected = CONF_ACTION_REJECT;
+	conf->on_blocked = CONF_ACTION_REJECT;
+	((struct msg_copy *)zip->copies->pdata[0])->raw_begin = 600;
+	((struct msg_copy *)zip->copies->pdata[0])->raw_end = 700;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_ptr_null(plan.fallback);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -664,6 +777,7 @@ int main(void)
 	tcase_add_test(tc, test_symlink_member);
 	tcase_add_test(tc, test_unscannable_flags);
 	tcase_add_test(tc, test_strip_fallback);
+	tcase_add_test(tc, test_strip_copies);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -126,6 +126,42 @@ START_TEST(test_rewrite)
 }
 END_TEST
 
+/*
+ * The stretches of a copy taken unchanged from the message: a body of the copy is found at
+ * its offset in the message; a range over a rewritten header block is not.
+ */
+START_TEST(test_map)
+{
+	static const char in[] = TOP "Content-Type: multipart/mixed; boundary=b\n"
+	                             "Content-Type: text/plain\n\n--b\nContent-Type: a/b\n"
+	                             "Content-Type: c/d\n\nbody one\n--b--\n";
+	GArray *map = NULL;
+	GBytes *b = mime_readings_make_mapped((const unsigned char *)in, strlen(in),
+	                                      MIME_READING_FIRST, &map);
+	size_t n, from = 0;
+	const char *copy = g_bytes_get_data(b, &n), *body = g_strstr_len(copy, (gssize)n, "body");
+	size_t at = (size_t)(body - copy);
+
+	ck_assert_ptr_nonnull(map);
+	ck_assert_msg(mime_readings_source(map, at, at + 8, &from), "body not mapped");
+	ck_assert_uint_eq(from, (size_t)(strstr(in, "body") - in));
+	ck_assert(memcmp(in + from, "body one", 8) == 0);
+	/* the message's header block lost a line: its first field and the body are not one
+	   stretch */
+	ck_assert(!mime_readings_source(map, 0, at + 8, &from));
+	/* nothing maps past the copy's end */
+	ck_assert(!mime_readings_source(map, n, n + 1, &from));
+	ck_assert(!mime_readings_source(NULL, 0, 1, &from));
+	g_array_free(map, TRUE);
+	g_bytes_unref(b);
+	/* no copy, no map */
+	b = mime_readings_make_mapped((const unsigned char *)TOP "\nx\n", strlen(TOP "\nx\n"),
+	                              MIME_READING_BOTH, &map);
+	ck_assert_ptr_null(b);
+	ck_assert_ptr_null(map);
+}
+END_TEST
+
 /* ---- what msg_scan() makes of them ---- */
 
 static struct sigdb *db;
@@ -468,6 +504,62 @@ START_TEST(test_no_new_parts)
 }
 END_TEST
 
+/*
+ * The same attachment under both readings of a message with two Content-Type headers (GMime:
+ * AA, the last; Python's email and Thunderbird: BB, the first): no part "read1", but a copy
+ * of part 2, where the first-header reading shows it, with its bytes in the message (the
+ * body under BB), so that strip knows it would leave it. A reading that shows a part where
+ * GMime does, named the same, adds no copy.
+ */
+START_TEST(test_copies)
+{
+	char *att =
+	        g_strconcat("Content-Type: application/x-msdownload; name=\"clam.exe\"\n" B64 "\n",
+	                    exe_b64, NULL);
+	char *msg = g_strconcat(TOP "Content-Type: multipart/mixed; boundary=\"BB\"\n"
+	                            "Content-Type: multipart/mixed; boundary=\"AA\"\n\n"
+	                            "--AA\nContent-Type: text/plain\n\nhello\n--AA\n",
+	                        att, "--AA--\n--BB\n", att, "--BB--\n", NULL);
+	struct msg_report *r = scan_with(msg, NULL);
+	const struct msg_part *p = testscan_part(r, "2");
+	const struct msg_copy *c;
+	const char *under_bb = strstr(msg, "--BB\n");
+	const char *body = strstr(under_bb, "\n\n") + 2;
+
+	ck_assert(p->scan.n_findings > 0);
+	for (guint i = 0; i < r->parts->len; i++)
+		ck_assert_msg(
+		        !g_str_has_prefix(((struct msg_part *)r->parts->pdata[i])->path, "read"),
+		        "a part %s", ((struct msg_part *)r->parts->pdata[i])->path);
+	ck_assert_ptr_nonnull(p->copies);
+	c = p->copies->pdata[0];
+	ck_assert_str_eq(c->found_by, "the first-header reading");
+	ck_assert_str_eq(c->name, "clam.exe");
+	ck_assert_int_eq(c->parent, -1);
+	ck_assert_uint_eq(c->raw_begin, (uint64_t)(body - msg));
+	/* the body without the line end before the boundary, as parts have it */
+	ck_assert_uint_eq(c->raw_end - c->raw_begin, strlen(exe_b64) - 1);
+	ck_assert(memcmp(msg + c->raw_begin, exe_b64, strlen(exe_b64) - 1) == 0);
+	/* outside the entity strip would remove */
+	ck_assert(c->raw_begin >= p->raw_end);
+	msg_report_free(&r);
+	g_free(msg);
+
+	/* two Content-Type headers on the text part only: the attachment reads the same */
+	msg = g_strconcat(TOP MP "\n--BB\nContent-Type: text/plain\nContent-Type: text/html\n\n"
+	                         "hello\n--BB\n",
+	                  att, "--BB--\n", NULL);
+	r = scan_with(msg, NULL);
+	ck_assert(r->anomalies & MSG_ANOM_DUPLICATE_CTYPE);
+	ck_assert_ptr_null(testscan_part(r, "2")->copies);
+	/* the text part's reading declares another type: listed */
+	ck_assert_ptr_nonnull(testscan_part(r, "1")->copies);
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(att);
+}
+END_TEST
+
 /* The copies count against max_total_bytes: past it they are skipped, and that is noted. */
 START_TEST(test_budget)
 {
@@ -490,6 +582,7 @@ int main(void)
 	int failed;
 
 	tcase_add_loop_test(tc, test_rewrite, 0, G_N_ELEMENTS(rewrites));
+	tcase_add_test(tc, test_map);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(scan, setup, teardown);
 	tcase_add_loop_test(scan, test_hidden, 0, G_N_ELEMENTS(hides));
@@ -498,6 +591,7 @@ int main(void)
 	tcase_add_loop_test(scan, test_cr_block_in_text, 0, 2);
 	tcase_add_loop_test(scan, test_hidden_in_part, 0, 3);
 	tcase_add_test(scan, test_budget);
+	tcase_add_test(scan, test_copies);
 	suite_add_tcase(s, scan);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

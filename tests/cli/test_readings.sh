@@ -41,6 +41,77 @@ printf '[policy]\nblocked = reject\n' >"$T/names.conf"
 run 1 "$PARTSCAN" scan -d "$T/m/payloads.hsb" -c "$T/names.conf" --no-summary "$T/names.eml"
 expect out "names.eml: POLICY blocked reject: blocked: extension .exe in invoice.pdf$"
 
+# Copies: a leaf of another reading (or a find of the raw sweep) whose bytes were scanned
+# already is no part of its own, but a copy listed on the part it repeats. dupread.eml: GMime
+# takes the last Content-Type (boundary AA), Python's email and Thunderbird the first (BB);
+# both show the same EICAR bytes. With strip, removing GMime's entity leaves the copy under BB
+# for the others: the message is held instead. Python's email is asked what it shows.
+SIGS="$TOP/contrib/test-signatures"
+EB64=$(eicar_b64)
+# copies_msg FILE SUBJECT FIRST-CT LAST-CT TEXT AA-PART BB-PART: a message whose header block
+# has two Content-Type headers, the AA multipart then the BB one after it
+copies_msg() {
+	printf 'From: a@example.org\nTo: b@example.net\nSubject: %s\nMIME-Version: 1.0\n%b%b\n--AA\nContent-Type: text/plain\n\n%s\n--AA\n%s\n--AA--\n--BB\n%s\n--BB--\n' \
+		"$2" "$3" "$4" "$5" "$6" "$7" >"$1"
+}
+att() { # NAME TYPE B64
+	printf 'Content-Type: %s; name="%s"\nContent-Disposition: attachment; filename="%s"\nContent-Transfer-Encoding: base64\n\n%s\n' \
+		"$2" "$1" "$1" "$3"
+}
+CT_BB='Content-Type: multipart/mixed; boundary="BB"\n'
+CT_AA='Content-Type: multipart/mixed; boundary="AA"\n'
+copies_msg "$T/dupread.eml" dupread "$CT_BB" "$CT_AA" hello \
+	"$(att eicar.com application/octet-stream "$EB64")" \
+	"$(att eicar.com application/octet-stream "$EB64")"
+# python_leaves FILE: "name sha256" of every leaf Python's email shows
+python_leaves() {
+	python3 -c '
+import email, hashlib, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+for p in m.walk():
+    if not p.is_multipart():
+        print(p.get_filename(), hashlib.sha256(p.get_payload(decode=True) or b"").hexdigest())
+' "$1"
+}
+EICAR_SHA=$(printf '%s' "$EB64" | base64 -d | sha256sum | cut -d' ' -f1)
+python_leaves "$T/dupread.eml" >"$T/py"
+expect py "^eicar.com $EICAR_SHA$"
+printf '[policy]\ninfected = strip\nblocked = strip\n' >"$T/strip.conf"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/strip.conf" --no-summary --json "$T/dupread.eml"
+expect out '"action":"quarantine"'
+expect out 'strip cannot remove infected: Eicar-Test-Signature in eicar.com \(the first-header reading shows a copy outside the parts stripped\), quarantined instead'
+expect out '"copies":\[\{"found_by":"the first-header reading","name":"eicar.com"'
+refute out '"path":"read1"'
+# the copy's bytes in the message: the base64 body under BB
+python3 -c '
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+r = json.loads(open(sys.argv[2]).readline())
+c = [c for p in r["parts"] for c in p.get("copies", []) if c["found_by"].endswith("reading")][0]
+body = raw[c["raw_begin"]:c["raw_end"]]
+assert raw.rindex(body) > raw.index(b"--BB\n"), (c, body)
+assert body.strip() == sys.argv[3].encode(), body
+' "$T/dupread.eml" "$T/out" "$EB64" || fail "dupread.eml: the copy's raw range is not the body under BB"
+checks=$((checks + 1))
+# the same copy found by the raw sweep alone (one Content-Type; the BB part after the end)
+copies_msg "$T/dupsweep.eml" dupsweep "" "$CT_AA" hello \
+	"$(att eicar.com application/octet-stream "$EB64")" \
+	"$(att eicar.com application/octet-stream "$EB64")"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/strip.conf" --no-summary "$T/dupsweep.eml"
+expect out 'dupsweep.eml: POLICY infected quarantine: .*strip cannot remove infected: Eicar-Test-Signature in eicar.com \(the raw sweep shows a copy outside the parts stripped\), quarantined instead$'
+# a leaf's body the sweep also decodes (base64 declared 7bit after base64): the sweep's copy
+# ends where the body does, before the boundary's line end, inside the entity strip removes
+printf '[policy]\ninfected = strip\n' >"$T/strip_only.conf"
+run 1 "$PARTSCAN" scan -d "$T/m/payloads.hsb" -c "$T/strip_only.conf" --no-summary \
+	"$T/m/dup_cte_b64_first.eml"
+expect out 'dup_cte_b64_first.eml: POLICY infected strip: infected: ReadingTest.dup_cte_b64_first in dup_cte_b64_first.bin$'
+# a reading that differs elsewhere (two Content-Type headers on the text part) sees the
+# attachment where GMime does: strip removes it for every reader
+printf 'From: a@example.org\nSubject: strip ok\nMIME-Version: 1.0\n%b\n--AA\nContent-Type: text/plain\nContent-Type: text/html\n\nhello\n--AA\n%s\n--AA--\n' \
+	"$CT_AA" "$(att eicar.com application/octet-stream "$EB64")" >"$T/stripok.eml"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/strip.conf" --no-summary "$T/stripok.eml"
+expect out 'stripok.eml: POLICY infected strip: infected: Eicar-Test-Signature in eicar.com; blocked: extension .com in eicar.com$'
+
 # well-formed mail gains no part from the other readings
 run 0 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --json --no-summary "$TOP/tests/data/msgs/clean.eml" \
 	"$TOP/tests/data/msgs/nested.eml" "$TOP/tests/data/msgs/alternative.eml"

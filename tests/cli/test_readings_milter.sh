@@ -94,4 +94,55 @@ print(p["action"] == "reject" and p["class"] == "infected" and p["reply"] or "")
 		{ fail "milter and scan -c disagree on $m ($reply)"; sed 's/^/  /' "$T/x/$m.mt" >&2; }
 done
 stop_milter
+
+# Copies (test_readings.sh): the same attachment under GMime's boundary (the last
+# Content-Type) and under the first-header reading's (Python's email, Thunderbird). With
+# strip, removing GMime's entity would leave the file to the others: the daemon holds the
+# message as scan -c does; when the other reading sees the file where GMime does, both strip.
+mkdir -p "$T/q" "$T/c"
+cat >"$T/partscan.conf" <<EOF
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
+[database]
+path = $T/db
+[policy]
+infected = strip
+blocked = strip
+[quarantine]
+directory = $T/q
+$(milter_log_conf)
+EOF
+EXE=$(base64 -w76 "$CLAMFILES/clam.exe")
+ATT="Content-Type: application/octet-stream; name=\"clam.exe\"
+Content-Transfer-Encoding: base64
+
+$EXE"
+printf 'From: a@example.org\nSubject: dup\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="BB"\nContent-Type: multipart/mixed; boundary="AA"\n\n--AA\nContent-Type: text/plain\n\nhello\n--AA\n%s\n--AA--\n--BB\n%s\n--BB--\n' \
+	"$ATT" "$ATT" >"$T/c/dupread.eml"
+printf 'From: a@example.org\nSubject: ok\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="AA"\n\n--AA\nContent-Type: text/plain\nContent-Type: text/html\n\nhello\n--AA\n%s\n--AA--\n' \
+	"$ATT" >"$T/c/stripok.eml"
+start_milter || { finish; exit 1; }
+for c in dupread:quarantine stripok:strip; do
+	m=${c%%:*} action=${c#*:}
+	as_mta "$T/c/$m.eml" "$T/x/$m.eml" "$T/x/$m.lua" || { fail "$m: as_mta"; continue; }
+	run 1 "$PARTSCAN" scan --mail -d "$T/db" -c "$T/partscan.conf" --json --no-summary \
+		"$T/x/$m.eml"
+	expect out "\"policy\":\\{\"class\":\"infected\",\"action\":\"$action\""
+	python3 - "$T/out" >>"$T/x/$m.lua" <<'PY'
+import json, sys
+p = json.loads(open(sys.argv[1]).readline())["policy"]
+q = lambda s: '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+if p["action"] == "quarantine":
+    print('if not mt.eom_check(conn, MT_QUARANTINE, %s) then error("not held as scan -c said") end' % q(p["reasons"]))
+    print('if mt.eom_check(conn, MT_BODYCHANGE) then error("body changed") end')
+else:
+    print('if not mt.eom_check(conn, MT_BODYCHANGE) then error("not stripped as scan -c said") end')
+    print('if mt.eom_check(conn, MT_QUARANTINE) then error("held") end')
+print('if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", %s) then error("status differs from scan -c") end' % q(" " + p["status"]))
+print('mt.disconnect(conn)')
+PY
+	checks=$((checks + 1))
+	miltertest -s "$T/x/$m.lua" >"$T/x/$m.mt" 2>&1 ||
+		{ fail "milter and scan -c disagree on $m"; sed 's/^/  /' "$T/x/$m.mt" >&2; }
+done
+stop_milter
 finish
