@@ -128,8 +128,9 @@ void mime_part_scanned(struct mime_ctx *ctx, int idx, size_t len, const struct s
  * Bytes scanned before as part of were found again where no part is made of them (a sweep
  * find, a leaf of another reading, another decoding of a leaf): *copy (its strings taken
  * over, found_by given) is listed in the part's copies (msgscan.h, COPIES), unless it is
- * named as the part and lies inside the part's own entity (it adds nothing then). At most
- * max_parts copies are listed in a message; past that MSG_LIMIT_PARTS is noted.
+ * named as the part and lies inside the part's own entity (it adds nothing then); its names
+ * are checked against the part's real type as the part's own are (the extension-mismatch
+ * flag). At most max_parts copies are listed in a message; past that MSG_LIMIT_PARTS is noted.
  */
 void mime_part_add_copy(struct mime_ctx *ctx, int of, const struct msg_copy *copy);
 

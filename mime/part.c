@@ -284,4 +284,9 @@ void mime_part_add_copy(struct mime_ctx *ctx, int of, const struct msg_copy *cop
 	if (p->copies == NULL)
 		p->copies = msg_part_copies_new();
 	g_ptr_array_add(p->copies, c);
+	if (!p->scanned)
+		return;
+	if ((c->name != NULL && ftype_ext_mismatch(c->name, &p->scan.type)) ||
+	    (c->alt_name != NULL && ftype_ext_mismatch(c->alt_name, &p->scan.type)))
+		p->flags |= MSG_PART_EXT_MISMATCH;
 }

@@ -156,6 +156,26 @@ static bool policy_names_blocked(const struct conf *conf, const char *name, char
 	return blocked;
 }
 
+/*
+ * The names of a copy of the part's bytes that another reading shows (msgscan.h, COPIES): a
+ * client of that reading saves the file under them. The reason names the name and the reading.
+ */
+static bool policy_copy_blocked(const struct conf *conf, const struct msg_copy *c, char **reason_r)
+{
+	const char *name = NULL;
+	char *why = NULL;
+
+	if (c->name != NULL && policy_names_blocked(conf, c->name, &why))
+		name = c->name;
+	else if (c->alt_name != NULL && policy_names_blocked(conf, c->alt_name, &why))
+		name = c->alt_name;
+	if (name == NULL)
+		return false;
+	*reason_r = g_strdup_printf("%s (named %s by %s)", why, name, c->found_by);
+	g_free(why);
+	return true;
+}
+
 bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r)
 {
 	*reason_r = NULL;
@@ -164,6 +184,11 @@ bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, c
 		return true;
 	if (part->alt_name != NULL && policy_names_blocked(conf, part->alt_name, reason_r))
 		return true;
+	/* and those under which other readings show the same bytes */
+	for (guint i = 0; part->copies != NULL && i < part->copies->len; i++) {
+		if (policy_copy_blocked(conf, part->copies->pdata[i], reason_r))
+			return true;
+	}
 	if ((part->flags & MSG_PART_HTML_SMUGGLING) && conf->block_html_smuggling) {
 		*reason_r = g_strdup("HTML smuggling (a script decodes a file)");
 		return true;

@@ -67,7 +67,11 @@ void policy_decide(const struct conf *conf, const struct policy_input *in,
                    struct policy_plan *plan_r);
 void policy_plan_clear(struct policy_plan *plan);
 
-/* Is this part blocked by type or name? reason_r gets a new string when it is. */
+/*
+ * Is this part blocked by type or name (its own names, and those of its copies: the names
+ * under which another reading or the raw sweep shows the same bytes)? reason_r gets a new
+ * string when it is.
+ */
 bool policy_part_blocked(const struct conf *conf, const struct msg_part *part, char **reason_r);
 
 /*

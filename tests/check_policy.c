@@ -212,6 +212,58 @@ START_TEST(test_block_alt_name)
 }
 END_TEST
 
+/*
+ * The names of a copy of a part's bytes (another reading shows the same bytes under other
+ * headers, msgscan.h COPIES) are judged like the part's: the reason says which name and who
+ * gives it; a message blocked by them is blocked whatever the part is called in GMime's tree.
+ */
+START_TEST(test_block_copy_names)
+{
+	struct msg_report *r = report_new();
+	struct msg_part *p;
+	struct msg_copy *c;
+	struct policy_plan plan;
+	char *why = NULL;
+
+	part_add(r, "1", NULL, FTYPE_TEXT, NULL, MSG_PART_BODY);
+	p = part_add(r, "2", "notes.txt", FTYPE_TEXT, NULL, 0);
+	p->raw_begin = 300, p->body_begin = 360, p->raw_end = 500;
+	c = copy_add(p, "the first-header reading", "notes.txt", -1, 600, 700);
+	ck_assert(!policy_part_blocked(conf, p, &why));
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_ACCEPT);
+	policy_plan_clear(&plan);
+
+	g_free(c->name);
+	c->name = g_strdup("invoice.js");
+	ck_assert(policy_part_blocked(conf, p, &why));
+	ck_assert_str_eq(why, "extension .js (named invoice.js by the first-header reading)");
+	g_free(why);
+	decide(r, &plan);
+	ck_assert_int_eq(plan.cls, POLICY_BLOCKED);
+	ck_assert_int_eq(plan.action, CONF_ACTION_REJECT);
+	ck_assert_str_eq(plan.reply, "Message rejected: extension .js (named invoice.js by the "
+	                             "first-header reading) (notes.txt)");
+	policy_plan_clear(&plan);
+
+	/* its Content-Type name, and the Windows readings of a name, as for the part's own */
+	g_free(c->name);
+	c->name = g_strdup("notes.txt");
+	c->alt_name = g_strdup("run.vbs::$DATA");
+	ck_assert(policy_part_blocked(conf, p, &why));
+	ck_assert_str_eq(why, "extension .vbs (named run.vbs::$DATA by the first-header reading)");
+	g_free(why);
+
+	/* with strip: the named copy lies outside the part's entity, the message is held */
+	conf->on_blocked = CONF_ACTION_STRIP;
+	decide(r, &plan);
+	ck_assert_int_eq(plan.action, CONF_ACTION_QUARANTINE);
+	ck_assert_ptr_nonnull(plan.fallback);
+	policy_plan_clear(&plan);
+	report_free(r);
+}
+END_TEST
+
 START_TEST(test_block_configurable)
 {
 	struct msg_part p = {.name = "setup.exe", .scanned = true};
@@ -764,6 +816,7 @@ int main(void)
 	tcase_add_test(tc, test_infected_reject);
 	tcase_add_test(tc, test_block_table);
 	tcase_add_test(tc, test_block_alt_name);
+	tcase_add_test(tc, test_block_copy_names);
 	tcase_add_test(tc, test_block_configurable);
 	tcase_add_test(tc, test_unscannable_tag);
 	tcase_add_test(tc, test_encrypted_default);

@@ -560,6 +560,38 @@ START_TEST(test_copies)
 }
 END_TEST
 
+/*
+ * The same bytes named otherwise by the first-header reading (report.pdf to GMime, report.txt
+ * to Python's email and Thunderbird): the copy keeps the reading's name and declared type,
+ * and that name is checked against the real type as the part's own is.
+ */
+START_TEST(test_copy_names)
+{
+	static const char pdf[] = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
+	char *b64 = testscan_base64_lines(pdf, sizeof(pdf) - 1, "\n");
+	char *msg = g_strconcat(
+	        TOP "Content-Type: multipart/mixed; boundary=\"BB\"\n"
+	            "Content-Type: multipart/mixed; boundary=\"AA\"\n\n"
+	            "--AA\nContent-Type: application/pdf; name=\"report.pdf\"\n" B64 "\n",
+	        b64, "--AA--\n--BB\nContent-Type: text/plain; name=\"report.txt\"\n" B64 "\n", b64,
+	        "--BB--\n", NULL);
+	struct msg_report *r = scan_with(msg, NULL);
+	const struct msg_part *p = testscan_part(r, "1");
+	const struct msg_copy *c;
+
+	ck_assert_str_eq(p->name, "report.pdf");
+	ck_assert_int_eq(p->scan.type.type, FTYPE_PDF);
+	ck_assert_ptr_nonnull(p->copies);
+	c = p->copies->pdata[0];
+	ck_assert_str_eq(c->name, "report.txt");
+	ck_assert_str_eq(c->content_type, "text/plain");
+	ck_assert_msg(p->flags & MSG_PART_EXT_MISMATCH, "report.txt holding a PDF: no mismatch");
+	msg_report_free(&r);
+	g_free(msg);
+	g_free(b64);
+}
+END_TEST
+
 /* The copies count against max_total_bytes: past it they are skipped, and that is noted. */
 START_TEST(test_budget)
 {
@@ -592,6 +624,7 @@ int main(void)
 	tcase_add_loop_test(scan, test_hidden_in_part, 0, 3);
 	tcase_add_test(scan, test_budget);
 	tcase_add_test(scan, test_copies);
+	tcase_add_test(scan, test_copy_names);
 	suite_add_tcase(s, scan);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -112,6 +112,32 @@ printf 'From: a@example.org\nSubject: strip ok\nMIME-Version: 1.0\n%b\n--AA\nCon
 run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/strip.conf" --no-summary "$T/stripok.eml"
 expect out 'stripok.eml: POLICY infected strip: infected: Eicar-Test-Signature in eicar.com; blocked: extension .com in eicar.com$'
 
+# Names: jsname.eml shows the same bytes as notes.txt to GMime (AA) and as invoice.js to
+# Python's email and Thunderbird (BB); the default policy blocks .js by either name, as it
+# does when the bytes differ (then the reading's leaf is a part "read1" of its own).
+JS_B64=$(printf 'var s = new ActiveXObject("WScript.Shell");\r\ns.Run("calc.exe");\r\n' | base64 -w76)
+copies_msg "$T/jsname.eml" jsname "$CT_BB" "$CT_AA" hello \
+	"$(att notes.txt text/plain "$JS_B64")" "$(att invoice.js application/octet-stream "$JS_B64")"
+python_leaves "$T/jsname.eml" >"$T/py"
+expect py "^invoice.js $(printf '%s' "$JS_B64" | base64 -d | sha256sum | cut -d' ' -f1)$"
+refute py "^notes.txt "
+: >"$T/default.conf"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/jsname.eml"
+expect out 'jsname.eml: POLICY blocked reject: blocked: extension .js \(named invoice.js by the first-header reading\) in notes.txt$'
+run 0 "$PARTSCAN" scan -d "$SIGS" --json --no-summary "$T/jsname.eml"
+expect out '"name":"notes.txt",.*"copies":\[\{"found_by":"the first-header reading","name":"invoice.js","content_type":"application/octet-stream"'
+JS2_B64=$(printf 'var s = new ActiveXObject("WScript.Shell");\r\ns.Run("calc.exe");\r\n//\r\n' |
+	base64 -w76)
+copies_msg "$T/jsname2.eml" jsname2 "$CT_BB" "$CT_AA" hello \
+	"$(att notes.txt text/plain "$JS_B64")" "$(att invoice.js application/octet-stream "$JS2_B64")"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/jsname2.eml"
+expect out 'jsname2.eml: POLICY blocked reject: blocked: extension .js in invoice.js$'
+# the same name given only by the headers before a find of the raw sweep
+copies_msg "$T/jssweep.eml" jssweep "" "$CT_AA" hello \
+	"$(att notes.txt text/plain "$JS_B64")" "$(att invoice.js application/octet-stream "$JS_B64")"
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/jssweep.eml"
+expect out 'jssweep.eml: POLICY blocked reject: blocked: extension .js \(named invoice.js by the raw sweep\) in notes.txt$'
+
 # well-formed mail gains no part from the other readings
 run 0 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --json --no-summary "$TOP/tests/data/msgs/clean.eml" \
 	"$TOP/tests/data/msgs/nested.eml" "$TOP/tests/data/msgs/alternative.eml"

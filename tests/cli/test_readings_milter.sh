@@ -145,4 +145,36 @@ PY
 		{ fail "milter and scan -c disagree on $m"; sed 's/^/  /' "$T/x/$m.mt" >&2; }
 done
 stop_milter
+
+# Names (test_readings.sh): the same bytes named notes.txt by GMime's reading and invoice.js
+# by the first-header reading; the default policy: the daemon rejects as scan -c does.
+cat >"$T/partscan.conf" <<EOF
+$(milter_conf --no-pid-file "unix:$T/milter.sock")
+[database]
+path = $T/db
+$(milter_log_conf)
+EOF
+JS=$(printf 'var s = new ActiveXObject("WScript.Shell");\r\ns.Run("calc.exe");\r\n' | base64 -w76)
+printf 'From: a@example.org\nSubject: js\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="BB"\nContent-Type: multipart/mixed; boundary="AA"\n\n--AA\nContent-Type: text/plain\n\nhello\n--AA\nContent-Type: text/plain; name="notes.txt"\nContent-Transfer-Encoding: base64\n\n%s\n--AA--\n--BB\nContent-Type: application/octet-stream; name="invoice.js"\nContent-Transfer-Encoding: base64\n\n%s\n--BB--\n' \
+	"$JS" "$JS" >"$T/c/jsname.eml"
+start_milter || { finish; exit 1; }
+as_mta "$T/c/jsname.eml" "$T/x/jsname.eml" "$T/x/jsname.lua" || fail "jsname: as_mta"
+run 1 "$PARTSCAN" scan --mail -d "$T/db" -c "$T/partscan.conf" --json --no-summary \
+	"$T/x/jsname.eml"
+expect out '"reply":"Message rejected: extension .js \(named invoice.js by the first-header reading\) \(notes.txt\)"'
+python3 - "$T/out" >>"$T/x/jsname.lua" <<'PY'
+import json, sys
+p = json.loads(open(sys.argv[1]).readline())["policy"]
+q = lambda s: '"' + s.replace('\\', '\\\\').replace('"', '\\"') + '"'
+if p["action"] == "reject":
+    print('if not mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1", %s) then error("not rejected as scan -c said") end' % q(p["reply"]))
+elif p["action"] == "accept":
+    print('if mt.getreply(conn) ~= SMFIR_CONTINUE then error("not accepted as scan -c said") end')
+    print('if not mt.eom_check(conn, MT_HDRADD, "X-Virus-Status", %s) then error("status differs from scan -c") end' % q(" " + p["status"]))
+else:
+    print('error("no check for %s")' % p["action"])
+print('mt.disconnect(conn)')
+PY
+run_lua x/jsname "milter and scan -c disagree on jsname"
+stop_milter
 finish
