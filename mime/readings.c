@@ -45,6 +45,7 @@
 
 #include "mime/readings.h"
 #include "mime/jobs.h"
+#include "mime/params.h"
 #include "mime/walk.h"
 
 #include <gmime/gmime.h>
@@ -281,9 +282,6 @@ static size_t next_dash_line(const unsigned char *d, size_t len, size_t pos, str
 	return len;
 }
 
-/* The longest "--" line word and boundary considered: a header line's length (RFC 5322). */
-#define BOUNDARY_MAX 998
-
 /*
  * A "--" line's word: what follows the dashes without trailing blanks and CR, and that again
  * without a closing "--" (a delimiter and a close-delimiter name the same boundary). NULs are
@@ -295,7 +293,7 @@ static void add_key(GHashTable *keys, const unsigned char *p, size_t n)
 
 	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
 		n--;
-	if (n == 0 || n > BOUNDARY_MAX)
+	if (n == 0 || n > MIME_PARAM_MAX) /* longer than any boundary considered */
 		return;
 	k = g_string_sized_new(n);
 	for (size_t i = 0; i < n; i++)
@@ -327,198 +325,6 @@ static GHashTable *dash_keys(struct out *o)
 		at = next_dash_line(o->d, o->len, at, &ds, &cr);
 	}
 	return o->keys;
-}
-
-/* s[0, n) without surrounding blanks added to cands, unless empty, too long or there. */
-static void cand_add(GPtrArray *cands, const char *s, size_t n)
-{
-	while (n > 0 && g_ascii_isspace(*s)) {
-		s++;
-		n--;
-	}
-	while (n > 0 && g_ascii_isspace(s[n - 1]))
-		n--;
-	if (n == 0 || n > BOUNDARY_MAX)
-		return;
-	for (guint i = 0; i < cands->len; i++) {
-		const char *c = cands->pdata[i];
-
-		if (strlen(c) == n && memcmp(c, s, n) == 0)
-			return;
-	}
-	g_ptr_array_add(cands, g_strndup(s, n));
-}
-
-/* v as written, and v without angle brackets around it (Python's email.utils.unquote). */
-static void cand_add_angle(GPtrArray *cands, const char *v, size_t n)
-{
-	cand_add(cands, v, n);
-	while (n > 0 && g_ascii_isspace(*v)) {
-		v++;
-		n--;
-	}
-	while (n > 0 && g_ascii_isspace(v[n - 1]))
-		n--;
-	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
-		cand_add(cands, v + 1, n - 2);
-}
-
-/*
- * The ways a parameter value is read: as written; its quoted string alone, unescaped (what
- * follows, a comment, dropped); up to its first blank or comment when it is a token; each
- * also without angle brackets. Blanks around are dropped (Python's email strips them).
- */
-static void cand_value(GPtrArray *cands, const char *v)
-{
-	while (*v == ' ' || *v == '\t')
-		v++;
-	cand_add_angle(cands, v, strlen(v));
-	if (*v == '"') {
-		GString *q = g_string_new(NULL);
-		const char *p = v + 1;
-
-		for (; *p != '\0' && *p != '"'; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			g_string_append_c(q, *p);
-		}
-		cand_add_angle(cands, q->str, q->len);
-		/* and with its backslashes kept (Python's compat32 reading) */
-		p = strchr(v + 1, '"');
-		cand_add_angle(cands, v + 1, p != NULL ? (size_t)(p - v - 1) : strlen(v + 1));
-		g_string_free(q, TRUE);
-	} else {
-		cand_add_angle(cands, v, strcspn(v, " \t(\""));
-	}
-}
-
-/* An RFC 2231 value: "charset'language'" dropped from the first piece, %XX decoded. */
-static char *rfc2231_decode(const char *v, bool first)
-{
-	GString *out = g_string_new(NULL);
-	const char *q;
-
-	if (first && (q = strchr(v, '\'')) != NULL && (q = strchr(q + 1, '\'')) != NULL)
-		v = q + 1;
-	for (; *v != '\0'; v++) {
-		if (*v == '%' && g_ascii_isxdigit(v[1]) && g_ascii_isxdigit(v[2])) {
-			g_string_append_c(out, (char)(g_ascii_xdigit_value(v[1]) * 16 +
-			                              g_ascii_xdigit_value(v[2])));
-			v += 2;
-		} else {
-			g_string_append_c(out, *v);
-		}
-	}
-	return g_string_free(out, FALSE);
-}
-
-struct piece {
-	unsigned int index;
-	char *value; /* decoded when the piece is "boundary*N*" */
-};
-
-/*
- * RFC 2231 pieces "boundary*0", "boundary*1" ... joined in index order: up to the first
- * missing index, and across gaps; of a repeated index the first, and the last.
- */
-static void cand_pieces(GPtrArray *cands, GArray *pieces)
-{
-	for (int way = 0; way < 3; way++) {
-		GString *joined = g_string_new(NULL);
-		unsigned int want = 0;
-		bool any = true;
-
-		while (any) {
-			const struct piece *pick = NULL, *next = NULL;
-
-			any = false;
-			for (guint i = 0; i < pieces->len; i++) {
-				const struct piece *pc = &g_array_index(pieces, struct piece, i);
-
-				if (pc->index == want && (pick == NULL || way == 2))
-					pick = pc;
-				if (pc->index > want && (next == NULL || pc->index < next->index))
-					next = pc;
-			}
-			if (pick != NULL) {
-				g_string_append(joined, pick->value);
-				any = true;
-				want++;
-			} else if (way > 0 && next != NULL) {
-				want = next->index; /* across the gap */
-				any = true;
-			}
-		}
-		cand_value(cands, joined->str);
-		g_string_free(joined, TRUE);
-	}
-}
-
-/* The boundary parameters of a Content-Type value (';' outside quotes ends a parameter). */
-static GPtrArray *boundary_cands(const char *v)
-{
-	GPtrArray *cands = g_ptr_array_new_with_free_func(g_free);
-	GArray *pieces = g_array_new(FALSE, FALSE, sizeof(struct piece));
-	const char *p = v;
-
-	while (*p != '\0') {
-		const char *b = p, *eq;
-		bool quoted = false;
-		char *param, *name;
-
-		for (; *p != '\0' && (quoted || *p != ';'); p++) {
-			if (*p == '\\' && quoted && p[1] != '\0')
-				p++;
-			else if (*p == '"')
-				quoted = !quoted;
-		}
-		param = g_strndup(b, (size_t)(p - b));
-		if (*p == ';')
-			p++;
-		if ((eq = strchr(param, '=')) == NULL) {
-			g_free(param);
-			continue;
-		}
-		name = g_strstrip(g_strndup(param, (size_t)(eq - param)));
-		if (g_ascii_strcasecmp(name, "boundary") == 0) {
-			cand_value(cands, eq + 1);
-		} else if (g_ascii_strcasecmp(name, "boundary*") == 0) {
-			char *val = g_strstrip(g_strdup(eq + 1)), *dec = rfc2231_decode(val, true);
-
-			cand_value(cands, dec);
-			g_free(dec);
-			g_free(val);
-		} else if (g_ascii_strncasecmp(name, "boundary*", 9) == 0 &&
-		           g_ascii_isdigit(name[9]) && pieces->len < 64) {
-			char *end;
-			struct piece pc = {(unsigned int)strtoul(name + 9, &end, 10), NULL};
-			char *val = g_strstrip(g_strdup(eq + 1));
-
-			if (*end == '*') {
-				pc.value = rfc2231_decode(val, pc.index == 0);
-			} else {
-				size_t n = strlen(val);
-
-				if (n >= 2 && val[0] == '"' && val[n - 1] == '"')
-					pc.value = g_strndup(val + 1, n - 2);
-				else
-					pc.value = g_strdup(val);
-			}
-			g_free(val);
-			if (pc.index < 1000)
-				g_array_append_val(pieces, pc);
-			else
-				g_free(pc.value);
-		}
-		g_free(name);
-		g_free(param);
-	}
-	if (pieces->len > 0)
-		cand_pieces(cands, pieces);
-	for (guint i = 0; i < pieces->len; i++)
-		g_free(g_array_index(pieces, struct piece, i).value);
-	g_array_free(pieces, TRUE);
-	return cands;
 }
 
 /* A media subtype GMime gave that can be written back as it is. */
@@ -605,7 +411,7 @@ static char *boundary_value(struct out *o, const char *gm, const char *v)
 	multi = ct != NULL && g_mime_content_type_is_type(ct, "multipart", "*");
 	gb = multi ? g_mime_content_type_get_parameter(ct, "boundary") : NULL;
 	sub = multi ? g_mime_content_type_get_media_subtype(ct) : NULL;
-	cands = boundary_cands(v);
+	cands = mime_param_readings(v, "boundary");
 	for (guint i = 0; i < cands->len && out == NULL; i++) {
 		const char *c = cands->pdata[i];
 		bool plain = strstr(c, "=?") == NULL;
