@@ -4,11 +4,13 @@
  * and Thunderbird read blanks, quotes, angle brackets, comments, repeated parameters and RFC
  * 2231 pieces otherwise. A reading of a boundary that the message's delimiter lines spell
  * makes the lenient header reading (readings.c); a reading of a file name is judged as the
- * part's (walk.c). Limits: values up to MIME_PARAM_MAX bytes, 64 RFC 2231 pieces of index
- * below 1000. Thread safety: pure functions.
+ * part's (mime_param_names()). Limits: values up to MIME_PARAM_MAX bytes, 64 RFC 2231 pieces
+ * of index below 1000, MIME_PARAM_NAMES names a part. Thread safety: pure functions but
+ * mime_param_names(), which belongs to the scan of its message.
  */
 
 #include "mime/params.h"
+#include "mime/ctx.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -77,14 +79,19 @@ static void cand_value(GPtrArray *cands, const char *v)
 	}
 }
 
-/* An RFC 2231 value: "charset'language'" dropped from the first piece, %XX decoded. */
-static char *rfc2231_decode(const char *v, bool first)
+/*
+ * An RFC 2231 value: "charset'language'" taken from the first piece (*charset_r, a new string,
+ * when first), %XX decoded.
+ */
+static char *rfc2231_decode(const char *v, bool first, char **charset_r)
 {
 	GString *out = g_string_new(NULL);
-	const char *q;
+	const char *q, *q2;
 
-	if (first && (q = strchr(v, '\'')) != NULL && (q = strchr(q + 1, '\'')) != NULL)
-		v = q + 1;
+	if (first && (q = strchr(v, '\'')) != NULL && (q2 = strchr(q + 1, '\'')) != NULL) {
+		*charset_r = g_strndup(v, (size_t)(q - v));
+		v = q2 + 1;
+	}
 	for (; *v != '\0'; v++) {
 		if (*v == '%' && g_ascii_isxdigit(v[1]) && g_ascii_isxdigit(v[2])) {
 			g_string_append_c(out, (char)(g_ascii_xdigit_value(v[1]) * 16 +
@@ -97,6 +104,21 @@ static char *rfc2231_decode(const char *v, bool first)
 	return g_string_free(out, FALSE);
 }
 
+/*
+ * A decoded RFC 2231 value added whole (it is no token to cut at a blank), in UTF-8 when its
+ * charset converts it (a boundary or a name in ISO-8859-1 is compared as UTF-8 text).
+ */
+static void cand_decoded(GPtrArray *cands, const char *dec, const char *charset)
+{
+	char *utf8 = NULL;
+
+	if (charset != NULL && *charset != '\0' && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(charset, "us-ascii") != 0)
+		utf8 = g_convert(dec, -1, "UTF-8", charset, NULL, NULL, NULL);
+	cand_add(cands, utf8 != NULL ? utf8 : dec, strlen(utf8 != NULL ? utf8 : dec));
+	g_free(utf8);
+}
+
 struct piece {
 	unsigned int index;
 	char *value; /* decoded when the piece is "name*N*" */
@@ -106,7 +128,7 @@ struct piece {
  * RFC 2231 pieces "name*0", "name*1" ... joined in index order: up to the first
  * missing index, and across gaps; of a repeated index the first, and the last.
  */
-static void cand_pieces(GPtrArray *cands, GArray *pieces)
+static void cand_pieces(GPtrArray *cands, GArray *pieces, const char *charset)
 {
 	for (int way = 0; way < 3; way++) {
 		GString *joined = g_string_new(NULL);
@@ -134,7 +156,7 @@ static void cand_pieces(GPtrArray *cands, GArray *pieces)
 				any = true;
 			}
 		}
-		cand_value(cands, joined->str);
+		cand_decoded(cands, joined->str, charset);
 		g_string_free(joined, TRUE);
 	}
 }
@@ -142,7 +164,7 @@ static void cand_pieces(GPtrArray *cands, GArray *pieces)
 GPtrArray *mime_param_readings(const char *v, const char *want)
 {
 	size_t wn = strlen(want);
-
+	char *charset = NULL;
 	GPtrArray *cands = g_ptr_array_new_with_free_func(g_free);
 	GArray *pieces = g_array_new(FALSE, FALSE, sizeof(struct piece));
 	const char *p = v;
@@ -170,9 +192,11 @@ GPtrArray *mime_param_readings(const char *v, const char *want)
 			cand_value(cands, eq + 1);
 		} else if (g_ascii_strncasecmp(name, want, wn) == 0 &&
 		           strcmp(name + wn, "*") == 0) {
-			char *val = g_strstrip(g_strdup(eq + 1)), *dec = rfc2231_decode(val, true);
+			char *val = g_strstrip(g_strdup(eq + 1)), *cs = NULL;
+			char *dec = rfc2231_decode(val, true, &cs);
 
-			cand_value(cands, dec);
+			cand_decoded(cands, dec, cs);
+			g_free(cs);
 			g_free(dec);
 			g_free(val);
 		} else if (g_ascii_strncasecmp(name, want, wn) == 0 && name[wn] == '*' &&
@@ -182,7 +206,8 @@ GPtrArray *mime_param_readings(const char *v, const char *want)
 			char *val = g_strstrip(g_strdup(eq + 1));
 
 			if (*end == '*') {
-				pc.value = rfc2231_decode(val, pc.index == 0);
+				pc.value = rfc2231_decode(val, pc.index == 0 && charset == NULL,
+				                          &charset);
 			} else {
 				size_t n = strlen(val);
 
@@ -201,9 +226,78 @@ GPtrArray *mime_param_readings(const char *v, const char *want)
 		g_free(param);
 	}
 	if (pieces->len > 0)
-		cand_pieces(cands, pieces);
+		cand_pieces(cands, pieces, charset);
+	g_free(charset);
 	for (guint i = 0; i < pieces->len; i++)
 		g_free(g_array_index(pieces, struct piece, i).value);
 	g_array_free(pieces, TRUE);
 	return cands;
+}
+
+/* The name's readings from each header called field of obj (its raw values), into names. */
+static void names_of(GMimeObject *obj, const char *field, const char *param, GPtrArray *names)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		const char *raw = g_mime_header_get_raw_value(h);
+		GPtrArray *cands;
+		char *v;
+
+		if (raw == NULL || g_ascii_strcasecmp(g_mime_header_get_name(h), field) != 0)
+			continue;
+		v = g_strdup(raw);
+		for (char *c = v; *c != '\0'; c++)
+			if (*c == '\r' || *c == '\n')
+				*c = ' ';
+		cands = mime_param_readings(v, param);
+		for (guint k = 0; k < cands->len; k++)
+			g_ptr_array_add(names, g_steal_pointer(&cands->pdata[k]));
+		g_ptr_array_free(cands, TRUE);
+		g_free(v);
+	}
+}
+
+void mime_param_names(struct mime_ctx *ctx, int idx, GMimeObject *obj)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *kept = g_ptr_array_new();
+	const struct msg_part *p = mime_part_at(ctx, idx);
+
+	names_of(obj, "Content-Disposition", "filename", names);
+	names_of(obj, "Content-Type", "name", names);
+	for (guint i = 0; i < names->len && kept->len < MIME_PARAM_NAMES; i++) {
+		const char *n = names->pdata[i];
+		char *valid;
+		bool dup = false;
+
+		/* as written with its quotes, and encoded words (which every reader decodes, as
+		   GMime did for the part's own name) are no name a reader gives */
+		if (n[0] == '"' || strstr(n, "=?") != NULL)
+			continue;
+		valid = g_utf8_make_valid(n, -1);
+		dup = g_strcmp0(valid, p->name) == 0 || g_strcmp0(valid, p->alt_name) == 0;
+		for (guint k = 0; k < kept->len && !dup; k++)
+			dup = strcmp(valid, kept->pdata[k]) == 0;
+		if (dup) {
+			g_free(valid);
+			continue;
+		}
+		g_ptr_array_add(kept, valid);
+	}
+	for (guint i = 0; i < kept->len; i++) {
+		struct msg_copy c = {.found_by = g_strdup("a reading of its file name parameter "
+		                                          "(Python's email)"),
+		                     .name = kept->pdata[i],
+		                     .parent = p->parent,
+		                     .raw_begin = p->body_begin,
+		                     .raw_end = p->raw_end};
+
+		mime_part_add_copy(ctx, idx, &c);
+		p = mime_part_at(ctx, idx);
+	}
+	g_ptr_array_free(kept, TRUE);
+	g_ptr_array_free(names, TRUE);
 }

@@ -21,6 +21,7 @@
 #include "mime/walk.h"
 #include "mime/dashes.h"
 #include "mime/password.h"
+#include "mime/params.h"
 #include "mime/readings.h"
 #include "mime/sweep.h"
 
@@ -289,6 +290,8 @@ static void walk_leaf(struct mime_walk *w, GMimeObject *obj, const char *path, u
 			p->raw_end = base + e;
 		}
 		range_add(w->leaves, b, e, idx);
+		mime_param_names(ctx, idx, obj);
+		p = mime_part_at(ctx, idx);
 		if (job.enc != MIME_ENC_RAW)
 			range_add(w->skip, b, e, idx);
 		else if (g_str_has_prefix(p->content_type, "text/"))

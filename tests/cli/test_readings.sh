@@ -138,6 +138,30 @@ copies_msg "$T/jssweep.eml" jssweep "" "$CT_AA" hello \
 run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/jssweep.eml"
 expect out 'jssweep.eml: POLICY blocked reject: blocked: extension .js \(named invoice.js by the raw sweep\) in notes.txt$'
 
+# A file name parameter Python's email reads otherwise than GMime: a blank after the name, a
+# comment, a second word, an empty parameter before the real one, RFC 2231 pieces with a gap.
+# Each is blocked by the name Python's email gives (checked here); a plain .txt is not.
+for v in 'filename="invoice.js	"' 'filename=invoice.js (x.pdf)' 'filename=invoice.js x.pdf' \
+	'filename=; filename="invoice.js"' 'filename*0="invoice.js"; filename*2=".pdf"' \
+	'filename="notes.txt"'; do
+	printf 'From: a@example.org\nSubject: names\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="BB"\n\n--BB\nContent-Type: text/plain\n\nhi\n--BB\nContent-Type: application/octet-stream\nContent-Disposition: attachment; %s\nContent-Transfer-Encoding: base64\n\n%s\n--BB--\n' \
+		"$v" "$JS_B64" >"$T/param.eml"
+	python3 -c 'import email, email.policy, sys
+names = set()
+for pol in (email.policy.compat32, email.policy.default):
+    m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=pol)
+    names |= {p.get_filename() for p in m.walk() if p.get_filename()}
+print("\n".join(sorted(names)))' "$T/param.eml" >"$T/py"
+	if [ "$v" = 'filename="notes.txt"' ]; then
+		run 0 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/param.eml"
+		expect out 'param.eml: POLICY clean accept'
+		continue
+	fi
+	expect py '^invoice\.js$'
+	run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/param.eml"
+	expect out 'param.eml: POLICY blocked reject: blocked: extension .js \(named invoice.js by a reading of its file name parameter \(Python.s email\)\)'
+done
+
 # well-formed mail gains no part from the other readings
 run 0 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --json --no-summary "$TOP/tests/data/msgs/clean.eml" \
 	"$TOP/tests/data/msgs/nested.eml" "$TOP/tests/data/msgs/alternative.eml"
