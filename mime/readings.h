@@ -51,6 +51,17 @@ GBytes *mime_readings_cr_lines(const unsigned char *d, size_t len);
  */
 bool mime_readings_differ(const unsigned char *d, size_t len);
 
+/*
+ * For readings_walk.c: whether some reading of d differs (*lone_cr: in: a CR alone is already
+ * known of, out: one breaks a header block or a "--" line), and the copy under reading r (no
+ * MIME_READING_CR) with map_r (may be NULL) its stretches taken unchanged from d; dashes: the
+ * offsets of d's "--" lines, or NULL to search.
+ */
+bool mime_readings_differ_at(const unsigned char *d, size_t len, const GArray *dashes,
+                             bool *lone_cr);
+GBytes *mime_readings_make_at(const unsigned char *d, size_t len, unsigned int r,
+                              const GArray *dashes, GArray **map_r);
+
 struct mime_walk;
 
 /*
