@@ -424,6 +424,7 @@ static bool arch_walk(struct arch *st, struct archive *a)
 				break;
 			continue;
 		}
+		mime_archive_cd_note(st, a, e);
 		if (archive_entry_filetype(e) == AE_IFLNK) {
 			if (!arch_symlink(st, a, e))
 				break;
@@ -515,6 +516,9 @@ static int arch_next(void *state, GPtrArray *children)
 			return 1;
 		arch_entries_end(st);
 	}
+	/* the members of a zip as its central directory lists them (unzip, Python's zipfile) */
+	if (mime_archive_cd(st))
+		return 1;
 	if (mime_archive_unlock(st))
 		return 1;
 	if (st->n_zips == 0)
@@ -533,6 +537,8 @@ static void arch_close(void *state)
 		archive_read_free(st->ua);
 	g_array_free(st->locked, TRUE);
 	g_free(st->zips);
+	if (st->read_keys != NULL)
+		g_hash_table_destroy(st->read_keys);
 	st->ctx->use.decoder_memory -= st->decoder_memory;
 	g_bytes_unref(st->hold);
 	g_free(st);
@@ -586,6 +592,8 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 	     t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX || t == FTYPE_PPTX ||
 	     t == FTYPE_ODF)) {
 		mime_archive_find_zips(&st0, ctx);
+		/* the members the central directory lists are scanned once (archive_cd.c) */
+		ctx->dedupe = true;
 	}
 	st = g_memdup2(&st0, sizeof(st0));
 	st->hold = g_bytes_ref(bytes);

@@ -59,6 +59,9 @@ struct arch {
 	bool slice;              /* this reading is one of them: its members are noted so */
 	uint64_t at;             /* where its bytes lie in the container's */
 	uint64_t decoder_memory; /* what its stream's decoder claims (in ctx->use while open) */
+	/* the zip members libarchive read (archive_cd.c), and whether the directory was read */
+	GHashTable *read_keys;
+	bool cd_done;
 };
 
 /*
@@ -115,6 +118,22 @@ enum mime_archive_fill {
 	MIME_ARCHIVE_FILL_RATIO, /* stopped by max_ratio (flagged) */
 	MIME_ARCHIVE_FILL_ERROR, /* libarchive failed: *error_r set */
 };
+
+/*
+ * A member read outside libarchive's reading of the entries (the streaming reading, the
+ * central directory's): its job's make(), a part named w->name (w->note its note) only when
+ * its bytes are new.
+ */
+int mime_archive_member_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
+                             unsigned int dflags);
+/* A zip member libarchive read (archive_cd.c): noted, with its name, size and method. */
+void mime_archive_cd_note(struct arch *st, struct archive *a, struct archive_entry *e);
+/*
+ * After the entries: every member the zip's central directory lists that libarchive did not
+ * read as listed, read from the directory and handed back as jobs (st->jobs). true when some
+ * were; once per reading.
+ */
+bool mime_archive_cd(struct arch *st);
 
 /* The libarchive filter of a compressed stream's type; ARCHIVE_FILTER_NONE for the others. */
 int mime_archive_filter(enum ftype type);

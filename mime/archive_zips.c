@@ -194,9 +194,8 @@ void mime_archive_find_zips(struct arch *st, struct mime_ctx *ctx)
 	}
 }
 
-/* A member of the streaming reading becomes a part only when its bytes are new. */
-static int arch_stream_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
-                            unsigned int dflags)
+int mime_archive_member_make(struct mime_ctx *ctx, struct mime_work *w, size_t n,
+                             unsigned int dflags)
 {
 	int idx = mime_part_new(ctx, w->path, w->parent, w->depth);
 	struct msg_part *c;
@@ -270,7 +269,7 @@ bool mime_archive_stream_member(struct arch *st, struct archive *a, struct archi
 	if (s == NULL)
 		s = archive_entry_pathname(e);
 	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
-	w->make = arch_stream_make;
+	w->make = mime_archive_member_make;
 	w->parent = st->idx;
 	w->depth = p->depth + 1;
 	w->name = s != NULL && *s != '\0' ? mime_archive_clean_name(s) : NULL;

@@ -423,8 +423,7 @@ static bool zx_cd(const unsigned char *z, size_t len, uint64_t *off_r, uint64_t 
 	return false;
 }
 
-/* Sizes and offset from a zip64 extra field, for the fields the entry marks 0xffffffff. */
-static void zx_extra64(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize,
+void mime_zipx_extra64(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize,
                        uint64_t *off)
 {
 	while (n >= 4) {
@@ -462,7 +461,7 @@ bool mime_zipx_find(const unsigned char *z, size_t len, const char *name, size_t
 
 		if (rd32(c) != 0x02014b50 || len - pos - 46 < nl + xl + cl)
 			return false;
-		zx_extra64(c + 46 + nl, xl, &us, &cs, &off);
+		mime_zipx_extra64(c + 46 + nl, xl, &us, &cs, &off);
 		pos += 46 + nl + xl + cl;
 		if (nl != n || memcmp(c + 46, name, n) != 0 || us != usize)
 			continue;

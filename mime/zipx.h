@@ -33,6 +33,10 @@ struct mime_zipx_entry {
 bool mime_zipx_find(const unsigned char *zip, size_t len, const char *name, size_t n,
                     uint64_t usize, struct mime_zipx_entry *entry_r);
 
+/* Sizes and offset from a zip64 extra field (n bytes at x), for the fields marked 0xffffffff. */
+void mime_zipx_extra64(const unsigned char *x, size_t n, uint64_t *usize, uint64_t *csize,
+                       uint64_t *off);
+
 /*
  * Decode an entry of method MIME_ZIPX_DEFLATE64 or MIME_ZIPX_IMPLODE (or, for an entry
  * libarchive gives no bytes of, MIME_ZIPX_STORED or MIME_ZIPX_DEFLATE) into out, at most cap

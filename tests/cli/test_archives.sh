@@ -453,4 +453,27 @@ expect out "pwsubj.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/pwcell.eml"
 expect out "pwcell.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 
+# zips whose central directory lists a member otherwise than the local headers (or than
+# libarchive finds it) say: written by mkzipcd.py; each member Python's zipfile extracts from
+# the directory (unzip for lhname.zip: Python refuses a local name that is not the directory's)
+# is clam.exe, and partscan finds it; a well-formed zip is read once, with no copy
+mkdir "$T/zcd"
+python3 "$TOP/tests/cli/mkzipcd.py" "$T/zcd" "$T/a/clam.exe" || fail "mkzipcd.py"
+for f in decoy shifted lhsize lhmethod sameoff plain; do
+	python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sys.exit(0 if any(z.read(i) == open(sys.argv[2], "rb").read() for i in z.infolist()) else 1)' \
+		"$T/zcd/$f.zip" "$T/a/clam.exe" || fail "python zipfile does not extract clam.exe from $f.zip"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/zcd/$f.zip"
+	expect out "$f.zip\[zip:[^]]*\]: Clamav.Test.File-1-0 FOUND$"
+done
+unzip -p "$T/zcd/lhname.zip" run.js 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "unzip: lhname.zip run.js"
+run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/zcd/lhname.zip"
+expect out "lhname.zip\[zip:run.txt\]: Clamav.Test.File-1-0 FOUND$"
+: >"$T/zcd/default.conf"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/zcd/default.conf" --no-summary "$T/zcd/lhname.zip"
+expect out "blocked: extension .js \(named run.js by the zip's central directory"
+run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/zcd/plain.zip"
+refute out "central directory"
+
 finish
