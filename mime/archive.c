@@ -587,12 +587,14 @@ static void *arch_open_common(struct mime_ctx *ctx, int idx, GBytes *bytes, bool
 		return NULL;
 	}
 	p->flags |= MSG_PART_CONTAINER;
-	if (!slice && !st0.raw &&
-	    (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR || t == FTYPE_APK ||
-	     t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX || t == FTYPE_PPTX ||
-	     t == FTYPE_ODF)) {
-		mime_archive_find_zips(&st0, ctx);
-		/* the members the central directory lists are scanned once (archive_cd.c) */
+	if (!st0.raw && (!mime_archive_type(t) || t == FTYPE_ZIP || t == FTYPE_JAR ||
+	                 t == FTYPE_APK || t == FTYPE_OOXML || t == FTYPE_DOCX || t == FTYPE_XLSX ||
+	                 t == FTYPE_PPTX || t == FTYPE_ODF)) {
+		if (!slice)
+			mime_archive_find_zips(&st0, ctx);
+		/* the members its central directory lists are read too, and scanned once
+		   (archive_cd.c) */
+		st0.cd_wanted = true;
 		ctx->dedupe = true;
 	}
 	st = g_memdup2(&st0, sizeof(st0));

@@ -247,9 +247,11 @@ bool mime_archive_cd(struct arch *st)
 	guint before = st->jobs->len;
 	unsigned int seen = 0;
 
-	if (st->cd_done || st->raw || st->stop || st->read_keys == NULL)
+	if (!st->cd_wanted || st->cd_done || st->raw || st->stop)
 		return false;
 	st->cd_done = true;
+	if (st->read_keys == NULL) /* libarchive read no member of it */
+		st->read_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	if (!cd_find(st->data, st->len, &shift, &cd, &count))
 		return false;
 	pos = cd;

@@ -61,13 +61,14 @@ struct arch {
 	uint64_t decoder_memory; /* what its stream's decoder claims (in ctx->use while open) */
 	/* the zip members libarchive read (archive_cd.c), and whether the directory was read */
 	GHashTable *read_keys;
-	bool cd_done;
+	bool cd_wanted, cd_done; /* a zip (or bytes with one at the end): its directory read */
 };
 
 /*
  * Where the zip that a reader of the central directory sees starts (the last valid
  * end-of-central-directory record in the last 64 KiB): false when there is none; a zip64
- * directory counts as starting at 0.
+ * directory is found through its record right before its locator (else it counts as starting
+ * at 0).
  */
 bool mime_archive_zip_start(const unsigned char *d, size_t len, size_t *start_r);
 /* The offset of the first local file header ("PK\3\4"), or len. */

@@ -32,7 +32,8 @@ static uint32_t arch_le32(const unsigned char *p)
  * Where the zip that a reader of the central directory sees starts: the last valid
  * end-of-central-directory record in the last 64 KiB (its comment within the bytes, its
  * directory before it and starting with a central header), minus the directory's offset.
- * false when there is none; a zip64 directory (offsets 0xffffffff) counts as starting at 0.
+ * false when there is none; a zip64 directory (offsets 0xffffffff) is found through its
+ * record right before its locator (else it counts as starting at 0).
  */
 bool mime_archive_zip_start(const unsigned char *d, size_t len, size_t *start_r)
 {
@@ -62,7 +63,17 @@ bool mime_archive_zip_start(const unsigned char *d, size_t len, size_t *start_r)
 		cd_size = arch_le32(d + e + 12);
 		cd_off = arch_le32(d + e + 16);
 		if (cd_off == 0xffffffffu || cd_size == 0xffffffffu) {
+			/* zip64: its record right before its locator, when they are there */
+			uint64_t rec = e - 76, size, off;
+
 			*start_r = 0;
+			if (e >= 76 && arch_le32(d + e - 20) == 0x07064b50u &&
+			    arch_le32(d + rec) == 0x06064b50u) {
+				size = mime_archive_le(d + rec + 40, 8);
+				off = mime_archive_le(d + rec + 48, 8);
+				if (size <= rec && off <= rec - size)
+					*start_r = (size_t)(rec - size - off);
+			}
 			return true;
 		}
 		if ((uint64_t)cd_size + cd_off > e)

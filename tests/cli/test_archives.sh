@@ -475,5 +475,17 @@ run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/zcd/default.conf" --no-summary "$T/zcd/
 expect out "blocked: extension .js \(named run.js by the zip's central directory"
 run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/zcd/plain.zip"
 refute out "central directory"
+# a zip64 (zip -fz) behind a GIF's bytes, and behind another zip: unzip and Python's zipfile
+# open it through its zip64 record (it was taken to start at 0: the GIF was not opened)
+(cd "$T/a" && zip -q -fz z64.zip clam.exe) || fail "zip -fz"
+printf 'GIF89a\001\000\001\000\000\000\000;' | cat - "$T/a/z64.zip" >"$T/a/z64.gif"
+cat "$T/zcd/lhname.zip" "$T/a/z64.zip" >"$T/a/z64cat.zip"
+for f in z64.gif z64cat.zip; do
+	python3 -c 'import sys, zipfile
+sys.exit(0 if zipfile.ZipFile(sys.argv[1]).read("clam.exe") == open(sys.argv[2], "rb").read() else 1)' \
+		"$T/a/$f" "$T/a/clam.exe" || fail "python zipfile: $f"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$f"
+	expect out "$f\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
+done
 
 finish
