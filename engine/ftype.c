@@ -328,9 +328,36 @@ static bool detect_image(const unsigned char *d, size_t size, struct ftype_info 
 	return false;
 }
 
+#define SKIPPABLE_MAX 16 /* skippable frames walked before a stream's first frame */
+
+/*
+ * Skippable frames (magic 0x184D2A50..5F little-endian, a 4-byte size, that many bytes) come
+ * before the first frame of a zstd stream that pzstd wrote (one before every frame, holding
+ * its size) and of any zstd stream a writer chose to tag; zstd, libzstd and 7-Zip skip them.
+ * Such bytes are zstd when, after frames that lie whole in the bytes, a zstd frame follows,
+ * or more skippable frames than SKIPPABLE_MAX (zstd -dc would read on): a bounded walk.
+ */
+static bool detect_skippable(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	size_t p = 0;
+
+	for (unsigned int i = 0; i <= SKIPPABLE_MAX; i++) {
+		if (!has(size, p, 8) || (le32(d + p) & 0xfffffff0u) != 0x184d2a50u)
+			return false;
+		if (i == SKIPPABLE_MAX)
+			return set(info, FTYPE_ZSTD, 0);
+		if (!has(size, p + 8, le32(d + p + 4)))
+			return false;
+		p += 8 + (size_t)le32(d + p + 4);
+		if (at(d, size, p, "\x28\xb5\x2f\xfd", 4))
+			return set(info, FTYPE_ZSTD, 0);
+	}
+	return false;
+}
+
 static bool detect_archive(const unsigned char *d, size_t size, struct ftype_info *info)
 {
-	if (detect_rar(d, size, info))
+	if (detect_rar(d, size, info) || detect_skippable(d, size, info))
 		return true;
 	/* bzip2: "BZh1".."BZh9", then a block magic (pi) or the end-of-stream magic (sqrt pi) */
 	if (at(d, size, 0, "BZh", 3) && size >= 4 && d[3] >= '1' && d[3] <= '9' &&

@@ -14,7 +14,7 @@
  *   lzma   the header's properties and dictionary size (.lzma, "LZMA alone")
  *   lzip   the header's coded dictionary size
  *   zstd   every frame's window (its window descriptor or, single segment, its content
- *          size), the frames walked block by block
+ *          size), the frames walked block by block, skippable frames (pzstd's) stepped over
  *   bzip2  the block size digit (at most 9: 3.6 MB)
  *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
  *   7z     the coders of its header (archive_7z.c)
@@ -373,7 +373,8 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 {
 	if (len >= 6 && memcmp(d, "\3757zXZ\0", 6) == 0)
 		return xz_memory(d, len);
-	if (len >= 4 && mime_archive_le(d, 4) == 0xfd2fb528u)
+	/* a zstd part may start with skippable frames (pzstd's): its frames are walked too */
+	if (type == FTYPE_ZSTD || (len >= 4 && mime_archive_le(d, 4) == 0xfd2fb528u))
 		return zstd_memory(d, len);
 	if (len >= 4 && memcmp(d, "LZIP", 4) == 0)
 		return lzip_memory(d, len);

@@ -1,9 +1,9 @@
 /*
  * libcheck suite: archive_memory — max_decoder_memory. Compressed streams whose headers claim
  * a large dictionary or window are not opened beyond the limit (an xz block header patched to
- * claim 512 MiB, an lzma header, a zstd frame with a 64 MiB window written by hand), the
- * claims of the levels open at once add up (xz in xz), and the same streams are read when the
- * limit allows them (the patched headers are valid); a 7z archive's LZMA2 coder claiming
+ * claim 512 MiB, an lzma header, a zstd frame with a 64 MiB window written by hand, also behind
+ * a skippable frame), the claims of the levels open at once add up (xz in xz), and the same
+ * streams are read when the limit allows them (the patched headers are valid); a 7z archive's LZMA2 coder claiming
  * 512 MiB likewise, and a zip member's PPMd model. Streams are made here with liblzma, the 7z
  * with libarchive, the PPMd zip with 7z.
  */
@@ -168,6 +168,9 @@ START_TEST(test_zstd_claim)
 {
 	GByteArray *b = zstd_claiming(clam, clam_len, 26); /* 64 MiB */
 
+	check_stream("clam.exe.zst", b, 32 * MIB, 0);
+	/* behind a skippable frame (as pzstd writes it), the frame's window still counts */
+	g_byte_array_prepend(b, (const guint8 *)"P*M\x18\x04\0\0\0tag1", 12);
 	check_stream("clam.exe.zst", b, 32 * MIB, 0);
 	g_byte_array_unref(b);
 }

@@ -106,6 +106,7 @@ static const struct sample samples[] = {
         {"hello.txt.bz2", FTYPE_BZIP2, 0},
         {"hello.txt.xz", FTYPE_XZ, 0},
         {"hello.txt.zst", FTYPE_ZSTD, 0},
+        {"hello.txt.pzstd.zst", FTYPE_ZSTD, 0},
         {"hello.txt.lzma", FTYPE_LZMA, 0},
         {"archive.cab", FTYPE_CAB, 0},
         {"archive-newc.cpio", FTYPE_CPIO, 0},
@@ -321,6 +322,13 @@ static const struct raw tiny[] = {
         RAW("dex header cut", "dex\n035\0", FTYPE_DEX, F_TRUNC),
         RAW("rar5 signature", "Rar!\x1a\x07\x01\x00", FTYPE_RAR, F_RAR5),
         RAW("gzip", "\x1f\x8b\x08\0", FTYPE_GZIP, 0),
+        /* skippable frames: zstd when a zstd frame follows them within the bytes */
+        RAW("skippable frame, zstd frame", "P*M\x18\x02\0\0\0ab\x28\xb5\x2f\xfd", FTYPE_ZSTD, 0),
+        RAW("two skippable frames, zstd frame",
+            "\x5f\x2a\x4d\x18\0\0\0\0P*M\x18\x01\0\0\0a\x28\xb5\x2f\xfd", FTYPE_ZSTD, 0),
+        RAW("skippable frame alone", "P*M\x18\x02\0\0\0ab", FTYPE_BINARY, 0),
+        RAW("skippable frame, junk", "P*M\x18\x02\0\0\0ab\x28\xb5\x2f\xfe", FTYPE_BINARY, 0),
+        RAW("skippable frame past the end", "P*M\x18\x09\0\0\0ab\x28\xb5\x2f\xfd", FTYPE_BINARY, 0),
         RAW("MZ then text",
             "MZ Corp quarterly report: revenue grew, costs fell, all is well.\n"
             "Second line of the report, long enough for a DOS header.\n",

@@ -488,4 +488,24 @@ sys.exit(0 if zipfile.ZipFile(sys.argv[1]).read("clam.exe") == open(sys.argv[2],
 	expect out "$f\[zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 done
 
+# zstd streams that start with skippable frames (pzstd writes one before every frame, holding
+# its size; zstd and 7-Zip skip them): typed zstd and decompressed, as a file and attached
+# (both were typed binary and OK before)
+(cd "$T/a" && pzstd -q -c clam.exe >pz.exe.zst && tar cf - clam.exe | pzstd -q -c >pz.tar.zst &&
+	{ printf 'P*M\030\004\000\000\000tag1\137\052\115\030\000\000\000\000'; zstd -q -c clam.exe; } >skip2.exe.zst) ||
+	fail "pzstd"
+for f in pz.exe:zst:pz.exe pz.tar:tar:clam.exe skip2.exe:zst:skip2.exe; do
+	file=${f%%:*}.zst member=${f#*:}
+	if [ "$file" = pz.tar.zst ]; then
+		zstd -dc "$T/a/$file" | tar xOf - clam.exe | cmp -s - "$T/a/clam.exe" || fail "zstd does not read $file"
+	else
+		zstd -dc "$T/a/$file" | cmp -s - "$T/a/clam.exe" || fail "zstd does not read $file"
+	fi
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$file"
+	expect out "$file\[$member\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$T/a/$file" "archive" "see attachment" >"$T/a/$file.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$file.eml"
+	expect out "$file.eml\[2/$member\]: Clamav.Test.File-1-0 FOUND$"
+done
+
 finish

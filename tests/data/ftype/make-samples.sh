@@ -109,6 +109,8 @@ gzip -9n <files/hello.txt >"$OUT/hello.txt.gz"
 bzip2 -9 <files/hello.txt >"$OUT/hello.txt.bz2"
 xz -9 <files/hello.txt >"$OUT/hello.txt.xz"
 zstd -q -19 <files/hello.txt >"$OUT/hello.txt.zst"
+# pzstd: a skippable frame (the next frame's size) before the zstd frame
+pzstd -q -19 -c files/hello.txt >"$OUT/hello.txt.pzstd.zst"
 lzma -9 <files/hello.txt >"$OUT/hello.txt.lzma"
 rm -f "$OUT/archive.cab" && gcab -n -c "$OUT/archive.cab" files/hello.txt
 for fmt in newc crc odc bin; do
