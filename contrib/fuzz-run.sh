@@ -30,7 +30,7 @@ seeds() { # the seed directories of a target (made here when they are generated)
 	fuzz_rtf) echo "$TOP/tests/data/readers" ;;
 	fuzz_lzfu | fuzz_decmem)
 		# compressed RTF (MS-OXRTFCP's example, a cap of 4 KiB) and compressed streams (the
-		# first byte chooses the type: 0 xz, 2 zstd, 3 bzip2, 6 RAR: mkrar.py's)
+		# first byte chooses the type: 0 xz, 2 zstd, 3 bzip2, 6 RAR: mkrar.py's, 7 lz4, 8 lzip)
 		d=build-fuzz/seeds/$1
 		mkdir -p $d
 		if [ "$1" = fuzz_lzfu ]; then
@@ -40,6 +40,9 @@ seeds() { # the seed directories of a target (made here when they are generated)
 			{ printf '\000'; xz -c $d/text; } >$d/xz
 			{ printf '\002'; zstd -q -c $d/text; } >$d/zstd
 			{ printf '\003'; bzip2 -c $d/text; } >$d/bz2
+			{ printf '\002'; pzstd -q -c $d/text; } >$d/pzstd
+			{ printf '\007'; lz4 -q -c $d/text; } >$d/lz4
+			{ printf '\010'; lzip -c $d/text; } >$d/lzip
 			python3 tests/cli/mkrar.py $d/rar $d/text
 			for r in $d/rar/*.rar; do
 				{ printf '\006'; cat "$r"; } >"$d/$(basename "$r")"

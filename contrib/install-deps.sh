@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config git clang-format
 libglib2.0-dev libgmime-3.0-dev libjson-glib-dev libssl-dev libarchive-dev libgsf-1-dev libmilter-dev libsystemd-dev libmicrohttpd-dev check
 libsqlite3-dev libpq-dev sqlite3 postgresql
 zlib1g-dev libbz2-dev liblzma-dev
-python3 python3-olefile python3-pefile python3-gi gir1.2-gmime-3.0 clamav-testfiles zip unzip p7zip-full xz-utils zstd bzip2 cpio genisoimage cabextract
+python3 python3-olefile python3-pefile python3-gi gir1.2-gmime-3.0 clamav-testfiles zip unzip p7zip-full xz-utils zstd ncompress plzip lz4 bzip2 cpio genisoimage cabextract
 gpg poppler-utils uudeview macutils qpdf tnef openssl libemail-outlook-message-perl
 miltertest swaks postfix prometheus curl
 debhelper lintian m4

@@ -328,6 +328,19 @@ static bool detect_image(const unsigned char *d, size_t size, struct ftype_info 
 	return false;
 }
 
+/*
+ * An LZ4 frame (04 22 4D 18; FLG version 01 and its reserved bit clear; BD a block size of 64
+ * KiB to 4 MiB, reserved bits clear), or the legacy format (02 21 4C 18, then a first block of
+ * at most LZ4_compressBound(8 MiB) bytes), as libarchive reads them.
+ */
+static bool detect_lz4(const unsigned char *d, size_t size)
+{
+	if (at(d, size, 0, "\x04\x22\x4d\x18", 4))
+		return size >= 7 && (d[4] & 0xc2) == 0x40 && !(d[5] & 0x8f) && d[5] >> 4 >= 4;
+	return at(d, size, 0, "\x02\x21\x4c\x18", 4) && size >= 8 && le32(d + 4) != 0 &&
+	       le32(d + 4) <= 8421520u;
+}
+
 #define SKIPPABLE_MAX 16 /* skippable frames walked before a stream's first frame */
 
 /*
@@ -335,7 +348,8 @@ static bool detect_image(const unsigned char *d, size_t size, struct ftype_info 
  * before the first frame of a zstd stream that pzstd wrote (one before every frame, holding
  * its size) and of any zstd stream a writer chose to tag; zstd, libzstd and 7-Zip skip them.
  * Such bytes are zstd when, after frames that lie whole in the bytes, a zstd frame follows,
- * or more skippable frames than SKIPPABLE_MAX (zstd -dc would read on): a bounded walk.
+ * or more skippable frames than SKIPPABLE_MAX (zstd -dc would read on): a bounded walk. LZ4
+ * uses the same skippable frames: an LZ4 frame after them is LZ4.
  */
 static bool detect_skippable(const unsigned char *d, size_t size, struct ftype_info *info)
 {
@@ -351,13 +365,32 @@ static bool detect_skippable(const unsigned char *d, size_t size, struct ftype_i
 		p += 8 + (size_t)le32(d + p + 4);
 		if (at(d, size, p, "\x28\xb5\x2f\xfd", 4))
 			return set(info, FTYPE_ZSTD, 0);
+		if (detect_lz4(d + p, size - p)) /* LZ4 frames share the skippable frames */
+			return set(info, FTYPE_LZ4, 0);
 	}
 	return false;
 }
 
+/*
+ * Compressed streams with a magic number and header bits that must hold: Unix compress
+ * (1F 9D, reserved bits clear, 9 to 16 code bits), lzip ("LZIP", version 0 or 1, a dictionary
+ * of 2^12 to 2^29 bytes), LZ4 (above).
+ */
+static bool detect_streams(const unsigned char *d, size_t size, struct ftype_info *info)
+{
+	if (at(d, size, 0, "\x1f\x9d", 2) && size >= 3 && !(d[2] & 0x60) && (d[2] & 0x1f) >= 9 &&
+	    (d[2] & 0x1f) <= 16)
+		return set(info, FTYPE_COMPRESS, 0);
+	if (at(d, size, 0, "LZIP", 4) && size >= 6 && d[4] <= 1 && (d[5] & 0x1f) >= 12 &&
+	    (d[5] & 0x1f) <= 29)
+		return set(info, FTYPE_LZIP, 0);
+	return detect_lz4(d, size) ? set(info, FTYPE_LZ4, 0) : false;
+}
+
 static bool detect_archive(const unsigned char *d, size_t size, struct ftype_info *info)
 {
-	if (detect_rar(d, size, info) || detect_skippable(d, size, info))
+	if (detect_rar(d, size, info) || detect_skippable(d, size, info) ||
+	    detect_streams(d, size, info))
 		return true;
 	/* bzip2: "BZh1".."BZh9", then a block magic (pi) or the end-of-stream magic (sqrt pi) */
 	if (at(d, size, 0, "BZh", 3) && size >= 4 && d[3] >= '1' && d[3] <= '9' &&

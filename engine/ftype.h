@@ -73,8 +73,11 @@ enum ftype {
 	FTYPE_GZIP,
 	FTYPE_BZIP2,
 	FTYPE_XZ,
-	FTYPE_ZSTD,
+	FTYPE_ZSTD, /* a zstd frame, or skippable frames before one (pzstd) */
 	FTYPE_LZMA,
+	FTYPE_COMPRESS, /* Unix compress (.Z, LZW) */
+	FTYPE_LZIP,
+	FTYPE_LZ4, /* LZ4 frame or legacy format */
 	FTYPE_CAB,
 	FTYPE_CPIO,
 	FTYPE_TAR,

@@ -4,7 +4,7 @@
  *
  * Formats: zip (zip64, and the formats built on zip: OOXML, ODF, JAR, APK; members compressed
  * with deflate64 or implode, which libarchive does not read, are decoded by zipx.c), 7z, RAR 4/5, tar,
- * cpio, ISO 9660, cab; filters gzip, bzip2, xz, lzma, zstd, compress, lzip. A compressed
+ * cpio, ISO 9660, cab; filters gzip, bzip2, xz, lzma, zstd, compress, lzip, lz4. A compressed
  * stream that holds no archive (clam.exe.bz2) is read again with the "raw" format: one member,
  * named after the container ("x.exe.gz" -> "x.exe"). Only filters that decode in-process are
  * registered (never one that would run an external program).
@@ -79,6 +79,9 @@ bool mime_archive_type(enum ftype type)
 	case FTYPE_XZ:
 	case FTYPE_ZSTD:
 	case FTYPE_LZMA:
+	case FTYPE_COMPRESS:
+	case FTYPE_LZIP:
+	case FTYPE_LZ4:
 	case FTYPE_CAB:
 	case FTYPE_CPIO:
 	case FTYPE_TAR:
@@ -104,6 +107,12 @@ int mime_archive_filter(enum ftype type)
 		return ARCHIVE_FILTER_ZSTD;
 	case FTYPE_LZMA:
 		return ARCHIVE_FILTER_LZMA;
+	case FTYPE_COMPRESS:
+		return ARCHIVE_FILTER_COMPRESS;
+	case FTYPE_LZIP:
+		return ARCHIVE_FILTER_LZIP;
+	case FTYPE_LZ4:
+		return ARCHIVE_FILTER_LZ4;
 	default:
 		return ARCHIVE_FILTER_NONE;
 	}
@@ -111,8 +120,7 @@ int mime_archive_filter(enum ftype type)
 
 static bool arch_stream_type(enum ftype type)
 {
-	return type == FTYPE_GZIP || type == FTYPE_BZIP2 || type == FTYPE_XZ ||
-	       type == FTYPE_ZSTD || type == FTYPE_LZMA;
+	return mime_archive_filter(type) != ARCHIVE_FILTER_NONE;
 }
 
 /* A reader over the container; NULL with *error_r set (g_free it) when it cannot be opened. */
@@ -129,9 +137,14 @@ struct archive *mime_archive_open(const struct arch *st, const char *passphrase,
 	 * The one filter of the part's type, not libarchive's bidding, which stacks every filter
 	 * it recognises (xz in xz in xz ... in one reader): a stream inside is a member, read
 	 * by a reader of its own whose decoder memory is counted (max_decoder_memory).
+	 * compress is the exception: its reader reads the stream's header when it is set up,
+	 * which an appended filter has no stream for yet (libarchive 3.6 crashes), so it bids;
+	 * a compress stream it would stack inside is refused after the open (below).
 	 */
-	if (st->filter != ARCHIVE_FILTER_NONE &&
-	    archive_read_append_filter(a, st->filter) != ARCHIVE_OK) {
+	if (st->filter == ARCHIVE_FILTER_COMPRESS) {
+		archive_read_support_filter_compress(a);
+	} else if (st->filter != ARCHIVE_FILTER_NONE &&
+	           archive_read_append_filter(a, st->filter) != ARCHIVE_OK) {
 		const char *e = archive_error_string(a);
 
 		*error_r = g_strdup(e != NULL ? e : "filter not supported");
@@ -165,6 +178,11 @@ struct archive *mime_archive_open(const struct arch *st, const char *passphrase,
 	}
 	if (st->raw && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE) {
 		*error_r = g_strdup("not a compressed stream of a known kind");
+		archive_read_free(a);
+		return NULL;
+	}
+	if (st->filter != ARCHIVE_FILTER_NONE && archive_filter_count(a) != 2) {
+		*error_r = g_strdup("a compressed stream inside it in the same reader");
 		archive_read_free(a);
 		return NULL;
 	}
@@ -210,6 +228,8 @@ static const char *arch_fmt(struct archive *a)
 		return "Z";
 	case ARCHIVE_FILTER_LZIP:
 		return "lz";
+	case ARCHIVE_FILTER_LZ4:
+		return "lz4";
 	default:
 		return "raw";
 	}
@@ -239,9 +259,10 @@ char *mime_archive_clean_name(const char *s)
 static char *arch_raw_name(const char *container)
 {
 	static const char *const sfx[][2] = {{".tgz", ".tar"}, {".tbz2", ".tar"}, {".tbz", ".tar"},
-	                                     {".txz", ".tar"}, {".tzst", ".tar"}, {".gz", ""},
-	                                     {".bz2", ""},     {".xz", ""},       {".zst", ""},
-	                                     {".lzma", ""},    {".lz", ""},       {".z", ""}};
+	                                     {".txz", ".tar"}, {".tzst", ".tar"}, {".tlz", ".tar"},
+	                                     {".taz", ".tar"}, {".gz", ""},       {".bz2", ""},
+	                                     {".xz", ""},      {".zst", ""},      {".lzma", ""},
+	                                     {".lz", ""},      {".z", ""},        {".lz4", ""}};
 	const char *base;
 	size_t n;
 

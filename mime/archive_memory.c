@@ -12,11 +12,12 @@
  *          index cannot be read (cut short) counts its first block and at least
  *          MIME_DECMEM_UNKNOWN_XZ, what libarchive would allow
  *   lzma   the header's properties and dictionary size (.lzma, "LZMA alone")
- *   lzip   the header's coded dictionary size
+ *   lzip   every member's coded dictionary size (members found from the end)
+ *   lz4    the largest frame's block size (frames walked block by block; legacy: 8 MiB)
  *   zstd   every frame's window (its window descriptor or, single segment, its content
  *          size), the frames walked block by block, skippable frames (pzstd's) stepped over
  *   bzip2  the block size digit (at most 9: 3.6 MB)
- *   gzip, compress: a fixed 32 KiB / 64 KiB (not worth reading)
+ *   gzip, compress: a fixed 64 KiB / 384 KiB (not worth reading)
  *   7z     the coders of its header (archive_7z.c)
  *   RAR    the files' windows and a first block's PPMd model (archive_rar.c)
  * and the same for a zip member compressed with LZMA (14), xz (95), zstd (93), bzip2 (12) or
@@ -40,8 +41,11 @@
 #define MIB                    ((uint64_t)1024 * 1024)
 #define MIME_DECMEM_MAX_BLOCKS 100000
 #define MIME_DECMEM_UNKNOWN_XZ (1024 * MIB)
-#define MIME_DECMEM_ZSTD_EXTRA (256u * 1024u) /* block buffers beside the window */
-#define MIME_DECMEM_PPMD_EXTRA (64u * 1024u)  /* the decoder beside its model */
+#define MIME_DECMEM_ZSTD_EXTRA (256u * 1024u)    /* block buffers beside the window */
+#define MIME_DECMEM_PPMD_EXTRA (64u * 1024u)     /* the decoder beside its model */
+#define MIME_DECMEM_LZIP_MAX   (128 * MIB + MIB) /* libarchive's largest lzip dictionary */
+#define MIME_DECMEM_LZ4_MAX    (8 * MIB)         /* libarchive's legacy lz4 block */
+#define MIME_DECMEM_COMPRESS   (384u * 1024u)    /* libarchive's LZW tables and output block */
 
 /* The decoder memory of the block whose header is at d[0..n), or UINT64_MAX. */
 static uint64_t xz_block(const unsigned char *d, size_t n, lzma_check check)
@@ -187,16 +191,93 @@ static uint64_t lzma_alone_memory(const unsigned char *d, size_t len)
 	return mem;
 }
 
-/* lzip: "LZIP", version, coded dictionary size. */
+/* An lzip member's decoder: its header's coded dictionary size, and the rest of liblzma's. */
+static uint64_t lzip_dict(unsigned char coded)
+{
+	uint64_t dict = (uint64_t)1 << (coded & 0x1f);
+
+	return dict - (dict / 16) * ((coded >> 5) & 7) + MIB;
+}
+
+/*
+ * lzip: every member's dictionary (libarchive starts a decoder for each, one at a time), the
+ * members found from the end (a version 1 trailer ends with its member's size); when they
+ * cannot be walked (version 0, bytes after them, cut short), the largest of the first
+ * member's and what libarchive allows (2^27).
+ */
 static uint64_t lzip_memory(const unsigned char *d, size_t len)
 {
-	uint64_t dict;
+	uint64_t max = 0;
+	size_t end = len;
+	unsigned int members = 0;
 
 	if (len < 6)
 		return UINT64_MAX;
-	dict = (uint64_t)1 << (d[5] & 0x1f);
-	dict -= (dict / 16) * ((d[5] >> 5) & 7);
-	return dict + MIB;
+	while (end > 0) {
+		uint64_t msize;
+
+		if (end < 26 || ++members > MIME_DECMEM_MAX_BLOCKS)
+			return MAX(lzip_dict(d[5]), MIME_DECMEM_LZIP_MAX);
+		msize = mime_archive_le(d + end - 8, 8);
+		if (msize < 26 || msize > end || memcmp(d + end - msize, "LZIP\1", 5) != 0)
+			return MAX(lzip_dict(d[5]), MIME_DECMEM_LZIP_MAX);
+		max = MAX(max, lzip_dict(d[end - msize + 5]));
+		end -= (size_t)msize;
+	}
+	return max;
+}
+
+/*
+ * lz4: libarchive holds one output block for the stream, grown to the largest frame's (its
+ * block size, 64 KiB to 4 MiB, and 64 KiB of history when the blocks are linked; legacy
+ * frames 8 MiB); the input is read in place. The frames are walked block by block, skippable
+ * frames stepped over; what follows them is not read by libarchive either.
+ */
+static uint64_t lz4_memory(const unsigned char *d, size_t len)
+{
+	unsigned int blocks = 0;
+	uint64_t max = 0;
+	size_t p = 0;
+
+	while (len - p >= 7) {
+		uint32_t m = (uint32_t)mime_archive_le(d + p, 4);
+		unsigned int flg = d[p + 4], bd = d[p + 5];
+		size_t hdr = 7 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0);
+
+		if ((m & 0xfffffff0u) == 0x184d2a50u) {
+			uint64_t n = mime_archive_le(d + p + 4, 4);
+
+			if (len - p < 8 || n > len - p - 8)
+				break;
+			p += 8 + (size_t)n;
+			continue;
+		}
+		if (m == 0x184c2102u)
+			return MIME_DECMEM_LZ4_MAX;
+		if (m != 0x184d2204u || (bd >> 4 & 7) < 4 || hdr > len - p)
+			break;
+		max = MAX(max, ((uint64_t)1 << (8 + 2 * (bd >> 4 & 7))) + (flg & 0x20 ? 0 : 65536));
+		for (p += hdr;;) {
+			uint64_t b;
+
+			if (len - p < 4 || ++blocks > MIME_DECMEM_MAX_BLOCKS)
+				return blocks > MIME_DECMEM_MAX_BLOCKS ? MIME_DECMEM_LZ4_MAX : max;
+			b = mime_archive_le(d + p, 4) & 0x7fffffffu;
+			p += 4;
+			if (b == 0)
+				break;
+			b += flg & 0x10 ? 4 : 0; /* the block's checksum */
+			if (b > len - p)
+				return max; /* cut short */
+			p += (size_t)b;
+		}
+		if (flg & 4) { /* the content checksum */
+			if (len - p < 4)
+				break;
+			p += 4;
+		}
+	}
+	return max;
 }
 
 /* One zstd frame at d[0..len): its window; *size_r its size (0: cannot walk further). */
@@ -373,6 +454,10 @@ uint64_t mime_archive_decoder_memory(enum ftype type, const unsigned char *d, si
 {
 	if (len >= 6 && memcmp(d, "\3757zXZ\0", 6) == 0)
 		return xz_memory(d, len);
+	if (type == FTYPE_LZ4) /* before zstd's: both may start with skippable frames */
+		return lz4_memory(d, len);
+	if (type == FTYPE_COMPRESS)
+		return MIME_DECMEM_COMPRESS;
 	/* a zstd part may start with skippable frames (pzstd's): its frames are walked too */
 	if (type == FTYPE_ZSTD || (len >= 4 && mime_archive_le(d, 4) == 0xfd2fb528u))
 		return zstd_memory(d, len);

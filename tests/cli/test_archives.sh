@@ -508,4 +508,39 @@ for f in pz.exe:zst:pz.exe pz.tar:tar:clam.exe skip2.exe:zst:skip2.exe; do
 	expect out "$file.eml\[2/$member\]: Clamav.Test.File-1-0 FOUND$"
 done
 
+# Unix compress (.Z), lzip and LZ4 (a frame, the legacy format, a frame behind a skippable
+# frame), and tar inside lzip: typed and decompressed in process, each checked with its own
+# tool (typed binary and OK before); a .Z inside a .Z is unscannable (libarchive's compress
+# reader would decode both in one reader)
+(cd "$T/a" && compress -c clam.exe >clam.exe.Z && lzip -c clam.exe >clam.exe.lz &&
+	lz4 -q -c clam.exe >clam.exe.lz4 && lz4 -q -l -c clam.exe >l.exe.lz4 &&
+	{ printf 'P*M\030\004\000\000\000tag1'; cat clam.exe.lz4; } >s.exe.lz4 &&
+	tar cf - clam.exe | lzip -c >clam.tlz && compress -c clam.exe.Z >zz.exe.Z) || fail "compress, lzip, lz4"
+for f in clam.exe.Z:uncompress:Z:clam.exe clam.exe.lz:lzip:lz:clam.exe clam.exe.lz4:lz4:lz4:clam.exe \
+	l.exe.lz4:lz4:lz4:l.exe s.exe.lz4:lz4:lz4:s.exe clam.tlz:lzip:tar:clam.exe; do
+	file=${f%%:*} tool=${f#*:} member=${tool#*:} tool=${tool%%:*}
+	if [ "$file" = clam.tlz ]; then
+		lzip -dc "$T/a/$file" | tar xOf - clam.exe | cmp -s - "$T/a/clam.exe" || fail "lzip does not read $file"
+	else
+		$tool -dc "$T/a/$file" 2>/dev/null | cmp -s - "$T/a/clam.exe" || fail "$tool does not read $file"
+	fi
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$file"
+	expect out "$file\[$member\]: Clamav.Test.File-1-0 FOUND$"
+	msg "$T/a/$file" "archive" "see attachment" >"$T/a/$file.eml"
+	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/$file.eml"
+	expect out "$file.eml\[2/$member\]: Clamav.Test.File-1-0 FOUND$"
+done
+uncompress -c "$T/a/zz.exe.Z" | uncompress -c | cmp -s - "$T/a/clam.exe" || fail "uncompress does not read zz.exe.Z"
+run 0 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/a/zz.exe.Z"
+expect out "zz.exe.Z: UNSCANNABLE opaque \(compress contents could not be read"
+# an lzip member claiming a 128 MiB dictionary after one of 4 KiB: the second counts
+python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d + d[:5] + b"\x1b" + d[6:])' "$T/a/clam.exe.lz" "$T/a/big.exe.lz"
+lzip -t "$T/a/big.exe.lz" || fail "lzip does not read big.exe.lz"
+printf '[limits]\nmax_decoder_memory = 64M\n' >"$T/decmem64.conf"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/decmem64.conf" --no-summary "$T/a/big.exe.lz"
+expect out "big.exe.lz: UNSCANNABLE limit \(max_decoder_memory: lzip stream claiming 135266304 bytes"
+
 finish

@@ -6,7 +6,7 @@
 # Text, markup and script samples are written here verbatim. Every file stays small (the
 # ISO, UDF and VHD images are stored gzip-compressed; the test inflates them in memory).
 #
-# Tools (Debian packages): zip p7zip-full gzip bzip2 xz-utils zstd cpio tar genisoimage gcab
+# Tools (Debian packages): zip p7zip-full gzip bzip2 xz-utils zstd ncompress plzip lz4 cpio tar genisoimage gcab
 # arj udftools qemu-utils msitools netpbm libjpeg-turbo-progs webp gcc gcc-mingw-w64-x86-64
 # mono-mcs default-jdk-headless python3 python3-olefile (checks the OLE2 writer).
 #
@@ -112,6 +112,10 @@ zstd -q -19 <files/hello.txt >"$OUT/hello.txt.zst"
 # pzstd: a skippable frame (the next frame's size) before the zstd frame
 pzstd -q -19 -c files/hello.txt >"$OUT/hello.txt.pzstd.zst"
 lzma -9 <files/hello.txt >"$OUT/hello.txt.lzma"
+compress -c files/hello.txt >"$OUT/hello.txt.Z"
+lzip -9 -c files/hello.txt >"$OUT/hello.txt.lz"
+lz4 -q -9 -c files/hello.txt >"$OUT/hello.txt.lz4"
+lz4 -q -l -c files/hello.txt >"$OUT/hello.txt.legacy.lz4"
 rm -f "$OUT/archive.cab" && gcab -n -c "$OUT/archive.cab" files/hello.txt
 for fmt in newc crc odc bin; do
 	(cd files && echo hello.txt | cpio -o --quiet --reproducible -H $fmt >"$OUT/archive-$fmt.cpio")

@@ -3,7 +3,8 @@
 # change them). Harmless text only, each seed well under fuzz_msgscan's -max_len: archives of
 # every format the pipeline reads, a symbolic link, nesting, a message inside an archive,
 # deflate64, and messages carrying archives (one encrypted, with its password in the body).
-# Needs: zip, 7z (p7zip-full), tar, gzip, bzip2, xz, zstd, cpio, gcab, python3.
+# Needs: zip, 7z (p7zip-full), tar, gzip, bzip2, xz, zstd, lzip (plzip), lz4, compress
+# (ncompress), cpio, gcab, python3.
 set -eu
 OUT=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d)
@@ -20,7 +21,9 @@ zip -q -X inner.zip readme.txt && zip -q -X "$OUT/nested.zip" inner.zip fwd.eml
 7z a -bd -tzip -mm=Deflate64 "$OUT/deflate64.zip" readme.txt docs/invoice.exe >/dev/null
 7z a -bd "$OUT/plain.7z" readme.txt docs/invoice.exe >/dev/null
 tar --owner=0 --group=0 --mtime=@0 -cf - readme.txt docs | gzip -n >"$OUT/plain.tar.gz"
-for c in bzip2 xz zstd; do $c -q -c readme.txt >"$OUT/readme.txt.$c"; done
+for c in bzip2 xz zstd lzip lz4; do $c -q -c readme.txt >"$OUT/readme.txt.$c"; done
+compress -c readme.txt >"$OUT/readme.txt.compress"
+pzstd -q -c readme.txt >"$OUT/readme.txt.pzstd"
 printf 'readme.txt\ndocs/invoice.exe\n' | cpio -o -H newc --quiet >"$OUT/plain.cpio"
 gcab -c "$OUT/plain.cab" readme.txt
 zip -q -X -P pw1234 enc.zip readme.txt docs/invoice.exe
