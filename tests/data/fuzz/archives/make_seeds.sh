@@ -44,3 +44,8 @@ def mail(name, att, body):
 open(out + "/encrypted.eml", "w").write(mail("enc.zip", "enc.zip", "Password: pw1234"))
 open(out + "/zip.eml", "w").write(mail("nested.zip", out + "/nested.zip", "see attached"))
 PY
+# zips whose central directory lists a member otherwise than the local headers say
+# (tests/cli/mkzipcd.py), with a harmless payload
+printf 'a harmless payload for the fuzz seeds of the central directory reading\n' >cd_payload.txt
+mkdir -p cd && python3 "$OUT/../../../cli/mkzipcd.py" cd cd_payload.txt
+for f in decoy shifted lhsize lhmethod sameoff lhname; do cp "cd/$f.zip" "$OUT/cd_$f.zip"; done
