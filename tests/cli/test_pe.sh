@@ -53,9 +53,12 @@ for b in $(cut -d: -f3 "$T/imp/t.imp" | sed 's/^Imp\.//'); do
 	*) expect out "/$b.exe: Imp.$b FOUND$" ;;
 	esac
 done
+# (that empty list hashes to d41d8cd9...:0, a size every loader refuses: hash --imp makes
+# no line of it and says why)
 for b in clam-upx clam-mew clam-upack; do
-	run 0 "$PARTSCAN" hash --imp "$CLAMFILES/$b.exe"
-	expect out "^d41d8cd98f00b204e9800998ecf8427e:0:$b.exe$"
+	run 2 "$PARTSCAN" hash --imp "$CLAMFILES/$b.exe"
+	expect err "$b.exe: empty import list: no signature line"
+	refute out ":0:"
 done
 # a non-PE part with the same bytes as a section is not a PE: not found
 head -c 512 "$CLAMFILES/clam.exe" >"$T/a/notpe.bin"
@@ -205,7 +208,11 @@ if command -v clamscan >/dev/null 2>&1; then
 			fail "partscan finds what clamscan does not ($(basename "$db")): $(comm -13 "$T/clam.found" "$T/ps.found" | tr '\n' ' ')"
 	done
 	for f in "$CLAMFILES"/clam*.exe; do
-		mine=$("$PARTSCAN" hash --imp "$f" 2>/dev/null | cut -d: -f1,2)
+		mine=$("$PARTSCAN" hash --imp "$f" 2>"$T/imp.err" | cut -d: -f1,2)
+		# an empty list makes no line: the hash of no bytes, as clamscan prints it
+		if [ -z "$mine" ] && grep -q "empty import list" "$T/imp.err"; then
+			mine=d41d8cd98f00b204e9800998ecf8427e:0
+		fi
 		clamscan --allmatch --debug --no-summary -d "$T/imp/t.imp" "$f" 2>&1 |
 			sed -n 's/.*IMP: //p' >"$T/clam.imp"
 		checks=$((checks + 1))
