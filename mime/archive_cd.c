@@ -43,10 +43,15 @@ static char *cd_key(const unsigned char *name, size_t n, int64_t size, int metho
 	if (method != MIME_ZIPX_STORED && method != MIME_ZIPX_DEFLATE)
 		method = -1;
 
+	char *key;
+
 	for (size_t i = 0; i < n && ascii; i++)
 		ascii = name[i] >= 0x20 && name[i] < 0x7f;
-	return g_strdup_printf("%" G_GINT64_FORMAT " %d %.*s", size, method, ascii ? (int)n : 1,
-	                       ascii ? (const char *)name : "*");
+	key = g_strdup_printf("%" G_GINT64_FORMAT " %d %.*s", size, method, ascii ? (int)n : 1,
+	                      ascii ? (const char *)name : "*");
+	/* libarchive reads a '\\' in a zip name as '/' (Windows writers use it) */
+	g_strdelimit(key, "\\", '/');
+	return key;
 }
 
 /* The zip method libarchive names its current member's (-1: one of those it has no name of). */
@@ -88,26 +93,27 @@ void mime_archive_cd_note(struct arch *st, struct archive *a, struct archive_ent
  * The central directory an extractor reads: the last end-of-central-directory record in the
  * last 64 KiB whose directory lies in the bytes (zip64 records followed), right before the
  * record as Python's zipfile takes it, with what to add to the offsets the zip gives (bytes in
- * front of it; negative when its directory offset is larger than the bytes before it allow).
+ * front of it; negative when its directory offset is larger than the bytes before it allow)
+ * and where it ends (its entries are walked to there, whatever count the record gives).
  * false when there is none.
  */
 static bool cd_find(const unsigned char *d, size_t len, int64_t *shift_r, uint64_t *cd_r,
-                    uint64_t *count_r)
+                    uint64_t *end_r)
 {
 	size_t lo = len > 22 + 65535 ? len - 22 - 65535 : 0;
 
 	for (size_t e = len >= 22 ? len - 22 + 1 : 0; e-- > lo;) {
-		uint64_t size, off, count, rec = e;
+		uint64_t size, off, rec = e;
 
-		if (LE(d + e, 4) != 0x06054b50 || LE(d + e + 20, 2) > len - e - 22)
+		/* its comment may claim more than the bytes hold (Python's zipfile reads on) */
+		if (LE(d + e, 4) != 0x06054b50)
 			continue;
-		count = LE(d + e + 10, 2);
 		size = LE(d + e + 12, 4);
 		off = LE(d + e + 16, 4);
-		if ((off == 0xffffffff || size == 0xffffffff || count == 0xffff) && e >= 20 + 56 &&
-		    LE(d + e - 20, 4) == 0x07064b50 && LE(d + e - 76, 4) == 0x06064b50) {
-			rec = e - 76; /* the zip64 record right before its locator */
-			count = LE(d + rec + 32, 8);
+		/* a zip64 locator right before: its record is what extractors follow */
+		if (e >= 20 + 56 && LE(d + e - 20, 4) == 0x07064b50 &&
+		    LE(d + e - 76, 4) == 0x06064b50) {
+			rec = e - 76;
 			size = LE(d + rec + 40, 8);
 			off = LE(d + rec + 48, 8);
 		}
@@ -115,7 +121,7 @@ static bool cd_find(const unsigned char *d, size_t len, int64_t *shift_r, uint64
 			continue;
 		*shift_r = (int64_t)(rec - size) - (int64_t)off;
 		*cd_r = rec - size;
-		*count_r = count;
+		*end_r = rec;
 		return true;
 	}
 	return false;
@@ -169,6 +175,7 @@ static bool cd_entry(struct arch *st, int64_t shift, const unsigned char *c)
 	struct mime_zipx_entry z = {0};
 	size_t nl = LE(c + 28, 2), xl = LE(c + 30, 2);
 	uint64_t usize = LE(c + 24, 4), csize = LE(c + 20, 4), off = LE(c + 42, 4), lh, data, cap;
+	uint64_t want;
 	struct mime_use use;
 	struct mime_work *w;
 	unsigned char *buf;
@@ -204,27 +211,58 @@ static bool cd_entry(struct arch *st, int64_t shift, const unsigned char *c)
 		g_free(name);
 		return true;
 	}
-	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, usize, &cap);
-	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_RATIO, cap, NULL) != MIME_BOUND_NONE) {
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_RATIO, usize, NULL) != MIME_BOUND_NONE) {
 		mime_archive_limit(st, -1,
 		                   "max_ratio: the central directory's members are not read");
 		g_free(name);
 		return false;
 	}
+	mime_jobs_budget(&ctx->lim, &ctx->use, MIME_RES_MEMBER_BYTES, UINT64_MAX, &cap);
+	if (cap == 0) {
+		mime_archive_limit(st, -1,
+		                   "max_total_bytes: the central directory's members are not read");
+		g_free(name);
+		return false;
+	}
+	/*
+	 * What extractors write: a stored member's compressed size, an imploded one's declared
+	 * size, a deflated one's stream to its end whatever its declared size says (read to
+	 * one byte past that, at least 64 KiB: a stream longer than that is cut and said so).
+	 */
+	if (z.method == MIME_ZIPX_STORED)
+		want = csize;
+	else if (z.method == MIME_ZIPX_IMPLODE)
+		want = usize;
+	else
+		want = MAX(usize, (uint64_t)64 * 1024) + 1;
+	want = MIN(want, cap);
 	z.data = st->data + data;
 	z.csize = (size_t)csize;
-	buf = g_try_malloc(cap > 0 ? (size_t)cap : 1);
+	buf = g_try_malloc(want > 0 ? (size_t)want : 1);
 	if (buf == NULL) {
 		g_free(name);
 		return false;
 	}
-	n = mime_zipx_decode(&z, buf, (size_t)cap, &ok);
+	n = mime_zipx_decode(&z, buf, (size_t)want, &ok);
+	use = mime_archive_use(st);
+	if (mime_jobs_budget(&ctx->lim, &use, MIME_RES_RATIO, n, NULL) != MIME_BOUND_NONE) {
+		mime_archive_limit(st, -1,
+		                   "max_ratio: the central directory's members are not read");
+		g_free(buf);
+		g_free(name);
+		return false;
+	}
 	if (!ok)
 		cd_unread(st, name, "could not be decoded whole");
-	else if (cap < usize)
-		mime_archive_limit(st, -1,
-		                   "max_total_bytes: a member the central directory lists is cut "
-		                   "there");
+	else if (n == want &&
+	         (want == cap || (z.method != MIME_ZIPX_STORED && z.method != MIME_ZIPX_IMPLODE)))
+		cd_unread(st, name,
+		          "is longer than what is read of it (max_member_bytes, "
+		          "max_total_bytes, or more than it declares): cut");
+	buf = g_realloc(buf, n > 0 ? n : 1);
+	/* decoding is work whether the bytes turn out new or a copy: max_total_bytes bounds it
+	   (a part made of them counts them again) */
+	ctx->use.decoded += n;
 	st->out += n;
 	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
 	w->make = cd_make;
@@ -240,53 +278,73 @@ static bool cd_entry(struct arch *st, int64_t shift, const unsigned char *c)
 	return true;
 }
 
+/*
+ * The next directory entry from st->cd_pos: its central header, or NULL at the directory's
+ * end (or at a header that is not one).
+ */
+static const unsigned char *cd_next(struct arch *st)
+{
+	const unsigned char *c = st->data + st->cd_pos;
+	size_t nl, xl, cl;
+
+	if (st->cd_end > st->len || st->cd_pos > st->cd_end || st->cd_end - st->cd_pos < 46 ||
+	    LE(c, 4) != 0x02014b50)
+		return NULL;
+	nl = LE(c + 28, 2);
+	xl = LE(c + 30, 2);
+	cl = LE(c + 32, 2);
+	if (st->len - st->cd_pos - 46 < nl + xl + cl)
+		return NULL;
+	st->cd_pos += 46 + nl + xl + cl;
+	return c;
+}
+
 bool mime_archive_cd(struct arch *st)
 {
-	uint64_t cd, count, pos;
-	int64_t shift;
 	guint before = st->jobs->len;
-	unsigned int seen = 0;
+	const unsigned char *c;
 
-	if (!st->cd_wanted || st->cd_done || st->raw || st->stop)
+	if (!st->cd_wanted || st->raw)
 		return false;
-	st->cd_done = true;
-	if (st->read_keys == NULL) /* libarchive read no member of it */
-		st->read_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	if (!cd_find(st->data, st->len, &shift, &cd, &count))
-		return false;
-	pos = cd;
-	for (uint64_t i = 0; i < count && !st->stop; i++) {
-		const unsigned char *c = st->data + pos;
-		size_t nl, xl, cl;
+	if (!st->cd_done) {
+		st->cd_done = true;
+		if (st->stop ||
+		    !cd_find(st->data, st->len, &st->cd_shift, &st->cd_pos, &st->cd_end))
+			st->cd_end = st->cd_pos = 0;
+		if (st->read_keys == NULL) /* libarchive read no member of it */
+			st->read_keys =
+			        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	}
+	/* one member handed back at a time, as arch_walk does: each is scanned, and counted
+	   against the message's bytes, before the next is read */
+	while (!st->stop && st->jobs->len == before && (c = cd_next(st)) != NULL) {
+		size_t nl = LE(c + 28, 2);
+		uint64_t us = LE(c + 24, 4), cs = LE(c + 20, 4), off = LE(c + 42, 4);
 		int64_t usize;
 		char *key, *any;
 		bool read;
 
-		if (st->len - pos < 46 || LE(c, 4) != 0x02014b50)
-			break;
-		nl = LE(c + 28, 2);
-		xl = LE(c + 30, 2);
-		cl = LE(c + 32, 2);
-		if (st->len - pos - 46 < nl + xl + cl)
-			break;
-		pos += 46 + nl + xl + cl;
-		if (++seen > st->ctx->lim.max_archive_members)
-			break; /* the ordinary reading flags the limit */
-		{
-			uint64_t us = LE(c + 24, 4), cs = LE(c + 20, 4), off = LE(c + 42, 4);
+		if (++st->cd_seen > st->ctx->lim.max_archive_members) {
+			char *what = g_strdup_printf("max_archive_members: the central directory "
+			                             "lists more than %u entries: the rest is not "
+			                             "read",
+			                             st->ctx->lim.max_archive_members);
 
-			mime_zipx_extra64(c + 46 + nl, xl, &us, &cs, &off);
-			usize = (int64_t)MIN(us, (uint64_t)INT64_MAX);
+			mime_archive_limit(st, -1, what);
+			g_free(what);
+			break;
 		}
-		if (nl > 0 && c[46 + nl - 1] == '/' && usize == 0)
-			continue; /* a directory */
+		mime_zipx_extra64(c + 46 + nl, LE(c + 30, 2), &us, &cs, &off);
+		usize = (int64_t)MIN(us, (uint64_t)INT64_MAX);
+		if (usize == 0)
+			continue; /* a directory, an empty file: no bytes to scan */
 		key = cd_key(c + 46, nl, usize, (int)LE(c + 10, 2));
 		any = cd_key(c + 46, nl, -1, (int)LE(c + 10, 2));
 		read = g_hash_table_contains(st->read_keys, key) ||
 		       g_hash_table_contains(st->read_keys, any);
 		g_free(key);
 		g_free(any);
-		if (!read && !cd_entry(st, shift, c))
+		if (!read && !cd_entry(st, st->cd_shift, c))
 			break;
 	}
 	return st->jobs->len > before;

@@ -62,6 +62,9 @@ struct arch {
 	/* the zip members libarchive read (archive_cd.c), and whether the directory was read */
 	GHashTable *read_keys;
 	bool cd_wanted, cd_done; /* a zip (or bytes with one at the end): its directory read */
+	uint64_t cd_pos, cd_end; /* the directory entries left to read */
+	int64_t cd_shift;        /* what to add to the zip's offsets */
+	unsigned int cd_seen;    /* entries of it walked */
 };
 
 /*

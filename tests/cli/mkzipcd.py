@@ -12,6 +12,10 @@ where unzip and Python's zipfile extract it from the central directory:
   sameoff.zip    two directory entries at one local header offset, the first listing 10
                  bytes of the payload, the second all of it (libarchive keeps the first)
   lhname.zip     the local header names it run.txt, the directory run.js
+  count1.zip     the decoy, its end record counting one of the directory's two entries
+  comlen.zip     the decoy, the end record's comment claiming more than the bytes hold
+  usize1.zip     the decoy, the stored payload declared 1 byte long in the directory
+  backslash.zip  Windows names (a\\b.txt), empty entries: no payload, nothing to add
   plain.zip      a well-formed zip of the payload and a text (the control)
 
 The test compares each with Python's zipfile (and unzip where it extracts).
@@ -86,6 +90,35 @@ def main():
     body = local(b'run.txt', 0, len(payload), len(payload), crc) + payload
     cd = central(b'run.js', 0, len(payload), len(payload), crc, 0)
     zips['lhname.zip'] = body + cd + end(1, len(cd), len(body))
+
+    # the decoy, its end record counting one entry of two (Python walks the directory to its
+    # end)
+    a = local(b'readme.txt', 0, len(hello), len(hello), zlib.crc32(hello)) + hello
+    body = a + fake + local(b'notes.txt', 0, len(payload), len(payload), crc) + payload
+    cd = (central(b'readme.txt', 0, len(hello), len(hello), zlib.crc32(hello), 0) +
+          central(b'notes.txt', 0, len(payload), len(payload), crc, len(a) + len(fake)))
+    zips['count1.zip'] = body + cd + end(1, len(cd), len(body), b' ' * 17000)
+    # the fake central header, and an end record whose comment claims more than is there
+    a = local(b'readme.txt', 0, len(hello), len(hello), zlib.crc32(hello)) + hello
+    body = a + fake + local(b'notes.txt', 0, len(payload), len(payload), crc) + payload
+    cd = (central(b'readme.txt', 0, len(hello), len(hello), zlib.crc32(hello), 0) +
+          central(b'notes.txt', 0, len(payload), len(payload), crc, len(a) + len(fake)))
+    e = end(2, len(cd), len(body), b' ' * 17000)
+    zips['comlen.zip'] = body + cd + e[:20] + struct.pack('<H', 30000) + e[22:]
+    # stored, the directory declaring 1 byte (extractors write the compressed size's bytes)
+    body = a + fake + local(b'notes.txt', 0, len(payload), len(payload), crc) + payload
+    cd = (central(b'readme.txt', 0, len(hello), len(hello), zlib.crc32(hello), 0) +
+          central(b'notes.txt', 0, len(payload), 1, crc, len(a) + len(fake)))
+    zips['usize1.zip'] = body + cd + end(2, len(cd), len(body), b' ' * 17000)
+    # Windows names with backslashes, empty entries: nothing to add (no copy, no limit)
+    parts, cd, off = b'', b'', 0
+    for name, data in ((b'a\\empty.txt', b''), (b'a\\b.txt', hello), (b'dir\\', b''),
+                       (b'ok.txt', hello)):
+        lh = local(name, 0, len(data), len(data), zlib.crc32(data)) + data
+        cd += central(name, 0, len(data), len(data), zlib.crc32(data), off)
+        parts += lh
+        off += len(lh)
+    zips['backslash.zip'] = parts + cd + end(4, len(cd), len(parts))
 
     # the control
     a = local(b'notes.txt', 0, len(payload), len(payload), crc) + payload

@@ -459,11 +459,16 @@ expect out "pwcell.eml\[2/zip:clam.exe\]: Clamav.Test.File-1-0 FOUND$"
 # is clam.exe, and partscan finds it; a well-formed zip is read once, with no copy
 mkdir "$T/zcd"
 python3 "$TOP/tests/cli/mkzipcd.py" "$T/zcd" "$T/a/clam.exe" || fail "mkzipcd.py"
-for f in decoy shifted lhsize lhmethod sameoff plain; do
+for f in decoy shifted lhsize lhmethod sameoff count1 comlen usize1 plain; do
+	if [ $f = usize1 ]; then # Python's zipfile stops at the declared size; unzip does not
+		unzip -p "$T/zcd/$f.zip" notes.txt 2>/dev/null | cmp -s - "$T/a/clam.exe" ||
+			fail "unzip does not extract clam.exe from $f.zip"
+	else
 	python3 -c 'import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 sys.exit(0 if any(z.read(i) == open(sys.argv[2], "rb").read() for i in z.infolist()) else 1)' \
 		"$T/zcd/$f.zip" "$T/a/clam.exe" || fail "python zipfile does not extract clam.exe from $f.zip"
+	fi
 	run 1 "$PARTSCAN" scan -d "$T/db" --no-summary "$T/zcd/$f.zip"
 	expect out "$f.zip\[zip:[^]]*\]: Clamav.Test.File-1-0 FOUND$"
 done
@@ -475,6 +480,12 @@ run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/zcd/default.conf" --no-summary "$T/zcd/
 expect out "blocked: extension .js \(named run.js by the zip's central directory"
 run 1 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/zcd/plain.zip"
 refute out "central directory"
+run 0 "$PARTSCAN" scan -d "$T/db" --json --no-summary "$T/zcd/backslash.zip"
+refute out "central directory|unscannable"
+# more directory entries than max_archive_members: said, not silent
+printf '[limits]\nmax_archive_members = 1\n' >"$T/zcd/members.conf"
+run 1 "$PARTSCAN" scan -d "$T/db" -c "$T/zcd/members.conf" --no-summary "$T/zcd/count1.zip"
+expect out "count1.zip: UNSCANNABLE limit"
 # a zip64 (zip -fz) behind a GIF's bytes, and behind another zip: unzip and Python's zipfile
 # open it through its zip64 record (it was taken to start at 0: the GIF was not opened)
 (cd "$T/a" && zip -q -fz z64.zip clam.exe) || fail "zip -fz"

@@ -48,4 +48,6 @@ PY
 # (tests/cli/mkzipcd.py), with a harmless payload
 printf 'a harmless payload for the fuzz seeds of the central directory reading\n' >cd_payload.txt
 mkdir -p cd && python3 "$OUT/../../../cli/mkzipcd.py" cd cd_payload.txt
-for f in decoy shifted lhsize lhmethod sameoff lhname; do cp "cd/$f.zip" "$OUT/cd_$f.zip"; done
+for f in decoy shifted lhsize lhmethod sameoff lhname count1 comlen usize1 backslash; do
+	cp "cd/$f.zip" "$OUT/cd_$f.zip"
+done
