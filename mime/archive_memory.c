@@ -245,9 +245,12 @@ static uint64_t lz4_memory(const unsigned char *d, size_t len)
 		size_t hdr = 7 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0);
 
 		if ((m & 0xfffffff0u) == 0x184d2a50u) {
-			uint64_t n = mime_archive_le(d + p + 4, 4);
+			uint64_t n;
 
-			if (len - p < 8 || n > len - p - 8)
+			if (len - p < 8)
+				break;
+			n = mime_archive_le(d + p + 4, 4);
+			if (n > len - p - 8)
 				break;
 			p += 8 + (size_t)n;
 			continue;
