@@ -373,13 +373,16 @@ static bool detect_skippable(const unsigned char *d, size_t size, struct ftype_i
 
 /*
  * Compressed streams with a magic number and header bits that must hold: Unix compress
- * (1F 9D, reserved bits clear, 9 to 16 code bits), lzip ("LZIP", version 0 or 1, a dictionary
+ * (1F 9D, reserved bits clear, 9 to 16 code bits, first codes that can begin a stream), lzip ("LZIP", version 0 or 1, a dictionary
  * of 2^12 to 2^29 bytes), LZ4 (above).
  */
 static bool detect_streams(const unsigned char *d, size_t size, struct ftype_info *info)
 {
+	/* ... and, compress's first code being a byte, no 9th bit in it; its second a byte,
+	   the clear code or the first new code (at most 257) */
 	if (at(d, size, 0, "\x1f\x9d", 2) && size >= 3 && !(d[2] & 0x60) && (d[2] & 0x1f) >= 9 &&
-	    (d[2] & 0x1f) <= 16)
+	    (d[2] & 0x1f) <= 16 && (size < 5 || !(d[4] & 1)) &&
+	    (size < 6 || ((unsigned int)d[4] >> 1 | ((unsigned int)d[5] & 3) << 7) <= 257))
 		return set(info, FTYPE_COMPRESS, 0);
 	if (at(d, size, 0, "LZIP", 4) && size >= 6 && d[4] <= 1 && (d[5] & 0x1f) >= 12 &&
 	    (d[5] & 0x1f) <= 29)

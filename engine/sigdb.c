@@ -416,17 +416,25 @@ bool sigdb_allow_one_holds(const struct sigdb *db, int t, const unsigned char *h
 bool sigdb_allowed(const struct sigdb *db, const struct digest_set *set, uint64_t size)
 {
 	for (int t = 0; set != NULL && t < DIGEST__COUNT; t++) {
-		struct sigdb_match m[16];
+		struct sigdb_match m[16], *all = m;
+		const unsigned char *h = digest_get(set, (enum digest_type)t);
+		bool allowed = false;
 		size_t n;
 
 		if (!(set->mask & DIGEST_BIT(t)))
 			continue;
-		n = sigdb_lookup(db, (enum digest_type)t, digest_get(set, (enum digest_type)t),
-		                 size, m, G_N_ELEMENTS(m));
-		for (size_t i = 0; i < n && i < G_N_ELEMENTS(m); i++) {
-			if (m[i].kind == SIGDB_ALLOW)
-				return true;
+		n = sigdb_lookup(db, (enum digest_type)t, h, size, m, G_N_ELEMENTS(m));
+		if (n > G_N_ELEMENTS(m)) {
+			/* every match: the allow-list entry may be past the first 16 (scan.c too) */
+			all = g_new(struct sigdb_match, n);
+			n = MIN(n, sigdb_lookup(db, (enum digest_type)t, h, size, all, n));
 		}
+		for (size_t i = 0; i < n && !allowed; i++)
+			allowed = all[i].kind == SIGDB_ALLOW;
+		if (all != m)
+			g_free(all);
+		if (allowed)
+			return true;
 	}
 	return false;
 }

@@ -273,9 +273,10 @@ void mime_param_names(struct mime_ctx *ctx, int idx, GMimeObject *obj)
 		char *valid;
 		bool dup = false;
 
-		/* as written with its quotes, and encoded words (which every reader decodes, as
-		   GMime did for the part's own name) are no name a reader gives */
-		if (n[0] == '"' || strstr(n, "=?") != NULL)
+		/* a quoted string as written, and encoded words (which every reader decodes, as
+		   GMime did for the part's own name), are no name a reader gives; a quoted string
+		   with more after it is ("x.pdf" invoice.js: Python's compat32) */
+		if ((n[0] == '"' && n[strlen(n) - 1] == '"') || strstr(n, "=?") != NULL)
 			continue;
 		valid = g_utf8_make_valid(n, -1);
 		dup = g_strcmp0(valid, p->name) == 0 || g_strcmp0(valid, p->alt_name) == 0;

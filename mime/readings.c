@@ -47,6 +47,7 @@
  */
 
 #include "mime/readings.h"
+#include "mime/dashes.h"
 #include "mime/params.h"
 #include "mime/walk.h"
 
@@ -319,7 +320,8 @@ static GHashTable *dash_keys(struct out *o)
 	at = (o->len >= 2 && o->d[0] == '-' && o->d[1] == '-')
 	             ? 0
 	             : next_dash_line(o->d, o->len, 0, &ds, &cr);
-	while (at < o->len) {
+	/* as many as the walk keeps the offsets of (a message of more is cut before that) */
+	while (at < o->len && g_hash_table_size(o->keys) < MIME_DASHES_KEEP) {
 		const unsigned char *nl = memchr(o->d + at, '\n', o->len - at);
 		size_t e = nl != NULL ? (size_t)(nl - o->d) : o->len;
 

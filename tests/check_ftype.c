@@ -335,6 +335,10 @@ static const struct raw tiny[] = {
         RAW("LZ4 frame, bad version", "\x04\x22\x4d\x18\xa4\x40\xa7", FTYPE_BINARY, 0),
         RAW("compress, 8 code bits", "\x1f\x9d\x08", FTYPE_BINARY, 0),
         RAW("compress, reserved bit", "\x1f\x9d\xb0", FTYPE_BINARY, 0),
+        /* a first code of 9 bits (no stream begins so), a second beyond the first new code */
+        RAW("compress, first code not a byte", "\x1f\x9d\x90\x41\x01\x00", FTYPE_BINARY, 0),
+        RAW("compress, second code too high", "\x1f\x9d\x90\x41\xfe\x03", FTYPE_BINARY, 0),
+        RAW("compress, a byte then a byte", "\x1f\x9d\x90\x68\xca\x00", FTYPE_COMPRESS, 0),
         RAW("lzip, 2 KiB dictionary", "LZIP\x01\x0b", FTYPE_BINARY, 0),
         RAW("lzip version 2", "LZIP\x02\x0c", FTYPE_BINARY, 0),
         RAW("skippable frame alone", "P*M\x18\x02\0\0\0ab", FTYPE_BINARY, 0),

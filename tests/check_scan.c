@@ -111,6 +111,8 @@ START_TEST(test_allow_list_after_many)
 	ck_assert_str_eq(r.allow.name, "Abc.Good");
 	ck_assert(!scan_result_infected(&r));
 	ck_assert_uint_eq(r.n_findings + r.n_more, 40);
+	/* and the retro-hunt's check of the same digests (sigdb_allowed) */
+	ck_assert(sigdb_allowed(db, &r.digests, 3));
 	sigdb_unref(&db);
 	g_string_free(hdb, TRUE);
 }

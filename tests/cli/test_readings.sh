@@ -162,6 +162,16 @@ print("\n".join(sorted(names)))' "$T/param.eml" >"$T/py"
 	expect out 'param.eml: POLICY blocked reject: blocked: extension .js \(named invoice.js by a reading of its file name parameter \(Python.s email\)\)'
 done
 
+# a quoted name with more after it: Python's compat32 gives it all ("x.pdf" invoice.js)
+printf 'From: a@example.org\nSubject: names\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="BB"\n\n--BB\nContent-Type: text/plain\n\nhi\n--BB\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename="x.pdf" invoice.js\nContent-Transfer-Encoding: base64\n\n%s\n--BB--\n' \
+	"$JS_B64" >"$T/param.eml"
+python3 -c 'import email, sys
+m = email.message_from_bytes(open(sys.argv[1], "rb").read())
+print("\n".join(p.get_filename() for p in m.walk() if p.get_filename()))' "$T/param.eml" >"$T/py"
+expect py '^"x.pdf" invoice.js$'
+run 1 "$PARTSCAN" scan -d "$SIGS" -c "$T/default.conf" --no-summary "$T/param.eml"
+expect out 'param.eml: POLICY blocked reject: blocked: extension .js \(named "x.pdf" invoice.js by a reading'
+
 # well-formed mail gains no part from the other readings
 run 0 "$PARTSCAN" scan -d "$T/m/payloads.hsb" --json --no-summary "$TOP/tests/data/msgs/clean.eml" \
 	"$TOP/tests/data/msgs/nested.eml" "$TOP/tests/data/msgs/alternative.eml"
