@@ -127,12 +127,6 @@ static bool cd_find(const unsigned char *d, size_t len, int64_t *shift_r, uint64
 	return false;
 }
 
-/* A directory entry read here became a part of its own. */
-static int cd_make(struct mime_ctx *ctx, struct mime_work *w, size_t n, unsigned int dflags)
-{
-	return mime_archive_member_make(ctx, w, n, dflags);
-}
-
 /* A directory entry read here has bytes a part has: a copy of it under the directory's name. */
 static void cd_copy(struct mime_ctx *ctx, struct mime_work *w, int of)
 {
@@ -265,7 +259,7 @@ static bool cd_entry(struct arch *st, int64_t shift, const unsigned char *c)
 	ctx->use.decoded += n;
 	st->out += n;
 	w = mime_work_new(g_bytes_new_take(buf, n), MIME_FROM_READING, MIME_ENC_RAW, -1);
-	w->make = cd_make;
+	w->make = mime_archive_member_make;
 	w->copy = cd_copy;
 	w->parent = st->idx;
 	w->depth = p->depth + 1;

@@ -5,7 +5,7 @@
  * 2231 pieces otherwise. A reading of a boundary that the message's delimiter lines spell
  * makes the lenient header reading (readings.c); a reading of a file name is judged as the
  * part's (mime_param_names()). Limits: values up to MIME_PARAM_MAX bytes, 64 RFC 2231 pieces
- * of index below 1000, MIME_PARAM_NAMES names a part. Thread safety: pure functions but
+ * of index below 1000, MIME_PARAM_NAMES names a part (more: the part is unscannable). Thread safety: pure functions but
  * mime_param_names(), which belongs to the scan of its message.
  */
 
@@ -264,11 +264,12 @@ void mime_param_names(struct mime_ctx *ctx, int idx, GMimeObject *obj)
 {
 	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
 	GPtrArray *kept = g_ptr_array_new();
+	bool more = false;
 	const struct msg_part *p = mime_part_at(ctx, idx);
 
 	names_of(obj, "Content-Disposition", "filename", names);
 	names_of(obj, "Content-Type", "name", names);
-	for (guint i = 0; i < names->len && kept->len < MIME_PARAM_NAMES; i++) {
+	for (guint i = 0; i < names->len && !more; i++) {
 		const char *n = names->pdata[i];
 		char *valid;
 		bool dup = false;
@@ -282,12 +283,16 @@ void mime_param_names(struct mime_ctx *ctx, int idx, GMimeObject *obj)
 		dup = g_strcmp0(valid, p->name) == 0 || g_strcmp0(valid, p->alt_name) == 0;
 		for (guint k = 0; k < kept->len && !dup; k++)
 			dup = strcmp(valid, kept->pdata[k]) == 0;
-		if (dup) {
+		if (dup || (more = kept->len == MIME_PARAM_NAMES)) {
 			g_free(valid);
 			continue;
 		}
 		g_ptr_array_add(kept, valid);
 	}
+	if (more) /* never silent: the part is unscannable */
+		mime_part_flag(mime_part_at(ctx, idx), MSG_PART_LIMIT,
+		               "more than %u readings of its file name: the rest are not judged",
+		               MIME_PARAM_NAMES);
 	for (guint i = 0; i < kept->len; i++) {
 		struct msg_copy c = {.found_by = g_strdup("a reading of its file name parameter "
 		                                          "(Python's email)"),
